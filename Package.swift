@@ -1,0 +1,66 @@
+// swift-tools-version: 6.0
+// OpenCASS: no package dependencies by design. Foundation, Dispatch, XCTest
+// and librdkafka (through the CRdKafka system library) are all it uses.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "OpenCASS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cass", targets: ["cass"]),
+        .executable(name: "cass-bench", targets: ["cass-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // Pure: money, codes, dates, reference data, the CBF reader and writer.
+        .target(name: "CASSDomain", swiftSettings: strict),
+        // Pure: validation, tax, settlement, numbering.
+        .target(name: "CASSEngine", dependencies: ["CASSDomain"], swiftSettings: strict),
+        // Pure: the ONE Record XML reader and writer.
+        .target(name: "CASSOneRecord", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
+        // Pure: PDF, XLSX, HOT, JSON and statistics renderings of invoices.
+        .target(name: "CASSRender", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
+        // Pure: the deterministic sample dataset generator.
+        .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
+        // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
+        .target(name: "CASSNotify", dependencies: ["CASSDomain"], swiftSettings: strict),
+        // The log abstraction and its in-process implementation.
+        .target(name: "CASSLog", swiftSettings: strict),
+        // Stage workers: connect the pure core to log topics.
+        .target(
+            name: "CASSWorkers",
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify"],
+            swiftSettings: strict
+        ),
+        // The only module above C that touches librdkafka.
+        .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
+        .executableTarget(
+            name: "cass",
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "cass-bench",
+            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSLog", "CASSWorkers"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CASSDomainTests", dependencies: ["CASSDomain", "CASSSamples"], swiftSettings: strict),
+        .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
+        .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
+        .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
+        .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain"], swiftSettings: strict),
+        .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
+        .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
+        .testTarget(
+            name: "CASSEndToEndTests",
+            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog"],
+            swiftSettings: strict
+        ),
+    ]
+)

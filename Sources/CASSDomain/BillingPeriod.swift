@@ -1,0 +1,57 @@
+/// A CASS billing period `YYYYMMNN`: NN is the period within the month.
+/// Which days it covers depends on the operation (2 or 4 periods a month).
+public struct BillingPeriod: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let number: Int
+
+    /// Accepts NN 01...04; whether NN fits the operation is checked against
+    /// the operation's periods per month by `fits(periodsPerMonth:)`.
+    public init?(year: Int, month: Int, number: Int) {
+        guard year >= 1, year <= 9999, month >= 1, month <= 12, number >= 1, number <= 4 else { return nil }
+        self.year = year
+        self.month = month
+        self.number = number
+    }
+
+    public init?(yyyymmnn value: Int) {
+        self.init(year: value / 10000, month: (value / 100) % 100, number: value % 100)
+    }
+
+    public var yyyymmnn: Int { year * 10000 + month * 100 + number }
+
+    public func fits(periodsPerMonth: Int) -> Bool { number <= periodsPerMonth }
+
+    /// The last day of the period: the invoice date.
+    public func lastDay(periodsPerMonth: Int) -> CivilDate {
+        let monthEnd = CivilDate.daysIn(month: month, year: year)
+        let day: Int
+        if periodsPerMonth == 2 {
+            day = number == 1 ? 15 : monthEnd
+        } else {
+            switch number {
+            case 1: day = 7
+            case 2: day = 15
+            case 3: day = 23
+            default: day = monthEnd
+            }
+        }
+        // Safe: day is within the month by construction.
+        return CivilDate(year: year, month: month, day: day) ?? CivilDate(dayNumber: 0)
+    }
+
+    /// The first day of the period.
+    public func firstDay(periodsPerMonth: Int) -> CivilDate {
+        let day: Int
+        if periodsPerMonth == 2 {
+            day = number == 1 ? 1 : 16
+        } else {
+            day = [1, 8, 16, 24][max(0, min(3, number - 1))]
+        }
+        return CivilDate(year: year, month: month, day: day) ?? CivilDate(dayNumber: 0)
+    }
+
+    public static func < (lhs: BillingPeriod, rhs: BillingPeriod) -> Bool { lhs.yyyymmnn < rhs.yyyymmnn }
+
+    public var description: String { String(yyyymmnn) }
+}
