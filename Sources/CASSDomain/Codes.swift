@@ -38,6 +38,11 @@ public struct ASCIICode: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public init(_ text: String) { self.init(bytes: Array(text.utf8)) }
 
+    public init(rawPacked: UInt64, length: UInt8) {
+        self.packed = rawPacked
+        self.length = length
+    }
+
     public var bytes: [UInt8] {
         (0..<Int(length)).map { UInt8(truncatingIfNeeded: packed >> (8 * UInt64(Int(length) - 1 - $0))) }
     }

@@ -61,7 +61,7 @@ public enum RejectionCode: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// Where a problem was found and what was expected there: enough for an
 /// airline's analyst to fix the record without opening the spec.
-public struct Problem: Sendable, Hashable, Codable {
+public struct Problem: Error, Sendable, Hashable, Codable {
     public var code: RejectionCode
     /// Field name as the spec names it (`commission amount`), or empty.
     public var field: String
