@@ -1,0 +1,117 @@
+import CASSDomain
+
+/// Every billed AWB's history as far as billing needs it: the agent of its
+/// first billing and its latest accepted version. This is where R10 and
+/// R11 are decided and where a `CCA` becomes a difference.
+public struct AWBLedger: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public var firstAgent: Int64
+        public var weightCharge: Int64
+        public var valuationCharge: Int64
+        public var otherChargesDueCarrier: Int64
+        public var commission: Int64
+        public var incentive: Int64
+        public var netDue: Int64
+        public var issueDate: CivilDate
+        /// The last record applied to this AWB: a record at or before it
+        /// is a replay after a crash and changes nothing.
+        public var lastOrdinal: Int64
+        public var lastSequence: Int32
+
+        public init(firstAgent: Int64, weightCharge: Int64, valuationCharge: Int64, otherChargesDueCarrier: Int64, commission: Int64, incentive: Int64, netDue: Int64, issueDate: CivilDate, lastOrdinal: Int64, lastSequence: Int32) {
+            self.firstAgent = firstAgent
+            self.weightCharge = weightCharge
+            self.valuationCharge = valuationCharge
+            self.otherChargesDueCarrier = otherChargesDueCarrier
+            self.commission = commission
+            self.incentive = incentive
+            self.netDue = netDue
+            self.issueDate = issueDate
+            self.lastOrdinal = lastOrdinal
+            self.lastSequence = lastSequence
+        }
+    }
+
+    public enum Outcome: Sendable {
+        case billed(BilledLine, Entry)
+        case rejected(Problem)
+        /// Seen before (a replay): nothing to do.
+        case replay
+    }
+
+    public private(set) var entries: [AWBKey: Entry] = [:]
+
+    public init() {}
+
+    public init(entries: [AWBKey: Entry]) { self.entries = entries }
+
+    public var count: Int { entries.count }
+
+    public mutating func reserve(_ capacity: Int) { entries.reserveCapacity(capacity) }
+
+    public subscript(key: AWBKey) -> Entry? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+
+    /// Applies a checked record: R10, R11, then the line it bills.
+    public mutating func apply(_ checked: CheckedRecord) -> Outcome {
+        let record = checked.record
+        let key = record.awbKey
+        let existing = entries[key]
+        if let existing, (checked.source.fileOrdinal, checked.source.sequence) <= (existing.lastOrdinal, existing.lastSequence) {
+            return .replay
+        }
+        func line(amounts: (Int64, Int64, Int64, Int64, Int64, Int64), taxDate: CivilDate) -> BilledLine {
+            BilledLine(
+                country: checked.country, period: checked.period, agentCode: record.agentCode, airlinePrefix: record.airlinePrefix,
+                awbSerial: record.awbSerial, transaction: record.transaction, fileName: checked.source.fileName,
+                fileOrdinal: checked.source.fileOrdinal, sequence: checked.source.sequence, issueDate: checked.issueDate,
+                taxDate: taxDate, origin: record.origin, destination: record.destination,
+                chargeableWeightTenthsKg: record.chargeableWeightTenthsKg, weightCharge: amounts.0, valuationCharge: amounts.1,
+                otherChargesDueCarrier: amounts.2, commission: amounts.3, incentive: amounts.4, amount: amounts.5,
+                reasonCode: record.reasonCode)
+        }
+        switch record.transaction {
+        case .awb:
+            if existing != nil {
+                return .rejected(Problem(code: .R10, field: "AWB serial number", location: "pos 10-20", expected: "an AWB not yet billed", found: "'\(checked.source.awbText)'", message: "duplicate: AWB \(checked.source.awbText) was already billed; correct it with a CCA"))
+            }
+            let entry = Entry(
+                firstAgent: record.agentCode, weightCharge: record.weightCharge, valuationCharge: record.valuationCharge,
+                otherChargesDueCarrier: record.otherChargesDueCarrier, commission: record.commission, incentive: record.incentive, netDue: record.netDue,
+                issueDate: checked.issueDate, lastOrdinal: checked.source.fileOrdinal, lastSequence: checked.source.sequence)
+            entries[key] = entry
+            let billed = line(amounts: (record.weightCharge, record.valuationCharge, record.otherChargesDueCarrier, record.commission, record.incentive, record.netDue), taxDate: checked.issueDate)
+            return .billed(billed, entry)
+        case .cca, .dcm, .ccm:
+            guard var entry = existing else {
+                return .rejected(Problem(code: .R11, field: "AWB serial number", location: "pos 10-20", expected: "an AWB already billed", found: "'\(checked.source.awbText)'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText), which was never billed"))
+            }
+            guard entry.firstAgent == record.agentCode else {
+                let first = AgentCodeText.format(entry.firstAgent)
+                return .rejected(Problem(code: .R11, field: "CASS agent code", location: "pos 24-34", expected: first, found: "'\(AgentCodeText.format(record.agentCode))'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText) names agent \(AgentCodeText.format(record.agentCode)), the AWB was billed to \(first)"))
+            }
+            let billed: BilledLine
+            if record.transaction == .cca {
+                billed = line(amounts: (
+                    record.weightCharge &- entry.weightCharge, record.valuationCharge &- entry.valuationCharge,
+                    record.otherChargesDueCarrier &- entry.otherChargesDueCarrier, record.commission &- entry.commission,
+                    record.incentive &- entry.incentive, record.netDue &- entry.netDue), taxDate: checked.issueDate)
+                entry.weightCharge = record.weightCharge
+                entry.valuationCharge = record.valuationCharge
+                entry.otherChargesDueCarrier = record.otherChargesDueCarrier
+                entry.commission = record.commission
+                entry.incentive = record.incentive
+                entry.netDue = record.netDue
+                entry.issueDate = checked.issueDate
+            } else {
+                billed = line(amounts: (0, 0, 0, 0, 0, record.netDue), taxDate: entry.issueDate)
+            }
+            entry.lastOrdinal = checked.source.fileOrdinal
+            entry.lastSequence = checked.source.sequence
+            entries[key] = entry
+            return .billed(billed, entry)
+        }
+    }
+}

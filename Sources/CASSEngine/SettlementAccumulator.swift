@@ -1,0 +1,103 @@
+import CASSDomain
+
+/// The running sums of one airline section of one agent's invoice.
+public struct SectionSums: Sendable, Hashable {
+    public var lines: Int = 0
+    public var net: Int64 = 0
+    /// Per tax rule index: the summed base of the lines it applies to.
+    public var ruleBases: [Int64]
+    /// Per tax rule index: whether any line it applies to was seen.
+    public var ruleSeen: UInt64 = 0
+
+    public init(ruleCount: Int) { ruleBases = Array(repeating: 0, count: ruleCount) }
+
+    public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
+        lines += 1
+        net &+= line.amount
+        var mask = line.taxRuleMask
+        ruleSeen |= mask
+        while mask != 0 {
+            let index = mask.trailingZeroBitCount
+            mask &= mask - 1
+            if index < rules.count { ruleBases[index] &+= line.base(rules[index].base) }
+        }
+    }
+}
+
+/// What one (operation, period, agent) has accumulated before close.
+public struct InvoiceAccumulator: Sendable {
+    public var sections: [Int32: SectionSums] = [:]
+    /// Kept only when documents are wanted: the invoice's lines.
+    public var lines: [BilledLine] = []
+
+    public init() {}
+}
+
+/// Accumulates billed lines per (operation, period, agent) and turns them
+/// into invoice drafts (everything but the number) when a period closes.
+public struct SettlementAccumulator: Sendable {
+    public private(set) var invoices: [PeriodKey: [Int64: InvoiceAccumulator]] = [:]
+    public let keepLines: Bool
+
+    public init(keepLines: Bool) { self.keepLines = keepLines }
+
+    public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
+        let key = PeriodKey(country: line.country, period: line.period)
+        invoices[key, default: [:]][line.agentCode, default: InvoiceAccumulator()]
+            .sections[line.airlinePrefix, default: SectionSums(ruleCount: rules.count)].add(line, rules: rules)
+        if keepLines { invoices[key]?[line.agentCode]?.lines.append(line) }
+    }
+
+    public var openPeriods: [PeriodKey] { invoices.keys.sorted() }
+
+    /// Removes the period's accumulators and returns its drafts in agent
+    /// code order. Numbers are assigned later, per operation.
+    public mutating func close(_ period: PeriodKey, operation: Operation, rules: [TaxRule]) -> [Invoice] {
+        guard let agents = invoices.removeValue(forKey: period) else { return [] }
+        return agents.keys.sorted().compactMap { agent in
+            agents[agent].map { InvoiceDrafting.draft(agent: agent, accumulated: $0, period: period.period, operation: operation, rules: rules) }
+        }
+    }
+
+    /// Restores one accumulator (state restore from the state topic).
+    public mutating func restore(_ period: PeriodKey, agent: Int64, accumulator: InvoiceAccumulator) {
+        invoices[period, default: [:]][agent] = accumulator
+    }
+
+    public func accumulator(_ period: PeriodKey, agent: Int64) -> InvoiceAccumulator? { invoices[period]?[agent] }
+}
+
+public enum InvoiceDrafting {
+    public static func draft(agent: Int64, accumulated: InvoiceAccumulator, period: BillingPeriod, operation: Operation, rules: [TaxRule]) -> Invoice {
+        var linesBySection: [Int32: [InvoiceLine]] = [:]
+        if !accumulated.lines.isEmpty {
+            // Lines in order of AWB serial, then the order they were applied.
+            let sorted = accumulated.lines.sorted { ($0.awbSerial, $0.fileOrdinal, $0.sequence) < ($1.awbSerial, $1.fileOrdinal, $1.sequence) }
+            for line in sorted { linesBySection[line.airlinePrefix, default: []].append(line.invoiceLine) }
+        }
+        var sections: [InvoiceSection] = []
+        var lineCount = 0, net: Int64 = 0, charged: Int64 = 0, credited: Int64 = 0
+        for airline in accumulated.sections.keys.sorted() {
+            guard let sums = accumulated.sections[airline] else { continue }
+            var taxes: [TaxLine] = []
+            var sectionCharged: Int64 = 0, sectionCredited: Int64 = 0
+            for (index, rule) in rules.enumerated() where index < sums.ruleBases.count && sums.ruleSeen & (1 << UInt64(index)) != 0 {
+                let amount = TaxCalculator.tax(baseSum: sums.ruleBases[index], rule: rule)
+                taxes.append(TaxLine(code: rule.code, description: rule.description, base: rule.base, rateHundredthsPercent: rule.rateHundredthsPercent, direction: rule.direction, baseAmount: sums.ruleBases[index], amount: amount))
+                if rule.direction == .charged { sectionCharged &+= amount } else { sectionCredited &+= amount }
+            }
+            let total = sums.net &+ sectionCharged &- sectionCredited
+            sections.append(InvoiceSection(airlinePrefix: airline, lines: linesBySection[airline] ?? [], taxes: taxes, netDue: sums.net, taxCharged: sectionCharged, taxCredited: sectionCredited, total: total))
+            lineCount += sums.lines
+            net &+= sums.net
+            charged &+= sectionCharged
+            credited &+= sectionCredited
+        }
+        let invoiceDate = period.lastDay(periodsPerMonth: operation.periodsPerMonth)
+        return Invoice(
+            number: "", country: operation.country, period: period, currency: operation.currency, minorDigits: operation.minorDigits,
+            invoiceDate: invoiceDate, remittanceDate: invoiceDate.adding(days: operation.remittanceDays), agentCode: agent,
+            sections: sections, lineCount: lineCount, netDue: net, taxCharged: charged, taxCredited: credited,
+            total: sections.reduce(0) { $0 &+ $1.total })
+    }
+}

@@ -1,0 +1,39 @@
+import CASSDomain
+
+/// The machine-readable settlement summary of settlement.md: three CSV
+/// files, sorted as the spec says, amounts as plain integers.
+public enum SettlementSummary {
+    public static func agentsCSV(_ invoices: [Invoice]) -> String {
+        var out = "country,period,agent,currency,invoice_number,lines,net_due,tax_charged,tax_credited,total\n"
+        let sorted = invoices.sorted { ($0.agentCode, $0.country, $0.period.yyyymmnn) < ($1.agentCode, $1.country, $1.period.yyyymmnn) }
+        for i in sorted {
+            out += "\(i.country),\(i.period),\(i.agentCodeText),\(i.currency),\(i.number),\(i.lineCount),\(i.netDue),\(i.taxCharged),\(i.taxCredited),\(i.total)\n"
+        }
+        return out
+    }
+
+    public static func airlinesCSV(_ disbursements: [Disbursement]) -> String {
+        var out = "country,period,airline,currency,agents,disbursement\n"
+        let sorted = disbursements.sorted { ($0.airlinePrefix, $0.country, $0.period.yyyymmnn) < ($1.airlinePrefix, $1.country, $1.period.yyyymmnn) }
+        for d in sorted {
+            out += "\(d.country),\(d.period),\(Padding.zeros(String(d.airlinePrefix), to: 3)),\(d.currency),\(d.agents),\(d.amount)\n"
+        }
+        return out
+    }
+
+    public static func rejectionsCSV(_ rejections: [Rejection]) -> String {
+        var out = "file,airline,country,period,sequence,code,awb\n"
+        for r in sortedRejections(rejections) {
+            out += "\(r.file),\(r.airline),\(r.country),\(r.period),\(r.sequence),\(r.code.rawValue),\(r.awb)\n"
+        }
+        return out
+    }
+
+    /// By file name (bytewise), then sequence number.
+    public static func sortedRejections(_ rejections: [Rejection]) -> [Rejection] {
+        rejections.sorted {
+            if $0.file != $1.file { return Array($0.file.utf8).lexicographicallyPrecedes(Array($1.file.utf8)) }
+            return $0.sequence < $1.sequence
+        }
+    }
+}
