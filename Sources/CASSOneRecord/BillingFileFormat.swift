@@ -1,0 +1,48 @@
+import CASSDomain
+
+/// The two billing file formats, recognised by content whatever the file's
+/// extension: XML when the first byte after an optional UTF-8 byte order
+/// mark is `<` (a CBF line always starts with a record type letter).
+public enum BillingFileFormat: String, Sendable, Hashable, CaseIterable {
+    case cbf, xml
+
+    public static func detect(_ bytes: UnsafeRawBufferPointer) -> BillingFileFormat {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        return start < bytes.count && bytes[start] == UInt8(ascii: "<") ? .xml : .cbf
+    }
+
+    public static func detect(_ bytes: [UInt8]) -> BillingFileFormat {
+        bytes.withUnsafeBytes { detect($0) }
+    }
+}
+
+/// Reads a billing file in either format: the one reader `cass settle`
+/// and the workers hand to the engine, so nothing downstream knows which
+/// format a file came in.
+public enum BillingFileReader {
+    public static func read(bytes: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
+        switch BillingFileFormat.detect(bytes) {
+        case .cbf: CBFReader.read(buffer: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
+        case .xml: OneRecordReader.read(bytes: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
+        }
+    }
+
+    public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
+        bytes.withUnsafeBytes { read(bytes: $0, fileName: fileName, periodsPerMonth: periodsPerMonth) }
+    }
+
+    /// The processing-order key as far as the header (or envelope) can be
+    /// read: files are processed in one order whatever their format.
+    public static func processingOrderKey(of bytes: UnsafeRawBufferPointer, fileName: String) -> ProcessingOrderKey {
+        switch BillingFileFormat.detect(bytes) {
+        case .cbf:
+            return CBFReader.processingOrderKey(of: bytes, fileName: fileName)
+        case .xml:
+            guard case .parsed(let file) = OneRecordReader.read(bytes: bytes, fileName: fileName, periodsPerMonth: { _ in nil }) else {
+                return ProcessingOrderKey(period: 0, airline: 0, fileSequence: 0, fileName: fileName)
+            }
+            return ProcessingOrderKey(period: file.header.period.yyyymmnn, airline: Int(file.header.airlinePrefix), fileSequence: file.header.fileSequence, fileName: fileName)
+        }
+    }
+}

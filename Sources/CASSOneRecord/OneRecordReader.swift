@@ -1,0 +1,65 @@
+import CASSDomain
+
+/// Reads a ONE Record XML billing file (onerecord-xml.md) into the same
+/// `BillingFile` the CBF reader produces, with the same file-level checks
+/// in the same precedence: F06 > F01 > F05 > F02 > F03. F07, F08, F04 and
+/// every record-level code but R12 are the engine's, from the parsed values.
+public enum OneRecordReader {
+    public static let supportedFormatVersion = "01"
+
+    public static func read(bytes: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
+        read(bytes: Array(bytes), fileName: fileName, periodsPerMonth: periodsPerMonth, limits: limits)
+    }
+
+    public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
+        var scan = DocumentScan()
+        scan.scan(bytes, limits: limits)
+        let envelope = Envelope(scan.envelope)
+        let identity = envelope.identity
+        func reject(_ problem: Problem) -> FileReadResult { .rejected(name: fileName, identity: identity, problem: problem) }
+
+        if let problem = scan.layoutProblem { return reject(problem) }
+        let header: FileHeader
+        switch envelope.header(periodsPerMonth: periodsPerMonth) {
+        case .rejected(let problem): return reject(problem)
+        case .ok(let parsed): header = parsed
+        }
+        if envelope.formatVersionText != supportedFormatVersion {
+            return reject(Problem(code: .F05, field: "format version", location: "cass:BillingFile/cass:formatVersion",
+                                  expected: supportedFormatVersion, found: envelope.formatVersionText))
+        }
+        let trailer: FileTrailer
+        switch envelope.trailer(minorDigits: header.minorDigits) {
+        case .rejected(let problem): return reject(problem)
+        case .ok(let parsed): trailer = parsed
+        }
+
+        var records: [BillingRecord] = []
+        var otherCharges: [OtherCharge] = []
+        records.reserveCapacity(scan.transactions.count)
+        var netTotal: Int128 = 0
+        var weightTotal: Int128 = 0
+        for raw in scan.transactions {
+            let parsed = TransactionParser.parse(raw, header: header, otherChargesStart: otherCharges.count)
+            netTotal += Int128(parsed.record.netDue)
+            weightTotal += Int128(parsed.record.weightCharge)
+            records.append(parsed.record)
+            otherCharges.append(contentsOf: parsed.otherCharges)
+        }
+
+        let digits = header.minorDigits
+        if trailer.recordCount != records.count {
+            return reject(Problem(code: .F03, field: "transaction count", location: "cass:BillingFile/cass:transactionCount",
+                                  expected: String(records.count), found: String(trailer.recordCount)))
+        }
+        if Int128(trailer.netDueTotal) != netTotal {
+            return reject(Problem(code: .F03, field: "net due total", location: "cass:BillingFile/cass:netDueTotal",
+                                  expected: Money.decimalString(Int64(clamping: netTotal), digits: digits), found: Money.decimalString(trailer.netDueTotal, digits: digits)))
+        }
+        if Int128(trailer.weightChargeTotal) != weightTotal {
+            return reject(Problem(code: .F03, field: "weight charge total", location: "cass:BillingFile/cass:weightChargeTotal",
+                                  expected: Money.decimalString(Int64(clamping: weightTotal), digits: digits), found: Money.decimalString(trailer.weightChargeTotal, digits: digits)))
+        }
+        return .parsed(BillingFile(name: fileName, identity: identity, header: header, trailer: trailer, records: records, otherCharges: otherCharges))
+    }
+}

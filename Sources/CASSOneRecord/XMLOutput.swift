@@ -1,0 +1,81 @@
+/// Writes indented XML into a byte buffer. Text and attribute values are
+/// escaped here, once, so no writer can produce markup from data.
+struct XMLOutput {
+    private(set) var bytes: [UInt8] = []
+    private var depth = 0
+
+    init() {
+        append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+    }
+
+    mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
+        indent()
+        append("<" + name)
+        appendAttributes(attributes)
+        append(">\n")
+        depth += 1
+    }
+
+    mutating func close(_ name: String) {
+        depth -= 1
+        indent()
+        append("</" + name + ">\n")
+    }
+
+    /// `<name>value</name>` on one line.
+    mutating func value(_ name: String, _ text: String) {
+        indent()
+        append("<" + name + ">")
+        appendEscaped(text, inAttribute: false)
+        append("</" + name + ">\n")
+    }
+
+    /// `<name rdf:resource="iri"/>`: a code-list value.
+    mutating func resource(_ name: String, _ iri: String) {
+        empty(name, [("rdf:resource", iri)])
+    }
+
+    mutating func empty(_ name: String, _ attributes: [(String, String)]) {
+        indent()
+        append("<" + name)
+        appendAttributes(attributes)
+        append("/>\n")
+    }
+
+    /// A property holding one node: `<property><Node>...</Node></property>`.
+    mutating func node(_ property: String, _ type: String, _ attributes: [(String, String)] = [], _ body: (inout XMLOutput) -> Void) {
+        open(property)
+        open(type, attributes)
+        body(&self)
+        close(type)
+        close(property)
+    }
+
+    private mutating func appendAttributes(_ attributes: [(String, String)]) {
+        for (name, value) in attributes {
+            append(" " + name + "=\"")
+            appendEscaped(value, inAttribute: true)
+            append("\"")
+        }
+    }
+
+    private mutating func indent() {
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+    }
+
+    private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    private mutating func appendEscaped(_ text: String, inAttribute: Bool) {
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "&"): append("&amp;")
+            case UInt8(ascii: "<"): append("&lt;")
+            case UInt8(ascii: ">"): append("&gt;")
+            case UInt8(ascii: "\"") where inAttribute: append("&quot;")
+            case 0x09, 0x0A, 0x0D: append("&#\(b);")
+            case 0..<0x20: append("\u{FFFD}")
+            default: bytes.append(b)
+            }
+        }
+    }
+}
