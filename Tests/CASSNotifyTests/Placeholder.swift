@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSNotifyTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
