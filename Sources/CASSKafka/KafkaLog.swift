@@ -1,0 +1,194 @@
+import CASSLog
+import CRdKafka
+import Dispatch
+import Foundation
+
+/// `CASSLog.Log` on a Kafka cluster.
+///
+/// Delivery: at-least-once. Producers are idempotent and `send` returns only
+/// when every record is acknowledged; consumers never commit by themselves
+/// (`enable.auto.commit=false`), a worker commits the next offset to read
+/// after the outputs of the records before it are acknowledged.
+public final class KafkaLog: Log, @unchecked Sendable {
+    public let config: KafkaConfig
+    /// Admin, metadata and watermark queries; created eagerly so that a bad
+    /// configuration fails at start-up, not at the first record.
+    private let admin: RdKafkaClient
+    /// `readToEnd` reads one partition at a time through this handle.
+    private let reader = Locked<RdKafkaClient?>(nil)
+
+    public init(config: KafkaConfig) throws {
+        self.config = config
+        admin = try bridged { try RdKafkaClient(config: config, role: .admin) }
+    }
+
+    public func createTopics(_ specs: [TopicSpec]) throws {
+        _ = try applyTopics(specs)
+    }
+
+    /// Creates missing topics and verifies existing ones against their
+    /// declaration: partition count always, and `cleanup.policy` and
+    /// `retention.ms` when the broker describes them. A difference is an
+    /// error naming every mismatch; nothing is altered.
+    public func applyTopics(_ specs: [TopicSpec]) throws -> [TopicApplyResult] {
+        try bridged {
+            guard !specs.isEmpty else { return [] }
+            let timeoutMs = config.requestTimeoutMs
+            let outcome = try admin.createTopics(specs, timeoutMs: timeoutMs)
+            var results: [TopicApplyResult] = []
+            var existing: [TopicSpec] = []
+            for spec in specs {
+                switch outcome[spec.name] {
+                case .some(.none):
+                    results.append(TopicApplyResult(topic: spec.name, outcome: .created))
+                case .some(.some(let error)) where error.code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS.rawValue:
+                    existing.append(spec)
+                    results.append(TopicApplyResult(topic: spec.name, outcome: .verified))
+                case .some(.some(let error)):
+                    throw error
+                case .none:
+                    throw KafkaError(code: RD_KAFKA_RESP_ERR__FAIL.rawValue, operation: "create topic", reason: "no answer for the topic",
+                                     topic: spec.name, isTransient: true)
+                }
+            }
+            try verify(existing)
+            try waitUntilVisible(specs.map(\.name))
+            return results
+        }
+    }
+
+    private func verify(_ specs: [TopicSpec]) throws(KafkaError) {
+        guard !specs.isEmpty else { return }
+        var problems: [String] = []
+        for spec in specs {
+            let count = try admin.partitionCount(of: spec.name, timeoutMs: config.requestTimeoutMs)
+            if count != spec.partitions {
+                problems.append("\(spec.name) has \(count) partitions, Topics/ declares \(spec.partitions)")
+            }
+        }
+        let configs: [String: [String: String]]
+        do {
+            configs = try admin.describeTopicConfigs(specs.map(\.name), timeoutMs: config.requestTimeoutMs)
+        } catch {
+            // Some Kafka-protocol brokers do not implement DescribeConfigs;
+            // the partition count, which decides where keys go, is checked.
+            FileHandle.standardError.write(Data("cass kafka: cannot verify topic configs: \(error)\n".utf8))
+            configs = [:]
+        }
+        for spec in specs {
+            guard let values = configs[spec.name] else { continue }
+            if let policy = values["cleanup.policy"], policy != spec.cleanup.rawValue {
+                problems.append("\(spec.name) has cleanup.policy=\(policy), Topics/ declares \(spec.cleanup.rawValue)")
+            }
+            if let retention = values["retention.ms"], let value = Int64(retention), value != spec.retentionMs {
+                problems.append("\(spec.name) has retention.ms=\(value), Topics/ declares \(spec.retentionMs)")
+            }
+        }
+        guard problems.isEmpty else {
+            throw KafkaError(code: RD_KAFKA_RESP_ERR_INVALID_CONFIG.rawValue, operation: "verify topics",
+                             reason: problems.joined(separator: "; ") + " (fix the cluster or the declaration; nothing was changed)",
+                             isTransient: false)
+        }
+    }
+
+    /// A topic just created may take a moment to appear in metadata.
+    private func waitUntilVisible(_ topics: [String]) throws(KafkaError) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.requestTimeoutMs) * 1_000_000
+        for topic in topics {
+            while true {
+                do {
+                    _ = try admin.partitionCount(of: topic, timeoutMs: config.requestTimeoutMs)
+                    break
+                } catch {
+                    guard error.isTransient, DispatchTime.now().uptimeNanoseconds < deadline else { throw error }
+                    usleep(50_000)
+                }
+            }
+        }
+    }
+
+    public func partitionCount(of topic: String) throws -> Int32 {
+        try bridged { try admin.partitionCount(of: topic, timeoutMs: config.requestTimeoutMs) }
+    }
+
+    public func makeProducer() throws -> any LogProducer {
+        try KafkaProducer(config: config)
+    }
+
+    public func makeConsumer(group: String, topics: [String], listener: (any RebalanceListener)?) throws -> any LogConsumer {
+        try KafkaConsumer(config: config, group: group, topics: topics, listener: listener)
+    }
+
+    public func endOffset(_ partition: TopicPartition) throws -> Int64 {
+        try bridged { try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs).high }
+    }
+
+    public func committedOffset(group: String, partition: TopicPartition) throws -> Int64? {
+        try bridged {
+            let asker = try RdKafkaClient(config: config, role: .reader(group: group))
+            return try asker.committed(partition, timeoutMs: config.requestTimeoutMs)
+        }
+    }
+
+    public func readToEnd(_ partition: TopicPartition) throws -> [LogRecord] {
+        try bridged {
+            let (low, high) = try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs)
+            guard high > low else { return [] }
+            return try readRange(partition, from: low, to: high)
+        }
+    }
+
+    /// Reads [from, to) of one partition by assignment, without a group.
+    /// Compacted and transactional topics have gaps, so the end is found by
+    /// offset or by librdkafka's end-of-partition event, whichever comes first.
+    private func readRange(_ partition: TopicPartition, from low: Int64, to high: Int64) throws(KafkaError) -> [LogRecord] {
+        let client = try readerClient()
+        return try reader.withLock { _ throws(KafkaError) -> [LogRecord] in
+            let list = PartitionList.make([(partition, low)])
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_assign(client.pointer, list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(err, operation: "read to end", topic: partition.topic, partition: partition.partition, offset: low)
+            }
+            defer { rd_kafka_assign(client.pointer, nil) }
+            var records: [LogRecord] = []
+            var next = low
+            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.readToEndTimeoutMs) * 1_000_000
+            while next < high {
+                guard DispatchTime.now().uptimeNanoseconds < deadline else {
+                    throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, operation: "read to end", topic: partition.topic,
+                                     partition: partition.partition, offset: next,
+                                     detail: "stopped before offset \(high) after \(config.readToEndTimeoutMs) ms")
+                }
+                guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { continue }
+                defer { rd_kafka_message_destroy(message) }
+                let raw = message.pointee
+                guard raw.partition == partition.partition,
+                      raw.rkt.map({ String(cString: rd_kafka_topic_name($0)) }) == partition.topic else { continue }
+                if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    next = max(next, raw.offset)
+                    continue
+                }
+                guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    let error = MessageConversion.error(message, operation: "read to end")
+                    if error.isTransient { continue }
+                    throw error
+                }
+                if raw.offset < high { records.append(MessageConversion.record(message)) }
+                next = max(next, raw.offset + 1)
+            }
+            return records
+        }
+    }
+
+    private func readerClient() throws(KafkaError) -> RdKafkaClient {
+        let existing = reader.current
+        if let existing { return existing }
+        let created = try RdKafkaClient(config: config, role: .reader(group: "cass-reader-\(UUID().uuidString)"))
+        return reader.withLock { slot in
+            if let slot { return slot }
+            slot = created
+            return created
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import CASSKafka
+import CASSLog
+import XCTest
+
+/// The wrapper against librdkafka's in-process mock cluster: no broker
+/// process needed, a few seconds in all.
+final class MockClusterTests: XCTestCase {
+    private var cluster: KafkaMockCluster?
+
+    private func makeLog(partitions: Int32, topic: String) throws -> KafkaLog {
+        let cluster = try KafkaMockCluster()
+        self.cluster = cluster
+        try cluster.createTopic(topic, partitions: partitions)
+        return try KafkaLog(config: KafkaConfig(brokers: cluster.brokers, properties: fastGroupProperties))
+    }
+
+    override func tearDown() {
+        cluster = nil
+    }
+
+    func test_sentRecordsComeBackInOrderWithKeysAndHeaders() throws {
+        let topic = uniqueTopic("mock.roundtrip")
+        let log = try makeLog(partitions: 2, topic: topic)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        var outgoing = records(topic: topic, partition: 1, count: 5)
+        outgoing[2].headers = [LogHeader(name: "cass-error", text: "R07"), LogHeader(name: "empty", value: [])]
+        try producer.send(outgoing)
+        XCTAssertEqual(try log.endOffset(TopicPartition(topic: topic, partition: 1)), 5)
+        XCTAssertEqual(try log.endOffset(TopicPartition(topic: topic, partition: 0)), 0)
+
+        let consumer = try log.makeConsumer(group: "g-\(topic)", topics: [topic], listener: nil)
+        defer { consumer.close() }
+        let received = try pollRecords(consumer, count: 5)
+        XCTAssertEqual(received.map(\.value), outgoing.map(\.value))
+        XCTAssertEqual(received.map(\.key), outgoing.map(\.key))
+        XCTAssertEqual(received.map(\.offset), [0, 1, 2, 3, 4])
+        XCTAssertEqual(received[2].header("cass-error"), Array("R07".utf8))
+        XCTAssertEqual(received[2].header("empty"), [])
+        XCTAssertTrue(received[0].headers.isEmpty)
+    }
+
+    func test_newConsumerResumesFromTheCommittedOffset() throws {
+        let topic = uniqueTopic("mock.resume")
+        let log = try makeLog(partitions: 1, topic: topic)
+        let partition = TopicPartition(topic: topic, partition: 0)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 0, count: 6))
+        let group = "g-\(topic)"
+        XCTAssertNil(try log.committedOffset(group: group, partition: partition))
+
+        let first = try log.makeConsumer(group: group, topics: [topic], listener: nil)
+        let firstBatch = try pollRecords(first, count: 6)
+        XCTAssertEqual(firstBatch.count, 6)
+        // Only the first four were "processed": commit the next offset to read.
+        try first.commit([partition: 4])
+        first.close()
+        XCTAssertEqual(try log.committedOffset(group: group, partition: partition), 4)
+
+        let second = try log.makeConsumer(group: group, topics: [topic], listener: nil)
+        defer { second.close() }
+        let resumed = try pollRecords(second, count: 2)
+        XCTAssertEqual(resumed.map(\.offset), [4, 5])
+    }
+
+    func test_readToEndReturnsEveryRecordUpToTheCurrentEnd() throws {
+        let topic = uniqueTopic("mock.state")
+        let log = try makeLog(partitions: 3, topic: topic)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 2, count: 7, prefix: "state"))
+        let restored = try log.readToEnd(TopicPartition(topic: topic, partition: 2))
+        XCTAssertEqual(restored.map(\.offset), Array(0..<7))
+        XCTAssertEqual(restored.last?.value, Array("state6".utf8))
+        XCTAssertEqual(try log.readToEnd(TopicPartition(topic: topic, partition: 0)), [])
+        // A second read through the same reader handle sees new records too.
+        try producer.send(records(topic: topic, partition: 2, count: 1, prefix: "more"))
+        XCTAssertEqual(try log.readToEnd(TopicPartition(topic: topic, partition: 2)).count, 8)
+    }
+
+    func test_assignedRunsBeforeTheFirstRecordIsReturned() throws {
+        let topic = uniqueTopic("mock.assign")
+        let log = try makeLog(partitions: 2, topic: topic)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 0, count: 1) + records(topic: topic, partition: 1, count: 1))
+        let listener = RecordingListener()
+        let consumer = try log.makeConsumer(group: "g-\(topic)", topics: [topic], listener: listener)
+        var firstAssignmentSeen: [TopicPartition]?
+        var received: [LogRecord] = []
+        let deadline = Date().addingTimeInterval(20)
+        while received.count < 2, Date() < deadline {
+            let batch = try consumer.poll(maxRecords: 10, timeoutMs: 200)
+            if !batch.isEmpty, firstAssignmentSeen == nil { firstAssignmentSeen = listener.assigned }
+            received += batch
+        }
+        XCTAssertEqual(received.count, 2)
+        XCTAssertEqual(firstAssignmentSeen, [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)])
+        XCTAssertEqual(consumer.assignment.count, 2)
+        listener.toCommitOnRevoke = [TopicPartition(topic: topic, partition: 0): 1, TopicPartition(topic: topic, partition: 1): 1]
+        consumer.close()
+        XCTAssertEqual(Set(listener.revoked), Set(listener.assigned), "close revokes every partition")
+        XCTAssertEqual(try log.committedOffset(group: "g-\(topic)", partition: TopicPartition(topic: topic, partition: 1)), 1,
+                       "commits made in revoked are stored")
+    }
+
+    func test_producingToAMissingPartitionFailsNamingIt() throws {
+        let topic = uniqueTopic("mock.missing")
+        let log = try makeLog(partitions: 1, topic: topic)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        XCTAssertThrowsError(try producer.send(records(topic: topic, partition: 9, count: 1))) { error in
+            XCTAssertTrue("\(error)".contains("\(topic)[9]"), "\(error)")
+        }
+    }
+}

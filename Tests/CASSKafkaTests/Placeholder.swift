@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSKafkaTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
