@@ -1,0 +1,172 @@
+/// A small DEFLATE (RFC 1951) compressor: LZ77 over a 32 KiB window with
+/// short hash chains, coded with the fixed Huffman tables. Dynamic tables
+/// would save another 10-20 %; fixed ones keep this file small and fast, and
+/// PDF content streams and XML shrink 4-8x with them already.
+public enum Deflate {
+    /// Raw DEFLATE data (what ZIP stores).
+    public static func compress(_ input: [UInt8]) -> [UInt8] {
+        let packed = fixedHuffman(input)
+        // Incompressible data (font outlines can be): stored blocks cost
+        // 5 bytes per 64 KiB instead of up to 1/8 more.
+        return packed.count <= input.count + 5 * (input.count / 65535 + 1) ? packed : stored(input)
+    }
+
+    /// A zlib stream (RFC 1950): what PDF's /FlateDecode expects.
+    public static func zlib(_ input: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x01]
+        out.append(contentsOf: compress(input))
+        let adler = Adler32.checksum(input)
+        out.append(UInt8(adler >> 24)); out.append(UInt8((adler >> 16) & 0xFF))
+        out.append(UInt8((adler >> 8) & 0xFF)); out.append(UInt8(adler & 0xFF))
+        return out
+    }
+
+    static func stored(_ input: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count + 5 * (input.count / 65535 + 1))
+        var start = 0
+        repeat {
+            let end = min(start + 65535, input.count)
+            let count = UInt16(end - start)
+            out.append(end == input.count ? 1 : 0)
+            out.append(UInt8(count & 0xFF)); out.append(UInt8(count >> 8))
+            out.append(UInt8(~count & 0xFF)); out.append(UInt8(~count >> 8))
+            out.append(contentsOf: input[start..<end])
+            start = end
+        } while start < input.count
+        return out
+    }
+
+    private struct BitWriter {
+        var out: [UInt8] = []
+        var buffer: UInt64 = 0
+        var count: UInt64 = 0
+
+        /// Writes `n` bits of `value`, least significant first.
+        @inline(__always) mutating func write(_ value: UInt32, _ n: UInt32) {
+            buffer |= UInt64(value) << count
+            count += UInt64(n)
+            while count >= 8 {
+                out.append(UInt8(truncatingIfNeeded: buffer))
+                buffer >>= 8
+                count -= 8
+            }
+        }
+
+        mutating func finish() -> [UInt8] {
+            if count > 0 { out.append(UInt8(truncatingIfNeeded: buffer)) }
+            return out
+        }
+    }
+
+    /// Huffman codes go out most significant bit first, so they are stored reversed.
+    private static func reversed(_ code: UInt32, _ length: UInt32) -> UInt32 {
+        var result: UInt32 = 0
+        var c = code
+        for _ in 0..<length { result = result << 1 | (c & 1); c >>= 1 }
+        return result
+    }
+
+    /// (reversed code, bit length) for literal/length symbols 0...287.
+    private static let literalCodes: [(UInt32, UInt32)] = (0..<288).map { symbol in
+        switch symbol {
+        case 0...143: return (reversed(0x30 + UInt32(symbol), 8), 8)
+        case 144...255: return (reversed(0x190 + UInt32(symbol - 144), 9), 9)
+        case 256...279: return (reversed(UInt32(symbol - 256), 7), 7)
+        default: return (reversed(0xC0 + UInt32(symbol - 280), 8), 8)
+        }
+    }
+
+    private static let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    private static let lengthExtra: [UInt32] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+    private static let distanceBase: [Int] = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
+    private static let distanceExtra: [UInt32] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+
+    /// Length 3...258 to its index in `lengthBase`.
+    private static let lengthIndex: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 259)
+        var code = 0
+        for length in 3...258 {
+            while code + 1 < lengthBase.count && lengthBase[code + 1] <= length { code += 1 }
+            table[length] = UInt8(code)
+        }
+        return table
+    }()
+
+    private static let distanceCodes5: [UInt32] = (0..<30).map { reversed(UInt32($0), 5) }
+
+    @inline(__always) private static func distanceIndex(_ distance: Int) -> Int {
+        var code = 29
+        while distanceBase[code] > distance { code -= 1 }
+        return code
+    }
+
+    static func fixedHuffman(_ input: [UInt8]) -> [UInt8] {
+        var bits = BitWriter()
+        bits.out.reserveCapacity(input.count / 2 + 16)
+        bits.write(1, 1)  // BFINAL
+        bits.write(1, 2)  // BTYPE = 01, fixed Huffman
+        let n = input.count
+        let hashBits = 15
+        let windowSize = 32768
+        let maxChain = 8
+        var head = [Int32](repeating: -1, count: 1 << hashBits)
+        var previous = [Int32](repeating: -1, count: windowSize)
+        input.withUnsafeBufferPointer { data in
+            @inline(__always) func hash(_ i: Int) -> Int {
+                let v = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
+                return Int((v &* 2_654_435_761) >> UInt32(32 - hashBits))
+            }
+            @inline(__always) func insert(_ i: Int) {
+                guard i + 2 < n else { return }
+                let h = hash(i)
+                previous[i & (windowSize - 1)] = head[h]
+                head[h] = Int32(i)
+            }
+            var i = 0
+            while i < n {
+                var bestLength = 0
+                var bestDistance = 0
+                if i + 2 < n {
+                    var candidate = Int(head[hash(i)])
+                    var chain = 0
+                    let limit = min(258, n - i)
+                    while candidate >= 0 && i - candidate <= windowSize - 1 && chain < maxChain {
+                        if data[candidate + bestLength] == data[i + bestLength] || bestLength == 0 {
+                            var length = 0
+                            while length < limit && data[candidate + length] == data[i + length] { length += 1 }
+                            if length > bestLength {
+                                bestLength = length
+                                bestDistance = i - candidate
+                                if length == limit { break }
+                            }
+                        }
+                        let next = Int(previous[candidate & (windowSize - 1)])
+                        if next >= candidate { break }
+                        candidate = next
+                        chain += 1
+                    }
+                }
+                if bestLength >= 3 {
+                    let li = Int(lengthIndex[bestLength])
+                    let (code, length) = literalCodes[257 + li]
+                    bits.write(code, length)
+                    if lengthExtra[li] > 0 { bits.write(UInt32(bestLength - lengthBase[li]), lengthExtra[li]) }
+                    let di = distanceIndex(bestDistance)
+                    bits.write(distanceCodes5[di], 5)
+                    if distanceExtra[di] > 0 { bits.write(UInt32(bestDistance - distanceBase[di]), distanceExtra[di]) }
+                    for j in i..<(i + bestLength) { insert(j) }
+                    i += bestLength
+                } else {
+                    let (code, length) = literalCodes[Int(data[i])]
+                    bits.write(code, length)
+                    insert(i)
+                    i += 1
+                }
+            }
+        }
+        let (endCode, endLength) = literalCodes[256]
+        bits.write(endCode, endLength)
+        return bits.finish()
+    }
+}
