@@ -53,8 +53,11 @@ public struct EmailMessage: Sendable, Hashable {
     public func rendered() -> [UInt8] {
         var lines: [String] = []
         lines.append("Date: " + MIMEEncoding.rfc5322Date(date))
-        lines.append("From: " + EmailMessage.mailboxText(from))
-        lines.append("To: " + to.map(EmailMessage.mailboxText).joined(separator: ",\r\n "))
+        lines.append("From: " + MIMEEncoding.mailbox(name: from.name, address: from.address, nameLength: "From".count))
+        // One mailbox per line: each starts a folded line after the first.
+        lines.append("To: " + to.enumerated().map { index, mailbox in
+            MIMEEncoding.mailbox(name: mailbox.name, address: mailbox.address, nameLength: index == 0 ? "To".count : -1)
+        }.joined(separator: ",\r\n "))
         lines.append("Subject: " + MIMEEncoding.headerText(subject, nameLength: "Subject".count))
         lines.append("Message-ID: <\(messageID)>")
         for header in extraHeaders {
@@ -85,11 +88,6 @@ public struct EmailMessage: Sendable, Hashable {
         lines.append("--" + boundary + "--")
         lines.append("")
         return Array(lines.joined(separator: "\r\n").utf8)
-    }
-
-    static func mailboxText(_ mailbox: Mailbox) -> String {
-        guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
-        return MIMEEncoding.displayName(name) + " <" + mailbox.address + ">"
     }
 
     /// Attachment names are invoice numbers in practice; anything outside

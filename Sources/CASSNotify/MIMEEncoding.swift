@@ -57,10 +57,15 @@ public enum MIMEEncoding {
         if isPlainASCII { return foldASCII(clean, nameLength: nameLength) }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // 45 bytes → 60 base64 characters → 72 with the =?UTF-8?B? ?= frame.
+        // 45 bytes → 60 base64 characters → 72 with the =?UTF-8?B? ?= frame,
+        // on a continuation line (one leading space). The first word shares
+        // its line with "Name: ", so it gets fewer bytes.
+        let firstLineRoom = 78 - (nameLength + 2) - 12
+        let firstWordBytes = max(3, min(45, firstLineRoom / 4 * 3))
         for character in clean {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            let limit = words.isEmpty ? firstWordBytes : 45
+            if chunk.count + bytes.count > limit, !chunk.isEmpty {
                 words.append(encodedWord(chunk))
                 chunk = []
             }
@@ -72,12 +77,23 @@ public enum MIMEEncoding {
 
     /// A display name in an address header: a quoted string when ASCII,
     /// encoded words otherwise.
-    public static func displayName(_ name: String) -> String {
+    public static func displayName(_ name: String, nameLength: Int = 0) -> String {
         let clean = name.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
         if clean.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) && !clean.contains("=?") {
             return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
-        return headerText(clean, nameLength: 0)
+        return headerText(clean, nameLength: nameLength)
+    }
+
+    /// `Name <address>` for an address header, folded before the address
+    /// when the line would pass 78 characters.
+    public static func mailbox(name: String?, address: String, nameLength: Int) -> String {
+        guard let name, !name.isEmpty else { return address }
+        let encoded = displayName(name, nameLength: nameLength)
+        let lines = encoded.components(separatedBy: "\r\n")
+        let lastLineLength = (lines.count == 1 ? nameLength + 2 : 0) + (lines.last?.count ?? 0)
+        let separator = lastLineLength + 3 + address.count > 78 ? "\r\n " : " "
+        return encoded + separator + "<" + address + ">"
     }
 
     private static func encodedWord(_ bytes: [UInt8]) -> String {
