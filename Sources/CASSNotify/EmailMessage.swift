@@ -14,7 +14,8 @@ public struct EmailAttachment: Sendable, Hashable {
 }
 
 /// An RFC 5322 message with a MIME multipart/mixed body: the text part in
-/// UTF-8 quoted-printable, attachments in base64. Every line ends in CRLF
+/// UTF-8 (quoted-printable, or base64 for mostly non-Latin text),
+/// attachments in base64. Every line ends in CRLF
 /// and all content is 7-bit, so any SMTP relay can carry it unchanged.
 public struct EmailMessage: Sendable, Hashable {
     public var from: Mailbox
@@ -70,9 +71,18 @@ public struct EmailMessage: Sendable, Hashable {
         lines.append("This is a MIME message.")
         lines.append("--" + boundary)
         lines.append("Content-Type: text/plain; charset=UTF-8")
-        lines.append("Content-Transfer-Encoding: quoted-printable")
-        lines.append("")
-        lines.append(MIMEEncoding.quotedPrintable(body))
+        if EmailMessage.prefersBase64(body) {
+            // Mostly CJK or Arabic: quoted-printable would triple the size.
+            lines.append("Content-Transfer-Encoding: base64")
+            lines.append("")
+            var encoded = MIMEEncoding.base64Lines(Array(body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8))
+            if encoded.hasSuffix("\r\n") { encoded.removeLast() }
+            lines.append(encoded)
+        } else {
+            lines.append("Content-Transfer-Encoding: quoted-printable")
+            lines.append("")
+            lines.append(MIMEEncoding.quotedPrintable(body))
+        }
         for attachment in attachments {
             let name = EmailMessage.safeFilename(attachment.filename)
             lines.append("--" + boundary)
@@ -88,6 +98,14 @@ public struct EmailMessage: Sendable, Hashable {
         lines.append("--" + boundary + "--")
         lines.append("")
         return Array(lines.joined(separator: "\r\n").utf8)
+    }
+
+    /// Base64 when more than a third of the bytes are outside ASCII:
+    /// readable quoted-printable for Latin scripts, compact base64 otherwise.
+    static func prefersBase64(_ text: String) -> Bool {
+        let bytes = text.utf8
+        let high = bytes.reduce(0) { $0 + ($1 >= 128 ? 1 : 0) }
+        return high * 3 > bytes.count
     }
 
     /// Attachment names are invoice numbers in practice; anything outside

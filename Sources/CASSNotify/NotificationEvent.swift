@@ -126,7 +126,7 @@ public enum NotificationEvent: Sendable, Hashable {
     }
 
     public static func decode(json: some Collection<UInt8>) throws -> NotificationEvent {
-        try JSONDecoder().decode(NotificationEvent.self, from: Data(json))
+        try NotificationJSON.decoder().decode(NotificationEvent.self, from: Data(json))
     }
 }
 
@@ -156,10 +156,54 @@ extension NotificationEvent: Codable {
     }
 }
 
-enum NotificationJSON {
-    static func encoder() -> JSONEncoder {
+/// The one JSON form of everything this module writes: sorted keys, no
+/// escaped slashes, times as UTC ISO 8601 with milliseconds.
+public enum NotificationJSON {
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(isoText(date))
+        }
         return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = parseISO(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a UTC time YYYY-MM-DDTHH:MM:SS.mmmZ: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// `2026-11-26T15:40:07.872Z`, without locales or calendars.
+    public static func isoText(_ date: Date) -> String {
+        let totalMs = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let days = totalMs >= 0 ? totalMs / 86_400_000 : (totalMs - 86_399_999) / 86_400_000
+        let msOfDay = Int(totalMs - days * 86_400_000)
+        let civil = CivilDate(dayNumber: Int(days))
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return civil.description + "T" + pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":"
+            + pad(msOfDay / 1000 % 60, 2) + "." + pad(msOfDay % 1000, 3) + "Z"
+    }
+
+    public static func parseISO(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[10] == UInt8(ascii: "T"), bytes[23] == UInt8(ascii: "Z"),
+              let date = CivilDate(iso: Substring(String(decoding: bytes[0..<10], as: UTF8.self))) else { return nil }
+        func number(_ range: Range<Int>) -> Int? { Int(String(decoding: bytes[range], as: UTF8.self)) }
+        guard bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."),
+              let hours = number(11..<13), let minutes = number(14..<16), let seconds = number(17..<19), let ms = number(20..<23),
+              hours < 24, minutes < 60, seconds < 60 else { return nil }
+        let total = Int64(date.dayNumber) * 86_400_000 + Int64(hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + ms)
+        return Date(timeIntervalSince1970: Double(total) / 1000)
     }
 }

@@ -37,6 +37,10 @@ public struct DeliveryOutcome: Sendable, Hashable, Codable {
 
     /// Sorted-key JSON for an attempts or dead-letter topic.
     public func jsonBytes() throws -> [UInt8] { Array(try NotificationJSON.encoder().encode(self)) }
+
+    public static func decode(json: some Collection<UInt8>) throws -> DeliveryOutcome {
+        try NotificationJSON.decoder().decode(DeliveryOutcome.self, from: Data(json))
+    }
 }
 
 /// Renders an event for each recipient in its language and delivers it over

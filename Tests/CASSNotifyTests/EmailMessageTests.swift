@@ -8,7 +8,7 @@ final class EmailMessageTests: XCTestCase {
     private let date = Date(timeIntervalSince1970: Double(20_783 * 86_400 + 15 * 3600 + 31 * 60 + 54))
 
     private func sample(subject: String = "CASS 请求书 GB-2026110201-000042（账期 2026110201）— Rechnung für Zeitraum",
-                        body: String = "Agent 12345678903,\n\nMontant total : 12345.67 GBP — ça coûte ≈ très cher.\n.leading dot line\nTrailing space \nA very long line " + String(repeating: "ééé abc ", count: 20)) -> EmailMessage {
+                        body: String = "Agent 12345678903,\n\nMontant total : 12345.67 GBP — ça coûte ≈ très cher.\n.leading dot line\nTrailing space \nA very long line " + String(repeating: "é abcdefgh ", count: 20)) -> EmailMessage {
         EmailMessage(
             from: Mailbox(name: "CASS Opérations", address: "cass@example.org"),
             to: [Mailbox(name: "株式会社 カーゴ", address: "agent@example.jp")],
@@ -76,6 +76,21 @@ final class EmailMessageTests: XCTestCase {
         XCTAssertLessThanOrEqual(lines.last?.count ?? 0, 76)
         let decoded = try XCTUnwrap(Data(base64Encoded: lines.joined()))
         XCTAssertEqual(Array(decoded), Fixtures.pdf)
+    }
+
+    func test_email_mostlyCJKText_isBase64_andDecodesToTheBody() throws {
+        let body = "代理人 91200420006：\n\nCASS GB 已开具账期 20261102 的发票。\n总金额：12345.67 GBP"
+        let reader = try XCTUnwrap(MIMEReader(sample(body: body).rendered()))
+        XCTAssertEqual(reader.parts[0].headers["content-transfer-encoding"], "base64")
+        XCTAssertEqual(reader.parts[0].text, body.replacingOccurrences(of: "\n", with: "\r\n"))
+    }
+
+    func test_attemptTimes_areUTCISO8601WithMilliseconds_andRoundTrip() throws {
+        let time = Date(timeIntervalSince1970: 1_795_966_314.872)
+        XCTAssertEqual(NotificationJSON.isoText(time), "2026-11-29T15:31:54.872Z")
+        XCTAssertEqual(NotificationJSON.isoText(Date(timeIntervalSince1970: -0.5)), "1969-12-31T23:59:59.500Z")
+        XCTAssertEqual(NotificationJSON.parseISO("2026-11-29T15:31:54.872Z").map(NotificationJSON.isoText), "2026-11-29T15:31:54.872Z")
+        XCTAssertNil(NotificationJSON.parseISO("2026-11-29 15:31:54"))
     }
 
     func test_quotedPrintable_softBreaksNeverSplitAnEscape() {

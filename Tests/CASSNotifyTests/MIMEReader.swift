@@ -6,6 +6,15 @@ struct MIMEReader {
     struct Part {
         var headers: [String: String]
         var body: String
+
+        /// The text, decoded by its Content-Transfer-Encoding; CRLF kept.
+        var text: String {
+            if headers["content-transfer-encoding"] == "base64" {
+                let data = Data(base64Encoded: body.components(separatedBy: "\r\n").joined()) ?? Data()
+                return String(decoding: data, as: UTF8.self)
+            }
+            return MIMEReader.decodeQuotedPrintable(body)
+        }
     }
 
     var headers: [String: String]
