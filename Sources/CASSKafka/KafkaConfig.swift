@@ -154,6 +154,8 @@ extension KafkaConfig {
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "true"),
+                // Restoring state should not wait for more data at the end.
+                ("fetch.wait.max.ms", "10"),
                 ("auto.offset.reset", "earliest"),
             ]
         case .admin:

@@ -138,9 +138,11 @@ public final class KafkaLog: Log, @unchecked Sendable {
         }
     }
 
-    /// Reads [from, to) of one partition by assignment, without a group.
-    /// Compacted and transactional topics have gaps, so the end is found by
-    /// offset or by librdkafka's end-of-partition event, whichever comes first.
+    /// Reads one partition from `low` by assignment, without a group, up to
+    /// at least `high`. Compacted and transactional topics have gaps, so the
+    /// end is found by offset or by librdkafka's end-of-partition event. The
+    /// rest of the batch holding `high - 1` is read too: some brokers (Tansu)
+    /// report the high watermark as the last batch's base offset + 1.
     private func readRange(_ partition: TopicPartition, from low: Int64, to high: Int64) throws(KafkaError) -> [LogRecord] {
         let client = try readerClient()
         return try reader.withLock { _ throws(KafkaError) -> [LogRecord] in
@@ -153,20 +155,26 @@ public final class KafkaLog: Log, @unchecked Sendable {
             defer { rd_kafka_assign(client.pointer, nil) }
             var records: [LogRecord] = []
             var next = low
+            var reachedEnd = false
             let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.readToEndTimeoutMs) * 1_000_000
-            while next < high {
+            while true {
                 guard DispatchTime.now().uptimeNanoseconds < deadline else {
                     throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, operation: "read to end", topic: partition.topic,
                                      partition: partition.partition, offset: next,
                                      detail: "stopped before offset \(high) after \(config.readToEndTimeoutMs) ms")
                 }
-                guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { continue }
+                // Once the end is reached, only what is already fetched is
+                // taken (timeout 0): the rest of the last batch, never a wait.
+                guard let message = rd_kafka_consumer_poll(client.pointer, reachedEnd ? 0 : 100) else {
+                    if reachedEnd { break }
+                    continue
+                }
                 defer { rd_kafka_message_destroy(message) }
                 let raw = message.pointee
                 guard raw.partition == partition.partition,
                       raw.rkt.map({ String(cString: rd_kafka_topic_name($0)) }) == partition.topic else { continue }
                 if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                    next = max(next, raw.offset)
+                    if raw.offset >= high { break }
                     continue
                 }
                 guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -174,8 +182,9 @@ public final class KafkaLog: Log, @unchecked Sendable {
                     if error.isTransient { continue }
                     throw error
                 }
-                if raw.offset < high { records.append(MessageConversion.record(message)) }
+                records.append(MessageConversion.record(message))
                 next = max(next, raw.offset + 1)
+                if next >= high { reachedEnd = true }
             }
             return records
         }
