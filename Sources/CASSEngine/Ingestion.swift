@@ -15,7 +15,7 @@ public struct IngestionResult: Sendable {
 /// Reads a file in whichever format a reader recognises, admits it (F07,
 /// F08, F04) and runs the history-free record checks.
 public enum Ingestion {
-    public typealias Reader = (_ bytes: UnsafeRawBufferPointer, _ fileName: String, _ periodsPerMonth: (String) -> Int?) -> FileReadResult
+    public typealias Reader = @Sendable (_ bytes: UnsafeRawBufferPointer, _ fileName: String, _ periodsPerMonth: (String) -> Int?) -> FileReadResult
 
     public static func ingest(
         bytes: UnsafeRawBufferPointer, fileName: String, fileOrdinal: Int64, reference: ReferenceData,

@@ -1,1 +1,37 @@
-print("cass")
+import Foundation
+
+let usage = """
+cass: OpenCASS, an open settlement core for air cargo.
+
+Usage: cass <command> [options]
+
+Commands:
+  settle           settle a folder of billing files on this machine (embedded log, no broker)
+  sample           write a generated dataset (reference data and billing files)
+  topics describe  print the pipeline: stages, topics, partitioning and state
+
+Run `cass <command> --help` for a command's options.
+Exit codes: 0 done (rejected records and files are results, not failures),
+1 the job could not run (missing folder, bad reference data, I/O error), 2 bad command line.
+"""
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    print(usage)
+    exit(ExitCode.usage.rawValue)
+}
+arguments.removeFirst()
+
+let code: ExitCode
+switch command {
+case "settle": code = SettleCommand.run(arguments)
+case "sample": code = SampleCommand.run(arguments)
+case "topics": code = TopicsCommand.run(arguments)
+case "--help", "-h", "help":
+    print(usage)
+    code = .ok
+default:
+    Console.error("unknown command '\(command)'\n\n" + usage)
+    code = .usage
+}
+exit(code.rawValue)

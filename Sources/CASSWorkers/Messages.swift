@@ -1,0 +1,215 @@
+import CASSDomain
+import CASSEngine
+import Foundation
+
+/// Every message that travels between stages. The first byte is the kind,
+/// the second the schema version (Topics/README.md).
+public enum StageMessage: Sendable {
+    /// A billing file as submitted (cass.files).
+    case file(name: String, bytes: [UInt8])
+    /// Period-close barrier marker: `source` of `sourceCount` upstream
+    /// partitions has forwarded everything before it.
+    case closeMarker(period: PeriodKey, source: Int32, sourceCount: Int32)
+    /// Records of one file that passed the history-free checks (cass.records).
+    case checked(CheckedBatch)
+    /// Billed lines of one file for one partition (cass.lines, cass.billed).
+    case lines(LineBatch)
+    case rejections([Rejection])
+    /// Invoice drafts of one settlement partition for a closed period (cass.drafts).
+    case drafts(period: PeriodKey, source: Int32, sourceCount: Int32, invoices: [Invoice])
+    /// An issued invoice (cass.invoices): what downstream systems subscribe to.
+    case invoice(Invoice)
+    /// A closed period's disbursements (cass.settlements).
+    case periodClosed(period: PeriodKey, invoices: Int, total: Int64, disbursements: [Disbursement])
+    /// A file's outcome, for notifications (cass.events).
+    case fileOutcome(FileOutcome)
+
+    static let version: UInt8 = 1
+
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter()
+        switch self {
+        case .file(let name, let bytes):
+            w.u8(1); w.u8(Self.version); w.string(name); w.data(bytes)
+        case .closeMarker(let period, let source, let count):
+            w.u8(2); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count)
+        case .checked(let batch):
+            w = BinaryWriter(capacity: 64 + batch.records.count * 180)
+            w.u8(3); w.u8(Self.version); batch.encode(into: &w)
+        case .lines(let batch):
+            w = BinaryWriter(capacity: 64 + batch.lines.count * 150)
+            w.u8(4); w.u8(Self.version); batch.encode(into: &w)
+        case .rejections(let list):
+            w.u8(5); w.u8(Self.version); w.data(Self.json(list))
+        case .drafts(let period, let source, let count, let invoices):
+            w.u8(6); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count); w.data(Self.json(invoices))
+        case .invoice(let invoice):
+            w.u8(7); w.u8(Self.version); w.data(Self.json(invoice))
+        case .periodClosed(let period, let invoices, let total, let disbursements):
+            w.u8(8); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(Int64(invoices)); w.i64(total); w.data(Self.json(disbursements))
+        case .fileOutcome(let outcome):
+            w.u8(9); w.u8(Self.version); w.data(Self.json(outcome))
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> StageMessage {
+        var r = BinaryReader(bytes)
+        let kind = try r.u8()
+        let version = try r.u8()
+        guard version == Self.version else { throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads \(Self.version)") }
+        switch kind {
+        case 1: return .file(name: try r.string(), bytes: try r.data())
+        case 2:
+            let period = PeriodKey(country: try r.string(), period: try r.period())
+            return .closeMarker(period: period, source: try r.i32(), sourceCount: try r.i32())
+        case 3: return .checked(try CheckedBatch(from: &r))
+        case 4: return .lines(try LineBatch(from: &r))
+        case 5: return .rejections(try unjson([Rejection].self, r.data()))
+        case 6:
+            let period = PeriodKey(country: try r.string(), period: try r.period())
+            let source = try r.i32(), count = try r.i32()
+            return .drafts(period: period, source: source, sourceCount: count, invoices: try unjson([Invoice].self, r.data()))
+        case 7: return .invoice(try unjson(Invoice.self, r.data()))
+        case 8:
+            let period = PeriodKey(country: try r.string(), period: try r.period())
+            let invoices = Int(try r.i64()), total = try r.i64()
+            return .periodClosed(period: period, invoices: invoices, total: total, disbursements: try unjson([Disbursement].self, r.data()))
+        case 9: return .fileOutcome(try unjson(FileOutcome.self, r.data()))
+        default: throw DecodingFailure("unknown message kind \(kind)")
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding our own value types cannot fail.
+        return (try? [UInt8](encoder.encode(value))) ?? []
+    }
+
+    static func unjson<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}
+
+/// What became of one submitted file.
+public struct FileOutcome: Sendable, Codable, Hashable {
+    public var file: String
+    public var airline: String
+    public var country: String
+    public var period: String
+    public var accepted: Bool
+    public var code: String
+    public var message: String
+    public var recordsPassed: Int
+    public var recordsRejected: Int
+}
+
+/// Checked records of one file bound for one partition.
+public struct CheckedBatch: Sendable {
+    public var fileName: String
+    public var fileOrdinal: Int64
+    public var identity: ReportedIdentity
+    public var country: String
+    public var period: BillingPeriod
+    public var records: [CheckedRecord]
+
+    func encode(into w: inout BinaryWriter) {
+        w.string(fileName); w.i64(fileOrdinal)
+        w.string(identity.airline); w.string(identity.country); w.string(identity.period)
+        w.string(country); w.period(period)
+        w.i32(Int32(records.count))
+        for checked in records {
+            let r = checked.record
+            w.i32(r.sequence); w.code(r.awbPrefixText); w.code(r.awbSerialText)
+            w.i32(r.airlinePrefix); w.i32(r.awbSerial); w.u8(r.transaction.rawValue); w.i64(r.agentCode)
+            w.date(checked.issueDate); w.code(r.origin); w.code(r.destination); w.u8(r.indicator.rawValue); w.code(r.currency)
+            w.i64(r.chargeableWeightTenthsKg); w.i64(r.weightCharge); w.i64(r.valuationCharge); w.i64(r.otherChargesDueCarrier)
+            w.i64(r.otherChargesDueAgent); w.i32(r.commissionRate); w.i64(r.commission); w.i64(r.incentive); w.i64(r.netDue)
+            w.code(r.reasonCode)
+        }
+    }
+
+    init(fileName: String, fileOrdinal: Int64, identity: ReportedIdentity, country: String, period: BillingPeriod, records: [CheckedRecord]) {
+        self.fileName = fileName
+        self.fileOrdinal = fileOrdinal
+        self.identity = identity
+        self.country = country
+        self.period = period
+        self.records = records
+    }
+
+    init(from r: inout BinaryReader) throws {
+        fileName = try r.string(); fileOrdinal = try r.i64()
+        identity = ReportedIdentity(airline: try r.string(), country: try r.string(), period: try r.string())
+        country = try r.string(); period = try r.period()
+        let count = Int(try r.i32())
+        guard count >= 0 else { throw DecodingFailure("negative record count") }
+        records = []
+        records.reserveCapacity(count)
+        for _ in 0..<count {
+            var b = BillingRecord()
+            b.sequence = try r.i32(); b.awbPrefixText = try r.code(); b.awbSerialText = try r.code()
+            b.airlinePrefix = try r.i32(); b.awbSerial = try r.i32()
+            guard let transaction = TransactionType(rawValue: try r.u8()) else { throw DecodingFailure("bad transaction") }
+            b.transaction = transaction
+            b.agentCode = try r.i64()
+            let issueDate = try r.date()
+            b.issueDateDigits = Int32(issueDate.yyyymmdd)
+            b.origin = try r.code(); b.destination = try r.code()
+            guard let indicator = ChargesIndicator(rawValue: try r.u8()) else { throw DecodingFailure("bad indicator") }
+            b.indicator = indicator
+            b.currency = try r.code()
+            b.chargeableWeightTenthsKg = try r.i64(); b.weightCharge = try r.i64(); b.valuationCharge = try r.i64()
+            b.otherChargesDueCarrier = try r.i64(); b.otherChargesDueAgent = try r.i64(); b.commissionRate = try r.i32()
+            b.commission = try r.i64(); b.incentive = try r.i64(); b.netDue = try r.i64(); b.reasonCode = try r.code()
+            let source = RecordSource(fileName: fileName, fileOrdinal: fileOrdinal, sequence: b.sequence, identity: identity, awbText: b.awbText)
+            records.append(CheckedRecord(source: source, country: country, period: period, record: b, issueDate: issueDate))
+        }
+    }
+}
+
+/// Billed lines of one file bound for one partition.
+public struct LineBatch: Sendable {
+    public var lines: [BilledLine]
+
+    func encode(into w: inout BinaryWriter) {
+        w.i32(Int32(lines.count))
+        var lastFile = ""
+        for l in lines {
+            // Lines of a batch nearly always share their file: write its
+            // name only when it changes.
+            if l.fileName != lastFile { w.u8(1); w.string(l.fileName); lastFile = l.fileName } else { w.u8(0) }
+            w.string(l.country); w.period(l.period); w.i64(l.agentCode); w.i32(l.airlinePrefix); w.i32(l.awbSerial)
+            w.u8(l.transaction.rawValue); w.i64(l.fileOrdinal); w.i32(l.sequence); w.date(l.issueDate); w.date(l.taxDate)
+            w.code(l.origin); w.code(l.destination); w.i64(l.chargeableWeightTenthsKg); w.i64(l.weightCharge)
+            w.i64(l.valuationCharge); w.i64(l.otherChargesDueCarrier); w.i64(l.commission); w.i64(l.incentive)
+            w.i64(l.amount); w.code(l.reasonCode); w.u64(l.taxRuleMask)
+        }
+    }
+
+    init(lines: [BilledLine]) { self.lines = lines }
+
+    init(from r: inout BinaryReader) throws {
+        let count = Int(try r.i32())
+        guard count >= 0 else { throw DecodingFailure("negative line count") }
+        lines = []
+        lines.reserveCapacity(count)
+        var file = ""
+        for _ in 0..<count {
+            if try r.u8() == 1 { file = try r.string() }
+            let country = try r.string(), period = try r.period(), agent = try r.i64(), airline = try r.i32(), serial = try r.i32()
+            guard let transaction = TransactionType(rawValue: try r.u8()) else { throw DecodingFailure("bad transaction") }
+            let ordinal = try r.i64(), sequence = try r.i32(), issueDate = try r.date(), taxDate = try r.date()
+            let origin = try r.code(), destination = try r.code(), weight = try r.i64(), wc = try r.i64()
+            let vc = try r.i64(), ocdc = try r.i64(), commission = try r.i64(), incentive = try r.i64()
+            let amount = try r.i64(), reason = try r.code(), mask = try r.u64()
+            lines.append(BilledLine(
+                country: country, period: period, agentCode: agent, airlinePrefix: airline, awbSerial: serial, transaction: transaction,
+                fileName: file, fileOrdinal: ordinal, sequence: sequence, issueDate: issueDate, taxDate: taxDate, origin: origin,
+                destination: destination, chargeableWeightTenthsKg: weight, weightCharge: wc, valuationCharge: vc,
+                otherChargesDueCarrier: ocdc, commission: commission, incentive: incentive, amount: amount, reasonCode: reason,
+                taxRuleMask: mask))
+        }
+    }
+}

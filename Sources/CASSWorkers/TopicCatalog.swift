@@ -1,0 +1,121 @@
+import CASSLog
+
+/// The topology as data: every topic, and which stage reads and writes
+/// which topic and keeps which state. `Topics/topics.json` is generated
+/// from (and tested against) this.
+public enum TopicCatalog {
+    public static let files = "cass.files"
+    public static let records = "cass.records"
+    public static let lines = "cass.lines"
+    public static let billed = "cass.billed"
+    public static let drafts = "cass.drafts"
+    public static let invoices = "cass.invoices"
+    public static let settlements = "cass.settlements"
+    public static let rejections = "cass.rejections"
+    public static let events = "cass.events"
+    public static let state = "cass.state"
+    public static let reference = "cass.reference"
+
+    public struct Partitions: Sendable {
+        public var files: Int32 = 4
+        public var records: Int32 = 8
+        public var lines: Int32 = 8
+        public var billed: Int32 = 8
+        public var drafts: Int32 = 4
+        public var invoices: Int32 = 4
+        public var small: Int32 = 2
+
+        public init() {}
+    }
+
+    public static func specs(_ p: Partitions = Partitions(), replication: Int16 = 1) -> [TopicSpec] {
+        let week: Int64 = 7 * 24 * 3_600_000
+        var specs = [
+            TopicSpec(name: files, partitions: p.files, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: records, partitions: p.records, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: lines, partitions: p.lines, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: billed, partitions: p.billed, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: drafts, partitions: p.drafts, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: invoices, partitions: p.invoices, replication: replication, cleanup: .delete, retentionMs: -1),
+            TopicSpec(name: settlements, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: -1),
+            TopicSpec(name: rejections, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: -1),
+            TopicSpec(name: events, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: week),
+            TopicSpec(name: state, partitions: p.billed, replication: replication, cleanup: .compact, retentionMs: -1),
+            TopicSpec(name: reference, partitions: 1, replication: replication, cleanup: .compact, retentionMs: -1),
+        ]
+        for stage in StageName.allCases {
+            specs.append(TopicSpec(name: stage.deadLetterTopic, partitions: 1, replication: replication, cleanup: .delete, retentionMs: -1))
+        }
+        return specs
+    }
+}
+
+public enum StageName: String, Sendable, CaseIterable {
+    case ingest, validate, tax, settle, number, render, notify
+
+    public var deadLetterTopic: String { "cass.\(rawValue).dlq" }
+
+    public var group: String { "cass-\(rawValue)" }
+
+    public var inputTopic: String {
+        switch self {
+        case .ingest: TopicCatalog.files
+        case .validate: TopicCatalog.records
+        case .tax: TopicCatalog.lines
+        case .settle: TopicCatalog.billed
+        case .number: TopicCatalog.drafts
+        case .render: TopicCatalog.invoices
+        case .notify: TopicCatalog.events
+        }
+    }
+
+    public var outputTopics: [String] {
+        switch self {
+        case .ingest: [TopicCatalog.records, TopicCatalog.rejections, TopicCatalog.events]
+        case .validate: [TopicCatalog.lines, TopicCatalog.rejections]
+        case .tax: [TopicCatalog.billed]
+        case .settle: [TopicCatalog.drafts]
+        case .number: [TopicCatalog.invoices, TopicCatalog.settlements, TopicCatalog.events]
+        case .render: []
+        case .notify: []
+        }
+    }
+
+    public var keeps: String {
+        switch self {
+        case .ingest: "file registry (F04) and closed periods (F08), per cass.files partition"
+        case .validate: "AWB ledger: first agent and latest accepted version per AWB (R10, R11, CCA differences)"
+        case .tax: "nothing (reference data only)"
+        case .settle: "invoice accumulators per (operation, period, agent, airline) and barrier progress"
+        case .number: "last invoice number per (operation, year), numbered periods, pending drafts"
+        case .render: "nothing (documents are written atomically, rewriting is harmless)"
+        case .notify: "delivery attempts (in the delivery log)"
+        }
+    }
+
+    public var partitionedBy: String {
+        switch self {
+        case .ingest: "operation (country): files of one operation keep the processing order"
+        case .validate: "AWB (prefix + serial): every version of an AWB meets the same ledger"
+        case .tax, .settle: "operation + agent: one invoice accumulates in one place"
+        case .number: "operation: one gapless sequence per operation"
+        case .render: "invoice number"
+        case .notify: "recipient"
+        }
+    }
+
+    /// `cass topics describe`.
+    public static func describe() -> String {
+        var out = "stage      reads              writes                                        partitioned by / keeps\n"
+        for stage in allCases {
+            let writes = (stage.outputTopics + [stage.deadLetterTopic]).joined(separator: ", ")
+            out += stage.rawValue.padding(10) + " " + stage.inputTopic.padding(18) + " " + writes.padding(45) + " " + stage.partitionedBy + "\n"
+            out += String(repeating: " ", count: 75) + " state: " + stage.keeps + "\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,96 @@
+import CASSDomain
+import CASSEngine
+import CASSWorkers
+import Foundation
+
+/// Writes a settlement's results to a folder, each file atomically.
+enum OutputWriter {
+    static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try atomic(Array(SettlementSummary.agentsCSV(outcome.invoices).utf8), directory.appendingPathComponent("settlement-agents.csv"))
+        try atomic(Array(SettlementSummary.airlinesCSV(outcome.disbursements).utf8), directory.appendingPathComponent("settlement-airlines.csv"))
+        try atomic(Array(SettlementSummary.rejectionsCSV(outcome.rejections).utf8), directory.appendingPathComponent("rejections.csv"))
+        try writeRejectionReports(outcome.rejections, to: directory.appendingPathComponent("rejections"))
+        if documents {
+            let invoices = directory.appendingPathComponent("invoices")
+            try FileManager.default.createDirectory(at: invoices, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            for invoice in outcome.invoices {
+                try atomic([UInt8](encoder.encode(InvoiceDocument(invoice, reference: reference))), invoices.appendingPathComponent(invoice.number + ".json"))
+            }
+        }
+    }
+
+    static func writeRejectionReports(_ rejections: [Rejection], to directory: URL) throws {
+        var byFile: [String: [Rejection]] = [:]
+        for rejection in rejections { byFile[rejection.file, default: []].append(rejection) }
+        guard !byFile.isEmpty else { return }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (file, list) in byFile {
+            try atomic(Array(RejectionReport.text(file: file, rejections: list).utf8), directory.appendingPathComponent(file + ".txt"))
+        }
+    }
+
+    static func atomic(_ bytes: [UInt8], _ url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try Data(bytes).write(to: temporary)
+        if FileManager.default.fileExists(atPath: url.path) {
+            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: url)
+        }
+    }
+}
+
+/// The readable rejection report an airline receives for a file.
+enum RejectionReport {
+    static func text(file: String, rejections: [Rejection]) -> String {
+        let sorted = SettlementSummary.sortedRejections(rejections)
+        var out = "OpenCASS rejection report\nfile: \(file)\n"
+        if let first = sorted.first {
+            out += "airline: \(first.airline)  operation: \(first.country)  period: \(first.period)\n"
+        }
+        if let whole = sorted.first(where: { $0.code.isFileLevel }) {
+            out += "\nTHE WHOLE FILE IS REJECTED (\(whole.code.rawValue)): nothing of it is billed.\n"
+        } else {
+            out += "\n\(sorted.count) record(s) rejected; the rest of the file is billed.\n"
+        }
+        for r in sorted {
+            out += "\n[\(r.code.rawValue)] \(r.code.summary)\n"
+            out += "  sequence: \(r.sequence)" + (r.awb.isEmpty ? "" : "   AWB: \(r.awb)") + "\n"
+            if !r.problem.field.isEmpty { out += "  field:    \(r.problem.field)" + (r.problem.location.isEmpty ? "" : " (\(r.problem.location))") + "\n" }
+            if !r.problem.expected.isEmpty { out += "  expected: \(r.problem.expected)\n" }
+            if !r.problem.found.isEmpty { out += "  found:    \(r.problem.found)\n" }
+            out += "  message:  \(r.problem.message)\n"
+        }
+        return out
+    }
+}
+
+/// The JSON invoice document: the invoice with the names a reader needs.
+struct InvoiceDocument: Encodable {
+    var invoice: Invoice
+    var agentName: String
+    var agentAddress: String
+    var agentTaxID: String
+    var entityName: String
+    var entityTaxID: String
+    var airlines: [String: String]
+
+    init(_ invoice: Invoice, reference: ReferenceData) {
+        self.invoice = invoice
+        let agent = reference.agent(invoice.agentCode, in: invoice.country)
+        agentName = agent?.name ?? ""
+        agentAddress = agent?.address ?? ""
+        agentTaxID = agent?.taxID ?? ""
+        let operation = reference.operation(invoice.country)
+        entityName = operation?.entityName ?? ""
+        entityTaxID = operation?.entityTaxID ?? ""
+        var names: [String: String] = [:]
+        for section in invoice.sections {
+            if let airline = reference.airline(section.airlinePrefix) { names[airline.prefixText] = airline.name }
+        }
+        airlines = names
+    }
+}

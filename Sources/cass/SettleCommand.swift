@@ -1,0 +1,107 @@
+import CASSDomain
+import CASSEngine
+import CASSWorkers
+import Foundation
+
+enum SettleCommand {
+    static let help = """
+    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--quiet]
+
+    Settles every billing file (*.cbf, *.xml) of the input folder on this
+    machine, through the same stage workers as the cluster, on an in-process
+    log (no broker needed):
+      1. loads the reference data (operations, airlines, agents, tax rules);
+      2. processes the files in the spec's processing order (billing period,
+         airline prefix, file sequence number, file name);
+      3. closes every period present, in ascending order per operation.
+
+    Writes to the output folder:
+      settlement-agents.csv     one row per invoice (agent, operation, period)
+      settlement-airlines.csv   one row per airline disbursement
+      rejections.csv            one row per rejected file or record
+      rejections/FILE.txt       a readable report per file with rejections
+      invoices/NUMBER.json      each issued invoice, with sections, lines and taxes
+                                (skipped with --no-documents)
+
+    Options:
+      --reference DIR   reference data folder (operations.csv, airlines.csv, agents.csv, tax-rules.csv)
+      --input DIR       folder of billing files
+      --output DIR      where results go (created if missing)
+      --no-documents    write only the three CSVs and the rejection reports
+      --quiet           no progress on stderr
+
+    Exit codes: 0 settled (rejections are results), 1 could not run, 2 bad command line.
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        let parsed: Arguments
+        do {
+            parsed = try Arguments(args, valueOptions: ["--reference", "--input", "--output"], flagOptions: ["--no-documents", "--quiet"])
+        } catch {
+            Console.error("\(error)\n\n" + help)
+            return .usage
+        }
+        if parsed.has("help") {
+            print(help)
+            return .ok
+        }
+        guard let referencePath = parsed.value("--reference"), let inputPath = parsed.value("--input"), let outputPath = parsed.value("--output"), parsed.positionals.isEmpty else {
+            Console.error("settle needs --reference DIR, --input DIR and --output DIR\n\n" + help)
+            return .usage
+        }
+        let quiet = parsed.has("--quiet")
+        let documents = !parsed.has("--no-documents")
+        let started = Date()
+        do {
+            let reference = try ReferenceLoader.load(directory: URL(fileURLWithPath: referencePath))
+            if !quiet { Console.progress("reference data: \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents") }
+            let files = try BillingFolder.read(URL(fileURLWithPath: inputPath))
+            let bytes = files.reduce(0) { $0 + $1.bytes.count }
+            if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
+            let report: ((String) -> Void)? = quiet ? nil : { Console.progress($0) }
+            let outcome = try EmbeddedSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            let output = URL(fileURLWithPath: outputPath)
+            try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
+            if !quiet {
+                let seconds = Date().timeIntervalSince(started)
+                Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.path)")
+            }
+            return .ok
+        } catch let error as ReferenceDataError {
+            Console.error("bad reference data, nothing loaded: \(error)")
+            return .failure
+        } catch {
+            Console.error("\(error)")
+            return .failure
+        }
+    }
+}
+
+struct InputError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The billing files of a folder, in the spec's processing order.
+enum BillingFolder {
+    static func read(_ directory: URL) throws -> [(name: String, bytes: [UInt8])] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError(description: "input folder \(directory.path) does not exist or is not a folder")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            let lower = $0.lowercased()
+            return lower.hasSuffix(".cbf") || lower.hasSuffix(".xml")
+        }
+        var files: [(key: ProcessingOrderKey, name: String, bytes: [UInt8])] = []
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw InputError(description: "cannot read \(url.path)")
+            }
+            let bytes = [UInt8](data)
+            files.append((FileFormats.processingOrderKey(bytes, fileName: name), name, bytes))
+        }
+        files.sort { $0.key < $1.key }
+        return files.map { ($0.name, $0.bytes) }
+    }
+}

@@ -1,0 +1,36 @@
+import CASSLog
+import CASSWorkers
+
+enum TopicsCommand {
+    static let help = """
+    Usage: cass topics describe
+
+    Prints every stage with the topic it reads, the topics it writes, how
+    its input is partitioned and which state it keeps; then every topic
+    with its partitions and cleanup policy.
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        guard let sub = args.first, sub != "--help", sub != "-h" else {
+            print(help)
+            return args.isEmpty ? .usage : .ok
+        }
+        switch sub {
+        case "describe":
+            print(StageName.describe())
+            print("topic                    partitions  cleanup  retention")
+            for spec in TopicCatalog.specs() {
+                let retention = spec.retentionMs < 0 ? "forever" : "\(spec.retentionMs / 3_600_000) h"
+                print(spec.name.padded(24) + " " + String(spec.partitions).padded(11) + " " + spec.cleanup.rawValue.padded(8) + " " + retention)
+            }
+            return .ok
+        default:
+            Console.error("unknown topics command '\(sub)'\n\n" + help)
+            return .usage
+        }
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
