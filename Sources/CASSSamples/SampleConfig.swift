@@ -75,6 +75,17 @@ public struct ExpectedRejection: Sendable, Hashable, Comparable {
     /// What was broken, for people reading the samples.
     public var what: String
 
+    public init(file: String, airline: String, country: String, period: String, sequence: Int, code: RejectionCode, awb: String, what: String = "") {
+        self.file = file
+        self.airline = airline
+        self.country = country
+        self.period = period
+        self.sequence = sequence
+        self.code = code
+        self.awb = awb
+        self.what = what
+    }
+
     public var csvLine: String { "\(file),\(airline),\(country),\(period),\(sequence),\(code.rawValue),\(awb)" }
 
     public static func < (lhs: ExpectedRejection, rhs: ExpectedRejection) -> Bool {
