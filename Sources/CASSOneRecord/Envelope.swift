@@ -114,16 +114,16 @@ struct Envelope {
 
     func trailer(minorDigits: Int) -> Checked<FileTrailer> {
         let countRaw = text("transactionCount")
-        guard case .text(let countText) = countRaw, let count = OneRecordValues.digits(countText, maxCount: 9) else {
-            return .rejected(problem(.F02, "transaction count", "cass:transactionCount", "an integer", countRaw))
+        guard case .text(let countText) = countRaw, let count = OneRecordValues.digits(countText, maxCount: 6) else {
+            return .rejected(problem(.F02, "transaction count", "cass:transactionCount", "an integer of at most 6 digits", countRaw))
         }
         let amountForm = minorDigits == 0 ? "an amount without decimals" : "an amount with \(minorDigits) decimals"
         let netRaw = text("netDueTotal")
-        guard case .text(let netText) = netRaw, let net = Money.parseDecimal(Substring(netText), digits: minorDigits) else {
+        guard case .text(let netText) = netRaw, let net = OneRecordValues.amount(netText, minorDigits: minorDigits) else {
             return .rejected(problem(.F02, "net due total", "cass:netDueTotal", amountForm, netRaw))
         }
         let weightRaw = text("weightChargeTotal")
-        guard case .text(let weightText) = weightRaw, let weight = Money.parseDecimal(Substring(weightText), digits: minorDigits) else {
+        guard case .text(let weightText) = weightRaw, let weight = OneRecordValues.amount(weightText, minorDigits: minorDigits) else {
             return .rejected(problem(.F02, "weight charge total", "cass:weightChargeTotal", amountForm, weightRaw))
         }
         return .ok(FileTrailer(recordCount: Int(count), netDueTotal: net, weightChargeTotal: weight))

@@ -23,10 +23,42 @@ public enum FileConverter {
         case .rejected(let name, _, let problem):
             throw ConversionError(fileName: name, problem: problem)
         case .parsed(let file):
+            if let problem = loss(converting: file, to: format) { throw ConversionError(fileName: fileName, problem: problem) }
             switch format {
             case .xml: return OneRecordWriter.write(file)
             case .cbf: return CBFWriter.write(file)
             }
+        }
+    }
+
+    /// What the target format cannot say about this file: converting it
+    /// would change what settlement makes of it, so it is refused.
+    static func loss(converting file: BillingFile, to format: BillingFileFormat) -> Problem? {
+        switch format {
+        case .xml:
+            // The XML takes the minor digits from ISO 4217: a CBF header that
+            // disagrees (F07) cannot be written.
+            if let iso = ISO4217.minorDigits(of: file.header.currency), iso != file.header.minorDigits {
+                return Problem(code: .F07, field: "minor-unit digits", expected: "\(iso) for \(file.header.currency)", found: "\(file.header.minorDigits)",
+                               message: "the XML format takes minor digits from ISO 4217; this header's cannot be converted")
+            }
+            return nil
+        case .cbf:
+            for record in file.records {
+                if let problem = record.malformed {
+                    return Problem(code: problem.code, field: problem.field, location: "transaction \(record.sequence): " + problem.location, expected: problem.expected, found: problem.found,
+                                   message: "a malformed field cannot be written to the CBF's typed fields: \(problem.message)")
+                }
+                for (name, code) in [("origin airport", record.origin), ("destination airport", record.destination), ("currency", record.currency)] where code.length != 3 {
+                    return Problem(code: .R12, field: name, location: "transaction \(record.sequence)", expected: "3 characters (the CBF's field)", found: "'\(code)'",
+                                   message: "\(name) '\(code)' does not fit the CBF's 3 positions")
+                }
+                if record.otherChargeCurrencyMismatch {
+                    return Problem(code: .R06, field: "other-charge currency", location: "transaction \(record.sequence)", expected: file.header.currency, found: "another currency",
+                                   message: "the CBF has no currency on other charges: this record's cannot be converted")
+                }
+            }
+            return nil
         }
     }
 }

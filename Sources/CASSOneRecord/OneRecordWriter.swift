@@ -35,7 +35,7 @@ public enum OneRecordWriter {
         out.value("cass:fileSequenceNumber", String(header.fileSequence))
         out.value("cass:creationDate", header.creationDate.description)
         out.resource("cass:currency", CodeList.currency(header.currency))
-        out.node("cass:carrier", "cargo:Carrier") { $0.value("cargo:prefix", prefix) }
+        out.inline { $0.node("cass:carrier", "cargo:Carrier") { $0.value("cargo:prefix", prefix) } }
         out.value("cass:transactionCount", String(file.trailer.recordCount))
         out.value("cass:netDueTotal", Money.decimalString(file.trailer.netDueTotal, digits: digits))
         out.value("cass:weightChargeTotal", Money.decimalString(file.trailer.weightChargeTotal, digits: digits))
@@ -50,65 +50,81 @@ public enum OneRecordWriter {
     }
 
     private static func writeTransaction(_ record: BillingRecord, position: Int, file: BillingFile, digits: Int, to out: inout XMLOutput) {
+        let found = AsFound(record)
         out.value("cass:sequence", String(position))
-        out.value("cass:transactionType", record.transaction.code)
+        out.value("cass:transactionType", found["transaction"] ?? record.transaction.code)
         if record.currency.description != file.header.currency {
             out.resource("cass:currency", CodeList.currency(record.currency.description))
         }
         out.node("cass:waybill", "cargo:Waybill") { out in
             out.resource("cargo:waybillType", CodeList.masterWaybill)
-            out.value("cargo:waybillPrefix", Padding.zeros(String(record.airlinePrefix), to: 3))
-            out.value("cargo:waybillNumber", Padding.zeros(String(record.awbSerial), to: 8))
-            out.resource("cargo:weightValuationIndicator", CodeList.prepaidCollect(record.indicator.code))
+            out.value("cargo:waybillPrefix", found["airline prefix"] ?? Padding.zeros(String(record.airlinePrefix), to: 3))
+            out.value("cargo:waybillNumber", found["AWB serial number"] ?? Padding.zeros(String(record.awbSerial), to: 8))
+            out.resource("cargo:weightValuationIndicator", CodeList.prepaidCollect(found["charges indicator"] ?? record.indicator.code))
             for (property, code) in [("cargo:departureLocation", record.origin), ("cargo:arrivalLocation", record.destination)] {
-                out.node(property, "cargo:Location") { out in
-                    out.node("cargo:locationCodes", "cargo:CodeListElement") { $0.value("cargo:code", code.description) }
+                out.inline { out in
+                    out.node(property, "cargo:Location") { out in
+                        out.node("cargo:locationCodes", "cargo:CodeListElement") { $0.value("cargo:code", code.description) }
+                    }
                 }
             }
             out.node("cargo:involvedParties", "cargo:Party") { out in
                 out.resource("cargo:partyRole", CodeList.participant("AGT"))
                 out.node("cargo:partyDetails", "cargo:Company") { out in
-                    out.value("cargo:iataCargoAgentCode", Padding.zeros(String(record.agentCode / 10_000), to: 7))
+                    out.value("cargo:iataCargoAgentCode", found["CASS agent code"] ?? Padding.zeros(String(record.agentCode / 10_000), to: 7))
                     out.value("cargo:iataCargoAgentLocationIdentifier", Padding.zeros(String(record.agentCode % 10_000), to: 4))
                 }
             }
             out.node("cargo:waybillLineItems", "cargo:WaybillLineItem") { out in
-                out.node("cargo:chargeableWeight", "cargo:Value") { out in
+                out.inline { out in out.node("cargo:chargeableWeight", "cargo:Value") { out in
                     let tenths = record.chargeableWeightTenthsKg
-                    out.value("cargo:numericalValue", "\(tenths / 10).\(tenths % 10)")
+                    out.value("cargo:numericalValue", found["chargeable weight"] ?? "\(tenths / 10).\(tenths % 10)")
                     out.resource("cargo:unit", CodeList.measurementUnit("KGM"))
-                }
+                } }
             }
             for charge in file.otherCharges(of: record) {
                 out.node("cargo:otherCharges", "cargo:OtherCharge") { out in
                     out.resource("cargo:otherChargeCode", CodeList.otherCharge(charge.code.description))
                     out.resource("cargo:entitlement", CodeList.entitlement(charge.dueCarrier ? "C" : "A"))
-                    out.node("cargo:otherChargeAmount", "cargo:CurrencyValue") { out in
-                        out.value("cargo:numericalValue", Money.decimalString(charge.amount, digits: digits))
+                    out.inline { out in
+                        out.node("cargo:otherChargeAmount", "cargo:CurrencyValue") { out in
+                            out.value("cargo:numericalValue", Money.decimalString(charge.amount, digits: digits))
+                        }
                     }
                 }
             }
             out.node("cargo:billingDetails", "cargo:BillingDetails") { out in
-                out.value("cargo:awbExecutionDate", executionDate(record.issueDateDigits))
-                out.value("cargo:commissionPercentage", Money.decimalString(Int64(record.commissionRate), digits: 2))
+                out.value("cargo:awbExecutionDate", found["AWB issue date"] ?? executionDate(record.issueDateDigits))
+                out.value("cargo:commissionPercentage", found["commission rate"] ?? Money.decimalString(Int64(record.commissionRate), digits: 2))
             }
         }
-        let amounts: [(String, Int64)] = [
-            ("WT", record.weightCharge), ("VC", record.valuationCharge), ("OC", record.otherChargesDueCarrier), ("OA", record.otherChargesDueAgent),
-            ("CO", record.commission), ("SI", record.incentive), ("CN", record.netDue),
+        let amounts: [(String, Int64, String)] = [
+            ("WT", record.weightCharge, "weight charge"), ("VC", record.valuationCharge, "valuation charge"),
+            ("OC", record.otherChargesDueCarrier, "other charges due carrier"), ("OA", record.otherChargesDueAgent, "other charges due agent"),
+            ("CO", record.commission, "commission amount"), ("SI", record.incentive, "incentive amount"), ("CN", record.netDue, "net amount due"),
         ]
         // An absent charge is zero; the weight charge and net due are always written.
-        for (identifier, amount) in amounts where amount != 0 || identifier == "WT" || identifier == "CN" {
-            writeRatings("cass:charge", identifier: identifier, amount: amount, digits: digits, to: &out)
+        for (identifier, amount, field) in amounts {
+            if let text = found[field] {
+                writeRatings("cass:charge", identifier: identifier, text: text, to: &out)
+            } else if amount != 0 || identifier == "WT" || identifier == "CN" {
+                writeRatings("cass:charge", identifier: identifier, text: Money.decimalString(amount, digits: digits), to: &out)
+            }
         }
         let reason = String(record.reasonCode.description.reversed().drop { $0 == " " }.reversed())
-        if !reason.isEmpty { out.value("cass:reasonCode", reason) }
+        if let text = found["reason code"] ?? found.unplaced {
+            out.value("cass:reasonCode", text)
+        } else if !reason.isEmpty {
+            out.value("cass:reasonCode", reason)
+        }
     }
 
-    static func writeRatings(_ property: String, identifier: String, amount: Int64, digits: Int, to out: inout XMLOutput) {
-        out.node(property, "cargo:Ratings") { out in
-            out.resource("cargo:billingChargeIdentifier", CodeList.chargeIdentifier(identifier))
-            out.value("cargo:subTotal", Money.decimalString(amount, digits: digits))
+    static func writeRatings(_ property: String, identifier: String, text: String, to out: inout XMLOutput) {
+        out.inline { out in
+            out.node(property, "cargo:Ratings") { out in
+                out.resource("cargo:billingChargeIdentifier", CodeList.chargeIdentifier(identifier))
+                out.value("cargo:subTotal", text)
+            }
         }
     }
 
@@ -120,5 +136,37 @@ public enum OneRecordWriter {
         guard bytes.count == 8 else { return text }
         return String(decoding: bytes[0..<4], as: UTF8.self) + "-" + String(decoding: bytes[4..<6], as: UTF8.self) + "-"
             + String(decoding: bytes[6..<8], as: UTF8.self) + "T00:00:00Z"
+    }
+}
+
+/// A malformed record (R12) must stay malformed in the other format, or
+/// converting would turn a rejected record into a billed one. Its malformed
+/// field is written as it was found with a `!` after it, which no field of
+/// the format accepts; a field the XML has no element for (the CBF's unused
+/// positions, an OCH line's fields) marks the reason code instead.
+struct AsFound {
+    private var field = ""
+    private var text: String?
+
+    init(_ record: BillingRecord) {
+        guard let problem = record.malformed else { return }
+        var found = problem.found
+        if found.count >= 2, found.hasPrefix("'"), found.hasSuffix("'") { found = String(found.dropFirst().dropLast()) }
+        field = problem.field
+        text = found + "!"
+    }
+
+    subscript(field: String) -> String? { field == self.field ? text : nil }
+
+    static let placedFields: Set<String> = [
+        "transaction", "airline prefix", "AWB serial number", "charges indicator", "CASS agent code", "chargeable weight", "AWB issue date",
+        "commission rate", "weight charge", "valuation charge", "other charges due carrier", "other charges due agent", "commission amount",
+        "incentive amount", "net amount due", "reason code",
+    ]
+
+    /// The mark for a malformed field that has no element of its own.
+    var unplaced: String? {
+        guard text != nil, !Self.placedFields.contains(field) else { return nil }
+        return "!"
     }
 }

@@ -61,8 +61,9 @@ enum TransactionParser {
         } else { flag(.issueDate, "YYYY-MM-DD, optionally with a time", raw[.issueDate]) }
 
         // Airports are taken as written: whether they are three letters is R05, the engine's.
-        if let value = text(.origin) { record.origin = ASCIICode(value) } else { flag(.origin, "one location code", raw[.origin]) }
-        if let value = text(.destination) { record.destination = ASCIICode(value) } else { flag(.destination, "one location code", raw[.destination]) }
+        // Non-ASCII shows as '?': never three letters either.
+        if let value = text(.origin) { record.origin = ASCIICode(OneRecordValues.reportable(value, width: 8)) } else { flag(.origin, "one location code", raw[.origin]) }
+        if let value = text(.destination) { record.destination = ASCIICode(OneRecordValues.reportable(value, width: 8)) } else { flag(.destination, "one location code", raw[.destination]) }
 
         switch text(.indicator) {
         case "P": record.indicator = .prepaid
@@ -72,7 +73,7 @@ enum TransactionParser {
 
         switch raw[.currency] {
         case .absent: record.currency = ASCIICode(header.currency)
-        case .text(let code): record.currency = ASCIICode(code)
+        case .text(let code): record.currency = ASCIICode(OneRecordValues.reportable(code, width: 8))
         default: flag(.currency, "one CurrencyCode IRI", raw[.currency])
         }
         let currency = record.currency.description

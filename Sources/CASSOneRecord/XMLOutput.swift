@@ -3,6 +3,9 @@
 struct XMLOutput {
     private(set) var bytes: [UInt8] = []
     private var depth = 0
+    /// Inside `inline`, nothing is indented or broken: short chains of
+    /// nodes stay on one line as in the spec's example.
+    private var inlineLevel = 0
 
     init() {
         append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
@@ -12,14 +15,16 @@ struct XMLOutput {
         indent()
         append("<" + name)
         appendAttributes(attributes)
-        append(">\n")
+        append(">")
+        newline()
         depth += 1
     }
 
     mutating func close(_ name: String) {
         depth -= 1
         indent()
-        append("</" + name + ">\n")
+        append("</" + name + ">")
+        newline()
     }
 
     /// `<name>value</name>` on one line.
@@ -27,7 +32,8 @@ struct XMLOutput {
         indent()
         append("<" + name + ">")
         appendEscaped(text, inAttribute: false)
-        append("</" + name + ">\n")
+        append("</" + name + ">")
+        newline()
     }
 
     /// `<name rdf:resource="iri"/>`: a code-list value.
@@ -39,7 +45,8 @@ struct XMLOutput {
         indent()
         append("<" + name)
         appendAttributes(attributes)
-        append("/>\n")
+        append("/>")
+        newline()
     }
 
     /// A property holding one node: `<property><Node>...</Node></property>`.
@@ -59,7 +66,21 @@ struct XMLOutput {
         }
     }
 
+    /// Writes `body` on one line.
+    mutating func inline(_ body: (inout XMLOutput) -> Void) {
+        indent()
+        inlineLevel += 1
+        body(&self)
+        inlineLevel -= 1
+        newline()
+    }
+
+    private mutating func newline() {
+        if inlineLevel == 0 { bytes.append(0x0A) }
+    }
+
     private mutating func indent() {
+        guard inlineLevel == 0 else { return }
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
     }
 

@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSOneRecordTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
