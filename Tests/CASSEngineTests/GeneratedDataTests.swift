@@ -1,0 +1,65 @@
+import CASSDomain
+import CASSEngine
+import CASSSamples
+import XCTest
+
+/// The sample generator knows in advance which records and files it broke
+/// and with which code. Settling its output with the engine must reject
+/// exactly those, with exactly those codes, and bill everything else.
+final class GeneratedDataTests: XCTestCase {
+    private func settle(_ config: SampleConfig) throws -> (run: SettlementRun, summary: SampleSummary) {
+        var files: [(ProcessingOrderKey, String, [UInt8])] = []
+        let summary = try SampleGenerator.generate(config) { name, bytes in
+            files.append((bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: name) }, name, bytes))
+        }
+        files.sort { $0.0 < $1.0 }
+        var run = SettlementRun(reference: SampleGenerator.referenceData(config))
+        for (_, name, bytes) in files {
+            bytes.withUnsafeBytes { buffer in
+                run.ingest(bytes: buffer, fileName: name) { bytes, name, periodsPerMonth in
+                    CBFReader.read(buffer: bytes, fileName: name, periodsPerMonth: periodsPerMonth)
+                }
+            }
+        }
+        run.closeAll()
+        return (run, summary)
+    }
+
+    private func csvLines(_ rejections: [Rejection]) -> [String] {
+        rejections.map { "\($0.file),\($0.airline),\($0.country),\($0.period),\($0.sequence),\($0.code.rawValue),\($0.awb)" }
+            .sorted { a, b in
+                let fa = a.split(separator: ",", omittingEmptySubsequences: false), fb = b.split(separator: ",", omittingEmptySubsequences: false)
+                if fa[0] != fb[0] { return Array(fa[0].utf8).lexicographicallyPrecedes(Array(fb[0].utf8)) }
+                return (Int(fa[4]) ?? 0) < (Int(fb[4]) ?? 0)
+            }
+    }
+
+    func test_everyInjectedErrorIsRejectedWithItsCode_andNothingElseIs() throws {
+        let (run, summary) = try settle(SampleConfig(awbs: 3_000, seed: 11, errorRate: 0.05))
+        for code in RejectionCode.allCases {
+            XCTAssertGreaterThan(summary.injected[code] ?? 0, 0, "the generator injected no \(code.rawValue)")
+        }
+        let expected = summary.expectedRejections.map(\.csvLine)
+        let actual = csvLines(run.rejections)
+        XCTAssertEqual(actual.count, expected.count)
+        let missing = Set(expected).subtracting(actual).sorted()
+        let unexpected = Set(actual).subtracting(expected).sorted()
+        XCTAssertTrue(missing.isEmpty, "injected but not rejected so: \(missing.prefix(10))")
+        XCTAssertTrue(unexpected.isEmpty, "rejected but not injected so: \(unexpected.prefix(10))")
+        XCTAssertEqual(actual, expected)
+    }
+
+    func test_generatedDataSettlesBalanced_withInvoicesInEveryOperation() throws {
+        let (run, summary) = try settle(SampleConfig(awbs: 1_500, seed: 4, errorRate: 0.02))
+        XCTAssertFalse(summary.expectedRejections.isEmpty)
+        var invoiceTotals: [String: Int64] = [:]
+        var disbursed: [String: Int64] = [:]
+        for invoice in run.invoices { invoiceTotals["\(invoice.country)/\(invoice.period)", default: 0] += invoice.total }
+        for disbursement in run.disbursements { disbursed["\(disbursement.country)/\(disbursement.period)", default: 0] += disbursement.amount }
+        XCTAssertEqual(invoiceTotals, disbursed, "sum of invoices equals sum of disbursements per operation and period")
+        XCTAssertEqual(Set(run.invoices.map(\.country)), ["GB", "JP", "KW"])
+        XCTAssertEqual(Set(run.invoices.map(\.period.year)).count, 2, "the data crosses a year end")
+        XCTAssertTrue(run.invoices.contains { $0.taxCredited > 0 }, "VAT credited on commission")
+        XCTAssertTrue(run.invoices.contains { $0.taxCharged > 0 }, "a charged tax")
+    }
+}
