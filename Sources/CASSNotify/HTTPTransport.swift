@@ -28,7 +28,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpShouldSetCookies = false
         configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -67,4 +67,13 @@ private final class ResultBox: @unchecked Sendable {
 
     func set(_ result: HTTPResult) { lock.withLock { value = result } }
     func get() -> HTTPResult? { lock.withLock { value } }
+}
+
+/// A redirected POST may be replayed as a GET elsewhere and still answer
+/// 200: the receiver would never see the event. A 3xx is reported as it is
+/// and treated as final, so someone fixes the URL.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
 }

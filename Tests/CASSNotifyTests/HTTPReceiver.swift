@@ -49,6 +49,7 @@ final class HTTPReceiver: @unchecked Sendable {
         }
         // A receiver that cannot verify the signature refuses the request.
         let answer = valid ? status : 401
-        connection.write("HTTP/1.1 \(answer) Status\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok")
+        let location = (300...399).contains(answer) ? "Location: \(url)/moved\r\n" : ""
+        connection.write("HTTP/1.1 \(answer) Status\r\n\(location)Content-Length: 2\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok")
     }
 }

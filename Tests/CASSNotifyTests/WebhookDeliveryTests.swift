@@ -83,6 +83,14 @@ final class WebhookDeliveryTests: XCTestCase {
         XCTAssertEqual(retried.attempts.map(\.status), [429, 408, 204])
     }
 
+    func test_webhook_redirectIsNotFollowed_andIsFinal() throws {
+        let server = try receiver(statuses: [307, 200])
+        let result = delivery(RecordingSleeper()).deliver(body: Array("{}".utf8), to: .init(url: server.url, secret: server.secret), eventKind: "x", deliveryID: "d")
+        XCTAssertFalse(result.delivered)
+        XCTAssertEqual(result.attempts.map(\.status), [307])
+        XCTAssertEqual(server.requests.map(\.path), ["/cass/hook"])
+    }
+
     func test_webhook_connectionRefusedIsRetriedThenExhausted() throws {
         // A port that was just free: bind, learn the port, close.
         let server = try receiver(statuses: [200])
