@@ -217,6 +217,12 @@ public struct RecipientsConfiguration: Sendable, Hashable, Codable {
             }
         }
         if let retry { try retry.validate(source: source) }
+        for sender in [from, smtp?.from].compactMap({ $0 }) where Mailbox(parsing: sender) == nil {
+            throw NotifyError.configuration("\(source): sender \(sender) is not `Name <name@domain>` or `name@domain`")
+        }
+        if let smtp, smtp.port < 1 || smtp.port > 65_535 || smtp.host.isEmpty {
+            throw NotifyError.configuration("\(source): smtp needs a host and a port 1...65535, found \(smtp.host):\(smtp.port)")
+        }
     }
 }
 

@@ -59,6 +59,8 @@ final class RecipientsTests: XCTestCase {
         XCTAssertTrue(error(#"{"recipients":[{"kind":"pilot","id":"1","language":"en","channels":{}}]}"#).contains("r.json"))
         XCTAssertTrue(error(#"{"retry":{"maxAttempts":0,"baseDelayMs":1,"factor":2,"maxDelayMs":5},"recipients":[]}"#).contains("maxAttempts"))
         XCTAssertTrue(error(#"{"recipients":[{"kind":"agent","language":"en","channels":{}}]}"#).contains("missing \"id\" at .recipients[0]"))
+        XCTAssertTrue(error(#"{"from":"CASS <not an address>","recipients":[]}"#).contains("sender"))
+        XCTAssertTrue(error(#"{"smtp":{"host":"127.0.0.1","port":0},"recipients":[]}"#).contains("port 1...65535"))
     }
 
     func test_eventJSON_hasSortedStableKeys_andRoundTrips() throws {
