@@ -25,7 +25,12 @@ public final class ShutdownSignal: @unchecked Sendable {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [weak self] in self?.receive(number) }
+            // Registration is asynchronous: a signal arriving before it ends
+            // would be ignored (SIG_IGN above) and lost, so wait for it.
+            let registered = DispatchSemaphore(value: 0)
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
+            _ = registered.wait(timeout: .now() + .seconds(2))
             sources.append(source)
         }
     }
