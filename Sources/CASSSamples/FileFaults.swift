@@ -120,11 +120,35 @@ extension SampleWorld {
         summary.injected[code, default: 0] += 1
         summary.expectedRejections.append(ExpectedRejection(
             file: name, airline: identity.airline, country: identity.country, period: identity.period,
-            sequence: 0, code: code, awb: "", what: slug.replacingDashes))
+            sequence: 0, code: code, awb: "", what: Self.fileFaultDescriptions[slug] ?? slug.replacingDashes))
         summary.billingRecords += file.recordCount
         summary.otherChargeLines += file.otherChargeLines + (ochAfterMemo ? 1 : 0)
         return (name, bytes)
     }
+}
+
+extension SampleWorld {
+    static let fileFaultDescriptions: [String: String] = [
+        "duplicate-of-accepted-file": "same airline, operation, period and file sequence number as a file accepted before it",
+        "currency-not-the-operations": "header currency is not the operation's settlement currency",
+        "wrong-minor-digits": "header minor-unit digits disagree with ISO 4217",
+        "airline-not-participant": "airline is registered but not a CASS participant in this operation",
+        "airline-unknown": "airline prefix 999 is not registered at all",
+        "trailer-count": "trailer counts one AWB record more than the file has",
+        "trailer-net-total": "trailer net-due total is off by one minor unit",
+        "trailer-weight-total": "trailer weight-charge total is off by one minor unit",
+        "creation-date-not-a-date": "header creation date is the 31st of November",
+        "period-number-above-periods-per-month": "header period number is above the operation's periods per month",
+        "header-missing": "the first line is a billing record: no header",
+        "trailer-missing": "the last line is not a trailer",
+        "trailer-count-not-digits": "trailer record count holds a letter",
+        "format-version-02": "header format version 02",
+        "record-159-characters": "line 2 is 159 characters long",
+        "tab-in-record": "a tab in the unused positions of line 2",
+        "sequence-number-gap": "line 3 carries sequence number 000009",
+        "unknown-record-type": "a REM line after the header",
+        "och-after-memo": "an OCH line follows a DCM memo",
+    ]
 }
 
 extension String {

@@ -81,6 +81,18 @@ public enum SampleGenerator {
                 try emit(name, bytes)
             }
             world.summary.brokenFiles = count
+            for showcase in SampleShowcase.files(config) {
+                world.summary.bytes += showcase.bytes.count
+                world.summary.files.append(showcase.name)
+                world.summary.billingRecords += showcase.records
+                world.summary.otherChargeLines += showcase.otherChargeLines
+                for rejection in showcase.rejections {
+                    world.summary.injected[rejection.code, default: 0] += 1
+                    world.summary.expectedRejections.append(rejection)
+                }
+                try emit(showcase.name, showcase.bytes)
+            }
+            world.summary.brokenFiles += SampleShowcase.files(config).count
         }
         plan.removeAll()
         world.summary.files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
