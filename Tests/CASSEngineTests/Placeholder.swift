@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSEngineTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
