@@ -158,3 +158,30 @@ final class SampleGeneratorTests: XCTestCase {
 private extension String {
     var leftPadded3: String { count >= 3 ? self : String(repeating: "0", count: 3 - count) + self }
 }
+
+/// The committed samples/ folder must be exactly what the generator makes,
+/// so the README's promises and the code cannot drift apart.
+final class ShippedSamplesTests: XCTestCase {
+    private var samples: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
+    }
+
+    func test_shippedSamplesAreTheGeneratorsOutputForSeed1() throws {
+        let input = samples.appendingPathComponent("input")
+        guard FileManager.default.fileExists(atPath: input.path) else { throw XCTSkip("no samples folder at \(samples.path)") }
+        let config = SampleConfig(awbs: 300, seed: 1, errorRate: 0.1)
+        var generated: [String: [UInt8]] = [:]
+        let summary = try SampleGenerator.generate(config) { generated[$0] = $1 }
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".cbf") }
+        XCTAssertEqual(Set(shipped), Set(generated.keys))
+        for name in shipped {
+            let bytes = try [UInt8](Data(contentsOf: input.appendingPathComponent(name)))
+            XCTAssertEqual(bytes, generated[name], name)
+        }
+        for (name, text) in SampleGenerator.referenceFiles(config) {
+            XCTAssertEqual(try String(contentsOf: samples.appendingPathComponent("reference/\(name)"), encoding: .utf8), text, name)
+        }
+        let expected = try String(contentsOf: samples.appendingPathComponent("expected-rejections.csv"), encoding: .utf8)
+        XCTAssertEqual(expected, (["file,airline,country,period,sequence,code,awb"] + summary.expectedRejections.map(\.csvLine)).joined(separator: "\n") + "\n")
+    }
+}
