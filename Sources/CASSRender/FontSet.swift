@@ -2,7 +2,7 @@ import Foundation
 
 /// The fonts a document may draw with, in fallback order: for each
 /// character the first font that has a glyph for it is used. Latin (with a
-/// bold face), then Arabic, then CJK (Chinese, Japanese, Korean Hangul).
+/// bold face), then Arabic, then Chinese and Japanese, then Korean Hangul.
 /// Parsed once and shared: documents only read it.
 public final class FontSet: Sendable {
     public let regular: [TrueTypeFont]
@@ -25,7 +25,9 @@ public final class FontSet: Sendable {
     public static let wantedRegular: [Wanted] = [
         Wanted(role: "Latin", fileNames: ["NotoSans-Regular.ttf", "DejaVuSans.ttf"], package: "fonts-noto-core"),
         Wanted(role: "Arabic", fileNames: ["NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf"], package: "fonts-noto-core"),
-        Wanted(role: "CJK and Hangul", fileNames: ["DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"], package: "fonts-droid-fallback"),
+        Wanted(role: "Chinese and Japanese", fileNames: ["DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"], package: "fonts-droid-fallback"),
+        // Droid Sans Fallback has no Hangul syllables; Nanum Gothic has (glyf outlines).
+        Wanted(role: "Korean Hangul", fileNames: ["NanumGothic.ttf"], package: "fonts-nanum"),
         Wanted(role: "symbols", fileNames: ["DejaVuSans.ttf"], package: "fonts-dejavu-core"),
     ]
     public static let wantedBold: [Wanted] = [

@@ -134,18 +134,10 @@ public struct TrueTypeFont: Sendable {
             guard unicode else { continue }
             if format == 12 { format12 = at } else if format == 4, format4 == nil { format4 = at }
         }
-        if let at = format12 {
-            let groups = Int(try r.u32(at + 12))
-            for i in 0..<groups {
-                let start = try r.u32(at + 16 + 12 * i), end = try r.u32(at + 20 + 12 * i)
-                let first = try r.u32(at + 24 + 12 * i)
-                guard start <= end, end <= 0x10FFFF, end - start < 0x20000 else { continue }
-                for c in start...end {
-                    let g = UInt16(truncatingIfNeeded: first + (c - start))
-                    if c < 0x10000 { bmp[Int(c)] = g } else { supplementary[c] = g }
-                }
-            }
-        } else if let at = format4 {
+        guard format4 != nil || format12 != nil else { throw FontError.missingTable("Unicode cmap subtable") }
+        // Both are read: some fonts (Droid Sans Fallback) keep Hangul only in
+        // the format 4 subtable and supplementary planes only in format 12.
+        if let at = format4 {
             let segX2 = Int(try r.u16(at + 6))
             let ends = at + 14, starts = ends + segX2 + 2, deltas = starts + segX2, ranges = deltas + segX2
             for s in 0..<(segX2 / 2) {
@@ -163,8 +155,19 @@ public struct TrueTypeFont: Sendable {
                     bmp[c] = UInt16(g)
                 }
             }
-        } else {
-            throw FontError.missingTable("Unicode cmap subtable")
+        }
+        if let at = format12 {
+            let groups = Int(try r.u32(at + 12))
+            for i in 0..<groups {
+                let start = try r.u32(at + 16 + 12 * i), end = try r.u32(at + 20 + 12 * i)
+                let first = try r.u32(at + 24 + 12 * i)
+                guard start <= end, end <= 0x10FFFF, end - start < 0x20000 else { continue }
+                for c in start...end {
+                    let g = UInt16(truncatingIfNeeded: first + (c - start))
+                    guard g != 0 else { continue }
+                    if c < 0x10000 { bmp[Int(c)] = g } else { supplementary[c] = g }
+                }
+            }
         }
         return (bmp, supplementary)
     }

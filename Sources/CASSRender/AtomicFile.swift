@@ -1,0 +1,56 @@
+import Foundation
+
+/// Writes a file so that readers see either the old content or the whole new
+/// one, never a half-written file: write a temporary file in the same
+/// folder, flush it to disk, then rename it over the target.
+public enum AtomicFile {
+    /// `durable: false` skips the fsync: still atomic for readers while the
+    /// machine stays up, much faster for bulk output that can be redone.
+    public static func write(_ bytes: [UInt8], to url: URL, durable: Bool = true) throws {
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw AtomicFileError.cannotCreate(temporary.path, errno) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == 0 && durable && fsync(descriptor) != 0 { failure = errno }
+        close(descriptor)
+        guard failure == 0 else {
+            unlink(temporary.path)
+            throw AtomicFileError.cannotWrite(url.path, failure)
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw AtomicFileError.cannotWrite(url.path, code)
+        }
+    }
+
+    public static func write(_ text: String, to url: URL, durable: Bool = true) throws {
+        try write(Array(text.utf8), to: url, durable: durable)
+    }
+}
+
+public enum AtomicFileError: Error, CustomStringConvertible {
+    case cannotCreate(String, Int32)
+    case cannotWrite(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let code): "cannot create \(path): \(String(cString: strerror(code)))"
+        case .cannotWrite(let path, let code): "cannot write \(path): \(String(cString: strerror(code)))"
+        }
+    }
+}

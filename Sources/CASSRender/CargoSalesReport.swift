@@ -1,0 +1,284 @@
+import CASSDomain
+
+/// The CASS Cargo Sales Report of one invoice as a PDF: A4 portrait, one
+/// section per airline (AWB lines, then corrections and memos as
+/// "Additional Adjustments & Charges", then taxes and the section total), a
+/// payment summary and the grand total. Column headings repeat on every page
+/// and every page says "page n of m". Right-to-left languages get the whole
+/// grid mirrored.
+public struct CargoSalesReport {
+    public let invoice: Invoice
+    public let operation: CASSDomain.Operation?
+    public let agent: Agent?
+    public let reference: ReferenceData
+    public let translations: Translations
+
+    public init(invoice: Invoice, reference: ReferenceData) {
+        self.invoice = invoice
+        self.reference = reference
+        self.operation = reference.operation(invoice.country)
+        self.agent = reference.agent(invoice.agentCode, in: invoice.country)
+        self.translations = Translations(preferring: [agent?.language, operation?.language].compactMap { $0 })
+    }
+
+    struct Column {
+        let key: String
+        let width: Double
+        let numeric: Bool
+    }
+
+    static let lineColumns: [Column] = [
+        Column(key: "col.awb", width: 60, numeric: false), Column(key: "col.issue_date", width: 44, numeric: false),
+        Column(key: "col.route", width: 45, numeric: false), Column(key: "col.weight", width: 40, numeric: true),
+        Column(key: "col.weight_charge", width: 60, numeric: true), Column(key: "col.valuation", width: 54, numeric: true),
+        Column(key: "col.due_carrier", width: 54, numeric: true), Column(key: "col.commission", width: 54, numeric: true),
+        Column(key: "col.incentive", width: 50, numeric: true), Column(key: "col.net", width: 62, numeric: true),
+    ]
+    static let adjustmentColumns: [Column] = [
+        Column(key: "col.awb", width: 58, numeric: false), Column(key: "col.type", width: 28, numeric: false),
+        Column(key: "col.reason", width: 30, numeric: false), Column(key: "col.issue_date", width: 44, numeric: false),
+        Column(key: "col.route", width: 43, numeric: false), Column(key: "col.weight_charge", width: 56, numeric: true),
+        Column(key: "col.valuation", width: 50, numeric: true), Column(key: "col.due_carrier", width: 50, numeric: true),
+        Column(key: "col.commission", width: 50, numeric: true), Column(key: "col.incentive", width: 50, numeric: true),
+        Column(key: "col.net", width: 64, numeric: true),
+    ]
+    static let taxColumns: [Column] = [
+        Column(key: "col.tax", width: 40, numeric: false), Column(key: "col.description", width: 153, numeric: false),
+        Column(key: "col.base", width: 70, numeric: false), Column(key: "col.base_amount", width: 80, numeric: true),
+        Column(key: "col.rate", width: 50, numeric: true), Column(key: "col.direction", width: 60, numeric: false),
+        Column(key: "col.amount", width: 70, numeric: true),
+    ]
+
+    static let tableSize = 7.0
+    static let rowHeight = 10.5
+
+    public func render(fonts: FontSet) -> [UInt8] {
+        let t = translations
+        let document = PDFDocument(fonts: fonts)
+        let canvas = ReportCanvas(document: document, rightToLeft: t.isRightToLeft)
+        let agentName = agent?.name ?? invoice.agentCodeText
+        canvas.onNewPage = { c in
+            c.y -= 10
+            c.cell(t["title"] + " · " + invoice.number, x: 0, w: c.width * 0.6, baseline: c.y, size: 8, bold: true, gray: 0.3)
+            c.cell(agentName, x: c.width * 0.6, w: c.width * 0.4, baseline: c.y, size: 8, align: .end, gray: 0.3)
+            c.y -= 6
+            c.rule(at: c.y)
+            c.y -= 4
+            c.runningHeading?(c)
+        }
+
+        drawHeader(canvas, agentName: agentName)
+        for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
+            drawSection(section, canvas)
+            canvas.runningHeading = nil
+        }
+        if invoice.sections.isEmpty {
+            canvas.paragraph(t["no_lines"], x: 0, w: canvas.width, size: 9)
+        }
+        drawSummary(canvas)
+
+        let pages = document.pageCount
+        for page in 0..<pages {
+            let label = t.text("page", ["n": String(page + 1), "m": String(pages)])
+            let runs = document.runs(label, bold: false)
+            let w = document.width(of: runs, size: 7.5)
+            document.append(.line(x1: canvas.left, y1: 36, x2: canvas.right, y2: 36, width: 0.4, gray: 0.6), toPage: page)
+            document.draw(runs, x: (document.pageWidth - w) / 2, y: 26, size: 7.5, gray: 0.25, page: page)
+            let number = document.runs(invoice.number, bold: false)
+            let numberX = t.isRightToLeft ? canvas.right - document.width(of: number, size: 7.5) : canvas.left
+            document.draw(number, x: numberX, y: 26, size: 7.5, gray: 0.25, page: page)
+        }
+        return document.write(title: t["title"] + " " + invoice.number, author: operation?.entityName ?? "CASS")
+    }
+
+    private func money(_ minor: Int64) -> String { translations.amount(minor, digits: invoice.minorDigits) }
+
+    private func drawHeader(_ c: ReportCanvas, agentName: String) {
+        let t = translations
+        c.y -= 16
+        c.cell(t["title"], x: 0, w: c.width * 0.6, baseline: c.y, size: 16, bold: true)
+        c.cell(invoice.number, x: c.width * 0.6, w: c.width * 0.4, baseline: c.y, size: 12, bold: true, align: .end)
+        c.y -= 8
+        c.rule(at: c.y, width: 1, gray: 0.2)
+
+        let half = c.width / 2 - 10
+        let topY = c.y
+        c.y -= 12
+        c.cell(t["cass_operation"], x: 0, w: half, baseline: c.y, size: 7, gray: 0.4)
+        c.paragraph(operation?.entityName ?? invoice.country, x: 0, w: half, size: 10, bold: true)
+        c.paragraph(t["tax_id"] + ": " + (operation?.entityTaxID ?? ""), x: 0, w: half, size: 8)
+        let leftBottom = c.y
+
+        c.y = topY - 12
+        let rightX = c.width / 2 + 10
+        c.cell(t["agent"], x: rightX, w: half, baseline: c.y, size: 7, gray: 0.4)
+        c.paragraph(agentName, x: rightX, w: half, size: 11, bold: true)
+        if let address = agent?.address, !address.isEmpty { c.paragraph(address, x: rightX, w: half, size: 8) }
+        c.paragraph(t["tax_id"] + ": " + (agent?.taxID ?? ""), x: rightX, w: half, size: 8)
+        c.paragraph(t["agent_code"] + ": " + invoice.agentCodeText, x: rightX, w: half, size: 8)
+        c.y = min(c.y, leftBottom) - 8
+
+        let facts: [(String, String)] = [
+            (t["invoice_number"], invoice.number),
+            (t["invoice_date"], t.date(invoice.invoiceDate)),
+            (t["remittance_date"], t.date(invoice.remittanceDate)),
+            (t["billing_period"], invoice.period.description),
+            (t["currency"], invoice.currency),
+        ]
+        let w = c.width / Double(facts.count)
+        c.shade(from: c.y - 26, height: 26)
+        for (i, fact) in facts.enumerated() {
+            c.cell(fact.0, x: Double(i) * w + 4, w: w - 8, baseline: c.y - 9, size: 7, gray: 0.35)
+            c.cell(fact.1, x: Double(i) * w + 4, w: w - 8, baseline: c.y - 21, size: 9.5, bold: true)
+        }
+        c.y -= 34
+    }
+
+    private func headings(_ columns: [Column], _ c: ReportCanvas) {
+        let t = translations
+        let size = 6.5
+        let wrapped = columns.map { c.wrap(t[$0.key], w: $0.width - 4, size: size, bold: true) }
+        let lines = min(2, wrapped.map(\.count).max() ?? 1)
+        let height = Double(lines) * 8 + 4
+        c.shade(from: c.y - height, height: height, gray: 0.85)
+        var x = 0.0
+        for (column, text) in zip(columns, wrapped) {
+            let shown = text.count > 2 ? [text[0], text[1...].joined(separator: " ")] : text
+            for (k, line) in shown.enumerated() {
+                let baseline = c.y - 8 - Double(k) * 8 - Double(lines - shown.count) * 8
+                c.cell(line, x: x + 2, w: column.width - 4, baseline: baseline, size: size, bold: true, align: column.numeric ? .end : .start)
+            }
+            x += column.width
+        }
+        c.y -= height + 1
+    }
+
+    private func row(_ values: [String], _ columns: [Column], _ c: ReportCanvas, shaded: Bool, bold: Bool = false) {
+        c.need(Self.rowHeight)
+        if shaded { c.shade(from: c.y - Self.rowHeight, height: Self.rowHeight, gray: 0.96) }
+        c.y -= Self.rowHeight
+        var x = 0.0
+        for (column, value) in zip(columns, values) {
+            c.cell(value, x: x + 2, w: column.width - 4, baseline: c.y + 3, size: Self.tableSize, bold: bold, align: column.numeric ? .end : .start)
+            x += column.width
+        }
+    }
+
+    private func subheading(_ text: String, _ c: ReportCanvas) {
+        c.need(40)
+        c.y -= 13
+        c.cell(text, x: 0, w: c.width, baseline: c.y + 2, size: 8.5, bold: true)
+        c.y -= 2
+    }
+
+    private func drawSection(_ section: InvoiceSection, _ c: ReportCanvas) {
+        let t = translations
+        let airline = reference.airline(section.airlinePrefix)
+        let prefix = airline?.prefixText ?? String(section.airlinePrefix)
+        var title = prefix + "  " + (airline?.name ?? "")
+        if let taxID = airline?.taxID, !taxID.isEmpty { title += "  ·  " + t["tax_id"] + ": " + taxID }
+        c.need(80)
+        c.y -= 6
+        c.shade(from: c.y - 16, height: 16, gray: 0.78)
+        c.cell(t["airline"] + " " + title, x: 4, w: c.width - 8, baseline: c.y - 11.5, size: 10, bold: true)
+        c.y -= 20
+
+        let continued = t["airline"] + " " + prefix + " (" + t["continued"] + ")"
+        let regular = section.lines.filter { $0.transaction == .awb }
+        let adjustments = section.lines.filter { $0.transaction != .awb }
+        if !regular.isEmpty {
+            c.runningHeading = { c in
+                c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
+                c.y -= 13
+                headings(Self.lineColumns, c)
+            }
+            headings(Self.lineColumns, c)
+            for (i, line) in regular.enumerated() {
+                row([line.awb, t.date(line.issueDate, short: true), line.origin + "-" + line.destination, t.weight(line.chargeableWeightTenthsKg),
+                     money(line.weightCharge), money(line.valuationCharge), money(line.otherChargesDueCarrier),
+                     money(line.commission), money(line.incentive), money(line.amount)], Self.lineColumns, c, shaded: i % 2 == 1)
+            }
+        }
+        if !adjustments.isEmpty {
+            subheading(t["adjustments"], c)
+            c.runningHeading = { c in
+                c.cell(continued + " · " + t["adjustments"], x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
+                c.y -= 13
+                headings(Self.adjustmentColumns, c)
+            }
+            headings(Self.adjustmentColumns, c)
+            for (i, line) in adjustments.enumerated() {
+                row([line.awb, t["transaction." + line.transaction.code], line.reasonCode, t.date(line.issueDate, short: true),
+                     line.origin + "-" + line.destination, money(line.weightCharge), money(line.valuationCharge),
+                     money(line.otherChargesDueCarrier), money(line.commission), money(line.incentive), money(line.amount)],
+                    Self.adjustmentColumns, c, shaded: i % 2 == 1)
+            }
+        }
+        c.runningHeading = { c in
+            c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
+            c.y -= 13
+        }
+        if !section.taxes.isEmpty {
+            subheading(t["taxes"], c)
+            headings(Self.taxColumns, c)
+            for (i, tax) in section.taxes.enumerated() {
+                row([tax.code, tax.description, t["base." + tax.base.rawValue], money(tax.baseAmount),
+                     t.amount(tax.rateHundredthsPercent, digits: 2) + " %", t["tax." + tax.direction.rawValue],
+                     money(tax.direction == .credited ? -tax.amount : tax.amount)], Self.taxColumns, c, shaded: i % 2 == 1)
+            }
+        }
+        c.need(Self.rowHeight * 4 + 12)
+        c.y -= 4
+        let labelX = c.width - 320, labelW = 240.0, valueX = c.width - 80, valueW = 78.0
+        let totals: [(String, Int64, Bool)] = [
+            (t["lines_total"], section.netDue, false),
+            (t["taxes_charged"], section.taxCharged, false),
+            (t["taxes_credited"], -section.taxCredited, false),
+            (t.text("section_total", ["airline": prefix]) + " (" + invoice.currency + ")", section.total, true),
+        ]
+        for (label, amount, bold) in totals {
+            if bold { c.rule(x: labelX, w: 320, at: c.y - 1, width: 0.6, gray: 0.3) }
+            c.y -= Self.rowHeight
+            c.cell(label, x: labelX, w: labelW, baseline: c.y + 3, size: bold ? 8.5 : 7.5, bold: bold, align: .end)
+            c.cell(money(amount), x: valueX, w: valueW, baseline: c.y + 3, size: bold ? 8.5 : 7.5, bold: bold, align: .end)
+        }
+        c.y -= 8
+    }
+
+    private func drawSummary(_ c: ReportCanvas) {
+        let t = translations
+        let entity = operation?.entityName ?? "CASS"
+        let owed = invoice.total >= 0
+        let explanation = owed
+            ? t.text("how_to_pay.text", ["entity": entity, "number": invoice.number])
+            : t.text("credit.text", ["entity": entity])
+        let lines = c.wrap(explanation, w: c.width - 130, size: 8)
+        c.need(Double(lines.count) * 11 + 90)
+        c.y -= 10
+        c.rule(at: c.y, width: 1, gray: 0.2)
+        c.y -= 14
+        c.cell(t["summary"], x: 0, w: c.width, baseline: c.y, size: 11, bold: true)
+        c.y -= 4
+        let facts: [(String, String)] = [
+            (owed ? t["amount_due"] : t["amount_credit"], money(Int64(clamping: invoice.total.magnitude)) + " " + invoice.currency),
+            (t["due_date"], t.date(invoice.remittanceDate)),
+        ]
+        for fact in facts {
+            c.y -= 12
+            c.cell(fact.0, x: 0, w: 120, baseline: c.y, size: 8.5, gray: 0.3)
+            c.cell(fact.1, x: 125, w: c.width - 125, baseline: c.y, size: 9, bold: true)
+        }
+        c.y -= 12
+        c.cell(t["how_to_pay"], x: 0, w: 120, baseline: c.y, size: 8.5, gray: 0.3)
+        c.y += 9
+        for line in lines {
+            c.y -= 11
+            c.cell(line, x: 125, w: c.width - 125, baseline: c.y - 0, size: 8)
+        }
+        c.y -= 10
+        c.shade(from: c.y - 22, height: 22, gray: 0.85)
+        c.cell(t["grand_total"] + " (" + invoice.currency + ")", x: 6, w: c.width - 140, baseline: c.y - 15, size: 12, bold: true)
+        c.cell(money(invoice.total), x: c.width - 134, w: 128, baseline: c.y - 15, size: 12, bold: true, align: .end)
+        c.y -= 26
+    }
+}

@@ -1,0 +1,172 @@
+import CASSDomain
+
+/// The Cargo Sales Report as an XLSX workbook (Office Open XML
+/// SpreadsheetML in our own ZIP): one sheet, a heading block, then one table
+/// of every line, tax and total with the airline in column A, so that it
+/// sorts and filters well. Amounts are numeric cells in major units with
+/// the currency's decimals; dates are date cells.
+public struct InvoiceSpreadsheet {
+    public let invoice: Invoice
+    public let reference: ReferenceData
+    public let translations: Translations
+
+    public init(invoice: Invoice, reference: ReferenceData) {
+        self.invoice = invoice
+        self.reference = reference
+        let agent = reference.agent(invoice.agentCode, in: invoice.country)
+        self.translations = Translations(preferring: [agent?.language, reference.operation(invoice.country)?.language].compactMap { $0 })
+    }
+
+    enum Cell {
+        case text(String)
+        case amount(Int64)
+        case weight(Int64)
+        case rate(Int64)
+        case date(CivilDate)
+        case integer(Int64)
+        case empty
+    }
+
+    /// Style indexes in styles.xml.
+    enum Style: Int { case plain = 0, bold = 1, amount = 2, boldAmount = 3, weight = 4, date = 5, rate = 6 }
+
+    /// The header of the table: the column count every row is padded to.
+    static let columnKeys = ["airline", "col.awb", "col.type", "col.reason", "col.issue_date", "col.route", "col.weight",
+                             "col.weight_charge", "col.valuation", "col.due_carrier", "col.commission", "col.incentive", "col.net"]
+
+    func rows() -> [(cells: [Cell], bold: Bool)] {
+        let t = translations
+        let operation = reference.operation(invoice.country)
+        let agent = reference.agent(invoice.agentCode, in: invoice.country)
+        var rows: [([Cell], Bool)] = []
+        rows.append(([.text(t["title"]), .text(invoice.number)], true))
+        rows.append(([.text(t["cass_operation"]), .text(operation?.entityName ?? invoice.country), .text(t["tax_id"]), .text(operation?.entityTaxID ?? "")], false))
+        rows.append(([.text(t["agent"]), .text(agent?.name ?? ""), .text(t["agent_code"]), .text(invoice.agentCodeText), .text(t["tax_id"]), .text(agent?.taxID ?? "")], false))
+        rows.append(([.empty, .text(agent?.address ?? "")], false))
+        rows.append(([.text(t["invoice_number"]), .text(invoice.number), .text(t["invoice_date"]), .date(invoice.invoiceDate),
+                      .text(t["remittance_date"]), .date(invoice.remittanceDate)], false))
+        rows.append(([.text(t["billing_period"]), .text(invoice.period.description), .text(t["currency"]), .text(invoice.currency)], false))
+        rows.append(([], false))
+        rows.append((Self.columnKeys.map { .text(t[$0]) }, true))
+        for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
+            let prefix = reference.airline(section.airlinePrefix)?.prefixText ?? String(section.airlinePrefix)
+            for line in section.lines {
+                rows.append(([.text(prefix), .text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode),
+                              .date(line.issueDate), .text(line.origin + "-" + line.destination), .weight(line.chargeableWeightTenthsKg),
+                              .amount(line.weightCharge), .amount(line.valuationCharge), .amount(line.otherChargesDueCarrier),
+                              .amount(line.commission), .amount(line.incentive), .amount(line.amount)], false))
+            }
+            for tax in section.taxes {
+                rows.append(([.text(prefix), .text(t["col.tax"] + " " + tax.code), .text(t["tax." + tax.direction.rawValue]),
+                              .text(tax.description), .text(t["base." + tax.base.rawValue]), .rate(tax.rateHundredthsPercent), .empty,
+                              .amount(tax.baseAmount), .empty, .empty, .empty, .empty,
+                              .amount(tax.direction == .credited ? -tax.amount : tax.amount)], false))
+            }
+            rows.append(([.text(prefix), .text(t.text("section_total", ["airline": prefix])), .empty, .empty, .empty, .empty, .empty,
+                          .empty, .empty, .empty, .empty, .empty, .amount(section.total)], true))
+        }
+        rows.append(([.text(t["grand_total"]), .text(invoice.currency), .empty, .empty, .empty, .empty, .empty,
+                      .empty, .empty, .empty, .empty, .empty, .amount(invoice.total)], true))
+        return rows
+    }
+
+    static func columnName(_ index: Int) -> String {
+        var n = index + 1
+        var name = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            name = String(UnicodeScalar(UInt8(65 + r))) + name
+            n = (n - 1) / 26
+        }
+        return name
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                // XML 1.0 forbids other control characters outright.
+                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+
+    func sheetXML() -> String {
+        var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+        xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+        if translations.isRightToLeft { xml += #"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# }
+        xml += "<cols>"
+        let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16]
+        for (i, w) in widths.enumerated() { xml += #"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"# }
+        xml += "</cols><sheetData>"
+        for (r, row) in rows().enumerated() {
+            let number = r + 1
+            xml += #"<row r="\#(number)">"#
+            for (c, cell) in row.cells.enumerated() {
+                let ref = Self.columnName(c) + String(number)
+                let bold = row.bold
+                switch cell {
+                case .empty: continue
+                case .text(let text):
+                    xml += #"<c r="\#(ref)" t="inlineStr"\#(bold ? #" s="1""# : "")><is><t xml:space="preserve">\#(Self.escape(text))</t></is></c>"#
+                case .amount(let minor):
+                    xml += #"<c r="\#(ref)" s="\#(bold ? Style.boldAmount.rawValue : Style.amount.rawValue)"><v>\#(Money.decimalString(minor, digits: invoice.minorDigits))</v></c>"#
+                case .weight(let tenths):
+                    xml += #"<c r="\#(ref)" s="\#(Style.weight.rawValue)"><v>\#(Money.decimalString(tenths, digits: 1))</v></c>"#
+                case .rate(let hundredths):
+                    // A percentage cell holds the fraction: 5.00 % is 0.05.
+                    xml += #"<c r="\#(ref)" s="\#(Style.rate.rawValue)"><v>\#(Money.decimalString(hundredths, digits: 4))</v></c>"#
+                case .date(let date):
+                    // Spreadsheet dates count days from 1899-12-30.
+                    xml += #"<c r="\#(ref)" s="\#(Style.date.rawValue)"><v>\#(date.dayNumber + 25569)</v></c>"#
+                case .integer(let value):
+                    xml += #"<c r="\#(ref)"><v>\#(value)</v></c>"#
+                }
+            }
+            xml += "</row>"
+        }
+        xml += "</sheetData></worksheet>"
+        return xml
+    }
+
+    func stylesXML() -> String {
+        let digits = invoice.minorDigits
+        let amountFormat = digits > 0 ? "#,##0." + String(repeating: "0", count: digits) : "#,##0"
+        return #"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="4"><numFmt numFmtId="164" formatCode="\#(amountFormat)"/><numFmt numFmtId="165" formatCode="#,##0.0"/><numFmt numFmtId="166" formatCode="yyyy\-mm\-dd"/><numFmt numFmtId="167" formatCode="0.00%"/></numFmts><fonts count="2"><font><sz val="10"/><name val="Arial"/></font><font><b/><sz val="10"/><name val="Arial"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="164" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
+"""#
+    }
+
+    public func workbook() -> [UInt8] {
+        let sheetName = Self.escape(String((translations["sheet.report"] + " " + invoice.number).prefix(31)))
+        var zip = ZipWriter()
+        zip.add("[Content_Types].xml", text: #"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+"""#)
+        zip.add("_rels/.rels", text: #"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+"""#)
+        zip.add("xl/workbook.xml", text: #"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\#(sheetName)" sheetId="1" r:id="rId1"/></sheets></workbook>
+"""#)
+        zip.add("xl/_rels/workbook.xml.rels", text: #"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+"""#)
+        zip.add("xl/styles.xml", text: stylesXML())
+        zip.add("xl/worksheets/sheet1.xml", text: sheetXML())
+        return zip.finish()
+    }
+}

@@ -1,0 +1,119 @@
+/// Line-by-line drawing on A4 pages for reports: a cursor moving down the
+/// page, cells that shrink or cut text to fit their column, word wrapping,
+/// and mirroring of the whole grid for right-to-left languages.
+final class ReportCanvas {
+    enum Align { case start, end, center }
+
+    let document: PDFDocument
+    let rightToLeft: Bool
+    let left = 36.0
+    let right: Double
+    let top: Double
+    let bottom = 48.0
+    var y: Double
+    /// Called after a page break to draw running headings.
+    var onNewPage: ((ReportCanvas) -> Void)?
+    /// What the current table repeats at the top of a new page (its column headings).
+    var runningHeading: ((ReportCanvas) -> Void)?
+
+    init(document: PDFDocument, rightToLeft: Bool) {
+        self.document = document
+        self.rightToLeft = rightToLeft
+        self.right = document.pageWidth - 36
+        self.top = document.pageHeight - 40
+        self.y = top
+        document.newPage()
+    }
+
+    var width: Double { right - left }
+
+    /// Starts a new page when fewer than `height` points remain.
+    func need(_ height: Double) {
+        guard y - height < bottom else { return }
+        document.newPage()
+        y = top
+        onNewPage?(self)
+    }
+
+    /// Mirrors a logical x range (from the start edge) into page coordinates.
+    func place(_ x: Double, _ w: Double) -> Double { rightToLeft ? right - x - w : left + x }
+
+    /// Draws text in the cell [x, x + w) (logical, from the start edge) at
+    /// baseline `baseline`, shrinking it to 70 % and then cutting it with an
+    /// ellipsis rather than letting it run into the next cell.
+    func cell(_ text: String, x: Double, w: Double, baseline: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0) {
+        guard !text.isEmpty else { return }
+        var runs = document.runs(text, bold: bold)
+        var fontSize = size
+        var textWidth = document.width(of: runs, size: fontSize)
+        if textWidth > w {
+            fontSize = max(size * 0.7, size * w / textWidth)
+            textWidth = document.width(of: runs, size: fontSize)
+        }
+        if textWidth > w {
+            var scalars = Array(text.unicodeScalars)
+            while !scalars.isEmpty && textWidth > w {
+                scalars.removeLast()
+                var shortened = String.UnicodeScalarView()
+                shortened.append(contentsOf: scalars)
+                runs = document.runs(String(shortened) + "…", bold: bold)
+                textWidth = document.width(of: runs, size: fontSize)
+            }
+        }
+        let x0 = place(x, w)
+        let physical: Align = rightToLeft ? (align == .start ? .end : align == .end ? .start : .center) : align
+        let dx: Double
+        switch physical {
+        case .start: dx = 0
+        case .end: dx = w - textWidth
+        case .center: dx = (w - textWidth) / 2
+        }
+        document.draw(runs, x: x0 + dx, y: baseline, size: fontSize, gray: gray)
+    }
+
+    /// Splits text into lines no wider than `w`: at spaces, or anywhere in
+    /// scripts written without spaces (Chinese, Japanese).
+    func wrap(_ text: String, w: Double, size: Double, bold: Bool = false) -> [String] {
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true) {
+                let candidate = current.isEmpty ? String(word) : current + " " + word
+                if document.width(candidate, size: size, bold: bold) <= w { current = candidate; continue }
+                if !current.isEmpty { lines.append(current); current = "" }
+                // A word wider than the line is broken between characters.
+                for character in word {
+                    let next = current + String(character)
+                    if document.width(next, size: size, bold: bold) > w && !current.isEmpty {
+                        lines.append(current)
+                        current = String(character)
+                    } else {
+                        current = next
+                    }
+                }
+            }
+            lines.append(current)
+        }
+        return lines
+    }
+
+    /// Draws wrapped text in a logical cell and moves the cursor below it.
+    func paragraph(_ text: String, x: Double, w: Double, size: Double, bold: Bool = false, gray: Double = 0) {
+        for line in wrap(text, w: w, size: size, bold: bold) {
+            need(size * 1.35)
+            y -= size * 1.35
+            cell(line, x: x, w: w, baseline: y, size: size, bold: bold, gray: gray)
+        }
+    }
+
+    func rule(x: Double = 0, w: Double? = nil, at yy: Double, width lineWidth: Double = 0.5, gray: Double = 0.5) {
+        let span = w ?? width
+        let x0 = place(x, span)
+        document.append(.line(x1: x0, y1: yy, x2: x0 + span, y2: yy, width: lineWidth, gray: gray))
+    }
+
+    func shade(x: Double = 0, w: Double? = nil, from y0: Double, height: Double, gray: Double = 0.92) {
+        let span = w ?? width
+        document.append(.fill(x: place(x, span), y: y0, width: span, height: height, gray: gray))
+    }
+}

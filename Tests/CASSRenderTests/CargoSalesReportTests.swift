@@ -1,0 +1,28 @@
+import CASSDomain
+@testable import CASSRender
+import Foundation
+import XCTest
+
+final class CargoSalesReportTests: XCTestCase {
+    /// Renders one invoice per language; keeps them in RENDER_SAMPLES_DIR when set (for looking at).
+    func test_onePDFPerLanguage_pdftotextFindsNumberTotalAndAgentName() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
+        let keep = ProcessInfo.processInfo.environment["RENDER_SAMPLES_DIR"].map { URL(fileURLWithPath: $0) }
+        let folder = try keep ?? Fixtures.temporaryDirectory()
+        for (index, market) in Fixtures.markets.enumerated() {
+            let invoice = Fixtures.invoice(market: index, lines: 14)
+            let pdf = try renderer.renderPDF(invoice)
+            let url = folder.appendingPathComponent("\(market.language).pdf")
+            try AtomicFile.write(pdf, to: url)
+            // A no-break space shares the space glyph, so it comes back as a space.
+            let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"])).replacingOccurrences(of: "\u{00A0}", with: " ")
+            let t = Translations(language: market.language)
+            XCTAssertTrue(text.contains(invoice.number), "\(market.language): invoice number missing")
+            let total = t.amount(invoice.total, digits: invoice.minorDigits).replacingOccurrences(of: "\u{00A0}", with: " ")
+            XCTAssertTrue(text.contains(total), "\(market.language): total \(total) missing")
+            XCTAssertTrue(text.contains(market.agentName), "\(market.language): agent name \(market.agentName) missing in:\n\(text.prefix(600))")
+        }
+    }
+}

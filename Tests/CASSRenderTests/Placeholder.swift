@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSRenderTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
