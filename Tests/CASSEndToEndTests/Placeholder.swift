@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSEndToEndTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
