@@ -22,7 +22,9 @@ public enum Outbox {
         }
         let name = fileName(for: message.messageID)
         let finalPath = folder + "/" + name
-        let temporaryPath = folder + "/." + name + ".tmp"
+        // Unique per writer: two workers replaying the same message at once
+        // must not write into one temporary file.
+        let temporaryPath = folder + "/." + name + "." + String(getpid()) + "-" + UUID().uuidString.prefix(8) + ".tmp"
         let bytes = message.rendered()
         let descriptor = open(temporaryPath, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
@@ -51,6 +53,12 @@ public enum Outbox {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw NotifyError.outbox("cannot rename \(temporaryPath) to \(finalPath): \(reason)")
+        }
+        // The rename is durable only once the folder itself is flushed.
+        let directory = open(folder, O_RDONLY)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
         }
         return finalPath
     }

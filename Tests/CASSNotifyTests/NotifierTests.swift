@@ -128,6 +128,19 @@ final class NotifierTests: XCTestCase {
         XCTAssertTrue(reader.parts[0].text.contains("合計金額：1500000 JPY"))
     }
 
+    func test_smtpRefusal_isExhaustedAfterOneAttempt_transientIsRetried() throws {
+        let refusing = try FakeSMTPServer(rcptReplies: ["550 5.1.1 mailbox unknown"])
+        stops.append(refusing.stop)
+        let config = RecipientsConfiguration(smtp: SMTPSettings(host: "127.0.0.1", port: refusing.port, from: "cass@cass.example.org", timeoutMs: 5_000), retry: fastRetry, recipients: [
+            Recipient(kind: .airline, id: "125", language: "en", channels: .init(email: .init(address: "gone@example.com"))),
+        ])
+        let sleeper = RecordingSleeper()
+        let outcomes = Notifier(configuration: config, templates: try MessageTemplates(), sleeper: sleeper, clock: fixedClock).deliver(Fixtures.accepted)
+        XCTAssertEqual(outcomes.map(\.status), [.exhausted])
+        XCTAssertEqual(outcomes.first?.attempts.map(\.status), [550])
+        XCTAssertEqual(sleeper.delays, [])
+    }
+
     func test_fileEvents_carryNoAttachment() throws {
         let outbox = try outboxFolder()
         let config = RecipientsConfiguration(from: "cass@cass.example.org", outbox: outbox, recipients: [
