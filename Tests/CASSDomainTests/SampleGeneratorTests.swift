@@ -97,7 +97,11 @@ final class SampleGeneratorTests: XCTestCase {
             }
         }
         found.sort()
-        XCTAssertEqual(found.map(\.csvLine), summary.expectedRejections.map(\.csvLine))
+        let foundLines = found.map(\.csvLine), expectedLines = summary.expectedRejections.map(\.csvLine)
+        XCTAssertEqual(foundLines.count, expectedLines.count)
+        XCTAssertEqual(Set(expectedLines).subtracting(foundLines).sorted().prefix(10), [], "injected but not found so")
+        XCTAssertEqual(Set(foundLines).subtracting(expectedLines).sorted().prefix(10), [], "found but not injected so")
+        XCTAssertTrue(foundLines == expectedLines, "the same rows, but not in rejections.csv order")
         XCTAssertGreaterThan(acceptedRecords, 1_700)
         for code in RejectionCode.allCases {
             XCTAssertGreaterThan(summary.injected[code] ?? 0, 0, "no \(code.rawValue) injected")
