@@ -1,6 +1,7 @@
 import CASSDomain
 import CASSEngine
 import CASSLog
+import Dispatch
 
 /// What a stage does with one decoded message. Implementations are the
 /// thin glue between the pure engine and the log: they call the engine and
@@ -48,6 +49,8 @@ public struct StageCounters: Sendable {
     public var recordsIn = 0
     public var recordsOut = 0
     public var deadLettered = 0
+    /// Time spent handling records and writing outputs (not waiting).
+    public var busyNanoseconds: UInt64 = 0
 }
 
 /// One worker of one stage: poll, decode, let the logic decide, send the
@@ -87,6 +90,8 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public func step(timeoutMs: Int = 0) throws -> Int {
         let records = try consumer.poll(maxRecords: maxBatch, timeoutMs: timeoutMs)
         guard !records.isEmpty else { return 0 }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { counters.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started }
         var output = StageOutput(partitionCounts: partitionCounts)
         var offsets: [TopicPartition: Int64] = [:]
         for record in records {

@@ -1,1 +1,147 @@
-print("bench")
+import CASSDomain
+import CASSEngine
+import CASSSamples
+import CASSWorkers
+import Foundation
+
+/// cass-bench: generates a dataset with the sample generator (fixed seed),
+/// settles it end to end on the embedded default and prints records/s per
+/// stage and end to end, wall time and peak RSS; then, unless told not to,
+/// the same dataset through scripts/cluster-run with 1, 2 and 4 workers
+/// per stage. A benchmark, not a test: it judges nothing.
+let help = """
+Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--workers 1,2,4]
+
+  --awbs N         AWBs to generate (default 1000000)
+  --seed S         generator seed (default 42)
+  --error-rate R   fraction of deliberately broken items (default 0.01)
+  --skip-cluster   only the embedded default
+  --workers LIST   workers per stage for the cluster runs (default 1,2,4)
+
+Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
+"""
+
+var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4]
+var args = Array(CommandLine.arguments.dropFirst())
+while !args.isEmpty {
+    let arg = args.removeFirst()
+    func value() -> String {
+        guard !args.isEmpty else { FileHandle.standardError.write(Data("cass-bench: \(arg) needs a value\n".utf8)); exit(2) }
+        return args.removeFirst()
+    }
+    switch arg {
+    case "--awbs": awbs = Int(value()) ?? awbs
+    case "--seed": seed = UInt64(value()) ?? seed
+    case "--error-rate": errorRate = Double(value()) ?? errorRate
+    case "--skip-cluster": skipCluster = true
+    case "--workers": workerCounts = value().split(separator: ",").compactMap { Int($0) }
+    case "--help", "-h": print(help); exit(0)
+    default: FileHandle.standardError.write(Data("cass-bench: unknown option \(arg)\n\n\(help)\n".utf8)); exit(2)
+    }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func peakRSSMegabytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+    return -1
+}
+
+func rate(_ count: Int, _ seconds: Double) -> String {
+    seconds > 0 ? String(format: "%10.0f /s", Double(count) / seconds) : "         - /s"
+}
+
+print("cass-bench: \(awbs) AWBs, seed \(seed), error rate \(errorRate)")
+let config = SampleConfig(awbs: awbs, seed: seed, errorRate: errorRate)
+var generateStart = now()
+var files: [(name: String, bytes: [UInt8])] = []
+let summary: SampleSummary
+do {
+    summary = try SampleGenerator.generate(config) { name, bytes in files.append((name, bytes)) }
+} catch {
+    FileHandle.standardError.write(Data("cass-bench: \(error)\n".utf8))
+    exit(1)
+}
+let reference = SampleGenerator.referenceData(config)
+let bytes = files.reduce(0) { $0 + $1.bytes.count }
+print(String(format: "generated %d files, %d billing records, %.1f MB in %.2f s", files.count, summary.billingRecords, Double(bytes) / 1e6, now() - generateStart))
+
+// The embedded default, as `cass settle --no-documents` runs it.
+let start = now()
+files = files.map { (key: $0.bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: "") }, file: $0) }
+    .sorted { ($0.key, $0.file.name) < ($1.key, $1.file.name) }.map(\.file)
+var periods: Set<PeriodKey> = []
+for file in files where file.bytes.count >= 24 {
+    let country = String(decoding: file.bytes[14..<16], as: UTF8.self)
+    if reference.operation(country) != nil, let digits = Int(String(decoding: file.bytes[16..<24], as: UTF8.self)), let period = BillingPeriod(yyyymmnn: digits) {
+        periods.insert(PeriodKey(country: country, period: period))
+    }
+}
+do {
+    let pipeline = try EmbeddedPipeline(reference: reference, keepLines: false)
+    try pipeline.submit(files)
+    try pipeline.close(periods.sorted())
+    try pipeline.drain()
+    let outcome = try pipeline.collect()
+    let agentsCSV = SettlementSummary.agentsCSV(outcome.invoices)
+    let airlinesCSV = SettlementSummary.airlinesCSV(outcome.disbursements)
+    let rejectionsCSV = SettlementSummary.rejectionsCSV(outcome.rejections)
+    let wall = now() - start
+    print("")
+    print("embedded default (cass settle --no-documents), end to end:")
+    print(String(format: "  wall %.2f s, %@ billing records, peak RSS %d MB", wall, rate(summary.billingRecords, wall), peakRSSMegabytes()))
+    print("  \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections, CSV bytes \(agentsCSV.utf8.count + airlinesCSV.utf8.count + rejectionsCSV.utf8.count)")
+    print("  per stage (busy time of its worker):")
+    for (stage, counters) in pipeline.counters {
+        let seconds = Double(counters.busyNanoseconds) / 1e9
+        print("    " + stage.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: " %8.3f s  ", seconds) + rate(summary.billingRecords, seconds) + " billing records  (\(counters.recordsIn) messages in)")
+    }
+} catch {
+    FileHandle.standardError.write(Data("cass-bench: embedded run failed: \(error)\n".utf8))
+    exit(1)
+}
+
+if skipCluster {
+    print("\ncluster runs skipped (--skip-cluster)")
+    exit(0)
+}
+
+// The cluster: scripts/cluster-run against the test broker.
+let repo = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+let clusterRun = repo.appendingPathComponent("scripts/cluster-run")
+guard FileManager.default.isExecutableFile(atPath: clusterRun.path) else {
+    print("\ncluster runs skipped: \(clusterRun.path) not found (run from the repository root)")
+    exit(0)
+}
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("cass-bench-\(getpid())")
+do {
+    try SampleGenerator.generate(config, into: work)
+} catch {
+    FileHandle.standardError.write(Data("cass-bench: \(error)\n".utf8))
+    exit(1)
+}
+defer { try? FileManager.default.removeItem(at: work) }
+print("\ncluster (scripts/cluster-run on the test broker, loopback):")
+for workers in workerCounts {
+    let output = work.appendingPathComponent("out-\(workers)")
+    let process = Process()
+    process.executableURL = clusterRun
+    process.arguments = [work.appendingPathComponent("reference").path, work.appendingPathComponent("input").path, output.path, String(workers)]
+    let began = now()
+    do {
+        try process.run()
+        process.waitUntilExit()
+    } catch {
+        print("  \(workers) worker(s)/stage: could not start: \(error)")
+        continue
+    }
+    let seconds = now() - began
+    if process.terminationStatus == 0 {
+        print(String(format: "  %d worker(s)/stage: wall %.2f s, %@ billing records end to end", workers, seconds, rate(summary.billingRecords, seconds)))
+    } else {
+        print("  \(workers) worker(s)/stage: failed with exit code \(process.terminationStatus)")
+    }
+}
