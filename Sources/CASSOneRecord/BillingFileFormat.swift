@@ -32,17 +32,21 @@ public enum BillingFileReader {
         bytes.withUnsafeBytes { read(bytes: $0, fileName: fileName, periodsPerMonth: periodsPerMonth) }
     }
 
-    /// The processing-order key as far as the header (or envelope) can be
-    /// read: files are processed in one order whatever their format.
-    public static func processingOrderKey(of bytes: UnsafeRawBufferPointer, fileName: String) -> ProcessingOrderKey {
+    /// The processing-order key, operation and period as far as the header
+    /// (or envelope) can be read: files are processed in one order whatever
+    /// their format, and the periods they name are closed.
+    public static func summary(of bytes: UnsafeRawBufferPointer, fileName: String) -> BillingFileSummary {
         switch BillingFileFormat.detect(bytes) {
         case .cbf:
-            return CBFReader.processingOrderKey(of: bytes, fileName: fileName)
+            let key = CBFReader.processingOrderKey(of: bytes, fileName: fileName)
+            let operation = bytes.count >= 16 ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[14..<16]), as: UTF8.self) : ""
+            return BillingFileSummary(key: key, operation: operation, period: BillingPeriod(yyyymmnn: key.period))
         case .xml:
-            guard case .parsed(let file) = OneRecordReader.read(bytes: bytes, fileName: fileName, periodsPerMonth: { _ in nil }) else {
-                return ProcessingOrderKey(period: 0, airline: 0, fileSequence: 0, fileName: fileName)
-            }
-            return ProcessingOrderKey(period: file.header.period.yyyymmnn, airline: Int(file.header.airlinePrefix), fileSequence: file.header.fileSequence, fileName: fileName)
+            return OneRecordReader.envelopeSummary(bytes: bytes, fileName: fileName)
         }
+    }
+
+    public static func processingOrderKey(of bytes: UnsafeRawBufferPointer, fileName: String) -> ProcessingOrderKey {
+        summary(of: bytes, fileName: fileName).key
     }
 }

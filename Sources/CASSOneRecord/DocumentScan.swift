@@ -13,6 +13,11 @@ struct DocumentScan {
     /// rejection still reports the envelope's airline, country and period.
     var layoutProblem: Problem?
     var billingFileSeen = false
+    /// Only the envelope's identity is wanted (processing order): stop
+    /// as soon as it is known, and never look into transactions.
+    var identityOnly = false
+    private var done = false
+    static let identityNames = ["carrier", "operation", "billingPeriod", "fileSequenceNumber"]
 
     static let envelopeNames: Set<String> = [
         "formatVersion", "operation", "billingPeriod", "fileSequenceNumber", "creationDate", "currency", "carrier",
@@ -48,7 +53,7 @@ struct DocumentScan {
             _ = try next(&tokenizer)
             return
         }
-        while true {
+        while !done {
             switch try next(&tokenizer) {
             case .start(let name, _):
                 if name == XMLName(.cass, "BillingFile") {
@@ -75,10 +80,10 @@ struct DocumentScan {
     }
 
     private mutating func scanBillingFile(_ tokenizer: inout XMLTokenizer) throws(XMLTreeError) {
-        while true {
+        while !done {
             switch try next(&tokenizer) {
             case .start(let name, let attributes):
-                guard name.namespace == .cass else {
+                guard name.namespace == .cass, !(identityOnly && name.local == "transaction") else {
                     try skip(&tokenizer)
                     continue
                 }
@@ -88,6 +93,7 @@ struct DocumentScan {
                     addTransaction(node)
                 } else if Self.envelopeNames.contains(name.local) {
                     envelope[name.local, default: []].append(node)
+                    if identityOnly, Self.identityNames.allSatisfy({ envelope[$0] != nil }) { done = true }
                 } else {
                     noteUnknown(name, at: "cass:BillingFile")
                 }

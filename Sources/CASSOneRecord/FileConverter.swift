@@ -1,3 +1,4 @@
+import Foundation
 import CASSDomain
 
 /// A file that cannot be converted: it does not read as a billing file.
@@ -60,5 +61,21 @@ public enum FileConverter {
             }
             return nil
         }
+    }
+}
+
+extension FileConverter {
+    /// `cass convert FILE --to xml|cbf [--output FILE]`: without an output,
+    /// FILE's name with the target format's extension. Never overwrites the
+    /// input. Returns where it wrote.
+    public static func convertFile(_ input: URL, to format: BillingFileFormat, output: URL? = nil) throws -> URL {
+        let target = output ?? input.deletingPathExtension().appendingPathExtension(format.rawValue)
+        guard target.standardizedFileURL.path != input.standardizedFileURL.path else {
+            throw ConversionError(fileName: input.lastPathComponent, problem: Problem(code: .F06, message: "the output would overwrite the input; give --output"))
+        }
+        let bytes = try [UInt8](Data(contentsOf: input))
+        let converted = try convert(bytes: bytes, fileName: input.lastPathComponent, to: format)
+        try Data(converted).write(to: target, options: .atomic)
+        return target
     }
 }

@@ -63,3 +63,36 @@ public enum OneRecordReader {
         return .parsed(BillingFile(name: fileName, identity: identity, header: header, trailer: trailer, records: records, otherCharges: otherCharges))
     }
 }
+
+extension OneRecordReader {
+    /// The envelope's operation, billing period and processing-order key,
+    /// read as far as they can be without looking into any transaction
+    /// (the scan stops once they are known). Numbers that do not parse are 0.
+    public static func envelopeSummary(bytes: UnsafeRawBufferPointer, fileName: String, limits: XMLLimits = .standard) -> BillingFileSummary {
+        var scan = DocumentScan()
+        scan.identityOnly = true
+        scan.scan(Array(bytes), limits: limits)
+        let identity = Envelope(scan.envelope).identity
+        let period = OneRecordValues.digits(identity.period, count: 8).map(Int.init) ?? 0
+        let airline = OneRecordValues.digits(identity.airline, count: 3).map(Int.init) ?? 0
+        let sequenceText = scan.envelope["fileSequenceNumber"]?.first?.value ?? ""
+        let sequence = OneRecordValues.digits(sequenceText, maxCount: 6).map(Int.init) ?? 0
+        return BillingFileSummary(
+            key: ProcessingOrderKey(period: period, airline: airline, fileSequence: sequence, fileName: fileName),
+            operation: identity.country, period: BillingPeriod(yyyymmnn: period))
+    }
+}
+
+/// What the job needs to know of a file before reading it: where it goes in
+/// the processing order and which operation and period it names.
+public struct BillingFileSummary: Sendable, Equatable {
+    public var key: ProcessingOrderKey
+    public var operation: String
+    public var period: BillingPeriod?
+
+    public init(key: ProcessingOrderKey, operation: String, period: BillingPeriod?) {
+        self.key = key
+        self.operation = operation
+        self.period = period
+    }
+}

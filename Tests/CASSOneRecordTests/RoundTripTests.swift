@@ -111,3 +111,33 @@ final class RoundTripTests: XCTestCase {
         }
     }
 }
+
+/// What the job reads before a file: its place in the processing order.
+final class FileSummaryTests: XCTestCase {
+    func test_summary_sameForBothFormats_andStopsBeforeTransactions() {
+        let cbf = Fixture.cbf.withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "f") }
+        let xml = Array(Fixture.xml.utf8).withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "f") }
+        XCTAssertEqual(cbf, xml)
+        XCTAssertEqual(xml.operation, "GB")
+        XCTAssertEqual(xml.period, Fixture.period(20_261_102))
+        XCTAssertEqual(xml.key, ProcessingOrderKey(period: 20_261_102, airline: 125, fileSequence: 20, fileName: "f"))
+        // A broken transaction far down does not matter: the scan stopped.
+        let broken = Fixture.xml.replacingOnce("<cass:sequence>3</cass:sequence>", with: "<cass:sequence>3<")
+        XCTAssertEqual(Array(broken.utf8).withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "f") }, xml)
+        let unreadable = Array("<rdf:RDF".utf8).withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "g") }
+        XCTAssertEqual(unreadable.key, ProcessingOrderKey(period: 0, airline: 0, fileSequence: 0, fileName: "g"))
+    }
+
+    func test_convertFile_writesBesideTheInput_neverOverIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cass-convert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("125_GB_2026110220.cbf")
+        try Data(Fixture.cbf).write(to: input)
+        let xml = try FileConverter.convertFile(input, to: .xml)
+        XCTAssertEqual(xml.lastPathComponent, "125_GB_2026110220.xml")
+        let back = try FileConverter.convertFile(xml, to: .cbf, output: directory.appendingPathComponent("back.cbf"))
+        XCTAssertEqual(try [UInt8](Data(contentsOf: back)), Fixture.cbf)
+        XCTAssertThrowsError(try FileConverter.convertFile(input, to: .cbf))
+    }
+}
