@@ -237,7 +237,7 @@ public struct CargoSalesReport {
             (t.text("section_total", ["airline": prefix]) + " (" + invoice.currency + ")", section.total, true),
         ]
         for (label, amount, bold) in totals {
-            if bold { c.rule(x: labelX, w: 320, at: c.y - 1, width: 0.6, gray: 0.3) }
+            if bold { c.y -= 3; c.rule(x: labelX, w: 320, at: c.y, width: 0.6, gray: 0.3) }
             c.y -= Self.rowHeight
             c.cell(label, x: labelX, w: labelW, baseline: c.y + 3, size: bold ? 8.5 : 7.5, bold: bold, align: .end)
             c.cell(money(amount), x: valueX, w: valueW, baseline: c.y + 3, size: bold ? 8.5 : 7.5, bold: bold, align: .end)

@@ -1,0 +1,82 @@
+import CASSDomain
+@testable import CASSRender
+import Foundation
+import XCTest
+
+final class InvoiceSpreadsheetTests: XCTestCase {
+    /// LibreOffice converts our XLSX to CSV: the grand total and every section
+    /// total come back as the numbers we wrote.
+    func test_xlsx_libreOfficeCSVGivesSameTotals() throws {
+        guard let soffice = Fixtures.toolPath("soffice") ?? Fixtures.toolPath("libreoffice") else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("soffice missing on CI: scripts/install-deps installs libreoffice-calc-nogui"); return }
+            print("SKIPPING XLSX LibreOffice test LOUDLY: soffice not installed (apt-get install libreoffice-calc-nogui)")
+            throw XCTSkip("soffice missing: run scripts/install-deps")
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        var invoices: [Invoice] = []
+        for (index, market) in Fixtures.markets.enumerated() where ["en", "ja", "ar"].contains(market.language) {
+            let invoice = Fixtures.invoice(market: index, lines: 12)
+            invoices.append(invoice)
+            let xlsx = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference).workbook()
+            try AtomicFile.write(xlsx, to: folder.appendingPathComponent("\(invoice.number).xlsx"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: soffice)
+        let profile = folder.appendingPathComponent("profile")
+        process.arguments = ["-env:UserInstallation=file://\(profile.path)", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false",
+                             "--outdir", folder.path] + invoices.map { folder.appendingPathComponent("\($0.number).xlsx").path }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        for invoice in invoices {
+            let csv = try String(contentsOf: folder.appendingPathComponent("\(invoice.number).csv"), encoding: .utf8)
+            let rows = csv.split(separator: "\n").map { parseCSVLine(String($0)) }
+            let t = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference).translations
+            // Formatted as shown: "#,##0.00" gives 1,234.56.
+            func number(_ text: String) -> String { text.replacingOccurrences(of: ",", with: "") }
+            let grand = try XCTUnwrap(rows.first { $0.first == t["grand_total"] }, "no grand total row in \(invoice.number)")
+            XCTAssertEqual(number(grand.last ?? ""), Money.decimalString(invoice.total, digits: invoice.minorDigits))
+            for section in invoice.sections {
+                let prefix = Fixtures.padded(Int(section.airlinePrefix), 3)
+                let totalRow = try XCTUnwrap(rows.first { $0.count > 1 && $0[0] == prefix && $0[1] == t.text("section_total", ["airline": prefix]) })
+                XCTAssertEqual(number(totalRow.last ?? ""), Money.decimalString(section.total, digits: invoice.minorDigits))
+                let lineRows = rows.filter { $0.count == 13 && $0[0] == prefix && $0[1].hasPrefix(prefix + "-") }
+                XCTAssertEqual(lineRows.count, section.lines.count)
+                let sum = lineRows.compactMap { Money.parseDecimal(Substring(number($0[12])), digits: invoice.minorDigits) }.reduce(0, +)
+                XCTAssertEqual(sum, section.netDue, "line amounts of \(prefix) do not add up to its net due")
+            }
+        }
+    }
+
+    func test_sheetXML_writesAmountsAsNumbersNotText() {
+        let invoice = Fixtures.invoice(market: 0, lines: 3)
+        let xml = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference).sheetXML()
+        let amount = Money.decimalString(invoice.total, digits: 2)
+        XCTAssertTrue(xml.contains("<v>\(amount)</v>"))
+        XCTAssertFalse(xml.contains("<t xml:space=\"preserve\">\(amount)</t>"))
+    }
+
+    func test_xmlEscape_dropsControlCharactersAndEscapesMarkup() {
+        XCTAssertEqual(InvoiceSpreadsheet.escape("A&B <x> \u{1}\"q\""), "A&amp;B &lt;x&gt; &quot;q&quot;")
+    }
+
+    private func parseCSVLine(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false
+        var iterator = Array(line).makeIterator()
+        while let c = iterator.next() {
+            if quoted {
+                if c == "\"" { quoted = false } else { current.append(c) }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+}

@@ -1,0 +1,62 @@
+import CASSDomain
+@testable import CASSRender
+import Foundation
+import XCTest
+
+final class PDFLayoutTests: XCTestCase {
+    func test_multiPageInvoice_pdfinfoPageCountMatchesPageNOfM() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdfinfo") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let invoice = Fixtures.invoice(market: 0, lines: 120)
+        let pdf = try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(invoice)
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("long.pdf")
+        try AtomicFile.write(pdf, to: url)
+        let info = try XCTUnwrap(Fixtures.run("pdfinfo", [url.path]))
+        let pagesLine = try XCTUnwrap(info.split(separator: "\n").first { $0.hasPrefix("Pages:") })
+        let pages = try XCTUnwrap(Int(pagesLine.dropFirst(6).trimmingCharacters(in: .whitespaces)))
+        XCTAssertGreaterThanOrEqual(pages, 3, "120 lines cannot fit on two A4 pages")
+        let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"]))
+        for n in 1...pages { XCTAssertTrue(text.contains("Page \(n) of \(pages)"), "page \(n) lacks its number") }
+        XCTAssertFalse(text.contains("Page \(pages + 1) of"))
+        // Column headings repeat on every page that continues a table.
+        let headingPages = text.components(separatedBy: "\u{0C}").filter { $0.contains("AWB number") }.count
+        XCTAssertGreaterThanOrEqual(headingPages, pages - 1)
+        // Every AWB line made it onto a page.
+        for line in invoice.sections.flatMap(\.lines) { XCTAssertTrue(text.contains(line.awb), "\(line.awb) missing") }
+    }
+
+    func test_fiftyLineInvoice_staysWellUnder200KB() throws {
+        let fonts = try Fixtures.requireFonts()
+        let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
+        for index in Fixtures.markets.indices {
+            let pdf = try renderer.renderPDF(Fixtures.invoice(market: index, lines: 50))
+            XCTAssertLessThan(pdf.count, 200_000, "\(Fixtures.markets[index].language): \(pdf.count) bytes")
+        }
+    }
+
+    func test_sameInvoice_sameBytes() throws {
+        let fonts = try Fixtures.requireFonts()
+        let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
+        let invoice = Fixtures.invoice(market: 4, lines: 20)
+        XCTAssertEqual(try renderer.renderPDF(invoice), try renderer.renderPDF(invoice))
+    }
+
+    func test_languageFallsBackFromAgentToOperationToEnglish() throws {
+        var agent = try XCTUnwrap(Fixtures.reference.agent(Fixtures.agentCode(1), in: "FR"))
+        agent.language = "pt-BR"
+        var operation = try XCTUnwrap(Fixtures.reference.operation("FR"))
+        operation.language = "de"
+        let reference = ReferenceData(operations: [operation], airlines: [], agents: [agent])
+        let invoice = Fixtures.invoice(market: 1, lines: 2)
+        XCTAssertEqual(CargoSalesReport(invoice: invoice, reference: reference).translations.language, "de")
+        operation.language = "xx"
+        let none = ReferenceData(operations: [operation], airlines: [], agents: [agent])
+        XCTAssertEqual(CargoSalesReport(invoice: invoice, reference: none).translations.language, "en")
+    }
+
+    func test_missingFonts_errorNamesTheAptPackage() {
+        XCTAssertThrowsError(try FontSet.locate(searchPaths: ["/nonexistent-font-dir"])) { error in
+            XCTAssertTrue(String(describing: error).contains("apt-get install fonts-noto-core"), "\(error)")
+        }
+    }
+}

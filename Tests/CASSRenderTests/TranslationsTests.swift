@@ -1,0 +1,48 @@
+import CASSDomain
+@testable import CASSRender
+import XCTest
+
+final class TranslationsTests: XCTestCase {
+    func test_everyLanguageHasATable_andMissingKeysFallBackToEnglish() {
+        for language in Translations.supported {
+            let t = Translations(language: language)
+            XCTAssertEqual(t.language, language)
+            XCTAssertFalse(t["title"].isEmpty)
+            XCTAssertNotEqual(t["page"], "page", "\(language) lacks page n of m")
+        }
+        let german = Translations(language: "de")
+        XCTAssertFalse(german.has("month.1"))
+        XCTAssertEqual(german["month.1"], "Jan", "missing key falls back to English")
+        XCTAssertEqual(german["no.such.key"], "no.such.key")
+    }
+
+    func test_bcp47Tags_resolveToTheirTable() {
+        XCTAssertEqual(Translations(language: "fr-CA").language, "fr")
+        XCTAssertEqual(Translations(language: "zh-CN").language, "zh-Hans")
+        XCTAssertEqual(Translations(language: "zh-Hans-CN").language, "zh-Hans")
+        XCTAssertEqual(Translations(language: "ar_AE").language, "ar")
+        XCTAssertEqual(Translations(language: "pt-BR").language, "en")
+        XCTAssertEqual(Translations(preferring: ["pt", "ko"]).language, "ko")
+    }
+
+    func test_numbersAndDates_followTheLanguage() throws {
+        let date = try XCTUnwrap(CivilDate(year: 2026, month: 11, day: 7))
+        XCTAssertEqual(Translations(language: "en").amount(123_456_789, digits: 2), "1,234,567.89")
+        XCTAssertEqual(Translations(language: "de").amount(-123_456_789, digits: 2), "-1.234.567,89")
+        XCTAssertEqual(Translations(language: "fr").amount(123_456, digits: 2), "1\u{00A0}234,56")
+        XCTAssertEqual(Translations(language: "ja").amount(1_234_567, digits: 0), "1,234,567")
+        XCTAssertEqual(Translations(language: "en").amount(-5, digits: 3), "-0.005")
+        XCTAssertEqual(Translations(language: "en").date(date), "07 Nov 2026")
+        XCTAssertEqual(Translations(language: "de").date(date), "07.11.2026")
+        XCTAssertEqual(Translations(language: "ja").date(date), "2026年11月7日")
+        XCTAssertEqual(Translations(language: "ko").date(date), "2026년 11월 7일")
+        XCTAssertEqual(Translations(language: "fr").date(date), "7 nov. 2026")
+    }
+
+    func test_tableParser_ignoresCommentsAndKeepsEqualsInValues() {
+        let table = Translations.parse("# comment\nkey = a = b\n  other=x\\ny\n")
+        XCTAssertEqual(table["key"], "a = b")
+        XCTAssertEqual(table["other"], "x\ny")
+        XCTAssertNil(table["# comment"])
+    }
+}

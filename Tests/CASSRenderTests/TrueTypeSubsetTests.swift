@@ -1,0 +1,61 @@
+@testable import CASSRender
+import Foundation
+import XCTest
+
+final class TrueTypeSubsetTests: XCTestCase {
+    func test_subset_parsesBackWithSameOutlinesAndMetrics() throws {
+        let fonts = try Fixtures.requireFonts()
+        for font in fonts.regular {
+            let scalars: [UInt32] = [0x41, 0x67, 0xE9, 0x20AC, 0x0634, 0xFEB7, 0x4E2D, 0x65E5, 0xD55C, 0x30AB]
+            var used: [UInt16: UInt32] = [:]
+            for s in scalars { if let g = font.glyph(for: s) { used[g] = s } }
+            guard !used.isEmpty else { continue }
+            let subset = font.subset(glyphs: used.keys, unicode: used)
+            let back = try TrueTypeFont(bytes: subset.bytes)
+            XCTAssertEqual(back.numGlyphs, subset.advances.count)
+            XCTAssertEqual(back.unitsPerEm, font.unitsPerEm)
+            XCTAssertLessThan(subset.bytes.count, 200_000, font.postScriptName)
+            for (old, scalar) in used {
+                let new = try XCTUnwrap(subset.newGlyph[old])
+                XCTAssertEqual(back.glyph(for: scalar), new, "\(font.postScriptName) U+\(String(scalar, radix: 16)) not in subset cmap")
+                XCTAssertEqual(back.advance(of: new), font.advance(of: old))
+                let original = Array(font.glyphData(old)), copied = Array(back.glyphData(new))
+                if font.components(of: font.glyphData(old)).isEmpty {
+                    XCTAssertEqual(copied.prefix(original.count), original[...], "outline of U+\(String(scalar, radix: 16)) changed")
+                }
+            }
+        }
+    }
+
+    func test_compositeGlyph_bringsItsComponentsRenumbered() throws {
+        let fonts = try Fixtures.requireFonts()
+        // Find a composite glyph among the accented Latin letters of the primary font.
+        let font = try XCTUnwrap(fonts.regular.first)
+        let composite = (0xC0...0x17F).compactMap { font.glyph(for: UInt32($0)) }.first { !font.components(of: font.glyphData($0)).isEmpty }
+        let glyph = try XCTUnwrap(composite, "no composite glyph in \(font.postScriptName)")
+        let subset = font.subset(glyphs: [glyph])
+        let back = try TrueTypeFont(bytes: subset.bytes)
+        let newGlyph = try XCTUnwrap(subset.newGlyph[glyph])
+        let components = back.components(of: back.glyphData(newGlyph))
+        XCTAssertFalse(components.isEmpty)
+        for (component, original) in zip(components, font.components(of: font.glyphData(glyph))) {
+            XCTAssertEqual(subset.newGlyph[original.glyph], component.glyph)
+            XCTAssertLessThan(Int(component.glyph), back.numGlyphs)
+            XCTAssertEqual(Array(back.glyphData(component.glyph)).prefix(10), Array(font.glyphData(original.glyph)).prefix(10))
+        }
+    }
+
+    func test_cffFont_isRefusedWithAClearError() {
+        var otto: [UInt8] = [0x4F, 0x54, 0x54, 0x4F]
+        otto += [UInt8](repeating: 0, count: 60)
+        XCTAssertThrowsError(try TrueTypeFont(bytes: otto)) { error in
+            XCTAssertTrue(String(describing: error).contains("CFF"))
+        }
+    }
+
+    func test_truncatedFont_throwsInsteadOfCrashing() throws {
+        let fonts = try Fixtures.requireFonts()
+        let font = try XCTUnwrap(fonts.regular.first)
+        XCTAssertThrowsError(try TrueTypeFont(bytes: Array(font.data.prefix(2000))))
+    }
+}

@@ -1,0 +1,70 @@
+@testable import CASSRender
+import Foundation
+import XCTest
+
+final class ZipAndDeflateTests: XCTestCase {
+    func test_crc32_matchesTheStandardCheckValue() {
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(CRC32.checksum([]), 0)
+    }
+
+    func test_adler32_matchesTheStandardCheckValue() {
+        XCTAssertEqual(Adler32.checksum(Array("Wikipedia".utf8)), 0x11E6_0398)
+    }
+
+    /// gzip checks our deflate data and its CRC-32 when it inflates.
+    func test_deflate_inflatesWithGzipToTheSameBytes() throws {
+        guard Fixtures.toolPath("gzip") != nil else { throw XCTSkip("gzip missing") }
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let text = Array(String(repeating: "BT /F1 7 Tf 1 0 0 1 36 700 Tm <0012003A0041> Tj ET\n", count: 400).utf8)
+        for input in [[], text, random, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000)] as [[UInt8]] {
+            let deflated = Deflate.compress(input)
+            var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
+            gz += deflated
+            var tail = BinaryWriter()
+            tail.le32(CRC32.checksum(input)); tail.le32(UInt32(input.count))
+            gz += tail.bytes
+            let folder = try Fixtures.temporaryDirectory()
+            let file = folder.appendingPathComponent("d.gz")
+            try Data(gz).write(to: file)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try XCTUnwrap(Fixtures.toolPath("gzip")))
+            process.arguments = ["-dc", file.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "gzip rejected our deflate stream (\(input.count) bytes)")
+            XCTAssertEqual([UInt8](out), input)
+        }
+        XCTAssertLessThan(Deflate.compress(text).count, text.count / 10, "repetitive text must compress")
+    }
+
+    func test_zipArchive_passesUnzipIntegrityTest() throws {
+        guard let unzip = Fixtures.toolPath("unzip") else { throw XCTSkip("unzip missing") }
+        var zip = ZipWriter()
+        zip.add("a.txt", text: String(repeating: "hello CASS\n", count: 200))
+        zip.add("dir/b.bin", [0, 1, 2, 3, 255])
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("t.zip")
+        try AtomicFile.write(zip.finish(), to: url)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: unzip)
+        process.arguments = ["-t", url.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "unzip -t found a bad CRC or header")
+        XCTAssertEqual(zip.entries.map(\.method), [8, 0])
+    }
+
+    func test_atomicWrite_replacesWholeFileAndLeavesNoTemporaryFiles() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let url = folder.appendingPathComponent("out.txt")
+        try AtomicFile.write("first", to: url)
+        try AtomicFile.write("second", to: url, durable: false)
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "second")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["out.txt"])
+    }
+}
