@@ -161,6 +161,41 @@ public final class KafkaConsumer: LogConsumer, @unchecked Sendable {
         }
     }
 
+    /// After a batch failed between `poll` and `commit`: moves every assigned
+    /// partition back to the group's committed offset (the beginning when
+    /// none), so the records polled but not committed are returned again.
+    /// Without it they would be skipped until the next restart or rebalance.
+    public func rewindToCommitted() throws {
+        try bridged { try rewindOrThrow() }
+    }
+
+    func rewindOrThrow() throws(KafkaError) {
+        let assigned = assignment
+        guard !assigned.isEmpty else { return }
+        let list = PartitionList.make(assigned.map { ($0, nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let timeoutMs = Int32(client.config.requestTimeoutMs)
+        let err = rd_kafka_committed(client.pointer, list, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(err, operation: "rewind (group \(group))", topic: assigned.first?.topic)
+        }
+        if let elements = list.pointee.elems {
+            for index in 0..<Int(list.pointee.cnt) where elements[index].offset < 0 {
+                elements[index].offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+            }
+        }
+        if let error = rd_kafka_seek_partitions(client.pointer, list, timeoutMs) {
+            let text = String(cString: rd_kafka_error_string(error))
+            let code = rd_kafka_error_code(error)
+            rd_kafka_error_destroy(error)
+            throw KafkaError(code, operation: "rewind (group \(group))", topic: assigned.first?.topic, detail: text)
+        }
+        for entry in PartitionList.read(list) where entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(entry.error, operation: "rewind (group \(group))", topic: entry.partition.topic,
+                             partition: entry.partition.partition, offset: entry.offset)
+        }
+    }
+
     public var assignment: [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         guard rd_kafka_assignment(client.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }

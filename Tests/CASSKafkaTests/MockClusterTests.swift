@@ -64,6 +64,22 @@ final class MockClusterTests: XCTestCase {
         XCTAssertEqual(resumed.map(\.offset), [4, 5])
     }
 
+    func test_rewindReturnsRecordsPolledButNotCommitted() throws {
+        let topic = uniqueTopic("mock.rewind")
+        let log = try makeLog(partitions: 1, topic: topic)
+        let partition = TopicPartition(topic: topic, partition: 0)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 0, count: 6))
+        let consumer = try KafkaConsumer(config: log.config, group: "g-\(topic)", topics: [topic], listener: nil)
+        defer { consumer.close() }
+        XCTAssertEqual(try pollRecords(consumer, count: 6).count, 6)
+        try consumer.commit([partition: 2])
+        // The batch after offset 2 "failed": read it again.
+        try consumer.rewindToCommitted()
+        XCTAssertEqual(try pollRecords(consumer, count: 4).map(\.offset), [2, 3, 4, 5])
+    }
+
     func test_readToEndReturnsEveryRecordUpToTheCurrentEnd() throws {
         let topic = uniqueTopic("mock.state")
         let log = try makeLog(partitions: 3, topic: topic)
