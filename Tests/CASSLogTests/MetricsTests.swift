@@ -1,3 +1,4 @@
+import CASSLog
 import CASSWorkers
 import Foundation
 import XCTest
@@ -135,6 +136,89 @@ final class MetricsTests: XCTestCase {
         wait(for: [woken], timeout: 5)
         XCTAssertTrue(shutdown.isRequested)
         XCTAssertEqual(shutdown.receivedSignal, SIGTERM)
+    }
+}
+
+/// Retries of transient log errors, and the standard worker metrics.
+final class WorkerOpsTests: XCTestCase {
+    func test_backoffDoublesUpToTheMaximum() {
+        let backoff = Backoff(delayInitialMs: 100, delayMaxMs: 1000, jitter: false)
+        XCTAssertEqual((0..<6).map { backoff.delayMs(retry: $0) }, [100, 200, 400, 800, 1000, 1000])
+    }
+
+    func test_transientErrorsAreRetriedUntilSuccess() throws {
+        var slept: [Int] = []
+        var calls = 0
+        let result = try Backoff(delayInitialMs: 10, delayMaxMs: 40, jitter: false).run(sleepMs: { slept.append($0) }) { () throws -> String in
+            calls += 1
+            if calls < 4 { throw LogError("broker down", isTransient: true) }
+            return "sent"
+        }
+        XCTAssertEqual(result, "sent")
+        XCTAssertEqual(slept, [10, 20, 40])
+    }
+
+    func test_permanentErrorsAndExhaustedAttemptsAreThrown() {
+        var calls = 0
+        XCTAssertThrowsError(try Backoff(jitter: false).run(sleepMs: { _ in }) { () throws -> Void in
+            calls += 1
+            throw LogError("unknown partition", isTransient: false)
+        })
+        XCTAssertEqual(calls, 1)
+        calls = 0
+        XCTAssertThrowsError(try Backoff(attemptsMax: 3, jitter: false).run(sleepMs: { _ in }) { () throws -> Void in
+            calls += 1
+            throw LogError("timed out", isTransient: true)
+        })
+        XCTAssertEqual(calls, 3)
+    }
+
+    func test_shutdownStopsRetrying() {
+        var calls = 0
+        XCTAssertThrowsError(try Backoff(jitter: false).run(shouldStop: { calls >= 2 }, sleepMs: { _ in }) { () throws -> Void in
+            calls += 1
+            throw LogError("timed out", isTransient: true)
+        })
+        XCTAssertEqual(calls, 2)
+    }
+
+    func test_jitteredDelayStaysWithinHalfAndFull() {
+        let backoff = Backoff(delayInitialMs: 100, delayMaxMs: 100, attemptsMax: 50)
+        var delays: [Int] = []
+        _ = try? backoff.run(onRetry: { _, _, delay in delays.append(delay) }, sleepMs: { _ in }) { () throws -> Void in
+            throw LogError("x", isTransient: true)
+        }
+        XCTAssertEqual(delays.count, 49)
+        XCTAssertTrue(delays.allSatisfy { (50...100).contains($0) }, "\(delays)")
+    }
+
+    func test_workerMetricsExposeTheStandardSeries() {
+        let metrics = WorkerMetrics(stage: "validate")
+        XCTAssertNil(metrics.lastPollAgeMs, "not polled yet")
+        metrics.polled()
+        metrics.recordsIn(10)
+        metrics.recordsOut(8)
+        metrics.rejected(code: "R07")
+        metrics.rejected(code: "R07")
+        metrics.deadLettered()
+        metrics.batchHandled(seconds: 0.003)
+        metrics.consumerLag([TopicPartition(topic: "cass.records", partition: 0): 5, TopicPartition(topic: "cass.records", partition: 1): 7])
+        metrics.consumerLag([TopicPartition(topic: "cass.records", partition: 1): 2])
+        let text = metrics.registry.render()
+        for line in [
+            #"cass_records_in_total{stage="validate"} 10"#,
+            #"cass_records_out_total{stage="validate"} 8"#,
+            #"cass_rejections_total{code="R07",stage="validate"} 2"#,
+            #"cass_dead_lettered_total{stage="validate"} 1"#,
+            #"cass_batch_seconds_bucket{stage="validate",le="0.005"} 1"#,
+            #"cass_batch_seconds_count{stage="validate"} 1"#,
+            #"cass_consumer_lag{partition="1",stage="validate",topic="cass.records"} 2"#,
+        ] {
+            XCTAssertTrue(text.contains(line + "\n"), "missing \(line) in\n\(text)")
+        }
+        XCTAssertFalse(text.contains(#"partition="0""#), "a partition given away has no lag series")
+        XCTAssertTrue(text.contains(#"cass_seconds_since_poll{stage="validate"} "#))
+        XCTAssertLessThan(metrics.lastPollAgeMs ?? Int.max, 5000)
     }
 }
 

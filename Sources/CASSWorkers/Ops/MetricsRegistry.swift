@@ -69,6 +69,12 @@ public final class MetricsRegistry: @unchecked Sendable {
         return key
     }
 
+    /// Drops one series (a partition this worker no longer owns).
+    public func removeSeries(_ name: String, labels: [String: String]) {
+        let key = MetricLabels(labels)
+        lock.withLock { _ = families[name]?.series.removeValue(forKey: key) }
+    }
+
     func update(_ name: String, _ labels: MetricLabels, _ change: (inout Series, [Double]) -> Void) {
         lock.withLock {
             guard var family = families[name], var series = family.series[labels] else { return }
