@@ -45,7 +45,15 @@ enum Single {
 }
 
 extension XMLNode {
-    func single(_ name: XMLName) -> Single { Single(children(name)) }
+    /// Without building an array: most lookups find one child or none.
+    func single(_ name: XMLName) -> Single {
+        var found: XMLNode?
+        for child in children where child.name == name {
+            if found != nil { return .repeated }
+            found = child
+        }
+        return found.map { .one($0) } ?? .missing
+    }
 
     /// Follows a path of single children; nil when any step is missing or repeated.
     func path(_ names: XMLName...) -> Single {

@@ -93,14 +93,18 @@ public struct XMLTokenizer {
     private let bytes: [UInt8]
     private let limits: XMLLimits
     private var index = 0
-    private var openElements: [(qname: [UInt8], name: XMLName)] = []
+    private var openElements: [(qname: ArraySlice<UInt8>, name: XMLName)] = []
     /// Prefix bindings, innermost last; `scopeStarts[d]` is where depth d's begin.
-    private var bindings: [(prefix: [UInt8], namespace: XMLNamespace)] = [(Array("xml".utf8), .xml)]
+    private var bindings: [(prefix: ArraySlice<UInt8>, namespace: XMLNamespace)] = [(Array("xml".utf8)[...], .xml)]
     private var scopeStarts: [Int] = []
     private var pendingEnd: XMLName?
     private var rootSeen = false
     private var prologRead = false
     private var finished = false
+    /// Reused between events: one buffer, not one allocation per text node.
+    private var textBuffer: [UInt8] = []
+    private static let xmlnsName = Array("xmlns".utf8)[...]
+    private static let xmlnsPrefix = Array("xmlns:".utf8)[...]
 
     public init(bytes: [UInt8], limits: XMLLimits = .standard) {
         self.bytes = bytes
@@ -122,22 +126,27 @@ public struct XMLTokenizer {
             prologRead = true
             try readProlog()
         }
-        var text: [UInt8] = []
+        var text = textBuffer
+        textBuffer = []
+        defer { textBuffer = text }
+        text.removeAll(keepingCapacity: true)
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "<") {
-                if startsWith("<!--") { try skipComment(); continue }
-                if startsWith("<![CDATA[") { try readCDATA(into: &text); continue }
-                if startsWith("<?") { try skipProcessingInstruction(); continue }
-                if startsWith("<!") {
+                let marker = index + 1 < bytes.count ? bytes[index + 1] : 0
+                if marker == UInt8(ascii: "!") {
+                    if startsWith("<!--") { try skipComment(); continue }
+                    if startsWith("<![CDATA[") { try readCDATA(into: &text); continue }
                     throw fail(startsWith("<!DOCTYPE") ? "DOCTYPE refused: no DTD, no entity declarations" : "markup declaration refused")
                 }
-                if !text.isEmpty {
+                if marker == UInt8(ascii: "?") { try skipProcessingInstruction(); continue }
+                // Whitespace between tags means nothing in this format: values are trimmed.
+                if !text.isEmpty, !isWhitespace(text) {
                     if !openElements.isEmpty { return .text(String(decoding: text, as: UTF8.self)) }
-                    guard isWhitespace(text) else { throw fail("text outside the root element") }
-                    text.removeAll()
+                    throw fail("text outside the root element")
                 }
-                if startsWith("</") { return try readEndTag() }
+                text.removeAll(keepingCapacity: true)
+                if marker == UInt8(ascii: "/") { return try readEndTag() }
                 return try readStartTag()
             }
             if byte == UInt8(ascii: "&") {
@@ -238,7 +247,7 @@ public struct XMLTokenizer {
         if openElements.isEmpty && rootSeen { throw fail("a second root element") }
         index += 1
         let qname = try readName()
-        var rawAttributes: [(qname: [UInt8], value: String)] = []
+        var rawAttributes: [(qname: ArraySlice<UInt8>, value: String)] = []
         var selfClosing = false
         while true {
             let hadSpace = skipWhitespace()
@@ -261,15 +270,15 @@ public struct XMLTokenizer {
         scopeStarts.append(bindings.count)
         var attributes: [XMLAttribute] = []
         for attribute in rawAttributes {
-            if attribute.qname == Array("xmlns".utf8) {
-                bindings.append(([], XMLNamespace(uri: Array(attribute.value.utf8))))
-            } else if attribute.qname.starts(with: Array("xmlns:".utf8)) {
-                let prefix = Array(attribute.qname.dropFirst(6))
+            if attribute.qname == Self.xmlnsName {
+                bindings.append(([][...], XMLNamespace(uri: Array(attribute.value.utf8))))
+            } else if attribute.qname.starts(with: Self.xmlnsPrefix) {
+                let prefix = attribute.qname.dropFirst(6)
                 guard !attribute.value.isEmpty else { throw fail("namespace prefix cannot be unbound in XML 1.0") }
                 bindings.append((prefix, XMLNamespace(uri: Array(attribute.value.utf8))))
             }
         }
-        for attribute in rawAttributes where attribute.qname != Array("xmlns".utf8) && !attribute.qname.starts(with: Array("xmlns:".utf8)) {
+        for attribute in rawAttributes where attribute.qname != Self.xmlnsName && !attribute.qname.starts(with: Self.xmlnsPrefix) {
             attributes.append(XMLAttribute(name: try resolve(attribute.qname, isAttribute: true), value: attribute.value))
         }
         let name = try resolve(qname, isAttribute: false)
@@ -295,7 +304,7 @@ public struct XMLTokenizer {
 
     private mutating func closeScope() throws(XMLSyntaxError) {
         guard openElements.popLast() != nil, let start = scopeStarts.popLast() else { throw fail("unbalanced end tag") }
-        bindings.removeSubrange(start...)
+        if bindings.count > start { bindings.removeSubrange(start...) }
         if openElements.isEmpty {
             // Only comments, PIs and whitespace may follow the root.
             while index < bytes.count {
@@ -308,9 +317,9 @@ public struct XMLTokenizer {
         }
     }
 
-    private func resolve(_ qname: [UInt8], isAttribute: Bool) throws(XMLSyntaxError) -> XMLName {
+    private func resolve(_ qname: ArraySlice<UInt8>, isAttribute: Bool) throws(XMLSyntaxError) -> XMLName {
         if let colon = qname.firstIndex(of: UInt8(ascii: ":")) {
-            let prefix = Array(qname[..<colon])
+            let prefix = qname[..<colon]
             let local = String(decoding: qname[(colon + 1)...], as: UTF8.self)
             guard let binding = bindings.last(where: { $0.prefix == prefix }) else {
                 throw fail("namespace prefix \(String(decoding: prefix, as: UTF8.self)) is not declared")
@@ -323,7 +332,7 @@ public struct XMLTokenizer {
         return XMLName(namespace, local)
     }
 
-    private mutating func readName() throws(XMLSyntaxError) -> [UInt8] {
+    private mutating func readName() throws(XMLSyntaxError) -> ArraySlice<UInt8> {
         let start = index
         var colons = 0
         while index < bytes.count {
@@ -336,7 +345,7 @@ public struct XMLTokenizer {
             if index - start > limits.maxNameBytes { throw fail("name longer than \(limits.maxNameBytes) bytes") }
         }
         guard index > start else { throw fail("name expected") }
-        let name = Array(bytes[start..<index])
+        let name = bytes[start..<index]
         guard colons <= 1, name.last != UInt8(ascii: ":") else { throw fail("malformed qualified name \(String(decoding: name, as: UTF8.self))") }
         return name
     }
