@@ -49,9 +49,23 @@ public struct ASCIICode: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
-    public var isUppercaseLetters: Bool { length > 0 && bytes.allSatisfy { $0 >= 65 && $0 <= 90 } }
+    @inline(__always) func byte(_ index: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: packed >> (8 * UInt64(Int(length) - 1 - index)))
+    }
 
-    public var isBlank: Bool { bytes.allSatisfy { $0 == 32 } }
+    public var isUppercaseLetters: Bool {
+        guard length > 0 else { return false }
+        for index in 0..<Int(length) {
+            let b = byte(index)
+            if b < 65 || b > 90 { return false }
+        }
+        return true
+    }
+
+    public var isBlank: Bool {
+        for index in 0..<Int(length) where byte(index) != 32 { return false }
+        return true
+    }
 
     public static func < (lhs: ASCIICode, rhs: ASCIICode) -> Bool { lhs.description < rhs.description }
 }

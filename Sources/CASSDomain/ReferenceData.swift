@@ -136,7 +136,7 @@ public struct ReferenceData: Sendable {
     public private(set) var operations: [String: Operation] = [:]
     public private(set) var airlines: [Int32: Airline] = [:]
     /// Keyed by country, then agent code.
-    public private(set) var agents: [String: [Int64: Agent]] = [:]
+    public internal(set) var agents: [String: [Int64: Agent]] = [:]
     /// Per country, in file order.
     public private(set) var taxRules: [String: [TaxRule]] = [:]
 

@@ -45,9 +45,10 @@ public enum Ingestion {
         registry.insert(admitted.registryKey)
         let header = file.header
         result.checked.reserveCapacity(file.records.count)
+        let context = RecordChecks.Context(header: header, reference: reference)
         for record in file.records {
-            let source = RecordSource(fileName: file.name, fileOrdinal: fileOrdinal, sequence: record.sequence, identity: file.identity, awbText: record.awbText)
-            if let problem = RecordChecks.check(record, otherCharges: file.otherCharges(of: record), header: header, reference: reference) {
+            let source = RecordSource(fileName: file.name, fileOrdinal: fileOrdinal, sequence: record.sequence, identity: file.identity, awbPrefixText: record.awbPrefixText, awbSerialText: record.awbSerialText)
+            if let problem = RecordChecks.check(record, otherCharges: file.otherCharges(of: record), context: context) {
                 result.recordRejections.append(source.rejection(problem))
                 continue
             }

@@ -7,15 +7,21 @@ public struct RecordSource: Sendable, Hashable {
     public var fileOrdinal: Int64
     public var sequence: Int32
     public var identity: ReportedIdentity
-    public var awbText: String
+    /// The prefix and serial fields as they stood (text is made only for a rejection).
+    public var awbPrefixText: ASCIICode
+    public var awbSerialText: ASCIICode
 
-    public init(fileName: String, fileOrdinal: Int64, sequence: Int32, identity: ReportedIdentity, awbText: String) {
+    public init(fileName: String, fileOrdinal: Int64, sequence: Int32, identity: ReportedIdentity, awbPrefixText: ASCIICode, awbSerialText: ASCIICode) {
         self.fileName = fileName
         self.fileOrdinal = fileOrdinal
         self.sequence = sequence
         self.identity = identity
-        self.awbText = awbText
+        self.awbPrefixText = awbPrefixText
+        self.awbSerialText = awbSerialText
     }
+
+    /// `PPP-SSSSSSSS` as the fields stood in the file.
+    public var awbText: String { awbPrefixText.description + "-" + awbSerialText.description }
 
     public func rejection(_ problem: Problem) -> Rejection {
         Rejection(file: fileName, airline: identity.airline, country: identity.country, period: identity.period, sequence: Int(sequence), awb: awbText, problem: problem)

@@ -5,14 +5,33 @@ import CASSDomain
 /// R09, R07, R08 in the spec's precedence. R10 and R11 need the AWB's
 /// history and belong to `AWBLedger`.
 public enum RecordChecks {
+    /// What the checks need from a file's header and the reference data,
+    /// looked up once per file rather than once per record.
+    public struct Context: Sendable {
+        public let header: FileHeader
+        let currency: ASCIICode
+        let agents: [Int64: Agent]
+
+        public init(header: FileHeader, reference: ReferenceData) {
+            self.header = header
+            self.currency = ASCIICode(header.currency)
+            self.agents = reference.agents[header.operation] ?? [:]
+        }
+    }
+
     public static func check(
         _ record: BillingRecord, otherCharges: ArraySlice<OtherCharge>, header: FileHeader, reference: ReferenceData
     ) -> Problem? {
+        check(record, otherCharges: otherCharges, context: Context(header: header, reference: reference))
+    }
+
+    public static func check(_ record: BillingRecord, otherCharges: ArraySlice<OtherCharge>, context: Context) -> Problem? {
+        let header = context.header
         if let malformed = record.malformed { return malformed }
         if record.airlinePrefix != header.airlinePrefix {
             return Problem(code: .R03, field: "airline prefix", location: "pos 10-12", expected: Padding.zeros(String(header.airlinePrefix), to: 3), found: "'\(record.awbPrefixText)'", message: "airline prefix \(record.awbPrefixText) differs from the header's \(Padding.zeros(String(header.airlinePrefix), to: 3))")
         }
-        if record.currency.description != header.currency || record.otherChargeCurrencyMismatch {
+        if record.currency != context.currency || record.otherChargeCurrencyMismatch {
             let message = record.otherChargeCurrencyMismatch ? "an other charge is in another currency than the record's" : "currency \(record.currency) differs from the header's \(header.currency)"
             return Problem(code: .R06, field: "currency", location: "pos 50-52", expected: header.currency, found: "'\(record.currency)'", message: message)
         }
@@ -20,12 +39,12 @@ public enum RecordChecks {
             let expected = (Int(record.awbSerial) / 10) % 7
             return Problem(code: .R01, field: "AWB serial number", location: "pos 13-20", expected: "check digit \(expected)", found: "'\(record.awbSerialText)'", message: "AWB serial \(record.awbSerialText): check digit should be \(expected) (first 7 digits mod 7), found \(record.awbSerial % 10)")
         }
-        let agentText = AgentCodeText.format(record.agentCode)
+        var agentText: String { AgentCodeText.format(record.agentCode) }
         if !CheckDigit.agentCodeIsValid(Int(record.agentCode)) {
             let expected = (record.agentCode / 10) % 7
             return Problem(code: .R02, field: "CASS agent code", location: "pos 24-34", expected: "check digit \(expected)", found: "'\(agentText)'", message: "agent code \(agentText): check digit should be \(expected) (first 10 digits mod 7), found \(record.agentCode % 10)")
         }
-        guard let agent = reference.agent(record.agentCode, in: header.operation) else {
+        guard let agent = context.agents[record.agentCode] else {
             return Problem(code: .R02, field: "CASS agent code", location: "pos 24-34", expected: "an agent registered in \(header.operation)", found: "'\(agentText)'", message: "agent \(agentText) is not registered in operation \(header.operation)")
         }
         if agent.status != .active {

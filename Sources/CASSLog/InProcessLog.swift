@@ -123,7 +123,7 @@ public final class InProcessLog: Log, @unchecked Sendable {
                 guard minimum != Int64.max, index < topic.partitions.count else { continue }
                 let drop = Int(minimum - topic.partitions[index].baseOffset)
                 // Drop in large steps only: removing from the front is O(n).
-                if drop > 4096, drop * 2 >= topic.partitions[index].records.count {
+                if drop > 0, drop >= 1024 || drop * 2 >= topic.partitions[index].records.count {
                     state.topics[partition.topic] = nil
                     topic.partitions[index].records.removeFirst(drop)
                     topic.partitions[index].baseOffset += Int64(drop)

@@ -1,6 +1,28 @@
 import CASSDomain
 import CASSEngine
 import CASSLog
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A file handed to the pipeline: its bytes, or a path ingest can read.
+public struct SubmittedFile: Sendable {
+    public enum Content: Sendable {
+        case bytes([UInt8])
+        case path(String)
+    }
+
+    public var name: String
+    /// The operation the file names (routes it to its operation's partition).
+    public var operation: String
+    public var content: Content
+
+    public init(name: String, operation: String, content: Content) {
+        self.name = name
+        self.operation = operation
+        self.content = content
+    }
+}
 
 /// What a settlement run produced, read back from the output topics.
 public struct SettlementOutcome: Sendable {
@@ -18,7 +40,7 @@ public final class EmbeddedPipeline {
     let producer: any LogProducer
     let filePartitions: Int32
 
-    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.cbf, keepLines: Bool, partitions: TopicCatalog.Partitions = TopicCatalog.Partitions()) throws {
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool, partitions: TopicCatalog.Partitions = TopicCatalog.Partitions()) throws {
         log = InProcessLog()
         try log.createTopics(TopicCatalog.specs(partitions))
         workers = [
@@ -30,15 +52,26 @@ public final class EmbeddedPipeline {
         ]
         producer = try log.makeProducer()
         filePartitions = partitions.files
+        // One file per step: downstream stages start on the first file
+        // while ingest reads the next, and memory stays one file deep.
+        workers[0].maxBatch = 1
     }
 
     /// Submits files; the caller gives them in the spec's processing order.
     public func submit(_ files: [(name: String, bytes: [UInt8])]) throws {
+        try submit(files.map { SubmittedFile(name: $0.name, operation: RoutingKey.operation(ofFile: $0.bytes), content: .bytes($0.bytes)) })
+    }
+
+    public func submit(_ files: [SubmittedFile]) throws {
         for file in files {
-            let country = RoutingKey.operation(ofFile: file.bytes)
+            let message: StageMessage
+            switch file.content {
+            case .bytes(let bytes): message = .file(name: file.name, bytes: bytes)
+            case .path(let path): message = .fileAt(name: file.name, path: path)
+            }
             try producer.send([OutgoingRecord(
-                topic: TopicCatalog.files, partition: Partitioner.partition(for: country, count: filePartitions),
-                key: Array(country.utf8), value: StageMessage.file(name: file.name, bytes: file.bytes).encoded())])
+                topic: TopicCatalog.files, partition: Partitioner.partition(for: file.operation, count: filePartitions),
+                key: Array(file.operation.utf8), value: message.encoded())])
         }
     }
 
@@ -52,7 +85,51 @@ public final class EmbeddedPipeline {
         }
     }
 
-    /// Runs the workers until none has anything left to do.
+    /// Runs ingest on one thread and the later stages on another (the
+    /// machine has two cores), until both run dry. Results do not depend
+    /// on the interleaving: each stage's outputs follow from its inputs'
+    /// order per partition, and close markers keep periods whole.
+    public func drainInParallel(progress: (@Sendable (String) -> Void)? = nil) throws {
+        let ingest = workers[0]
+        let rest = Array(workers.dropFirst())
+        let upstreamDone = Mutex(false)
+        let failure = Mutex<(any Error)?>(nil)
+        let group = DispatchGroup()
+        let ingestBox = WorkerBox(ingest), restBox = WorkerBox(rest)
+        DispatchQueue.global().async(group: group) {
+            do {
+                while try ingestBox.workers[0].step() > 0 {}
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            upstreamDone.withLock { $0 = true }
+        }
+        DispatchQueue.global().async(group: group) {
+            var rounds = 0
+            do {
+                while true {
+                    let finishedBefore = upstreamDone.withLock { $0 }
+                    var handled = 0
+                    for worker in restBox.workers { handled += try worker.step() }
+                    rounds += 1
+                    if let progress, rounds % 2000 == 0 {
+                        progress(([ingestBox.workers[0]] + restBox.workers).map { "\($0.logic.stage.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
+                    }
+                    if handled == 0 {
+                        if finishedBefore || failure.withLock({ $0 != nil }) { break }
+                        usleep(100)
+                    }
+                }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+        }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// Runs the workers round-robin on this thread until none has anything
+    /// left to do.
     public func drain(progress: ((String) -> Void)? = nil) throws {
         var rounds = 0
         while true {
@@ -105,4 +182,12 @@ public enum SettlementExport {
             disbursements: Array(disbursements.values),
             rejections: SettlementSummary.sortedRejections(Array(rejections.values)))
     }
+}
+
+/// Hands workers to the thread that drives them; each worker is driven by
+/// one thread only.
+final class WorkerBox: @unchecked Sendable {
+    let workers: [StageWorker]
+    init(_ worker: StageWorker) { workers = [worker] }
+    init(_ workers: [StageWorker]) { self.workers = workers }
 }

@@ -7,6 +7,9 @@ import Foundation
 public enum StageMessage: Sendable {
     /// A billing file as submitted (cass.files).
     case file(name: String, bytes: [UInt8])
+    /// A billing file too large for a message: its path in the spool
+    /// folder every ingest worker can read.
+    case fileAt(name: String, path: String)
     /// Period-close barrier marker: `source` of `sourceCount` upstream
     /// partitions has forwarded everything before it.
     case closeMarker(period: PeriodKey, source: Int32, sourceCount: Int32)
@@ -49,6 +52,8 @@ public enum StageMessage: Sendable {
             w.u8(8); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(Int64(invoices)); w.i64(total); w.data(Self.json(disbursements))
         case .fileOutcome(let outcome):
             w.u8(9); w.u8(Self.version); w.data(Self.json(outcome))
+        case .fileAt(let name, let path):
+            w.u8(10); w.u8(Self.version); w.string(name); w.string(path)
         }
         return w.bytes
     }
@@ -76,6 +81,7 @@ public enum StageMessage: Sendable {
             let invoices = Int(try r.i64()), total = try r.i64()
             return .periodClosed(period: period, invoices: invoices, total: total, disbursements: try unjson([Disbursement].self, r.data()))
         case 9: return .fileOutcome(try unjson(FileOutcome.self, r.data()))
+        case 10: return .fileAt(name: try r.string(), path: try r.string())
         default: throw DecodingFailure("unknown message kind \(kind)")
         }
     }
@@ -163,7 +169,7 @@ public struct CheckedBatch: Sendable {
             b.chargeableWeightTenthsKg = try r.i64(); b.weightCharge = try r.i64(); b.valuationCharge = try r.i64()
             b.otherChargesDueCarrier = try r.i64(); b.otherChargesDueAgent = try r.i64(); b.commissionRate = try r.i32()
             b.commission = try r.i64(); b.incentive = try r.i64(); b.netDue = try r.i64(); b.reasonCode = try r.code()
-            let source = RecordSource(fileName: fileName, fileOrdinal: fileOrdinal, sequence: b.sequence, identity: identity, awbText: b.awbText)
+            let source = RecordSource(fileName: fileName, fileOrdinal: fileOrdinal, sequence: b.sequence, identity: identity, awbPrefixText: b.awbPrefixText, awbSerialText: b.awbSerialText)
             records.append(CheckedRecord(source: source, country: country, period: period, record: b, issueDate: issueDate))
         }
     }

@@ -1,6 +1,8 @@
 import CASSDomain
 import CASSEngine
 import CASSLog
+import CASSOneRecord
+import Foundation
 
 /// How a stage recognises a billing file's format and reads it. The CBF
 /// reader is the default; the ONE Record XML reader plugs in here.
@@ -10,19 +12,44 @@ public enum DefaultReaders {
     public static let cbf: FileReader = { bytes, name, periods in
         CBFReader.read(buffer: bytes, fileName: name, periodsPerMonth: periods)
     }
+
+    /// CBF or ONE Record XML, recognised by content.
+    public static let any: FileReader = { bytes, name, periods in
+        BillingFileReader.read(bytes: bytes, fileName: name, periodsPerMonth: periods)
+    }
 }
 
 /// Partition keys, shared by the stages and the submitter.
 public enum RoutingKey {
-    public static func awb(_ record: BillingRecord) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(8)
-        withUnsafeBytes(of: record.airlinePrefix.littleEndian) { key.append(contentsOf: $0) }
-        withUnsafeBytes(of: record.awbSerial.littleEndian) { key.append(contentsOf: $0) }
-        return key
+    /// FNV-1a over (prefix, serial) as little-endian bytes, with no
+    /// allocation: this runs once per record.
+    @inline(__always)
+    public static func awbPartition(prefix: Int32, serial: Int32, count: Int32) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for value in [UInt32(bitPattern: prefix), UInt32(bitPattern: serial)] {
+            for shift in stride(from: 0, to: 32, by: 8) {
+                hash ^= (value >> UInt32(shift)) & 0xFF
+                hash = hash &* 16_777_619
+            }
+        }
+        return Int32(hash % UInt32(count))
     }
 
-    public static func agent(country: String, agent: Int64) -> String { country + "/" + AgentCodeText.format(agent) }
+    /// FNV-1a over the country's bytes and the agent code: one invoice, one partition.
+    @inline(__always)
+    public static func agentPartition(country: String, agent: Int64, count: Int32) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in country.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        let value = UInt64(bitPattern: agent)
+        for shift in stride(from: 0, to: 64, by: 8) {
+            hash ^= UInt32((value >> UInt64(shift)) & 0xFF)
+            hash = hash &* 16_777_619
+        }
+        return Int32(hash % UInt32(count))
+    }
 
     /// The operation a file claims, for routing only (the reader decides
     /// whether the claim holds): CBF positions 15-16, or the XML envelope's
@@ -58,7 +85,7 @@ public final class IngestStage: StageLogic {
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
 
-    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.cbf) {
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any) {
         self.reference = reference
         self.reader = reader
     }
@@ -66,21 +93,33 @@ public final class IngestStage: StageLogic {
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .file(let name, let bytes):
-            var registry = registries[record.partition] ?? FileRegistry()
-            // The file's offset in its operation's partition is its place in
-            // the processing order: stable across replays.
-            let result = bytes.withUnsafeBytes { buffer in
-                Ingestion.ingest(bytes: buffer, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
-                                 closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
+            bytes.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
+        case .fileAt(let name, let path):
+            // Large files travel as a path to the shared spool, not as bytes;
+            // mapping them avoids a copy of a file that may be 100 MB.
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            } catch {
+                throw DecodingFailure("cannot read submitted file \(name) at \(path): \(error)")
             }
-            registries[record.partition] = registry
-            emit(result, output: &output)
+            data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
         case .closeMarker(let period, _, _):
             closed[record.partition, default: []].insert(period)
             output.broadcast(TopicCatalog.records, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: 1))
         default:
             throw DecodingFailure("the ingest stage does not take this message")
         }
+    }
+
+    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput) {
+        var registry = registries[record.partition] ?? FileRegistry()
+        // The file's offset in its operation's partition is its place in
+        // the processing order: stable across replays.
+        let result = Ingestion.ingest(bytes: bytes, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
+                                      closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
+        registries[record.partition] = registry
+        emit(result, output: &output)
     }
 
     func emit(_ result: IngestionResult, output: inout StageOutput) {
@@ -98,7 +137,7 @@ public final class IngestStage: StageLogic {
         let count = output.partitions(TopicCatalog.records)
         var byPartition: [[CheckedRecord]] = Array(repeating: [], count: Int(count))
         for checked in result.checked {
-            byPartition[Int(Partitioner.partition(for: RoutingKey.awb(checked.record), count: count))].append(checked)
+            byPartition[Int(RoutingKey.awbPartition(prefix: checked.record.airlinePrefix, serial: checked.record.awbSerial, count: count))].append(checked)
         }
         for (partition, records) in byPartition.enumerated() where !records.isEmpty {
             let batch = CheckedBatch(fileName: result.fileName, fileOrdinal: records[0].source.fileOrdinal, identity: result.identity,
@@ -132,7 +171,7 @@ public final class ValidateStage: StageLogic {
             for checked in batch.records {
                 switch ledger.apply(checked) {
                 case .billed(let line, _):
-                    byPartition[Int(Partitioner.partition(for: RoutingKey.agent(country: line.country, agent: line.agentCode), count: count))].append(line)
+                    byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                 case .rejected(let problem):
                     rejections.append(checked.source.rejection(problem))
                 case .replay:
@@ -168,9 +207,15 @@ public final class TaxStage: StageLogic {
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .lines(var batch):
+            var country = ""
+            var rules: [TaxRule] = []
             for index in batch.lines.indices {
                 let line = batch.lines[index]
-                batch.lines[index].taxRuleMask = TaxCalculator.ruleMask(for: line.taxDate, rules: reference.taxRules(for: line.country))
+                if line.country != country {
+                    country = line.country
+                    rules = reference.taxRules(for: country)
+                }
+                batch.lines[index].taxRuleMask = TaxCalculator.ruleMask(for: line.taxDate, rules: rules)
             }
             // cass.billed is partitioned like cass.lines, by invoice.
             let count = output.partitions(TopicCatalog.billed)
@@ -179,7 +224,7 @@ public final class TaxStage: StageLogic {
             } else {
                 var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))
                 for line in batch.lines {
-                    byPartition[Int(Partitioner.partition(for: RoutingKey.agent(country: line.country, agent: line.agentCode), count: count))].append(line)
+                    byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                 }
                 for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
                     output.emit(TopicCatalog.billed, partition: Int32(partition), key: String(decoding: record.key, as: UTF8.self), .lines(LineBatch(lines: lines)))
@@ -215,7 +260,15 @@ public final class SettleStage: StageLogic {
         switch message {
         case .lines(let batch):
             var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
-            for line in batch.lines { accumulator.add(line, rules: reference.taxRules(for: line.country)) }
+            var country = ""
+            var rules: [TaxRule] = []
+            for line in batch.lines {
+                if line.country != country {
+                    country = line.country
+                    rules = reference.taxRules(for: country)
+                }
+                accumulator.add(line, rules: rules)
+            }
             accumulators[record.partition] = accumulator
         case .closeMarker(let period, let source, let sourceCount):
             guard barrier.arrive(partition: record.partition, period: period, source: source, sourceCount: sourceCount) else { return }

@@ -65,11 +65,11 @@ enum ExitCode: Int32 {
 }
 
 enum Console {
-    static func error(_ message: String) {
+    nonisolated static func error(_ message: String) {
         FileHandle.standardError.write(Data(("cass: " + message + "\n").utf8))
     }
 
-    static func progress(_ message: String) {
+    nonisolated static func progress(_ message: String) {
         FileHandle.standardError.write(Data(("cass: " + message + "\n").utf8))
     }
 }

@@ -55,11 +55,11 @@ enum SettleCommand {
         do {
             let reference = try ReferenceLoader.load(directory: URL(fileURLWithPath: referencePath))
             if !quiet { Console.progress("reference data: \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents") }
-            let files = try BillingFolder.read(URL(fileURLWithPath: inputPath))
-            let bytes = files.reduce(0) { $0 + $1.bytes.count }
+            let files = try FolderSettlement.inputFiles(in: URL(fileURLWithPath: inputPath))
+            let bytes = files.reduce(0) { $0 + $1.size }
             if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
-            let report: ((String) -> Void)? = quiet ? nil : { Console.progress($0) }
-            let outcome = try EmbeddedSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working: " + message) }
+            let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
             let output = URL(fileURLWithPath: outputPath)
             try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
             if !quiet {
@@ -74,34 +74,5 @@ enum SettleCommand {
             Console.error("\(error)")
             return .failure
         }
-    }
-}
-
-struct InputError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// The billing files of a folder, in the spec's processing order.
-enum BillingFolder {
-    static func read(_ directory: URL) throws -> [(name: String, bytes: [UInt8])] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InputError(description: "input folder \(directory.path) does not exist or is not a folder")
-        }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
-            let lower = $0.lowercased()
-            return lower.hasSuffix(".cbf") || lower.hasSuffix(".xml")
-        }
-        var files: [(key: ProcessingOrderKey, name: String, bytes: [UInt8])] = []
-        for name in names {
-            let url = directory.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw InputError(description: "cannot read \(url.path)")
-            }
-            let bytes = [UInt8](data)
-            files.append((FileFormats.processingOrderKey(bytes, fileName: name), name, bytes))
-        }
-        files.sort { $0.key < $1.key }
-        return files.map { ($0.name, $0.bytes) }
     }
 }
