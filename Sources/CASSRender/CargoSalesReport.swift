@@ -25,6 +25,9 @@ public struct CargoSalesReport {
         let key: String
         let width: Double
         let numeric: Bool
+        var centered = false
+
+        var align: ReportCanvas.Align { centered ? .center : numeric ? .end : .start }
     }
 
     static let lineColumns: [Column] = [
@@ -45,7 +48,7 @@ public struct CargoSalesReport {
     static let taxColumns: [Column] = [
         Column(key: "col.tax", width: 40, numeric: false), Column(key: "col.description", width: 153, numeric: false),
         Column(key: "col.base", width: 70, numeric: false), Column(key: "col.base_amount", width: 80, numeric: true),
-        Column(key: "col.rate", width: 50, numeric: true), Column(key: "col.direction", width: 60, numeric: false),
+        Column(key: "col.rate", width: 50, numeric: true), Column(key: "col.direction", width: 60, numeric: false, centered: true),
         Column(key: "col.amount", width: 70, numeric: true),
     ]
 
@@ -137,7 +140,7 @@ public struct CargoSalesReport {
     private func headings(_ columns: [Column], _ c: ReportCanvas) {
         let t = translations
         let size = 6.5
-        let wrapped = columns.map { c.wrap(t[$0.key], w: $0.width - 4, size: size, bold: true) }
+        let wrapped = columns.map { c.wrap(t[$0.key], w: $0.width - 4, size: size, bold: true, breakWords: false) }
         let lines = min(2, wrapped.map(\.count).max() ?? 1)
         let height = Double(lines) * 8 + 4
         c.shade(from: c.y - height, height: height, gray: 0.85)
@@ -146,7 +149,7 @@ public struct CargoSalesReport {
             let shown = text.count > 2 ? [text[0], text[1...].joined(separator: " ")] : text
             for (k, line) in shown.enumerated() {
                 let baseline = c.y - 8 - Double(k) * 8 - Double(lines - shown.count) * 8
-                c.cell(line, x: x + 2, w: column.width - 4, baseline: baseline, size: size, bold: true, align: column.numeric ? .end : .start)
+                c.cell(line, x: x + 2, w: column.width - 4, baseline: baseline, size: size, bold: true, align: column.align)
             }
             x += column.width
         }
@@ -159,7 +162,7 @@ public struct CargoSalesReport {
         c.y -= Self.rowHeight
         var x = 0.0
         for (column, value) in zip(columns, values) {
-            c.cell(value, x: x + 2, w: column.width - 4, baseline: c.y + 3, size: Self.tableSize, bold: bold, align: column.numeric ? .end : .start)
+            c.cell(value, x: x + 2, w: column.width - 4, baseline: c.y + 3, size: Self.tableSize, bold: bold, align: column.align)
             x += column.width
         }
     }

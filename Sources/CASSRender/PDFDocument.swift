@@ -45,8 +45,19 @@ final class PDFDocument {
         pages[index ?? (pages.count - 1)].append(op)
     }
 
+    /// Tables repeat the same short texts (zeros, dates, codes) many times.
+    private var runCache: [String: [Run]] = [:]
+
     /// Shapes `text` and splits it into runs of one font each.
     func runs(_ text: String, bold: Bool) -> [Run] {
+        let key = bold ? "B" + text : "R" + text
+        if let cached = runCache[key] { return cached }
+        let result = shapeRuns(text, bold: bold)
+        runCache[key] = result
+        return result
+    }
+
+    private func shapeRuns(_ text: String, bold: Bool) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
         var result: [Run] = []

@@ -73,7 +73,9 @@ final class ReportCanvas {
 
     /// Splits text into lines no wider than `w`: at spaces, or anywhere in
     /// scripts written without spaces (Chinese, Japanese).
-    func wrap(_ text: String, w: Double, size: Double, bold: Bool = false) -> [String] {
+    /// With `breakWords: false` a word wider than the line stays whole (the
+    /// cell then shrinks it): for column headings.
+    func wrap(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var current = ""
@@ -81,6 +83,7 @@ final class ReportCanvas {
                 let candidate = current.isEmpty ? String(word) : current + " " + word
                 if document.width(candidate, size: size, bold: bold) <= w { current = candidate; continue }
                 if !current.isEmpty { lines.append(current); current = "" }
+                guard breakWords else { current = String(word); continue }
                 // A word wider than the line is broken between characters.
                 for character in word {
                     let next = current + String(character)

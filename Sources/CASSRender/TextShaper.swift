@@ -118,6 +118,10 @@ public enum TextShaper {
     /// Shapes and reorders a line for drawing from left to right.
     public static func visual(_ text: String) -> [Item] {
         let scalars = Array(text.unicodeScalars)
+        // Most text on an invoice has no right-to-left character at all.
+        guard scalars.contains(where: { (0x0590...0x08FF).contains($0.value) || (0xFB1D...0xFEFF).contains($0.value) }) else {
+            return scalars.map { Item(scalar: $0, text: String($0)) }
+        }
         let needsArabic = scalars.contains { (0x0600...0x06FF).contains($0.value) }
         let items = needsArabic ? shapeArabic(scalars) : scalars.map { Item(scalar: $0, text: String($0)) }
         let directions = items.map { direction($0.scalar) }

@@ -24,5 +24,9 @@ final class CargoSalesReportTests: XCTestCase {
             XCTAssertTrue(text.contains(total), "\(market.language): total \(total) missing")
             XCTAssertTrue(text.contains(market.agentName), "\(market.language): agent name \(market.agentName) missing in:\n\(text.prefix(600))")
         }
+        if keep != nil {
+            try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: 7, lines: 120)), to: folder.appendingPathComponent("ar-long.pdf"))
+            try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: 0, lines: 120)), to: folder.appendingPathComponent("en-long.pdf"))
+        }
     }
 }
