@@ -1,0 +1,97 @@
+import CASSOneRecord
+import XCTest
+
+/// The pull parser on its own: XML 1.0 well-formedness, namespaces, and
+/// nothing beyond the five predefined entities.
+final class XMLTokenizerTests: XCTestCase {
+    func events(_ text: String) throws(XMLSyntaxError) -> [String] {
+        var tokenizer = XMLTokenizer(bytes: Array(text.utf8))
+        var out: [String] = []
+        while true {
+            switch try tokenizer.next() {
+            case .start(let name, let attributes):
+                out.append("<\(name)" + attributes.map { " \($0.name)=\($0.value)" }.joined() + ">")
+            case .end(let name): out.append("</\(name)>")
+            case .text(let text): out.append(text)
+            case .endOfDocument: return out
+            }
+        }
+    }
+
+    func assertRefused(_ text: String, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try events(text), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(fragment), "\(error)", file: file, line: line)
+        }
+    }
+
+    let cass = "xmlns:c=\"https://opencass.org/ns/cass#\""
+
+    func test_namespaces_resolveByIRI_andScopesEnd() throws {
+        let text = "<c:a \(cass)><b xmlns=\"https://onerecord.iata.org/ns/cargo#\"><d/></b><c:e xmlns:c=\"urn:other\"/><c:f/></c:a>"
+        XCTAssertEqual(try events(text), ["<cass:a>", "<cargo:b>", "<cargo:d>", "</cargo:d>", "</cargo:b>", "<?:e>", "</?:e>", "<cass:f>", "</cass:f>", "</cass:a>"])
+    }
+
+    func test_attributes_unprefixedHaveNoNamespace_andEntitiesResolve() throws {
+        let text = "<c:a \(cass) x='1 &lt; 2' c:y=\"&#x4E66;&#38;&quot;\"/>"
+        XCTAssertEqual(try events(text), ["<cass:a x=1 < 2 cass:y=书&\">", "</cass:a>"])
+    }
+
+    func test_text_mergesAcrossCommentsCDATAAndReferences() throws {
+        let text = "<?xml version=\"1.0\" encoding=\"utf-8\"?><!-- c --><a>G<!-- x -->B<![CDATA[<&>]]>&amp;&#65;</a><?pi after?>"
+        XCTAssertEqual(try events(text), ["<a>", "GB<&>&A", "</a>"])
+    }
+
+    func test_whitespaceBetweenTags_isNoEvent() throws {
+        XCTAssertEqual(try events("<a>\n  <b> x </b>\n</a>\n"), ["<a>", "<b>", " x ", "</b>", "</a>"])
+    }
+
+    func test_byteOrderMark_isSkipped() throws {
+        XCTAssertEqual(try events("\u{FEFF}<a/>"), ["<a>", "</a>"])
+    }
+
+    func test_wellFormedness_refusals() {
+        assertRefused("<a><b></a></b>", "does not match")
+        assertRefused("<a>", "unclosed")
+        assertRefused("<a/><b/>", "second root")
+        assertRefused("<a/>text", "after the root")
+        assertRefused("text<a/>", "outside the root")
+        assertRefused("<a x='1' x='2'/>", "repeated")
+        assertRefused("<a x=1/>", "quoted")
+        assertRefused("<a x='<'/>", "'<'")
+        assertRefused("<p:a/>", "not declared")
+        assertRefused("<a>&nbsp;</a>", "only the five predefined")
+        assertRefused("<a>&#0;</a>", "not an XML character")
+        assertRefused("<a>&#xD800;</a>", "not an XML character")
+        assertRefused("<a>& b</a>", "malformed entity")
+        assertRefused("<a/><?xml version='1.0'?>", "XML declaration")
+        assertRefused("<?xml version='1.0' encoding='UTF-16'?><a/>", "only UTF-8")
+        assertRefused("<!DOCTYPE a><a/>", "DOCTYPE")
+        assertRefused("<a><!ELEMENT a ANY></a>", "declaration refused")
+        assertRefused("<a><!-- never closed </a>", "unterminated comment")
+        assertRefused("", "no root")
+    }
+
+    func test_limits_areEnforced() {
+        func refused(_ text: String, _ limits: XMLLimits, _ fragment: String, line: UInt = #line) {
+            var tokenizer = XMLTokenizer(bytes: Array(text.utf8), limits: limits)
+            do {
+                while true { if case .endOfDocument = try tokenizer.next() { break } }
+                XCTFail("accepted", line: line)
+            } catch {
+                XCTAssertTrue("\(error)".contains(fragment), "\(error)", line: line)
+            }
+        }
+        refused("<a><a><a/></a></a>", XMLLimits(maxDepth: 2), "deeper")
+        refused("<a>12345</a>", XMLLimits(maxTextBytes: 4), "text node")
+        refused("<a x='12345'/>", XMLLimits(maxTextBytes: 4), "attribute value")
+        refused("<abcdef/>", XMLLimits(maxNameBytes: 4), "name longer")
+        refused("<a x='1' y='2'/>", XMLLimits(maxAttributes: 1), "attributes")
+        refused("<a/>     ", XMLLimits(maxDocumentBytes: 5), "larger")
+    }
+
+    func test_errors_sayTheLine() {
+        XCTAssertThrowsError(try events("<a>\n<b>\n</c>\n</a>")) { error in
+            XCTAssertEqual((error as? XMLSyntaxError)?.line, 3)
+        }
+    }
+}
