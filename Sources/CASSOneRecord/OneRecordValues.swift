@@ -126,7 +126,9 @@ enum OneRecordValues {
 
     /// Major units with exactly the currency's minor digits.
     static func amount(_ text: String, minorDigits: Int) -> Int64? {
-        guard let value = Money.parseDecimal(Substring(text), digits: minorDigits), abs(value) <= maxAmountMinor else { return nil }
+        // A valid amount is at most 14 characters; longer ones could
+        // overflow while being parsed.
+        guard text.utf8.count <= 18, let value = Money.parseDecimal(Substring(text), digits: minorDigits), abs(value) <= maxAmountMinor else { return nil }
         return value
     }
 

@@ -165,6 +165,8 @@ final class FileLevelRuleTests: XCTestCase {
             ("<cass:transactionCount>3</cass:transactionCount>", ""),
             ("<cass:transactionCount>3</cass:transactionCount>", "<cass:transactionCount>three</cass:transactionCount>"),
             ("<cass:netDueTotal>213.83</cass:netDueTotal>", "<cass:netDueTotal>213.8</cass:netDueTotal>"),
+            ("<cass:netDueTotal>213.83</cass:netDueTotal>", "<cass:netDueTotal>9999999999999999999999.99</cass:netDueTotal>"),
+            ("<cass:transactionCount>3</cass:transactionCount>", "<cass:transactionCount>1000000</cass:transactionCount>"),
             ("<cass:weightChargeTotal>265.28</cass:weightChargeTotal>", "<cass:weightChargeTotal>2.6528E2</cass:weightChargeTotal>"),
         ]
         for (target, replacement) in cases {

@@ -87,7 +87,7 @@ final class RecordFieldRuleTests: XCTestCase {
     }
 
     func test_R12_amounts_wrongForms() throws {
-        for bad in ["165.2", "165.280", "1.6528E2", "1,165.28", "+165.28", " 165 .28", "165,28", ""] {
+        for bad in ["999999999999999.99", "99999999999999999999999.99", "999999999999.00", "165.2", "165.280", "1.6528E2", "1,165.28", "+165.28", " 165 .28", "165,28", ""] {
             try assertMalformed("<cargo:subTotal>165.28</cargo:subTotal>", "<cargo:subTotal>\(bad)</cargo:subTotal>", field: "weight charge")
         }
     }
