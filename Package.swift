@@ -35,14 +35,14 @@ let package = Package(
         // Stage workers: connect the pure core to log topics.
         .target(
             name: "CASSWorkers",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender"],
             swiftSettings: strict
         ),
         // The only module above C that touches librdkafka.
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
             name: "cass",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers"],
             swiftSettings: strict
         ),
         .executableTarget(

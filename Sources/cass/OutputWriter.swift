@@ -12,13 +12,13 @@ enum OutputWriter {
         try atomic(Array(SettlementSummary.rejectionsCSV(outcome.rejections).utf8), directory.appendingPathComponent("rejections.csv"))
         try writeRejectionReports(outcome.rejections, to: directory.appendingPathComponent("rejections"))
         if documents {
-            let invoices = directory.appendingPathComponent("invoices")
-            try FileManager.default.createDirectory(at: invoices, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            for invoice in outcome.invoices {
-                try atomic([UInt8](encoder.encode(InvoiceDocument(invoice, reference: reference))), invoices.appendingPathComponent(invoice.number + ".json"))
+            let documents = try InvoiceDocuments(reference: reference)
+            let count = outcome.invoices.count
+            try documents.writeAll(outcome.invoices, to: directory.appendingPathComponent("invoices")) { done in
+                Console.progress("documents: \(done) of \(count) invoices rendered")
             }
+            try InvoiceDocuments.writeStatistics(invoices: outcome.invoices, rejections: outcome.rejections, reference: reference,
+                                                 to: directory.appendingPathComponent("statistics"))
         }
     }
 
@@ -65,32 +65,5 @@ enum RejectionReport {
             out += "  message:  \(r.problem.message)\n"
         }
         return out
-    }
-}
-
-/// The JSON invoice document: the invoice with the names a reader needs.
-struct InvoiceDocument: Encodable {
-    var invoice: Invoice
-    var agentName: String
-    var agentAddress: String
-    var agentTaxID: String
-    var entityName: String
-    var entityTaxID: String
-    var airlines: [String: String]
-
-    init(_ invoice: Invoice, reference: ReferenceData) {
-        self.invoice = invoice
-        let agent = reference.agent(invoice.agentCode, in: invoice.country)
-        agentName = agent?.name ?? ""
-        agentAddress = agent?.address ?? ""
-        agentTaxID = agent?.taxID ?? ""
-        let operation = reference.operation(invoice.country)
-        entityName = operation?.entityName ?? ""
-        entityTaxID = operation?.entityTaxID ?? ""
-        var names: [String: String] = [:]
-        for section in invoice.sections {
-            if let airline = reference.airline(section.airlinePrefix) { names[airline.prefixText] = airline.name }
-        }
-        airlines = names
     }
 }

@@ -20,14 +20,19 @@ enum SettleCommand {
       settlement-airlines.csv   one row per airline disbursement
       rejections.csv            one row per rejected file or record
       rejections/FILE.txt       a readable report per file with rejections
-      invoices/NUMBER.json      each issued invoice, with sections, lines and taxes
-                                (skipped with --no-documents)
+      invoices/NUMBER.pdf       the Cargo Sales Report in the agent's language
+      invoices/NUMBER.xlsx      the same report as a spreadsheet
+      invoices/NUMBER.hot       fixed-width HOT file for agents' and airlines' systems
+      invoices/NUMBER.xml       the invoice as ONE Record XML
+      invoices/NUMBER.json      the invoice with sections, lines, taxes and totals
+      statistics/               per operation and period: statistics CSV and HTML dashboard
+                                (documents and statistics are skipped with --no-documents)
 
     Options:
       --reference DIR   reference data folder (operations.csv, airlines.csv, agents.csv, tax-rules.csv)
       --input DIR       folder of billing files
       --output DIR      where results go (created if missing)
-      --no-documents    write only the three CSVs and the rejection reports
+      --no-documents    write only the three CSVs and the rejection reports (fastest)
       --quiet           no progress on stderr
 
     Exit codes: 0 settled (rejections are results), 1 could not run, 2 bad command line.

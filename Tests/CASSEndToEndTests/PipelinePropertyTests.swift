@@ -65,6 +65,21 @@ final class PipelinePropertyTests: XCTestCase {
         XCTAssertEqual(got.2, expected.2)
     }
 
+    func test_two_threads_give_the_same_results_as_one() throws {
+        let dataset = try generate(awbs: 4000, seed: 17, errorRate: 0.05)
+        let sequential = try pipeline(dataset)
+        for _ in 0..<3 {
+            let pipeline = try EmbeddedPipeline(reference: dataset.reference, keepLines: false)
+            try pipeline.submit(dataset.files)
+            try pipeline.close(periods(dataset))
+            try pipeline.drainInParallel()
+            let outcome = try pipeline.collect()
+            XCTAssertEqual(SettlementSummary.agentsCSV(outcome.invoices), sequential.0)
+            XCTAssertEqual(SettlementSummary.airlinesCSV(outcome.disbursements), sequential.1)
+            XCTAssertEqual(SettlementSummary.rejectionsCSV(outcome.rejections), sequential.2)
+        }
+    }
+
     func test_partition_counts_do_not_change_results() throws {
         let dataset = try generate(awbs: 1500, seed: 5, errorRate: 0.05)
         var one = TopicCatalog.Partitions()

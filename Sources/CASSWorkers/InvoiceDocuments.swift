@@ -1,0 +1,108 @@
+import CASSDomain
+import CASSEngine
+import CASSOneRecord
+import CASSRender
+import Dispatch
+import Foundation
+
+/// Every document of an issued invoice, written atomically into
+/// `invoices/`: the PDF Cargo Sales Report in the agent's language, the
+/// XLSX of the same report, the HOT fixed-width file, the ONE Record XML
+/// and the JSON. `cass settle` and the render workers both call this, so
+/// the files are the same whichever way the invoice was issued.
+public struct InvoiceDocuments: Sendable {
+    public let reference: ReferenceData
+    let renderer: DocumentRenderer
+
+    public init(reference: ReferenceData) throws {
+        self.reference = reference
+        self.renderer = DocumentRenderer(reference: reference, fonts: try FontSet.locate())
+    }
+
+    public func write(_ invoice: Invoice, to folder: URL) throws {
+        let base = folder.appendingPathComponent(invoice.number)
+        try AtomicFile.write(try renderer.renderPDF(invoice), to: base.appendingPathExtension("pdf"), durable: false)
+        try AtomicFile.write(try renderer.renderXLSX(invoice), to: base.appendingPathExtension("xlsx"), durable: false)
+        try AtomicFile.write(try renderer.renderHOT(invoice), to: base.appendingPathExtension("hot"), durable: false)
+        try AtomicFile.write(InvoiceXMLWriter.write(invoice, reference: reference), to: base.appendingPathExtension("xml"), durable: false)
+        try AtomicFile.write(InvoiceJSON.encode(invoice, reference: reference), to: base.appendingPathExtension("json"), durable: false)
+    }
+
+    /// All invoices over both cores; the first error wins.
+    public func writeAll(_ invoices: [Invoice], to folder: URL, progress: (@Sendable (Int) -> Void)? = nil) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let failure = FirstError()
+        let done = ProgressCounter()
+        DispatchQueue.concurrentPerform(iterations: invoices.count) { index in
+            do {
+                try write(invoices[index], to: folder)
+                let count = done.increment()
+                if let progress, count % 500 == 0 { progress(count) }
+            } catch {
+                failure.record(error)
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+
+    /// Per operation and period: the management statistics CSV and the
+    /// HTML dashboard, from the invoices and rejections of that period.
+    public static func writeStatistics(invoices: [Invoice], rejections: [Rejection], reference: ReferenceData, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var periods: Set<PeriodKey> = []
+        for invoice in invoices { periods.insert(PeriodKey(country: invoice.country, period: invoice.period)) }
+        for rejection in rejections {
+            if let digits = Int(rejection.period), let period = BillingPeriod(yyyymmnn: digits), reference.operation(rejection.country) != nil {
+                periods.insert(PeriodKey(country: rejection.country, period: period))
+            }
+        }
+        for period in periods.sorted() {
+            guard let operation = reference.operation(period.country) else { continue }
+            let stats = BillingStatistics.accumulate(
+                country: period.country, period: period.period.description, currency: operation.currency, minorDigits: operation.minorDigits,
+                invoices: invoices, rejections: rejections)
+            try StatisticsReport.write(stats, reference: reference, to: folder)
+        }
+    }
+}
+
+/// The JSON invoice document: the invoice with the names a reader needs.
+public enum InvoiceJSON {
+    struct Document: Encodable {
+        var invoice: Invoice
+        var agentName: String
+        var agentAddress: String
+        var agentTaxID: String
+        var entityName: String
+        var entityTaxID: String
+        var airlines: [String: String]
+    }
+
+    public static func encode(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
+        let agent = reference.agent(invoice.agentCode, in: invoice.country)
+        let operation = reference.operation(invoice.country)
+        var names: [String: String] = [:]
+        for section in invoice.sections {
+            if let airline = reference.airline(section.airlinePrefix) { names[airline.prefixText] = airline.name }
+        }
+        let document = Document(
+            invoice: invoice, agentName: agent?.name ?? "", agentAddress: agent?.address ?? "", agentTaxID: agent?.taxID ?? "",
+            entityName: operation?.entityName ?? "", entityTaxID: operation?.entityTaxID ?? "", airlines: names)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? [UInt8](encoder.encode(document))) ?? []
+    }
+}
+
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    func record(_ error: any Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
+    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+}
