@@ -1,0 +1,53 @@
+import CASSDomain
+import CASSOneRecord
+import XCTest
+
+/// Thousands of damaged versions of a valid file: the reader must give a
+/// verdict for every one (parse or reject), never trap, and converting
+/// whatever parses must never trap either.
+final class MutatedInputTests: XCTestCase {
+    /// SplitMix64: deterministic, so a failure is reproducible.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    }
+
+    func test_damagedDocuments_alwaysGetAVerdict() {
+        let original = Array(Fixture.xml.utf8)
+        let alphabet = Array("<>/&;#:=\"' x9.-AWBCDG\n".utf8) + [0x00, 0xC3, 0xFF]
+        var random = Random(state: 42)
+        var parsedCount = 0, rejected: [RejectionCode: Int] = [:]
+        for _ in 0..<1_500 {
+            var bytes = original
+            for _ in 0...random.below(4) {
+                let position = random.below(bytes.count)
+                switch random.below(4) {
+                case 0: bytes[position] = alphabet[random.below(alphabet.count)]
+                case 1: bytes.remove(at: position)
+                case 2: bytes.insert(alphabet[random.below(alphabet.count)], at: position)
+                default:
+                    let length = min(random.below(40), bytes.count - position)
+                    bytes.removeSubrange(position..<(position + length))
+                }
+                if bytes.isEmpty { bytes = original }
+            }
+            switch OneRecordReader.read(bytes: bytes, fileName: "m.xml", periodsPerMonth: Fixture.periodsPerMonth) {
+            case .parsed(let file):
+                parsedCount += 1
+                _ = OneRecordWriter.write(file)
+                _ = try? FileConverter.convert(bytes: bytes, fileName: "m.xml", to: .cbf)
+            case .rejected(_, _, let problem):
+                rejected[problem.code, default: 0] += 1
+            }
+        }
+        XCTAssertGreaterThan(parsedCount, 25)
+        XCTAssertGreaterThan(rejected[.F06] ?? 0, 250)
+    }
+}
