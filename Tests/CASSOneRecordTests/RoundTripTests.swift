@@ -141,3 +141,32 @@ final class FileSummaryTests: XCTestCase {
         XCTAssertThrowsError(try FileConverter.convertFile(input, to: .cbf))
     }
 }
+
+/// Every shipped CBF sample that converts comes back byte for byte.
+final class SampleRoundTripTests: XCTestCase {
+    func test_shippedCBFSamples_roundTripThroughXML() throws {
+        let input = XMLSamplesTests.samples.appendingPathComponent("input")
+        guard FileManager.default.fileExists(atPath: input.path) else { throw XCTSkip("no samples folder") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".cbf") }.sorted()
+        var converted = 0
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: input.appendingPathComponent(name)))
+            guard let xml = try? FileConverter.convert(bytes: bytes, fileName: name, to: .xml) else { continue }
+            guard let back = try? FileConverter.convert(bytes: xml, fileName: name, to: .cbf) else {
+                // Only files with malformed records stay malformed in XML and cannot come back.
+                guard case .parsed(let file) = CBFReader.read(bytes: bytes, fileName: name, periodsPerMonth: { _ in nil }) else { continue }
+                XCTAssertTrue(file.records.contains { $0.malformed != nil }, name)
+                continue
+            }
+            converted += 1
+            // CRLF line ends and a missing final line end are accepted but not kept.
+            let canonical = !bytes.contains(13) && bytes.last == 10
+            if canonical {
+                XCTAssertEqual(back, bytes, name)
+            } else if case .parsed(let file) = CBFReader.read(bytes: bytes, fileName: name, periodsPerMonth: { _ in nil }) {
+                XCTAssertEqual(back, CBFWriter.write(file), name)
+            }
+        }
+        XCTAssertGreaterThan(converted, 60)
+    }
+}
