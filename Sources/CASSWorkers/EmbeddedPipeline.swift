@@ -40,15 +40,18 @@ public final class EmbeddedPipeline {
     let producer: any LogProducer
     let filePartitions: Int32
 
-    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool, partitions: TopicCatalog.Partitions = TopicCatalog.Partitions()) throws {
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool,
+                partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false) throws {
         log = InProcessLog()
         try log.createTopics(TopicCatalog.specs(partitions))
+        // The in-process log dies with the process, so journalling state to
+        // it buys nothing in a real run; tests switch it on to simulate crashes.
         workers = [
-            try StageWorker(logic: IngestStage(reference: reference, reader: reader), log: log),
-            try StageWorker(logic: ValidateStage(), log: log),
-            try StageWorker(logic: TaxStage(reference: reference), log: log),
-            try StageWorker(logic: SettleStage(reference: reference, keepLines: keepLines), log: log),
-            try StageWorker(logic: NumberStage(), log: log),
+            try StageWorker(logic: IngestStage(reference: reference, reader: reader, persistState: persistState), log: log),
+            try StageWorker(logic: ValidateStage(persistState: persistState), log: log),
+            try StageWorker(logic: TaxStage(reference: reference, persistState: persistState), log: log),
+            try StageWorker(logic: SettleStage(reference: reference, keepLines: keepLines, persistState: persistState), log: log),
+            try StageWorker(logic: NumberStage(persistState: persistState), log: log),
         ]
         producer = try log.makeProducer()
         filePartitions = partitions.files
@@ -141,6 +144,11 @@ public final class EmbeddedPipeline {
             }
             if handled == 0 { break }
         }
+    }
+
+    /// Leaves the pipeline's own workers' groups (tests that drive workers of their own).
+    public func closeWorkers() {
+        for worker in workers { worker.close() }
     }
 
     public var counters: [(StageName, StageCounters)] { workers.map { ($0.logic.stage, $0.counters) } }

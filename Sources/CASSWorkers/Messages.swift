@@ -178,8 +178,15 @@ public struct CheckedBatch: Sendable {
 /// Billed lines of one file bound for one partition.
 public struct LineBatch: Sendable {
     public var lines: [BilledLine]
+    /// The validate input (partition, offset) that produced this batch:
+    /// settlement skips a batch it has already applied when a crash makes
+    /// an upstream worker send it again.
+    public var originPartition: Int32 = -1
+    public var originOffset: Int64 = -1
 
     func encode(into w: inout BinaryWriter) {
+        w.i32(originPartition)
+        w.i64(originOffset)
         w.i32(Int32(lines.count))
         var lastFile = ""
         for l in lines {
@@ -194,9 +201,15 @@ public struct LineBatch: Sendable {
         }
     }
 
-    init(lines: [BilledLine]) { self.lines = lines }
+    init(lines: [BilledLine], originPartition: Int32 = -1, originOffset: Int64 = -1) {
+        self.lines = lines
+        self.originPartition = originPartition
+        self.originOffset = originOffset
+    }
 
     init(from r: inout BinaryReader) throws {
+        originPartition = try r.i32()
+        originOffset = try r.i64()
         let count = Int(try r.i32())
         guard count >= 0 else { throw DecodingFailure("negative line count") }
         lines = []

@@ -44,6 +44,16 @@ public struct StageOutput {
     }
 }
 
+/// Where a simulated crash can strike inside a step (deterministic
+/// simulation tests): after the outputs are acknowledged, or after the
+/// state too, in both cases before the inputs are committed.
+public enum FaultPoint: Sendable {
+    case afterOutputs
+    case afterState
+}
+
+public struct SimulatedCrash: Error, Sendable {}
+
 /// Counters a worker keeps; the metrics endpoint reads them.
 public struct StageCounters: Sendable {
     public var recordsIn = 0
@@ -65,11 +75,19 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     let partitionCounts: [String: Int32]
     public private(set) var counters = StageCounters()
     public var maxBatch = 512
+    let log: any Log
+    /// Input offsets already reflected in restored state, per partition:
+    /// records up to them were handled before a crash and are skipped.
+    var restoredThrough: [Int32: Int64] = [:]
+    var restoreFailure: (any Error)?
+    /// Tests only: returns true to crash the worker at that point.
+    public var faultInjector: ((StageName, FaultPoint) -> Bool)?
 
     public init(logic: any StageLogic, log: any Log) throws {
         self.logic = logic
+        self.log = log
         var counts: [String: Int32] = [:]
-        for topic in logic.stage.outputTopics + [logic.stage.inputTopic, logic.stage.deadLetterTopic] {
+        for topic in logic.stage.outputTopics + [logic.stage.inputTopic, logic.stage.deadLetterTopic, TopicCatalog.state] {
             counts[topic] = try log.partitionCount(of: topic)
         }
         self.partitionCounts = counts
@@ -80,21 +98,70 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         relay.target = self
     }
 
-    public func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) { logic.assigned(partitions) }
+    public func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) {
+        logic.assigned(partitions)
+        guard let stateful = logic as? any StatefulStage, stateful.journal.enabled else { return }
+        do {
+            for partition in partitions { try restore(partition.partition, into: stateful) }
+        } catch {
+            restoreFailure = error
+        }
+    }
 
-    public func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) { logic.revoked(partitions) }
+    public func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) {
+        logic.revoked(partitions)
+        if let stateful = logic as? any StatefulStage {
+            for partition in partitions {
+                stateful.forget(partition: partition.partition)
+                restoredThrough[partition.partition] = nil
+            }
+        }
+    }
+
+    /// Rebuilds one input partition's state from the state topic: every
+    /// entry up to the last offset marker (entries after it belong to a
+    /// batch whose marker never made it, and that batch will be replayed).
+    func restore(_ partition: Int32, into stateful: any StatefulStage) throws {
+        let prefix = StateKey.prefix(logic.stage, partition)
+        let records = try log.readToEnd(TopicPartition(topic: TopicCatalog.state, partition: partition))
+        var entries: [(key: String, value: [UInt8])] = []
+        var committedEntries = 0
+        var through: Int64 = -1
+        for record in records {
+            let key = String(decoding: record.key, as: UTF8.self)
+            guard key.hasPrefix(prefix) else { continue }
+            let entity = String(key.dropFirst(prefix.count))
+            if entity == StateKey.marker {
+                var reader = BinaryReader(record.value)
+                through = try reader.i64()
+                committedEntries = entries.count
+            } else {
+                entries.append((entity, record.value))
+            }
+        }
+        try stateful.restore(partition: partition, entries: Array(entries.prefix(committedEntries)))
+        restoredThrough[partition] = through
+    }
 
     /// One poll-process-produce-commit cycle. Returns how many input
     /// records it handled.
     @discardableResult
     public func step(timeoutMs: Int = 0) throws -> Int {
         let records = try consumer.poll(maxRecords: maxBatch, timeoutMs: timeoutMs)
+        if let failure = restoreFailure {
+            restoreFailure = nil
+            throw failure
+        }
         guard !records.isEmpty else { return 0 }
         let started = DispatchTime.now().uptimeNanoseconds
         defer { counters.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started }
         var output = StageOutput(partitionCounts: partitionCounts)
         var offsets: [TopicPartition: Int64] = [:]
         for record in records {
+            if let through = restoredThrough[record.partition], record.offset <= through {
+                offsets[record.topicPartition] = record.offset + 1
+                continue
+            }
             do {
                 let message = try StageMessage.decode(record.value)
                 try logic.handle(message, from: record, output: &output)
@@ -106,7 +173,25 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         }
         counters.recordsIn += records.count
         counters.recordsOut += output.records.count
+        // Outputs first: once they are acknowledged, the state that
+        // produced them, then the input offsets.
         if !output.records.isEmpty { try producer.send(output.records) }
+        if faultInjector?(logic.stage, .afterOutputs) == true { throw SimulatedCrash() }
+        if let stateful = logic as? any StatefulStage, stateful.journal.enabled {
+            let changes = stateful.journal.take()
+            var state: [OutgoingRecord] = []
+            for (topicPartition, next) in offsets where topicPartition.topic == logic.stage.inputTopic {
+                let prefix = StateKey.prefix(logic.stage, topicPartition.partition)
+                for (key, value) in changes[topicPartition.partition] ?? [] {
+                    state.append(OutgoingRecord(topic: TopicCatalog.state, partition: topicPartition.partition, key: Array((prefix + key).utf8), value: value))
+                }
+                var marker = BinaryWriter(capacity: 8)
+                marker.i64(next - 1)
+                state.append(OutgoingRecord(topic: TopicCatalog.state, partition: topicPartition.partition, key: Array((prefix + StateKey.marker).utf8), value: marker.bytes))
+            }
+            try producer.send(state)
+        }
+        if faultInjector?(logic.stage, .afterState) == true { throw SimulatedCrash() }
         try consumer.commit(offsets)
         return records.count
     }
@@ -114,6 +199,12 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public func close() {
         consumer.close()
         producer.close()
+    }
+
+    /// Leaves the group without committing anything more: what a killed
+    /// worker amounts to, for simulation tests.
+    public func abandon() {
+        consumer.close()
     }
 }
 

@@ -78,16 +78,38 @@ public enum RoutingKey {
 
 /// Reads files, applies the file-level checks and the history-free record
 /// checks, and routes surviving records to their AWB's partition.
-public final class IngestStage: StageLogic {
+public final class IngestStage: StatefulStage {
     public let stage = StageName.ingest
+    public let journal: StateJournal
     let reference: ReferenceData
     let reader: FileReader
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
 
-    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any) {
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, persistState: Bool = false) {
         self.reference = reference
         self.reader = reader
+        self.journal = StateJournal(enabled: persistState)
+    }
+
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        var registry = FileRegistry()
+        var periods: Set<PeriodKey> = []
+        for (key, _) in entries {
+            let parts = key.split(separator: "/")
+            if parts.count == 5, parts[0] == "reg", let airline = Int32(parts[1]), let period = Int(parts[3]), let sequence = Int(parts[4]) {
+                registry.insert(FileRegistry.Key(airline: airline, operation: String(parts[2]), period: period, fileSequence: sequence))
+            } else if parts.count == 3, parts[0] == "closed", let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0) {
+                periods.insert(PeriodKey(country: String(parts[1]), period: period))
+            }
+        }
+        registries[partition] = registry
+        closed[partition] = periods
+    }
+
+    public func forget(partition: Int32) {
+        registries[partition] = nil
+        closed[partition] = nil
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
@@ -106,6 +128,7 @@ public final class IngestStage: StageLogic {
             data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
         case .closeMarker(let period, _, _):
             closed[record.partition, default: []].insert(period)
+            journal.put(record.partition, "closed/\(period.country)/\(period.period)", [1])
             output.broadcast(TopicCatalog.records, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: 1))
         default:
             throw DecodingFailure("the ingest stage does not take this message")
@@ -119,6 +142,9 @@ public final class IngestStage: StageLogic {
         let result = Ingestion.ingest(bytes: bytes, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
                                       closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
         registries[record.partition] = registry
+        if journal.enabled, result.fileRejection == nil, let header = result.header {
+            journal.put(record.partition, "reg/\(header.airlinePrefix)/\(header.operation)/\(header.period.yyyymmnn)/\(header.fileSequence)", [1])
+        }
         emit(result, output: &output)
     }
 
@@ -154,12 +180,33 @@ public final class IngestStage: StageLogic {
 
 /// Applies records to the AWB ledger (R10, R11, CCA differences) and
 /// routes billed lines to their invoice's partition.
-public final class ValidateStage: StageLogic {
+public final class ValidateStage: StatefulStage {
     public let stage = StageName.validate
+    public let journal: StateJournal
     var ledgers: [Int32: AWBLedger] = [:]
     var barrier = BarrierTracker()
 
-    public init() {}
+    public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
+
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        var ledger = AWBLedger()
+        ledger.reserve(entries.count)
+        for (key, value) in entries {
+            if key.hasPrefix("awb/") {
+                let parts = key.split(separator: "/")
+                guard parts.count == 3, let prefix = Int32(parts[1]), let serial = Int32(parts[2]) else { continue }
+                ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(encoded: value)
+            } else {
+                barrier.restore(partition: partition, key: key)
+            }
+        }
+        ledgers[partition] = ledger
+    }
+
+    public func forget(partition: Int32) {
+        ledgers[partition] = nil
+        barrier.forget(partition: partition)
+    }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
@@ -170,8 +217,11 @@ public final class ValidateStage: StageLogic {
             var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))
             for checked in batch.records {
                 switch ledger.apply(checked) {
-                case .billed(let line, _):
+                case .billed(let line, let entry):
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
+                    if journal.enabled {
+                        journal.put(record.partition, "awb/\(line.airlinePrefix)/\(line.awbSerial)", entry.encoded())
+                    }
                 case .rejected(let problem):
                     rejections.append(checked.source.rejection(problem))
                 case .replay:
@@ -180,11 +230,12 @@ public final class ValidateStage: StageLogic {
             }
             ledgers[record.partition] = ledger
             for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
-                output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName, .lines(LineBatch(lines: lines)))
+                output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName,
+                            .lines(LineBatch(lines: lines, originPartition: record.partition, originOffset: record.offset)))
             }
             if !rejections.isEmpty { output.emit(TopicCatalog.rejections, key: batch.fileName, .rejections(rejections)) }
         case .closeMarker(let period, let source, let sourceCount):
-            if barrier.arrive(partition: record.partition, period: period, source: source, sourceCount: sourceCount) {
+            if arrive(&barrier, journal, record.partition, period, source, sourceCount) {
                 output.broadcast(TopicCatalog.lines, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.records)))
             }
         default:
@@ -197,12 +248,22 @@ public final class ValidateStage: StageLogic {
 
 /// Marks which of the operation's tax rules apply to each line (by its
 /// tax date). Stateless.
-public final class TaxStage: StageLogic {
+public final class TaxStage: StatefulStage {
     public let stage = StageName.tax
+    public let journal: StateJournal
     let reference: ReferenceData
     var barrier = BarrierTracker()
 
-    public init(reference: ReferenceData) { self.reference = reference }
+    public init(reference: ReferenceData, persistState: Bool = false) {
+        self.reference = reference
+        self.journal = StateJournal(enabled: persistState)
+    }
+
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        for (key, _) in entries { barrier.restore(partition: partition, key: key) }
+    }
+
+    public func forget(partition: Int32) { barrier.forget(partition: partition) }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
@@ -227,11 +288,12 @@ public final class TaxStage: StageLogic {
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                 }
                 for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
-                    output.emit(TopicCatalog.billed, partition: Int32(partition), key: String(decoding: record.key, as: UTF8.self), .lines(LineBatch(lines: lines)))
+                    output.emit(TopicCatalog.billed, partition: Int32(partition), key: String(decoding: record.key, as: UTF8.self),
+                                .lines(LineBatch(lines: lines, originPartition: batch.originPartition, originOffset: batch.originOffset)))
                 }
             }
         case .closeMarker(let period, let source, let sourceCount):
-            if barrier.arrive(partition: record.partition, period: period, source: source, sourceCount: sourceCount) {
+            if arrive(&barrier, journal, record.partition, period, source, sourceCount) {
                 output.broadcast(TopicCatalog.billed, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.lines)))
             }
         default:
@@ -244,21 +306,76 @@ public final class TaxStage: StageLogic {
 
 /// Accumulates lines per invoice; when a period's barrier completes on a
 /// partition, turns that partition's accumulators into drafts.
-public final class SettleStage: StageLogic {
+public final class SettleStage: StatefulStage {
     public let stage = StageName.settle
+    public let journal: StateJournal
     let reference: ReferenceData
     let keepLines: Bool
     var accumulators: [Int32: SettlementAccumulator] = [:]
     var barrier = BarrierTracker()
+    /// Per input partition, per validate partition: the last origin offset applied.
+    var highWater: [Int32: [Int32: Int64]] = [:]
 
-    public init(reference: ReferenceData, keepLines: Bool) {
+    public init(reference: ReferenceData, keepLines: Bool, persistState: Bool = false) {
         self.reference = reference
         self.keepLines = keepLines
+        self.journal = StateJournal(enabled: persistState)
+    }
+
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        var sums: [PeriodKey: [Int64: [Int32: SectionSums]]] = [:]
+        var lines: [PeriodKey: [Int64: [BilledLine]]] = [:]
+        var marks: [Int32: Int64] = [:]
+        for (key, value) in entries {
+            let parts = key.split(separator: "/")
+            switch parts.first {
+            case "acc":
+                guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let agent = Int64(parts[3]) else { continue }
+                sums[PeriodKey(country: String(parts[1]), period: period), default: [:]][agent] = try InvoiceAccumulator.decodeSums(value)
+            case "line":
+                var reader = BinaryReader(value)
+                for line in try LineBatch(from: &reader).lines {
+                    lines[PeriodKey(country: line.country, period: line.period), default: [:]][line.agentCode, default: []].append(line)
+                }
+            case "hw":
+                guard parts.count == 2, let source = Int32(parts[1]) else { continue }
+                var reader = BinaryReader(value)
+                marks[source] = try reader.i64()
+            default:
+                barrier.restore(partition: partition, key: key)
+            }
+        }
+        var accumulator = SettlementAccumulator(keepLines: keepLines)
+        for (period, agents) in sums where !barrier.isDone(partition: partition, period: period) {
+            for (agent, sections) in agents {
+                var restored = InvoiceAccumulator()
+                restored.sections = sections
+                restored.lines = lines[period]?[agent] ?? []
+                accumulator.restore(period, agent: agent, accumulator: restored)
+            }
+        }
+        accumulators[partition] = accumulator
+        highWater[partition] = marks
+    }
+
+    public func forget(partition: Int32) {
+        accumulators[partition] = nil
+        highWater[partition] = nil
+        barrier.forget(partition: partition)
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .lines(let batch):
+            if batch.originPartition >= 0 {
+                if let mark = highWater[record.partition]?[batch.originPartition], batch.originOffset <= mark { return }
+                highWater[record.partition, default: [:]][batch.originPartition] = batch.originOffset
+                if journal.enabled {
+                    var w = BinaryWriter(capacity: 8)
+                    w.i64(batch.originOffset)
+                    journal.put(record.partition, "hw/\(batch.originPartition)", w.bytes)
+                }
+            }
             var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
             var country = ""
             var rules: [TaxRule] = []
@@ -269,9 +386,22 @@ public final class SettleStage: StageLogic {
                 }
                 accumulator.add(line, rules: rules)
             }
+            if journal.enabled {
+                for line in batch.lines {
+                    let period = PeriodKey(country: line.country, period: line.period)
+                    if let sums = accumulator.accumulator(period, agent: line.agentCode) {
+                        journal.put(record.partition, "acc/\(line.country)/\(line.period)/\(line.agentCode)", sums.encodedSums())
+                    }
+                    if keepLines {
+                        var w = BinaryWriter(capacity: 160)
+                        LineBatch(lines: [line]).encode(into: &w)
+                        journal.put(record.partition, "line/\(line.country)/\(line.period)/\(line.agentCode)/\(line.fileOrdinal)/\(line.sequence)", w.bytes)
+                    }
+                }
+            }
             accumulators[record.partition] = accumulator
         case .closeMarker(let period, let source, let sourceCount):
-            guard barrier.arrive(partition: record.partition, period: period, source: source, sourceCount: sourceCount) else { return }
+            guard arrive(&barrier, journal, record.partition, period, source, sourceCount) else { return }
             var drafts: [Invoice] = []
             if let operation = reference.operation(period.country), var accumulator = accumulators.removeValue(forKey: record.partition) {
                 drafts = accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
@@ -288,26 +418,70 @@ public final class SettleStage: StageLogic {
 
 /// Collects a closed period's drafts from every settlement partition, then
 /// numbers them gaplessly in agent order and issues the invoices.
-public final class NumberStage: StageLogic {
+public final class NumberStage: StatefulStage {
     public let stage = StageName.number
+    public let journal: StateJournal
     var numbering = InvoiceNumbering()
     var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Invoice])] = [:]
 
-    public init() {}
+    public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
+
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        var counters = numbering.lastIssued
+        var numbered = numbering.numbered
+        for (key, value) in entries {
+            let parts = key.split(separator: "/")
+            switch parts.first {
+            case "ctr":
+                guard parts.count == 2 else { continue }
+                var reader = BinaryReader(value)
+                counters[String(parts[1])] = Int(try reader.i64())
+            case "numbered":
+                guard parts.count == 3, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0) else { continue }
+                numbered.insert(PeriodKey(country: String(parts[1]), period: period))
+            case "pend":
+                guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let source = Int32(parts[3]) else { continue }
+                let key = PeriodKey(country: String(parts[1]), period: period)
+                var entry = pending[key] ?? ([], [])
+                if entry.sources.insert(source).inserted {
+                    entry.drafts.append(contentsOf: try StageMessage.unjson([Invoice].self, value))
+                }
+                pending[key] = entry
+            default:
+                continue
+            }
+        }
+        for period in numbered { pending[period] = nil }
+        numbering = InvoiceNumbering(lastIssued: counters, numbered: numbered)
+    }
+
+    public func forget(partition: Int32) {
+        // Numbering is per operation and operations map to partitions; a
+        // worker that loses a partition keeps counters it will not use.
+    }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         guard case .drafts(let period, let source, let sourceCount, let invoices) = message else {
             throw DecodingFailure("the number stage does not take this message")
         }
         var entry = pending[period] ?? ([], [])
-        guard entry.sources.insert(source).inserted else { return }
+        guard !numbering.numbered.contains(period), entry.sources.insert(source).inserted else { return }
         entry.drafts.append(contentsOf: invoices)
         guard entry.sources.count >= Int(sourceCount) else {
             pending[period] = entry
+            journal.put(record.partition, "pend/\(period.country)/\(period.period)/\(source)", StageMessage.json(invoices))
             return
         }
         pending[period] = nil
         guard let issue = numbering.issue(period, drafts: entry.drafts) else { return }
+        if journal.enabled {
+            journal.put(record.partition, "numbered/\(period.country)/\(period.period)", [1])
+            for (key, value) in numbering.lastIssued {
+                var w = BinaryWriter(capacity: 8)
+                w.i64(Int64(value))
+                journal.put(record.partition, "ctr/\(key)", w.bytes)
+            }
+        }
         for invoice in issue.invoices {
             output.emit(TopicCatalog.invoices, key: invoice.number, .invoice(invoice))
         }
@@ -316,4 +490,15 @@ public final class NumberStage: StageLogic {
         output.emit(TopicCatalog.settlements, key: period.country, closed)
         output.emit(TopicCatalog.events, key: period.country, closed)
     }
+}
+
+/// Records a close marker's arrival (and the barrier's completion) in the
+/// stage's journal as well as in the tracker.
+func arrive(_ barrier: inout BarrierTracker, _ journal: StateJournal, _ partition: Int32, _ period: PeriodKey, _ source: Int32, _ sourceCount: Int32) -> Bool {
+    let complete = barrier.arrive(partition: partition, period: period, source: source, sourceCount: sourceCount)
+    if journal.enabled {
+        journal.put(partition, BarrierTracker.arrivalKey(period, source: source), [1])
+        if complete { journal.put(partition, BarrierTracker.doneKey(period), [1]) }
+    }
+    return complete
 }

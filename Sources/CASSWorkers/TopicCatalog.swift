@@ -40,7 +40,9 @@ public enum TopicCatalog {
             TopicSpec(name: settlements, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: -1),
             TopicSpec(name: rejections, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: -1),
             TopicSpec(name: events, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: week),
-            TopicSpec(name: state, partitions: p.billed, replication: replication, cleanup: .compact, retentionMs: -1),
+            // Co-partitioned with every stage input: state of input partition
+            // p lives in state partition p.
+            TopicSpec(name: state, partitions: max(p.files, p.records, p.lines, p.billed, p.drafts), replication: replication, cleanup: .compact, retentionMs: -1),
             TopicSpec(name: reference, partitions: 1, replication: replication, cleanup: .compact, retentionMs: -1),
         ]
         for stage in StageName.allCases {

@@ -8,6 +8,7 @@ Usage: cass <command> [options]
 Commands:
   settle           settle a folder of billing files on this machine (embedded log, no broker)
   sample           write a generated dataset (reference data and billing files)
+  convert          convert a billing file between CBF and ONE Record XML
   topics describe  print the pipeline: stages, topics, partitioning and state
 
 Run `cass <command> --help` for a command's options.
@@ -26,6 +27,7 @@ let code: ExitCode
 switch command {
 case "settle": code = SettleCommand.run(arguments)
 case "sample": code = SampleCommand.run(arguments)
+case "convert": code = ConvertCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)
