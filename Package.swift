@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
             name: "cass",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify"],
             swiftSettings: strict
         ),
         .executableTarget(

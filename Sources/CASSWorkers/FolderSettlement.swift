@@ -30,9 +30,14 @@ public enum FolderSettlement {
             let lower = $0.lowercased()
             return lower.hasSuffix(".cbf") || lower.hasSuffix(".xml")
         }
+        return try inputFiles(named: names.map { directory.appendingPathComponent($0) })
+    }
+
+    /// The given files, in processing order.
+    public static func inputFiles(named urls: [URL]) throws -> [InputFile] {
         var files: [InputFile] = []
-        for name in names {
-            let url = directory.appendingPathComponent(name)
+        for url in urls {
+            let name = url.lastPathComponent
             let data: Data
             do {
                 data = try Data(contentsOf: url, options: .alwaysMapped)

@@ -502,3 +502,27 @@ func arrive(_ barrier: inout BarrierTracker, _ journal: StateJournal, _ partitio
     }
     return complete
 }
+
+// MARK: render
+
+/// Writes every issued invoice's documents (PDF, XLSX, HOT, XML, JSON)
+/// into a folder. Rewriting a document is harmless (atomic rename of the
+/// same bytes), so a replay needs no state.
+public final class RenderStage: StageLogic {
+    public let stage = StageName.render
+    let documents: InvoiceDocuments
+    let folder: URL
+
+    public init(reference: ReferenceData, folder: URL) throws {
+        self.documents = try InvoiceDocuments(reference: reference)
+        self.folder = folder
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        guard case .invoice(let invoice) = message else {
+            throw DecodingFailure("the render stage takes issued invoices only")
+        }
+        try documents.write(invoice, to: folder)
+    }
+}

@@ -1,20 +1,29 @@
 import CASSLog
+import Foundation
 
 /// The topology as data: every topic, and which stage reads and writes
 /// which topic and keeps which state. `Topics/topics.json` is generated
 /// from (and tested against) this.
 public enum TopicCatalog {
-    public static let files = "cass.files"
-    public static let records = "cass.records"
-    public static let lines = "cass.lines"
-    public static let billed = "cass.billed"
-    public static let drafts = "cass.drafts"
-    public static let invoices = "cass.invoices"
-    public static let settlements = "cass.settlements"
-    public static let rejections = "cass.rejections"
-    public static let events = "cass.events"
-    public static let state = "cass.state"
-    public static let reference = "cass.reference"
+    /// `CASS_NAMESPACE`, when set, prefixes every topic and group name, so
+    /// that several settlement runs (or tenants, or test runs) can share a
+    /// cluster without seeing each other's records.
+    public static let namespace: String = {
+        let value = ProcessInfo.processInfo.environment["CASS_NAMESPACE"] ?? ""
+        return value.isEmpty ? "" : value + "."
+    }()
+
+    public static let files = namespace + "cass.files"
+    public static let records = namespace + "cass.records"
+    public static let lines = namespace + "cass.lines"
+    public static let billed = namespace + "cass.billed"
+    public static let drafts = namespace + "cass.drafts"
+    public static let invoices = namespace + "cass.invoices"
+    public static let settlements = namespace + "cass.settlements"
+    public static let rejections = namespace + "cass.rejections"
+    public static let events = namespace + "cass.events"
+    public static let state = namespace + "cass.state"
+    public static let reference = namespace + "cass.reference"
 
     public struct Partitions: Sendable {
         public var files: Int32 = 4
@@ -55,9 +64,9 @@ public enum TopicCatalog {
 public enum StageName: String, Sendable, CaseIterable {
     case ingest, validate, tax, settle, number, render, notify
 
-    public var deadLetterTopic: String { "cass.\(rawValue).dlq" }
+    public var deadLetterTopic: String { TopicCatalog.namespace + "cass.\(rawValue).dlq" }
 
-    public var group: String { "cass-\(rawValue)" }
+    public var group: String { TopicCatalog.namespace + "cass-\(rawValue)" }
 
     public var inputTopic: String {
         switch self {

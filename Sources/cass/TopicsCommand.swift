@@ -4,6 +4,7 @@ import CASSWorkers
 enum TopicsCommand {
     static let help = """
     Usage: cass topics describe
+           cass topics apply [--brokers LIST] [-X key=value]
 
     Prints every stage with the topic it reads, the topics it writes, how
     its input is partitioned and which state it keeps; then every topic
@@ -16,6 +17,8 @@ enum TopicsCommand {
             return args.isEmpty ? .usage : .ok
         }
         switch sub {
+        case "apply":
+            return TopicsApply.run(Array(args.dropFirst()))
         case "describe":
             print(StageName.describe())
             print("topic                    partitions  cleanup  retention")

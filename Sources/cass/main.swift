@@ -11,6 +11,15 @@ Commands:
   convert          convert a billing file between CBF and ONE Record XML
   topics describe  print the pipeline: stages, topics, partitioning and state
 
+Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
+  topics apply       create or verify every topic
+  reference load     publish the reference data folder
+  worker STAGE       run one worker of a stage (ingest validate tax settle number render)
+  submit             submit billing files
+  close-period       close a period (or every period present in files)
+  export-settlement  write the three settlement CSVs from the cluster's topics
+  status             lag per stage and partition, periods closed
+
 Run `cass <command> --help` for a command's options.
 Exit codes: 0 done (rejected records and files are results, not failures),
 1 the job could not run (missing folder, bad reference data, I/O error), 2 bad command line.
@@ -28,6 +37,12 @@ switch command {
 case "settle": code = SettleCommand.run(arguments)
 case "sample": code = SampleCommand.run(arguments)
 case "convert": code = ConvertCommand.run(arguments)
+case "worker": code = WorkerCommand.run(arguments)
+case "reference": code = ReferenceCommand.run(arguments)
+case "submit": code = SubmitCommand.run(arguments)
+case "close-period": code = ClosePeriodCommand.run(arguments)
+case "export-settlement": code = ExportCommand.run(arguments)
+case "status": code = StatusCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)

@@ -1,0 +1,124 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+import Foundation
+
+/// Reference data in the cluster: the four CSV files of the reference
+/// folder, each one record of the compacted `cass.reference` topic keyed by
+/// its file name. Loading validates the folder first: bad reference data
+/// never reaches the topic. Workers read the latest of each file at start.
+public enum ReferenceTopic {
+    public static let files = ["operations.csv", "airlines.csv", "agents.csv", "tax-rules.csv"]
+
+    public static func publish(directory: URL, log: any Log) throws -> ReferenceData {
+        let reference = try ReferenceLoader.load(directory: directory)
+        var records: [OutgoingRecord] = []
+        for name in files {
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                throw LogError("cannot read \(directory.appendingPathComponent(name).path)")
+            }
+            records.append(OutgoingRecord(topic: TopicCatalog.reference, partition: 0, key: Array(name.utf8), value: [UInt8](data)))
+        }
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records)
+        return reference
+    }
+
+    public static func load(from log: any Log) throws -> ReferenceData {
+        var latest: [String: [UInt8]] = [:]
+        for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.reference, partition: 0)) {
+            latest[String(decoding: record.key, as: UTF8.self)] = record.value
+        }
+        let missing = files.filter { latest[$0] == nil }
+        guard missing.isEmpty else {
+            throw LogError("no reference data in \(TopicCatalog.reference) (missing \(missing.joined(separator: ", "))): run `cass reference load DIR` first")
+        }
+        return try ReferenceLoader.parse(
+            operations: (latest["operations.csv"] ?? [], "cass.reference:operations.csv"),
+            airlines: (latest["airlines.csv"] ?? [], "cass.reference:airlines.csv"),
+            agents: (latest["agents.csv"] ?? [], "cass.reference:agents.csv"),
+            taxRules: (latest["tax-rules.csv"] ?? [], "cass.reference:tax-rules.csv"))
+    }
+}
+
+/// Submitting files and close commands to a log: what `cass submit` and
+/// `cass close-period` do, shared with the embedded pipeline's shape.
+public enum Submission {
+    /// Files up to this size travel inside the message; larger ones as a
+    /// path every ingest worker can read (Kafka's default message limit is 1 MB).
+    public static let inlineBytesMax = 512 * 1024
+
+    public static func submit(_ files: [FolderSettlement.InputFile], log: any Log) throws {
+        let partitions = try log.partitionCount(of: TopicCatalog.files)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        for file in files {
+            let message: StageMessage
+            if file.size <= inlineBytesMax, let data = FileManager.default.contents(atPath: file.path) {
+                message = .file(name: file.name, bytes: [UInt8](data))
+            } else {
+                message = .fileAt(name: file.name, path: URL(fileURLWithPath: file.path).standardizedFileURL.path)
+            }
+            try producer.send([OutgoingRecord(
+                topic: TopicCatalog.files, partition: Partitioner.partition(for: file.summary.operation, count: partitions),
+                key: Array(file.summary.operation.utf8), value: message.encoded())])
+        }
+    }
+
+    public static func close(_ periods: [PeriodKey], log: any Log) throws {
+        let partitions = try log.partitionCount(of: TopicCatalog.files)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        for period in periods.sorted() {
+            try producer.send([OutgoingRecord(
+                topic: TopicCatalog.files, partition: Partitioner.partition(for: period.country, count: partitions),
+                key: Array(period.country.utf8), value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())])
+        }
+    }
+}
+
+/// What `cass status` shows: lag per stage and partition, periods closed.
+public struct ClusterStatus: Sendable {
+    public struct Lag: Sendable {
+        public var stage: StageName
+        public var partition: TopicPartition
+        public var committed: Int64
+        public var end: Int64
+        public var lag: Int64 { max(0, end - committed) }
+    }
+
+    public var lags: [Lag]
+    public var closedPeriods: [PeriodKey]
+
+    public var totalLag: Int64 { lags.reduce(0) { $0 + $1.lag } }
+
+    public static func read(from log: any Log, stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]) throws -> ClusterStatus {
+        var lags: [Lag] = []
+        for stage in stages {
+            for partition in 0..<(try log.partitionCount(of: stage.inputTopic)) {
+                let tp = TopicPartition(topic: stage.inputTopic, partition: partition)
+                let end = try log.endOffset(tp)
+                let committed = try log.committedOffset(group: stage.group, partition: tp) ?? 0
+                lags.append(Lag(stage: stage, partition: tp, committed: committed, end: end))
+            }
+        }
+        var closed: Set<PeriodKey> = []
+        for partition in 0..<(try log.partitionCount(of: TopicCatalog.settlements)) {
+            for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.settlements, partition: partition)) {
+                if case .periodClosed(let period, _, _, _)? = try? StageMessage.decode(record.value) { closed.insert(period) }
+            }
+        }
+        return ClusterStatus(lags: lags, closedPeriods: closed.sorted())
+    }
+
+    public func render() -> String {
+        var out = "stage      topic[partition]       committed        end        lag\n"
+        for lag in lags {
+            out += lag.stage.rawValue.padding(10) + " " + lag.partition.description.padding(20) + " " + String(lag.committed).padding(10) + " " + String(lag.end).padding(10) + " " + String(lag.lag) + "\n"
+        }
+        out += "total lag: \(totalLag)\n"
+        out += "periods closed: " + (closedPeriods.isEmpty ? "none" : closedPeriods.map(\.description).joined(separator: ", ")) + "\n"
+        return out
+    }
+}

@@ -1,0 +1,243 @@
+import CASSDomain
+import CASSEngine
+import CASSKafka
+import CASSLog
+import CASSWorkers
+import Foundation
+
+/// `--brokers` and `-X key=value`, shared by every command that talks to Kafka.
+struct ClusterOptions {
+    static let valueOptions: Set<String> = ["--brokers", "-X"]
+    static let help = """
+      --brokers LIST    Kafka bootstrap servers host:port[,host:port] (default: $CASS_BROKERS)
+      -X key=value      any librdkafka property (repeatable); also CASS_KAFKA_<PROPERTY>
+                        environment variables, e.g. CASS_KAFKA_SESSION_TIMEOUT_MS=6000
+    """
+
+    static func log(_ parsed: Arguments) throws -> KafkaLog {
+        let config = try KafkaConfig.fromEnvironment(brokers: parsed.value("--brokers"), overrides: parsed.options["-X"] ?? [])
+        return try KafkaLog(config: config)
+    }
+}
+
+enum TopicsApply {
+    static func run(_ args: [String]) -> ExitCode {
+        let help = """
+        Usage: cass topics apply [--brokers LIST] [-X key=value]
+
+        Creates every topic of Topics/ (TopicCatalog) that is missing and
+        verifies the existing ones (partitions, cleanup policy, retention).
+
+        \(ClusterOptions.help)
+        """
+        return ClusterCommand.run(args, help: help, values: []) { parsed, log in
+            for result in try log.applyTopics(TopicCatalog.specs()) {
+                print("\(result.topic): \(result.outcome)")
+            }
+            return .ok
+        }
+    }
+}
+
+enum ReferenceCommand {
+    static let help = """
+    Usage: cass reference load DIR [--brokers LIST] [-X key=value]
+
+    Validates the reference data folder (operations.csv, airlines.csv,
+    agents.csv, tax-rules.csv) and publishes it to cass.reference, where
+    workers read it when they start. Bad data is refused, nothing published.
+
+    \(ClusterOptions.help)
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        guard args.first == "load" else {
+            Console.error("usage: cass reference load DIR\n\n" + help)
+            return args.first == "--help" ? .ok : .usage
+        }
+        return ClusterCommand.run(Array(args.dropFirst()), help: help, values: []) { parsed, log in
+            guard parsed.positionals.count == 1 else { throw UsageError("reference load needs one DIR") }
+            let reference = try ReferenceTopic.publish(directory: URL(fileURLWithPath: parsed.positionals[0]), log: log)
+            Console.progress("published reference data: \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents")
+            return .ok
+        }
+    }
+}
+
+enum SubmitCommand {
+    static let help = """
+    Usage: cass submit FILE|DIR... [--brokers LIST] [-X key=value]
+
+    Submits billing files (CBF or ONE Record XML; a folder means its *.cbf
+    and *.xml) to cass.files, in the spec's processing order. Small files
+    travel in the message; files over 512 KiB as their absolute path, which
+    every ingest worker must be able to read (a shared volume).
+
+    \(ClusterOptions.help)
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        ClusterCommand.run(args, help: help, values: []) { parsed, log in
+            guard !parsed.positionals.isEmpty else { throw UsageError("submit needs at least one FILE or DIR") }
+            let files = try InputSelection.files(parsed.positionals)
+            try Submission.submit(files, log: log)
+            Console.progress("submitted \(files.count) files")
+            return .ok
+        }
+    }
+}
+
+enum ClosePeriodCommand {
+    static let help = """
+    Usage: cass close-period COUNTRY PERIOD [--brokers LIST] [-X key=value]
+           cass close-period --present-in FILE|DIR... [--brokers LIST]
+
+    Closes a billing period of an operation (final and idempotent): a
+    close marker follows the operation's files through every stage; once
+    it has passed them all, the period's invoices are numbered and issued.
+    --present-in closes every period named by the given billing files
+    (what `cass settle` does) and prints how many.
+
+    \(ClusterOptions.help)
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        ClusterCommand.run(args, help: help, values: ["--present-in"]) { parsed, log in
+            var periods: [PeriodKey] = []
+            if let present = parsed.options["--present-in"] {
+                let reference = try ReferenceTopic.load(from: log)
+                periods = FolderSettlement.periodsPresent(try InputSelection.files(present + parsed.positionals), reference: reference)
+            } else {
+                guard parsed.positionals.count == 2, let digits = Int(parsed.positionals[1]), let period = BillingPeriod(yyyymmnn: digits) else {
+                    throw UsageError("close-period needs COUNTRY and PERIOD (YYYYMMNN), or --present-in")
+                }
+                periods = [PeriodKey(country: parsed.positionals[0], period: period)]
+            }
+            try Submission.close(periods, log: log)
+            Console.progress("closing \(periods.count) period(s): \(periods.map(\.description).joined(separator: ", "))")
+            print(periods.count)
+            return .ok
+        }
+    }
+}
+
+enum ExportCommand {
+    static let help = """
+    Usage: cass export-settlement --output DIR [--wait-periods N] [--wait-stages LIST] [--timeout SECONDS] [--brokers LIST]
+
+    Reads the issued invoices, disbursements and rejections from the
+    cluster's topics and writes settlement-agents.csv,
+    settlement-airlines.csv, rejections.csv and rejections/ (the same files
+    as `cass settle`). --wait-periods waits until N periods are closed and
+    every stage has caught up (no lag) before reading; --wait-stages names
+    the stages to wait for (default ingest,validate,tax,settle,number; add
+    render to wait for the documents too).
+
+    \(ClusterOptions.help)
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        ClusterCommand.run(args, help: help, values: ["--output", "--wait-periods", "--timeout", "--wait-stages"]) { parsed, log in
+            let output = URL(fileURLWithPath: try parsed.required("--output"))
+            if let wanted = parsed.value("--wait-periods").flatMap(Int.init) {
+                let timeout = Double(parsed.value("--timeout") ?? "600") ?? 600
+                var stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]
+                if let list = parsed.value("--wait-stages") {
+                    stages = try list.split(separator: ",").map {
+                        guard let stage = StageName(rawValue: String($0)) else { throw UsageError("unknown stage \($0) in --wait-stages") }
+                        return stage
+                    }
+                }
+                try waitUntilSettled(log: log, periods: wanted, stages: stages, timeoutSeconds: timeout)
+            }
+            let outcome = try SettlementExport.collect(from: log)
+            try OutputWriter.write(outcome, reference: ReferenceData(), to: output, documents: false)
+            Console.progress("exported \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections to \(output.path)")
+            return .ok
+        }
+    }
+
+    /// Settled = the periods are closed and no stage has lag, twice in a row.
+    static func waitUntilSettled(log: KafkaLog, periods: Int, stages: [StageName], timeoutSeconds: Double) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var quiet = 0
+        var lastReport = Date.distantPast
+        while quiet < 2 {
+            let status = try ClusterStatus.read(from: log, stages: stages)
+            if status.closedPeriods.count >= periods && status.totalLag == 0 { quiet += 1 } else { quiet = 0 }
+            if Date().timeIntervalSince(lastReport) > 5 {
+                Console.progress("waiting: \(status.closedPeriods.count) of \(periods) periods closed, lag \(status.totalLag)")
+                lastReport = Date()
+            }
+            guard Date() < deadline else {
+                throw UsageError("timed out after \(Int(timeoutSeconds)) s: \(status.closedPeriods.count) of \(periods) periods closed, lag \(status.totalLag)")
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+}
+
+enum StatusCommand {
+    static let help = """
+    Usage: cass status [--brokers LIST] [-X key=value]
+
+    Prints the lag of every stage per partition (committed offset against
+    the end of its input) and the periods closed so far.
+
+    \(ClusterOptions.help)
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        ClusterCommand.run(args, help: help, values: []) { _, log in
+            print(try ClusterStatus.read(from: log).render(), terminator: "")
+            return .ok
+        }
+    }
+}
+
+/// Files named on a command line: files as given, folders by their *.cbf
+/// and *.xml, all in the spec's processing order.
+enum InputSelection {
+    static func files(_ paths: [String]) throws -> [FolderSettlement.InputFile] {
+        var result: [FolderSettlement.InputFile] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw UsageError("\(path) does not exist")
+            }
+            if isDirectory.boolValue {
+                result += try FolderSettlement.inputFiles(in: URL(fileURLWithPath: path))
+            } else {
+                result += try FolderSettlement.inputFiles(named: [URL(fileURLWithPath: path)])
+            }
+        }
+        return result.sorted { $0.summary.key < $1.summary.key }
+    }
+}
+
+/// Parses the shared options, opens the Kafka log, runs the body, and maps
+/// errors to exit codes.
+enum ClusterCommand {
+    static func run(_ args: [String], help: String, values: Set<String>, _ body: (Arguments, KafkaLog) throws -> ExitCode) -> ExitCode {
+        let parsed: Arguments
+        do {
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(values), flagOptions: [])
+        } catch {
+            Console.error("\(error)\n\n" + help)
+            return .usage
+        }
+        if parsed.has("help") {
+            print(help)
+            return .ok
+        }
+        do {
+            return try body(parsed, try ClusterOptions.log(parsed))
+        } catch let error as UsageError {
+            Console.error("\(error)\n\n" + help)
+            return .usage
+        } catch {
+            Console.error("\(error)")
+            return .failure
+        }
+    }
+}

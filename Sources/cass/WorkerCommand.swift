@@ -1,0 +1,124 @@
+import CASSDomain
+import CASSKafka
+import CASSLog
+import CASSWorkers
+import Dispatch
+import Foundation
+
+enum WorkerCommand {
+    static let help = """
+    Usage: cass worker STAGE [--brokers LIST] [-X key=value] [--metrics-port N] [--documents DIR]
+
+    Runs one worker of a stage against Kafka until SIGTERM or SIGINT, when
+    it finishes the batch in flight, commits and leaves its group. Start
+    as many per stage as the load needs: partitions are shared among the
+    workers of a stage (cooperative-sticky), and a worker that dies is
+    replaced by the others, which restore its state from cass.state.
+
+    Stages: ingest validate tax settle number render
+      render writes every issued invoice's documents into --documents DIR.
+
+    Options:
+      --metrics-port N  serve Prometheus metrics on 127.0.0.1:N/metrics and
+                        health on /healthz (503 when the worker has not
+                        polled for 30 s)
+      --documents DIR   where the render stage writes documents (default: documents)
+    \(ClusterOptions.help)
+
+    Exit codes: 0 stopped by a signal, 1 failed (the reason is logged), 2 bad command line.
+    """
+
+    static func run(_ args: [String]) -> ExitCode {
+        let parsed: Arguments
+        do {
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents"]), flagOptions: [])
+        } catch {
+            Console.error("\(error)\n\n" + help)
+            return .usage
+        }
+        if parsed.has("help") {
+            print(help)
+            return .ok
+        }
+        guard parsed.positionals.count == 1, let stage = StageName(rawValue: parsed.positionals[0]), stage != .notify else {
+            Console.error("worker needs one STAGE: ingest, validate, tax, settle, number or render\n\n" + help)
+            return .usage
+        }
+        let name = "worker \(stage.rawValue)[\(getpid())]"
+        do {
+            let log = try ClusterOptions.log(parsed)
+            let reference = try loadReference(log, name: name)
+            let logic: any StageLogic
+            switch stage {
+            case .ingest: logic = IngestStage(reference: reference, persistState: true)
+            case .validate: logic = ValidateStage(persistState: true)
+            case .tax: logic = TaxStage(reference: reference, persistState: true)
+            case .settle: logic = SettleStage(reference: reference, keepLines: true, persistState: true)
+            case .number: logic = NumberStage(persistState: true)
+            case .render: logic = try RenderStage(reference: reference, folder: URL(fileURLWithPath: parsed.value("--documents") ?? "documents"))
+            case .notify: return .usage
+            }
+            let worker = try StageWorker(logic: logic, log: log)
+            let metrics = WorkerMetrics(stage: stage.rawValue)
+            var server: MetricsServer?
+            if let port = parsed.value("--metrics-port").flatMap(UInt16.init) {
+                server = try MetricsServer(registry: metrics.registry, port: port) { metrics.lastPollAgeMs }
+                server?.start()
+                Console.progress("\(name): metrics on http://127.0.0.1:\(port)/metrics")
+            }
+            let shutdown = ShutdownSignal()
+            Console.progress("\(name): started, group \(stage.group), reading \(stage.inputTopic)")
+            var handled = 0
+            var lastReport = DispatchTime.now()
+            var retry = 0
+            let backoff = Backoff()
+            while !shutdown.isRequested {
+                let before = worker.counters
+                let started = DispatchTime.now()
+                do {
+                    let count = try worker.step(timeoutMs: 200)
+                    retry = 0
+                    metrics.polled()
+                    if count > 0 {
+                        handled += count
+                        metrics.recordsIn(count)
+                        metrics.recordsOut(worker.counters.recordsOut - before.recordsOut)
+                        if worker.counters.deadLettered > before.deadLettered { metrics.deadLettered(worker.counters.deadLettered - before.deadLettered) }
+                        metrics.batchHandled(seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+                    }
+                } catch where Backoff.isTransient(error) {
+                    retry += 1
+                    let delay = backoff.delayMs(retry: retry)
+                    Console.progress("\(name): transient error, retry \(retry) in \(delay) ms: \(error)")
+                    Thread.sleep(forTimeInterval: Double(delay) / 1000)
+                }
+                if DispatchTime.now().uptimeNanoseconds - lastReport.uptimeNanoseconds > 10_000_000_000 {
+                    Console.progress("\(name): \(handled) records handled, \(worker.counters.deadLettered) dead-lettered")
+                    lastReport = DispatchTime.now()
+                }
+            }
+            Console.progress("\(name): stopping on signal \(shutdown.receivedSignal ?? 0) after \(handled) records; committing and leaving the group")
+            worker.close()
+            server?.stop()
+            return .ok
+        } catch {
+            Console.error("\(name): \(error)")
+            return .failure
+        }
+    }
+
+    /// Reference data may be published just after the workers start: wait
+    /// for it a while rather than die.
+    static func loadReference(_ log: KafkaLog, name: String) throws -> ReferenceData {
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            do {
+                return try ReferenceTopic.load(from: log)
+            } catch {
+                guard Date() < deadline else { throw error }
+                Console.progress("\(name): waiting for reference data: \(error)")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+}
