@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
         .testTarget(
             name: "CASSEndToEndTests",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog", "CASSKafka"],
             swiftSettings: strict
         ),
     ]
