@@ -20,6 +20,18 @@ public final class KafkaMockCluster: @unchecked Sendable {
         brokers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
     }
 
+    /// Takes a broker (1-based id) off the network: connections are
+    /// refused until `setBrokerUp`, as when a broker restarts.
+    public func setBrokerDown(_ brokerID: Int32 = 1) throws {
+        let err = rd_kafka_mock_broker_set_down(cluster, brokerID)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, operation: "mock broker down").logError }
+    }
+
+    public func setBrokerUp(_ brokerID: Int32 = 1) throws {
+        let err = rd_kafka_mock_broker_set_up(cluster, brokerID)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, operation: "mock broker up").logError }
+    }
+
     public func createTopic(_ name: String, partitions: Int32) throws {
         let err = rd_kafka_mock_topic_create(cluster, name, partitions, 1)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -5,13 +5,17 @@ import XCTest
 /// The wrapper against librdkafka's in-process mock cluster: no broker
 /// process needed, a few seconds in all.
 final class MockClusterTests: XCTestCase {
+    /// The mock coordinator waits up to the session timeout for members to
+    /// (re)join; it accepts a shorter one than real brokers do.
+    private let mockGroupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+
     private var cluster: KafkaMockCluster?
 
     private func makeLog(partitions: Int32, topic: String) throws -> KafkaLog {
         let cluster = try KafkaMockCluster()
         self.cluster = cluster
         try cluster.createTopic(topic, partitions: partitions)
-        return try KafkaLog(config: KafkaConfig(brokers: cluster.brokers, properties: fastGroupProperties))
+        return try KafkaLog(config: KafkaConfig(brokers: cluster.brokers, properties: mockGroupProperties))
     }
 
     override func tearDown() {
@@ -121,6 +125,66 @@ final class MockClusterTests: XCTestCase {
                        "commits made in revoked are stored")
     }
 
+    func test_sendToADownBrokerFailsAsTransientNamingThePartition() throws {
+        let topic = uniqueTopic("mock.down")
+        let cluster = try KafkaMockCluster()
+        self.cluster = cluster
+        try cluster.createTopic(topic, partitions: 1)
+        let config = KafkaConfig(brokers: cluster.brokers, properties: ["message.timeout.ms": "1500", "reconnect.backoff.max.ms": "200"])
+        let producer = try KafkaProducer(config: config)
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 0, count: 1))
+        try cluster.setBrokerDown()
+        XCTAssertThrowsError(try producer.send(records(topic: topic, partition: 0, count: 3))) { error in
+            XCTAssertEqual((error as? LogError)?.isTransient, true, "\(error)")
+            XCTAssertTrue("\(error)".contains("\(topic)[0]"), "\(error)")
+        }
+        // Back up: the same producer delivers again when the worker retries.
+        try cluster.setBrokerUp()
+        var delivered = false
+        let deadline = Date().addingTimeInterval(15)
+        while !delivered, Date() < deadline {
+            do {
+                try producer.send(records(topic: topic, partition: 0, count: 2))
+                delivered = true
+            } catch let error as LogError where error.isTransient {
+                continue
+            }
+        }
+        XCTAssertTrue(delivered)
+    }
+
+    func test_statisticsReportLagPerPartitionFromLibrdkafka() throws {
+        let topic = uniqueTopic("mock.stats")
+        let cluster = try KafkaMockCluster()
+        self.cluster = cluster
+        try cluster.createTopic(topic, partitions: 1)
+        let received = StatisticsInbox()
+        var properties = mockGroupProperties
+        properties["statistics.interval.ms"] = "100"
+        let config = KafkaConfig(brokers: cluster.brokers, properties: properties, statisticsHandler: { received.add($0) })
+        let log = try KafkaLog(config: config)
+        let producer = try log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic: topic, partition: 0, count: 5))
+        let partition = TopicPartition(topic: topic, partition: 0)
+        let consumer = try log.makeConsumer(group: "g-\(topic)", topics: [topic], listener: nil)
+        defer { consumer.close() }
+        XCTAssertEqual(try pollRecords(consumer, count: 5).count, 5)
+        try consumer.commit([partition: 5])
+        let deadline = Date().addingTimeInterval(10)
+        var seen: KafkaStatistics.Partition?
+        while Date() < deadline {
+            _ = try consumer.poll(maxRecords: 10, timeoutMs: 100)
+            if let latest = received.latest(type: "consumer")?.partitions[partition], latest.committedOffset == 5 {
+                seen = latest
+                break
+            }
+        }
+        XCTAssertEqual(seen?.highWatermark, 5)
+        XCTAssertEqual(seen?.consumerLag, 0)
+    }
+
     func test_producingToAMissingPartitionFailsNamingIt() throws {
         let topic = uniqueTopic("mock.missing")
         let log = try makeLog(partitions: 1, topic: topic)
@@ -130,4 +194,13 @@ final class MockClusterTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("\(topic)[9]"), "\(error)")
         }
     }
+}
+
+private final class StatisticsInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [KafkaStatistics] = []
+
+    func add(_ statistics: KafkaStatistics) { lock.withLock { all.append(statistics) } }
+
+    func latest(type: String) -> KafkaStatistics? { lock.withLock { all.last { $0.type == type } } }
 }
