@@ -119,14 +119,69 @@ public final class KafkaLog: Log, @unchecked Sendable {
         try KafkaConsumer(config: config, group: group, topics: topics, listener: listener)
     }
 
+    /// The high watermark. Some Kafka-protocol brokers (Tansu) answer the
+    /// offset query with the last batch's base offset + 1, while their fetch
+    /// responses carry the true one; so a non-empty partition is confirmed
+    /// by fetching its last batch (one round trip, no records kept).
     public func endOffset(_ partition: TopicPartition) throws -> Int64 {
-        try bridged { try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs).high }
+        try bridged {
+            let (low, high) = try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs)
+            guard high > low else { return high }
+            return try max(high, fetchedEnd(partition, from: high - 1))
+        }
     }
 
     public func committedOffset(group: String, partition: TopicPartition) throws -> Int64? {
-        try bridged {
-            let asker = try RdKafkaClient(config: config, role: .reader(group: group))
-            return try asker.committed(partition, timeoutMs: config.requestTimeoutMs)
+        try bridged { try groupClient(group).committed(partition, timeoutMs: config.requestTimeoutMs) }
+    }
+
+    /// Handles that ask a group's committed offsets without joining it, kept
+    /// for repeated questions (`cass status` asks every few hundred ms).
+    private let groupClients = Locked<[String: RdKafkaClient]>([:])
+    private static let groupClientsMax = 64
+
+    private func groupClient(_ group: String) throws(KafkaError) -> RdKafkaClient {
+        if let existing = groupClients.withLock({ $0[group] }) { return existing }
+        let created = try RdKafkaClient(config: config, role: .reader(group: group))
+        return groupClients.withLock { clients in
+            if let existing = clients[group] { return existing }
+            if clients.count >= KafkaLog.groupClientsMax { clients.removeAll() }
+            clients[group] = created
+            return created
+        }
+    }
+
+    /// The end of the partition as the broker's fetch response reports it:
+    /// the offset of librdkafka's end-of-partition event after reading from
+    /// `offset` (records are skipped, not kept).
+    private func fetchedEnd(_ partition: TopicPartition, from offset: Int64) throws(KafkaError) -> Int64 {
+        let client = try readerClient()
+        return try reader.withLock { _ throws(KafkaError) -> Int64 in
+            let list = PartitionList.make([(partition, offset)])
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_assign(client.pointer, list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(err, operation: "end offset", topic: partition.topic, partition: partition.partition, offset: offset)
+            }
+            defer { rd_kafka_assign(client.pointer, nil) }
+            var seen = offset
+            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.requestTimeoutMs) * 1_000_000
+            while DispatchTime.now().uptimeNanoseconds < deadline {
+                guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { continue }
+                defer { rd_kafka_message_destroy(message) }
+                let raw = message.pointee
+                guard raw.partition == partition.partition,
+                      raw.rkt.map({ String(cString: rd_kafka_topic_name($0)) }) == partition.topic else { continue }
+                if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return max(raw.offset, seen) }
+                if raw.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    seen = max(seen, raw.offset + 1)
+                } else {
+                    let error = MessageConversion.error(message, operation: "end offset")
+                    if !error.isTransient { throw error }
+                }
+            }
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, operation: "end offset", topic: partition.topic,
+                             partition: partition.partition, offset: seen)
         }
     }
 
