@@ -127,7 +127,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func test_sigtermBecomesAShutdownFlag() throws {
-        let shutdown = ShutdownSignal(signals: [SIGTERM])
+        let shutdown = ShutdownSignal(signals: [SIGTERM], exitOnSecondSignal: false)
         defer { shutdown.cancel() }
         let woken = expectation(description: "handler called")
         shutdown.onSignal { _ in woken.fulfill() }
@@ -136,6 +136,15 @@ final class MetricsTests: XCTestCase {
         wait(for: [woken], timeout: 5)
         XCTAssertTrue(shutdown.isRequested)
         XCTAssertEqual(shutdown.receivedSignal, SIGTERM)
+    }
+
+    func test_requestedStopKeepsTheFirstReason() {
+        let shutdown = ShutdownSignal(signals: [SIGUSR2], exitOnSecondSignal: false)
+        defer { shutdown.cancel() }
+        shutdown.request()
+        shutdown.request()
+        XCTAssertTrue(shutdown.isRequested)
+        XCTAssertEqual(shutdown.receivedSignal, 0)
     }
 }
 

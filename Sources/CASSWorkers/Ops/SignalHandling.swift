@@ -16,8 +16,13 @@ public final class ShutdownSignal: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var handlers: [@Sendable (Int32) -> Void] = []
 
-    public init(signals: [Int32] = [SIGTERM, SIGINT]) {
+    /// A second signal while stopping ends the process at once (exit status
+    /// 128 + signal), for an operator whose worker is stuck.
+    public let exitOnSecondSignal: Bool
+
+    public init(signals: [Int32] = [SIGTERM, SIGINT], exitOnSecondSignal: Bool = true) {
         self.signals = signals
+        self.exitOnSecondSignal = exitOnSecondSignal
         let queue = DispatchQueue(label: "cass.shutdown-signal")
         for number in signals {
             // The default action would end the process at once; the source
@@ -48,9 +53,14 @@ public final class ShutdownSignal: @unchecked Sendable {
     deinit { cancel() }
 
     private func receive(_ number: Int32) {
-        let toCall = lock.withLock { () -> [@Sendable (Int32) -> Void] in
+        let (toCall, second) = lock.withLock { () -> ([@Sendable (Int32) -> Void], Bool) in
+            let second = (received ?? 0) != 0 && number != 0
             if received == nil { received = number }
-            return handlers
+            return (handlers, second)
+        }
+        if second && exitOnSecondSignal {
+            FileHandle.standardError.write(Data("cass: second signal \(number), exiting without finishing\n".utf8))
+            _exit(128 + number)
         }
         for handler in toCall { handler(number) }
     }
