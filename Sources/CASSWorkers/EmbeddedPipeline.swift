@@ -174,7 +174,19 @@ public enum SettlementExport {
                 }
             }
         }
-        try each(TopicCatalog.invoices) { if case .invoice(let invoice) = $0 { invoices[invoice.number] = invoice } }
+        var headers: [String: Invoice] = [:]
+        var parts: [String: [Int: LinePart]] = [:]
+        try each(TopicCatalog.invoices) {
+            switch $0 {
+            case .invoice(let invoice): invoices[invoice.number] = invoice
+            case .invoiceHeader(let header, _): headers[header.number] = header
+            case .invoiceLines(let number, let part): parts[number, default: [:]][part.index] = part
+            default: break
+            }
+        }
+        for (number, header) in headers {
+            invoices[number] = LinePart.join(header, (parts[number] ?? [:]).values.sorted { $0.index < $1.index }) ?? header
+        }
         try each(TopicCatalog.settlements) {
             if case .periodClosed(_, _, _, let list) = $0 {
                 for d in list { disbursements["\(d.airlinePrefix)/\(d.country)/\(d.period)"] = d }

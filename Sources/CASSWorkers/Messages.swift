@@ -26,8 +26,16 @@ public enum StageMessage: Sendable {
     case periodClosed(period: PeriodKey, invoices: Int, total: Int64, disbursements: [Disbursement])
     /// A file's outcome, for notifications (cass.events).
     case fileOutcome(FileOutcome)
+    /// Lines of a draft invoice, sent ahead of the drafts (cass.drafts):
+    /// lines never travel inside an invoice, so no message outgrows the
+    /// broker's limit however many AWBs an agent has.
+    case draftLines(period: PeriodKey, agent: Int64, part: LinePart)
+    /// An issued invoice whose lines follow in `parts` messages (cass.invoices).
+    case invoiceHeader(Invoice, parts: Int)
+    /// Lines of an issued invoice (cass.invoices), after its header.
+    case invoiceLines(number: String, part: LinePart)
 
-    static let version: UInt8 = 1
+    public static let version: UInt8 = 1
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
@@ -54,6 +62,12 @@ public enum StageMessage: Sendable {
             w.u8(9); w.u8(Self.version); w.data(Self.json(outcome))
         case .fileAt(let name, let path):
             w.u8(10); w.u8(Self.version); w.string(name); w.string(path)
+        case .draftLines(let period, let agent, let part):
+            w.u8(11); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(agent); w.data(Self.json(part))
+        case .invoiceHeader(let invoice, let parts):
+            w.u8(12); w.u8(Self.version); w.i64(Int64(parts)); w.data(Self.json(invoice))
+        case .invoiceLines(let number, let part):
+            w.u8(13); w.u8(Self.version); w.string(number); w.data(Self.json(part))
         }
         return w.bytes
     }
@@ -82,6 +96,13 @@ public enum StageMessage: Sendable {
             return .periodClosed(period: period, invoices: invoices, total: total, disbursements: try unjson([Disbursement].self, r.data()))
         case 9: return .fileOutcome(try unjson(FileOutcome.self, r.data()))
         case 10: return .fileAt(name: try r.string(), path: try r.string())
+        case 11:
+            let period = PeriodKey(country: try r.string(), period: try r.period())
+            return .draftLines(period: period, agent: try r.i64(), part: try unjson(LinePart.self, r.data()))
+        case 12:
+            let parts = Int(try r.i64())
+            return .invoiceHeader(try unjson(Invoice.self, r.data()), parts: parts)
+        case 13: return .invoiceLines(number: try r.string(), part: try unjson(LinePart.self, r.data()))
         default: throw DecodingFailure("unknown message kind \(kind)")
         }
     }
@@ -230,5 +251,50 @@ public struct LineBatch: Sendable {
                 otherChargesDueCarrier: ocdc, commission: commission, incentive: incentive, amount: amount, reasonCode: reason,
                 taxRuleMask: mask))
         }
+    }
+}
+
+/// Up to `LinePart.linesMax` lines of one section of one invoice.
+public struct LinePart: Sendable, Codable, Hashable {
+    public static let linesMax = 1000
+
+    public var index: Int
+    public var count: Int
+    public var airlinePrefix: Int32
+    public var lines: [InvoiceLine]
+
+    /// An invoice without its lines, and the lines in parts (section order,
+    /// then line order; each part within one section).
+    public static func split(_ invoice: Invoice) -> (Invoice, [LinePart]) {
+        var header = invoice
+        var parts: [LinePart] = []
+        for index in header.sections.indices {
+            let lines = header.sections[index].lines
+            header.sections[index].lines = []
+            var start = 0
+            while start < lines.count {
+                let end = min(lines.count, start + linesMax)
+                parts.append(LinePart(index: 0, count: 0, airlinePrefix: invoice.sections[index].airlinePrefix, lines: Array(lines[start..<end])))
+                start = end
+            }
+        }
+        for index in parts.indices {
+            parts[index].index = index
+            parts[index].count = parts.count
+        }
+        return (header, parts)
+    }
+
+    /// Puts the lines back; nil until every part is there.
+    public static func join(_ header: Invoice, _ parts: [LinePart]) -> Invoice? {
+        guard let count = parts.first?.count, parts.count == count, Set(parts.map(\.index)).count == count else {
+            return parts.isEmpty ? header : nil
+        }
+        var invoice = header
+        for part in parts.sorted(by: { $0.index < $1.index }) {
+            guard let section = invoice.sections.firstIndex(where: { $0.airlinePrefix == part.airlinePrefix }) else { return nil }
+            invoice.sections[section].lines.append(contentsOf: part.lines)
+        }
+        return invoice
     }
 }

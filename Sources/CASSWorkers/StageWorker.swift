@@ -23,15 +23,25 @@ extension StageLogic {
 public struct StageOutput {
     public var records: [OutgoingRecord] = []
     let partitionCounts: [String: Int32]
+    /// Rejections written in this batch, by code (for the metrics).
+    public var rejectionsByCode: [String: Int] = [:]
+
+    mutating func count(_ message: StageMessage) {
+        if case .rejections(let list) = message {
+            for rejection in list { rejectionsByCode[rejection.code.rawValue, default: 0] += 1 }
+        }
+    }
 
     public func partitions(_ topic: String) -> Int32 { partitionCounts[topic] ?? 1 }
 
     public mutating func emit(_ topic: String, key: String, _ message: StageMessage) {
+        count(message)
         let keyBytes = Array(key.utf8)
         records.append(OutgoingRecord(topic: topic, partition: Partitioner.partition(for: keyBytes, count: partitions(topic)), key: keyBytes, value: message.encoded()))
     }
 
     public mutating func emit(_ topic: String, partition: Int32, key: String, _ message: StageMessage) {
+        count(message)
         records.append(OutgoingRecord(topic: topic, partition: partition, key: Array(key.utf8), value: message.encoded()))
     }
 
@@ -61,6 +71,7 @@ public struct StageCounters: Sendable {
     public var deadLettered = 0
     /// Time spent handling records and writing outputs (not waiting).
     public var busyNanoseconds: UInt64 = 0
+    public var rejectionsByCode: [String: Int] = [:]
 }
 
 /// One worker of one stage: poll, decode, let the logic decide, send the
@@ -80,6 +91,12 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// records up to them were handled before a crash and are skipped.
     var restoredThrough: [Int32: Int64] = [:]
     var restoreFailure: (any Error)?
+    /// Set when a step failed after its batch changed the stage's state:
+    /// the in-memory state is then ahead of what was written, and the only
+    /// safe way on is a fresh worker that restores from the state topic.
+    public private(set) var isBroken = false
+    /// Retries of a batch's writes on transient errors, before giving up.
+    public var writeBackoff = Backoff(delayInitialMs: 100, delayMaxMs: 5_000, attemptsMax: 12)
     /// Tests only: returns true to crash the worker at that point.
     public var faultInjector: ((StageName, FaultPoint) -> Bool)?
 
@@ -147,6 +164,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// records it handled.
     @discardableResult
     public func step(timeoutMs: Int = 0) throws -> Int {
+        guard !isBroken else { throw LogError("this \(logic.stage.rawValue) worker failed mid-batch; start a new one") }
         let records = try consumer.poll(maxRecords: maxBatch, timeoutMs: timeoutMs)
         if let failure = restoreFailure {
             restoreFailure = nil
@@ -173,9 +191,27 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         }
         counters.recordsIn += records.count
         counters.recordsOut += output.records.count
+        for (code, count) in output.rejectionsByCode { counters.rejectionsByCode[code, default: 0] += count }
         // Outputs first: once they are acknowledged, the state that
         // produced them, then the input offsets.
-        if !output.records.isEmpty { try producer.send(output.records) }
+        // From here the batch has changed the stage's state: a write that
+        // cannot be completed leaves this worker unusable (see isBroken).
+        do {
+            try writeAndCommit(output: output.records, offsets: offsets)
+        } catch let crash as SimulatedCrash {
+            throw crash
+        } catch {
+            isBroken = true
+            throw error
+        }
+        return records.count
+    }
+
+    /// Outputs first: once they are acknowledged, the state that produced
+    /// them, then the input offsets. Each write is retried on transient
+    /// errors (the producer is idempotent, a resend duplicates nothing).
+    func writeAndCommit(output: [OutgoingRecord], offsets: [TopicPartition: Int64]) throws {
+        if !output.isEmpty { try writeBackoff.run { try producer.send(output) } }
         if faultInjector?(logic.stage, .afterOutputs) == true { throw SimulatedCrash() }
         if let stateful = logic as? any StatefulStage, stateful.journal.enabled {
             let changes = stateful.journal.take()
@@ -189,11 +225,10 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
                 marker.i64(next - 1)
                 state.append(OutgoingRecord(topic: TopicCatalog.state, partition: topicPartition.partition, key: Array((prefix + StateKey.marker).utf8), value: marker.bytes))
             }
-            try producer.send(state)
+            try writeBackoff.run { try producer.send(state) }
         }
         if faultInjector?(logic.stage, .afterState) == true { throw SimulatedCrash() }
-        try consumer.commit(offsets)
-        return records.count
+        try writeBackoff.run { try consumer.commit(offsets) }
     }
 
     public func close() {

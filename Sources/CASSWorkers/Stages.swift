@@ -80,6 +80,10 @@ public enum RoutingKey {
 /// checks, and routes surviving records to their AWB's partition.
 public final class IngestStage: StatefulStage {
     public let stage = StageName.ingest
+    /// Message size bounds (Kafka's default limit is 1 MB): about 180
+    /// bytes a record, a few hundred a rejection.
+    static let recordsPerMessage = 2000
+    static let rejectionsPerMessage = 1000
     public let journal: StateJournal
     let reference: ReferenceData
     let reader: FileReader
@@ -156,8 +160,9 @@ public final class IngestStage: StatefulStage {
                 accepted: false, code: rejection.code.rawValue, message: rejection.problem.message, recordsPassed: 0, recordsRejected: 0)))
             return
         }
-        if !result.recordRejections.isEmpty {
-            output.emit(TopicCatalog.rejections, key: result.fileName, .rejections(result.recordRejections))
+        for start in stride(from: 0, to: result.recordRejections.count, by: Self.rejectionsPerMessage) {
+            let chunk = Array(result.recordRejections[start..<min(result.recordRejections.count, start + Self.rejectionsPerMessage)])
+            output.emit(TopicCatalog.rejections, key: result.fileName, .rejections(chunk))
         }
         guard let header = result.header else { return }
         let count = output.partitions(TopicCatalog.records)
@@ -165,10 +170,14 @@ public final class IngestStage: StatefulStage {
         for checked in result.checked {
             byPartition[Int(RoutingKey.awbPartition(prefix: checked.record.airlinePrefix, serial: checked.record.awbSerial, count: count))].append(checked)
         }
+        // Bounded messages: a 100 MB file becomes many batches of records.
         for (partition, records) in byPartition.enumerated() where !records.isEmpty {
-            let batch = CheckedBatch(fileName: result.fileName, fileOrdinal: records[0].source.fileOrdinal, identity: result.identity,
-                                     country: header.operation, period: header.period, records: records)
-            output.emit(TopicCatalog.records, partition: Int32(partition), key: result.fileName, .checked(batch))
+            for start in stride(from: 0, to: records.count, by: Self.recordsPerMessage) {
+                let chunk = Array(records[start..<min(records.count, start + Self.recordsPerMessage)])
+                let batch = CheckedBatch(fileName: result.fileName, fileOrdinal: chunk[0].source.fileOrdinal, identity: result.identity,
+                                         country: header.operation, period: header.period, records: chunk)
+                output.emit(TopicCatalog.records, partition: Int32(partition), key: result.fileName, .checked(batch))
+            }
         }
         output.emit(TopicCatalog.events, key: result.identity.airline, .fileOutcome(FileOutcome(
             file: result.fileName, airline: result.identity.airline, country: header.operation, period: String(header.period.yyyymmnn),
@@ -233,7 +242,9 @@ public final class ValidateStage: StatefulStage {
                 output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName,
                             .lines(LineBatch(lines: lines, originPartition: record.partition, originOffset: record.offset)))
             }
-            if !rejections.isEmpty { output.emit(TopicCatalog.rejections, key: batch.fileName, .rejections(rejections)) }
+            for start in stride(from: 0, to: rejections.count, by: IngestStage.rejectionsPerMessage) {
+                output.emit(TopicCatalog.rejections, key: batch.fileName, .rejections(Array(rejections[start..<min(rejections.count, start + IngestStage.rejectionsPerMessage)])))
+            }
         case .closeMarker(let period, let source, let sourceCount):
             if arrive(&barrier, journal, record.partition, period, source, sourceCount) {
                 output.broadcast(TopicCatalog.lines, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.records)))
@@ -313,6 +324,9 @@ public final class SettleStage: StatefulStage {
     let keepLines: Bool
     var accumulators: [Int32: SettlementAccumulator] = [:]
     var barrier = BarrierTracker()
+    /// Drafts per message: keeps a period with thousands of agents under
+    /// the broker's message size limit.
+    static let draftsPerMessage = 200
     /// Per input partition, per validate partition: the last origin offset applied.
     var highWater: [Int32: [Int32: Int64]] = [:]
 
@@ -407,7 +421,22 @@ public final class SettleStage: StatefulStage {
                 drafts = accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
                 accumulators[record.partition] = accumulator
             }
-            output.emit(TopicCatalog.drafts, key: period.country, .drafts(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.billed), invoices: drafts))
+            // Lines go ahead in parts; the drafts themselves, small, close
+            // this partition's share of the period.
+            var headers: [Invoice] = []
+            for draft in drafts {
+                let (header, parts) = LinePart.split(draft)
+                headers.append(header)
+                for part in parts {
+                    output.emit(TopicCatalog.drafts, key: period.country, .draftLines(period: period, agent: draft.agentCode, part: part))
+                }
+            }
+            let chunks = stride(from: 0, to: max(headers.count, 1), by: Self.draftsPerMessage).map { Array(headers[$0..<min(headers.count, $0 + Self.draftsPerMessage)]) }
+            for (index, chunk) in chunks.enumerated() {
+                let last = index == chunks.count - 1
+                output.emit(TopicCatalog.drafts, key: period.country,
+                            .drafts(period: period, source: record.partition, sourceCount: last ? output.partitions(TopicCatalog.billed) : 0, invoices: chunk))
+            }
         default:
             throw DecodingFailure("the settle stage does not take this message")
         }
@@ -422,7 +451,11 @@ public final class NumberStage: StatefulStage {
     public let stage = StageName.number
     public let journal: StateJournal
     var numbering = InvoiceNumbering()
-    var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Invoice])] = [:]
+    /// Drafts of periods not yet numbered, by agent (a replayed draft
+    /// replaces itself), and the settlement partitions that finished.
+    var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Int64: Invoice])] = [:]
+    /// Lines waiting for their period to be numbered: period → agent → parts.
+    var lineParts: [PeriodKey: [Int64: [Int: LinePart]]] = [:]
 
     public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
 
@@ -439,19 +472,25 @@ public final class NumberStage: StatefulStage {
             case "numbered":
                 guard parts.count == 3, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0) else { continue }
                 numbered.insert(PeriodKey(country: String(parts[1]), period: period))
-            case "pend":
-                guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let source = Int32(parts[3]) else { continue }
+            case "lines":
+                guard parts.count == 5, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let agent = Int64(parts[3]) else { continue }
+                let part = try StageMessage.unjson(LinePart.self, value)
+                lineParts[PeriodKey(country: String(parts[1]), period: period), default: [:]][agent, default: [:]][part.index] = part
+            case "draft":
+                guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let agent = Int64(parts[3]) else { continue }
                 let key = PeriodKey(country: String(parts[1]), period: period)
-                var entry = pending[key] ?? ([], [])
-                if entry.sources.insert(source).inserted {
-                    entry.drafts.append(contentsOf: try StageMessage.unjson([Invoice].self, value))
-                }
-                pending[key] = entry
+                pending[key, default: ([], [:])].drafts[agent] = try StageMessage.unjson(Invoice.self, value)
+            case "src":
+                guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let source = Int32(parts[3]) else { continue }
+                pending[PeriodKey(country: String(parts[1]), period: period), default: ([], [:])].sources.insert(source)
             default:
                 continue
             }
         }
-        for period in numbered { pending[period] = nil }
+        for period in numbered {
+            pending[period] = nil
+            lineParts[period] = nil
+        }
         numbering = InvoiceNumbering(lastIssued: counters, numbered: numbered)
     }
 
@@ -461,19 +500,33 @@ public final class NumberStage: StatefulStage {
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        if case .draftLines(let period, let agent, let part) = message {
+            guard !numbering.numbered.contains(period) else { return }
+            lineParts[period, default: [:]][agent, default: [:]][part.index] = part
+            journal.put(record.partition, "lines/\(period.country)/\(period.period)/\(agent)/\(part.index)", StageMessage.json(part))
+            return
+        }
         guard case .drafts(let period, let source, let sourceCount, let invoices) = message else {
             throw DecodingFailure("the number stage does not take this message")
         }
-        var entry = pending[period] ?? ([], [])
-        guard !numbering.numbered.contains(period), entry.sources.insert(source).inserted else { return }
-        entry.drafts.append(contentsOf: invoices)
-        guard entry.sources.count >= Int(sourceCount) else {
+        var entry = pending[period] ?? ([], [:])
+        guard !numbering.numbered.contains(period), !entry.sources.contains(source) else { return }
+        for draft in invoices {
+            entry.drafts[draft.agentCode] = draft
+            journal.put(record.partition, "draft/\(period.country)/\(period.period)/\(draft.agentCode)", StageMessage.json(draft))
+        }
+        // sourceCount 0: more drafts of this source follow (large periods
+        // travel in several messages); otherwise this source is complete.
+        if sourceCount > 0 {
+            entry.sources.insert(source)
+            journal.put(record.partition, "src/\(period.country)/\(period.period)/\(source)", [1])
+        }
+        guard sourceCount > 0, entry.sources.count >= Int(sourceCount) else {
             pending[period] = entry
-            journal.put(record.partition, "pend/\(period.country)/\(period.period)/\(source)", StageMessage.json(invoices))
             return
         }
         pending[period] = nil
-        guard let issue = numbering.issue(period, drafts: entry.drafts) else { return }
+        guard let issue = numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
         if journal.enabled {
             journal.put(record.partition, "numbered/\(period.country)/\(period.period)", [1])
             for (key, value) in numbering.lastIssued {
@@ -482,8 +535,13 @@ public final class NumberStage: StatefulStage {
                 journal.put(record.partition, "ctr/\(key)", w.bytes)
             }
         }
+        let periodLines = lineParts.removeValue(forKey: period) ?? [:]
         for invoice in issue.invoices {
-            output.emit(TopicCatalog.invoices, key: invoice.number, .invoice(invoice))
+            let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
+            output.emit(TopicCatalog.invoices, key: invoice.number, .invoiceHeader(invoice, parts: parts.count))
+            for part in parts {
+                output.emit(TopicCatalog.invoices, key: invoice.number, .invoiceLines(number: invoice.number, part: part))
+            }
         }
         let total = issue.invoices.reduce(Int64(0)) { $0 &+ $1.total }
         let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: total, disbursements: issue.disbursements)
@@ -508,21 +566,74 @@ func arrive(_ barrier: inout BarrierTracker, _ journal: StateJournal, _ partitio
 /// Writes every issued invoice's documents (PDF, XLSX, HOT, XML, JSON)
 /// into a folder. Rewriting a document is harmless (atomic rename of the
 /// same bytes), so a replay needs no state.
-public final class RenderStage: StageLogic {
+public final class RenderStage: StatefulStage {
     public let stage = StageName.render
+    public let journal: StateJournal
     let documents: InvoiceDocuments
     let folder: URL
+    /// Invoices whose lines are still arriving, by number.
+    var pending: [String: (header: Invoice, parts: Int, received: [Int: LinePart])] = [:]
 
-    public init(reference: ReferenceData, folder: URL) throws {
+    public init(reference: ReferenceData, folder: URL, persistState: Bool = true) throws {
         self.documents = try InvoiceDocuments(reference: reference)
         self.folder = folder
+        self.journal = StateJournal(enabled: persistState)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
+    public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
+        var done: Set<String> = []
+        for (key, value) in entries {
+            let parts = key.split(separator: "/")
+            guard parts.count >= 2 else { continue }
+            let number = String(parts[1])
+            switch parts[0] {
+            case "hdr":
+                var reader = BinaryReader(value)
+                let count = Int(try reader.i64())
+                pending[number] = (try StageMessage.unjson(Invoice.self, try reader.data()), count, pending[number]?.received ?? [:])
+            case "part":
+                let part = try StageMessage.unjson(LinePart.self, value)
+                pending[number]?.received[part.index] = part
+            case "done":
+                done.insert(number)
+            default:
+                continue
+            }
+        }
+        for number in done { pending[number] = nil }
+    }
+
+    public func forget(partition: Int32) {}
+
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
-        guard case .invoice(let invoice) = message else {
+        switch message {
+        case .invoice(let invoice):
+            try documents.write(invoice, to: folder)
+        case .invoiceHeader(let header, let parts):
+            pending[header.number] = (header, parts, [:])
+            if journal.enabled {
+                var w = BinaryWriter()
+                w.i64(Int64(parts))
+                w.data(StageMessage.json(header))
+                journal.put(record.partition, "hdr/\(header.number)", w.bytes)
+            }
+            try renderIfComplete(header.number, partition: record.partition)
+        case .invoiceLines(let number, let part):
+            guard pending[number] != nil else { return } // already rendered: a replay
+            pending[number]?.received[part.index] = part
+            journal.put(record.partition, "part/\(number)/\(part.index)", StageMessage.json(part))
+            try renderIfComplete(number, partition: record.partition)
+        default:
             throw DecodingFailure("the render stage takes issued invoices only")
         }
+    }
+
+    func renderIfComplete(_ number: String, partition: Int32) throws {
+        guard let entry = pending[number], entry.received.count >= entry.parts,
+              let invoice = LinePart.join(entry.header, entry.received.values.sorted { $0.index < $1.index }) else { return }
         try documents.write(invoice, to: folder)
+        pending[number] = nil
+        journal.put(partition, "done/\(number)", [1])
     }
 }

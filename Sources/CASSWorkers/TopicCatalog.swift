@@ -130,3 +130,25 @@ public enum StageName: String, Sendable, CaseIterable {
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
+
+extension TopicCatalog {
+    /// The machine-readable topology (Topics/topics.json is this, for the
+    /// default partitioning and no namespace).
+    public static func json(_ p: Partitions = Partitions()) -> String {
+        func quote(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        var out = "{\n  \"schemaVersion\": \(StageMessage.version),\n  \"topics\": [\n"
+        let specs = specs(p)
+        for (index, spec) in specs.enumerated() {
+            out += "    {\"name\": \(quote(spec.name)), \"partitions\": \(spec.partitions), \"replication\": \(spec.replication), \"cleanup\": \(quote(spec.cleanup.rawValue)), \"retentionMs\": \(spec.retentionMs)}"
+            out += index == specs.count - 1 ? "\n" : ",\n"
+        }
+        out += "  ],\n  \"stages\": [\n"
+        for (index, stage) in StageName.allCases.enumerated() {
+            out += "    {\"name\": \(quote(stage.rawValue)), \"group\": \(quote(stage.group)), \"reads\": \(quote(stage.inputTopic)), "
+            out += "\"writes\": [" + stage.outputTopics.map(quote).joined(separator: ", ") + "], \"deadLetter\": \(quote(stage.deadLetterTopic)), "
+            out += "\"partitionedBy\": \(quote(stage.partitionedBy)), \"state\": \(quote(stage.keeps))}"
+            out += index == StageName.allCases.count - 1 ? "\n" : ",\n"
+        }
+        return out + "  ]\n}\n"
+    }
+}

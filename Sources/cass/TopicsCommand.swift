@@ -3,7 +3,7 @@ import CASSWorkers
 
 enum TopicsCommand {
     static let help = """
-    Usage: cass topics describe
+    Usage: cass topics describe [--json]
            cass topics apply [--brokers LIST] [-X key=value]
 
     Prints every stage with the topic it reads, the topics it writes, how
@@ -20,6 +20,10 @@ enum TopicsCommand {
         case "apply":
             return TopicsApply.run(Array(args.dropFirst()))
         case "describe":
+            if args.contains("--json") {
+                print(TopicCatalog.json(), terminator: "")
+                return .ok
+            }
             print(StageName.describe())
             print("topic                    partitions  cleanup  retention")
             for spec in TopicCatalog.specs() {

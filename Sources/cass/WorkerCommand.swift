@@ -46,7 +46,13 @@ enum WorkerCommand {
         }
         let name = "worker \(stage.rawValue)[\(getpid())]"
         do {
-            let log = try ClusterOptions.log(parsed)
+            // Metrics first: the log's statistics feed the consumer-lag gauges.
+            let workerMetrics = WorkerMetrics(stage: stage.rawValue)
+            var config = try KafkaConfig.fromEnvironment(brokers: parsed.value("--brokers"), overrides: parsed.options["-X"] ?? [])
+            config.statisticsHandler = { statistics in
+                workerMetrics.consumerLag(statistics.partitions.compactMapValues(\.consumerLag))
+            }
+            let log = try KafkaLog(config: config)
             let reference = try loadReference(log, name: name)
             let logic: any StageLogic
             switch stage {
@@ -59,7 +65,7 @@ enum WorkerCommand {
             case .notify: return .usage
             }
             let worker = try StageWorker(logic: logic, log: log)
-            let metrics = WorkerMetrics(stage: stage.rawValue)
+            let metrics = workerMetrics
             var server: MetricsServer?
             if let port = parsed.value("--metrics-port").flatMap(UInt16.init) {
                 server = try MetricsServer(registry: metrics.registry, port: port) { metrics.lastPollAgeMs }
@@ -83,10 +89,14 @@ enum WorkerCommand {
                         handled += count
                         metrics.recordsIn(count)
                         metrics.recordsOut(worker.counters.recordsOut - before.recordsOut)
+                        for (code, total) in worker.counters.rejectionsByCode where total > before.rejectionsByCode[code, default: 0] {
+                            metrics.rejected(code: code, count: total - before.rejectionsByCode[code, default: 0])
+                        }
                         if worker.counters.deadLettered > before.deadLettered { metrics.deadLettered(worker.counters.deadLettered - before.deadLettered) }
                         metrics.batchHandled(seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
                     }
-                } catch where Backoff.isTransient(error) {
+                } catch where Backoff.isTransient(error) && !worker.isBroken {
+                    // Failed while polling, before any state changed: try again.
                     retry += 1
                     let delay = backoff.delayMs(retry: retry)
                     Console.progress("\(name): transient error, retry \(retry) in \(delay) ms: \(error)")

@@ -50,14 +50,14 @@ final class ClusterTests: XCTestCase {
         ]
     }
 
-    func clusterRun(reference: URL, input: URL, output: URL, workers: Int, whileRunning: ((URL) -> Void)? = nil) throws -> Int32 {
+    func clusterRun(reference: URL, input: URL, output: URL, workers: Int, documents: Bool = false, whileRunning: ((URL) -> Void)? = nil) throws -> Int32 {
         let process = Process()
         process.executableURL = Self.repo.appendingPathComponent("scripts/cluster-run")
         process.arguments = [reference.path, input.path, output.path, String(workers)]
         var environment = ProcessInfo.processInfo.environment
         environment["CASS_BIN"] = try cassBinary.path
         environment["CASS_BROKERS"] = try brokers
-        environment["CASS_NO_DOCUMENTS"] = "1"
+        environment["CASS_NO_DOCUMENTS"] = documents ? "0" : "1"
         environment["CASS_TIMEOUT"] = "600"
         process.environment = environment
         try process.run()
@@ -80,8 +80,17 @@ final class ClusterTests: XCTestCase {
         let input = Self.repo.appendingPathComponent("samples/input")
         let expected = try embeddedCSVs(reference: reference, input: input)
         let output = try temporaryFolder("samples")
-        XCTAssertEqual(try clusterRun(reference: reference, input: input, output: output, workers: 2), 0)
+        XCTAssertEqual(try clusterRun(reference: reference, input: input, output: output, workers: 2, documents: true), 0)
         assertSameCSVs(output, expected)
+        // The render workers wrote every invoice's documents.
+        let numbers = String(decoding: expected["settlement-agents.csv"] ?? Data(), as: UTF8.self)
+            .split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[4]) }
+        XCTAssertFalse(numbers.isEmpty)
+        for number in numbers {
+            for ext in ["pdf", "xlsx", "hot", "xml", "json"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("invoices/\(number).\(ext)").path), "\(number).\(ext)")
+            }
+        }
     }
 
     /// (b) SIGKILL random workers at random moments during a 50k-AWB run;

@@ -1,0 +1,36 @@
+import CASSDomain
+import CASSWorkers
+import XCTest
+
+/// Invoices travel without their lines; lines follow in bounded parts.
+final class LinePartTests: XCTestCase {
+    func invoice(sections: [(Int32, Int)]) -> Invoice {
+        let date = CivilDate(yyyymmdd: 20261130)!
+        let built = sections.map { prefix, count in
+            InvoiceSection(airlinePrefix: prefix, lines: (0..<count).map { index in
+                InvoiceLine(awb: "\(prefix)-\(index)", awbSerial: Int32(index), transaction: .awb, issueDate: date, origin: "LHR", destination: "JFK",
+                            chargeableWeightTenthsKg: 10, weightCharge: 100, valuationCharge: 0, otherChargesDueCarrier: 0, commission: 5,
+                            incentive: 0, amount: 95, reasonCode: "", sourceFile: "f", sourceSequence: Int32(index + 2))
+            }, taxes: [], netDue: Int64(95 * count), taxCharged: 0, taxCredited: 0, total: Int64(95 * count))
+        }
+        return Invoice(number: "GB2026000001", country: "GB", period: BillingPeriod(yyyymmnn: 20261104)!, currency: "GBP", minorDigits: 2,
+                       invoiceDate: date, remittanceDate: date, agentCode: 12345670001, sections: built,
+                       lineCount: sections.reduce(0) { $0 + $1.1 }, netDue: 0, taxCharged: 0, taxCredited: 0, total: 0)
+    }
+
+    func test_split_and_join_give_back_the_invoice() {
+        let original = invoice(sections: [(125, 2500), (157, 3), (176, 0)])
+        let (header, parts) = LinePart.split(original)
+        XCTAssertTrue(header.sections.allSatisfy { $0.lines.isEmpty })
+        XCTAssertEqual(parts.count, 4, "2500 lines in parts of 1000, then 3")
+        XCTAssertTrue(parts.allSatisfy { $0.lines.count <= LinePart.linesMax })
+        XCTAssertEqual(LinePart.join(header, parts.reversed()), original)
+        XCTAssertNil(LinePart.join(header, Array(parts.dropLast())), "not complete yet")
+    }
+
+    func test_parts_fit_a_kafka_message() {
+        let (_, parts) = LinePart.split(invoice(sections: [(125, 1000)]))
+        let encoded = StageMessage.invoiceLines(number: "GB2026000001", part: parts[0]).encoded()
+        XCTAssertLessThan(encoded.count, 900_000)
+    }
+}
