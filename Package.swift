@@ -35,7 +35,7 @@ let package = Package(
         // Stage workers: connect the pure core to log topics.
         .target(
             name: "CASSWorkers",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify"],
             swiftSettings: strict
         ),
         // The only module above C that touches librdkafka.

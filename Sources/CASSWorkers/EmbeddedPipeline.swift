@@ -4,6 +4,7 @@ import CASSLog
 import Dispatch
 import Foundation
 import Synchronization
+import CASSNotify
 
 /// A file handed to the pipeline: its bytes, or a path ingest can read.
 public struct SubmittedFile: Sendable {
@@ -163,6 +164,18 @@ public final class EmbeddedPipeline {
 /// Reads the settlement results out of a log: the same code serves the
 /// embedded run and `cass export-settlement` against a cluster.
 public enum SettlementExport {
+    /// Every delivery outcome of cass.deliveries, as its JSON.
+    public static func deliveries(from log: any Log) throws -> [(json: [UInt8], delivered: Bool)] {
+        var result: [(json: [UInt8], delivered: Bool)] = []
+        for partition in 0..<(try log.partitionCount(of: TopicCatalog.deliveries)) {
+            for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.deliveries, partition: partition)) {
+                let delivered = (try? DeliveryOutcome.decode(json: record.value))?.status == .delivered
+                result.append((record.value, delivered))
+            }
+        }
+        return result
+    }
+
     public static func collect(from log: any Log) throws -> SettlementOutcome {
         var invoices: [String: Invoice] = [:]
         var disbursements: [String: Disbursement] = [:]

@@ -546,6 +546,10 @@ public final class NumberStage: StatefulStage {
         let total = issue.invoices.reduce(Int64(0)) { $0 &+ $1.total }
         let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: total, disbursements: issue.disbursements)
         output.emit(TopicCatalog.settlements, key: period.country, closed)
+        // Invoice-issued events for notifications: the invoice without lines.
+        for invoice in issue.invoices {
+            output.emit(TopicCatalog.events, key: invoice.agentCodeText, .invoice(LinePart.split(invoice).0))
+        }
         output.emit(TopicCatalog.events, key: period.country, closed)
     }
 }

@@ -24,6 +24,7 @@ public enum TopicCatalog {
     public static let events = namespace + "cass.events"
     public static let state = namespace + "cass.state"
     public static let reference = namespace + "cass.reference"
+    public static let deliveries = namespace + "cass.deliveries"
 
     public struct Partitions: Sendable {
         public var files: Int32 = 4
@@ -53,6 +54,7 @@ public enum TopicCatalog {
             // p lives in state partition p.
             TopicSpec(name: state, partitions: max(p.files, p.records, p.lines, p.billed, p.drafts), replication: replication, cleanup: .compact, retentionMs: -1),
             TopicSpec(name: reference, partitions: 1, replication: replication, cleanup: .compact, retentionMs: -1),
+            TopicSpec(name: deliveries, partitions: p.small, replication: replication, cleanup: .delete, retentionMs: -1),
         ]
         for stage in StageName.allCases {
             specs.append(TopicSpec(name: stage.deadLetterTopic, partitions: 1, replication: replication, cleanup: .delete, retentionMs: -1))
@@ -88,7 +90,7 @@ public enum StageName: String, Sendable, CaseIterable {
         case .settle: [TopicCatalog.drafts]
         case .number: [TopicCatalog.invoices, TopicCatalog.settlements, TopicCatalog.events]
         case .render: []
-        case .notify: []
+        case .notify: [TopicCatalog.deliveries]
         }
     }
 
@@ -100,7 +102,7 @@ public enum StageName: String, Sendable, CaseIterable {
         case .settle: "invoice accumulators per (operation, period, agent, airline) and barrier progress"
         case .number: "last invoice number per (operation, year), numbered periods, pending drafts"
         case .render: "nothing (documents are written atomically, rewriting is harmless)"
-        case .notify: "delivery attempts (in the delivery log)"
+        case .notify: "nothing: every delivery attempt goes to cass.deliveries, exhausted deliveries to its dead-letter topic"
         }
     }
 

@@ -22,6 +22,12 @@ enum OutputWriter {
         }
     }
 
+    static func writeDeliveries(_ deliveries: [(json: [UInt8], delivered: Bool)], to directory: URL) throws {
+        var bytes: [UInt8] = []
+        for delivery in deliveries { bytes += delivery.json + [10] }
+        try atomic(bytes, directory.appendingPathComponent("deliveries.jsonl"))
+    }
+
     static func writeRejectionReports(_ rejections: [Rejection], to directory: URL) throws {
         var byFile: [String: [Rejection]] = [:]
         for rejection in rejections { byFile[rejection.file, default: []].append(rejection) }

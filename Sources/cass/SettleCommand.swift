@@ -1,5 +1,6 @@
 import CASSDomain
 import CASSEngine
+import CASSNotify
 import CASSWorkers
 import Foundation
 
@@ -33,6 +34,8 @@ enum SettleCommand {
       --input DIR       folder of billing files
       --output DIR      where results go (created if missing)
       --no-documents    write only the three CSVs and the rejection reports (fastest)
+      --notify FILE     also notify the recipients of FILE (recipients.json, see
+                        docs/notifications.md) and log every delivery in deliveries.jsonl
       --quiet           no progress on stderr
 
     Exit codes: 0 settled (rejections are results), 1 could not run, 2 bad command line.
@@ -41,7 +44,7 @@ enum SettleCommand {
     static func run(_ args: [String]) -> ExitCode {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valueOptions: ["--reference", "--input", "--output"], flagOptions: ["--no-documents", "--quiet"])
+            parsed = try Arguments(args, valueOptions: ["--reference", "--input", "--output", "--notify"], flagOptions: ["--no-documents", "--quiet"])
         } catch {
             Console.error("\(error)\n\n" + help)
             return .usage
@@ -64,9 +67,17 @@ enum SettleCommand {
             let bytes = files.reduce(0) { $0 + $1.size }
             if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
             let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working: " + message) }
-            let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            let (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
             let output = URL(fileURLWithPath: outputPath)
             try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
+            if let recipients = parsed.value("--notify") {
+                let notifier = Notifier(configuration: try RecipientsConfiguration.load(path: recipients), templates: try MessageTemplates())
+                let worker = try StageWorker(logic: NotifyStage(notifier: notifier, reference: reference, documents: output.appendingPathComponent("invoices")), log: pipeline.log)
+                while try worker.step() > 0 {}
+                let deliveries = try SettlementExport.deliveries(from: pipeline.log)
+                try OutputWriter.writeDeliveries(deliveries, to: output)
+                if !quiet { Console.progress("notifications: \(deliveries.count) deliveries, \(deliveries.filter { !$0.delivered }.count) exhausted (see deliveries.jsonl)") }
+            }
             if !quiet {
                 let seconds = Date().timeIntervalSince(started)
                 Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.path)")

@@ -1,6 +1,7 @@
 import CASSDomain
 import CASSKafka
 import CASSLog
+import CASSNotify
 import CASSWorkers
 import Dispatch
 import Foundation
@@ -15,14 +16,18 @@ enum WorkerCommand {
     workers of a stage (cooperative-sticky), and a worker that dies is
     replaced by the others, which restore its state from cass.state.
 
-    Stages: ingest validate tax settle number render
+    Stages: ingest validate tax settle number render notify
       render writes every issued invoice's documents into --documents DIR.
+      notify delivers file, invoice and period events to the recipients of
+      --recipients FILE (webhooks signed with HMAC-SHA256, e-mail to an
+      outbox or SMTP), attaching invoice PDFs found in --documents DIR.
 
     Options:
       --metrics-port N  serve Prometheus metrics on 127.0.0.1:N/metrics and
                         health on /healthz (503 when the worker has not
                         polled for 30 s)
       --documents DIR   where the render stage writes documents (default: documents)
+      --recipients FILE the notify stage's recipients.json (docs/notifications.md)
     \(ClusterOptions.help)
 
     Exit codes: 0 stopped by a signal, 1 failed (the reason is logged), 2 bad command line.
@@ -31,7 +36,7 @@ enum WorkerCommand {
     static func run(_ args: [String]) -> ExitCode {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents"]), flagOptions: [])
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents", "--recipients"]), flagOptions: [])
         } catch {
             Console.error("\(error)\n\n" + help)
             return .usage
@@ -40,8 +45,8 @@ enum WorkerCommand {
             print(help)
             return .ok
         }
-        guard parsed.positionals.count == 1, let stage = StageName(rawValue: parsed.positionals[0]), stage != .notify else {
-            Console.error("worker needs one STAGE: ingest, validate, tax, settle, number or render\n\n" + help)
+        guard parsed.positionals.count == 1, let stage = StageName(rawValue: parsed.positionals[0]) else {
+            Console.error("worker needs one STAGE: ingest, validate, tax, settle, number, render or notify\n\n" + help)
             return .usage
         }
         let name = "worker \(stage.rawValue)[\(getpid())]"
@@ -62,7 +67,10 @@ enum WorkerCommand {
             case .settle: logic = SettleStage(reference: reference, keepLines: true, persistState: true)
             case .number: logic = NumberStage(persistState: true)
             case .render: logic = try RenderStage(reference: reference, folder: URL(fileURLWithPath: parsed.value("--documents") ?? "documents"))
-            case .notify: return .usage
+            case .notify:
+                guard let recipients = parsed.value("--recipients") else { throw UsageError("the notify stage needs --recipients FILE") }
+                let notifier = Notifier(configuration: try RecipientsConfiguration.load(path: recipients), templates: try MessageTemplates())
+                logic = NotifyStage(notifier: notifier, reference: reference, documents: parsed.value("--documents").map { URL(fileURLWithPath: $0) })
             }
             let worker = try StageWorker(logic: logic, log: log)
             let metrics = workerMetrics
@@ -111,6 +119,9 @@ enum WorkerCommand {
             worker.close()
             server?.stop()
             return .ok
+        } catch let error as UsageError {
+            Console.error("\(error)\n\n" + help)
+            return .usage
         } catch {
             Console.error("\(name): \(error)")
             return .failure

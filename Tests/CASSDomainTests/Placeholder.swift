@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSDomainTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

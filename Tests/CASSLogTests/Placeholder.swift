@@ -1,5 +1,0 @@
-import XCTest
-
-final class CASSLogTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
