@@ -28,6 +28,8 @@ enum WorkerCommand {
                         polled for 30 s)
       --documents DIR   where the render stage writes documents (default: documents)
       --recipients FILE the notify stage's recipients.json (docs/notifications.md)
+      --no-documents    settle: keep no invoice lines (nothing will render documents;
+                        the settlement CSVs are the same, state and messages much smaller)
     \(ClusterOptions.help)
 
     Exit codes: 0 stopped by a signal, 1 failed (the reason is logged), 2 bad command line.
@@ -36,7 +38,7 @@ enum WorkerCommand {
     static func run(_ args: [String]) -> ExitCode {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents", "--recipients"]), flagOptions: [])
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents", "--recipients"]), flagOptions: ["--no-documents"])
         } catch {
             Console.error("\(error)\n\n" + help)
             return .usage
@@ -64,7 +66,7 @@ enum WorkerCommand {
             case .ingest: logic = IngestStage(reference: reference, persistState: true)
             case .validate: logic = ValidateStage(persistState: true)
             case .tax: logic = TaxStage(reference: reference, persistState: true)
-            case .settle: logic = SettleStage(reference: reference, keepLines: true, persistState: true)
+            case .settle: logic = SettleStage(reference: reference, keepLines: !parsed.has("--no-documents"), persistState: true)
             case .number: logic = NumberStage(persistState: true)
             case .render: logic = try RenderStage(reference: reference, folder: URL(fileURLWithPath: parsed.value("--documents") ?? "documents"))
             case .notify:
