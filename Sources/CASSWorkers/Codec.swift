@@ -6,7 +6,7 @@ import CASSEngine
 /// byte arrays prefixed by a 32-bit length. Every message starts with a
 /// one-byte kind and a one-byte version.
 public struct BinaryWriter {
-    public private(set) var bytes: [UInt8] = []
+    public internal(set) var bytes: [UInt8] = []
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 

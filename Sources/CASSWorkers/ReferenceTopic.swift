@@ -53,6 +53,10 @@ public enum Submission {
         let partitions = try log.partitionCount(of: TopicCatalog.files)
         let producer = try log.makeProducer()
         defer { producer.close() }
+        // One send per few megabytes: the producer keeps each partition's
+        // order within a send, and one acknowledgement wait beats one per file.
+        var pending: [OutgoingRecord] = []
+        var pendingBytes = 0
         for file in files {
             let message: StageMessage
             if file.size <= inlineBytesMax, let data = FileManager.default.contents(atPath: file.path) {
@@ -60,21 +64,29 @@ public enum Submission {
             } else {
                 message = .fileAt(name: file.name, path: URL(fileURLWithPath: file.path).standardizedFileURL.path)
             }
-            try producer.send([OutgoingRecord(
+            let value = message.encoded()
+            pending.append(OutgoingRecord(
                 topic: TopicCatalog.files, partition: Partitioner.partition(for: file.summary.operation, count: partitions),
-                key: Array(file.summary.operation.utf8), value: message.encoded())])
+                key: Array(file.summary.operation.utf8), value: value))
+            pendingBytes += value.count
+            if pendingBytes > 8 << 20 {
+                try producer.send(pending)
+                pending = []
+                pendingBytes = 0
+            }
         }
+        if !pending.isEmpty { try producer.send(pending) }
     }
 
     public static func close(_ periods: [PeriodKey], log: any Log) throws {
         let partitions = try log.partitionCount(of: TopicCatalog.files)
         let producer = try log.makeProducer()
         defer { producer.close() }
-        for period in periods.sorted() {
-            try producer.send([OutgoingRecord(
+        try producer.send(periods.sorted().map { period in
+            OutgoingRecord(
                 topic: TopicCatalog.files, partition: Partitioner.partition(for: period.country, count: partitions),
-                key: Array(period.country.utf8), value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())])
-        }
+                key: Array(period.country.utf8), value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())
+        })
     }
 }
 
@@ -103,13 +115,18 @@ public struct ClusterStatus: Sendable {
                 lags.append(Lag(stage: stage, partition: tp, committed: committed, end: end))
             }
         }
+        return ClusterStatus(lags: lags, closedPeriods: try closedPeriods(from: log))
+    }
+
+    /// The periods whose invoices have been issued (cass.settlements).
+    public static func closedPeriods(from log: any Log) throws -> [PeriodKey] {
         var closed: Set<PeriodKey> = []
         for partition in 0..<(try log.partitionCount(of: TopicCatalog.settlements)) {
             for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.settlements, partition: partition)) {
                 if case .periodClosed(let period, _, _, _)? = try? StageMessage.decode(record.value) { closed.insert(period) }
             }
         }
-        return ClusterStatus(lags: lags, closedPeriods: closed.sorted())
+        return closed.sorted()
     }
 
     public func render() -> String {

@@ -201,10 +201,13 @@ public final class ValidateStage: StatefulStage {
         var ledger = AWBLedger()
         ledger.reserve(entries.count)
         for (key, value) in entries {
-            if key.hasPrefix("awb/") {
-                let parts = key.split(separator: "/")
-                guard parts.count == 3, let prefix = Int32(parts[1]), let serial = Int32(parts[2]) else { continue }
-                ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(encoded: value)
+            if key.hasPrefix("awbs/") {
+                var reader = BinaryReader(value)
+                let count = Int(try reader.i32())
+                for _ in 0..<max(0, count) {
+                    let prefix = try reader.i32(), serial = try reader.i32()
+                    ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(encoded: try reader.data())
+                }
             } else {
                 barrier.restore(partition: partition, key: key)
             }
@@ -224,12 +227,19 @@ public final class ValidateStage: StatefulStage {
             var rejections: [Rejection] = []
             let count = output.partitions(TopicCatalog.lines)
             var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))
+            // The ledger entries this message changed, journalled as one
+            // state record: a record per AWB would be a million records.
+            var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 100 : 0)
+            var changedCount: Int32 = 0
             for checked in batch.records {
                 switch ledger.apply(checked) {
                 case .billed(let line, let entry):
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                     if journal.enabled {
-                        journal.put(record.partition, "awb/\(line.airlinePrefix)/\(line.awbSerial)", entry.encoded())
+                        changed.i32(line.airlinePrefix)
+                        changed.i32(line.awbSerial)
+                        changed.data(entry.encoded())
+                        changedCount += 1
                     }
                 case .rejected(let problem):
                     rejections.append(checked.source.rejection(problem))
@@ -238,6 +248,12 @@ public final class ValidateStage: StatefulStage {
                 }
             }
             ledgers[record.partition] = ledger
+            if changedCount > 0 {
+                var value = BinaryWriter(capacity: changed.bytes.count + 4)
+                value.i32(changedCount)
+                value.bytes.append(contentsOf: changed.bytes)
+                journal.put(record.partition, "awbs/\(record.offset)", value.bytes)
+            }
             for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
                 output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName,
                             .lines(LineBatch(lines: lines, originPartition: record.partition, originOffset: record.offset)))

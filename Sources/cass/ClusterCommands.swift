@@ -157,22 +157,40 @@ enum ExportCommand {
         }
     }
 
-    /// Settled = the periods are closed and no stage has lag, twice in a row.
+    /// Settled = ingest has taken every submitted file (its committed
+    /// offsets reach the ends of cass.files as they are now, so file-level
+    /// rejections are written), and N periods are closed: a close marker
+    /// travels behind every record of its operation through every stage, so
+    /// a closed period means every record before it was validated, billed
+    /// and numbered. Stages beyond number (render by default none) are
+    /// waited for by lag. Checked twice, a little apart.
     static func waitUntilSettled(log: KafkaLog, periods: Int, stages: [StageName], timeoutSeconds: Double) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var filesEnd: [TopicPartition: Int64] = [:]
+        for partition in 0..<(try log.partitionCount(of: TopicCatalog.files)) {
+            let tp = TopicPartition(topic: TopicCatalog.files, partition: partition)
+            filesEnd[tp] = try log.endOffset(tp)
+        }
+        let downstream = stages.filter { ![.ingest, .validate, .tax, .settle, .number].contains($0) }
         var quiet = 0
-        var lastReport = Date.distantPast
+        var lastReport = Date()
         while quiet < 2 {
-            let status = try ClusterStatus.read(from: log, stages: stages)
-            if status.closedPeriods.count >= periods && status.totalLag == 0 { quiet += 1 } else { quiet = 0 }
+            var ingestBehind: Int64 = 0
+            for (tp, end) in filesEnd {
+                ingestBehind += max(0, end - (try log.committedOffset(group: StageName.ingest.group, partition: tp) ?? 0))
+            }
+            let closed = try ClusterStatus.closedPeriods(from: log).count
+            let downstreamLag = downstream.isEmpty ? 0 : try ClusterStatus.read(from: log, stages: downstream).totalLag
+            let settled = ingestBehind == 0 && closed >= periods && downstreamLag == 0
+            quiet = settled ? quiet + 1 : 0
             if Date().timeIntervalSince(lastReport) > 5 {
-                Console.progress("waiting: \(status.closedPeriods.count) of \(periods) periods closed, lag \(status.totalLag)")
+                Console.progress("waiting: \(closed) of \(periods) periods closed, \(ingestBehind) files not yet ingested" + (downstream.isEmpty ? "" : ", documents lag \(downstreamLag)"))
                 lastReport = Date()
             }
             guard Date() < deadline else {
-                throw UsageError("timed out after \(Int(timeoutSeconds)) s: \(status.closedPeriods.count) of \(periods) periods closed, lag \(status.totalLag)")
+                throw UsageError("timed out after \(Int(timeoutSeconds)) s: \(closed) of \(periods) periods closed, \(ingestBehind) files not yet ingested")
             }
-            Thread.sleep(forTimeInterval: 0.5)
+            Thread.sleep(forTimeInterval: settled ? 0.3 : 0.2)
         }
     }
 }

@@ -1,5 +1,6 @@
 import CASSDomain
 import CASSEngine
+import CASSRender
 import CASSWorkers
 import Foundation
 
@@ -38,14 +39,10 @@ enum OutputWriter {
         }
     }
 
+    /// Temporary file, fsync, rename: a reader sees the old file or the
+    /// new one, never half of one.
     static func atomic(_ bytes: [UInt8], _ url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try Data(bytes).write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
-        }
+        try AtomicFile.write(bytes, to: url)
     }
 }
 
