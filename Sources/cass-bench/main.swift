@@ -17,11 +17,12 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--wor
   --error-rate R   fraction of deliberately broken items (default 0.01)
   --skip-cluster   only the embedded default
   --workers LIST   workers per stage for the cluster runs (default 1,2,4)
+  --document-awbs N  AWBs of the dataset whose invoices' documents are rendered and timed (default 20000)
 
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
 
-var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4]
+var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4], documentAWBs = 20_000
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
     let arg = args.removeFirst()
@@ -35,6 +36,7 @@ while !args.isEmpty {
     case "--error-rate": errorRate = Double(value()) ?? errorRate
     case "--skip-cluster": skipCluster = true
     case "--workers": workerCounts = value().split(separator: ",").compactMap { Int($0) }
+    case "--document-awbs": documentAWBs = Int(value()) ?? documentAWBs
     case "--help", "-h": print(help); exit(0)
     default: FileHandle.standardError.write(Data("cass-bench: unknown option \(arg)\n\n\(help)\n".utf8)); exit(2)
     }
@@ -94,6 +96,27 @@ do {
     }
 } catch {
     FileHandle.standardError.write(Data("cass-bench: embedded run failed: \(error)\n".utf8))
+    exit(1)
+}
+
+// Documents, measured on their own: every invoice of a smaller run rendered
+// as PDF, XLSX, HOT, XML and JSON (what `cass settle` adds without --no-documents).
+do {
+    let docConfig = SampleConfig(awbs: documentAWBs, seed: seed, errorRate: errorRate)
+    let docWork = work.appendingPathComponent("documents-run")
+    _ = try SampleGenerator.generate(docConfig, into: docWork)
+    let reference = try ReferenceLoader.load(directory: docWork.appendingPathComponent("reference"))
+    let (outcome, _) = try FolderSettlement.run(reference: reference, files: try FolderSettlement.inputFiles(in: docWork.appendingPathComponent("input")), keepLines: true)
+    let documents = try InvoiceDocuments(reference: reference)
+    let began = now()
+    try documents.writeAll(outcome.invoices, to: docWork.appendingPathComponent("invoices"))
+    let seconds = now() - began
+    let lines = outcome.invoices.reduce(0) { $0 + $1.lineCount }
+    print("")
+    print(String(format: "documents (%d AWBs: %d invoices, %d lines; PDF+XLSX+HOT+XML+JSON each, both cores): %.2f s, %.1f invoices/s, %.0f lines/s",
+                 documentAWBs, outcome.invoices.count, lines, seconds, Double(outcome.invoices.count) / seconds, Double(lines) / seconds))
+} catch {
+    FileHandle.standardError.write(Data("cass-bench: documents run failed: \(error)\n".utf8))
     exit(1)
 }
 

@@ -14,7 +14,7 @@ Commands:
 Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   topics apply       create or verify every topic
   reference load     publish the reference data folder
-  worker STAGE       run one worker of a stage (ingest validate tax settle number render)
+  worker STAGE       run one worker of a stage (ingest validate tax settle number render notify)
   submit             submit billing files
   close-period       close a period (or every period present in files)
   export-settlement  write the three settlement CSVs from the cluster's topics
