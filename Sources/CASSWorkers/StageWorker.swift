@@ -45,6 +45,13 @@ public struct StageOutput {
         records.append(OutgoingRecord(topic: topic, partition: partition, key: Array(key.utf8), value: message.encoded()))
     }
 
+    /// Rejections in messages of bounded size.
+    public mutating func emitRejections(_ rejections: [Rejection], file: String) {
+        for start in stride(from: 0, to: rejections.count, by: IngestStage.rejectionsPerMessage) {
+            emit(TopicCatalog.rejections, key: file, .rejections(Array(rejections[start..<min(rejections.count, start + IngestStage.rejectionsPerMessage)])))
+        }
+    }
+
     /// The same message to every partition of a topic (barrier markers).
     public mutating func broadcast(_ topic: String, key: String, _ message: StageMessage) {
         let value = message.encoded()

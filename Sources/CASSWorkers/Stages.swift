@@ -160,10 +160,7 @@ public final class IngestStage: StatefulStage {
                 accepted: false, code: rejection.code.rawValue, message: rejection.problem.message, recordsPassed: 0, recordsRejected: 0)))
             return
         }
-        for start in stride(from: 0, to: result.recordRejections.count, by: Self.rejectionsPerMessage) {
-            let chunk = Array(result.recordRejections[start..<min(result.recordRejections.count, start + Self.rejectionsPerMessage)])
-            output.emit(TopicCatalog.rejections, key: result.fileName, .rejections(chunk))
-        }
+        output.emitRejections(result.recordRejections, file: result.fileName)
         guard let header = result.header else { return }
         let count = output.partitions(TopicCatalog.records)
         var byPartition: [[CheckedRecord]] = Array(repeating: [], count: Int(count))
@@ -258,13 +255,9 @@ public final class ValidateStage: StatefulStage {
                 output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName,
                             .lines(LineBatch(lines: lines, originPartition: record.partition, originOffset: record.offset)))
             }
-            for start in stride(from: 0, to: rejections.count, by: IngestStage.rejectionsPerMessage) {
-                output.emit(TopicCatalog.rejections, key: batch.fileName, .rejections(Array(rejections[start..<min(rejections.count, start + IngestStage.rejectionsPerMessage)])))
-            }
+            output.emitRejections(rejections, file: batch.fileName)
         case .closeMarker(let period, let source, let sourceCount):
-            if arrive(&barrier, journal, record.partition, period, source, sourceCount) {
-                output.broadcast(TopicCatalog.lines, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.records)))
-            }
+            forwardMarker(&barrier, journal, record, period, source, sourceCount, from: TopicCatalog.records, to: TopicCatalog.lines, output: &output)
         default:
             throw DecodingFailure("the validate stage does not take this message")
         }
@@ -320,9 +313,7 @@ public final class TaxStage: StatefulStage {
                 }
             }
         case .closeMarker(let period, let source, let sourceCount):
-            if arrive(&barrier, journal, record.partition, period, source, sourceCount) {
-                output.broadcast(TopicCatalog.billed, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(TopicCatalog.lines)))
-            }
+            forwardMarker(&barrier, journal, record, period, source, sourceCount, from: TopicCatalog.lines, to: TopicCatalog.billed, output: &output)
         default:
             throw DecodingFailure("the tax stage does not take this message")
         }
@@ -568,6 +559,15 @@ public final class NumberStage: StatefulStage {
         }
         output.emit(TopicCatalog.events, key: period.country, closed)
     }
+}
+
+/// A stage between two partitioned topics passes a period's close marker
+/// on, to every output partition, once it has come from every input
+/// partition that feeds this one.
+func forwardMarker(_ barrier: inout BarrierTracker, _ journal: StateJournal, _ record: LogRecord, _ period: PeriodKey, _ source: Int32,
+                   _ sourceCount: Int32, from input: String, to topic: String, output: inout StageOutput) {
+    guard arrive(&barrier, journal, record.partition, period, source, sourceCount) else { return }
+    output.broadcast(topic, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: output.partitions(input)))
 }
 
 /// Records a close marker's arrival (and the barrier's completion) in the
