@@ -6,7 +6,7 @@ import Foundation
 
 enum SettleCommand {
     static let help = """
-    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--quiet]
+    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--notify FILE] [--quiet]
 
     Settles every billing file (*.cbf, *.xml) of the input folder on this
     machine, through the same stage workers as the cluster, on an in-process
