@@ -209,12 +209,17 @@ public struct LineBatch: Sendable {
         w.i32(originPartition)
         w.i64(originOffset)
         w.i32(Int32(lines.count))
-        var lastFile = ""
+        var lastFile = "", lastCountry = ""
         for l in lines {
-            // Lines of a batch nearly always share their file: write its
-            // name only when it changes.
-            if l.fileName != lastFile { w.u8(1); w.string(l.fileName); lastFile = l.fileName } else { w.u8(0) }
-            w.string(l.country); w.period(l.period); w.i64(l.agentCode); w.i32(l.airlinePrefix); w.i32(l.awbSerial)
+            // Lines of a batch nearly always share their file and operation:
+            // write those names only when they change.
+            var flags: UInt8 = 0
+            if l.fileName != lastFile { flags |= 1 }
+            if l.country != lastCountry { flags |= 2 }
+            w.u8(flags)
+            if flags & 1 != 0 { w.string(l.fileName); lastFile = l.fileName }
+            if flags & 2 != 0 { w.string(l.country); lastCountry = l.country }
+            w.period(l.period); w.i64(l.agentCode); w.i32(l.airlinePrefix); w.i32(l.awbSerial)
             w.u8(l.transaction.rawValue); w.i64(l.fileOrdinal); w.i32(l.sequence); w.date(l.issueDate); w.date(l.taxDate)
             w.code(l.origin); w.code(l.destination); w.i64(l.chargeableWeightTenthsKg); w.i64(l.weightCharge)
             w.i64(l.valuationCharge); w.i64(l.otherChargesDueCarrier); w.i64(l.commission); w.i64(l.incentive)
@@ -235,10 +240,12 @@ public struct LineBatch: Sendable {
         guard count >= 0 else { throw DecodingFailure("negative line count") }
         lines = []
         lines.reserveCapacity(count)
-        var file = ""
+        var file = "", country = ""
         for _ in 0..<count {
-            if try r.u8() == 1 { file = try r.string() }
-            let country = try r.string(), period = try r.period(), agent = try r.i64(), airline = try r.i32(), serial = try r.i32()
+            let flags = try r.u8()
+            if flags & 1 != 0 { file = try r.string() }
+            if flags & 2 != 0 { country = try r.string() }
+            let period = try r.period(), agent = try r.i64(), airline = try r.i32(), serial = try r.i32()
             guard let transaction = TransactionType(rawValue: try r.u8()) else { throw DecodingFailure("bad transaction") }
             let ordinal = try r.i64(), sequence = try r.i32(), issueDate = try r.date(), taxDate = try r.date()
             let origin = try r.code(), destination = try r.code(), weight = try r.i64(), wc = try r.i64()

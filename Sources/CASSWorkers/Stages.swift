@@ -203,7 +203,7 @@ public final class ValidateStage: StatefulStage {
                 let count = Int(try reader.i32())
                 for _ in 0..<max(0, count) {
                     let prefix = try reader.i32(), serial = try reader.i32()
-                    ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(encoded: try reader.data())
+                    ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(from: &reader)
                 }
             } else {
                 barrier.restore(partition: partition, key: key)
@@ -235,7 +235,7 @@ public final class ValidateStage: StatefulStage {
                     if journal.enabled {
                         changed.i32(line.airlinePrefix)
                         changed.i32(line.awbSerial)
-                        changed.data(entry.encoded())
+                        entry.encode(into: &changed)
                         changedCount += 1
                     }
                 case .rejected(let problem):

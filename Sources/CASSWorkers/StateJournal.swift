@@ -54,14 +54,23 @@ enum StateKey {
 extension AWBLedger.Entry {
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: 80)
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// Version byte, then the fields: 77 bytes.
+    func encode(into w: inout BinaryWriter) {
         w.u8(1)
         w.i64(firstAgent); w.i64(weightCharge); w.i64(valuationCharge); w.i64(otherChargesDueCarrier)
         w.i64(commission); w.i64(incentive); w.i64(netDue); w.date(issueDate); w.i64(lastOrdinal); w.i32(lastSequence)
-        return w.bytes
     }
 
     init(encoded bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
+        try self.init(from: &r)
+    }
+
+    init(from r: inout BinaryReader) throws {
         guard try r.u8() == 1 else { throw DecodingFailure("AWB ledger entry of an unknown version") }
         self.init(firstAgent: try r.i64(), weightCharge: try r.i64(), valuationCharge: try r.i64(), otherChargesDueCarrier: try r.i64(),
                   commission: try r.i64(), incentive: try r.i64(), netDue: try r.i64(), issueDate: try r.date(),

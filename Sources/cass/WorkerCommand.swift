@@ -75,6 +75,7 @@ enum WorkerCommand {
                 logic = NotifyStage(notifier: notifier, reference: reference, documents: parsed.value("--documents").map { URL(fileURLWithPath: $0) })
             }
             let worker = try StageWorker(logic: logic, log: log)
+            worker.maxBatch = 2048
             let metrics = workerMetrics
             var server: MetricsServer?
             if let port = parsed.value("--metrics-port").flatMap(UInt16.init) {
@@ -117,7 +118,7 @@ enum WorkerCommand {
                     lastReport = DispatchTime.now()
                 }
             }
-            Console.progress("\(name): stopping on signal \(shutdown.receivedSignal ?? 0) after \(handled) records; committing and leaving the group")
+            Console.progress("\(name): stopping on signal \(shutdown.receivedSignal ?? 0) after \(handled) records (busy \(String(format: "%.2f", Double(worker.counters.busyNanoseconds) / 1e9)) s); committing and leaving the group")
             worker.close()
             server?.stop()
             return .ok
