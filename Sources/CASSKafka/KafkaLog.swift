@@ -9,7 +9,7 @@ import Foundation
 /// when every record is acknowledged; consumers never commit by themselves
 /// (`enable.auto.commit=false`), a worker commits the next offset to read
 /// after the outputs of the records before it are acknowledged.
-public final class KafkaLog: Log, @unchecked Sendable {
+public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
     public let config: KafkaConfig
     /// Admin, metadata and watermark queries; created eagerly so that a bad
     /// configuration fails at start-up, not at the first record.
@@ -185,6 +185,16 @@ public final class KafkaLog: Log, @unchecked Sendable {
         }
     }
 
+    public func readManyToEnd(_ partitions: [TopicPartition]) throws -> [TopicPartition: [LogRecord]] {
+        try bridged {
+            var ranges: [TopicPartition: (low: Int64, high: Int64)] = [:]
+            for partition in partitions {
+                ranges[partition] = try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs)
+            }
+            return try readRanges(ranges)
+        }
+    }
+
     public func readToEnd(_ partition: TopicPartition) throws -> [LogRecord] {
         try bridged {
             let (low, high) = try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs)
@@ -242,6 +252,69 @@ public final class KafkaLog: Log, @unchecked Sendable {
                 if next >= high { reachedEnd = true }
             }
             return records
+        }
+    }
+
+    /// Reads several partitions to their ends with one assignment: their
+    /// fetches overlap instead of waiting for each other (export, status).
+    private func readRanges(_ ranges: [TopicPartition: (low: Int64, high: Int64)]) throws(KafkaError) -> [TopicPartition: [LogRecord]] {
+        let client = try readerClient()
+        return try reader.withLock { _ throws(KafkaError) -> [TopicPartition: [LogRecord]] in
+            var result: [TopicPartition: [LogRecord]] = [:]
+            var open: Set<TopicPartition> = []
+            var assignment: [(TopicPartition, Int64?)] = []
+            for (partition, range) in ranges {
+                result[partition] = []
+                if range.high > range.low {
+                    open.insert(partition)
+                    assignment.append((partition, range.low))
+                }
+            }
+            guard !open.isEmpty else { return result }
+            let list = PartitionList.make(assignment)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_assign(client.pointer, list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(err, operation: "read to end", topic: assignment[0].0.topic, partition: assignment[0].0.partition, offset: assignment[0].1)
+            }
+            defer { rd_kafka_assign(client.pointer, nil) }
+            var topicNames: [String: String] = [:]
+            var reached: Set<TopicPartition> = []
+            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.readToEndTimeoutMs) * 1_000_000
+            while !open.isEmpty {
+                guard DispatchTime.now().uptimeNanoseconds < deadline else {
+                    let waiting = open.sorted().first ?? assignment[0].0
+                    throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, operation: "read to end", topic: waiting.topic, partition: waiting.partition,
+                                     offset: nil, detail: "\(open.count) partitions not at their end after \(config.readToEndTimeoutMs) ms")
+                }
+                // Once every open partition has reached its end, only what is
+                // already fetched is taken (timeout 0), never a wait.
+                let allReached = reached.isSuperset(of: open)
+                guard let message = rd_kafka_consumer_poll(client.pointer, allReached ? 0 : 100) else {
+                    if allReached { break }
+                    continue
+                }
+                defer { rd_kafka_message_destroy(message) }
+                let raw = message.pointee
+                guard let rkt = raw.rkt else { continue }
+                let pointerName = String(cString: rd_kafka_topic_name(rkt))
+                let name = topicNames[pointerName] ?? pointerName
+                topicNames[pointerName] = name
+                let partition = TopicPartition(topic: name, partition: raw.partition)
+                guard let range = ranges[partition] else { continue }
+                if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    if raw.offset >= range.high { open.remove(partition) }
+                    continue
+                }
+                guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    let error = MessageConversion.error(message, operation: "read to end")
+                    if error.isTransient { continue }
+                    throw error
+                }
+                result[partition, default: []].append(MessageConversion.record(message))
+                if raw.offset + 1 >= range.high { reached.insert(partition) }
+            }
+            return result
         }
     }
 

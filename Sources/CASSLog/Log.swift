@@ -168,3 +168,31 @@ public enum Partitioner {
         partition(for: Array(key.utf8), count: count)
     }
 }
+
+extension Log {
+    /// Several partitions read to their ends; implementations may read them
+    /// together (one assignment, one stream of fetches) rather than in turn.
+    public func readToEnd(partitions: [TopicPartition]) throws -> [TopicPartition: [LogRecord]] {
+        var result: [TopicPartition: [LogRecord]] = [:]
+        for partition in partitions { result[partition] = try readToEnd(partition) }
+        return result
+    }
+
+    /// Every partition of a topic, read to its end, in partition order.
+    public func readTopicToEnd(_ topic: String) throws -> [LogRecord] {
+        let partitions = (0..<(try partitionCount(of: topic))).map { TopicPartition(topic: topic, partition: $0) }
+        let read = try readAllToEnd(partitions)
+        return partitions.flatMap { read[$0] ?? [] }
+    }
+
+    /// Dispatches to a type's own batch read when it has one.
+    public func readAllToEnd(_ partitions: [TopicPartition]) throws -> [TopicPartition: [LogRecord]] {
+        if let batch = self as? any BatchReadingLog { return try batch.readManyToEnd(partitions) }
+        return try readToEnd(partitions: partitions)
+    }
+}
+
+/// A log that reads many partitions at once faster than one by one.
+public protocol BatchReadingLog: Log {
+    func readManyToEnd(_ partitions: [TopicPartition]) throws -> [TopicPartition: [LogRecord]]
+}

@@ -180,9 +180,15 @@ public enum SettlementExport {
         var invoices: [String: Invoice] = [:]
         var disbursements: [String: Disbursement] = [:]
         var rejections: [String: Rejection] = [:]
+        // All three topics in one read: their fetches overlap.
+        var partitions: [TopicPartition] = []
+        for topic in [TopicCatalog.invoices, TopicCatalog.settlements, TopicCatalog.rejections] {
+            partitions += (0..<(try log.partitionCount(of: topic))).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        let read = try log.readAllToEnd(partitions)
         func each(_ topic: String, _ body: (StageMessage) -> Void) throws {
-            for partition in 0..<(try log.partitionCount(of: topic)) {
-                for record in try log.readToEnd(TopicPartition(topic: topic, partition: partition)) {
+            for partition in partitions where partition.topic == topic {
+                for record in read[partition] ?? [] {
                     if let message = try? StageMessage.decode(record.value) { body(message) }
                 }
             }

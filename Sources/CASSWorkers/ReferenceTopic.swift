@@ -121,10 +121,8 @@ public struct ClusterStatus: Sendable {
     /// The periods whose invoices have been issued (cass.settlements).
     public static func closedPeriods(from log: any Log) throws -> [PeriodKey] {
         var closed: Set<PeriodKey> = []
-        for partition in 0..<(try log.partitionCount(of: TopicCatalog.settlements)) {
-            for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.settlements, partition: partition)) {
-                if case .periodClosed(let period, _, _, _)? = try? StageMessage.decode(record.value) { closed.insert(period) }
-            }
+        for record in try log.readTopicToEnd(TopicCatalog.settlements) {
+            if case .periodClosed(let period, _, _, _)? = try? StageMessage.decode(record.value) { closed.insert(period) }
         }
         return closed.sorted()
     }

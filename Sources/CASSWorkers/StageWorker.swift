@@ -104,6 +104,8 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public private(set) var isBroken = false
     /// Retries of a batch's writes on transient errors, before giving up.
     public var writeBackoff = Backoff(delayInitialMs: 100, delayMaxMs: 5_000, attemptsMax: 12)
+    /// Told of every assignment change (for the worker's log).
+    public var onRebalance: ((_ assigned: [TopicPartition], _ revoked: [TopicPartition]) -> Void)?
     /// Tests only: returns true to crash the worker at that point.
     public var faultInjector: ((StageName, FaultPoint) -> Bool)?
 
@@ -123,6 +125,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     }
 
     public func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) {
+        onRebalance?(partitions, [])
         logic.assigned(partitions)
         guard let stateful = logic as? any StatefulStage, stateful.journal.enabled else { return }
         do {
@@ -133,6 +136,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     }
 
     public func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) {
+        onRebalance?([], partitions)
         logic.revoked(partitions)
         if let stateful = logic as? any StatefulStage {
             for partition in partitions {

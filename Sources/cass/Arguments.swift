@@ -70,6 +70,9 @@ enum Console {
     }
 
     nonisolated static func progress(_ message: String) {
-        FileHandle.standardError.write(Data(("cass: " + message + "\n").utf8))
+        // Timestamped: worker logs are read side by side.
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                                formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        FileHandle.standardError.write(Data((stamp + " cass: " + message + "\n").utf8))
     }
 }

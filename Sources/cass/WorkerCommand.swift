@@ -76,6 +76,10 @@ enum WorkerCommand {
             }
             let worker = try StageWorker(logic: logic, log: log)
             worker.maxBatch = 2048
+            worker.onRebalance = { assigned, revoked in
+                if !assigned.isEmpty { Console.progress("\(name): assigned \(assigned.map(\.description).joined(separator: ", "))") }
+                if !revoked.isEmpty { Console.progress("\(name): revoked \(revoked.map(\.description).joined(separator: ", "))") }
+            }
             let metrics = workerMetrics
             var server: MetricsServer?
             if let port = parsed.value("--metrics-port").flatMap(UInt16.init) {
