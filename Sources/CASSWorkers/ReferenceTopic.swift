@@ -102,6 +102,8 @@ public struct ClusterStatus: Sendable {
 
     public var lags: [Lag]
     public var closedPeriods: [PeriodKey]
+    /// Periods with an accepted file that are not closed yet.
+    public var openPeriods: [PeriodKey] = []
 
     public var totalLag: Int64 { lags.reduce(0) { $0 + $1.lag } }
 
@@ -115,7 +117,17 @@ public struct ClusterStatus: Sendable {
                 lags.append(Lag(stage: stage, partition: tp, committed: committed, end: end))
             }
         }
-        return ClusterStatus(lags: lags, closedPeriods: try closedPeriods(from: log))
+        let closed = try closedPeriods(from: log)
+        var open: Set<PeriodKey> = []
+        for record in try log.readTopicToEnd(TopicCatalog.events) {
+            if case .fileOutcome(let outcome)? = try? StageMessage.decode(record.value), outcome.accepted,
+               let period = BillingPeriod(yyyymmnn: Int(outcome.period) ?? 0) {
+                open.insert(PeriodKey(country: outcome.country, period: period))
+            }
+        }
+        var status = ClusterStatus(lags: lags, closedPeriods: closed)
+        status.openPeriods = open.subtracting(closed).sorted()
+        return status
     }
 
     /// The periods whose invoices have been issued (cass.settlements).
@@ -133,6 +145,7 @@ public struct ClusterStatus: Sendable {
             out += lag.stage.rawValue.padding(10) + " " + lag.partition.description.padding(20) + " " + String(lag.committed).padding(10) + " " + String(lag.end).padding(10) + " " + String(lag.lag) + "\n"
         }
         out += "total lag: \(totalLag)\n"
+        out += "periods open (files accepted, not closed): " + (openPeriods.isEmpty ? "none" : openPeriods.map(\.description).joined(separator: ", ")) + "\n"
         out += "periods closed: " + (closedPeriods.isEmpty ? "none" : closedPeriods.map(\.description).joined(separator: ", ")) + "\n"
         return out
     }

@@ -139,13 +139,15 @@ enum WorkerCommand {
     /// for it a while rather than die.
     static func loadReference(_ log: KafkaLog, name: String) throws -> ReferenceData {
         let deadline = Date().addingTimeInterval(60)
+        var reported = false
         while true {
             do {
                 return try ReferenceTopic.load(from: log)
             } catch {
                 guard Date() < deadline else { throw error }
-                Console.progress("\(name): waiting for reference data: \(error)")
-                Thread.sleep(forTimeInterval: 1)
+                if !reported { Console.progress("\(name): waiting for reference data: \(error)") }
+                reported = true
+                Thread.sleep(forTimeInterval: 0.1)
             }
         }
     }
