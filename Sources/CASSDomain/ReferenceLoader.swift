@@ -182,13 +182,14 @@ public enum ReferenceLoader {
             guard seen.insert(country + text).inserted else {
                 throw table.fail(row, "agent", "agent \(text) is registered twice in operation \(country)")
             }
-            guard let status = AgentStatus(rawValue: table.value(row, "status")) else {
+            guard let status = AgentStatus(rawValue: table.value(row, "status").trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw table.fail(row, "status", "'\(table.value(row, "status"))' is not active, suspended or terminated")
             }
             result.append(Agent(
                 country: country, code: code, name: try table.nonEmpty(row, "name"), taxID: table.value(row, "tax_id"),
                 address: table.value(row, "address"), language: table.value(row, "language").isEmpty ? "en" : table.value(row, "language"),
-                status: status, guaranteeMinor: try table.integer(row, "guarantee")))
+                // No guarantee on file is no guarantee: zero, not an error.
+                status: status, guaranteeMinor: table.value(row, "guarantee").trimmingCharacters(in: .whitespaces).isEmpty ? 0 : try table.integer(row, "guarantee")))
         }
         return result
     }
@@ -199,10 +200,10 @@ public enum ReferenceLoader {
         for row in table.rows {
             let country = try table.country(row, "country")
             guard countries.contains(country) else { throw table.fail(row, "country", "operation \(country) is not in operations.csv") }
-            guard let base = TaxBase(rawValue: table.value(row, "base")) else {
+            guard let base = TaxBase(rawValue: table.value(row, "base").trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw table.fail(row, "base", "'\(table.value(row, "base"))' is not a tax base (weight, valuation, ocdc, commission, net)")
             }
-            guard let direction = TaxDirection(rawValue: table.value(row, "direction")) else {
+            guard let direction = TaxDirection(rawValue: table.value(row, "direction").trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw table.fail(row, "direction", "'\(table.value(row, "direction"))' is not charged or credited")
             }
             let rate = try table.integer(row, "rate")
