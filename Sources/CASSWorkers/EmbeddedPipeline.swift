@@ -109,15 +109,16 @@ public final class EmbeddedPipeline {
             upstreamDone.withLock { $0 = true }
         }
         DispatchQueue.global().async(group: group) {
-            var rounds = 0
+            var lastReport = DispatchTime.now().uptimeNanoseconds
             do {
                 while true {
                     let finishedBefore = upstreamDone.withLock { $0 }
                     var handled = 0
                     for worker in restBox.workers { handled += try worker.step() }
-                    rounds += 1
-                    if let progress, rounds % 2000 == 0 {
-                        progress(([ingestBox.workers[0]] + restBox.workers).map { "\($0.logic.stage.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
+                    // Progress every two seconds on long runs.
+                    if let progress, DispatchTime.now().uptimeNanoseconds - lastReport > 2_000_000_000 {
+                        lastReport = DispatchTime.now().uptimeNanoseconds
+                        progress(restBox.workers.map { "\($0.logic.stage.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
                     }
                     if handled == 0 {
                         if finishedBefore || failure.withLock({ $0 != nil }) { break }

@@ -66,7 +66,7 @@ enum SettleCommand {
             let files = try FolderSettlement.inputFiles(in: URL(fileURLWithPath: inputPath))
             let bytes = files.reduce(0) { $0 + $1.size }
             if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
-            let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working: " + message) }
+            let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working, messages handled per stage: " + message) }
             let (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
             let output = URL(fileURLWithPath: outputPath)
             try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
