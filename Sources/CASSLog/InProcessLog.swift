@@ -1,11 +1,11 @@
-import Synchronization
+import Foundation
 
 /// The embedded default: a log that lives in this process. Same semantics
 /// as Kafka where workers can see them (partitions, offsets, keys,
 /// headers, consumer groups, commits); nothing survives the process, so a
 /// crash here loses the run, not a record of a committed one.
 public final class InProcessLog: Log, @unchecked Sendable {
-    // @unchecked: every mutable field is inside `state`, a Mutex.
+    // @unchecked: every mutable field is inside `state`, a lock.
     struct PartitionData {
         var baseOffset: Int64 = 0
         var records: [LogRecord] = []
@@ -28,7 +28,7 @@ public final class InProcessLog: Log, @unchecked Sendable {
         var members: [String: [ObjectIdentifier: Member]] = [:]
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let arrival = Condition()
 
     public init() {}
@@ -160,7 +160,7 @@ public final class InProcessLog: Log, @unchecked Sendable {
 
 /// A condition variable over a plain mutex, for consumers that wait.
 final class Condition: @unchecked Sendable {
-    private let mutex = Mutex(0)
+    private let mutex = Locked(0)
     func broadcast() { mutex.withLock { $0 &+= 1 } }
     var generation: Int { mutex.withLock { $0 } }
 }
@@ -172,10 +172,10 @@ final class InProcessProducer: LogProducer, @unchecked Sendable {
     func close() {}
 }
 
-private let joinCounter = Mutex(0)
+private let joinCounter = Locked(0)
 
 final class InProcessConsumer: LogConsumer, @unchecked Sendable {
-    // @unchecked: mutable fields are inside `local`, a Mutex.
+    // @unchecked: mutable fields are inside `local`, a lock.
     struct Local {
         var assignment: [TopicPartition] = []
         var positions: [TopicPartition: Int64] = [:]
@@ -188,7 +188,7 @@ final class InProcessConsumer: LogConsumer, @unchecked Sendable {
     let topics: [String]
     let listener: (any RebalanceListener)?
     let joinOrder: Int
-    let local = Mutex(Local())
+    let local = Locked(Local())
 
     init(log: InProcessLog, group: String, topics: [String], listener: (any RebalanceListener)?) {
         self.log = log

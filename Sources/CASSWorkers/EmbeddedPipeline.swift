@@ -3,7 +3,6 @@ import CASSEngine
 import CASSLog
 import Dispatch
 import Foundation
-import Synchronization
 import CASSNotify
 
 /// A file handed to the pipeline: its bytes, or a path ingest can read.
@@ -96,8 +95,8 @@ public final class EmbeddedPipeline {
     public func drainInParallel(progress: (@Sendable (String) -> Void)? = nil) throws {
         let ingest = workers[0]
         let rest = Array(workers.dropFirst())
-        let upstreamDone = Mutex(false)
-        let failure = Mutex<(any Error)?>(nil)
+        let upstreamDone = Locked(false)
+        let failure = Locked<(any Error)?>(nil)
         let group = DispatchGroup()
         let ingestBox = WorkerBox(ingest), restBox = WorkerBox(rest)
         DispatchQueue.global().async(group: group) {
