@@ -6,7 +6,7 @@
 /// It works on the bytes in place: a 100 MB file is read once, never copied
 /// into `String`s.
 public enum CBFReader {
-    public static let recordLength = 160
+    public static let recordLength = CBFLayout.recordLength
 
     public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
         bytes.withUnsafeBytes { read(buffer: $0, fileName: fileName, periodsPerMonth: periodsPerMonth) }
@@ -50,62 +50,9 @@ public enum CBFReader {
     }
 }
 
-/// One field of a record: its name as the spec says it and its 1-based
-/// inclusive positions, for error messages.
-struct FieldSpec {
-    let name: String
-    let start: Int
-    let length: Int
-
-    var location: String { "pos \(start)-\(start + length - 1)" }
-    var offset: Int { start - 1 }
-}
-
-enum CBFField {
-    static let recordType = FieldSpec(name: "record type", start: 1, length: 3)
-    static let sequence = FieldSpec(name: "sequence number", start: 4, length: 6)
-    // HDR
-    static let version = FieldSpec(name: "format version", start: 10, length: 2)
-    static let headerPrefix = FieldSpec(name: "airline prefix", start: 12, length: 3)
-    static let operation = FieldSpec(name: "CASS operation", start: 15, length: 2)
-    static let period = FieldSpec(name: "billing period", start: 17, length: 8)
-    static let fileSequence = FieldSpec(name: "file sequence number", start: 25, length: 6)
-    static let creationDate = FieldSpec(name: "file creation date", start: 31, length: 8)
-    static let headerCurrency = FieldSpec(name: "billing currency", start: 39, length: 3)
-    static let minorDigits = FieldSpec(name: "minor-unit digits", start: 42, length: 1)
-    static let headerFiller = FieldSpec(name: "unused positions", start: 43, length: 118)
-    // AWB
-    static let prefix = FieldSpec(name: "airline prefix", start: 10, length: 3)
-    static let serial = FieldSpec(name: "AWB serial number", start: 13, length: 8)
-    static let transaction = FieldSpec(name: "transaction", start: 21, length: 3)
-    static let agent = FieldSpec(name: "CASS agent code", start: 24, length: 11)
-    static let issueDate = FieldSpec(name: "AWB issue date", start: 35, length: 8)
-    static let origin = FieldSpec(name: "origin airport", start: 43, length: 3)
-    static let destination = FieldSpec(name: "destination airport", start: 46, length: 3)
-    static let indicator = FieldSpec(name: "charges indicator", start: 49, length: 1)
-    static let currency = FieldSpec(name: "currency", start: 50, length: 3)
-    static let weight = FieldSpec(name: "chargeable weight", start: 53, length: 7)
-    static let weightCharge = FieldSpec(name: "weight charge", start: 60, length: 12)
-    static let valuationCharge = FieldSpec(name: "valuation charge", start: 72, length: 12)
-    static let ocdc = FieldSpec(name: "other charges due carrier", start: 84, length: 12)
-    static let ocda = FieldSpec(name: "other charges due agent", start: 96, length: 12)
-    static let rate = FieldSpec(name: "commission rate", start: 108, length: 4)
-    static let commission = FieldSpec(name: "commission amount", start: 112, length: 12)
-    static let incentive = FieldSpec(name: "incentive amount", start: 124, length: 12)
-    static let netDue = FieldSpec(name: "net amount due", start: 136, length: 12)
-    static let reason = FieldSpec(name: "reason code", start: 148, length: 3)
-    static let awbFiller = FieldSpec(name: "unused positions", start: 151, length: 10)
-    // OCH
-    static let ochCode = FieldSpec(name: "other-charge code", start: 10, length: 2)
-    static let entitlement = FieldSpec(name: "entitlement", start: 12, length: 1)
-    static let ochAmount = FieldSpec(name: "other-charge amount", start: 13, length: 12)
-    static let ochFiller = FieldSpec(name: "unused positions", start: 25, length: 136)
-    // TRL
-    static let count = FieldSpec(name: "number of AWB records", start: 10, length: 6)
-    static let netTotal = FieldSpec(name: "sum of net due", start: 16, length: 12)
-    static let weightTotal = FieldSpec(name: "sum of weight charges", start: 28, length: 12)
-    static let trailerFiller = FieldSpec(name: "unused positions", start: 40, length: 121)
-}
+/// The reader names fields by `CBFLayout`, the one table of positions the
+/// writer and the sample generator use too.
+typealias FieldSpec = CBFLayoutField
 
 /// Field access on one 160-byte line of the buffer.
 struct Line {
@@ -234,26 +181,26 @@ private struct Scanner {
             switch type {
             case RecordType.hdr:
                 if number != 1 {
-                    return reject(line.problem(.F06, CBFField.recordType, expected: "HDR only on the first line", message: "a second header stands on line \(number)"))
+                    return reject(line.problem(.F06, CBFLayout.recordType, expected: "HDR only on the first line", message: "a second header stands on line \(number)"))
                 }
             case RecordType.trl:
                 if number != lines {
-                    return reject(line.problem(.F06, CBFField.recordType, expected: "TRL only on the last line", message: "a trailer stands on line \(number), before the end of the file"))
+                    return reject(line.problem(.F06, CBFLayout.recordType, expected: "TRL only on the last line", message: "a trailer stands on line \(number), before the end of the file"))
                 }
             case RecordType.och:
                 if previousType != RecordType.awb && previousType != RecordType.och || previousWasMemo {
                     let message = previousWasMemo ? "OCH line \(number) follows a memo" : "OCH line \(number) follows no AWB record"
-                    return reject(line.problem(.F06, CBFField.recordType, expected: "OCH after an AWB or CCA record", message: message))
+                    return reject(line.problem(.F06, CBFLayout.recordType, expected: "OCH after an AWB or CCA record", message: message))
                 }
             case RecordType.awb:
-                let t = line.code(CBFField.transaction).packed
+                let t = line.code(CBFLayout.Record.transaction).packed
                 previousWasMemo = t == TransactionCode.dcm || t == TransactionCode.ccm
             default:
-                return reject(line.problem(.F06, CBFField.recordType, expected: "HDR, AWB, OCH or TRL", message: "line \(number) has an unknown record type"))
+                return reject(line.problem(.F06, CBFLayout.recordType, expected: "HDR, AWB, OCH or TRL", message: "line \(number) has an unknown record type"))
             }
             if type != RecordType.och { previousType = type }
-            if line.number(CBFField.sequence) != Int64(number) {
-                return reject(line.problem(.F06, CBFField.sequence, expected: String(format6: number), message: "line \(number) carries sequence number '\(line.text(CBFField.sequence))'; sequence numbers must run 1, 2, 3..."))
+            if line.number(CBFLayout.sequence) != Int64(number) {
+                return reject(line.problem(.F06, CBFLayout.sequence, expected: String(format6: number), message: "line \(number) carries sequence number '\(line.text(CBFLayout.sequence))'; sequence numbers must run 1, 2, 3..."))
             }
         }
 
@@ -269,24 +216,24 @@ private struct Scanner {
         }
         // F05: version.
         if parsedHeader.formatVersion != 1 {
-            return reject(header.problem(.F05, CBFField.version, expected: "01", message: "format version \(header.text(CBFField.version)) is not supported; this reader reads version 01"))
+            return reject(header.problem(.F05, CBFLayout.Header.formatVersion, expected: "01", message: "format version \(header.text(CBFLayout.Header.formatVersion)) is not supported; this reader reads version 01"))
         }
         // F02: the trailer.
         let last = Line(buffer: buffer, start: lineStarts[lines - 1])
-        guard lines >= 2, last.code(CBFField.recordType).packed == UInt64(RecordType.trl) else {
-            return reject(Problem(code: .F02, field: "trailer", location: "line \(lines)", expected: "a TRL record on the last line", found: lines >= 2 ? "'\(last.text(CBFField.recordType))'" : "no trailer", message: "trailer missing: the last line is not TRL"))
+        guard lines >= 2, last.code(CBFLayout.recordType).packed == UInt64(RecordType.trl) else {
+            return reject(Problem(code: .F02, field: "trailer", location: "line \(lines)", expected: "a TRL record on the last line", found: lines >= 2 ? "'\(last.text(CBFLayout.recordType))'" : "no trailer", message: "trailer missing: the last line is not TRL"))
         }
-        guard let trailerCount = last.number(CBFField.count) else {
-            return reject(last.problem(.F02, CBFField.count, expected: "6 digits", message: "trailer malformed"))
+        guard let trailerCount = last.number(CBFLayout.Trailer.recordCount) else {
+            return reject(last.problem(.F02, CBFLayout.Trailer.recordCount, expected: "6 digits", message: "trailer malformed"))
         }
-        guard let netTotal = last.signed(CBFField.netTotal) else {
-            return reject(last.problem(.F02, CBFField.netTotal, expected: "sign and 11 digits", message: "trailer malformed"))
+        guard let netTotal = last.signed(CBFLayout.Trailer.netDueTotal) else {
+            return reject(last.problem(.F02, CBFLayout.Trailer.netDueTotal, expected: "sign and 11 digits", message: "trailer malformed"))
         }
-        guard let weightTotal = last.signed(CBFField.weightTotal) else {
-            return reject(last.problem(.F02, CBFField.weightTotal, expected: "sign and 11 digits", message: "trailer malformed"))
+        guard let weightTotal = last.signed(CBFLayout.Trailer.weightChargeTotal) else {
+            return reject(last.problem(.F02, CBFLayout.Trailer.weightChargeTotal, expected: "sign and 11 digits", message: "trailer malformed"))
         }
-        guard last.isBlank(CBFField.trailerFiller) else {
-            return reject(last.problem(.F02, CBFField.trailerFiller, expected: "spaces", message: "trailer malformed: unused positions must be spaces"))
+        guard last.isBlank(CBFLayout.Trailer.unused) else {
+            return reject(last.problem(.F02, CBFLayout.Trailer.unused, expected: "spaces", message: "trailer malformed: unused positions must be spaces"))
         }
 
         // The records, then F03 on the control totals.
@@ -308,13 +255,13 @@ private struct Scanner {
             }
         }
         if trailerCount != Int64(records.count) {
-            return reject(last.problem(.F03, CBFField.count, expected: String(format6: records.count), message: "the trailer counts \(trailerCount) AWB records, the file has \(records.count)"))
+            return reject(last.problem(.F03, CBFLayout.Trailer.recordCount, expected: String(format6: records.count), message: "the trailer counts \(trailerCount) AWB records, the file has \(records.count)"))
         }
         if netTotal != sumNet {
-            return reject(last.problem(.F03, CBFField.netTotal, expected: String(signed12: sumNet), message: "the trailer's net-due total \(netTotal) differs from the records' sum \(sumNet)"))
+            return reject(last.problem(.F03, CBFLayout.Trailer.netDueTotal, expected: String(signed12: sumNet), message: "the trailer's net-due total \(netTotal) differs from the records' sum \(sumNet)"))
         }
         if weightTotal != sumWeight {
-            return reject(last.problem(.F03, CBFField.weightTotal, expected: String(signed12: sumWeight), message: "the trailer's weight-charge total \(weightTotal) differs from the records' sum \(sumWeight)"))
+            return reject(last.problem(.F03, CBFLayout.Trailer.weightChargeTotal, expected: String(signed12: sumWeight), message: "the trailer's weight-charge total \(weightTotal) differs from the records' sum \(sumWeight)"))
         }
         let file = BillingFile(
             name: fileName, identity: identity, header: parsedHeader,
@@ -327,43 +274,43 @@ private struct Scanner {
         func malformed(_ field: FieldSpec, _ expected: String, _ message: String? = nil) -> Result<FileHeader, Problem> {
             .failure(line.problem(.F01, field, expected: expected, message: message ?? "header malformed: \(field.name) (\(field.location)) must be \(expected), found '\(line.text(field))'"))
         }
-        guard line.code(CBFField.recordType).packed == UInt64(RecordType.hdr) else {
-            return malformed(CBFField.recordType, "HDR", "header missing: the first line is not HDR")
+        guard line.code(CBFLayout.recordType).packed == UInt64(RecordType.hdr) else {
+            return malformed(CBFLayout.recordType, "HDR", "header missing: the first line is not HDR")
         }
-        guard let version = line.number(CBFField.version) else { return malformed(CBFField.version, "2 digits") }
-        guard let prefix = line.number(CBFField.headerPrefix) else { return malformed(CBFField.headerPrefix, "3 digits") }
-        guard line.isUppercase(CBFField.operation) else { return malformed(CBFField.operation, "2 uppercase letters") }
-        let operation = line.text(CBFField.operation)
-        guard let periodDigits = line.number(CBFField.period), let period = BillingPeriod(yyyymmnn: Int(periodDigits)) else {
-            return malformed(CBFField.period, "YYYYMMNN with NN 01-04")
+        guard let version = line.number(CBFLayout.Header.formatVersion) else { return malformed(CBFLayout.Header.formatVersion, "2 digits") }
+        guard let prefix = line.number(CBFLayout.Header.airlinePrefix) else { return malformed(CBFLayout.Header.airlinePrefix, "3 digits") }
+        guard line.isUppercase(CBFLayout.Header.operation) else { return malformed(CBFLayout.Header.operation, "2 uppercase letters") }
+        let operation = line.text(CBFLayout.Header.operation)
+        guard let periodDigits = line.number(CBFLayout.Header.period), let period = BillingPeriod(yyyymmnn: Int(periodDigits)) else {
+            return malformed(CBFLayout.Header.period, "YYYYMMNN with NN 01-04")
         }
         if let perMonth = periodsPerMonth(operation), !period.fits(periodsPerMonth: perMonth) {
-            return malformed(CBFField.period, "a period number 01-\(String(format2: perMonth))", "header malformed: operation \(operation) has \(perMonth) periods a month, the header names period \(String(format2: period.number))")
+            return malformed(CBFLayout.Header.period, "a period number 01-\(String(format2: perMonth))", "header malformed: operation \(operation) has \(perMonth) periods a month, the header names period \(String(format2: period.number))")
         }
-        guard let fileSequence = line.number(CBFField.fileSequence), fileSequence >= 1 else {
-            return malformed(CBFField.fileSequence, "6 digits from 000001")
+        guard let fileSequence = line.number(CBFLayout.Header.fileSequence), fileSequence >= 1 else {
+            return malformed(CBFLayout.Header.fileSequence, "6 digits from 000001")
         }
-        guard let dateDigits = line.number(CBFField.creationDate), let creation = CivilDate(yyyymmdd: Int(dateDigits)) else {
-            return malformed(CBFField.creationDate, "a calendar date YYYYMMDD")
+        guard let dateDigits = line.number(CBFLayout.Header.creationDate), let creation = CivilDate(yyyymmdd: Int(dateDigits)) else {
+            return malformed(CBFLayout.Header.creationDate, "a calendar date YYYYMMDD")
         }
-        guard line.isUppercase(CBFField.headerCurrency) else { return malformed(CBFField.headerCurrency, "3 uppercase letters") }
-        guard let digits = line.number(CBFField.minorDigits) else { return malformed(CBFField.minorDigits, "1 digit") }
-        guard line.isBlank(CBFField.headerFiller) else { return malformed(CBFField.headerFiller, "spaces") }
+        guard line.isUppercase(CBFLayout.Header.currency) else { return malformed(CBFLayout.Header.currency, "3 uppercase letters") }
+        guard let digits = line.number(CBFLayout.Header.minorDigits) else { return malformed(CBFLayout.Header.minorDigits, "1 digit") }
+        guard line.isBlank(CBFLayout.Header.unused) else { return malformed(CBFLayout.Header.unused, "spaces") }
         return .success(FileHeader(
             formatVersion: Int(version), airlinePrefix: Int32(prefix), operation: operation, period: period,
-            fileSequence: Int(fileSequence), creationDate: creation, currency: line.text(CBFField.headerCurrency),
+            fileSequence: Int(fileSequence), creationDate: creation, currency: line.text(CBFLayout.Header.currency),
             minorDigits: Int(digits)))
     }
 
     private func parseRecord(_ line: Line, sequence: Int32) -> BillingRecord {
         var record = BillingRecord()
         record.sequence = sequence
-        record.awbPrefixText = line.code(CBFField.prefix)
-        record.awbSerialText = line.code(CBFField.serial)
-        record.origin = line.code(CBFField.origin)
-        record.destination = line.code(CBFField.destination)
-        record.currency = line.code(CBFField.currency)
-        record.reasonCode = line.code(CBFField.reason)
+        record.awbPrefixText = line.code(CBFLayout.Record.airlinePrefix)
+        record.awbSerialText = line.code(CBFLayout.Record.awbSerial)
+        record.origin = line.code(CBFLayout.Record.origin)
+        record.destination = line.code(CBFLayout.Record.destination)
+        record.currency = line.code(CBFLayout.Record.currency)
+        record.reasonCode = line.code(CBFLayout.Record.reasonCode)
         var malformed: Problem?
         func flag(_ field: FieldSpec, _ expected: String) {
             if malformed == nil {
@@ -380,37 +327,37 @@ private struct Scanner {
             flag(field, "a sign + or - and 11 digits")
             return 0
         }
-        record.airlinePrefix = Int32(number(CBFField.prefix))
-        record.awbSerial = Int32(number(CBFField.serial))
-        switch line.code(CBFField.transaction).packed {
+        record.airlinePrefix = Int32(number(CBFLayout.Record.airlinePrefix))
+        record.awbSerial = Int32(number(CBFLayout.Record.awbSerial))
+        switch line.code(CBFLayout.Record.transaction).packed {
         case TransactionCode.awb: record.transaction = .awb
         case TransactionCode.cca: record.transaction = .cca
         case TransactionCode.dcm: record.transaction = .dcm
         case TransactionCode.ccm: record.transaction = .ccm
-        default: flag(CBFField.transaction, "AWB, CCA, DCM or CCM")
+        default: flag(CBFLayout.Record.transaction, "AWB, CCA, DCM or CCM")
         }
-        record.agentCode = number(CBFField.agent)
-        record.issueDateDigits = Int32(number(CBFField.issueDate))
-        switch line.byte(CBFField.indicator.offset) {
+        record.agentCode = number(CBFLayout.Record.agentCode)
+        record.issueDateDigits = Int32(number(CBFLayout.Record.issueDate))
+        switch line.byte(CBFLayout.Record.indicator.offset) {
         case 80: record.indicator = .prepaid
         case 67: record.indicator = .collect
-        default: flag(CBFField.indicator, "P or C")
+        default: flag(CBFLayout.Record.indicator, "P or C")
         }
-        record.chargeableWeightTenthsKg = number(CBFField.weight)
-        record.weightCharge = amount(CBFField.weightCharge)
-        record.valuationCharge = amount(CBFField.valuationCharge)
-        record.otherChargesDueCarrier = amount(CBFField.ocdc)
-        record.otherChargesDueAgent = amount(CBFField.ocda)
-        record.commissionRate = Int32(number(CBFField.rate))
-        record.commission = amount(CBFField.commission)
-        record.incentive = amount(CBFField.incentive)
-        record.netDue = amount(CBFField.netDue)
-        if !line.isAlphanumeric(CBFField.reason) {
-            flag(CBFField.reason, "letters, digits or spaces")
-        } else if record.transaction.isMemo, line.isBlank(CBFField.reason), malformed == nil {
-            malformed = line.problem(.R12, CBFField.reason, expected: "a reason code", message: "malformed field: a \(record.transaction.code) needs a reason code (\(CBFField.reason.location)), found blanks")
+        record.chargeableWeightTenthsKg = number(CBFLayout.Record.chargeableWeight)
+        record.weightCharge = amount(CBFLayout.Record.weightCharge)
+        record.valuationCharge = amount(CBFLayout.Record.valuationCharge)
+        record.otherChargesDueCarrier = amount(CBFLayout.Record.otherChargesDueCarrier)
+        record.otherChargesDueAgent = amount(CBFLayout.Record.otherChargesDueAgent)
+        record.commissionRate = Int32(number(CBFLayout.Record.commissionRate))
+        record.commission = amount(CBFLayout.Record.commission)
+        record.incentive = amount(CBFLayout.Record.incentive)
+        record.netDue = amount(CBFLayout.Record.netDue)
+        if !line.isAlphanumeric(CBFLayout.Record.reasonCode) {
+            flag(CBFLayout.Record.reasonCode, "letters, digits or spaces")
+        } else if record.transaction.isMemo, line.isBlank(CBFLayout.Record.reasonCode), malformed == nil {
+            malformed = line.problem(.R12, CBFLayout.Record.reasonCode, expected: "a reason code", message: "malformed field: a \(record.transaction.code) needs a reason code (\(CBFLayout.Record.reasonCode.location)), found blanks")
         }
-        if !line.isBlank(CBFField.awbFiller) { flag(CBFField.awbFiller, "spaces") }
+        if !line.isBlank(CBFLayout.Record.unused) { flag(CBFLayout.Record.unused, "spaces") }
         record.malformed = malformed
         record.otherChargesStart = 0
         return record
@@ -424,13 +371,13 @@ private struct Scanner {
                 record.malformed = line.problem(.R12, field, expected: expected, message: "malformed field on OCH line \(sequence): \(field.name) (\(field.location)) must be \(expected), found '\(line.text(field))'")
             }
         }
-        if !line.isUppercase(CBFField.ochCode) { flag(CBFField.ochCode, "2 uppercase letters") }
-        let entitlement = line.byte(CBFField.entitlement.offset)
-        if entitlement != 67 && entitlement != 65 { flag(CBFField.entitlement, "C or A") }
-        let amount = line.signed(CBFField.ochAmount)
-        if amount == nil { flag(CBFField.ochAmount, "a sign + or - and 11 digits") }
-        if !line.isBlank(CBFField.ochFiller) { flag(CBFField.ochFiller, "spaces") }
-        charges.append(OtherCharge(code: line.code(CBFField.ochCode), dueCarrier: entitlement != 65, amount: amount ?? 0, sequence: sequence))
+        if !line.isUppercase(CBFLayout.OtherChargeLine.code) { flag(CBFLayout.OtherChargeLine.code, "2 uppercase letters") }
+        let entitlement = line.byte(CBFLayout.OtherChargeLine.entitlement.offset)
+        if entitlement != 67 && entitlement != 65 { flag(CBFLayout.OtherChargeLine.entitlement, "C or A") }
+        let amount = line.signed(CBFLayout.OtherChargeLine.amount)
+        if amount == nil { flag(CBFLayout.OtherChargeLine.amount, "a sign + or - and 11 digits") }
+        if !line.isBlank(CBFLayout.OtherChargeLine.unused) { flag(CBFLayout.OtherChargeLine.unused, "spaces") }
+        charges.append(OtherCharge(code: line.code(CBFLayout.OtherChargeLine.code), dueCarrier: entitlement != 65, amount: amount ?? 0, sequence: sequence))
     }
 }
 
@@ -453,7 +400,8 @@ extension String {
 
     init(format6 value: Int) { self = Padding.zeros(String(value), to: 6) }
 
-    init(signed12 value: Int64) { self = (value < 0 ? "-" : "+") + Padding.zeros(String(value.magnitude), to: 11) }
+    /// `+00000001234`: an S field as written.
+    public init(signed12 value: Int64) { self = (value < 0 ? "-" : "+") + Padding.zeros(String(value.magnitude), to: 11) }
 }
 
 public enum Padding {

@@ -15,6 +15,12 @@ public struct CBFLayoutField: Sendable, Hashable {
 
     /// 0-based byte range inside a line.
     public var range: Range<Int> { (position - 1)..<(position - 1 + length) }
+
+    /// 0-based offset inside a line.
+    public var offset: Int { position - 1 }
+
+    /// `pos 112-123`, as error messages name it.
+    public var location: String { "pos \(position)-\(position + length - 1)" }
 }
 
 /// The CBF layout, field by field (billing-file.md, format version 01).
@@ -33,6 +39,7 @@ public enum CBFLayout {
         public static let creationDate = CBFLayoutField("file creation date", position: 31, length: 8)
         public static let currency = CBFLayoutField("billing currency", position: 39, length: 3)
         public static let minorDigits = CBFLayoutField("minor-unit digits", position: 42, length: 1)
+        public static let unused = CBFLayoutField("unused positions", position: 43, length: 118)
     }
 
     public enum Record {
@@ -53,20 +60,23 @@ public enum CBFLayout {
         public static let commissionRate = CBFLayoutField("commission rate", position: 108, length: 4)
         public static let commission = CBFLayoutField("commission amount", position: 112, length: 12)
         public static let incentive = CBFLayoutField("incentive amount", position: 124, length: 12)
-        public static let netDue = CBFLayoutField("net due", position: 136, length: 12)
+        public static let netDue = CBFLayoutField("net amount due", position: 136, length: 12)
         public static let reasonCode = CBFLayoutField("reason code", position: 148, length: 3)
+        public static let unused = CBFLayoutField("unused positions", position: 151, length: 10)
     }
 
     public enum OtherChargeLine {
         public static let code = CBFLayoutField("other-charge code", position: 10, length: 2)
         public static let entitlement = CBFLayoutField("entitlement", position: 12, length: 1)
-        public static let amount = CBFLayoutField("amount", position: 13, length: 12)
+        public static let amount = CBFLayoutField("other-charge amount", position: 13, length: 12)
+        public static let unused = CBFLayoutField("unused positions", position: 25, length: 136)
     }
 
     public enum Trailer {
         public static let recordCount = CBFLayoutField("number of AWB records", position: 10, length: 6)
         public static let netDueTotal = CBFLayoutField("net due total", position: 16, length: 12)
         public static let weightChargeTotal = CBFLayoutField("weight charge total", position: 28, length: 12)
+        public static let unused = CBFLayoutField("unused positions", position: 40, length: 121)
     }
 }
 

@@ -90,7 +90,7 @@ public struct AWBLedger: Sendable {
             }
             guard entry.firstAgent == record.agentCode else {
                 let first = AgentCodeText.format(entry.firstAgent)
-                return .rejected(Problem(code: .R11, field: "CASS agent code", location: "pos 24-34", expected: first, found: "'\(AgentCodeText.format(record.agentCode))'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText) names agent \(AgentCodeText.format(record.agentCode)), the AWB was billed to \(first)"))
+                return .rejected(Problem(code: .R11, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: first, found: "'\(AgentCodeText.format(record.agentCode))'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText) names agent \(AgentCodeText.format(record.agentCode)), the AWB was billed to \(first)"))
             }
             let billed: BilledLine
             if record.transaction == .cca {

@@ -42,30 +42,30 @@ public enum FileAdmission {
         let header = file.header
         // F07: the currency itself, then against the operation.
         guard let isoDigits = ISO4217.minorDigits(of: header.currency) else {
-            return .failure(Problem(code: .F07, field: "billing currency", location: "pos 39-41", expected: "an ISO 4217 currency", found: "'\(header.currency)'", message: "currency \(header.currency) is not an ISO 4217 currency"))
+            return .failure(Problem(code: .F07, field: "billing currency", location: CBFLayout.Header.currency.location, expected: "an ISO 4217 currency", found: "'\(header.currency)'", message: "currency \(header.currency) is not an ISO 4217 currency"))
         }
         guard isoDigits == header.minorDigits else {
             return .failure(Problem(code: .F07, field: "minor-unit digits", location: "pos 42", expected: "\(isoDigits)", found: "'\(header.minorDigits)'", message: "\(header.currency) has \(isoDigits) minor-unit digits under ISO 4217, the header says \(header.minorDigits)"))
         }
         let operation = reference.operation(header.operation)
         if let operation, operation.currency != header.currency {
-            return .failure(Problem(code: .F07, field: "billing currency", location: "pos 39-41", expected: operation.currency, found: "'\(header.currency)'", message: "operation \(operation.country) settles in \(operation.currency), the file is in \(header.currency)"))
+            return .failure(Problem(code: .F07, field: "billing currency", location: CBFLayout.Header.currency.location, expected: operation.currency, found: "'\(header.currency)'", message: "operation \(operation.country) settles in \(operation.currency), the file is in \(header.currency)"))
         }
         // F08: operation, participation, closed period.
         guard let operation else {
-            return .failure(Problem(code: .F08, field: "CASS operation", location: "pos 15-16", expected: "a known CASS operation", found: "'\(header.operation)'", message: "operation \(header.operation) is unknown"))
+            return .failure(Problem(code: .F08, field: "CASS operation", location: CBFLayout.Header.operation.location, expected: "a known CASS operation", found: "'\(header.operation)'", message: "operation \(header.operation) is unknown"))
         }
         guard reference.isParticipant(airline: header.airlinePrefix, in: operation.country) else {
             let prefix = Padding.zeros(String(header.airlinePrefix), to: 3)
-            return .failure(Problem(code: .F08, field: "airline prefix", location: "pos 12-14", expected: "a CASS participant in \(operation.country)", found: "'\(prefix)'", message: "airline \(prefix) is not a CASS participant in operation \(operation.country)"))
+            return .failure(Problem(code: .F08, field: "airline prefix", location: CBFLayout.Header.airlinePrefix.location, expected: "a CASS participant in \(operation.country)", found: "'\(prefix)'", message: "airline \(prefix) is not a CASS participant in operation \(operation.country)"))
         }
         if closedPeriods.contains(PeriodKey(country: operation.country, period: header.period)) {
-            return .failure(Problem(code: .F08, field: "billing period", location: "pos 17-24", expected: "an open period", found: "'\(header.period)'", message: "billing period \(header.period) of operation \(operation.country) is already closed"))
+            return .failure(Problem(code: .F08, field: "billing period", location: CBFLayout.Header.period.location, expected: "an open period", found: "'\(header.period)'", message: "billing period \(header.period) of operation \(operation.country) is already closed"))
         }
         // F04: duplicate of an accepted file.
         let key = FileRegistry.Key(airline: header.airlinePrefix, operation: operation.country, period: header.period.yyyymmnn, fileSequence: header.fileSequence)
         if registry.contains(key) {
-            return .failure(Problem(code: .F04, field: "file sequence number", location: "pos 25-30", expected: "a file sequence not yet accepted", found: "'\(Padding.zeros(String(header.fileSequence), to: 6))'", message: "duplicate file: airline \(Padding.zeros(String(header.airlinePrefix), to: 3)), operation \(operation.country), period \(header.period), file sequence \(header.fileSequence) was already accepted"))
+            return .failure(Problem(code: .F04, field: "file sequence number", location: CBFLayout.Header.fileSequence.location, expected: "a file sequence not yet accepted", found: "'\(Padding.zeros(String(header.fileSequence), to: 6))'", message: "duplicate file: airline \(Padding.zeros(String(header.airlinePrefix), to: 3)), operation \(operation.country), period \(header.period), file sequence \(header.fileSequence) was already accepted"))
         }
         return .success(AdmittedFile(file: file, operation: operation, registryKey: key))
     }

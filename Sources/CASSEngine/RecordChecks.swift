@@ -29,41 +29,41 @@ public enum RecordChecks {
         let header = context.header
         if let malformed = record.malformed { return malformed }
         if record.airlinePrefix != header.airlinePrefix {
-            return Problem(code: .R03, field: "airline prefix", location: "pos 10-12", expected: Padding.zeros(String(header.airlinePrefix), to: 3), found: "'\(record.awbPrefixText)'", message: "airline prefix \(record.awbPrefixText) differs from the header's \(Padding.zeros(String(header.airlinePrefix), to: 3))")
+            return Problem(code: .R03, field: "airline prefix", location: CBFLayout.Record.airlinePrefix.location, expected: Padding.zeros(String(header.airlinePrefix), to: 3), found: "'\(record.awbPrefixText)'", message: "airline prefix \(record.awbPrefixText) differs from the header's \(Padding.zeros(String(header.airlinePrefix), to: 3))")
         }
         if record.currency != context.currency || record.otherChargeCurrencyMismatch {
             let message = record.otherChargeCurrencyMismatch ? "an other charge is in another currency than the record's" : "currency \(record.currency) differs from the header's \(header.currency)"
-            return Problem(code: .R06, field: "currency", location: "pos 50-52", expected: header.currency, found: "'\(record.currency)'", message: message)
+            return Problem(code: .R06, field: "currency", location: CBFLayout.Record.currency.location, expected: header.currency, found: "'\(record.currency)'", message: message)
         }
         if !CheckDigit.awbSerialIsValid(Int(record.awbSerial)) {
             let expected = (Int(record.awbSerial) / 10) % 7
-            return Problem(code: .R01, field: "AWB serial number", location: "pos 13-20", expected: "check digit \(expected)", found: "'\(record.awbSerialText)'", message: "AWB serial \(record.awbSerialText): check digit should be \(expected) (first 7 digits mod 7), found \(record.awbSerial % 10)")
+            return Problem(code: .R01, field: "AWB serial number", location: CBFLayout.Record.awbSerial.location, expected: "check digit \(expected)", found: "'\(record.awbSerialText)'", message: "AWB serial \(record.awbSerialText): check digit should be \(expected) (first 7 digits mod 7), found \(record.awbSerial % 10)")
         }
         var agentText: String { AgentCodeText.format(record.agentCode) }
         if !CheckDigit.agentCodeIsValid(Int(record.agentCode)) {
             let expected = (record.agentCode / 10) % 7
-            return Problem(code: .R02, field: "CASS agent code", location: "pos 24-34", expected: "check digit \(expected)", found: "'\(agentText)'", message: "agent code \(agentText): check digit should be \(expected) (first 10 digits mod 7), found \(record.agentCode % 10)")
+            return Problem(code: .R02, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: "check digit \(expected)", found: "'\(agentText)'", message: "agent code \(agentText): check digit should be \(expected) (first 10 digits mod 7), found \(record.agentCode % 10)")
         }
         guard let agent = context.agents[record.agentCode] else {
-            return Problem(code: .R02, field: "CASS agent code", location: "pos 24-34", expected: "an agent registered in \(header.operation)", found: "'\(agentText)'", message: "agent \(agentText) is not registered in operation \(header.operation)")
+            return Problem(code: .R02, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: "an agent registered in \(header.operation)", found: "'\(agentText)'", message: "agent \(agentText) is not registered in operation \(header.operation)")
         }
         if agent.status != .active {
-            return Problem(code: .R02, field: "CASS agent code", location: "pos 24-34", expected: "an active agent", found: "'\(agentText)'", message: "agent \(agentText) is \(agent.status.rawValue) in operation \(header.operation)")
+            return Problem(code: .R02, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: "an active agent", found: "'\(agentText)'", message: "agent \(agentText) is \(agent.status.rawValue) in operation \(header.operation)")
         }
         guard let issueDate = CivilDate(yyyymmdd: Int(record.issueDateDigits)) else {
-            return Problem(code: .R04, field: "AWB issue date", location: "pos 35-42", expected: "a calendar date", found: "'\(Padding.zeros(String(record.issueDateDigits), to: 8))'", message: "issue date \(record.issueDateDigits) is not a calendar date")
+            return Problem(code: .R04, field: "AWB issue date", location: CBFLayout.Record.issueDate.location, expected: "a calendar date", found: "'\(Padding.zeros(String(record.issueDateDigits), to: 8))'", message: "issue date \(record.issueDateDigits) is not a calendar date")
         }
         if issueDate > header.creationDate {
-            return Problem(code: .R04, field: "AWB issue date", location: "pos 35-42", expected: "on or before \(header.creationDate)", found: "'\(issueDate)'", message: "issue date \(issueDate) is later than the file creation date \(header.creationDate)")
+            return Problem(code: .R04, field: "AWB issue date", location: CBFLayout.Record.issueDate.location, expected: "on or before \(header.creationDate)", found: "'\(issueDate)'", message: "issue date \(issueDate) is later than the file creation date \(header.creationDate)")
         }
         if !record.origin.isUppercaseLetters || record.origin.length != 3 {
-            return Problem(code: .R05, field: "origin airport", location: "pos 43-45", expected: "three letters", found: "'\(record.origin)'", message: "origin '\(record.origin)' is not a three-letter airport code")
+            return Problem(code: .R05, field: "origin airport", location: CBFLayout.Record.origin.location, expected: "three letters", found: "'\(record.origin)'", message: "origin '\(record.origin)' is not a three-letter airport code")
         }
         if !record.destination.isUppercaseLetters || record.destination.length != 3 {
-            return Problem(code: .R05, field: "destination airport", location: "pos 46-48", expected: "three letters", found: "'\(record.destination)'", message: "destination '\(record.destination)' is not a three-letter airport code")
+            return Problem(code: .R05, field: "destination airport", location: CBFLayout.Record.destination.location, expected: "three letters", found: "'\(record.destination)'", message: "destination '\(record.destination)' is not a three-letter airport code")
         }
         if record.origin == record.destination {
-            return Problem(code: .R05, field: "destination airport", location: "pos 46-48", expected: "an airport other than the origin", found: "'\(record.destination)'", message: "origin and destination are both \(record.origin)")
+            return Problem(code: .R05, field: "destination airport", location: CBFLayout.Record.destination.location, expected: "an airport other than the origin", found: "'\(record.destination)'", message: "origin and destination are both \(record.origin)")
         }
         if !otherCharges.isEmpty {
             var dueCarrier: Int64 = 0
@@ -72,33 +72,33 @@ public enum RecordChecks {
                 if charge.dueCarrier { dueCarrier &+= charge.amount } else { dueAgent &+= charge.amount }
             }
             if dueCarrier != record.otherChargesDueCarrier {
-                return Problem(code: .R09, field: "other charges due carrier", location: "pos 84-95", expected: String(signed12: dueCarrier), found: "'\(String(signed12: record.otherChargesDueCarrier))'", message: "OCH lines due carrier sum to \(dueCarrier), the record's OCDC is \(record.otherChargesDueCarrier)")
+                return Problem(code: .R09, field: "other charges due carrier", location: CBFLayout.Record.otherChargesDueCarrier.location, expected: String(signed12: dueCarrier), found: "'\(String(signed12: record.otherChargesDueCarrier))'", message: "OCH lines due carrier sum to \(dueCarrier), the record's OCDC is \(record.otherChargesDueCarrier)")
             }
             if dueAgent != record.otherChargesDueAgent {
-                return Problem(code: .R09, field: "other charges due agent", location: "pos 96-107", expected: String(signed12: dueAgent), found: "'\(String(signed12: record.otherChargesDueAgent))'", message: "OCH lines due agent sum to \(dueAgent), the record's OCDA is \(record.otherChargesDueAgent)")
+                return Problem(code: .R09, field: "other charges due agent", location: CBFLayout.Record.otherChargesDueAgent.location, expected: String(signed12: dueAgent), found: "'\(String(signed12: record.otherChargesDueAgent))'", message: "OCH lines due agent sum to \(dueAgent), the record's OCDA is \(record.otherChargesDueAgent)")
             }
         }
         if record.transaction.isVersion {
             let commission = Money.applyRate(record.weightCharge, rateHundredthsPercent: Int64(record.commissionRate))
             if commission != record.commission {
-                return Problem(code: .R07, field: "commission amount", location: "pos 112-123", expected: String(signed12: commission), found: "'\(String(signed12: record.commission))'", message: "commission: expected \(String(signed12: commission)) from weight charge \(String(signed12: record.weightCharge)) at \(Money.decimalString(Int64(record.commissionRate), digits: 2)) %, found \(String(signed12: record.commission))")
+                return Problem(code: .R07, field: "commission amount", location: CBFLayout.Record.commission.location, expected: String(signed12: commission), found: "'\(String(signed12: record.commission))'", message: "commission: expected \(String(signed12: commission)) from weight charge \(String(signed12: record.weightCharge)) at \(Money.decimalString(Int64(record.commissionRate), digits: 2)) %, found \(String(signed12: record.commission))")
             }
             let net = expectedNetDue(record)
             if net != record.netDue {
-                return Problem(code: .R08, field: "net amount due", location: "pos 136-147", expected: String(signed12: net), found: "'\(String(signed12: record.netDue))'", message: "net due: expected \(String(signed12: net)) (\(record.indicator == .prepaid ? "prepaid: weight + valuation + OCDC" : "collect:") - commission - incentive), found \(String(signed12: record.netDue))")
+                return Problem(code: .R08, field: "net amount due", location: CBFLayout.Record.netDue.location, expected: String(signed12: net), found: "'\(String(signed12: record.netDue))'", message: "net due: expected \(String(signed12: net)) (\(record.indicator == .prepaid ? "prepaid: weight + valuation + OCDC" : "collect:") - commission - incentive), found \(String(signed12: record.netDue))")
             }
         } else {
             let others: [(String, String, Int64)] = [
-                ("weight charge", "pos 60-71", record.weightCharge), ("valuation charge", "pos 72-83", record.valuationCharge),
-                ("other charges due carrier", "pos 84-95", record.otherChargesDueCarrier), ("other charges due agent", "pos 96-107", record.otherChargesDueAgent),
-                ("commission amount", "pos 112-123", record.commission), ("incentive amount", "pos 124-135", record.incentive),
+                ("weight charge", CBFLayout.Record.weightCharge.location, record.weightCharge), ("valuation charge", CBFLayout.Record.valuationCharge.location, record.valuationCharge),
+                ("other charges due carrier", CBFLayout.Record.otherChargesDueCarrier.location, record.otherChargesDueCarrier), ("other charges due agent", CBFLayout.Record.otherChargesDueAgent.location, record.otherChargesDueAgent),
+                ("commission amount", CBFLayout.Record.commission.location, record.commission), ("incentive amount", CBFLayout.Record.incentive.location, record.incentive),
             ]
             for (field, location, value) in others where value != 0 {
                 return Problem(code: .R08, field: field, location: location, expected: "+00000000000", found: "'\(String(signed12: value))'", message: "a \(record.transaction.code) carries only a net amount; \(field) must be zero")
             }
             let signOK = record.transaction == .dcm ? record.netDue > 0 : record.netDue < 0
             if !signOK {
-                return Problem(code: .R08, field: "net amount due", location: "pos 136-147", expected: record.transaction == .dcm ? "a positive amount" : "a negative amount", found: "'\(String(signed12: record.netDue))'", message: "a \(record.transaction.code) must be \(record.transaction == .dcm ? "positive (charged to the agent)" : "negative (credited to the agent)")")
+                return Problem(code: .R08, field: "net amount due", location: CBFLayout.Record.netDue.location, expected: record.transaction == .dcm ? "a positive amount" : "a negative amount", found: "'\(String(signed12: record.netDue))'", message: "a \(record.transaction.code) must be \(record.transaction == .dcm ? "positive (charged to the agent)" : "negative (credited to the agent)")")
             }
         }
         return nil
@@ -114,8 +114,4 @@ public enum RecordChecks {
             return 0 &- deductions
         }
     }
-}
-
-extension String {
-    init(signed12 value: Int64) { self = (value < 0 ? "-" : "+") + Padding.zeros(String(value.magnitude), to: 11) }
 }

@@ -142,7 +142,7 @@ public struct ClusterStatus: Sendable {
     public func render() -> String {
         var out = "stage      topic[partition]       committed        end        lag\n"
         for lag in lags {
-            out += lag.stage.rawValue.padding(10) + " " + lag.partition.description.padding(20) + " " + String(lag.committed).padding(10) + " " + String(lag.end).padding(10) + " " + String(lag.lag) + "\n"
+            out += lag.stage.rawValue.padded(10) + " " + lag.partition.description.padded(20) + " " + String(lag.committed).padded(10) + " " + String(lag.end).padded(10) + " " + String(lag.lag) + "\n"
         }
         out += "total lag: \(totalLag)\n"
         out += "periods open (files accepted, not closed): " + (openPeriods.isEmpty ? "none" : openPeriods.map(\.description).joined(separator: ", ")) + "\n"

@@ -52,25 +52,9 @@ public enum RoutingKey {
     }
 
     /// The operation a file claims, for routing only (the reader decides
-    /// whether the claim holds): CBF positions 15-16, or the XML envelope's
-    /// `operation` element.
+    /// whether the claim holds): the header's or the XML envelope's.
     public static func operation(ofFile bytes: [UInt8]) -> String {
-        let first = bytes.first { $0 != 0xEF && $0 != 0xBB && $0 != 0xBF && $0 != 32 && $0 != 10 && $0 != 13 && $0 != 9 }
-        if first == UInt8(ascii: "<") {
-            let needle = Array("operation>".utf8)
-            let limit = min(bytes.count, 1 << 16)
-            var index = 0
-            while index + needle.count + 2 <= limit {
-                if bytes[index] == needle[0], Array(bytes[index..<(index + needle.count)]) == needle {
-                    let start = index + needle.count
-                    return String(decoding: bytes[start..<(start + 2)], as: UTF8.self)
-                }
-                index += 1
-            }
-            return ""
-        }
-        guard bytes.count >= 16 else { return "" }
-        return String(decoding: bytes[14..<16], as: UTF8.self)
+        bytes.withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "").operation }
     }
 }
 
@@ -408,10 +392,13 @@ public final class SettleStage: StatefulStage {
                 accumulator.add(line, rules: rules)
             }
             if journal.enabled {
+                // Each invoice the batch touched, once, however many of its lines came.
+                var touched: Set<String> = []
                 for line in batch.lines {
-                    let period = PeriodKey(country: line.country, period: line.period)
-                    if let sums = accumulator.accumulator(period, agent: line.agentCode) {
-                        journal.put(record.partition, "acc/\(line.country)/\(line.period)/\(line.agentCode)", sums.encodedSums())
+                    let key = "acc/\(line.country)/\(line.period)/\(line.agentCode)"
+                    if touched.insert(key).inserted,
+                       let sums = accumulator.accumulator(PeriodKey(country: line.country, period: line.period), agent: line.agentCode) {
+                        journal.put(record.partition, key, sums.encodedSums())
                     }
                     if keepLines {
                         var w = BinaryWriter(capacity: 160)

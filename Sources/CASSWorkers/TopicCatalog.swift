@@ -122,7 +122,7 @@ public enum StageName: String, Sendable, CaseIterable {
         var out = "stage      reads              writes                                        partitioned by / keeps\n"
         for stage in allCases {
             let writes = (stage.outputTopics + [stage.deadLetterTopic]).joined(separator: ", ")
-            out += stage.rawValue.padding(10) + " " + stage.inputTopic.padding(18) + " " + writes.padding(45) + " " + stage.partitionedBy + "\n"
+            out += stage.rawValue.padded(10) + " " + stage.inputTopic.padded(18) + " " + writes.padded(45) + " " + stage.partitionedBy + "\n"
             out += String(repeating: " ", count: 75) + " state: " + stage.keeps + "\n"
         }
         return out
@@ -130,7 +130,8 @@ public enum StageName: String, Sendable, CaseIterable {
 }
 
 extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    /// Left-aligned in a column of `width` characters (console tables).
+    public func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
 
 extension TopicCatalog {

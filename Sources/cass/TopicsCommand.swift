@@ -37,7 +37,3 @@ enum TopicsCommand {
         }
     }
 }
-
-extension String {
-    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-}
