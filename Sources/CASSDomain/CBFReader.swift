@@ -23,6 +23,11 @@ public enum CBFReader {
     public static func reportedIdentity(of buffer: UnsafeRawBufferPointer) -> ReportedIdentity {
         guard !buffer.isEmpty else { return ReportedIdentity() }
         for byte in buffer where byte >= 0x80 { return ReportedIdentity() }
+        return firstLineIdentity(of: buffer)
+    }
+
+    /// The identity of a buffer already known to be ASCII.
+    static func firstLineIdentity(of buffer: UnsafeRawBufferPointer) -> ReportedIdentity {
         var end = 0
         while end < buffer.count, buffer[end] != 10 { end += 1 }
         if end > 0, buffer[end - 1] == 13 { end -= 1 }
@@ -103,8 +108,20 @@ struct Line {
         return true
     }
 
+    /// Eight bytes at a time: the unused tails of OCH and trailer lines
+    /// are over a hundred spaces.
     func isBlank(_ field: FieldSpec) -> Bool {
-        for index in 0..<field.length where byte(field.offset + index) != 32 { return false }
+        let spaces: UInt64 = 0x2020_2020_2020_2020
+        var index = start + field.offset
+        let end = index + field.length
+        while index + 8 <= end {
+            if buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self) != spaces { return false }
+            index += 8
+        }
+        while index < end {
+            if buffer[index] != 32 { return false }
+            index += 1
+        }
         return true
     }
 
@@ -137,10 +154,29 @@ private struct Scanner {
         self.fileName = fileName
     }
 
+    /// True when the `length` bytes from `start` are all printable ASCII
+    /// (32...126), eight at a time: `length` is a multiple of 8.
+    @inline(__always) func allPrintable(from start: Int, length: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var flagged: UInt64 = 0
+        var offset = start
+        let end = start + length
+        while offset < end {
+            let word = buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            // A byte below 0x20 borrows into its high bit; a byte above
+            // 0x7E carries into it or has it set already.
+            flagged |= ((word &- ones &* 0x20) & ~word) | (word &+ ones) | word
+            offset += 8
+        }
+        return flagged & highBits == 0
+    }
+
     mutating func run(periodsPerMonth: (String) -> Int?) -> FileReadResult {
-        let identity = CBFReader.reportedIdentity(of: buffer)
+        // The scan for non-ASCII bytes that the reported identity needs is
+        // done only for a rejected file: pass 1 proves an accepted one ASCII.
         func reject(_ problem: Problem) -> FileReadResult {
-            .rejected(name: fileName, identity: identity, problem: problem)
+            .rejected(name: fileName, identity: CBFReader.reportedIdentity(of: buffer), problem: problem)
         }
 
         // Pass 1, physical layout (F06): line ends, lengths, characters,
@@ -150,8 +186,24 @@ private struct Scanner {
         var position = 0
         let count = buffer.count
         var lineNumber = 0
+        let recordLength = CBFReader.recordLength
         while position < count {
             lineNumber += 1
+            // The common case: 160 printable bytes, then LF or CR LF.
+            let fastEnd = position + recordLength
+            if fastEnd < count, allPrintable(from: position, length: recordLength) {
+                let terminator = buffer[fastEnd]
+                if terminator == 10 {
+                    lineStarts.append(position)
+                    position = fastEnd + 1
+                    continue
+                }
+                if terminator == 13, fastEnd + 1 < count, buffer[fastEnd + 1] == 10 {
+                    lineStarts.append(position)
+                    position = fastEnd + 2
+                    continue
+                }
+            }
             var end = position
             while end < count, buffer[end] != 10 { end += 1 }
             var contentEnd = end
@@ -264,7 +316,7 @@ private struct Scanner {
             return reject(last.problem(.F03, CBFLayout.Trailer.weightChargeTotal, expected: String(signed12: sumWeight), message: "the trailer's weight-charge total \(weightTotal) differs from the records' sum \(sumWeight)"))
         }
         let file = BillingFile(
-            name: fileName, identity: identity, header: parsedHeader,
+            name: fileName, identity: CBFReader.firstLineIdentity(of: buffer), header: parsedHeader,
             trailer: FileTrailer(recordCount: Int(trailerCount), netDueTotal: netTotal, weightChargeTotal: weightTotal),
             records: records, otherCharges: otherCharges)
         return .parsed(file)

@@ -2,15 +2,29 @@
 /// states them. Tests and the sample generator use these to build lines
 /// with one deliberately broken field.
 public struct CBFLayoutField: Sendable, Hashable {
-    public let name: String
+    /// A `StaticString` keeps the field trivially copyable: the reader
+    /// names fields per record, and a `String` here cost a retain and a
+    /// release at every access.
+    let staticName: StaticString
     /// 1-based, as the spec's tables count.
     public let position: Int
     public let length: Int
 
-    public init(_ name: String, position: Int, length: Int) {
-        self.name = name
+    public init(_ name: StaticString, position: Int, length: Int) {
+        self.staticName = name
         self.position = position
         self.length = length
+    }
+
+    public var name: String { staticName.description }
+
+    public static func == (a: CBFLayoutField, b: CBFLayoutField) -> Bool {
+        a.position == b.position && a.length == b.length && a.name == b.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(position)
+        hasher.combine(length)
     }
 
     /// 0-based byte range inside a line.

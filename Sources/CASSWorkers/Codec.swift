@@ -6,47 +6,80 @@ import CASSEngine
 /// byte arrays prefixed by a 32-bit length. Every message starts with a
 /// one-byte kind and a one-byte version.
 public struct BinaryWriter {
-    public internal(set) var bytes: [UInt8] = []
+    /// Zero-filled storage written in place; `count` bytes are the message.
+    /// Appending element by element to an array checks capacity and
+    /// uniqueness per byte, which dominated encoding.
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var count = 0
 
-    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
 
-    @inline(__always) public mutating func u8(_ value: UInt8) { bytes.append(value) }
+    /// The encoded message.
+    public var bytes: [UInt8] { count == storage.count ? storage : Array(storage[0..<count]) }
 
-    @inline(__always) public mutating func i32(_ value: Int32) {
-        let v = UInt32(bitPattern: value)
-        bytes.append(UInt8(truncatingIfNeeded: v))
-        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: v >> 16))
-        bytes.append(UInt8(truncatingIfNeeded: v >> 24))
+    public var isEmpty: Bool { count == 0 }
+
+    @inline(__always) @usableFromInline mutating func reserve(_ extra: Int) {
+        if count &+ extra > storage.count { grow(extra) }
     }
 
-    @inline(__always) public mutating func i64(_ value: Int64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    @inline(never) @usableFromInline mutating func grow(_ extra: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(storage.count, extra)))
     }
 
-    @inline(__always) public mutating func u64(_ value: UInt64) { i64(Int64(bitPattern: value)) }
+    @inline(__always) @usableFromInline mutating func put<T: FixedWidthInteger>(_ value: T) {
+        let size = MemoryLayout<T>.size
+        reserve(size)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: at, as: T.self) }
+        count = at &+ size
+    }
+
+    @inline(__always) public mutating func u8(_ value: UInt8) { put(value) }
+
+    @inline(__always) public mutating func i32(_ value: Int32) { put(value) }
+
+    @inline(__always) public mutating func i64(_ value: Int64) { put(value) }
+
+    @inline(__always) public mutating func u64(_ value: UInt64) { put(value) }
+
+    /// Raw bytes, no length prefix.
+    public mutating func raw(_ source: UnsafeRawBufferPointer) {
+        guard source.count > 0 else { return }
+        reserve(source.count)
+        let at = count
+        storage.withUnsafeMutableBytes { target in
+            guard let base = target.baseAddress, let from = source.baseAddress else { return }
+            (base + at).copyMemory(from: from, byteCount: source.count)
+        }
+        count = at + source.count
+    }
+
+    public mutating func raw(_ source: [UInt8]) {
+        source.withUnsafeBytes { raw($0) }
+    }
 
     public mutating func string(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             i32(Int32(utf8.count))
-            bytes.append(contentsOf: utf8)
+            raw(UnsafeRawBufferPointer(utf8))
         }
     }
 
     public mutating func data(_ value: [UInt8]) {
         i32(Int32(value.count))
-        bytes.append(contentsOf: value)
+        raw(value)
     }
 
-    public mutating func code(_ value: ASCIICode) {
+    @inline(__always) public mutating func code(_ value: ASCIICode) {
         u8(value.length)
         u64(value.packed)
     }
 
-    public mutating func date(_ value: CivilDate) { i32(Int32(value.yyyymmdd)) }
+    @inline(__always) public mutating func date(_ value: CivilDate) { i32(Int32(value.yyyymmdd)) }
 
-    public mutating func period(_ value: BillingPeriod) { i32(Int32(value.yyyymmnn)) }
+    @inline(__always) public mutating func period(_ value: BillingPeriod) { i32(Int32(value.yyyymmnn)) }
 }
 
 public struct DecodingFailure: Error, Sendable, CustomStringConvertible {
@@ -69,29 +102,21 @@ public struct BinaryReader {
         }
     }
 
-    @inline(__always) public mutating func u8() throws(DecodingFailure) -> UInt8 {
-        try need(1)
-        defer { position += 1 }
-        return bytes[position]
+    @inline(__always) mutating func load<T: FixedWidthInteger>(_: T.Type) throws(DecodingFailure) -> T {
+        let size = MemoryLayout<T>.size
+        try need(size)
+        let at = position
+        position = at &+ size
+        return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: T.self) })
     }
 
-    @inline(__always) public mutating func i32() throws(DecodingFailure) -> Int32 {
-        try need(4)
-        let p = position
-        position += 4
-        let v = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
-        return Int32(bitPattern: v)
-    }
+    @inline(__always) public mutating func u8() throws(DecodingFailure) -> UInt8 { try load(UInt8.self) }
 
-    @inline(__always) public mutating func i64() throws(DecodingFailure) -> Int64 {
-        try need(8)
-        var v: UInt64 = 0
-        for index in 0..<8 { v |= UInt64(bytes[position + index]) << (8 * UInt64(index)) }
-        position += 8
-        return Int64(bitPattern: v)
-    }
+    @inline(__always) public mutating func i32() throws(DecodingFailure) -> Int32 { try load(Int32.self) }
 
-    public mutating func u64() throws(DecodingFailure) -> UInt64 { UInt64(bitPattern: try i64()) }
+    @inline(__always) public mutating func i64() throws(DecodingFailure) -> Int64 { try load(Int64.self) }
+
+    @inline(__always) public mutating func u64() throws(DecodingFailure) -> UInt64 { try load(UInt64.self) }
 
     public mutating func string() throws(DecodingFailure) -> String {
         let count = Int(try i32())
@@ -107,13 +132,13 @@ public struct BinaryReader {
         return Array(bytes[position..<(position + count)])
     }
 
-    public mutating func code() throws(DecodingFailure) -> ASCIICode {
+    @inline(__always) public mutating func code() throws(DecodingFailure) -> ASCIICode {
         let length = try u8()
         guard length <= 8 else { throw DecodingFailure("code length \(length) over 8") }
         return ASCIICode(rawPacked: try u64(), length: length)
     }
 
-    public mutating func date() throws(DecodingFailure) -> CivilDate {
+    @inline(__always) public mutating func date() throws(DecodingFailure) -> CivilDate {
         let raw = try i32()
         guard let date = CivilDate(yyyymmdd: Int(raw)) else { throw DecodingFailure("bad date \(raw)") }
         return date

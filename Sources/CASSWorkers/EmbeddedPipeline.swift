@@ -88,44 +88,52 @@ public final class EmbeddedPipeline {
         }
     }
 
-    /// Runs ingest on one thread and the later stages on another (the
-    /// machine has two cores), until both run dry. Results do not depend
-    /// on the interleaving: each stage's outputs follow from its inputs'
-    /// order per partition, and close markers keep periods whole.
-    public func drainInParallel(progress: (@Sendable (String) -> Void)? = nil) throws {
-        let ingest = workers[0]
-        let rest = Array(workers.dropFirst())
-        let upstreamDone = Locked(false)
+    /// Runs the stages on `threads` threads (the machine has two cores),
+    /// until every stage runs dry. Any thread may run any stage, one thread
+    /// per stage at a time (a stage's worker is claimed with a try-lock and
+    /// skipped while another thread holds it): while one thread reads a
+    /// file, the other drains the later stages, and neither waits for a
+    /// fixed half of the work. Results do not depend on the interleaving:
+    /// each stage's outputs follow from its inputs' order per partition,
+    /// and close markers keep periods whole.
+    public func drainInParallel(threads: Int = 2, progress: (@Sendable (String) -> Void)? = nil) throws {
+        let shared = SharedWorkers(workers)
         let failure = Locked<(any Error)?>(nil)
+        let lastReport = Locked(DispatchTime.now().uptimeNanoseconds)
         let group = DispatchGroup()
-        let ingestBox = WorkerBox(ingest), restBox = WorkerBox(rest)
-        DispatchQueue.global().async(group: group) {
-            do {
-                while try ingestBox.workers[0].step() > 0 {}
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
-            }
-            upstreamDone.withLock { $0 = true }
-        }
-        DispatchQueue.global().async(group: group) {
-            var lastReport = DispatchTime.now().uptimeNanoseconds
-            do {
-                while true {
-                    let finishedBefore = upstreamDone.withLock { $0 }
-                    var handled = 0
-                    for worker in restBox.workers { handled += try worker.step() }
-                    // Progress every two seconds on long runs.
-                    if let progress, DispatchTime.now().uptimeNanoseconds - lastReport > 2_000_000_000 {
-                        lastReport = DispatchTime.now().uptimeNanoseconds
-                        progress(restBox.workers.map { "\($0.logic.stage.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
+        for _ in 0..<max(1, threads) {
+            DispatchQueue.global().async(group: group) {
+                do {
+                    while failure.withLock({ $0 == nil }) {
+                        var handled = 0, skipped = 0
+                        for index in shared.workers.indices {
+                            guard let count = try shared.stepIfFree(index) else { skipped += 1; continue }
+                            handled += count
+                        }
+                        if let progress {
+                            let now = DispatchTime.now().uptimeNanoseconds
+                            // Progress every two seconds on long runs.
+                            if lastReport.withLock({ last in
+                                guard now - last > 2_000_000_000 else { return false }
+                                last = now
+                                return true
+                            }) {
+                                progress(shared.summary())
+                            }
+                        }
+                        // Work flows forward only (files, records, lines,
+                        // drafts, invoices): a full round in stage order that
+                        // found every stage free and idle leaves nothing for
+                        // this thread; another thread still busy finishes
+                        // what it holds and then makes the same check.
+                        if handled == 0 {
+                            if skipped == 0 { break }
+                            usleep(50)
+                        }
                     }
-                    if handled == 0 {
-                        if finishedBefore || failure.withLock({ $0 != nil }) { break }
-                        usleep(100)
-                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
                 }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
             }
         }
         group.wait()
@@ -225,8 +233,30 @@ public enum SettlementExport {
 
 /// Hands workers to the thread that drives them; each worker is driven by
 /// one thread only.
-final class WorkerBox: @unchecked Sendable {
+/// The pipeline's workers shared by the drain threads: each worker behind
+/// its own lock, so one thread at a time runs it.
+final class SharedWorkers: @unchecked Sendable {
+    // @unchecked: a worker is only touched while its claim is held.
     let workers: [StageWorker]
-    init(_ worker: StageWorker) { workers = [worker] }
-    init(_ workers: [StageWorker]) { self.workers = workers }
+    private let claims: [NSLock]
+
+    init(_ workers: [StageWorker]) {
+        self.workers = workers
+        claims = workers.map { _ in NSLock() }
+    }
+
+    /// Steps worker `index` if no other thread holds it; nil when one does.
+    func stepIfFree(_ index: Int) throws -> Int? {
+        guard claims[index].try() else { return nil }
+        defer { claims[index].unlock() }
+        return try workers[index].step()
+    }
+
+    func summary() -> String {
+        workers.indices.map { index in
+            claims[index].lock()
+            defer { claims[index].unlock() }
+            return "\(workers[index].logic.stage.rawValue) \(workers[index].counters.recordsIn)"
+        }.joined(separator: ", ")
+    }
 }

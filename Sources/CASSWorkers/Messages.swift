@@ -35,7 +35,8 @@ public enum StageMessage: Sendable {
     /// Lines of an issued invoice (cass.invoices), after its header.
     case invoiceLines(number: String, part: LinePart)
 
-    public static let version: UInt8 = 1
+    /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
+    public static let version: UInt8 = 2
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
@@ -51,11 +52,11 @@ public enum StageMessage: Sendable {
             w = BinaryWriter(capacity: 64 + batch.lines.count * 150)
             w.u8(4); w.u8(Self.version); batch.encode(into: &w)
         case .rejections(let list):
-            w.u8(5); w.u8(Self.version); w.data(Self.json(list))
+            w.u8(5); w.u8(Self.version); w.rejections(list)
         case .drafts(let period, let source, let count, let invoices):
-            w.u8(6); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count); w.data(Self.json(invoices))
+            w.u8(6); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count); w.invoices(invoices)
         case .invoice(let invoice):
-            w.u8(7); w.u8(Self.version); w.data(Self.json(invoice))
+            w.u8(7); w.u8(Self.version); w.invoice(invoice)
         case .periodClosed(let period, let invoices, let total, let disbursements):
             w.u8(8); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(Int64(invoices)); w.i64(total); w.data(Self.json(disbursements))
         case .fileOutcome(let outcome):
@@ -63,11 +64,11 @@ public enum StageMessage: Sendable {
         case .fileAt(let name, let path):
             w.u8(10); w.u8(Self.version); w.string(name); w.string(path)
         case .draftLines(let period, let agent, let part):
-            w.u8(11); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(agent); w.data(Self.json(part))
+            w.u8(11); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(agent); w.linePart(part)
         case .invoiceHeader(let invoice, let parts):
-            w.u8(12); w.u8(Self.version); w.i64(Int64(parts)); w.data(Self.json(invoice))
+            w.u8(12); w.u8(Self.version); w.i64(Int64(parts)); w.invoice(invoice)
         case .invoiceLines(let number, let part):
-            w.u8(13); w.u8(Self.version); w.string(number); w.data(Self.json(part))
+            w.u8(13); w.u8(Self.version); w.string(number); w.linePart(part)
         }
         return w.bytes
     }
@@ -84,12 +85,12 @@ public enum StageMessage: Sendable {
             return .closeMarker(period: period, source: try r.i32(), sourceCount: try r.i32())
         case 3: return .checked(try CheckedBatch(from: &r))
         case 4: return .lines(try LineBatch(from: &r))
-        case 5: return .rejections(try unjson([Rejection].self, r.data()))
+        case 5: return .rejections(try r.rejections())
         case 6:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let source = try r.i32(), count = try r.i32()
-            return .drafts(period: period, source: source, sourceCount: count, invoices: try unjson([Invoice].self, r.data()))
-        case 7: return .invoice(try unjson(Invoice.self, r.data()))
+            return .drafts(period: period, source: source, sourceCount: count, invoices: try r.invoices())
+        case 7: return .invoice(try r.invoice())
         case 8:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let invoices = Int(try r.i64()), total = try r.i64()
@@ -98,11 +99,11 @@ public enum StageMessage: Sendable {
         case 10: return .fileAt(name: try r.string(), path: try r.string())
         case 11:
             let period = PeriodKey(country: try r.string(), period: try r.period())
-            return .draftLines(period: period, agent: try r.i64(), part: try unjson(LinePart.self, r.data()))
+            return .draftLines(period: period, agent: try r.i64(), part: try r.linePart())
         case 12:
             let parts = Int(try r.i64())
-            return .invoiceHeader(try unjson(Invoice.self, r.data()), parts: parts)
-        case 13: return .invoiceLines(number: try r.string(), part: try unjson(LinePart.self, r.data()))
+            return .invoiceHeader(try r.invoice(), parts: parts)
+        case 13: return .invoiceLines(number: try r.string(), part: try r.linePart())
         default: throw DecodingFailure("unknown message kind \(kind)")
         }
     }

@@ -26,12 +26,14 @@ public enum RoutingKey {
     @inline(__always)
     public static func awbPartition(prefix: Int32, serial: Int32, count: Int32) -> Int32 {
         var hash: UInt32 = 2_166_136_261
-        for value in [UInt32(bitPattern: prefix), UInt32(bitPattern: serial)] {
-            for shift in stride(from: 0, to: 32, by: 8) {
-                hash ^= (value >> UInt32(shift)) & 0xFF
-                hash = hash &* 16_777_619
-            }
+        @inline(__always) func mix(_ value: UInt32) {
+            hash = (hash ^ (value & 0xFF)) &* 16_777_619
+            hash = (hash ^ ((value >> 8) & 0xFF)) &* 16_777_619
+            hash = (hash ^ ((value >> 16) & 0xFF)) &* 16_777_619
+            hash = (hash ^ (value >> 24)) &* 16_777_619
         }
+        mix(UInt32(bitPattern: prefix))
+        mix(UInt32(bitPattern: serial))
         return Int32(hash % UInt32(count))
     }
 
@@ -230,9 +232,9 @@ public final class ValidateStage: StatefulStage {
             }
             ledgers[record.partition] = ledger
             if changedCount > 0 {
-                var value = BinaryWriter(capacity: changed.bytes.count + 4)
+                var value = BinaryWriter(capacity: changed.count + 4)
                 value.i32(changedCount)
-                value.bytes.append(contentsOf: changed.bytes)
+                value.raw(changed.bytes)
                 journal.put(record.partition, "awbs/\(record.offset)", value.bytes)
             }
             for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
