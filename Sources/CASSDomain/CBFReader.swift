@@ -76,27 +76,50 @@ struct Line {
         return ASCIICode(packed: value, length: UInt8(field.length))
     }
 
-    /// Digits only, or nil.
-    @inline(__always) func number(_ field: FieldSpec) -> Int64? {
+    /// Eight ASCII digits at `offset` of the line as their value, or nil,
+    /// in a handful of word operations instead of eight byte steps: a
+    /// record carries over a hundred digits.
+    @inline(__always) func eightDigits(at offset: Int) -> Int64? {
+        let word = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: start + offset, as: UInt64.self))
+        let digits = word &- 0x3030_3030_3030_3030
+        // Every byte 0...9: no high nibble, before or after adding 6 (a
+        // byte below '0' borrows into its high nibble, above '9' carries).
+        guard (digits | (digits &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0 == 0 else { return nil }
+        // The first character is the lowest byte: combine pairs, quads, then halves.
+        var value = (digits &* 2561) >> 8
+        value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+        value = ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+        return Int64(value)
+    }
+
+    /// The digits of `length` bytes from `offset`, or nil.
+    @inline(__always) func digits(at offset: Int, length: Int) -> Int64? {
         var value: Int64 = 0
-        for index in 0..<field.length {
-            let digit = byte(field.offset + index) &- 48
+        var index = offset
+        let end = offset + length
+        while end - index >= 8 {
+            guard let chunk = eightDigits(at: index) else { return nil }
+            value = value &* 100_000_000 &+ chunk
+            index += 8
+        }
+        while index < end {
+            let digit = byte(index) &- 48
             guard digit < 10 else { return nil }
             value = value &* 10 &+ Int64(digit)
+            index += 1
         }
         return value
+    }
+
+    /// Digits only, or nil.
+    @inline(__always) func number(_ field: FieldSpec) -> Int64? {
+        digits(at: field.offset, length: field.length)
     }
 
     /// A sign and 11 digits, or nil.
     @inline(__always) func signed(_ field: FieldSpec) -> Int64? {
         let sign = byte(field.offset)
-        guard sign == 43 || sign == 45 else { return nil }
-        var value: Int64 = 0
-        for index in 1..<field.length {
-            let digit = byte(field.offset + index) &- 48
-            guard digit < 10 else { return nil }
-            value = value &* 10 &+ Int64(digit)
-        }
+        guard sign == 43 || sign == 45, let value = digits(at: field.offset + 1, length: field.length - 1) else { return nil }
         return sign == 45 ? -value : value
     }
 

@@ -77,7 +77,12 @@ public enum StageMessage: Sendable {
         var r = BinaryReader(bytes)
         let kind = try r.u8()
         let version = try r.u8()
-        guard version == Self.version else { throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads \(Self.version)") }
+        guard version == Self.version || version == 1 else {
+            throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads 1 and \(Self.version)")
+        }
+        // Version 1 differs only in carrying these as JSON: records still in
+        // a topic when workers are upgraded stay readable.
+        let json = version == 1
         switch kind {
         case 1: return .file(name: try r.string(), bytes: try r.data())
         case 2:
@@ -85,12 +90,12 @@ public enum StageMessage: Sendable {
             return .closeMarker(period: period, source: try r.i32(), sourceCount: try r.i32())
         case 3: return .checked(try CheckedBatch(from: &r))
         case 4: return .lines(try LineBatch(from: &r))
-        case 5: return .rejections(try r.rejections())
+        case 5: return .rejections(json ? try unjson([Rejection].self, r.data()) : try r.rejections())
         case 6:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let source = try r.i32(), count = try r.i32()
-            return .drafts(period: period, source: source, sourceCount: count, invoices: try r.invoices())
-        case 7: return .invoice(try r.invoice())
+            return .drafts(period: period, source: source, sourceCount: count, invoices: json ? try unjson([Invoice].self, r.data()) : try r.invoices())
+        case 7: return .invoice(json ? try unjson(Invoice.self, r.data()) : try r.invoice())
         case 8:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let invoices = Int(try r.i64()), total = try r.i64()
@@ -99,11 +104,14 @@ public enum StageMessage: Sendable {
         case 10: return .fileAt(name: try r.string(), path: try r.string())
         case 11:
             let period = PeriodKey(country: try r.string(), period: try r.period())
-            return .draftLines(period: period, agent: try r.i64(), part: try r.linePart())
+            let agent = try r.i64()
+            return .draftLines(period: period, agent: agent, part: json ? try unjson(LinePart.self, r.data()) : try r.linePart())
         case 12:
             let parts = Int(try r.i64())
-            return .invoiceHeader(try r.invoice(), parts: parts)
-        case 13: return .invoiceLines(number: try r.string(), part: try r.linePart())
+            return .invoiceHeader(json ? try unjson(Invoice.self, r.data()) : try r.invoice(), parts: parts)
+        case 13:
+            let number = try r.string()
+            return .invoiceLines(number: number, part: json ? try unjson(LinePart.self, r.data()) : try r.linePart())
         default: throw DecodingFailure("unknown message kind \(kind)")
         }
     }
@@ -270,6 +278,13 @@ public struct LinePart: Sendable, Codable, Hashable {
     public var count: Int
     public var airlinePrefix: Int32
     public var lines: [InvoiceLine]
+
+    public init(index: Int, count: Int, airlinePrefix: Int32, lines: [InvoiceLine]) {
+        self.index = index
+        self.count = count
+        self.airlinePrefix = airlinePrefix
+        self.lines = lines
+    }
 
     /// An invoice without its lines, and the lines in parts (section order,
     /// then line order; each part within one section).

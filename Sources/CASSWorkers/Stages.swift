@@ -150,13 +150,15 @@ public final class IngestStage: StatefulStage {
         guard let header = result.header else { return }
         let count = output.partitions(TopicCatalog.records)
         var byPartition: [[CheckedRecord]] = Array(repeating: [], count: Int(count))
+        let expected = result.checked.count / Int(count) + result.checked.count / (4 * Int(count)) + 16
+        for index in byPartition.indices { byPartition[index].reserveCapacity(expected) }
         for checked in result.checked {
             byPartition[Int(RoutingKey.awbPartition(prefix: checked.record.airlinePrefix, serial: checked.record.awbSerial, count: count))].append(checked)
         }
         // Bounded messages: a 100 MB file becomes many batches of records.
         for (partition, records) in byPartition.enumerated() where !records.isEmpty {
             for start in stride(from: 0, to: records.count, by: Self.recordsPerMessage) {
-                let chunk = Array(records[start..<min(records.count, start + Self.recordsPerMessage)])
+                let chunk = records.count <= Self.recordsPerMessage ? records : Array(records[start..<min(records.count, start + Self.recordsPerMessage)])
                 let batch = CheckedBatch(fileName: result.fileName, fileOrdinal: chunk[0].source.fileOrdinal, identity: result.identity,
                                          country: header.operation, period: header.period, records: chunk)
                 output.emit(TopicCatalog.records, partition: Int32(partition), key: result.fileName, .checked(batch))
