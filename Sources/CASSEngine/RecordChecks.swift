@@ -88,13 +88,14 @@ public enum RecordChecks {
                 return Problem(code: .R08, field: "net amount due", location: CBFLayout.Record.netDue.location, expected: String(signed12: net), found: "'\(String(signed12: record.netDue))'", message: "net due: expected \(String(signed12: net)) (\(record.indicator == .prepaid ? "prepaid: weight + valuation + OCDC" : "collect:") - commission - incentive), found \(String(signed12: record.netDue))")
             }
         } else {
-            let others: [(String, String, Int64)] = [
-                ("weight charge", CBFLayout.Record.weightCharge.location, record.weightCharge), ("valuation charge", CBFLayout.Record.valuationCharge.location, record.valuationCharge),
-                ("other charges due carrier", CBFLayout.Record.otherChargesDueCarrier.location, record.otherChargesDueCarrier), ("other charges due agent", CBFLayout.Record.otherChargesDueAgent.location, record.otherChargesDueAgent),
-                ("commission amount", CBFLayout.Record.commission.location, record.commission), ("incentive amount", CBFLayout.Record.incentive.location, record.incentive),
+            // Field names and positions are formatted only for a rejection.
+            let others: [(CBFLayoutField, Int64)] = [
+                (CBFLayout.Record.weightCharge, record.weightCharge), (CBFLayout.Record.valuationCharge, record.valuationCharge),
+                (CBFLayout.Record.otherChargesDueCarrier, record.otherChargesDueCarrier), (CBFLayout.Record.otherChargesDueAgent, record.otherChargesDueAgent),
+                (CBFLayout.Record.commission, record.commission), (CBFLayout.Record.incentive, record.incentive),
             ]
-            for (field, location, value) in others where value != 0 {
-                return Problem(code: .R08, field: field, location: location, expected: "+00000000000", found: "'\(String(signed12: value))'", message: "a \(record.transaction.code) carries only a net amount; \(field) must be zero")
+            for (field, value) in others where value != 0 {
+                return Problem(code: .R08, field: field.name, location: field.location, expected: "+00000000000", found: "'\(String(signed12: value))'", message: "a \(record.transaction.code) carries only a net amount; \(field.name) must be zero")
             }
             let signOK = record.transaction == .dcm ? record.netDue > 0 : record.netDue < 0
             if !signOK {

@@ -150,3 +150,107 @@ public struct BinaryReader {
         return period
     }
 }
+
+/// Writes a run of fixed-width fields after one capacity check: a record
+/// of twenty fields costs one check instead of twenty.
+public struct FixedWriter {
+    @usableFromInline let base: UnsafeMutableRawPointer
+    @usableFromInline let limit: Int
+    @usableFromInline var offset = 0
+
+    @usableFromInline init(base: UnsafeMutableRawPointer, limit: Int) {
+        self.base = base
+        self.limit = limit
+    }
+
+    @inline(__always) @usableFromInline mutating func put<T: FixedWidthInteger>(_ value: T) {
+        assert(offset + MemoryLayout<T>.size <= limit, "fixed run longer than reserved")
+        base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+        offset &+= MemoryLayout<T>.size
+    }
+
+    @inline(__always) public mutating func u8(_ value: UInt8) { put(value) }
+    @inline(__always) public mutating func i32(_ value: Int32) { put(value) }
+    @inline(__always) public mutating func i64(_ value: Int64) { put(value) }
+    @inline(__always) public mutating func u64(_ value: UInt64) { put(value) }
+    @inline(__always) public mutating func code(_ value: ASCIICode) { put(value.length); put(value.packed) }
+    @inline(__always) public mutating func date(_ value: CivilDate) { put(Int32(value.yyyymmdd)) }
+    @inline(__always) public mutating func period(_ value: BillingPeriod) { put(Int32(value.yyyymmnn)) }
+}
+
+extension BinaryWriter {
+    /// Exactly `maxBytes` of fixed-width fields written by `body` (checked:
+    /// the reader counts on the same width).
+    @inline(__always) public mutating func fixed(_ maxBytes: Int, _ body: (inout FixedWriter) -> Void) {
+        reserve(maxBytes)
+        let at = count
+        var written = 0
+        storage.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var writer = FixedWriter(base: base + at, limit: maxBytes)
+            body(&writer)
+            written = writer.offset
+        }
+        precondition(written == maxBytes, "fixed-width run wrote \(written) bytes, declared \(maxBytes)")
+        count = at + written
+    }
+}
+
+/// Reads a run of fixed-width fields after one bounds check. Values that
+/// need validating (codes, dates, enumerations) come out raw; the caller
+/// checks them.
+public struct FixedReader {
+    @usableFromInline let base: UnsafeRawPointer
+    @usableFromInline var offset = 0
+
+    @usableFromInline init(base: UnsafeRawPointer) { self.base = base }
+
+    @inline(__always) @usableFromInline mutating func get<T: FixedWidthInteger>(_: T.Type) -> T {
+        let value = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset &+= MemoryLayout<T>.size
+        return value
+    }
+
+    @inline(__always) public mutating func u8() -> UInt8 { get(UInt8.self) }
+    @inline(__always) public mutating func i32() -> Int32 { get(Int32.self) }
+    @inline(__always) public mutating func i64() -> Int64 { get(Int64.self) }
+    @inline(__always) public mutating func u64() -> UInt64 { get(UInt64.self) }
+    /// A code as written; `length` over 8 means the bytes are damaged.
+    @inline(__always) public mutating func code() -> ASCIICode {
+        let length = get(UInt8.self)
+        return ASCIICode(rawPacked: get(UInt64.self), length: length)
+    }
+}
+
+extension BinaryReader {
+    /// `size` bytes of fixed-width fields read by `body`.
+    @inline(__always) public mutating func fixed<T>(_ size: Int, _ body: (inout FixedReader) -> T) throws(DecodingFailure) -> T {
+        try need(size)
+        let at = position
+        position = at + size
+        let value: T? = bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return nil }
+            var reader = FixedReader(base: base + at)
+            let value = body(&reader)
+            // A run that reads other than `size` bytes is a schema bug: refuse it.
+            return reader.offset == size ? value : nil
+        }
+        guard let value else { throw DecodingFailure("fixed-width run of \(size) bytes misread at \(at)") }
+        return value
+    }
+
+    @inline(__always) static func checked(_ code: ASCIICode) throws(DecodingFailure) -> ASCIICode {
+        guard code.length <= 8 else { throw DecodingFailure("code length \(code.length) over 8") }
+        return code
+    }
+
+    @inline(__always) static func checkedDate(_ raw: Int32) throws(DecodingFailure) -> CivilDate {
+        guard let date = CivilDate(yyyymmdd: Int(raw)) else { throw DecodingFailure("bad date \(raw)") }
+        return date
+    }
+
+    @inline(__always) static func checkedPeriod(_ raw: Int32) throws(DecodingFailure) -> BillingPeriod {
+        guard let period = BillingPeriod(yyyymmnn: Int(raw)) else { throw DecodingFailure("bad period \(raw)") }
+        return period
+    }
+}

@@ -144,3 +144,37 @@ extension BinaryReader {
         return list
     }
 }
+
+/// Invoices and line parts kept in cass.state: binary behind a marker byte
+/// (2); values journalled as JSON before (they start with `{`) still read.
+enum StateValue {
+    static let binaryMarker: UInt8 = 2
+
+    static func encode(_ part: LinePart) -> [UInt8] {
+        var w = BinaryWriter(capacity: 64 + part.lines.count * 120)
+        w.u8(binaryMarker)
+        w.linePart(part)
+        return w.bytes
+    }
+
+    static func encode(_ invoice: Invoice) -> [UInt8] {
+        var w = BinaryWriter(capacity: 512)
+        w.u8(binaryMarker)
+        w.invoice(invoice)
+        return w.bytes
+    }
+
+    static func linePart(_ bytes: [UInt8]) throws -> LinePart {
+        if bytes.first == UInt8(ascii: "{") { return try StageMessage.unjson(LinePart.self, bytes) }
+        var r = BinaryReader(bytes)
+        guard try r.u8() == binaryMarker else { throw DecodingFailure("unknown state value format") }
+        return try r.linePart()
+    }
+
+    static func invoice(_ bytes: [UInt8]) throws -> Invoice {
+        if bytes.first == UInt8(ascii: "{") { return try StageMessage.unjson(Invoice.self, bytes) }
+        var r = BinaryReader(bytes)
+        guard try r.u8() == binaryMarker else { throw DecodingFailure("unknown state value format") }
+        return try r.invoice()
+    }
+}

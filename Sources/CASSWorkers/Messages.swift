@@ -143,6 +143,8 @@ public struct FileOutcome: Sendable, Codable, Hashable {
 
 /// Checked records of one file bound for one partition.
 public struct CheckedBatch: Sendable {
+    /// Bytes of a record: every field is fixed width.
+    static let fixedRecordBytes = 148
     public var fileName: String
     public var fileOrdinal: Int64
     public var identity: ReportedIdentity
@@ -157,12 +159,14 @@ public struct CheckedBatch: Sendable {
         w.i32(Int32(records.count))
         for checked in records {
             let r = checked.record
-            w.i32(r.sequence); w.code(r.awbPrefixText); w.code(r.awbSerialText)
-            w.i32(r.airlinePrefix); w.i32(r.awbSerial); w.u8(r.transaction.rawValue); w.i64(r.agentCode)
-            w.date(checked.issueDate); w.code(r.origin); w.code(r.destination); w.u8(r.indicator.rawValue); w.code(r.currency)
-            w.i64(r.chargeableWeightTenthsKg); w.i64(r.weightCharge); w.i64(r.valuationCharge); w.i64(r.otherChargesDueCarrier)
-            w.i64(r.otherChargesDueAgent); w.i32(r.commissionRate); w.i64(r.commission); w.i64(r.incentive); w.i64(r.netDue)
-            w.code(r.reasonCode)
+            w.fixed(Self.fixedRecordBytes) { f in
+                f.i32(r.sequence); f.code(r.awbPrefixText); f.code(r.awbSerialText)
+                f.i32(r.airlinePrefix); f.i32(r.awbSerial); f.u8(r.transaction.rawValue); f.i64(r.agentCode)
+                f.date(checked.issueDate); f.code(r.origin); f.code(r.destination); f.u8(r.indicator.rawValue); f.code(r.currency)
+                f.i64(r.chargeableWeightTenthsKg); f.i64(r.weightCharge); f.i64(r.valuationCharge); f.i64(r.otherChargesDueCarrier)
+                f.i64(r.otherChargesDueAgent); f.i32(r.commissionRate); f.i64(r.commission); f.i64(r.incentive); f.i64(r.netDue)
+                f.code(r.reasonCode)
+            }
         }
     }
 
@@ -185,20 +189,27 @@ public struct CheckedBatch: Sendable {
         records.reserveCapacity(count)
         for _ in 0..<count {
             var b = BillingRecord()
-            b.sequence = try r.i32(); b.awbPrefixText = try r.code(); b.awbSerialText = try r.code()
-            b.airlinePrefix = try r.i32(); b.awbSerial = try r.i32()
-            guard let transaction = TransactionType(rawValue: try r.u8()) else { throw DecodingFailure("bad transaction") }
+            let raw = try r.fixed(Self.fixedRecordBytes) { f in
+                b.sequence = f.i32(); b.awbPrefixText = f.code(); b.awbSerialText = f.code()
+                b.airlinePrefix = f.i32(); b.awbSerial = f.i32()
+                let transaction = f.u8()
+                b.agentCode = f.i64()
+                let issueDate = f.i32()
+                b.origin = f.code(); b.destination = f.code()
+                let indicator = f.u8()
+                b.currency = f.code()
+                b.chargeableWeightTenthsKg = f.i64(); b.weightCharge = f.i64(); b.valuationCharge = f.i64()
+                b.otherChargesDueCarrier = f.i64(); b.otherChargesDueAgent = f.i64(); b.commissionRate = f.i32()
+                b.commission = f.i64(); b.incentive = f.i64(); b.netDue = f.i64(); b.reasonCode = f.code()
+                return (transaction: transaction, issueDate: issueDate, indicator: indicator)
+            }
+            guard let transaction = TransactionType(rawValue: raw.transaction) else { throw DecodingFailure("bad transaction") }
+            guard let indicator = ChargesIndicator(rawValue: raw.indicator) else { throw DecodingFailure("bad indicator") }
+            for code in [b.awbPrefixText, b.awbSerialText, b.origin, b.destination, b.currency, b.reasonCode] { _ = try BinaryReader.checked(code) }
             b.transaction = transaction
-            b.agentCode = try r.i64()
-            let issueDate = try r.date()
-            b.issueDateDigits = Int32(issueDate.yyyymmdd)
-            b.origin = try r.code(); b.destination = try r.code()
-            guard let indicator = ChargesIndicator(rawValue: try r.u8()) else { throw DecodingFailure("bad indicator") }
             b.indicator = indicator
-            b.currency = try r.code()
-            b.chargeableWeightTenthsKg = try r.i64(); b.weightCharge = try r.i64(); b.valuationCharge = try r.i64()
-            b.otherChargesDueCarrier = try r.i64(); b.otherChargesDueAgent = try r.i64(); b.commissionRate = try r.i32()
-            b.commission = try r.i64(); b.incentive = try r.i64(); b.netDue = try r.i64(); b.reasonCode = try r.code()
+            let issueDate = try BinaryReader.checkedDate(raw.issueDate)
+            b.issueDateDigits = raw.issueDate
             let source = RecordSource(fileName: fileName, fileOrdinal: fileOrdinal, sequence: b.sequence, identity: identity, awbPrefixText: b.awbPrefixText, awbSerialText: b.awbSerialText)
             records.append(CheckedRecord(source: source, country: country, period: period, record: b, issueDate: issueDate))
         }
@@ -207,6 +218,8 @@ public struct CheckedBatch: Sendable {
 
 /// Billed lines of one file bound for one partition.
 public struct LineBatch: Sendable {
+    /// Bytes of a line after its flag and names: every field is fixed width.
+    static let fixedLineBytes = 132
     public var lines: [BilledLine]
     /// The validate input (partition, offset) that produced this batch:
     /// settlement skips a batch it has already applied when a crash makes
@@ -228,11 +241,13 @@ public struct LineBatch: Sendable {
             w.u8(flags)
             if flags & 1 != 0 { w.string(l.fileName); lastFile = l.fileName }
             if flags & 2 != 0 { w.string(l.country); lastCountry = l.country }
-            w.period(l.period); w.i64(l.agentCode); w.i32(l.airlinePrefix); w.i32(l.awbSerial)
-            w.u8(l.transaction.rawValue); w.i64(l.fileOrdinal); w.i32(l.sequence); w.date(l.issueDate); w.date(l.taxDate)
-            w.code(l.origin); w.code(l.destination); w.i64(l.chargeableWeightTenthsKg); w.i64(l.weightCharge)
-            w.i64(l.valuationCharge); w.i64(l.otherChargesDueCarrier); w.i64(l.commission); w.i64(l.incentive)
-            w.i64(l.amount); w.code(l.reasonCode); w.u64(l.taxRuleMask)
+            w.fixed(Self.fixedLineBytes) { f in
+                f.period(l.period); f.i64(l.agentCode); f.i32(l.airlinePrefix); f.i32(l.awbSerial)
+                f.u8(l.transaction.rawValue); f.i64(l.fileOrdinal); f.i32(l.sequence); f.date(l.issueDate); f.date(l.taxDate)
+                f.code(l.origin); f.code(l.destination); f.i64(l.chargeableWeightTenthsKg); f.i64(l.weightCharge)
+                f.i64(l.valuationCharge); f.i64(l.otherChargesDueCarrier); f.i64(l.commission); f.i64(l.incentive)
+                f.i64(l.amount); f.code(l.reasonCode); f.u64(l.taxRuleMask)
+            }
         }
     }
 
@@ -254,18 +269,21 @@ public struct LineBatch: Sendable {
             let flags = try r.u8()
             if flags & 1 != 0 { file = try r.string() }
             if flags & 2 != 0 { country = try r.string() }
-            let period = try r.period(), agent = try r.i64(), airline = try r.i32(), serial = try r.i32()
-            guard let transaction = TransactionType(rawValue: try r.u8()) else { throw DecodingFailure("bad transaction") }
-            let ordinal = try r.i64(), sequence = try r.i32(), issueDate = try r.date(), taxDate = try r.date()
-            let origin = try r.code(), destination = try r.code(), weight = try r.i64(), wc = try r.i64()
-            let vc = try r.i64(), ocdc = try r.i64(), commission = try r.i64(), incentive = try r.i64()
-            let amount = try r.i64(), reason = try r.code(), mask = try r.u64()
+            let raw = try r.fixed(Self.fixedLineBytes) { f in
+                (period: f.i32(), agent: f.i64(), airline: f.i32(), serial: f.i32(), transaction: f.u8(), ordinal: f.i64(),
+                 sequence: f.i32(), issueDate: f.i32(), taxDate: f.i32(), origin: f.code(), destination: f.code(), weight: f.i64(),
+                 wc: f.i64(), vc: f.i64(), ocdc: f.i64(), commission: f.i64(), incentive: f.i64(), amount: f.i64(),
+                 reason: f.code(), mask: f.u64())
+            }
+            guard let transaction = TransactionType(rawValue: raw.transaction) else { throw DecodingFailure("bad transaction") }
             lines.append(BilledLine(
-                country: country, period: period, agentCode: agent, airlinePrefix: airline, awbSerial: serial, transaction: transaction,
-                fileName: file, fileOrdinal: ordinal, sequence: sequence, issueDate: issueDate, taxDate: taxDate, origin: origin,
-                destination: destination, chargeableWeightTenthsKg: weight, weightCharge: wc, valuationCharge: vc,
-                otherChargesDueCarrier: ocdc, commission: commission, incentive: incentive, amount: amount, reasonCode: reason,
-                taxRuleMask: mask))
+                country: country, period: try BinaryReader.checkedPeriod(raw.period), agentCode: raw.agent, airlinePrefix: raw.airline,
+                awbSerial: raw.serial, transaction: transaction, fileName: file, fileOrdinal: raw.ordinal, sequence: raw.sequence,
+                issueDate: try BinaryReader.checkedDate(raw.issueDate), taxDate: try BinaryReader.checkedDate(raw.taxDate),
+                origin: try BinaryReader.checked(raw.origin), destination: try BinaryReader.checked(raw.destination),
+                chargeableWeightTenthsKg: raw.weight, weightCharge: raw.wc, valuationCharge: raw.vc, otherChargesDueCarrier: raw.ocdc,
+                commission: raw.commission, incentive: raw.incentive, amount: raw.amount, reasonCode: try BinaryReader.checked(raw.reason),
+                taxRuleMask: raw.mask))
         }
     }
 }

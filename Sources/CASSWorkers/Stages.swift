@@ -472,12 +472,12 @@ public final class NumberStage: StatefulStage {
                 numbered.insert(PeriodKey(country: String(parts[1]), period: period))
             case "lines":
                 guard parts.count == 5, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let agent = Int64(parts[3]) else { continue }
-                let part = try StageMessage.unjson(LinePart.self, value)
+                let part = try StateValue.linePart(value)
                 lineParts[PeriodKey(country: String(parts[1]), period: period), default: [:]][agent, default: [:]][part.index] = part
             case "draft":
                 guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let agent = Int64(parts[3]) else { continue }
                 let key = PeriodKey(country: String(parts[1]), period: period)
-                pending[key, default: ([], [:])].drafts[agent] = try StageMessage.unjson(Invoice.self, value)
+                pending[key, default: ([], [:])].drafts[agent] = try StateValue.invoice(value)
             case "src":
                 guard parts.count == 4, let period = BillingPeriod(yyyymmnn: Int(parts[2]) ?? 0), let source = Int32(parts[3]) else { continue }
                 pending[PeriodKey(country: String(parts[1]), period: period), default: ([], [:])].sources.insert(source)
@@ -501,7 +501,7 @@ public final class NumberStage: StatefulStage {
         if case .draftLines(let period, let agent, let part) = message {
             guard !numbering.numbered.contains(period) else { return }
             lineParts[period, default: [:]][agent, default: [:]][part.index] = part
-            journal.put(record.partition, "lines/\(period.country)/\(period.period)/\(agent)/\(part.index)", StageMessage.json(part))
+            journal.put(record.partition, "lines/\(period.country)/\(period.period)/\(agent)/\(part.index)", StateValue.encode(part))
             return
         }
         guard case .drafts(let period, let source, let sourceCount, let invoices) = message else {
@@ -511,7 +511,7 @@ public final class NumberStage: StatefulStage {
         guard !numbering.numbered.contains(period), !entry.sources.contains(source) else { return }
         for draft in invoices {
             entry.drafts[draft.agentCode] = draft
-            journal.put(record.partition, "draft/\(period.country)/\(period.period)/\(draft.agentCode)", StageMessage.json(draft))
+            journal.put(record.partition, "draft/\(period.country)/\(period.period)/\(draft.agentCode)", StateValue.encode(draft))
         }
         // sourceCount 0: more drafts of this source follow (large periods
         // travel in several messages); otherwise this source is complete.
@@ -602,9 +602,9 @@ public final class RenderStage: StatefulStage {
             case "hdr":
                 var reader = BinaryReader(value)
                 let count = Int(try reader.i64())
-                pending[number] = (try StageMessage.unjson(Invoice.self, try reader.data()), count, pending[number]?.received ?? [:])
+                pending[number] = (try StateValue.invoice(try reader.data()), count, pending[number]?.received ?? [:])
             case "part":
-                let part = try StageMessage.unjson(LinePart.self, value)
+                let part = try StateValue.linePart(value)
                 pending[number]?.received[part.index] = part
             case "done":
                 done.insert(number)
@@ -626,14 +626,14 @@ public final class RenderStage: StatefulStage {
             if journal.enabled {
                 var w = BinaryWriter()
                 w.i64(Int64(parts))
-                w.data(StageMessage.json(header))
+                w.data(StateValue.encode(header))
                 journal.put(record.partition, "hdr/\(header.number)", w.bytes)
             }
             try renderIfComplete(header.number, partition: record.partition)
         case .invoiceLines(let number, let part):
             guard pending[number] != nil else { return } // already rendered: a replay
             pending[number]?.received[part.index] = part
-            journal.put(record.partition, "part/\(number)/\(part.index)", StageMessage.json(part))
+            journal.put(record.partition, "part/\(number)/\(part.index)", StateValue.encode(part))
             try renderIfComplete(number, partition: record.partition)
         default:
             throw DecodingFailure("the render stage takes issued invoices only")

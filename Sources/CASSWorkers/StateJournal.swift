@@ -14,8 +14,11 @@ public final class StateJournal {
 
     public init(enabled: Bool) { self.enabled = enabled }
 
-    public func put(_ partition: Int32, _ key: String, _ value: [UInt8]) {
+    /// Key and value are built only when the journal is on: the embedded
+    /// run keeps none, and building them per line cost real time.
+    public func put(_ partition: Int32, _ key: @autoclosure () -> String, _ value: @autoclosure () -> [UInt8]) {
         guard enabled else { return }
+        let key = key(), value = value()
         if changes[partition]?[key] == nil { order[partition, default: []].append(key) }
         changes[partition, default: [:]][key] = value
     }
