@@ -231,8 +231,6 @@ public enum SettlementExport {
     }
 }
 
-/// Hands workers to the thread that drives them; each worker is driven by
-/// one thread only.
 /// The pipeline's workers shared by the drain threads: each worker behind
 /// its own lock, so one thread at a time runs it.
 final class SharedWorkers: @unchecked Sendable {

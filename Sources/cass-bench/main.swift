@@ -89,7 +89,7 @@ do {
     print("embedded default (cass settle --no-documents: read, settle, write the three CSVs):")
     print(String(format: "  wall %.2f s, %@ billing records end to end, peak RSS %d MB", wall, rate(summary.billingRecords, wall), peakRSSMegabytes()))
     print("  \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections")
-    print("  per stage (busy time of its worker; ingest runs on one core, the other stages share the second):")
+    print("  per stage (busy time of its worker; two threads, each stepping whichever stage is free):")
     for (stage, counters) in pipeline.counters {
         let seconds = Double(counters.busyNanoseconds) / 1e9
         print("    " + stage.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: " %8.3f s  ", seconds) + rate(summary.billingRecords, seconds) + " billing records  (\(counters.recordsIn) messages in)")
