@@ -107,6 +107,12 @@ public struct AWBKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         (lhs.prefix, lhs.serial) < (rhs.prefix, rhs.serial)
     }
 
+    /// One 64-bit word for the hasher instead of two fields: the ledger
+    /// hashes a key per record.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)))
+    }
+
     public var description: String {
         let p = String(prefix), s = String(serial)
         return String(repeating: "0", count: max(0, 3 - p.count)) + p + "-" + String(repeating: "0", count: max(0, 8 - s.count)) + s

@@ -48,6 +48,26 @@ public struct SettlementAccumulator: Sendable {
         if keepLines { invoices[key]?[line.agentCode]?.lines.append(line) }
     }
 
+    /// A batch of lines: the period's agents are looked up once per run of
+    /// lines of the same operation and period (a batch is nearly always
+    /// one run), not once per line.
+    public mutating func add(_ lines: [BilledLine], rules: (String) -> [TaxRule]) {
+        var index = lines.startIndex
+        while index < lines.endIndex {
+            let key = PeriodKey(country: lines[index].country, period: lines[index].period)
+            let operationRules = rules(key.country)
+            var agents = invoices.removeValue(forKey: key) ?? [:]
+            while index < lines.endIndex, lines[index].period == key.period, lines[index].country == key.country {
+                let agent = lines[index].agentCode, airline = lines[index].airlinePrefix
+                agents[agent, default: InvoiceAccumulator()].sections[airline, default: SectionSums(ruleCount: operationRules.count)]
+                    .add(lines[index], rules: operationRules)
+                if keepLines { agents[agent]?.lines.append(lines[index]) }
+                index += 1
+            }
+            invoices[key] = agents
+        }
+    }
+
     public var openPeriods: [PeriodKey] { invoices.keys.sorted() }
 
     /// Removes the period's accumulators and returns its drafts in agent

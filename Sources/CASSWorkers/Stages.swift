@@ -212,12 +212,15 @@ public final class ValidateStage: StatefulStage {
             var rejections: [Rejection] = []
             let count = output.partitions(TopicCatalog.lines)
             var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))
+            let expected = batch.records.count / Int(count) + batch.records.count / (4 * Int(count)) + 8
+            for index in byPartition.indices { byPartition[index].reserveCapacity(expected) }
             // The ledger entries this message changed, journalled as one
             // state record: a record per AWB would be a million records.
             var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 100 : 0)
             var changedCount: Int32 = 0
-            for checked in batch.records {
-                switch ledger.apply(checked) {
+            // By index: iterating the array by value copies every record.
+            for index in batch.records.indices {
+                switch ledger.apply(batch.records[index]) {
                 case .billed(let line, let entry):
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                     if journal.enabled {
@@ -227,7 +230,7 @@ public final class ValidateStage: StatefulStage {
                         changedCount += 1
                     }
                 case .rejected(let problem):
-                    rejections.append(checked.source.rejection(problem))
+                    rejections.append(batch.records[index].source.rejection(problem))
                 case .replay:
                     break
                 }
@@ -386,15 +389,7 @@ public final class SettleStage: StatefulStage {
                 }
             }
             var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
-            var country = ""
-            var rules: [TaxRule] = []
-            for line in batch.lines {
-                if line.country != country {
-                    country = line.country
-                    rules = reference.taxRules(for: country)
-                }
-                accumulator.add(line, rules: rules)
-            }
+            accumulator.add(batch.lines) { reference.taxRules(for: $0) }
             if journal.enabled {
                 // Each invoice the batch touched, once, however many of its lines came.
                 var touched: Set<String> = []
