@@ -52,11 +52,10 @@ public enum Ingestion {
                 result.recordRejections.append(source.rejection(problem))
                 continue
             }
-            // RecordChecks proved the date real.
+            // RecordChecks proved the date real, and a record it passed has
+            // no malformed field.
             guard let issueDate = CivilDate(yyyymmdd: Int(record.issueDateDigits)) else { continue }
-            var stripped = record
-            stripped.malformed = nil
-            result.checked.append(CheckedRecord(source: source, country: header.operation, period: header.period, record: stripped, issueDate: issueDate))
+            result.checked.append(CheckedRecord(source: source, country: header.operation, period: header.period, record: record, issueDate: issueDate))
         }
         return result
     }

@@ -46,10 +46,10 @@ public enum StageMessage: Sendable {
         case .closeMarker(let period, let source, let count):
             w.u8(2); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count)
         case .checked(let batch):
-            w = BinaryWriter(capacity: 64 + batch.records.count * 180)
+            w = BinaryWriter(capacity: 160 + (batch.selection?.count ?? batch.records.count) * CheckedBatch.fixedRecordBytes)
             w.u8(3); w.u8(Self.version); batch.encode(into: &w)
         case .lines(let batch):
-            w = BinaryWriter(capacity: 64 + batch.lines.count * 150)
+            w = BinaryWriter(capacity: 160 + batch.lines.count * (LineBatch.fixedLineBytes + 1))
             w.u8(4); w.u8(Self.version); batch.encode(into: &w)
         case .rejections(let list):
             w.u8(5); w.u8(Self.version); w.rejections(list)
@@ -151,22 +151,37 @@ public struct CheckedBatch: Sendable {
     public var country: String
     public var period: BillingPeriod
     public var records: [CheckedRecord]
+    /// When set, only these positions of `records` belong to the batch: the
+    /// ingest stage routes a file's records to partitions without copying
+    /// them into per-partition arrays first.
+    var selection: ArraySlice<Int32>?
 
     func encode(into w: inout BinaryWriter) {
         w.string(fileName); w.i64(fileOrdinal)
         w.string(identity.airline); w.string(identity.country); w.string(identity.period)
         w.string(country); w.period(period)
-        w.i32(Int32(records.count))
-        for checked in records {
-            let r = checked.record
-            w.fixed(Self.fixedRecordBytes) { f in
-                f.i32(r.sequence); f.code(r.awbPrefixText); f.code(r.awbSerialText)
-                f.i32(r.airlinePrefix); f.i32(r.awbSerial); f.u8(r.transaction.rawValue); f.i64(r.agentCode)
-                f.date(checked.issueDate); f.code(r.origin); f.code(r.destination); f.u8(r.indicator.rawValue); f.code(r.currency)
-                f.i64(r.chargeableWeightTenthsKg); f.i64(r.weightCharge); f.i64(r.valuationCharge); f.i64(r.otherChargesDueCarrier)
-                f.i64(r.otherChargesDueAgent); f.i32(r.commissionRate); f.i64(r.commission); f.i64(r.incentive); f.i64(r.netDue)
-                f.code(r.reasonCode)
+        // Fields are read in place through the buffer: copying a record
+        // out of the array first costs a copy of its strings' references.
+        records.withUnsafeBufferPointer { records in
+            if let selection {
+                w.i32(Int32(selection.count))
+                for index in selection { Self.encode(records[Int(index)], into: &w) }
+            } else {
+                w.i32(Int32(records.count))
+                for index in records.indices { Self.encode(records[index], into: &w) }
             }
+        }
+    }
+
+    @inline(__always) private static func encode(_ checked: borrowing CheckedRecord, into w: inout BinaryWriter) {
+        w.fixed(fixedRecordBytes) { f in
+            f.i32(checked.record.sequence); f.code(checked.record.awbPrefixText); f.code(checked.record.awbSerialText)
+            f.i32(checked.record.airlinePrefix); f.i32(checked.record.awbSerial); f.u8(checked.record.transaction.rawValue)
+            f.i64(checked.record.agentCode); f.date(checked.issueDate); f.code(checked.record.origin); f.code(checked.record.destination)
+            f.u8(checked.record.indicator.rawValue); f.code(checked.record.currency); f.i64(checked.record.chargeableWeightTenthsKg)
+            f.i64(checked.record.weightCharge); f.i64(checked.record.valuationCharge); f.i64(checked.record.otherChargesDueCarrier)
+            f.i64(checked.record.otherChargesDueAgent); f.i32(checked.record.commissionRate); f.i64(checked.record.commission)
+            f.i64(checked.record.incentive); f.i64(checked.record.netDue); f.code(checked.record.reasonCode)
         }
     }
 

@@ -149,18 +149,23 @@ public final class IngestStage: StatefulStage {
         output.emitRejections(result.recordRejections, file: result.fileName)
         guard let header = result.header else { return }
         let count = output.partitions(TopicCatalog.records)
-        var byPartition: [[CheckedRecord]] = Array(repeating: [], count: Int(count))
+        // Positions of the file's records per partition; batches encode
+        // straight from the file's array.
+        var byPartition: [[Int32]] = Array(repeating: [], count: Int(count))
         let expected = result.checked.count / Int(count) + result.checked.count / (4 * Int(count)) + 16
         for index in byPartition.indices { byPartition[index].reserveCapacity(expected) }
-        for checked in result.checked {
-            byPartition[Int(RoutingKey.awbPartition(prefix: checked.record.airlinePrefix, serial: checked.record.awbSerial, count: count))].append(checked)
+        result.checked.withUnsafeBufferPointer { checked in
+            for index in checked.indices {
+                let partition = RoutingKey.awbPartition(prefix: checked[index].record.airlinePrefix, serial: checked[index].record.awbSerial, count: count)
+                byPartition[Int(partition)].append(Int32(index))
+            }
         }
         // Bounded messages: a 100 MB file becomes many batches of records.
-        for (partition, records) in byPartition.enumerated() where !records.isEmpty {
-            for start in stride(from: 0, to: records.count, by: Self.recordsPerMessage) {
-                let chunk = records.count <= Self.recordsPerMessage ? records : Array(records[start..<min(records.count, start + Self.recordsPerMessage)])
-                let batch = CheckedBatch(fileName: result.fileName, fileOrdinal: chunk[0].source.fileOrdinal, identity: result.identity,
-                                         country: header.operation, period: header.period, records: chunk)
+        for (partition, positions) in byPartition.enumerated() where !positions.isEmpty {
+            for start in stride(from: 0, to: positions.count, by: Self.recordsPerMessage) {
+                var batch = CheckedBatch(fileName: result.fileName, fileOrdinal: result.checked[Int(positions[start])].source.fileOrdinal,
+                                         identity: result.identity, country: header.operation, period: header.period, records: result.checked)
+                batch.selection = positions[start..<min(positions.count, start + Self.recordsPerMessage)]
                 output.emit(TopicCatalog.records, partition: Int32(partition), key: result.fileName, .checked(batch))
             }
         }
