@@ -40,15 +40,17 @@ public final class EmbeddedPipeline {
     let producer: any LogProducer
     let filePartitions: Int32
 
+    /// `expectedAWBs`: about how many AWBs the run will see (0: unknown),
+    /// to size the ledgers once.
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool,
-                partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false) throws {
+                partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false, expectedAWBs: Int = 0) throws {
         log = InProcessLog()
         try log.createTopics(TopicCatalog.specs(partitions))
         // The in-process log dies with the process, so journalling state to
         // it buys nothing in a real run; tests switch it on to simulate crashes.
         workers = [
             try StageWorker(logic: IngestStage(reference: reference, reader: reader, persistState: persistState), log: log),
-            try StageWorker(logic: ValidateStage(persistState: persistState), log: log),
+            try StageWorker(logic: ValidateStage(persistState: persistState, expectedAWBsPerPartition: expectedAWBs / Int(max(1, partitions.records))), log: log),
             try StageWorker(logic: TaxStage(reference: reference, persistState: persistState), log: log),
             try StageWorker(logic: SettleStage(reference: reference, keepLines: keepLines, persistState: persistState), log: log),
             try StageWorker(logic: NumberStage(persistState: persistState), log: log),

@@ -62,7 +62,12 @@ public enum FolderSettlement {
 
     public static func run(reference: ReferenceData, files: [InputFile], keepLines: Bool, parallel: Bool = true,
                            progress: (@Sendable (String) -> Void)? = nil) throws -> (SettlementOutcome, EmbeddedPipeline) {
-        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines)
+        // A CBF line is 161 bytes and most lines are AWB records: enough to
+        // size the ledgers without reading the files twice. XML files are
+        // left out (their size says less); the ledgers grow for them.
+        let cbfBytes = files.filter { $0.name.lowercased().hasSuffix(".cbf") }.reduce(0) { $0 + $1.size }
+        let expectedAWBs = cbfBytes / 161 * 3 / 4
+        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs)
         try pipeline.submit(files.map { SubmittedFile(name: $0.name, operation: $0.summary.operation, content: .path($0.path)) })
         try pipeline.close(periodsPresent(files, reference: reference))
         if parallel {

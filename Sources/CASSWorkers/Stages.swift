@@ -184,8 +184,14 @@ public final class ValidateStage: StatefulStage {
     public let journal: StateJournal
     var ledgers: [Int32: AWBLedger] = [:]
     var barrier = BarrierTracker()
+    /// AWBs a partition's ledger is sized for up front: growing a ledger of
+    /// a million entries rehashes it again and again.
+    let expectedAWBsPerPartition: Int
 
-    public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
+    public init(persistState: Bool = false, expectedAWBsPerPartition: Int = 0) {
+        journal = StateJournal(enabled: persistState)
+        self.expectedAWBsPerPartition = expectedAWBsPerPartition
+    }
 
     public func restore(partition: Int32, entries: [(key: String, value: [UInt8])]) throws {
         var ledger = AWBLedger()
@@ -213,7 +219,11 @@ public final class ValidateStage: StatefulStage {
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .checked(let batch):
-            var ledger = ledgers.removeValue(forKey: record.partition) ?? AWBLedger()
+            var ledger = ledgers.removeValue(forKey: record.partition) ?? {
+                var fresh = AWBLedger()
+                fresh.reserve(expectedAWBsPerPartition)
+                return fresh
+            }()
             var rejections: [Rejection] = []
             let count = output.partitions(TopicCatalog.lines)
             var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))

@@ -68,6 +68,7 @@ enum SettleCommand {
             if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
             let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working, messages handled per stage: " + message) }
             let (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
             let output = URL(fileURLWithPath: outputPath)
             try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
             if let recipients = parsed.value("--notify") {
