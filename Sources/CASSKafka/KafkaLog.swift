@@ -16,6 +16,8 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
     private let admin: RdKafkaClient
     /// `readToEnd` reads one partition at a time through this handle.
     private let reader = Locked<RdKafkaClient?>(nil)
+    /// Topics the reader client has metadata for.
+    private let readerKnownTopics = Locked<Set<String>>([])
 
     public init(config: KafkaConfig) throws {
         self.config = config
@@ -157,6 +159,7 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
     private func fetchedEnd(_ partition: TopicPartition, from offset: Int64) throws(KafkaError) -> Int64 {
         let client = try readerClient()
         return try reader.withLock { _ throws(KafkaError) -> Int64 in
+            learnTopics(client, [partition.topic])
             let list = PartitionList.make([(partition, offset)])
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_assign(client.pointer, list)
@@ -211,6 +214,7 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
     private func readRange(_ partition: TopicPartition, from low: Int64, to high: Int64) throws(KafkaError) -> [LogRecord] {
         let client = try readerClient()
         return try reader.withLock { _ throws(KafkaError) -> [LogRecord] in
+            learnTopics(client, [partition.topic])
             let list = PartitionList.make([(partition, low)])
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_assign(client.pointer, list)
@@ -271,6 +275,7 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
                 }
             }
             guard !open.isEmpty else { return result }
+            learnTopics(client, assignment.map { $0.0.topic })
             let list = PartitionList.make(assignment)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_assign(client.pointer, list)
@@ -315,6 +320,22 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
                 if raw.offset + 1 >= range.high { reached.insert(partition) }
             }
             return result
+        }
+    }
+
+    /// librdkafka starts fetching an assigned partition only once it knows
+    /// the topic's leader, and a client that never saw the topic waits for
+    /// its next metadata refresh: most of a second on the test broker, paid
+    /// by every export and status check. Asking first costs one round trip.
+    private func learnTopics(_ client: RdKafkaClient, _ topics: some Sequence<String>) {
+        for topic in Set(topics) where !readerKnownTopics.withLock({ $0.contains(topic) }) {
+            guard let handle = rd_kafka_topic_new(client.pointer, topic, nil) else { continue }
+            defer { rd_kafka_topic_destroy(handle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(client.pointer, 0, handle, &metadata, Int32(config.requestTimeoutMs))
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            // On failure the assignment still works, only later.
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { _ = readerKnownTopics.withLock { $0.insert(topic) } }
         }
     }
 

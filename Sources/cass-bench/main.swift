@@ -147,23 +147,57 @@ for workers in workerCounts {
     let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cass")
     if environment["CASS_BIN"] == nil, FileManager.default.isExecutableFile(atPath: sibling.path) { environment["CASS_BIN"] = sibling.path }
     process.environment = environment
+    // The workers' logs stay in OUTDIR/logs: their busy times give the per-stage figures.
+    environment["CASS_KEEP_LOGS"] = "1"
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
     let began = now()
     do {
         try process.run()
-        process.waitUntilExit()
     } catch {
         print("  \(workers) worker(s)/stage: could not start: \(error)")
         continue
     }
+    let log = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
     let seconds = now() - began
+    let text = String(decoding: log, as: UTF8.self)
+    // "cluster-run: [7.5 s] settlement exported ...": the CSVs are written
+    // then; what follows is stopping the workers.
+    let exportedAt = text.split(separator: "\n").first { $0.contains("settlement exported") }
+        .flatMap { line -> Double? in
+            guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
+            return Double(line[line.index(after: open)..<close].replacingOccurrences(of: " s", with: ""))
+        }
     if process.terminationStatus == 0 {
         let names = ["settlement-agents.csv", "settlement-airlines.csv", "rejections.csv"]
         let identical = names.allSatisfy {
             FileManager.default.contents(atPath: output.appendingPathComponent($0).path) == FileManager.default.contents(atPath: work.appendingPathComponent("out").appendingPathComponent($0).path)
         }
-        print(String(format: "  %d worker(s)/stage: wall %.2f s, %@ billing records end to end, CSVs %@ the embedded run's", workers, seconds,
-                     rate(summary.billingRecords, seconds), identical ? "identical to" : "DIFFERENT from"))
+        let toCSVs = exportedAt ?? seconds
+        print(String(format: "  %d worker(s)/stage: %.2f s to the CSVs, %@ billing records end to end (%.2f s with stopping the workers); CSVs %@ the embedded run's",
+                     workers, toCSVs, rate(summary.billingRecords, toCSVs), seconds, identical ? "identical to" : "DIFFERENT from"))
+        // Per stage: the busy time every worker of the stage reported when it stopped.
+        var busy: [String: Double] = [:]
+        let logs = output.appendingPathComponent("logs")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? [] where name.hasSuffix(".log") {
+            let stage = String(name.prefix { $0 != "-" })
+            let content = (try? String(contentsOfFile: logs.appendingPathComponent(name).path, encoding: .utf8)) ?? ""
+            for line in content.split(separator: "\n") where line.contains("(busy ") {
+                if let range = line.range(of: "(busy "), let value = Double(line[range.upperBound...].prefix { $0 != " " }) {
+                    busy[stage, default: 0] += value
+                }
+            }
+        }
+        for stage in ["ingest", "validate", "tax", "settle", "number"] {
+            guard let seconds = busy[stage] else { continue }
+            print("      " + stage.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: " busy %7.3f s (all its workers)  ", seconds)
+                  + rate(summary.billingRecords, seconds) + " billing records")
+        }
     } else {
+        print(text.split(separator: "\n").suffix(20).joined(separator: "\n"))
         print("  \(workers) worker(s)/stage: failed with exit code \(process.terminationStatus)")
     }
 }

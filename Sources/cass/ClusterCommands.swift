@@ -162,8 +162,10 @@ enum ExportCommand {
     /// rejections are written), and N periods are closed: a close marker
     /// travels behind every record of its operation through every stage, so
     /// a closed period means every record before it was validated, billed
-    /// and numbered. Stages beyond number (render by default none) are
-    /// waited for by lag. Checked twice, a little apart.
+    /// and numbered: both facts only grow, so one check that sees them is
+    /// enough. Stages beyond number (render by default none) are waited for
+    /// by lag, which can touch zero between two batches: that is checked
+    /// twice, a little apart.
     static func waitUntilSettled(log: KafkaLog, periods: Int, stages: [StageName], timeoutSeconds: Double) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var filesEnd: [TopicPartition: Int64] = [:]
@@ -174,7 +176,8 @@ enum ExportCommand {
         let downstream = stages.filter { ![.ingest, .validate, .tax, .settle, .number].contains($0) }
         var quiet = 0
         var lastReport = Date()
-        while quiet < 2 {
+        let checksNeeded = downstream.isEmpty ? 1 : 2
+        while quiet < checksNeeded {
             var ingestBehind: Int64 = 0
             for (tp, end) in filesEnd {
                 ingestBehind += max(0, end - (try log.committedOffset(group: StageName.ingest.group, partition: tp) ?? 0))
@@ -190,7 +193,8 @@ enum ExportCommand {
             guard Date() < deadline else {
                 throw UsageError("timed out after \(Int(timeoutSeconds)) s: \(closed) of \(periods) periods closed, \(ingestBehind) files not yet ingested")
             }
-            Thread.sleep(forTimeInterval: settled ? 0.3 : 0.2)
+            if quiet >= checksNeeded { break }
+            Thread.sleep(forTimeInterval: settled ? 0.3 : 0.1)
         }
     }
 }
