@@ -220,6 +220,6 @@ public struct ProcessingOrderKey: Comparable, Sendable {
         if lhs.period != rhs.period { return lhs.period < rhs.period }
         if lhs.airline != rhs.airline { return lhs.airline < rhs.airline }
         if lhs.fileSequence != rhs.fileSequence { return lhs.fileSequence < rhs.fileSequence }
-        return Array(lhs.fileName.utf8).lexicographicallyPrecedes(Array(rhs.fileName.utf8))
+        return lhs.fileName.utf8.lexicographicallyPrecedes(rhs.fileName.utf8)
     }
 }

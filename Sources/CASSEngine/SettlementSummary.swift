@@ -32,7 +32,9 @@ public enum SettlementSummary {
     /// By file name (bytewise), then sequence number.
     public static func sortedRejections(_ rejections: [Rejection]) -> [Rejection] {
         rejections.sorted {
-            if $0.file != $1.file { return Array($0.file.utf8).lexicographicallyPrecedes(Array($1.file.utf8)) }
+            // Byte order of the names, compared in place (copying both
+            // names per comparison dominated writing the results).
+            if $0.file != $1.file { return $0.file.utf8.lexicographicallyPrecedes($1.file.utf8) }
             return $0.sequence < $1.sequence
         }
     }

@@ -89,7 +89,7 @@ public struct ExpectedRejection: Sendable, Hashable, Comparable {
     public var csvLine: String { "\(file),\(airline),\(country),\(period),\(sequence),\(code.rawValue),\(awb)" }
 
     public static func < (lhs: ExpectedRejection, rhs: ExpectedRejection) -> Bool {
-        if lhs.file != rhs.file { return Array(lhs.file.utf8).lexicographicallyPrecedes(Array(rhs.file.utf8)) }
+        if lhs.file != rhs.file { return lhs.file.utf8.lexicographicallyPrecedes(rhs.file.utf8) }
         return lhs.sequence < rhs.sequence
     }
 }

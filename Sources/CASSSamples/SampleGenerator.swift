@@ -95,7 +95,7 @@ public enum SampleGenerator {
             world.summary.brokenFiles += SampleShowcase.files(config).count
         }
         plan.removeAll()
-        world.summary.files.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        world.summary.files.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         world.summary.expectedRejections.sort()
         return world.summary
     }
