@@ -14,20 +14,16 @@ final class CBFNumberParsingTests: XCTestCase {
     }
 
     private func record(amount: Int64, agent: Int64) -> BillingRecord {
-        var record = BillingRecord()
-        record.airlinePrefix = 125
-        record.awbSerial = Int32(CheckDigit.awbSerial(from: 1_234_567))
-        record.transaction = .awb
+        var record = DomainFixtures.record()
         record.agentCode = agent
-        record.issueDateDigits = 20261109
-        record.origin = ASCIICode("LHR")
-        record.destination = ASCIICode("JFK")
         record.indicator = .prepaid
-        record.currency = ASCIICode("GBP")
         record.chargeableWeightTenthsKg = 9_999_999
         record.weightCharge = amount
         record.valuationCharge = -amount
+        record.otherChargesDueCarrier = 0
+        record.otherChargesDueAgent = 0
         record.netDue = amount
+        record.reasonCode = ASCIICode(bytes: [])
         return record
     }
 
