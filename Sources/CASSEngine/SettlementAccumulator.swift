@@ -12,6 +12,10 @@ public struct SectionSums: Sendable, Hashable {
     public init(ruleCount: Int) { ruleBases = Array(repeating: 0, count: ruleCount) }
 
     public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
+        add(LineAmounts(line), rules: rules)
+    }
+
+    mutating func add(_ line: LineAmounts, rules: [TaxRule]) {
         lines += 1
         net &+= line.amount
         var mask = line.taxRuleMask
@@ -31,6 +35,39 @@ public struct InvoiceAccumulator: Sendable {
     public var lines: [BilledLine] = []
 
     public init() {}
+
+    mutating func add(_ amounts: LineAmounts, airline: Int32, ruleCount: Int, rules: [TaxRule]) {
+        sections[airline, default: SectionSums(ruleCount: ruleCount)].add(amounts, rules: rules)
+    }
+}
+
+/// The amounts of a line that its section's sums need.
+struct LineAmounts {
+    var amount: Int64
+    var weightCharge: Int64
+    var valuationCharge: Int64
+    var otherChargesDueCarrier: Int64
+    var commission: Int64
+    var taxRuleMask: UInt64
+
+    init(_ line: borrowing BilledLine) {
+        amount = line.amount
+        weightCharge = line.weightCharge
+        valuationCharge = line.valuationCharge
+        otherChargesDueCarrier = line.otherChargesDueCarrier
+        commission = line.commission
+        taxRuleMask = line.taxRuleMask
+    }
+
+    func base(_ base: TaxBase) -> Int64 {
+        switch base {
+        case .weight: weightCharge
+        case .valuation: valuationCharge
+        case .ocdc: otherChargesDueCarrier
+        case .commission: commission
+        case .net: amount
+        }
+    }
 }
 
 /// Accumulates billed lines per (operation, period, agent) and turns them
@@ -57,11 +94,14 @@ public struct SettlementAccumulator: Sendable {
             let key = PeriodKey(country: lines[index].country, period: lines[index].period)
             let operationRules = rules(key.country)
             var agents = invoices.removeValue(forKey: key) ?? [:]
+            let ruleCount = operationRules.count
             while index < lines.endIndex, lines[index].period == key.period, lines[index].country == key.country {
+                // Scalars out of the line first: passing the line itself
+                // copied it, strings and all, once per line.
                 let agent = lines[index].agentCode, airline = lines[index].airlinePrefix
-                agents[agent, default: InvoiceAccumulator()].sections[airline, default: SectionSums(ruleCount: operationRules.count)]
-                    .add(lines[index], rules: operationRules)
-                if keepLines { agents[agent]?.lines.append(lines[index]) }
+                let amounts = LineAmounts(lines[index])
+                agents[agent, default: InvoiceAccumulator()].add(amounts, airline: airline, ruleCount: ruleCount, rules: operationRules)
+                if keepLines { agents[agent, default: InvoiceAccumulator()].lines.append(lines[index]) }
                 index += 1
             }
             invoices[key] = agents

@@ -203,8 +203,10 @@ public struct CheckedBatch: Sendable {
         records = []
         records.reserveCapacity(count)
         for _ in 0..<count {
-            var b = BillingRecord()
+            // The record is built inside the closure and returned: a record
+            // captured from outside was boxed on the heap per record.
             let raw = try r.fixed(Self.fixedRecordBytes) { f in
+                var b = BillingRecord()
                 b.sequence = f.i32(); b.awbPrefixText = f.code(); b.awbSerialText = f.code()
                 b.airlinePrefix = f.i32(); b.awbSerial = f.i32()
                 let transaction = f.u8()
@@ -216,15 +218,18 @@ public struct CheckedBatch: Sendable {
                 b.chargeableWeightTenthsKg = f.i64(); b.weightCharge = f.i64(); b.valuationCharge = f.i64()
                 b.otherChargesDueCarrier = f.i64(); b.otherChargesDueAgent = f.i64(); b.commissionRate = f.i32()
                 b.commission = f.i64(); b.incentive = f.i64(); b.netDue = f.i64(); b.reasonCode = f.code()
-                return (transaction: transaction, issueDate: issueDate, indicator: indicator)
+                b.issueDateDigits = issueDate
+                return (record: b, transaction: transaction, issueDate: issueDate, indicator: indicator)
             }
+            var b = raw.record
             guard let transaction = TransactionType(rawValue: raw.transaction) else { throw DecodingFailure("bad transaction") }
             guard let indicator = ChargesIndicator(rawValue: raw.indicator) else { throw DecodingFailure("bad indicator") }
-            for code in [b.awbPrefixText, b.awbSerialText, b.origin, b.destination, b.currency, b.reasonCode] { _ = try BinaryReader.checked(code) }
+            _ = try BinaryReader.checked(b.awbPrefixText); _ = try BinaryReader.checked(b.awbSerialText)
+            _ = try BinaryReader.checked(b.origin); _ = try BinaryReader.checked(b.destination)
+            _ = try BinaryReader.checked(b.currency); _ = try BinaryReader.checked(b.reasonCode)
             b.transaction = transaction
             b.indicator = indicator
             let issueDate = try BinaryReader.checkedDate(raw.issueDate)
-            b.issueDateDigits = raw.issueDate
             let source = RecordSource(fileName: fileName, fileOrdinal: fileOrdinal, sequence: b.sequence, identity: identity, awbPrefixText: b.awbPrefixText, awbSerialText: b.awbSerialText)
             records.append(CheckedRecord(source: source, country: country, period: period, record: b, issueDate: issueDate))
         }
