@@ -55,18 +55,18 @@ public struct OtherCharge: Sendable, Hashable {
 public struct BillingRecord: Sendable, Hashable {
     public var sequence: Int32 = 0
     /// Raw text of the prefix and serial fields, for the rejections' `awb`.
-    public var awbPrefixText: ASCIICode = ASCIICode(bytes: [])
-    public var awbSerialText: ASCIICode = ASCIICode(bytes: [])
+    public var awbPrefixText: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
+    public var awbSerialText: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
     public var airlinePrefix: Int32 = 0
     public var awbSerial: Int32 = 0
     public var transaction: TransactionType = .awb
     public var agentCode: Int64 = 0
     /// `YYYYMMDD` digits; may be a non-date (R04 is the engine's to find).
     public var issueDateDigits: Int32 = 0
-    public var origin: ASCIICode = ASCIICode(bytes: [])
-    public var destination: ASCIICode = ASCIICode(bytes: [])
+    public var origin: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
+    public var destination: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
     public var indicator: ChargesIndicator = .prepaid
-    public var currency: ASCIICode = ASCIICode(bytes: [])
+    public var currency: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
     public var chargeableWeightTenthsKg: Int64 = 0
     public var weightCharge: Int64 = 0
     public var valuationCharge: Int64 = 0
@@ -76,7 +76,7 @@ public struct BillingRecord: Sendable, Hashable {
     public var commission: Int64 = 0
     public var incentive: Int64 = 0
     public var netDue: Int64 = 0
-    public var reasonCode: ASCIICode = ASCIICode(bytes: [])
+    public var reasonCode: ASCIICode = ASCIICode(rawPacked: 0, length: 0)
     /// Indexes into `BillingFile.otherCharges` of this record's OCH lines.
     public var otherChargesStart: Int32 = 0
     public var otherChargesCount: Int32 = 0
