@@ -135,6 +135,9 @@ guard FileManager.default.isExecutableFile(atPath: clusterRun.path) else {
     exit(0)
 }
 print("\ncluster (scripts/cluster-run on the test broker, loopback):")
+// A cluster run that fails or disagrees with the embedded run makes the
+// benchmark exit 1: CI's smoke run relies on it.
+var clusterProblems = 0
 for workers in workerCounts {
     let output = work.appendingPathComponent("out-\(workers)")
     let process = Process()
@@ -158,6 +161,7 @@ for workers in workerCounts {
         try process.run()
     } catch {
         print("  \(workers) worker(s)/stage: could not start: \(error)")
+        clusterProblems += 1
         continue
     }
     let log = pipe.fileHandleForReading.readDataToEndOfFile()
@@ -176,6 +180,7 @@ for workers in workerCounts {
         let identical = names.allSatisfy {
             FileManager.default.contents(atPath: output.appendingPathComponent($0).path) == FileManager.default.contents(atPath: work.appendingPathComponent("out").appendingPathComponent($0).path)
         }
+        if !identical { clusterProblems += 1 }
         let toCSVs = exportedAt ?? seconds
         print(String(format: "  %d worker(s)/stage: %.2f s to the CSVs, %@ billing records end to end (%.2f s with stopping the workers); CSVs %@ the embedded run's",
                      workers, toCSVs, rate(summary.billingRecords, toCSVs), seconds, identical ? "identical to" : "DIFFERENT from"))
@@ -199,5 +204,8 @@ for workers in workerCounts {
     } else {
         print(text.split(separator: "\n").suffix(20).joined(separator: "\n"))
         print("  \(workers) worker(s)/stage: failed with exit code \(process.terminationStatus)")
+        clusterProblems += 1
     }
 }
+try? FileManager.default.removeItem(at: work)
+exit(clusterProblems == 0 ? 0 : 1)
