@@ -14,8 +14,18 @@ public struct BinaryWriter {
 
     public init(capacity: Int = 256) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
 
-    /// The encoded message.
+    /// The encoded message (a copy; `finish()` hands over the buffer itself).
     public var bytes: [UInt8] { count == storage.count ? storage : Array(storage[0..<count]) }
+
+    /// The encoded message, without a copy: the buffer is trimmed to what
+    /// was written and handed over; the writer is empty afterwards.
+    public mutating func finish() -> [UInt8] {
+        if storage.count > count { storage.removeLast(storage.count - count) }
+        let result = storage
+        storage = []
+        count = 0
+        return result
+    }
 
     public var isEmpty: Bool { count == 0 }
 

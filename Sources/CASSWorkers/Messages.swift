@@ -70,7 +70,7 @@ public enum StageMessage: Sendable {
         case .invoiceLines(let number, let part):
             w.u8(13); w.u8(Self.version); w.string(number); w.linePart(part)
         }
-        return w.bytes
+        return w.finish()
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> StageMessage {

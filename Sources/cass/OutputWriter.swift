@@ -1,7 +1,9 @@
 import CASSDomain
 import CASSEngine
+import CASSLog
 import CASSRender
 import CASSWorkers
+import Dispatch
 import Foundation
 
 /// Writes a settlement's results to a folder, each file atomically.
@@ -34,9 +36,22 @@ enum OutputWriter {
         for rejection in rejections { byFile[rejection.file, default: []].append(rejection) }
         guard !byFile.isEmpty else { return }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (file, list) in byFile {
-            try atomic(Array(RejectionReport.text(file: file, rejections: list).utf8), directory.appendingPathComponent(file + ".txt"))
+        // Many small files, each synced: written by both cores at once.
+        let reports = Array(byFile)
+        let lanes = min(2, reports.count)
+        let failure = Locked<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for index in stride(from: lane, to: reports.count, by: lanes) {
+                let (file, list) = reports[index]
+                do {
+                    try atomic(Array(RejectionReport.text(file: file, rejections: list).utf8), directory.appendingPathComponent(file + ".txt"))
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                    return
+                }
+            }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Temporary file, fsync, rename: a reader sees the old file or the
