@@ -50,7 +50,7 @@ public enum StageMessage: Sendable {
             w.u8(3); w.u8(Self.version); batch.encode(into: &w)
         case .lines(let batch):
             w = BinaryWriter(capacity: 160 + batch.lines.count * (LineBatch.fixedLineBytes + 1))
-            w.u8(4); w.u8(Self.version); batch.encode(into: &w)
+            w.u8(Self.linesKind); w.u8(Self.version); batch.encode(into: &w)
         case .rejections(let list):
             w.u8(5); w.u8(Self.version); w.rejections(list)
         case .drafts(let period, let source, let count, let invoices):
@@ -72,6 +72,9 @@ public enum StageMessage: Sendable {
         }
         return w.finish()
     }
+
+    /// The kind byte of `.lines` messages.
+    public static let linesKind: UInt8 = 4
 
     public static func decode(_ bytes: [UInt8]) throws -> StageMessage {
         var r = BinaryReader(bytes)
@@ -240,6 +243,61 @@ public struct CheckedBatch: Sendable {
 public struct LineBatch: Sendable {
     /// Bytes of a line after its flag and names: every field is fixed width.
     static let fixedLineBytes = 132
+
+    /// An encoded `.lines` message with every line's tax rule mask set from
+    /// its tax date and its operation's rules, edited in a copy of the bytes.
+    /// Checks what decoding would check and throws where decoding would.
+    public static func settingTaxMasks(_ message: [UInt8], rules: (String) -> [TaxRule]) throws -> [UInt8] {
+        var bytes = message
+        try bytes.withUnsafeMutableBytes { buffer in
+            let end = buffer.count
+            var at = 2
+            func need(_ count: Int) throws {
+                guard count >= 0, at + count <= end else { throw DecodingFailure("truncated message: need \(count) bytes at \(at) of \(end)") }
+            }
+            func i32(_ offset: Int) -> Int32 { Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: Int32.self)) }
+            try need(16)
+            let count = Int(i32(at + 12))
+            guard count >= 0 else { throw DecodingFailure("negative line count") }
+            at += 16
+            var operationRules: [TaxRule] = []
+            for _ in 0..<count {
+                try need(1)
+                let flags = buffer[at]
+                at += 1
+                if flags & 1 != 0 { // the file name: skipped
+                    try need(4)
+                    let length = Int(i32(at))
+                    at += 4
+                    try need(length)
+                    at += length
+                }
+                if flags & 2 != 0 {
+                    try need(4)
+                    let length = Int(i32(at))
+                    at += 4
+                    try need(length)
+                    let country = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[at..<(at + length)]), as: UTF8.self)
+                    operationRules = rules(country)
+                    at += length
+                }
+                try need(fixedLineBytes)
+                // Offsets within the fixed run (see `encode`).
+                _ = try BinaryReader.checkedPeriod(i32(at))
+                guard TransactionType(rawValue: buffer[at + 20]) != nil else { throw DecodingFailure("bad transaction") }
+                _ = try BinaryReader.checkedDate(i32(at + 33))
+                let taxDate = try BinaryReader.checkedDate(i32(at + 37))
+                // Origin, destination and reason codes: a length over 8 is damage.
+                guard buffer[at + 41] <= 8, buffer[at + 50] <= 8, buffer[at + 115] <= 8 else {
+                    throw DecodingFailure("code length over 8")
+                }
+                let mask = TaxCalculator.ruleMask(for: taxDate, rules: operationRules)
+                buffer.storeBytes(of: mask.littleEndian, toByteOffset: at + 124, as: UInt64.self)
+                at += fixedLineBytes
+            }
+        }
+        return bytes
+    }
     public var lines: [BilledLine]
     /// The validate input (partition, offset) that produced this batch:
     /// settlement skips a batch it has already applied when a crash makes
@@ -271,7 +329,7 @@ public struct LineBatch: Sendable {
         }
     }
 
-    init(lines: [BilledLine], originPartition: Int32 = -1, originOffset: Int64 = -1) {
+    public init(lines: [BilledLine], originPartition: Int32 = -1, originOffset: Int64 = -1) {
         self.lines = lines
         self.originPartition = originPartition
         self.originOffset = originOffset

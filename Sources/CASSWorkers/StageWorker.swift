@@ -18,6 +18,12 @@ extension StageLogic {
     public func revoked(_ partitions: [TopicPartition]) {}
 }
 
+/// A stage that can handle some messages straight from their bytes: it
+/// returns false for what it leaves to `handle` (decoded as usual).
+public protocol RawStageLogic: StageLogic {
+    func handleRaw(_ record: LogRecord, output: inout StageOutput) throws -> Bool
+}
+
 /// Records a stage wants written; sent, acknowledged, and only then are
 /// the inputs that caused them committed.
 public struct StageOutput {
@@ -43,6 +49,11 @@ public struct StageOutput {
     public mutating func emit(_ topic: String, partition: Int32, key: String, _ message: StageMessage) {
         count(message)
         records.append(OutgoingRecord(topic: topic, partition: partition, key: Array(key.utf8), value: message.encoded()))
+    }
+
+    /// A message already encoded (a stage that transforms bytes in place).
+    public mutating func emit(_ topic: String, partition: Int32, key: [UInt8], encoded value: [UInt8]) {
+        records.append(OutgoingRecord(topic: topic, partition: partition, key: key, value: value))
     }
 
     /// Rejections in messages of bounded size.
@@ -88,6 +99,8 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     // @unchecked: a worker is driven by one thread at a time; the listener
     // callbacks run inside `poll`, on that same thread.
     public let logic: any StageLogic
+    /// The logic's byte-level path, if it has one (cast once, not per record).
+    let rawLogic: (any RawStageLogic)?
     let consumer: any LogConsumer
     let producer: any LogProducer
     let partitionCounts: [String: Int32]
@@ -111,6 +124,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
 
     public init(logic: any StageLogic, log: any Log) throws {
         self.logic = logic
+        self.rawLogic = logic as? any RawStageLogic
         self.log = log
         var counts: [String: Int32] = [:]
         for topic in logic.stage.outputTopics + [logic.stage.inputTopic, logic.stage.deadLetterTopic, TopicCatalog.state] {
@@ -192,8 +206,12 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
                 continue
             }
             do {
-                let message = try StageMessage.decode(record.value)
-                try logic.handle(message, from: record, output: &output)
+                if let rawLogic, try rawLogic.handleRaw(record, output: &output) {
+                    // handled from its bytes
+                } else {
+                    let message = try StageMessage.decode(record.value)
+                    try logic.handle(message, from: record, output: &output)
+                }
             } catch {
                 counters.deadLettered += 1
                 output.records.append(DeadLetter.record(for: record, error: error, topic: logic.stage.deadLetterTopic))

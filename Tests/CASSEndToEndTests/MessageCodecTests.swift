@@ -96,4 +96,42 @@ final class MessageCodecTests: XCTestCase {
         hugeCount.replaceSubrange(countAt..<hugeCount.count, with: [0xFF, 0xFF, 0xFF, 0x7F])
         XCTAssertThrowsError(try StageMessage.decode(hugeCount))
     }
+
+    func billedLine(_ country: String, file: String, serial: Int32, taxDate: Int) -> BilledLine {
+        let date = CivilDate(yyyymmdd: taxDate)!
+        return BilledLine(country: country, period: BillingPeriod(yyyymmnn: 20261101)!, agentCode: 91_200_040_006, airlinePrefix: 125,
+                          awbSerial: serial, transaction: .awb, fileName: file, fileOrdinal: 7, sequence: serial % 100, issueDate: date,
+                          taxDate: date, origin: ASCIICode("LHR"), destination: ASCIICode("NRT"), chargeableWeightTenthsKg: 10,
+                          weightCharge: 100, valuationCharge: 5, otherChargesDueCarrier: 3, commission: 7, incentive: 1, amount: 100,
+                          reasonCode: ASCIICode("   "))
+    }
+
+    /// The tax stage edits masks in the bytes instead of decoding: the
+    /// result must be exactly what decoding, setting and encoding gives.
+    func test_tax_masks_set_in_the_bytes_equal_decoding_and_encoding() throws {
+        func rule(_ country: String, _ from: Int, _ to: Int?) -> TaxRule {
+            TaxRule(country: country, code: "VAT", description: "", base: .commission, rateHundredthsPercent: 2000, direction: .credited,
+                    validFrom: CivilDate(yyyymmdd: from)!, validTo: to.flatMap { CivilDate(yyyymmdd: $0) })
+        }
+        let rules: [String: [TaxRule]] = [
+            "GB": [rule("GB", 20200101, 20260630), rule("GB", 20260701, nil), rule("GB", 20261015, 20261020)],
+            "JP": [rule("JP", 20100101, nil)],
+        ]
+        let lines = [
+            billedLine("GB", file: "a.cbf", serial: 1_000_001, taxDate: 20260630), billedLine("GB", file: "a.cbf", serial: 1_000_012, taxDate: 20260701),
+            billedLine("JP", file: "b.cbf", serial: 1_000_023, taxDate: 20261016), billedLine("KW", file: "b.cbf", serial: 1_000_034, taxDate: 20261016),
+            billedLine("GB", file: "c.cbf", serial: 1_000_045, taxDate: 20261016), billedLine("GB", file: "c.cbf", serial: 1_000_056, taxDate: 20191231),
+        ]
+        let original = StageMessage.lines(LineBatch(lines: lines, originPartition: 3, originOffset: 42)).encoded()
+        let edited = try LineBatch.settingTaxMasks(original) { rules[$0] ?? [] }
+        guard case .lines(var batch) = try StageMessage.decode(original) else { return XCTFail("kind") }
+        for index in batch.lines.indices {
+            batch.lines[index].taxRuleMask = TaxCalculator.ruleMask(for: batch.lines[index].taxDate, rules: rules[batch.lines[index].country] ?? [])
+        }
+        XCTAssertEqual(edited, StageMessage.lines(batch).encoded())
+        XCTAssertEqual(batch.lines.map(\.taxRuleMask), [0b001, 0b010, 0b1, 0, 0b110, 0])
+        for length in 2..<original.count {
+            XCTAssertThrowsError(try LineBatch.settingTaxMasks(Array(original[0..<length])) { rules[$0] ?? [] }, "length \(length)")
+        }
+    }
 }
