@@ -102,15 +102,7 @@ public struct BilledLine: Sendable, Hashable {
     }
 
     /// The line's base for a tax rule.
-    public func base(_ base: TaxBase) -> Int64 {
-        switch base {
-        case .weight: weightCharge
-        case .valuation: valuationCharge
-        case .ocdc: otherChargesDueCarrier
-        case .commission: commission
-        case .net: amount
-        }
-    }
+    public func base(_ base: TaxBase) -> Int64 { LineAmounts(self).base(base) }
 
     public var invoiceLine: InvoiceLine {
         InvoiceLine(
