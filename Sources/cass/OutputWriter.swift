@@ -36,7 +36,7 @@ enum OutputWriter {
         for rejection in rejections { byFile[rejection.file, default: []].append(rejection) }
         guard !byFile.isEmpty else { return }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // Many small files, each synced: written by both cores at once.
+        // Many small files: written by both cores at once.
         let reports = Array(byFile)
         let lanes = min(2, reports.count)
         let failure = Locked<(any Error)?>(nil)
@@ -44,7 +44,10 @@ enum OutputWriter {
             for index in stride(from: lane, to: reports.count, by: lanes) {
                 let (file, list) = reports[index]
                 do {
-                    try atomic(Array(RejectionReport.text(file: file, rejections: list).utf8), directory.appendingPathComponent(file + ".txt"))
+                    // Atomic but not synced, like the documents: bulk output a
+                    // rerun rebuilds (the three CSVs are synced).
+                    try AtomicFile.write(Array(RejectionReport.text(file: file, rejections: list).utf8),
+                                         to: directory.appendingPathComponent(file + ".txt"), durable: false)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                     return

@@ -83,7 +83,11 @@ enum SettleCommand {
                 let seconds = Date().timeIntervalSince(started)
                 Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.path)")
             }
-            return .ok
+            // Everything is written: the process ends here. Returning would
+            // free the pipeline's state (messages, ledgers) object by object,
+            // which took as long as writing the results; the kernel drops the
+            // whole address space at once.
+            exit(ExitCode.ok.rawValue)
         } catch let error as ReferenceDataError {
             Console.error("bad reference data, nothing loaded: \(error)")
             return .failure
