@@ -51,6 +51,35 @@ extension RdKafkaClient {
         return outcome
     }
 
+    /// Deletes the topics; returns, per topic, nil when deleted or the
+    /// broker's error (UNKNOWN_TOPIC_OR_PART for one already gone).
+    func deleteTopics(_ names: [String], timeoutMs: Int) throws(KafkaError) -> [String: KafkaError?] {
+        var requests: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
+        defer { requests.forEach { rd_kafka_DeleteTopic_destroy($0) } }
+        let event = try adminCall(.deleteTopics, timeoutMs: timeoutMs) { options, queue in
+            requests.withUnsafeMutableBufferPointer { buffer in
+                rd_kafka_DeleteTopics(pointer, buffer.baseAddress, buffer.count, options, queue)
+            }
+        }
+        defer { rd_kafka_event_destroy(event) }
+        var count = 0
+        guard let result = rd_kafka_event_DeleteTopics_result(event),
+              let topics = rd_kafka_DeleteTopics_result_topics(result, &count) else { return [:] }
+        var outcome: [String: KafkaError?] = [:]
+        for index in 0..<count {
+            guard let topic = topics[index] else { continue }
+            let name = String(cString: rd_kafka_topic_result_name(topic))
+            let err = rd_kafka_topic_result_error(topic)
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                outcome[name] = .some(nil)
+            } else {
+                let detail = rd_kafka_topic_result_error_string(topic).map { String(cString: $0) }
+                outcome[name] = KafkaError(err, operation: "delete topic", topic: name, detail: detail)
+            }
+        }
+        return outcome
+    }
+
     /// Topic configuration as the broker reports it; topics it cannot
     /// describe are left out.
     func describeTopicConfigs(_ topics: [String], timeoutMs: Int) throws(KafkaError) -> [String: [String: String]] {
@@ -82,11 +111,12 @@ extension RdKafkaClient {
     }
 
     enum AdminOperation {
-        case createTopics, describeConfigs
+        case createTopics, deleteTopics, describeConfigs
 
         var raw: rd_kafka_admin_op_t {
             switch self {
             case .createTopics: return RD_KAFKA_ADMIN_OP_CREATETOPICS
+            case .deleteTopics: return RD_KAFKA_ADMIN_OP_DELETETOPICS
             case .describeConfigs: return RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS
             }
         }
@@ -103,7 +133,7 @@ extension RdKafkaClient {
         defer { rd_kafka_AdminOptions_destroy(options) }
         var errorText = [CChar](repeating: 0, count: 512)
         _ = rd_kafka_AdminOptions_set_request_timeout(options, Int32(timeoutMs), &errorText, errorText.count)
-        if operation == .createTopics {
+        if operation == .createTopics || operation == .deleteTopics {
             _ = rd_kafka_AdminOptions_set_operation_timeout(options, Int32(timeoutMs), &errorText, errorText.count)
         }
         guard let queue = rd_kafka_queue_new(pointer) else { throw KafkaError.config("admin queue for \(name)") }

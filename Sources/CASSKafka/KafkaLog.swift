@@ -28,6 +28,23 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
         _ = try applyTopics(specs)
     }
 
+    /// Deletes the topics that exist among `names` and returns those it
+    /// deleted; one already gone is not an error.
+    public func deleteTopics(_ names: [String]) throws -> [String] {
+        try bridged {
+            guard !names.isEmpty else { return [] }
+            var deleted: [String] = []
+            for (name, error) in try admin.deleteTopics(names, timeoutMs: config.requestTimeoutMs).sorted(by: { $0.key < $1.key }) {
+                switch error {
+                case .none: deleted.append(name)
+                case .some(let error) where error.code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue: continue
+                case .some(let error): throw error
+                }
+            }
+            return deleted
+        }
+    }
+
     /// Creates missing topics and verifies existing ones against their
     /// declaration: partition count always, and `cleanup.policy` and
     /// `retention.ms` when the broker describes them. A difference is an

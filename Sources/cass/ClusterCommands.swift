@@ -39,6 +39,29 @@ enum TopicsApply {
     }
 }
 
+enum TopicsDelete {
+    static func run(_ args: [String]) -> ExitCode {
+        let help = """
+        Usage: cass topics delete --yes [--brokers LIST] [-X key=value]
+
+        Deletes every topic of Topics/ (TopicCatalog) in this namespace
+        (CASS_NAMESPACE): all records, state and results of the cluster are
+        gone. For test and benchmark namespaces (scripts/cluster-run deletes
+        the namespace it made up when it is done); --yes is required.
+
+        \(ClusterOptions.help)
+        """
+        return ClusterCommand.run(args, help: help, values: [], flags: ["--yes"]) { parsed, log in
+            guard parsed.has("--yes") else { throw UsageError("topics delete removes every record of the namespace: add --yes") }
+            let deleted = try log.deleteTopics(TopicCatalog.specs().map(\.name))
+            for name in deleted { print("\(name): deleted") }
+            let namespace = TopicCatalog.namespace.hasSuffix(".") ? String(TopicCatalog.namespace.dropLast()) : TopicCatalog.namespace
+            Console.progress("deleted \(deleted.count) topics" + (namespace.isEmpty ? "" : " of namespace \(namespace)"))
+            return .ok
+        }
+    }
+}
+
 enum ReferenceCommand {
     static let help = """
     Usage: cass reference load DIR [--brokers LIST] [-X key=value]
@@ -240,10 +263,11 @@ enum InputSelection {
 /// Parses the shared options, opens the Kafka log, runs the body, and maps
 /// errors to exit codes.
 enum ClusterCommand {
-    static func run(_ args: [String], help: String, values: Set<String>, _ body: (Arguments, KafkaLog) throws -> ExitCode) -> ExitCode {
+    static func run(_ args: [String], help: String, values: Set<String>, flags: Set<String> = [],
+                    _ body: (Arguments, KafkaLog) throws -> ExitCode) -> ExitCode {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(values), flagOptions: [])
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(values), flagOptions: flags)
         } catch {
             Console.error("\(error)\n\n" + help)
             return .usage

@@ -5,6 +5,7 @@ enum TopicsCommand {
     static let help = """
     Usage: cass topics describe [--json]
            cass topics apply [--brokers LIST] [-X key=value]
+           cass topics delete --yes [--brokers LIST] [-X key=value]
 
     Prints every stage with the topic it reads, the topics it writes, how
     its input is partitioned and which state it keeps; then every topic
@@ -19,6 +20,8 @@ enum TopicsCommand {
         switch sub {
         case "apply":
             return TopicsApply.run(Array(args.dropFirst()))
+        case "delete":
+            return TopicsDelete.run(Array(args.dropFirst()))
         case "describe":
             if args.contains("--json") {
                 print(TopicCatalog.json(), terminator: "")

@@ -26,6 +26,21 @@ final class RealBrokerTests: XCTestCase {
         XCTAssertThrowsError(try log.partitionCount(of: uniqueTopic("never.created")))
     }
 
+    func test_deleteTopicsRemovesThemAndIgnoresTopicsAlreadyGone() throws {
+        let log = try makeLog()
+        let first = TopicSpec(name: uniqueTopic("delete.a"), partitions: 2)
+        let second = TopicSpec(name: uniqueTopic("delete.b"), partitions: 1)
+        try log.createTopics([first, second])
+        let producer = try log.makeProducer()
+        try producer.send([OutgoingRecord(topic: first.name, partition: 0, key: [1], value: [2])])
+        producer.close()
+        let never = uniqueTopic("delete.never")
+        XCTAssertEqual(try log.deleteTopics([first.name, second.name, never]), [first.name, second.name].sorted())
+        XCTAssertThrowsError(try log.partitionCount(of: first.name))
+        XCTAssertThrowsError(try log.partitionCount(of: second.name))
+        XCTAssertEqual(try log.deleteTopics([first.name]), [], "already gone: nothing to delete, no error")
+    }
+
     func test_sentRecordsComeBackInOrderWithHeaders() throws {
         let log = try makeLog()
         let topic = uniqueTopic("roundtrip")
