@@ -13,6 +13,7 @@ Commands:
 
 Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   topics apply       create or verify every topic
+  topics delete      delete every topic of the namespace (--yes; tests and benchmarks)
   reference load     publish the reference data folder
   worker STAGE       run one worker of a stage (ingest validate tax settle number render notify)
   submit             submit billing files
