@@ -36,6 +36,11 @@ extension RdKafkaClient {
         var count = 0
         guard let result = rd_kafka_event_CreateTopics_result(event),
               let topics = rd_kafka_CreateTopics_result_topics(result, &count) else { return [:] }
+        return topicOutcomes(topics, count: count, operation: "create topic")
+    }
+
+    /// Per topic of an admin result: nil when it succeeded, else the error.
+    private func topicOutcomes(_ topics: UnsafeMutablePointer<OpaquePointer?>, count: Int, operation: String) -> [String: KafkaError?] {
         var outcome: [String: KafkaError?] = [:]
         for index in 0..<count {
             guard let topic = topics[index] else { continue }
@@ -45,7 +50,7 @@ extension RdKafkaClient {
                 outcome[name] = .some(nil)
             } else {
                 let detail = rd_kafka_topic_result_error_string(topic).map { String(cString: $0) }
-                outcome[name] = KafkaError(err, operation: "create topic", topic: name, detail: detail)
+                outcome[name] = KafkaError(err, operation: operation, topic: name, detail: detail)
             }
         }
         return outcome
@@ -65,19 +70,7 @@ extension RdKafkaClient {
         var count = 0
         guard let result = rd_kafka_event_DeleteTopics_result(event),
               let topics = rd_kafka_DeleteTopics_result_topics(result, &count) else { return [:] }
-        var outcome: [String: KafkaError?] = [:]
-        for index in 0..<count {
-            guard let topic = topics[index] else { continue }
-            let name = String(cString: rd_kafka_topic_result_name(topic))
-            let err = rd_kafka_topic_result_error(topic)
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                outcome[name] = .some(nil)
-            } else {
-                let detail = rd_kafka_topic_result_error_string(topic).map { String(cString: $0) }
-                outcome[name] = KafkaError(err, operation: "delete topic", topic: name, detail: detail)
-            }
-        }
-        return outcome
+        return topicOutcomes(topics, count: count, operation: "delete topic")
     }
 
     /// Topic configuration as the broker reports it; topics it cannot
