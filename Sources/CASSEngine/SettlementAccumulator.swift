@@ -11,10 +11,6 @@ public struct SectionSums: Sendable, Hashable {
 
     public init(ruleCount: Int) { ruleBases = Array(repeating: 0, count: ruleCount) }
 
-    public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
-        add(LineAmounts(line), rules: rules)
-    }
-
     mutating func add(_ line: LineAmounts, rules: [TaxRule]) {
         lines += 1
         net &+= line.amount
@@ -81,7 +77,7 @@ public struct SettlementAccumulator: Sendable {
     public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
         let key = PeriodKey(country: line.country, period: line.period)
         invoices[key, default: [:]][line.agentCode, default: InvoiceAccumulator()]
-            .sections[line.airlinePrefix, default: SectionSums(ruleCount: rules.count)].add(line, rules: rules)
+            .add(LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules)
         if keepLines { invoices[key]?[line.agentCode]?.lines.append(line) }
     }
 

@@ -27,8 +27,6 @@ public struct BinaryWriter {
         return result
     }
 
-    public var isEmpty: Bool { count == 0 }
-
     @inline(__always) @usableFromInline mutating func reserve(_ extra: Int) {
         if count &+ extra > storage.count { grow(extra) }
     }
@@ -144,21 +142,12 @@ public struct BinaryReader {
 
     @inline(__always) public mutating func code() throws(DecodingFailure) -> ASCIICode {
         let length = try u8()
-        guard length <= 8 else { throw DecodingFailure("code length \(length) over 8") }
-        return ASCIICode(rawPacked: try u64(), length: length)
+        return try Self.checked(ASCIICode(rawPacked: try u64(), length: length))
     }
 
-    @inline(__always) public mutating func date() throws(DecodingFailure) -> CivilDate {
-        let raw = try i32()
-        guard let date = CivilDate(yyyymmdd: Int(raw)) else { throw DecodingFailure("bad date \(raw)") }
-        return date
-    }
+    @inline(__always) public mutating func date() throws(DecodingFailure) -> CivilDate { try Self.checkedDate(try i32()) }
 
-    public mutating func period() throws(DecodingFailure) -> BillingPeriod {
-        let raw = try i32()
-        guard let period = BillingPeriod(yyyymmnn: Int(raw)) else { throw DecodingFailure("bad period \(raw)") }
-        return period
-    }
+    public mutating func period() throws(DecodingFailure) -> BillingPeriod { try Self.checkedPeriod(try i32()) }
 }
 
 /// Writes a run of fixed-width fields after one capacity check: a record

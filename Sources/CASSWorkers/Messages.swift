@@ -244,6 +244,13 @@ public struct LineBatch: Sendable {
     /// Bytes of a line after its flag and names: every field is fixed width.
     static let fixedLineBytes = 132
 
+    /// Where `encode` puts the fields that byte-level readers need, within
+    /// a line's fixed-width run.
+    enum FixedLineOffset {
+        static let period = 0, transaction = 20, issueDate = 33, taxDate = 37
+        static let origin = 41, destination = 50, reason = 115, taxRuleMask = 124
+    }
+
     /// An encoded `.lines` message with every line's tax rule mask set from
     /// its tax date and its operation's rules, edited in a copy of the bytes.
     /// Checks what decoding would check and throws where decoding would.
@@ -282,22 +289,23 @@ public struct LineBatch: Sendable {
                     at += length
                 }
                 try need(fixedLineBytes)
-                // Offsets within the fixed run (see `encode`).
-                _ = try BinaryReader.checkedPeriod(i32(at))
-                guard TransactionType(rawValue: buffer[at + 20]) != nil else { throw DecodingFailure("bad transaction") }
-                _ = try BinaryReader.checkedDate(i32(at + 33))
-                let taxDate = try BinaryReader.checkedDate(i32(at + 37))
+                typealias Offset = FixedLineOffset
+                _ = try BinaryReader.checkedPeriod(i32(at + Offset.period))
+                guard TransactionType(rawValue: buffer[at + Offset.transaction]) != nil else { throw DecodingFailure("bad transaction") }
+                _ = try BinaryReader.checkedDate(i32(at + Offset.issueDate))
+                let taxDate = try BinaryReader.checkedDate(i32(at + Offset.taxDate))
                 // Origin, destination and reason codes: a length over 8 is damage.
-                guard buffer[at + 41] <= 8, buffer[at + 50] <= 8, buffer[at + 115] <= 8 else {
+                guard buffer[at + Offset.origin] <= 8, buffer[at + Offset.destination] <= 8, buffer[at + Offset.reason] <= 8 else {
                     throw DecodingFailure("code length over 8")
                 }
                 let mask = TaxCalculator.ruleMask(for: taxDate, rules: operationRules)
-                buffer.storeBytes(of: mask.littleEndian, toByteOffset: at + 124, as: UInt64.self)
+                buffer.storeBytes(of: mask.littleEndian, toByteOffset: at + Offset.taxRuleMask, as: UInt64.self)
                 at += fixedLineBytes
             }
         }
         return bytes
     }
+
     public var lines: [BilledLine]
     /// The validate input (partition, offset) that produced this batch:
     /// settlement skips a batch it has already applied when a crash makes

@@ -53,6 +53,21 @@ public enum RoutingKey {
         return Int32(hash % UInt32(count))
     }
 
+    /// One empty array per partition, each sized for its share of `total`
+    /// items hashed over them (with room for an uneven spread), so routing
+    /// a batch does not regrow them.
+    public static func partitionBatches<Element>(for total: Int, partitions: Int32) -> [[Element]] {
+        let count = Int(max(1, partitions))
+        var batches: [[Element]] = []
+        batches.reserveCapacity(count)
+        for _ in 0..<count {
+            var batch: [Element] = []
+            batch.reserveCapacity(total / count + total / (4 * count) + 8)
+            batches.append(batch)
+        }
+        return batches
+    }
+
     /// The operation a file claims, for routing only (the reader decides
     /// whether the claim holds): the header's or the XML envelope's.
     public static func operation(ofFile bytes: [UInt8]) -> String {
@@ -151,9 +166,7 @@ public final class IngestStage: StatefulStage {
         let count = output.partitions(TopicCatalog.records)
         // Positions of the file's records per partition; batches encode
         // straight from the file's array.
-        var byPartition: [[Int32]] = Array(repeating: [], count: Int(count))
-        let expected = result.checked.count / Int(count) + result.checked.count / (4 * Int(count)) + 16
-        for index in byPartition.indices { byPartition[index].reserveCapacity(expected) }
+        var byPartition: [[Int32]] = RoutingKey.partitionBatches(for: result.checked.count, partitions: count)
         result.checked.withUnsafeBufferPointer { checked in
             for index in checked.indices {
                 let partition = RoutingKey.awbPartition(prefix: checked[index].record.airlinePrefix, serial: checked[index].record.awbSerial, count: count)
@@ -226,9 +239,7 @@ public final class ValidateStage: StatefulStage {
             }()
             var rejections: [Rejection] = []
             let count = output.partitions(TopicCatalog.lines)
-            var byPartition: [[BilledLine]] = Array(repeating: [], count: Int(count))
-            let expected = batch.records.count / Int(count) + batch.records.count / (4 * Int(count)) + 8
-            for index in byPartition.indices { byPartition[index].reserveCapacity(expected) }
+            var byPartition: [[BilledLine]] = RoutingKey.partitionBatches(for: batch.records.count, partitions: count)
             // The ledger entries this message changed, journalled as one
             // state record: a record per AWB would be a million records.
             var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 100 : 0)
@@ -254,8 +265,8 @@ public final class ValidateStage: StatefulStage {
             if changedCount > 0 {
                 var value = BinaryWriter(capacity: changed.count + 4)
                 value.i32(changedCount)
-                value.raw(changed.bytes)
-                journal.put(record.partition, "awbs/\(record.offset)", value.bytes)
+                value.raw(changed.finish())
+                journal.put(record.partition, "awbs/\(record.offset)", value.finish())
             }
             for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
                 output.emit(TopicCatalog.lines, partition: Int32(partition), key: batch.fileName,
