@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "CASSRender", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
         // Pure: the deterministic sample dataset generator.
         .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
+        // Pure: SHA-256, HMAC-SHA256, PBKDF2, kernel random bytes, constant-time compare, hex, base64url.
+        .target(name: "CASSCrypto", swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
-        .target(name: "CASSNotify", dependencies: ["CASSDomain"], swiftSettings: strict),
+        .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
         // The log abstraction and its in-process implementation.
         .target(name: "CASSLog", swiftSettings: strict),
         // Stage workers: connect the pure core to log topics.
@@ -47,14 +49,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSLog", "CASSWorkers"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto"],
             swiftSettings: strict
         ),
         .testTarget(name: "CASSDomainTests", dependencies: ["CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
-        .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain"], swiftSettings: strict),
+        .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
+        .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,4 @@
+import CASSCrypto
 import Foundation
 
 /// A file attached to an e-mail (the invoice PDF).

@@ -1,3 +1,4 @@
+import CASSCrypto
 import Foundation
 
 /// The fate of one notification to one recipient over one channel.

@@ -1,3 +1,4 @@
+import CASSCrypto
 import Foundation
 
 /// Posts a JSON body to a recipient's webhook, signed with its secret:
@@ -31,7 +32,7 @@ public struct WebhookDelivery: Sendable {
     /// Checks a received signature header in constant time.
     public static func verify(signature header: String, body: [UInt8], secret: String) -> Bool {
         guard header.hasPrefix("sha256="), let received = Hex.decode(String(header.dropFirst(7))) else { return false }
-        return HMACSHA256.constantTimeEquals(received, HMACSHA256.authenticationCode(key: secret, message: body))
+        return ConstantTime.equals(received, HMACSHA256.authenticationCode(key: secret, message: body))
     }
 
     public func headers(body: [UInt8], secret: String, eventKind: String, deliveryID: String) -> [(name: String, value: String)] {

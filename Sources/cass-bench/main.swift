@@ -11,6 +11,7 @@ import Foundation
 /// per stage. A benchmark, not a test: it judges nothing.
 let help = """
 Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--workers 1,2,4]
+       cass-bench --pbkdf2
 
   --awbs N         AWBs to generate (default 1000000)
   --seed S         generator seed (default 42)
@@ -18,6 +19,7 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--wor
   --skip-cluster   only the embedded default
   --workers LIST   workers per stage for the cluster runs (default 1,2,4)
   --document-awbs N  AWBs of the dataset whose invoices' documents are rendered and timed (default 20000)
+  --pbkdf2         only time one password check (PBKDF2-HMAC-SHA256, 600,000 iterations) and exit
 
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
@@ -37,6 +39,7 @@ while !args.isEmpty {
     case "--skip-cluster": skipCluster = true
     case "--workers": workerCounts = value().split(separator: ",").compactMap { Int($0) }
     case "--document-awbs": documentAWBs = Int(value()) ?? documentAWBs
+    case "--pbkdf2": exit(benchPasswordHashing())
     case "--help", "-h": print(help); exit(0)
     default: FileHandle.standardError.write(Data("cass-bench: unknown option \(arg)\n\n\(help)\n".utf8)); exit(2)
     }
