@@ -165,7 +165,7 @@ def main():
     files.sort(key=lambda f: f[0])
     rejections = []  # (file, airline, country, period, seq, code, awb)
     accepted_files = set()
-    ledger = {}  # (prefix, serial) -> dict(agent, amounts, issue)
+    ledger = {}  # (operation, prefix, serial) -> dict(agent, amounts, issue): an AWB is identified within its operation
     lines = {}   # (op, period, agent) -> list of line dicts
     periods_present = set()
     for (_, name, raw) in files:
@@ -212,7 +212,7 @@ def main():
             else:
                 if any(r[k] != 0 for k in ("wc", "vc", "ocdc", "ocda", "comm", "inc")): rej("R08"); continue
                 if (r["tx"] == "DCM" and r["net"] <= 0) or (r["tx"] == "CCM" and r["net"] >= 0): rej("R08"); continue
-            key = (r["prefix"], r["serial"])
+            key = (h["op"], r["prefix"], r["serial"])
             prev = ledger.get(key)
             if r["tx"] == "AWB":
                 if prev is not None: rej("R10"); continue

@@ -1,8 +1,55 @@
 import CASSDomain
 
-/// Every billed AWB's history as far as billing needs it: the agent of its
-/// first billing and its latest accepted version. This is where R10 and
-/// R11 are decided and where a `CCA` becomes a difference.
+/// An AWB as the ledger knows it: within its operation (billing-file.md:
+/// the same AWB is rightly billed once in the origin country's export
+/// operation and once in the destination country's import operation, and
+/// neither is a duplicate of the other).
+public struct LedgerKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var operation: ASCIICode
+    public var awb: AWBKey
+
+    public init(operation: ASCIICode, awb: AWBKey) {
+        self.operation = operation
+        self.awb = awb
+    }
+
+    public init(operation: String, prefix: Int32, serial: Int32) {
+        self.init(operation: ASCIICode(operationText: operation), awb: AWBKey(prefix: prefix, serial: serial))
+    }
+
+    /// One 64-bit word for the hasher: the operation's two letters above
+    /// the prefix (10 bits) and the serial (27 bits). Equality still
+    /// compares every field; the word only spreads the keys.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(operation.packed << 48 ^ UInt64(UInt32(bitPattern: awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: awb.serial)))
+    }
+
+    public static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
+        (lhs.operation, lhs.awb) < (rhs.operation, rhs.awb)
+    }
+
+    public var description: String { "\(operation) \(awb)" }
+}
+
+extension ASCIICode {
+    /// An operation code from its text without an intermediate array: this
+    /// runs once per record.
+    @inline(__always)
+    public init(operationText text: String) {
+        var packed: UInt64 = 0
+        var length: UInt8 = 0
+        for byte in text.utf8 where length < 8 {
+            packed = packed << 8 | UInt64(byte)
+            length += 1
+        }
+        self.init(rawPacked: packed, length: length)
+    }
+}
+
+/// Every billed AWB's history as far as billing needs it, per operation:
+/// the agent of its first billing there and its latest accepted version.
+/// This is where R10 and R11 are decided and where a `CCA` becomes a
+/// difference. No rule compares records of two operations.
 public struct AWBLedger: Sendable {
     public struct Entry: Sendable, Hashable {
         public var firstAgent: Int64
@@ -39,17 +86,17 @@ public struct AWBLedger: Sendable {
         case replay
     }
 
-    public private(set) var entries: [AWBKey: Entry] = [:]
+    public private(set) var entries: [LedgerKey: Entry] = [:]
 
     public init() {}
 
-    public init(entries: [AWBKey: Entry]) { self.entries = entries }
+    public init(entries: [LedgerKey: Entry]) { self.entries = entries }
 
     public var count: Int { entries.count }
 
     public mutating func reserve(_ capacity: Int) { entries.reserveCapacity(capacity) }
 
-    public subscript(key: AWBKey) -> Entry? {
+    public subscript(key: LedgerKey) -> Entry? {
         get { entries[key] }
         set { entries[key] = newValue }
     }
@@ -57,7 +104,7 @@ public struct AWBLedger: Sendable {
     /// Applies a checked record: R10, R11, then the line it bills.
     public mutating func apply(_ checked: CheckedRecord) -> Outcome {
         let record = checked.record
-        let key = record.awbKey
+        let key = LedgerKey(operation: ASCIICode(operationText: checked.country), awb: record.awbKey)
         let existing = entries[key]
         if let existing, (checked.source.fileOrdinal, checked.source.sequence) <= (existing.lastOrdinal, existing.lastSequence) {
             return .replay
@@ -75,7 +122,7 @@ public struct AWBLedger: Sendable {
         switch record.transaction {
         case .awb:
             if existing != nil {
-                return .rejected(Problem(code: .R10, field: "AWB serial number", location: "pos 10-20", expected: "an AWB not yet billed", found: "'\(checked.source.awbText)'", message: "duplicate: AWB \(checked.source.awbText) was already billed; correct it with a CCA"))
+                return .rejected(Problem(code: .R10, field: "AWB serial number", location: "pos 10-20", expected: "an AWB not yet billed", found: "'\(checked.source.awbText)'", message: "duplicate: AWB \(checked.source.awbText) was already billed in operation \(checked.country); correct it with a CCA"))
             }
             let entry = Entry(
                 firstAgent: record.agentCode, weightCharge: record.weightCharge, valuationCharge: record.valuationCharge,
@@ -86,11 +133,11 @@ public struct AWBLedger: Sendable {
             return .billed(billed, entry)
         case .cca, .dcm, .ccm:
             guard var entry = existing else {
-                return .rejected(Problem(code: .R11, field: "AWB serial number", location: "pos 10-20", expected: "an AWB already billed", found: "'\(checked.source.awbText)'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText), which was never billed"))
+                return .rejected(Problem(code: .R11, field: "AWB serial number", location: "pos 10-20", expected: "an AWB already billed", found: "'\(checked.source.awbText)'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText), which was never billed in operation \(checked.country)"))
             }
             guard entry.firstAgent == record.agentCode else {
                 let first = AgentCodeText.format(entry.firstAgent)
-                return .rejected(Problem(code: .R11, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: first, found: "'\(AgentCodeText.format(record.agentCode))'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText) names agent \(AgentCodeText.format(record.agentCode)), the AWB was billed to \(first)"))
+                return .rejected(Problem(code: .R11, field: "CASS agent code", location: CBFLayout.Record.agentCode.location, expected: first, found: "'\(AgentCodeText.format(record.agentCode))'", message: "a \(record.transaction.code) for AWB \(checked.source.awbText) names agent \(AgentCodeText.format(record.agentCode)), the AWB was billed to \(first) in operation \(checked.country)"))
             }
             let billed: BilledLine
             if record.transaction == .cca {

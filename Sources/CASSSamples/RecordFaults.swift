@@ -131,6 +131,16 @@ extension SampleWorld {
                 line = file.append(record, charges: charges)
                 awbText = text(record)
                 what = "CCA naming another agent than the AWB's first billing"
+            } else if variant % 6 == 3, let (elsewhere, operation) = peekBilledElsewhere(lane: lane) {
+                // Billed in another operation of this airline, never here:
+                // each operation is its own settlement.
+                var local = elsewhere
+                local.agent = random.pick(context.activeAgents)
+                if local.issueDate > Int32(context.creationDate.yyyymmdd) { local.issueDate = SampleBilling.issueDate(&random, context) }
+                let (record, charges) = SampleBilling.version(.cca, of: local, weight: local.weight, &random, context)
+                line = file.append(record, charges: charges)
+                awbText = text(record)
+                what = "CCA for an AWB billed in operation \(operation) only, never in this one"
             } else {
                 let never = SampleBilling.identity(serial: freshSerial(context.airline), agent: random.pick(context.activeAgents), &random, context)
                 if variant % 3 == 1 {

@@ -107,6 +107,9 @@ public struct SampleSummary: Sendable {
     public var debitMemos = 0
     public var creditMemos = 0
     public var otherChargeLines = 0
+    /// First billings of an AWB the same airline had already billed in
+    /// another operation (legitimate: each operation is its own settlement).
+    public var crossOperationBillings = 0
     public var bytes = 0
     /// Injected errors by the code they must be rejected with.
     public var injected: [RejectionCode: Int] = [:]

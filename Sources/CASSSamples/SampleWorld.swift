@@ -27,6 +27,15 @@ struct SampleWorld {
     var faultCursor = 0
     var summary = SampleSummary()
     var injectedNotes: [ExpectedRejection] = []
+    /// AWBs first billed in one operation that the same airline may bill
+    /// again in another (export in the origin country, import in the
+    /// destination): per airline, per operation index. An AWB leaves the
+    /// pool when it is billed elsewhere, so it is never billed twice in one
+    /// operation by accident.
+    var crossOperation: [Int32: [Int: [BilledAWB]]] = [:]
+    /// Percent of first billings that bill an AWB another operation of the
+    /// same airline has billed already, when there is one.
+    static let crossOperationPercent = 4
 
     init(_ config: SampleConfig) {
         random = SampleRandom(seed: config.seed)
@@ -119,10 +128,23 @@ struct SampleWorld {
     private mutating func writeRegular(lane: inout Lane, file: inout SampleFileBuilder, context: FileContext) {
         let draw = lane.billed.isEmpty ? 0 : random.below(100)
         if draw < 84 {
+            if random.percent(Self.crossOperationPercent), let billedElsewhere = takeBilledElsewhere(lane: lane) {
+                // The same shipment billed in this operation too, to an agent of this operation.
+                var awb = billedElsewhere
+                awb.agent = random.pick(context.activeAgents)
+                if awb.issueDate > Int32(context.creationDate.yyyymmdd) { awb.issueDate = SampleBilling.issueDate(&random, context) }
+                let (record, charges) = SampleBilling.version(.awb, of: awb, weight: awb.weight, &random, context)
+                file.append(record, charges: charges)
+                lane.remember(awb, &random)
+                countTransaction(.awb)
+                summary.crossOperationBillings += 1
+                return
+            }
             let awb = SampleBilling.identity(serial: freshSerial(context.airline), agent: random.pick(context.activeAgents), &random, context)
             let (record, charges) = SampleBilling.version(.awb, of: awb, weight: awb.weight, &random, context)
             file.append(record, charges: charges)
             lane.remember(awb, &random)
+            offerToOtherOperations(awb, lane: lane)
             countTransaction(.awb)
         } else if draw < 92 {
             let billed = random.pick(lane.billed)
@@ -135,5 +157,42 @@ struct SampleWorld {
             file.append(SampleBilling.memo(transaction, of: random.pick(lane.billed), &random, context), charges: [])
             countTransaction(transaction)
         }
+    }
+
+    /// Makes a first billing available to the airline's other operations.
+    mutating func offerToOtherOperations(_ awb: BilledAWB, lane: Lane) {
+        guard SampleReference.airlines.first(where: { $0.prefix == lane.airline })?.operations.count ?? 0 > 1 else { return }
+        var pool = crossOperation[lane.airline, default: [:]][lane.operationIndex, default: []]
+        if pool.count < Lane.poolMax {
+            pool.append(awb)
+        } else {
+            pool[random.below(pool.count)] = awb
+        }
+        crossOperation[lane.airline, default: [:]][lane.operationIndex] = pool
+    }
+
+    /// An AWB the lane's airline billed in another operation and not yet
+    /// here, taken out of the pool; nil when there is none.
+    mutating func takeBilledElsewhere(lane: Lane) -> BilledAWB? {
+        let others = (crossOperation[lane.airline] ?? [:]).filter { $0.key != lane.operationIndex && !$0.value.isEmpty }.keys.sorted()
+        guard !others.isEmpty else { return nil }
+        let operation = others[random.below(others.count)]
+        guard var pool = crossOperation[lane.airline]?[operation], !pool.isEmpty else { return nil }
+        let index = random.below(pool.count)
+        let awb = pool[index]
+        pool.swapAt(index, pool.count - 1)
+        pool.removeLast()
+        crossOperation[lane.airline]?[operation] = pool
+        return awb
+    }
+
+    /// An AWB the lane's airline billed in another operation, left in the
+    /// pool (for an R11: a correction here of an AWB never billed here).
+    mutating func peekBilledElsewhere(lane: Lane) -> (BilledAWB, operation: String)? {
+        let others = (crossOperation[lane.airline] ?? [:]).filter { $0.key != lane.operationIndex && !$0.value.isEmpty }.keys.sorted()
+        guard !others.isEmpty else { return nil }
+        let operation = others[random.below(others.count)]
+        guard let pool = crossOperation[lane.airline]?[operation], !pool.isEmpty else { return nil }
+        return (pool[random.below(pool.count)], SampleReference.operations[operation].operation.country)
     }
 }

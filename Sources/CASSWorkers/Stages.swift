@@ -21,11 +21,19 @@ public enum DefaultReaders {
 
 /// Partition keys, shared by the stages and the submitter.
 public enum RoutingKey {
-    /// FNV-1a over (prefix, serial) as little-endian bytes, with no
-    /// allocation: this runs once per record.
+    /// FNV-1a over the operation's letters, then (prefix, serial) as
+    /// little-endian bytes, with no allocation: this runs once per record.
+    /// An AWB is identified within its operation, so every version of it in
+    /// one operation meets the same ledger, and the two operations that
+    /// rightly bill the same AWB need not.
     @inline(__always)
-    public static func awbPartition(prefix: Int32, serial: Int32, count: Int32) -> Int32 {
+    public static func awbPartition(operation: ASCIICode, prefix: Int32, serial: Int32, count: Int32) -> Int32 {
         var hash: UInt32 = 2_166_136_261
+        var shift = UInt64(operation.length) * 8
+        while shift > 0 {
+            shift -= 8
+            hash = (hash ^ UInt32(truncatingIfNeeded: operation.packed >> shift & 0xFF)) &* 16_777_619
+        }
         @inline(__always) func mix(_ value: UInt32) {
             hash = (hash ^ (value & 0xFF)) &* 16_777_619
             hash = (hash ^ ((value >> 8) & 0xFF)) &* 16_777_619
@@ -167,9 +175,10 @@ public final class IngestStage: StatefulStage {
         // Positions of the file's records per partition; batches encode
         // straight from the file's array.
         var byPartition: [[Int32]] = RoutingKey.partitionBatches(for: result.checked.count, partitions: count)
+        let operation = ASCIICode(operationText: header.operation)
         result.checked.withUnsafeBufferPointer { checked in
             for index in checked.indices {
-                let partition = RoutingKey.awbPartition(prefix: checked[index].record.airlinePrefix, serial: checked[index].record.awbSerial, count: count)
+                let partition = RoutingKey.awbPartition(operation: operation, prefix: checked[index].record.airlinePrefix, serial: checked[index].record.awbSerial, count: count)
                 byPartition[Int(partition)].append(Int32(index))
             }
         }
@@ -194,6 +203,8 @@ public final class IngestStage: StatefulStage {
 /// routes billed lines to their invoice's partition.
 public final class ValidateStage: StatefulStage {
     public let stage = StageName.validate
+    /// Layout of the `awbs/` state entries: 2 added the operation to each key.
+    static let ledgerStateVersion: UInt8 = 2
     public let journal: StateJournal
     var ledgers: [Int32: AWBLedger] = [:]
     var barrier = BarrierTracker()
@@ -212,10 +223,13 @@ public final class ValidateStage: StatefulStage {
         for (key, value) in entries {
             if key.hasPrefix("awbs/") {
                 var reader = BinaryReader(value)
+                guard try reader.u8() == Self.ledgerStateVersion else {
+                    throw DecodingFailure("validate state entry \(key) was written before AWBs were keyed by operation; settle that run again in a fresh namespace")
+                }
                 let count = Int(try reader.i32())
                 for _ in 0..<max(0, count) {
-                    let prefix = try reader.i32(), serial = try reader.i32()
-                    ledger[AWBKey(prefix: prefix, serial: serial)] = try AWBLedger.Entry(from: &reader)
+                    let operation = try reader.code(), prefix = try reader.i32(), serial = try reader.i32()
+                    ledger[LedgerKey(operation: operation, awb: AWBKey(prefix: prefix, serial: serial))] = try AWBLedger.Entry(from: &reader)
                 }
             } else {
                 barrier.restore(partition: partition, key: key)
@@ -242,7 +256,8 @@ public final class ValidateStage: StatefulStage {
             var byPartition: [[BilledLine]] = RoutingKey.partitionBatches(for: batch.records.count, partitions: count)
             // The ledger entries this message changed, journalled as one
             // state record: a record per AWB would be a million records.
-            var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 100 : 0)
+            var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 110 : 0)
+            let operation = ASCIICode(operationText: batch.country)
             var changedCount: Int32 = 0
             // By index: iterating the array by value copies every record.
             for index in batch.records.indices {
@@ -250,6 +265,7 @@ public final class ValidateStage: StatefulStage {
                 case .billed(let line, let entry):
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                     if journal.enabled {
+                        changed.code(operation)
                         changed.i32(line.airlinePrefix)
                         changed.i32(line.awbSerial)
                         entry.encode(into: &changed)
@@ -263,7 +279,8 @@ public final class ValidateStage: StatefulStage {
             }
             ledgers[record.partition] = ledger
             if changedCount > 0 {
-                var value = BinaryWriter(capacity: changed.count + 4)
+                var value = BinaryWriter(capacity: changed.count + 5)
+                value.u8(Self.ledgerStateVersion)
                 value.i32(changedCount)
                 value.raw(changed.finish())
                 journal.put(record.partition, "awbs/\(record.offset)", value.finish())

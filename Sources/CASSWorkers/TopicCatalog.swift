@@ -97,7 +97,7 @@ public enum StageName: String, Sendable, CaseIterable {
     public var keeps: String {
         switch self {
         case .ingest: "file registry (F04) and closed periods (F08), per cass.files partition"
-        case .validate: "AWB ledger: first agent and latest accepted version per AWB (R10, R11, CCA differences)"
+        case .validate: "AWB ledger: first agent and latest accepted version per (operation, AWB) (R10, R11, CCA differences)"
         case .tax: "nothing (reference data only)"
         case .settle: "invoice accumulators per (operation, period, agent, airline) and barrier progress"
         case .number: "last invoice number per (operation, year), numbered periods, pending drafts"
@@ -109,7 +109,7 @@ public enum StageName: String, Sendable, CaseIterable {
     public var partitionedBy: String {
         switch self {
         case .ingest: "operation (country): files of one operation keep the processing order"
-        case .validate: "AWB (prefix + serial): every version of an AWB meets the same ledger"
+        case .validate: "operation + AWB (prefix + serial): every version of an AWB in its operation meets the same ledger"
         case .tax, .settle: "operation + agent: one invoice accumulates in one place"
         case .number: "operation: one gapless sequence per operation"
         case .render: "invoice number"

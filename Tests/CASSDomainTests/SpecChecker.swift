@@ -7,8 +7,9 @@ import Foundation
 /// generator's expectations, the three readings of the spec agree.
 struct SpecChecker {
     let reference: ReferenceData
-    /// AWB key -> agent of its accepted first billing.
-    var billed: [AWBKey: Int64] = [:]
+    /// (operation, AWB) -> agent of its accepted first billing there: an
+    /// AWB is identified within its operation.
+    var billed: [String: [AWBKey: Int64]] = [:]
     var acceptedFiles: Set<String> = []
 
     init(reference: ReferenceData) { self.reference = reference }
@@ -55,11 +56,11 @@ struct SpecChecker {
         }
         let key = record.awbKey
         if record.transaction == .awb {
-            if billed[key] != nil { return .R10 }
-            billed[key] = record.agentCode
+            if billed[header.operation]?[key] != nil { return .R10 }
+            billed[header.operation, default: [:]][key] = record.agentCode
             return nil
         }
-        guard let agent = billed[key], agent == record.agentCode else { return .R11 }
+        guard let agent = billed[header.operation]?[key], agent == record.agentCode else { return .R11 }
         return nil
     }
 }

@@ -125,6 +125,28 @@ final class ClusterTests: XCTestCase {
         assertSameCSVs(output, expected)
     }
 
+    /// (d) AWBs billed in several operations of one airline (export and
+    /// import) are no duplicates, and the result does not depend on how the
+    /// operations' files interleave: 1, 2 and 4 workers per stage give the
+    /// embedded run's bytes, and the embedded run rejects only what the
+    /// generator injected.
+    func test_AWBs_billed_in_several_operations_settle_the_same_with_1_2_4_workers() throws {
+        _ = try brokers
+        let data = try temporaryFolder("cross-data")
+        let summary = try SampleGenerator.generate(SampleConfig(awbs: 12_000, seed: 31, errorRate: 0.02), into: data)
+        XCTAssertGreaterThan(summary.crossOperationBillings, 100)
+        let reference = data.appendingPathComponent("reference"), input = data.appendingPathComponent("input")
+        let expected = try embeddedCSVs(reference: reference, input: input)
+        let expectedRejections = try String(contentsOf: data.appendingPathComponent("expected-rejections.csv"), encoding: .utf8)
+        XCTAssertEqual(String(decoding: expected["rejections.csv"] ?? Data(), as: UTF8.self), expectedRejections,
+                       "only the injected rejections: no R10/R11 across operations")
+        for workers in [1, 2, 4] {
+            let output = try temporaryFolder("cross-out-\(workers)")
+            XCTAssertEqual(try clusterRun(reference: reference, input: input, output: output, workers: workers), 0, "\(workers) workers per stage")
+            assertSameCSVs(output, expected)
+        }
+    }
+
     /// (c) A poison record goes to the stage's dead-letter topic with its
     /// origin in headers, and the stage keeps going: a real `cass worker
     /// validate` process, in a namespace of its own.

@@ -7,13 +7,13 @@ import XCTest
 /// and with which code. Settling its output with the engine must reject
 /// exactly those, with exactly those codes, and bill everything else.
 final class GeneratedDataTests: XCTestCase {
-    private func settle(_ config: SampleConfig) throws -> (run: SettlementRun, summary: SampleSummary) {
+    private func settle(_ config: SampleConfig, keepLines: Bool = false) throws -> (run: SettlementRun, summary: SampleSummary) {
         var files: [(ProcessingOrderKey, String, [UInt8])] = []
         let summary = try SampleGenerator.generate(config) { name, bytes in
             files.append((bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: name) }, name, bytes))
         }
         files.sort { $0.0 < $1.0 }
-        var run = SettlementRun(reference: SampleGenerator.referenceData(config))
+        var run = SettlementRun(reference: SampleGenerator.referenceData(config), keepLines: keepLines)
         for (_, name, bytes) in files {
             bytes.withUnsafeBytes { buffer in
                 run.ingest(bytes: buffer, fileName: name) { bytes, name, periodsPerMonth in
@@ -61,5 +61,27 @@ final class GeneratedDataTests: XCTestCase {
         XCTAssertEqual(Set(run.invoices.map(\.period.year)).count, 2, "the data crosses a year end")
         XCTAssertTrue(run.invoices.contains { $0.taxCredited > 0 }, "VAT credited on commission")
         XCTAssertTrue(run.invoices.contains { $0.taxCharged > 0 }, "a charged tax")
+    }
+
+    /// The generator bills some AWBs in two operations of one airline
+    /// (legitimately: export and import), corrects and memos them in each,
+    /// and injects R11s for corrections of AWBs billed only elsewhere. The
+    /// test above pins that only the injected ones are rejected; this one
+    /// that the data really has AWBs billed in several operations.
+    func test_someAWBsAreBilledInSeveralOperations_noneRejectedForIt() throws {
+        let (run, summary) = try settle(SampleConfig(awbs: 6_000, seed: 23, errorRate: 0.05), keepLines: true)
+        XCTAssertGreaterThan(summary.crossOperationBillings, 20)
+        var operations: [String: Set<String>] = [:]
+        for invoice in run.invoices {
+            for section in invoice.sections {
+                for line in section.lines where line.transaction == .awb { operations[line.awb, default: []].insert(invoice.country) }
+            }
+        }
+        let shared = operations.filter { $0.value.count > 1 }
+        XCTAssertGreaterThan(shared.count, 20, "AWBs billed (and accepted) in two operations")
+        XCTAssertTrue(summary.expectedRejections.contains { $0.code == .R11 && $0.what.contains("billed in operation") },
+                      "an injected R11: a correction of an AWB billed only in another operation")
+        let expected = Set(summary.expectedRejections.map(\.csvLine))
+        XCTAssertEqual(Set(csvLines(run.rejections)), expected)
     }
 }

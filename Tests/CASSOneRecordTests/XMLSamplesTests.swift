@@ -22,7 +22,7 @@ final class XMLSamplesTests: XCTestCase {
 
     static let derived = [
         Derived(name: "125_JP_20261101_900201_xml-version-of-000001.xml", source: "125_JP_20261101_000001.cbf", fileSequence: 900_201, serialBase: 8_000_000),
-        Derived(name: "157_KW_20261101_900202_xml-version-of-000001.xml", source: "157_KW_20261101_000001.cbf", fileSequence: 900_202, serialBase: 8_000_000),
+        Derived(name: "157_KW_20261102_900202_xml-version-of-000002.xml", source: "157_KW_20261102_000002.cbf", fileSequence: 900_202, serialBase: 8_000_000),
         Derived(name: "157_KW_20261101_900203_R07-commission-wrong.xml", source: "157_KW_20261101_000001.cbf", fileSequence: 900_203, serialBase: 7_000_000, records: 2, breakCommissionOf: 1),
     ]
 
@@ -76,7 +76,7 @@ final class XMLSamplesTests: XCTestCase {
         }
         let run = EngineThroughXMLTests.settleInOrder(files, reference: reference)
         XCTAssertEqual(SettlementSummary.rejectionsCSV(run.rejections).split(separator: "\n").dropFirst().map(String.init),
-                       ["157_KW_20261101_900203_R07-commission-wrong.xml,157,KW,20261101,2,R07,157-71482202"])
+                       ["157_KW_20261101_900203_R07-commission-wrong.xml,157,KW,20261101,2,R07,157-71482180"])
         XCTAssertFalse(run.invoices.isEmpty)
     }
 }
