@@ -33,6 +33,14 @@ public enum LegacyImport {
         /// Users already in the service under that name and company (a
         /// second run of the same file): left as they are.
         public var alreadyPresent = 0
+
+        public init(company: String, migrated: Int = 0, skipped: Int = 0, promoted: Int = 0, alreadyPresent: Int = 0) {
+            self.company = company
+            self.migrated = migrated
+            self.skipped = skipped
+            self.promoted = promoted
+            self.alreadyPresent = alreadyPresent
+        }
     }
 
     public struct Activation: Sendable, Hashable {

@@ -19,8 +19,8 @@ public enum SSHKeys {
     public static func parse(_ body: String) throws(AccessError) -> [String] {
         var keys: [String] = []
         var errors: [FieldError] = []
-        for (index, rawLine) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // Any line break ends a line (CRLF is one Character in Swift).
+        for (index, line) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let field = "line \(index + 1)"
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }

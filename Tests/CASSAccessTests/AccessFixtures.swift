@@ -67,7 +67,7 @@ struct SeededRandom: RandomSource {
 /// The real PBKDF2 with few iterations (a debug build would take seconds
 /// for 600,000), noting every hash a verification checked.
 final class RecordingHasher: PasswordHashing, @unchecked Sendable {
-    let inner = PBKDF2Passwords(iterations: 1_000)
+    let inner = PBKDF2Passwords(iterations: 200)
     private(set) var verified: [PasswordHash] = []
 
     var iterations: Int { inner.iterations }
