@@ -9,6 +9,7 @@ public enum AccessTopic: String, Sendable, CaseIterable {
     /// Key: username. Value: a `LoginFailure`.
     case loginFailures = "cass.login-failures"
     /// Key: the actor's username (empty for none). Value: an `AuditEntry`.
+    /// One partition: the trail is read in one order.
     case audit = "cass.audit"
 
     /// Compacted where the latest value per key is the state.
