@@ -247,7 +247,15 @@ private struct Scanner {
             var end = position
             while end < count, buffer[end] != 10 { end += 1 }
             var contentEnd = end
-            if contentEnd > position, buffer[contentEnd - 1] == 13 { contentEnd -= 1 }
+            if contentEnd > position, buffer[contentEnd - 1] == 13 {
+                // A line end is LF or CR LF: a CR that no LF follows (the
+                // file's last byte) is a third kind, refused like any other.
+                guard end < count else {
+                    return reject(Problem(code: .F06, field: "line end", location: "line \(lineNumber)", expected: "LF or CR LF", found: "CR at the end of the file",
+                                          message: "line \(lineNumber) ends in a lone CR: line ends are LF or CR LF"))
+                }
+                contentEnd -= 1
+            }
             let length = contentEnd - position
             if length != CBFReader.recordLength {
                 return reject(Problem(code: .F06, field: "record length", location: "line \(lineNumber)", expected: "160 characters", found: "\(length) characters", message: "line \(lineNumber) is \(length) characters long, every record must be exactly 160"))
@@ -355,9 +363,12 @@ private struct Scanner {
         if weightTotal != sumWeight {
             return reject(last.problem(.F03, CBFLayout.Trailer.weightChargeTotal, expected: String(signed12: sumWeight), message: "the trailer's weight-charge total \(weightTotal) differs from the records' sum \(sumWeight)"))
         }
+        var trailer = FileTrailer(recordCount: Int(trailerCount), netDueTotal: netTotal, weightChargeTotal: weightTotal)
+        if netTotal == 0, last.byte(CBFLayout.Trailer.netDueTotal.offset) == 45 { trailer.negativeZeroTotals |= NegativeZero.netDue }
+        if weightTotal == 0, last.byte(CBFLayout.Trailer.weightChargeTotal.offset) == 45 { trailer.negativeZeroTotals |= NegativeZero.weightCharge }
         let file = BillingFile(
             name: fileName, identity: CBFReader.firstLineIdentity(of: buffer), header: parsedHeader,
-            trailer: FileTrailer(recordCount: Int(trailerCount), netDueTotal: netTotal, weightChargeTotal: weightTotal),
+            trailer: trailer,
             records: records, otherCharges: otherCharges)
         return .parsed(file)
     }
@@ -414,8 +425,11 @@ private struct Scanner {
             flag(field, "\(field.length) digits")
             return 0
         }
-        func amount(_ field: FieldSpec) -> Int64 {
-            if let value = line.signed(field) { return value }
+        func amount(_ field: FieldSpec, _ negativeZeroBit: UInt8) -> Int64 {
+            if let value = line.signed(field) {
+                if value == 0, line.byte(field.offset) == 45 { record.negativeZeroAmounts |= negativeZeroBit }
+                return value
+            }
             flag(field, "a sign + or - and 11 digits")
             return 0
         }
@@ -436,14 +450,14 @@ private struct Scanner {
         default: flag(CBFLayout.Record.indicator, "P or C")
         }
         record.chargeableWeightTenthsKg = number(CBFLayout.Record.chargeableWeight)
-        record.weightCharge = amount(CBFLayout.Record.weightCharge)
-        record.valuationCharge = amount(CBFLayout.Record.valuationCharge)
-        record.otherChargesDueCarrier = amount(CBFLayout.Record.otherChargesDueCarrier)
-        record.otherChargesDueAgent = amount(CBFLayout.Record.otherChargesDueAgent)
+        record.weightCharge = amount(CBFLayout.Record.weightCharge, NegativeZero.weightCharge)
+        record.valuationCharge = amount(CBFLayout.Record.valuationCharge, NegativeZero.valuationCharge)
+        record.otherChargesDueCarrier = amount(CBFLayout.Record.otherChargesDueCarrier, NegativeZero.otherChargesDueCarrier)
+        record.otherChargesDueAgent = amount(CBFLayout.Record.otherChargesDueAgent, NegativeZero.otherChargesDueAgent)
         record.commissionRate = Int32(number(CBFLayout.Record.commissionRate))
-        record.commission = amount(CBFLayout.Record.commission)
-        record.incentive = amount(CBFLayout.Record.incentive)
-        record.netDue = amount(CBFLayout.Record.netDue)
+        record.commission = amount(CBFLayout.Record.commission, NegativeZero.commission)
+        record.incentive = amount(CBFLayout.Record.incentive, NegativeZero.incentive)
+        record.netDue = amount(CBFLayout.Record.netDue, NegativeZero.netDue)
         if !line.isAlphanumeric(CBFLayout.Record.reasonCode) {
             flag(CBFLayout.Record.reasonCode, "letters, digits or spaces")
         } else if record.transaction.isMemo, line.isBlank(CBFLayout.Record.reasonCode), malformed == nil {
@@ -469,7 +483,9 @@ private struct Scanner {
         let amount = line.signed(CBFLayout.OtherChargeLine.amount)
         if amount == nil { flag(CBFLayout.OtherChargeLine.amount, "a sign + or - and 11 digits") }
         if !line.isBlank(CBFLayout.OtherChargeLine.unused) { flag(CBFLayout.OtherChargeLine.unused, "spaces") }
-        charges.append(OtherCharge(code: line.code(CBFLayout.OtherChargeLine.code), dueCarrier: entitlement != 65, amount: amount ?? 0, sequence: sequence))
+        var charge = OtherCharge(code: line.code(CBFLayout.OtherChargeLine.code), dueCarrier: entitlement != 65, amount: amount ?? 0, sequence: sequence)
+        charge.amountIsNegativeZero = amount == 0 && line.byte(CBFLayout.OtherChargeLine.amount.offset) == 45
+        charges.append(charge)
     }
 }
 

@@ -39,6 +39,17 @@ final class FileRuleTests: XCTestCase {
         XCTAssertEqual(rejection?.airline, "", "identity is empty for a non-ASCII file")
     }
 
+    func test_F06_loneCarriageReturnAtTheEnd() {
+        // The valid file ends in LF; a CR instead of that LF is no line end the spec allows.
+        var bytes = valid
+        bytes[bytes.count - 1] = 13
+        XCTAssertEqual(fileCode(bytes)?.code, .F06)
+        var crlf = valid
+        crlf.insert(13, at: crlf.count - 1)
+        XCTAssertNil(fileCode(crlf), "CR LF at the end is a line end")
+        XCTAssertNil(fileCode(Array(valid.dropLast())), "no final line end is allowed")
+    }
+
     func test_F06_tab() { XCTAssertEqual(fileCode(valid.patching(line: 2, position: 155, with: "\t"))?.code, .F06) }
 
     func test_F06_unknownRecordType() { XCTAssertEqual(fileCode(valid.patching(line: 2, position: 1, with: "XYZ"))?.code, .F06) }
