@@ -39,6 +39,9 @@ public struct OtherCharge: Sendable, Hashable {
     public var dueCarrier: Bool
     public var amount: Int64
     public var sequence: Int32
+    /// The amount was written `-0` (`-00000000000`, `-0.00`): the same
+    /// money as zero, kept so that a conversion gives back the same bytes.
+    public var amountIsNegativeZero = false
 
     public init(code: ASCIICode, dueCarrier: Bool, amount: Int64, sequence: Int32) {
         self.code = code
@@ -84,6 +87,9 @@ public struct BillingRecord: Sendable, Hashable {
     public var otherChargeCurrencyMismatch: Bool = false
     /// The first malformed field, in field order (R12).
     public var malformed: Problem?
+    /// Amounts written as a negative zero, one bit per field
+    /// (`NegativeZero`): zero to settlement, kept for exact conversions.
+    public var negativeZeroAmounts: UInt8 = 0
 
     public init() {}
 
@@ -146,6 +152,8 @@ public struct FileTrailer: Sendable, Hashable {
     public var recordCount: Int
     public var netDueTotal: Int64
     public var weightChargeTotal: Int64
+    /// `NegativeZero.netDue` / `.weightCharge` when a total was written `-0`.
+    public var negativeZeroTotals: UInt8 = 0
 
     public init(recordCount: Int, netDueTotal: Int64, weightChargeTotal: Int64) {
         self.recordCount = recordCount
@@ -222,4 +230,16 @@ public struct ProcessingOrderKey: Comparable, Sendable {
         if lhs.fileSequence != rhs.fileSequence { return lhs.fileSequence < rhs.fileSequence }
         return lhs.fileName.utf8.lexicographicallyPrecedes(rhs.fileName.utf8)
     }
+}
+
+/// Which amounts of a record (or totals of a trailer) were written as a
+/// negative zero. Settlement never looks at these bits; the writers do.
+public enum NegativeZero {
+    public static let weightCharge: UInt8 = 1 << 0
+    public static let valuationCharge: UInt8 = 1 << 1
+    public static let otherChargesDueCarrier: UInt8 = 1 << 2
+    public static let otherChargesDueAgent: UInt8 = 1 << 3
+    public static let commission: UInt8 = 1 << 4
+    public static let incentive: UInt8 = 1 << 5
+    public static let netDue: UInt8 = 1 << 6
 }

@@ -188,14 +188,14 @@ public enum CBFWriter {
         out[base + F.indicator.position - 1] = record.indicator == .prepaid ? ascii("P") : ascii("C")
         putCode(record.currency, F.currency, base, &out)
         putDigits(record.chargeableWeightTenthsKg, F.chargeableWeight, base, &out)
-        putSigned(record.weightCharge, F.weightCharge, base, &out)
-        putSigned(record.valuationCharge, F.valuationCharge, base, &out)
-        putSigned(record.otherChargesDueCarrier, F.otherChargesDueCarrier, base, &out)
-        putSigned(record.otherChargesDueAgent, F.otherChargesDueAgent, base, &out)
+        putSigned(record.weightCharge, F.weightCharge, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.weightCharge != 0)
+        putSigned(record.valuationCharge, F.valuationCharge, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.valuationCharge != 0)
+        putSigned(record.otherChargesDueCarrier, F.otherChargesDueCarrier, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.otherChargesDueCarrier != 0)
+        putSigned(record.otherChargesDueAgent, F.otherChargesDueAgent, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.otherChargesDueAgent != 0)
         putDigits(Int64(record.commissionRate), F.commissionRate, base, &out)
-        putSigned(record.commission, F.commission, base, &out)
-        putSigned(record.incentive, F.incentive, base, &out)
-        putSigned(record.netDue, F.netDue, base, &out)
+        putSigned(record.commission, F.commission, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.commission != 0)
+        putSigned(record.incentive, F.incentive, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.incentive != 0)
+        putSigned(record.netDue, F.netDue, base, &out, negativeZero: record.negativeZeroAmounts & NegativeZero.netDue != 0)
         putCode(record.reasonCode, F.reasonCode, base, &out)
     }
 
@@ -204,15 +204,15 @@ public enum CBFWriter {
         typealias F = CBFLayout.OtherChargeLine
         putCode(charge.code, F.code, base, &out)
         out[base + F.entitlement.position - 1] = charge.dueCarrier ? ascii("C") : ascii("A")
-        putSigned(charge.amount, F.amount, base, &out)
+        putSigned(charge.amount, F.amount, base, &out, negativeZero: charge.amountIsNegativeZero)
     }
 
     public static func appendTrailer(_ trailer: FileTrailer, sequence: Int, to out: inout [UInt8]) {
         let base = beginLine(type: trailerType, sequence: sequence, to: &out)
         typealias F = CBFLayout.Trailer
         putDigits(Int64(trailer.recordCount), F.recordCount, base, &out)
-        putSigned(trailer.netDueTotal, F.netDueTotal, base, &out)
-        putSigned(trailer.weightChargeTotal, F.weightChargeTotal, base, &out)
+        putSigned(trailer.netDueTotal, F.netDueTotal, base, &out, negativeZero: trailer.negativeZeroTotals & NegativeZero.netDue != 0)
+        putSigned(trailer.weightChargeTotal, F.weightChargeTotal, base, &out, negativeZero: trailer.negativeZeroTotals & NegativeZero.weightCharge != 0)
     }
 
     // MARK: fields
@@ -229,10 +229,10 @@ public enum CBFWriter {
     }
 
     /// Writes an `S` field: sign and 11 digits.
-    public static func putSigned(_ value: Int64, _ field: CBFLayoutField, _ base: Int, _ out: inout [UInt8]) {
+    public static func putSigned(_ value: Int64, _ field: CBFLayoutField, _ base: Int, _ out: inout [UInt8], negativeZero: Bool = false) {
         precondition(value >= -signedFieldMax && value <= signedFieldMax, "\(field.name): \(value) does not fit an S field")
         let start = base + field.position - 1
-        out[start] = value < 0 ? ascii("-") : ascii("+")
+        out[start] = value < 0 || (value == 0 && negativeZero) ? ascii("-") : ascii("+")
         writeDigits(value < 0 ? -value : value, start: start + 1, length: field.length - 1, &out)
     }
 
