@@ -51,9 +51,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto"],
             swiftSettings: strict
         ),
+        // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;
+        // a plain build makes them replayers of saved inputs.
+        .executableTarget(name: "fuzz-cbf", dependencies: ["CASSDomain"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-xml", dependencies: ["CASSDomain", "CASSOneRecord"], swiftSettings: strict),
         .testTarget(name: "CASSDomainTests", dependencies: ["CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),

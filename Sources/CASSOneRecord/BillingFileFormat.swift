@@ -12,6 +12,9 @@ public enum BillingFileFormat: String, Sendable, Hashable, CaseIterable {
         return start < bytes.count && bytes[start] == UInt8(ascii: "<") ? .xml : .cbf
     }
 
+    /// The extension `cass convert` gives a file of this format.
+    public var fileExtension: String { rawValue }
+
     public static func detect(_ bytes: [UInt8]) -> BillingFileFormat {
         bytes.withUnsafeBytes { detect($0) }
     }

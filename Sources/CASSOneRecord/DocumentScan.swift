@@ -1,125 +1,205 @@
 import CASSDomain
 
-/// The first pass over a ONE Record billing document: well-formedness, the
-/// `rdf:RDF` / `cass:BillingFile` frame, the envelope's elements and each
-/// transaction's raw fields. Every F06 is found here.
-struct DocumentScan {
+/// What a reader of either serialisation (RDF/XML, JSON-LD) hands over
+/// while it reads, as element events: the `rdf:RDF` / `cass:BillingFile`
+/// frame, the envelope's properties and each transaction as an
+/// `ElementTree`. Every F06 of the document's shape is found here, the
+/// same way for both serialisations.
+struct BillingDocumentBuilder {
     static let maxElementsPerProperty = 10_000
 
-    /// Envelope properties of `cass:BillingFile` by local name, in document order.
-    var envelope: [String: [XMLNode]] = [:]
-    var transactions: [RawTransaction] = []
-    /// The first F06 found. Scanning goes on after a structural F06 so the
-    /// rejection still reports the envelope's airline, country and period.
-    var layoutProblem: Problem?
-    var billingFileSeen = false
+    let limits: XMLLimits
     /// Only the envelope's identity is wanted (processing order): stop
     /// as soon as it is known, and never look into transactions.
-    var identityOnly = false
-    private var done = false
-    static let identityNames = ["carrier", "operation", "billingPeriod", "fileSequenceNumber"]
+    let identityOnly: Bool
+    let terms = TermTable()
+    /// When set, reading stops once the records would need more CBF lines
+    /// than this (`cass convert --to cbf`: refused early, not after reading all).
+    var maxCBFLines: Int?
+    private var cbfLines = 2
 
-    static let envelopeNames: Set<String> = [
-        "formatVersion", "operation", "billingPeriod", "fileSequenceNumber", "creationDate", "currency", "carrier",
-        "transactionCount", "netDueTotal", "weightChargeTotal",
-    ]
-    /// Every `cass:` element the format has. Any other is a mistake in
-    /// OpenCASS's own vocabulary, not foreign data to skip: F06.
-    static let cassNames: Set<String> = envelopeNames.union([
-        "BillingFile", "transaction", "BillingTransaction", "sequence", "transactionType", "waybill", "charge", "reasonCode",
-    ])
+    /// The envelope's properties: the roots of this tree.
+    private(set) var envelope = ElementTree()
+    private(set) var transactions: [RawTransaction] = []
+    /// The first F06 found. Reading goes on after a structural F06 so the
+    /// rejection still reports the envelope's airline, country and period.
+    private(set) var layoutProblem: Problem?
+    private(set) var billingFileSeen = false
+    private(set) var done = false
 
-    mutating func scan(_ bytes: [UInt8], limits: XMLLimits) {
-        var tokenizer = XMLTokenizer(bytes: bytes, limits: limits)
-        do {
-            try scanDocument(&tokenizer)
-        } catch {
-            switch error {
-            case .syntax(let error):
-                layoutProblem = Problem(code: .F06, field: "XML", location: "line \(error.line)", expected: "well-formed XML", found: error.message,
-                                        message: "not well-formed or refused XML: \(error.message)")
-            case .tooManyElements(let limit):
-                note(Problem(code: .F06, field: "XML", expected: "at most \(limit) elements in one property", found: "more", message: "an element of cass:BillingFile holds more than \(limit) elements"))
+    /// 0 outside the root, 1 in `rdf:RDF`, 2 in `cass:BillingFile`, 3 and
+    /// more inside one of its properties.
+    private var level = 0
+    private var rootSeen = false
+    private var transaction = ElementTree()
+    private var inTransaction = false
+    /// The open nodes of the property being read (indices into its tree).
+    private var open: [Int32] = []
+    private var propertyElements = 0
+
+    init(limits: XMLLimits, identityOnly: Bool) {
+        self.limits = limits
+        self.identityOnly = identityOnly
+        open.reserveCapacity(limits.maxDepth + 1)
+    }
+
+    // MARK: - Events
+
+    /// A start tag (or a JSON-LD property, or a node's type). Returns
+    /// false when the caller must skip the element and everything in it
+    /// (no `end` follows then).
+    mutating func start(_ namespace: XMLNamespace, _ local: UnsafeRawBufferPointer) -> Bool {
+        let term = terms.term(namespace, local)
+        switch level {
+        case 0:
+            rootSeen = true
+            guard term == .RDF else {
+                let name = XMLName(namespace, String(decoding: local, as: UTF8.self)).description
+                note(Problem(code: .F06, field: "root element", location: "/", expected: "rdf:RDF", found: OneRecordValues.reportable(name, width: 40),
+                             message: "the root element is \(OneRecordValues.reportable(name, width: 40)), not rdf:RDF in namespace \(XMLNamespace.rdfURI)"))
+                return false
             }
+            level = 1
+            return true
+        case 1:
+            if term == .BillingFile {
+                if billingFileSeen {
+                    note(Problem(code: .F06, field: "cass:BillingFile", location: "rdf:RDF", expected: "exactly one cass:BillingFile", found: "a second one"))
+                    return false
+                }
+                billingFileSeen = true
+                level = 2
+                return true
+            }
+            if term == .unknownCass || namespace == .cass { noteUnknown(local, at: "rdf:RDF") }
+            return false
+        case 2:
+            guard namespace == .cass, let term else { return false }
+            if term == .transaction {
+                if identityOnly || layoutProblem != nil { return false }
+                transaction.removeAll()
+                inTransaction = true
+            } else if !term.isEnvelopeProperty {
+                noteUnknown(local, at: "cass:BillingFile")
+                return false
+            } else {
+                inTransaction = false
+            }
+            propertyElements = 1
+            open.append(inTransaction ? transaction.append(term, parent: -1) : envelope.append(term, parent: -1))
+            level = 3
+            return true
+        default:
+            guard let term else { return false }
+            if term == .unknownCass {
+                noteUnknown(local, at: (inTransaction ? "cass:transaction" : "cass:BillingFile") + "/…")
+                return false
+            }
+            propertyElements += 1
+            if propertyElements > Self.maxElementsPerProperty {
+                note(Problem(code: .F06, field: "XML", expected: "at most \(Self.maxElementsPerProperty) elements in one property", found: "more",
+                             message: "an element of cass:BillingFile holds more than \(Self.maxElementsPerProperty) elements"))
+                return false
+            }
+            let parent = open[open.count - 1]
+            open.append(inTransaction ? transaction.append(term, parent: parent) : envelope.append(term, parent: parent))
+            level += 1
+            return true
         }
     }
 
-    private mutating func scanDocument(_ tokenizer: inout XMLTokenizer) throws(XMLTreeError) {
-        guard case .start(let root, _) = try next(&tokenizer) else { return }
-        guard root == XMLName(.rdf, "RDF") else {
-            note(Problem(code: .F06, field: "root element", location: "/", expected: "rdf:RDF", found: root.description,
-                         message: "the root element is \(root), not rdf:RDF in namespace \(XMLNamespace.rdfURI)"))
-            try skip(&tokenizer)
-            _ = try next(&tokenizer)
-            return
+    /// Character data directly inside the element last started. Only a
+    /// leaf's text is a value; whitespace between elements is layout,
+    /// whatever its length.
+    mutating func text(_ piece: UnsafeRawBufferPointer, whitespace: Bool) throws(XMLSyntaxError) {
+        guard level >= 3, let node = open.last else { return }
+        let length: Int
+        if inTransaction {
+            if transaction[node].hasChildren { return }
+            length = transaction.appendText(node, piece)
+        } else {
+            if envelope[node].hasChildren { return }
+            length = envelope.appendText(node, piece)
         }
-        while !done {
-            switch try next(&tokenizer) {
-            case .start(let name, _):
-                if name == XMLName(.cass, "BillingFile") {
-                    if billingFileSeen {
-                        note(Problem(code: .F06, field: "cass:BillingFile", location: "rdf:RDF", expected: "exactly one cass:BillingFile", found: "a second one"))
-                        try skip(&tokenizer)
-                    } else {
-                        billingFileSeen = true
-                        try scanBillingFile(&tokenizer)
-                    }
-                } else {
-                    if name.namespace == .cass { noteUnknown(name, at: "rdf:RDF") }
-                    try skip(&tokenizer)
-                }
-            case .text, .end:
-                continue
-            case .endOfDocument:
-                if !billingFileSeen {
-                    note(Problem(code: .F06, field: "cass:BillingFile", location: "rdf:RDF", expected: "one cass:BillingFile in namespace \(XMLNamespace.cassURI)", found: "none"))
-                }
-                return
+        if length > limits.maxTextBytes, !whitespace { throw XMLSyntaxError(message: "text node longer than \(limits.maxTextBytes) bytes", line: 0) }
+    }
+
+    mutating func text(_ piece: [UInt8], whitespace: Bool) throws(XMLSyntaxError) {
+        var failure: XMLSyntaxError?
+        piece.withUnsafeBytes { raw in
+            do throws(XMLSyntaxError) { try text(raw, whitespace: whitespace) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// `rdf:resource` (or a JSON-LD `@id` value) of the element last started.
+    mutating func resource(_ iri: UnsafeRawBufferPointer) {
+        guard level >= 3, let node = open.last else { return }
+        if inTransaction { transaction.setResource(node, iri) } else { envelope.setResource(node, iri) }
+    }
+
+    /// A value that is no string (JSON-LD numbers, booleans, null).
+    mutating func invalidValue(_ kind: ElementTree.InvalidValue) {
+        guard level >= 3, let node = open.last else { return }
+        if inTransaction { transaction.nodes[Int(node)].invalidValue = kind } else { envelope.nodes[Int(node)].invalidValue = kind }
+    }
+
+    mutating func end() {
+        switch level {
+        case 0: return
+        case 1, 2: level -= 1
+        case 3:
+            open.removeAll(keepingCapacity: true)
+            level = 2
+            if inTransaction {
+                addTransaction()
+                inTransaction = false
+            } else if identityOnly, [Term.carrier, .operation, .billingPeriod, .fileSequenceNumber].allSatisfy({ envelope.firstRoot($0) != nil }) {
+                done = true
             }
+        default:
+            open.removeLast()
+            level -= 1
         }
     }
 
-    private mutating func scanBillingFile(_ tokenizer: inout XMLTokenizer) throws(XMLTreeError) {
-        while !done {
-            switch try next(&tokenizer) {
-            case .start(let name, let attributes):
-                guard name.namespace == .cass, !(identityOnly && name.local == "transaction") else {
-                    try skip(&tokenizer)
-                    continue
-                }
-                let node = try tokenizer.readTree(name: name, attributes: attributes, maxElements: Self.maxElementsPerProperty)
-                checkVocabulary(node, at: "cass:BillingFile")
-                if name.local == "transaction" {
-                    addTransaction(node)
-                } else if Self.envelopeNames.contains(name.local) {
-                    envelope[name.local, default: []].append(node)
-                    if identityOnly, Self.identityNames.allSatisfy({ envelope[$0] != nil }) { done = true }
-                } else {
-                    noteUnknown(name, at: "cass:BillingFile")
-                }
-            case .text:
-                continue
-            case .end, .endOfDocument:
-                return
-            }
+    mutating func endDocument() {
+        if rootSeen, !billingFileSeen, layoutProblem == nil {
+            note(Problem(code: .F06, field: "cass:BillingFile", location: "rdf:RDF", expected: "one cass:BillingFile in namespace \(XMLNamespace.cassURI)", found: "none"))
         }
     }
 
-    private mutating func addTransaction(_ property: XMLNode) {
-        guard layoutProblem == nil else { return }
+    mutating func syntaxError(_ error: XMLSyntaxError, what: String = "XML") {
+        let location = error.line > 0 ? "line \(error.line)" : ""
+        layoutProblem = Problem(code: .F06, field: what, location: location, expected: "well-formed \(what)", found: error.message,
+                                message: "not well-formed or refused \(what): \(error.message)")
+    }
+
+    mutating func note(_ problem: Problem) {
+        if layoutProblem == nil { layoutProblem = problem }
+    }
+
+    // MARK: - Transactions
+
+    private mutating func addTransaction() {
+        guard layoutProblem == nil, let property = transaction.roots.first else { return }
         let position = transactions.count + 1
-        guard case .one(let transaction) = property.single(XMLName(.cass, "BillingTransaction")) else {
+        guard case .one(let node) = transaction.single(property, .BillingTransaction) else {
             note(Problem(code: .F06, field: "cass:transaction", location: "cass:transaction[\(position)]", expected: "one cass:BillingTransaction", found: "none or several"))
             return
         }
-        let sequence = transaction.single(XMLName(.cass, "sequence")).node?.value
-        guard sequence == String(position) else {
+        let sequence = transaction.single(node, .sequence)
+        let sequenceMatches: Bool
+        if case .text(let text) = transaction.value(sequence) { sequenceMatches = text == String(position) } else { sequenceMatches = false }
+        guard sequenceMatches else {
+            let found: String
+            if case .text(let text) = transaction.value(sequence) { found = OneRecordValues.reportable(text, width: 12) } else { found = "missing or repeated" }
             note(Problem(code: .F06, field: "sequence", location: "cass:transaction[\(position)]/cass:BillingTransaction/cass:sequence",
-                         expected: "\(position) (1, 2, 3... in document order)", found: sequence.map { OneRecordValues.reportable($0, width: 12) } ?? "missing or repeated",
+                         expected: "\(position) (1, 2, 3... in document order)", found: found,
                          message: "cass:sequence values must run 1, 2, 3... in document order"))
             return
         }
-        let raw = TransactionExtractor.extract(transaction, sequence: position)
+        let raw = TransactionExtractor.extract(transaction, node, sequence: position)
         if case .text(let code) = raw[.transaction], TransactionType(code: code)?.isMemo == true, !raw.otherCharges.isEmpty {
             note(Problem(code: .F06, field: "other charges", location: "cass:transaction[\(position)]/" + "cass:waybill/cargo:Waybill/cargo:otherCharges",
                          expected: "no other charges on a \(code)", found: "\(raw.otherCharges.count)",
@@ -127,36 +207,61 @@ struct DocumentScan {
             return
         }
         transactions.append(raw)
+        cbfLines += 1 + raw.otherCharges.count
+        if let limit = maxCBFLines, cbfLines > limit {
+            note(Problem(code: .F06, field: "sequence number", location: "cass:transaction[\(position)]", expected: "at most \(limit) lines (the CBF's 6-digit sequence field)",
+                         found: "more", message: "the CBF twin would need more than \(limit) lines; its sequence field numbers at most \(limit)"))
+            done = true
+        }
     }
 
-    private mutating func checkVocabulary(_ node: XMLNode, at location: String) {
-        if node.name.namespace == .cass, !Self.cassNames.contains(node.name.local) { noteUnknown(node.name, at: location) }
-        for child in node.children { checkVocabulary(child, at: location + "/" + node.name.description) }
+    private mutating func noteUnknown(_ local: UnsafeRawBufferPointer, at location: String) {
+        let name = OneRecordValues.reportable(String(decoding: local, as: UTF8.self), width: 40)
+        note(Problem(code: .F06, field: "cass:" + name, location: location, expected: "an element of the format", found: "cass:" + name,
+                     message: "unknown element cass:\(name) in OpenCASS's namespace"))
     }
+}
 
-    private mutating func noteUnknown(_ name: XMLName, at location: String) {
-        note(Problem(code: .F06, field: name.description, location: location, expected: "an element of the format", found: "cass:" + OneRecordValues.reportable(name.local, width: 40),
-                     message: "unknown element cass:\(name.local) in OpenCASS's namespace"))
-    }
-
-    private mutating func note(_ problem: Problem) {
-        if layoutProblem == nil { layoutProblem = problem }
-    }
-
-    private func next(_ tokenizer: inout XMLTokenizer) throws(XMLTreeError) -> XMLEvent {
-        do { return try tokenizer.next() } catch { throw .syntax(error) }
-    }
-
-    /// Skips the rest of the element whose start tag was just read.
-    private func skip(_ tokenizer: inout XMLTokenizer) throws(XMLTreeError) {
-        var depth = 1
-        while depth > 0 {
-            switch try next(&tokenizer) {
-            case .start: depth += 1
-            case .end: depth -= 1
-            case .text: continue
-            case .endOfDocument: return
+/// The RDF/XML serialisation: the scanner's events into the builder.
+enum XMLDocumentReader {
+    static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder) {
+        var scanner = XMLScanner(bytes: bytes, limits: builder.limits)
+        var skipping = 0
+        do throws(XMLSyntaxError) {
+            while !builder.done {
+                switch try scanner.next() {
+                case .start:
+                    if skipping > 0 { skipping += 1; continue }
+                    guard builder.start(scanner.namespace, scanner.localName) else { skipping = 1; continue }
+                    for attribute in scanner.attributes where scanner.isAttribute(attribute, .rdf, "resource") {
+                        if attribute.references {
+                            var value: [UInt8] = []
+                            scanner.value(of: attribute, into: &value)
+                            value.withUnsafeBytes { builder.resource($0) }
+                        } else {
+                            builder.resource(UnsafeRawBufferPointer(rebasing: bytes[attribute.valueStart..<attribute.valueEnd]))
+                        }
+                    }
+                case .end:
+                    if skipping > 0 { skipping -= 1; continue }
+                    builder.end()
+                case .text(let start, let end, let references, let whitespace):
+                    if skipping > 0 { continue }
+                    if references {
+                        var value: [UInt8] = []
+                        scanner.decode(start, end, into: &value)
+                        let copy = value
+                        try builder.text(copy, whitespace: whitespace)
+                    } else {
+                        try builder.text(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), whitespace: whitespace)
+                    }
+                case .endOfDocument:
+                    builder.endDocument()
+                    return
+                }
             }
+        } catch {
+            builder.syntaxError(error.line == 0 ? scanner.failAt(scanner.index, error.message) : error)
         }
     }
 }

@@ -8,49 +8,35 @@ enum Checked<Value> {
 /// The `cass:BillingFile` envelope: the CBF's header (F01, F05) and
 /// trailer (F02) facts.
 struct Envelope {
-    let nodes: [String: [XMLNode]]
+    let tree: ElementTree
 
-    init(_ nodes: [String: [XMLNode]]) { self.nodes = nodes }
+    init(_ tree: ElementTree) { self.tree = tree }
 
-    private func single(_ local: String) -> Single { Single(nodes[local] ?? []) }
+    private func text(_ term: Term) -> RawValue { tree.value(tree.singleRoot(term)) }
 
-    private func text(_ local: String) -> RawValue {
-        switch single(local) {
-        case .missing: return .absent
-        case .repeated: return .repeated
-        case .one(let node): return node.children.isEmpty ? .text(node.value) : .invalid("<\(node.children[0].name)>")
-        }
-    }
-
-    private var carrierPrefix: RawValue {
-        switch single("carrier") {
-        case .missing: return .absent
-        case .repeated: return .repeated
-        case .one(let node):
-            switch node.path(XMLName(.cargo, "Carrier"), XMLName(.cargo, "prefix")) {
-            case .missing: return .absent
-            case .repeated: return .repeated
-            case .one(let prefix): return prefix.children.isEmpty ? .text(prefix.value) : .invalid("<\(prefix.children[0].name)>")
-            }
-        }
-    }
+    private var carrierPrefix: RawValue { tree.value(tree.follow(tree.singleRoot(.carrier), .Carrier, .prefix)) }
 
     private var currencyCode: RawValue {
-        guard case .one(let node) = single("currency") else { return text("currency") }
-        guard let iri = node.resource else { return .invalid("no rdf:resource (a CurrencyCode IRI)") }
-        return .text(OneRecordValues.code(ofIRI: iri))
+        let found = tree.singleRoot(.currency)
+        guard case .one(let node) = found else { return tree.value(found) }
+        guard let code = tree.resourceCode(of: node) else { return .invalid("no rdf:resource (a CurrencyCode IRI)") }
+        return .text(code)
     }
 
     /// The envelope's values as written, for rejections.csv (first
     /// occurrence; empty where missing).
     var identity: ReportedIdentity {
-        func written(_ node: XMLNode?) -> String { node.map { OneRecordValues.reportable($0.value, width: 16) } ?? "" }
-        let prefix = nodes["carrier"]?.first?.path(XMLName(.cargo, "Carrier"), XMLName(.cargo, "prefix")).node
-        return ReportedIdentity(airline: written(prefix), country: written(nodes["operation"]?.first), period: written(nodes["billingPeriod"]?.first))
+        func written(_ node: Int32?) -> String { node.map { OneRecordValues.reportable(tree.text(of: $0), width: 16) } ?? "" }
+        let carrier = tree.firstRoot(.carrier)
+        let prefix = carrier.flatMap { tree.follow(.one($0), .Carrier, .prefix).node }
+        return ReportedIdentity(airline: written(prefix), country: written(tree.firstRoot(.operation)), period: written(tree.firstRoot(.billingPeriod)))
     }
 
+    /// The file sequence number as written (first occurrence).
+    var fileSequenceText: String { tree.firstRoot(.fileSequenceNumber).map { tree.text(of: $0) } ?? "" }
+
     var formatVersionText: String {
-        if case .text(let value) = text("formatVersion") { return value }
+        if case .text(let value) = text(.formatVersion) { return value }
         return ""
     }
 
@@ -67,7 +53,7 @@ struct Envelope {
 
     func header(periodsPerMonth: (String) -> Int?) -> Checked<FileHeader> {
         // In the CBF's header field order, so the first problem reported is the same.
-        let version = text("formatVersion")
+        let version = text(.formatVersion)
         guard case .text(let versionText) = version, let formatVersion = OneRecordValues.digits(versionText, count: 2) else {
             return .rejected(problem(.F01, "format version", "cass:formatVersion", "2 digits", version))
         }
@@ -75,11 +61,11 @@ struct Envelope {
         guard case .text(let prefixText) = prefixRaw, let prefix = OneRecordValues.digits(prefixText, count: 3) else {
             return .rejected(problem(.F01, "airline prefix", "cass:carrier/cargo:Carrier/cargo:prefix", "3 digits", prefixRaw))
         }
-        let operationRaw = text("operation")
+        let operationRaw = text(.operation)
         guard case .text(let operation) = operationRaw, operation.utf8.count == 2, ASCIICode(operation).isUppercaseLetters else {
             return .rejected(problem(.F01, "CASS operation", "cass:operation", "ISO 3166-1 alpha-2 country code", operationRaw))
         }
-        let periodRaw = text("billingPeriod")
+        let periodRaw = text(.billingPeriod)
         guard case .text(let periodText) = periodRaw, let periodDigits = OneRecordValues.digits(periodText, count: 8),
               let period = BillingPeriod(yyyymmnn: Int(periodDigits)) else {
             return .rejected(problem(.F01, "billing period", "cass:billingPeriod", "YYYYMMNN with NN 01 to 04", periodRaw))
@@ -87,11 +73,11 @@ struct Envelope {
         if let perMonth = periodsPerMonth(operation), !period.fits(periodsPerMonth: perMonth) {
             return .rejected(problem(.F01, "billing period", "cass:billingPeriod", "period number at most \(perMonth) in operation \(operation)", periodRaw))
         }
-        let sequenceRaw = text("fileSequenceNumber")
+        let sequenceRaw = text(.fileSequenceNumber)
         guard case .text(let sequenceText) = sequenceRaw, let fileSequence = OneRecordValues.digits(sequenceText, maxCount: 6) else {
             return .rejected(problem(.F01, "file sequence number", "cass:fileSequenceNumber", "an integer of 1 to 6 digits", sequenceRaw))
         }
-        let creationRaw = text("creationDate")
+        let creationRaw = text(.creationDate)
         guard case .text(let creationText) = creationRaw, let creationDate = OneRecordValues.calendarDate(creationText) else {
             return .rejected(problem(.F01, "file creation date", "cass:creationDate", "YYYY-MM-DD, a calendar date", creationRaw))
         }
@@ -108,24 +94,27 @@ struct Envelope {
     /// the amounts are read with the decimals of the net due total, so that
     /// F03 does not hide the F07.
     private var inferredMinorDigits: Int {
-        guard case .text(let total) = text("netDueTotal"), let dot = total.firstIndex(of: ".") else { return 0 }
+        guard case .text(let total) = text(.netDueTotal), let dot = total.firstIndex(of: ".") else { return 0 }
         return min(4, total.distance(from: dot, to: total.endIndex) - 1)
     }
 
     func trailer(minorDigits: Int) -> Checked<FileTrailer> {
-        let countRaw = text("transactionCount")
+        let countRaw = text(.transactionCount)
         guard case .text(let countText) = countRaw, let count = OneRecordValues.digits(countText, maxCount: 6) else {
             return .rejected(problem(.F02, "transaction count", "cass:transactionCount", "an integer of at most 6 digits", countRaw))
         }
         let amountForm = minorDigits == 0 ? "an amount without decimals" : "an amount with \(minorDigits) decimals"
-        let netRaw = text("netDueTotal")
+        let netRaw = text(.netDueTotal)
         guard case .text(let netText) = netRaw, let net = OneRecordValues.amount(netText, minorDigits: minorDigits) else {
             return .rejected(problem(.F02, "net due total", "cass:netDueTotal", amountForm, netRaw))
         }
-        let weightRaw = text("weightChargeTotal")
+        let weightRaw = text(.weightChargeTotal)
         guard case .text(let weightText) = weightRaw, let weight = OneRecordValues.amount(weightText, minorDigits: minorDigits) else {
             return .rejected(problem(.F02, "weight charge total", "cass:weightChargeTotal", amountForm, weightRaw))
         }
-        return .ok(FileTrailer(recordCount: Int(count), netDueTotal: net, weightChargeTotal: weight))
+        var trailer = FileTrailer(recordCount: Int(count), netDueTotal: net, weightChargeTotal: weight)
+        if net == 0, OneRecordValues.isNegativeZero(netText) { trailer.negativeZeroTotals |= NegativeZero.netDue }
+        if weight == 0, OneRecordValues.isNegativeZero(weightText) { trailer.negativeZeroTotals |= NegativeZero.weightCharge }
+        return .ok(trailer)
     }
 }

@@ -20,7 +20,12 @@ public enum FileConverter {
     /// Converts without reference data: the period-per-month check (F01)
     /// needs the operation and is left to settlement.
     public static func convert(bytes: [UInt8], fileName: String, to format: BillingFileFormat) throws(ConversionError) -> [UInt8] {
-        switch BillingFileReader.read(bytes: bytes, fileName: fileName, periodsPerMonth: { _ in nil }) {
+        let read = bytes.withUnsafeBytes { raw in
+            BillingFileFormat.detect(raw) == .xml && format == .cbf
+                ? OneRecordReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil }, maxCBFLines: maxCBFLines)
+                : BillingFileReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil })
+        }
+        switch read {
         case .rejected(let name, _, let problem):
             throw ConversionError(fileName: name, problem: problem)
         case .parsed(let file):
@@ -32,9 +37,18 @@ public enum FileConverter {
         }
     }
 
+    /// The most lines a CBF can number (positions 4-9).
+    public static let maxCBFLines = 999_999
+
     /// What the target format cannot say about this file: converting it
     /// would change what settlement makes of it, so it is refused.
     static func loss(converting file: BillingFile, to format: BillingFileFormat) -> Problem? {
+        // F07 needs no reference data when ISO 4217 does not know the
+        // currency: no settlement could accept the file, so no conversion does.
+        if ISO4217.minorDigits(of: file.header.currency) == nil {
+            return Problem(code: .F07, field: "billing currency", expected: "an ISO 4217 currency", found: OneRecordValues.reportable(file.header.currency, width: 8),
+                           message: "currency \(OneRecordValues.reportable(file.header.currency, width: 8)) is not an ISO 4217 currency")
+        }
         switch format {
         case .xml:
             // The XML takes the minor digits from ISO 4217: a CBF header that
@@ -45,6 +59,12 @@ public enum FileConverter {
             }
             return nil
         case .cbf:
+            // The CBF numbers its lines in 6 digits: header, records, OCH lines, trailer.
+            let lines = file.records.count + file.otherCharges.count + 2
+            if lines > maxCBFLines {
+                return Problem(code: .F06, field: "sequence number", expected: "at most \(maxCBFLines) lines (the CBF's 6-digit sequence field)", found: "\(lines) lines",
+                               message: "the CBF twin would need \(lines) lines; its sequence field numbers at most \(maxCBFLines)")
+            }
             for record in file.records {
                 if let problem = record.malformed {
                     return Problem(code: problem.code, field: problem.field, location: "transaction \(record.sequence): " + problem.location, expected: problem.expected, found: problem.found,

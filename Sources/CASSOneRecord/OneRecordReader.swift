@@ -7,13 +7,20 @@ import CASSDomain
 public enum OneRecordReader {
     public static let supportedFormatVersion = "01"
 
-    public static func read(bytes: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
-        read(bytes: Array(bytes), fileName: fileName, periodsPerMonth: periodsPerMonth, limits: limits)
+    public static func read(bytes: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard, maxCBFLines: Int? = nil) -> FileReadResult {
+        var builder = BillingDocumentBuilder(limits: limits, identityOnly: false)
+        builder.maxCBFLines = maxCBFLines
+        XMLDocumentReader.read(bytes, into: &builder)
+        return result(of: builder, fileName: fileName, periodsPerMonth: periodsPerMonth)
     }
 
     public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
-        var scan = DocumentScan()
-        scan.scan(bytes, limits: limits)
+        bytes.withUnsafeBytes { read(bytes: $0, fileName: fileName, periodsPerMonth: periodsPerMonth, limits: limits) }
+    }
+
+    /// The file-level checks and the records, from what either
+    /// serialisation's reader found.
+    static func result(of scan: BillingDocumentBuilder, fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
         let envelope = Envelope(scan.envelope)
         let identity = envelope.identity
         func reject(_ problem: Problem) -> FileReadResult { .rejected(name: fileName, identity: identity, problem: problem) }
@@ -69,14 +76,17 @@ extension OneRecordReader {
     /// read as far as they can be without looking into any transaction
     /// (the scan stops once they are known). Numbers that do not parse are 0.
     public static func envelopeSummary(bytes: UnsafeRawBufferPointer, fileName: String, limits: XMLLimits = .standard) -> BillingFileSummary {
-        var scan = DocumentScan()
-        scan.identityOnly = true
-        scan.scan(Array(bytes), limits: limits)
-        let identity = Envelope(scan.envelope).identity
+        var builder = BillingDocumentBuilder(limits: limits, identityOnly: true)
+        XMLDocumentReader.read(bytes, into: &builder)
+        return summary(of: builder, fileName: fileName)
+    }
+
+    static func summary(of builder: BillingDocumentBuilder, fileName: String) -> BillingFileSummary {
+        let envelope = Envelope(builder.envelope)
+        let identity = envelope.identity
         let period = OneRecordValues.digits(identity.period, count: 8).map(Int.init) ?? 0
         let airline = OneRecordValues.digits(identity.airline, count: 3).map(Int.init) ?? 0
-        let sequenceText = scan.envelope["fileSequenceNumber"]?.first?.value ?? ""
-        let sequence = OneRecordValues.digits(sequenceText, maxCount: 6).map(Int.init) ?? 0
+        let sequence = OneRecordValues.digits(envelope.fileSequenceText, maxCount: 6).map(Int.init) ?? 0
         return BillingFileSummary(
             key: ProcessingOrderKey(period: period, airline: airline, fileSequence: sequence, fileName: fileName),
             operation: identity.country, period: BillingPeriod(yyyymmnn: period))

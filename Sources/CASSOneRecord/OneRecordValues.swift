@@ -12,23 +12,22 @@ enum OneRecordValues {
 
     /// Exactly `count` ASCII digits.
     static func digits(_ text: String, count: Int) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == count else { return nil }
-        return number(bytes)
+        guard text.utf8.count == count else { return nil }
+        return number(text)
     }
 
     /// 1 to `maxCount` ASCII digits.
     static func digits(_ text: String, maxCount: Int) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= maxCount else { return nil }
-        return number(bytes)
+        let count = text.utf8.count
+        guard count > 0, count <= maxCount else { return nil }
+        return number(text)
     }
 
-    private static func number(_ bytes: [UInt8]) -> Int64? {
+    private static func number(_ text: String) -> Int64? {
         var value: Int64 = 0
-        for b in bytes {
+        for b in text.utf8 {
             guard b >= 48, b <= 57 else { return nil }
-            value = value * 10 + Int64(b - 48)
+            value = value &* 10 &+ Int64(b - 48)
         }
         return value
     }
@@ -48,21 +47,22 @@ enum OneRecordValues {
     /// as `YYYYMMDD` digits. A well-formed non-date (`2026-11-31`) comes
     /// back as its digits: R04 is the engine's to say.
     static func executionDateDigits(_ text: String) -> Int32? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-        var digits: Int32 = 0
-        for position in 0..<10 where position != 4 && position != 7 {
-            let b = bytes[position]
-            guard b >= 48, b <= 57 else { return nil }
-            digits = digits * 10 + Int32(b - 48)
+        var copy = text
+        return copy.withUTF8 { bytes -> Int32? in
+            guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+            var digits: Int32 = 0
+            for position in 0..<10 where position != 4 && position != 7 {
+                let b = bytes[position]
+                guard b >= 48, b <= 57 else { return nil }
+                digits = digits * 10 + Int32(b - 48)
+            }
+            guard bytes.count == 10 || isTimePart(UnsafeBufferPointer(rebasing: bytes[10...])) else { return nil }
+            return digits
         }
-        guard bytes.count == 10 || isTimePart(bytes[10...]) else { return nil }
-        return digits
     }
 
     /// `Thh:mm[:ss[.fraction]][Z|±hh:mm]`
-    private static func isTimePart(_ bytes: ArraySlice<UInt8>) -> Bool {
-        let pattern = Array(bytes)
+    private static func isTimePart(_ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
         guard pattern.first == UInt8(ascii: "T") else { return false }
         var i = 1
         func twoDigits() -> Bool {
@@ -96,21 +96,19 @@ enum OneRecordValues {
 
     /// Unsigned decimal with at most `decimals` decimals, scaled to that many.
     static func scaledDecimal(_ text: String, decimals: Int, max: Int64) -> Int64? {
-        let bytes = Array(text.utf8)
-        var whole = bytes[...]
-        var fraction: ArraySlice<UInt8> = []
-        if let dot = bytes.firstIndex(of: UInt8(ascii: ".")) {
-            whole = bytes[..<dot]
-            fraction = bytes[(dot + 1)...]
-            guard !fraction.isEmpty, fraction.count <= decimals else { return nil }
-        }
-        guard !whole.isEmpty, whole.count <= 12 else { return nil }
+        var wholeCount = 0
+        var fractionCount = 0
+        var seenDot = false
         var value: Int64 = 0
-        for b in whole + fraction {
+        for b in text.utf8 {
+            if b == UInt8(ascii: "."), !seenDot { seenDot = true; continue }
             guard isDigit(b) else { return nil }
+            if seenDot { fractionCount += 1 } else { wholeCount += 1 }
+            guard wholeCount <= 12, fractionCount <= decimals else { return nil }
             value = value * 10 + Int64(b - 48)
         }
-        for _ in fraction.count..<decimals { value *= 10 }
+        guard wholeCount > 0, !seenDot || fractionCount > 0 else { return nil }
+        for _ in fractionCount..<decimals { value *= 10 }
         return value <= max ? value : nil
     }
 
@@ -124,21 +122,55 @@ enum OneRecordValues {
         scaledDecimal(text, decimals: 2, max: 9999).map { Int32($0) }
     }
 
-    /// Major units with exactly the currency's minor digits.
+    /// Major units with exactly the currency's minor digits: `-`?
+    /// digits, then `.` and exactly `minorDigits` digits when there are any
+    /// (the form `Money.parseDecimal` reads, without its allocations).
     static func amount(_ text: String, minorDigits: Int) -> Int64? {
         // A valid amount is at most 14 characters; longer ones could
         // overflow while being parsed.
-        guard text.utf8.count <= 18, let value = Money.parseDecimal(Substring(text), digits: minorDigits), abs(value) <= maxAmountMinor else { return nil }
-        return value
+        guard text.utf8.count <= 18 else { return nil }
+        var negative = false
+        var first = true
+        var wholeCount = 0
+        var fractionCount = -1
+        var value: Int64 = 0
+        for b in text.utf8 {
+            defer { first = false }
+            if first, b == UInt8(ascii: "-") { negative = true; continue }
+            if b == UInt8(ascii: "."), fractionCount < 0 { fractionCount = 0; continue }
+            guard isDigit(b) else { return nil }
+            if fractionCount >= 0 { fractionCount += 1 } else { wholeCount += 1 }
+            value = value * 10 + Int64(b - 48)
+        }
+        guard wholeCount > 0, wholeCount <= 15, minorDigits == 0 ? fractionCount < 0 : fractionCount == minorDigits else { return nil }
+        guard value <= maxAmountMinor else { return nil }
+        return negative ? -value : value
     }
 
     /// How a raw value is shown in a rejection: printable ASCII, no commas
     /// (rejections.csv is unquoted), at most `width` characters.
     static func reportable(_ text: String, width: Int) -> String {
-        var out = ""
-        for b in text.utf8.prefix(width) {
-            out.append(b >= 0x20 && b < 0x7F && b != UInt8(ascii: ",") && b != UInt8(ascii: "\"") ? Character(Unicode.Scalar(b)) : "?")
+        // Nearly always already so: hand the string back as it is.
+        var plain = true
+        var count = 0
+        for b in text.utf8 {
+            count += 1
+            if count > width || b < 0x20 || b >= 0x7F || b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") { plain = false; break }
         }
-        return out
+        if plain { return text }
+        var out: [UInt8] = []
+        for b in text.utf8.prefix(width) {
+            out.append(b >= 0x20 && b < 0x7F && b != UInt8(ascii: ",") && b != UInt8(ascii: "\"") ? b : UInt8(ascii: "?"))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `-0`, `-0.00`...: a negative sign on a zero amount, kept so that
+    /// conversions give back the same bytes.
+    static func isNegativeZero(_ text: String) -> Bool {
+        var iterator = text.utf8.makeIterator()
+        guard iterator.next() == UInt8(ascii: "-") else { return false }
+        while let b = iterator.next() { if b != UInt8(ascii: "0") && b != UInt8(ascii: ".") { return false } }
+        return true
     }
 }

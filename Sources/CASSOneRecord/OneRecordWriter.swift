@@ -37,8 +37,8 @@ public enum OneRecordWriter {
         out.resource("cass:currency", CodeList.currency(header.currency))
         out.inline { $0.node("cass:carrier", "cargo:Carrier") { $0.value("cargo:prefix", prefix) } }
         out.value("cass:transactionCount", String(file.trailer.recordCount))
-        out.value("cass:netDueTotal", Money.decimalString(file.trailer.netDueTotal, digits: digits))
-        out.value("cass:weightChargeTotal", Money.decimalString(file.trailer.weightChargeTotal, digits: digits))
+        out.value("cass:netDueTotal", amountText(file.trailer.netDueTotal, digits: digits, negativeZero: file.trailer.negativeZeroTotals & NegativeZero.netDue != 0))
+        out.value("cass:weightChargeTotal", amountText(file.trailer.weightChargeTotal, digits: digits, negativeZero: file.trailer.negativeZeroTotals & NegativeZero.weightCharge != 0))
         for (index, record) in file.records.enumerated() {
             out.node("cass:transaction", "cass:BillingTransaction") { out in
                 writeTransaction(record, position: index + 1, file: file, digits: digits, to: &out)
@@ -88,7 +88,7 @@ public enum OneRecordWriter {
                     out.resource("cargo:entitlement", CodeList.entitlement(charge.dueCarrier ? "C" : "A"))
                     out.inline { out in
                         out.node("cargo:otherChargeAmount", "cargo:CurrencyValue") { out in
-                            out.value("cargo:numericalValue", Money.decimalString(charge.amount, digits: digits))
+                            out.value("cargo:numericalValue", amountText(charge.amount, digits: digits, negativeZero: charge.amountIsNegativeZero))
                         }
                     }
                 }
@@ -98,17 +98,13 @@ public enum OneRecordWriter {
                 out.value("cargo:commissionPercentage", found["commission rate"] ?? Money.decimalString(Int64(record.commissionRate), digits: 2))
             }
         }
-        let amounts: [(String, Int64, String)] = [
-            ("WT", record.weightCharge, "weight charge"), ("VC", record.valuationCharge, "valuation charge"),
-            ("OC", record.otherChargesDueCarrier, "other charges due carrier"), ("OA", record.otherChargesDueAgent, "other charges due agent"),
-            ("CO", record.commission, "commission amount"), ("SI", record.incentive, "incentive amount"), ("CN", record.netDue, "net amount due"),
-        ]
         // An absent charge is zero; the weight charge and net due are always written.
-        for (identifier, amount, field) in amounts {
+        for (identifier, amount, field, bit) in chargeAmounts(record) {
+            let negativeZero = record.negativeZeroAmounts & bit != 0
             if let text = found[field] {
                 writeRatings("cass:charge", identifier: identifier, text: text, to: &out)
-            } else if amount != 0 || identifier == "WT" || identifier == "CN" {
-                writeRatings("cass:charge", identifier: identifier, text: Money.decimalString(amount, digits: digits), to: &out)
+            } else if amount != 0 || negativeZero || identifier == "WT" || identifier == "CN" {
+                writeRatings("cass:charge", identifier: identifier, text: amountText(amount, digits: digits, negativeZero: negativeZero), to: &out)
             }
         }
         let reason = String(record.reasonCode.description.reversed().drop { $0 == " " }.reversed())
@@ -117,6 +113,26 @@ public enum OneRecordWriter {
         } else if !reason.isEmpty {
             out.value("cass:reasonCode", reason)
         }
+    }
+
+    /// The seven `cass:charge` amounts of a record: ChargeIdentifier,
+    /// amount, the field's name in rejections, its `NegativeZero` bit.
+    static func chargeAmounts(_ record: BillingRecord) -> [(String, Int64, String, UInt8)] {
+        [
+            ("WT", record.weightCharge, "weight charge", NegativeZero.weightCharge),
+            ("VC", record.valuationCharge, "valuation charge", NegativeZero.valuationCharge),
+            ("OC", record.otherChargesDueCarrier, "other charges due carrier", NegativeZero.otherChargesDueCarrier),
+            ("OA", record.otherChargesDueAgent, "other charges due agent", NegativeZero.otherChargesDueAgent),
+            ("CO", record.commission, "commission amount", NegativeZero.commission),
+            ("SI", record.incentive, "incentive amount", NegativeZero.incentive),
+            ("CN", record.netDue, "net amount due", NegativeZero.netDue),
+        ]
+    }
+
+    /// An amount in major units; a zero the source wrote with a minus sign keeps it.
+    static func amountText(_ value: Int64, digits: Int, negativeZero: Bool) -> String {
+        let text = Money.decimalString(value, digits: digits)
+        return value == 0 && negativeZero ? "-" + text : text
     }
 
     static func writeRatings(_ property: String, identifier: String, text: String, to out: inout XMLOutput) {

@@ -1,134 +1,84 @@
 /// Finds each billing field of a `cass:BillingTransaction` in its element
 /// tree. Only the shape is checked here; value syntax is the parser's.
 enum TransactionExtractor {
-    private static func cargo(_ local: String) -> XMLName { XMLName(.cargo, local) }
-    private static func cass(_ local: String) -> XMLName { XMLName(.cass, local) }
-
-    static func extract(_ transaction: XMLNode, sequence: Int) -> RawTransaction {
+    static func extract(_ tree: ElementTree, _ transaction: Int32, sequence: Int) -> RawTransaction {
         var raw = RawTransaction(sequence: sequence)
-        raw[.transaction] = text(transaction.single(cass("transactionType")))
-        raw[.currency] = resource(transaction.single(cass("currency")))
-        raw[.reason] = text(transaction.single(cass("reasonCode")))
+        let top = Single.one(transaction)
+        raw[.transaction] = tree.value(tree.single(transaction, .transactionType))
+        raw[.currency] = tree.code(tree.single(transaction, .currency))
+        raw[.reason] = tree.value(tree.single(transaction, .reasonCode))
 
-        let waybill = transaction.path(cass("waybill"), cargo("Waybill"))
-        func inWaybill(_ names: XMLName...) -> Single {
-            switch waybill {
-            case .one(let node):
-                var current = Single.one(node)
-                for name in names {
-                    guard let next = current.node else { return current }
-                    current = next.single(name)
-                }
-                return current
-            case .missing: return .missing
-            case .repeated: return .repeated
-            }
-        }
-        raw[.prefix] = text(inWaybill(cargo("waybillPrefix")))
-        raw[.serial] = text(inWaybill(cargo("waybillNumber")))
-        raw[.indicator] = resource(inWaybill(cargo("weightValuationIndicator")))
-        let location = [cargo("Location"), cargo("locationCodes"), cargo("CodeListElement"), cargo("code")]
-        raw[.origin] = text(follow(inWaybill(cargo("departureLocation")), location))
-        raw[.destination] = text(follow(inWaybill(cargo("arrivalLocation")), location))
-        let details = follow(inWaybill(cargo("billingDetails")), [cargo("BillingDetails")])
-        raw[.issueDate] = text(follow(details, [cargo("awbExecutionDate")]))
-        raw[.commissionRate] = text(follow(details, [cargo("commissionPercentage")]))
+        let waybill = tree.follow(top, .waybill, .Waybill)
+        raw[.prefix] = tree.value(tree.follow(waybill, .waybillPrefix))
+        raw[.serial] = tree.value(tree.follow(waybill, .waybillNumber))
+        raw[.indicator] = tree.code(tree.follow(waybill, .weightValuationIndicator))
+        raw[.origin] = tree.value(tree.follow(waybill, .departureLocation, .Location, .locationCodes, .CodeListElement, .code))
+        raw[.destination] = tree.value(tree.follow(waybill, .arrivalLocation, .Location, .locationCodes, .CodeListElement, .code))
+        let details = tree.follow(waybill, .billingDetails, .BillingDetails)
+        raw[.issueDate] = tree.value(tree.follow(details, .awbExecutionDate))
+        raw[.commissionRate] = tree.value(tree.follow(details, .commissionPercentage))
 
         // The agent is the party whose role is AGT; other parties are ONE
         // Record data billing does not need.
         if let node = waybill.node {
-            let agents = node.children(cargo("involvedParties")).compactMap { $0.single(cargo("Party")).node }.filter {
-                $0.single(cargo("partyRole")).node?.resource.map(OneRecordValues.code(ofIRI:)) == "AGT"
+            var agent = Single.missing
+            for holder in tree.children(node, .involvedParties) {
+                guard let party = tree.single(holder, .Party).node, let role = tree.single(party, .partyRole).node,
+                      tree.resourceCode(of: role) == "AGT" else { continue }
+                if case .missing = agent { agent = .one(party) } else { agent = .repeated }
             }
-            let company = follow(Single(agents), [cargo("partyDetails"), cargo("Company")])
-            raw[.agentCode] = text(follow(company, [cargo("iataCargoAgentCode")]))
-            raw[.agentLocation] = text(follow(company, [cargo("iataCargoAgentLocationIdentifier")]))
+            let company = tree.follow(agent, .partyDetails, .Company)
+            raw[.agentCode] = tree.value(tree.follow(company, .iataCargoAgentCode))
+            raw[.agentLocation] = tree.value(tree.follow(company, .iataCargoAgentLocationIdentifier))
         } else {
             let shape: RawValue = waybill.isRepeated ? .repeated : .absent
             raw[.agentCode] = shape
             raw[.agentLocation] = shape
         }
 
-        raw[.weight] = weight(follow(inWaybill(cargo("waybillLineItems")), [cargo("WaybillLineItem"), cargo("chargeableWeight"), cargo("Value")]))
+        raw[.weight] = weight(tree, tree.follow(waybill, .waybillLineItems, .WaybillLineItem, .chargeableWeight, .Value))
 
-        for charge in transaction.children(cass("charge")) {
-            guard let ratings = charge.single(cargo("Ratings")).node,
-                  case .text(let identifier) = resource(ratings.single(cargo("billingChargeIdentifier"))),
-                  let field = RecordField.amountField(chargeIdentifier: identifier) else {
+        for charge in tree.children(transaction, .charge) {
+            let ratings = tree.single(charge, .Ratings)
+            let identifier = tree.follow(ratings, .billingChargeIdentifier)
+            guard case .text(let code) = tree.code(identifier), let field = RecordField.amountField(chargeIdentifier: code) else {
                 if case .absent = raw[.chargeIdentifier] {
-                    let found = charge.single(cargo("Ratings")).node?.single(cargo("billingChargeIdentifier")).node?.resource ?? "no cargo:Ratings with one identifier"
-                    raw[.chargeIdentifier] = .invalid(found)
+                    raw[.chargeIdentifier] = .invalid(identifier.node.flatMap { tree.resource(of: $0) } ?? "no cargo:Ratings with one identifier")
                 }
                 continue
             }
             if case .absent = raw[field] {
-                raw[field] = text(ratings.single(cargo("subTotal")))
+                raw[field] = tree.value(tree.follow(ratings, .subTotal))
             } else {
                 raw[field] = .repeated
             }
         }
 
         if let node = waybill.node {
-            for holder in node.children(cargo("otherCharges")) {
-                guard let charge = holder.single(cargo("OtherCharge")).node else {
+            for holder in tree.children(node, .otherCharges) {
+                guard let charge = tree.single(holder, .OtherCharge).node else {
                     raw.otherCharges.append(RawOtherCharge(code: .invalid("cargo:otherCharges without one cargo:OtherCharge"), entitlement: .absent, amount: .absent, currencyUnit: .absent))
                     continue
                 }
-                let value = follow(charge.single(cargo("otherChargeAmount")), [cargo("CurrencyValue")])
+                let value = tree.follow(.one(charge), .otherChargeAmount, .CurrencyValue)
                 raw.otherCharges.append(RawOtherCharge(
-                    code: resource(charge.single(cargo("otherChargeCode"))),
-                    entitlement: resource(charge.single(cargo("entitlement"))),
-                    amount: text(follow(value, [cargo("numericalValue")])),
-                    currencyUnit: value.node.map { resource($0.single(cargo("currencyUnit"))) } ?? .absent
+                    code: tree.code(tree.single(charge, .otherChargeCode)),
+                    entitlement: tree.code(tree.single(charge, .entitlement)),
+                    amount: tree.value(tree.follow(value, .numericalValue)),
+                    currencyUnit: value.node.map { tree.code(tree.single($0, .currencyUnit)) } ?? .absent
                 ))
             }
         }
         return raw
     }
 
-    private static func follow(_ start: Single, _ names: [XMLName]) -> Single {
-        var current = start
-        for name in names {
-            guard let node = current.node else { return current }
-            current = node.single(name)
-        }
-        return current
-    }
-
-    private static func text(_ found: Single) -> RawValue {
-        switch found {
-        case .missing: return .absent
-        case .repeated: return .repeated
-        case .one(let node):
-            return node.children.isEmpty ? .text(node.value) : .invalid("<\(node.children[0].name)> where a value was expected")
-        }
-    }
-
-    /// A code-list value: the code after the last `#` of `rdf:resource`.
-    private static func resource(_ found: Single) -> RawValue {
-        switch found {
-        case .missing: return .absent
-        case .repeated: return .repeated
-        case .one(let node):
-            guard let iri = node.resource else { return .invalid("no rdf:resource (code-list values are IRIs)") }
-            return .text(OneRecordValues.code(ofIRI: iri))
-        }
-    }
-
     /// Chargeable weight: kilograms. A unit other than KGM is not a weight
     /// billing can use.
-    private static func weight(_ found: Single) -> RawValue {
-        guard let value = found.node else { return text(found) }
-        if case .text(let unit) = resource(value.single(cargo("unit"))), unit != "KGM" {
+    private static func weight(_ tree: ElementTree, _ found: Single) -> RawValue {
+        guard let value = found.node else { return tree.value(found) }
+        if case .text(let unit) = tree.code(tree.single(value, .unit)), unit != "KGM" {
             return .invalid("unit \(unit), expected MeasurementUnitCode#KGM")
         }
-        return text(value.single(cargo("numericalValue")))
-    }
-}
-
-extension Single {
-    var isRepeated: Bool {
-        if case .repeated = self { return true }
-        return false
+        return tree.value(tree.single(value, .numericalValue))
     }
 }

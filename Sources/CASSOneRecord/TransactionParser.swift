@@ -8,7 +8,8 @@ enum TransactionParser {
         var record = BillingRecord()
         record.sequence = Int32(raw.sequence)
         var malformed: (field: RecordField, problem: Problem)?
-        let location = "cass:transaction[\(raw.sequence)]/cass:BillingTransaction/"
+        // Built only for a record that has a problem: most have none.
+        func location() -> String { "cass:transaction[\(raw.sequence)]/cass:BillingTransaction/" }
 
         func flag(_ field: RecordField, _ expected: String, _ value: RawValue) {
             guard malformed.map({ field.rawValue < $0.field.rawValue }) ?? true else { return }
@@ -19,7 +20,7 @@ enum TransactionParser {
             case .text(let text): found = "'" + OneRecordValues.reportable(text, width: 40) + "'"
             case .invalid(let what): found = what
             }
-            malformed = (field, Problem(code: .R12, field: field.name, location: location + field.path, expected: expected, found: found,
+            malformed = (field, Problem(code: .R12, field: field.name, location: location() + field.path, expected: expected, found: found,
                                         message: "malformed field: \(field.name) must be \(expected), found \(found)"))
         }
         func text(_ field: RecordField) -> String? {
@@ -84,23 +85,24 @@ enum TransactionParser {
 
         let digits = header.minorDigits
         let amountForm = digits == 0 ? "an amount without decimals" : "an amount with exactly \(digits) decimals"
-        func amount(_ field: RecordField) -> Int64 {
+        func amount(_ field: RecordField, _ negativeZeroBit: UInt8) -> Int64 {
             if let found = optionalText(field), let value = found.map({ OneRecordValues.amount($0, minorDigits: digits) }) ?? 0 {
+                if value == 0, let text = found, OneRecordValues.isNegativeZero(text) { record.negativeZeroAmounts |= negativeZeroBit }
                 return value
             }
             flag(field, amountForm, raw[field])
             return 0
         }
-        record.weightCharge = amount(.weightCharge)
-        record.valuationCharge = amount(.valuationCharge)
-        record.otherChargesDueCarrier = amount(.otherChargesDueCarrier)
-        record.otherChargesDueAgent = amount(.otherChargesDueAgent)
+        record.weightCharge = amount(.weightCharge, NegativeZero.weightCharge)
+        record.valuationCharge = amount(.valuationCharge, NegativeZero.valuationCharge)
+        record.otherChargesDueCarrier = amount(.otherChargesDueCarrier, NegativeZero.otherChargesDueCarrier)
+        record.otherChargesDueAgent = amount(.otherChargesDueAgent, NegativeZero.otherChargesDueAgent)
         if let found = optionalText(.commissionRate), let value = found.map(OneRecordValues.percentHundredths) ?? 0 {
             record.commissionRate = value
         } else { flag(.commissionRate, "a percentage with at most two decimals, below 100", raw[.commissionRate]) }
-        record.commission = amount(.commission)
-        record.incentive = amount(.incentive)
-        record.netDue = amount(.netDue)
+        record.commission = amount(.commission, NegativeZero.commission)
+        record.incentive = amount(.incentive, NegativeZero.incentive)
+        record.netDue = amount(.netDue, NegativeZero.netDue)
 
         // The CBF's reason field is 3 characters: an absent or short code is padded with spaces.
         switch raw[.reason] {
@@ -121,7 +123,7 @@ enum TransactionParser {
 
         var charges: [OtherCharge] = []
         for other in raw.otherCharges {
-            let otherLocation = location + "cass:waybill/cargo:Waybill/cargo:otherCharges[\(charges.count + 1)]/cargo:OtherCharge/"
+            let otherLocation = location() + "cass:waybill/cargo:Waybill/cargo:otherCharges[\(charges.count + 1)]/cargo:OtherCharge/"
             func flagOther(_ name: String, _ element: String, _ expected: String, _ value: RawValue) {
                 guard malformed == nil else { return }
                 let found: String
@@ -158,7 +160,9 @@ enum TransactionParser {
             case .text(let unit): if unit != currency { record.otherChargeCurrencyMismatch = true }
             default: flagOther("other-charge currency", "cargo:otherChargeAmount/cargo:CurrencyValue/cargo:currencyUnit", "one CurrencyCode IRI", other.currencyUnit)
             }
-            charges.append(OtherCharge(code: code, dueCarrier: dueCarrier, amount: value, sequence: Int32(raw.sequence)))
+            var charge = OtherCharge(code: code, dueCarrier: dueCarrier, amount: value, sequence: Int32(raw.sequence))
+            if value == 0, case .text(let amountText) = other.amount { charge.amountIsNegativeZero = OneRecordValues.isNegativeZero(amountText) }
+            charges.append(charge)
         }
         if !charges.isEmpty {
             record.otherChargesStart = Int32(otherChargesStart)

@@ -10,13 +10,14 @@ import Foundation
 /// the same dataset through scripts/cluster-run with 1, 2 and 4 workers
 /// per stage. A benchmark, not a test: it judges nothing.
 let help = """
-Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--workers 1,2,4]
+Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--skip-formats] [--workers 1,2,4]
        cass-bench --pbkdf2
 
   --awbs N         AWBs to generate (default 1000000)
   --seed S         generator seed (default 42)
   --error-rate R   fraction of deliberately broken items (default 0.01)
   --skip-cluster   only the embedded default
+  --skip-formats   no XML and JSON-LD twins (readers and settlement per input format)
   --workers LIST   workers per stage for the cluster runs (default 1,2,4)
   --document-awbs N  AWBs of the dataset whose invoices' documents are rendered and timed (default 20000)
   --pbkdf2         only time one password check (PBKDF2-HMAC-SHA256, 600,000 iterations) and exit
@@ -24,6 +25,7 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--wor
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
 
+var skipFormats = false
 var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4], documentAWBs = 20_000
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
@@ -37,6 +39,7 @@ while !args.isEmpty {
     case "--seed": seed = UInt64(value()) ?? seed
     case "--error-rate": errorRate = Double(value()) ?? errorRate
     case "--skip-cluster": skipCluster = true
+    case "--skip-formats": skipFormats = true
     case "--workers": workerCounts = value().split(separator: ",").compactMap { Int($0) }
     case "--document-awbs": documentAWBs = Int(value()) ?? documentAWBs
     case "--pbkdf2": exit(benchPasswordHashing())
@@ -100,6 +103,16 @@ do {
 } catch {
     FileHandle.standardError.write(Data("cass-bench: embedded run failed: \(error)\n".utf8))
     exit(1)
+}
+
+// The input formats: readers alone and settlement per twin folder.
+if !skipFormats {
+    do {
+        try InputFormatsBenchmark.run(dataset: work, work: work.appendingPathComponent("formats"), now: now)
+    } catch {
+        FileHandle.standardError.write(Data("cass-bench: input formats run failed: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 // Documents, measured on their own: every invoice of a smaller run rendered
