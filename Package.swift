@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "CASSCrypto", swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
         .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
+        // Pure: disputes, payments, credit, wallet, direct debit, risk.
+        .target(name: "CASSAccounts", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The log abstraction and its in-process implementation.
         .target(name: "CASSLog", swiftSettings: strict),
         // Stage workers: connect the pure core to log topics.
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
+        .testTarget(name: "CASSAccountsTests", dependencies: ["CASSAccounts", "CASSDomain"], swiftSettings: strict),
         .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),

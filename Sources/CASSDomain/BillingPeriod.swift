@@ -51,6 +51,15 @@ public struct BillingPeriod: Hashable, Comparable, Sendable, CustomStringConvert
         return CivilDate(year: year, month: month, day: day) ?? CivilDate(dayNumber: 0)
     }
 
+    /// The period after this one in an operation's sequence: with 2 periods
+    /// a month, 20261102 is followed by 20261201; with 4, 20261102 by
+    /// 20261103. Nil after December 9999, or when this period does not fit.
+    public func next(periodsPerMonth: Int) -> BillingPeriod? {
+        guard periodsPerMonth == 2 || periodsPerMonth == 4, fits(periodsPerMonth: periodsPerMonth) else { return nil }
+        if number < periodsPerMonth { return BillingPeriod(year: year, month: month, number: number + 1) }
+        return month < 12 ? BillingPeriod(year: year, month: month + 1, number: 1) : BillingPeriod(year: year + 1, month: 1, number: 1)
+    }
+
     public static func < (lhs: BillingPeriod, rhs: BillingPeriod) -> Bool { lhs.yyyymmnn < rhs.yyyymmnn }
 
     public var description: String { String(yyyymmnn) }

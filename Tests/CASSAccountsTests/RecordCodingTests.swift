@@ -1,0 +1,144 @@
+@testable import CASSAccounts
+import CASSDomain
+import Foundation
+import XCTest
+
+/// Records go to topics as JSON and come back unchanged; views encode in
+/// the shapes portal.md gives.
+final class RecordCodingTests: XCTestCase {
+    typealias F = Fixture
+
+    private func json(_ value: some Encodable) throws -> [String: Any] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try JSONSerialization.jsonObject(with: encoder.encode(value)) as! [String: Any]
+    }
+
+    private func text(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    func test_everyRecord_roundTripsThroughJSON() throws {
+        let row = RiskRow(country: "GB", agent: F.agent, exposureMinor: 1, guaranteeMinor: 3, ratioTenthsPercent: 333, delayDays: 2, grade: .B)
+        let records: [AccountsRecord] = [
+            .invoiceIssued(F.invoice()),
+            .periodClosed(OperationPeriod(country: "GB", period: F.period(20261102))),
+            F.raise(), F.raise(amountMinor: 5), F.accept(), F.accept(amountMinor: 7, party: .operator), F.reject(), F.withdraw(),
+            F.pay("p1", amountMinor: 5, method: .card), F.topUp("t1", amountMinor: 9), F.directDebit(true),
+            .scheduled(ScheduledAction(kind: .escalate, subject: "d1", date: F.date("2026-12-06"))),
+            .riskAssessed(RiskAssessment(row: row, on: F.date("2026-11-20"), sequence: 1)),
+            .riskAssessed(RiskAssessment(row: RiskRow(country: "GB", agent: F.agent, exposureMinor: 1, guaranteeMinor: 0, ratioTenthsPercent: nil, delayDays: 0, grade: .D), on: F.date("2026-11-20"), sequence: 2)),
+        ]
+        for record in records {
+            let data = try JSONEncoder().encode(record)
+            XCTAssertEqual(try JSONDecoder().decode(AccountsRecord.self, from: data), record, String(decoding: data, as: UTF8.self))
+            XCTAssertEqual(try json(record)["type"] as? String, record.type)
+        }
+    }
+
+    func test_record_readsAsDocumented() throws {
+        XCTAssertEqual(try text(F.pay("p1", amountMinor: 5, method: .bankTransfer)),
+                       #"{"amountMinor":5,"by":"agent.user","date":"2026-11-20","id":"p1","invoice":"GB2026000001","method":"bank-transfer","on":"2026-11-20","reference":"ref p1","type":"payment.record"}"#)
+        XCTAssertEqual(try text(F.raise()),
+                       #"{"awb":"125-12345675","by":"agent.user","id":"d1","invoice":"GB2026000001","on":"2026-11-20","reason":"weight overstated","type":"dispute.raise"}"#)
+        XCTAssertEqual(try text(AccountsRecord.periodClosed(OperationPeriod(country: "GB", period: F.period(20261102)))),
+                       #"{"country":"GB","period":"20261102","type":"period.closed"}"#)
+    }
+
+    func test_records_refuseWhatIsNotOneOfThem() {
+        let bad = [
+            #"{"type":"payment.refund","id":"x"}"#,
+            #"{"type":"period.closed","country":"GB","period":"2026110"}"#,
+            #"{"type":"wallet.topup","id":"t","account":{"country":"GB","agent":"1234"},"amountMinor":1,"reference":"","by":"a","on":"2026-11-20"}"#,
+            #"{"type":"dispute.raise","id":"d","invoice":"I","awb":"12512345675","reason":"r","by":"a","on":"2026-11-20"}"#,
+            #"{"type":"payment.record","id":"p","invoice":"I","amountMinor":1,"method":"cash","date":"2026-11-20","reference":"","by":"a","on":"2026-11-20"}"#,
+            #"{"type":"scheduled","kind":"collect","subject":"I","date":"2026-02-30"}"#,
+        ]
+        for text in bad {
+            XCTAssertThrowsError(try JSONDecoder().decode(AccountsRecord.self, from: Data(text.utf8)), text)
+        }
+    }
+
+    func test_dispute_hasTheSharedShape() throws {
+        var state = F.issued()
+        _ = applied(&state, F.raise())
+        let object = try json(state.dispute("d1", asOf: F.date("2026-11-20"))!)
+        XCTAssertEqual(Set(object.keys), ["id", "country", "invoice", "awb", "agent", "airline", "amountMinor", "acceptedMinor", "status", "reason",
+                                          "raisedOn", "escalatesOn", "memoPeriod", "history"])
+        XCTAssertEqual(object["agent"] as? String, "12345670002")
+        XCTAssertEqual(object["airline"] as? String, "125")
+        XCTAssertEqual(object["awb"] as? String, "125-12345675")
+        XCTAssertEqual(object["status"] as? String, "open")
+        XCTAssertTrue(object["memoPeriod"] is NSNull)
+        let step = (object["history"] as! [[String: Any]])[0]
+        XCTAssertEqual(Set(step.keys), ["at", "by", "action", "amountMinor", "reason"])
+        XCTAssertEqual(step["at"] as? String, "2026-11-20")
+        XCTAssertEqual(step["action"] as? String, "raised")
+        _ = applied(&state, F.withdraw())
+        let withdrawn = (try json(state.dispute("d1", asOf: F.date("2026-11-22"))!)["history"] as! [[String: Any]])[1]
+        XCTAssertTrue(withdrawn["amountMinor"] is NSNull)
+        XCTAssertTrue(withdrawn["reason"] is NSNull)
+    }
+
+    func test_riskRow_hasTheSharedShape_ratioOneDecimalOrNull() throws {
+        let row = RiskRow(country: "GB", agent: F.agent, exposureMinor: 10_500, guaranteeMinor: 12_600, ratioTenthsPercent: 833, delayDays: 3, grade: .C)
+        XCTAssertEqual(try text(row), #"{"agent":"12345670002","country":"GB","delayDays":3,"exposureMinor":10500,"grade":"C","guaranteeMinor":12600,"ratioPercent":83.3}"#)
+        var infinite = row
+        infinite.ratioTenthsPercent = nil
+        XCTAssertTrue(try json(infinite)["ratioPercent"] is NSNull)
+        var whole = row
+        whole.ratioTenthsPercent = 1_000
+        XCTAssertTrue(try text(whole).contains(#""ratioPercent":100"#))
+        var huge = row
+        huge.ratioTenthsPercent = 922_337_203_685_477_580
+        let hugeText = try text(huge)
+        XCTAssertTrue(hugeText.contains(#""ratioPercent":92233720368547758"#), hugeText)
+        XCTAssertEqual(try JSONDecoder().decode(RiskRow.self, from: JSONEncoder().encode(huge)), huge)
+    }
+
+    func test_events_encodeTheirPayload() throws {
+        var state = F.issued()
+        let event = applied(&state, F.pay("p1", amountMinor: 2_000, method: .card)).events[0]
+        guard case .payment = event.data else { return XCTFail("payment event expected") }
+        XCTAssertEqual(try text(event.data),
+                       #"{"agent":"12345670002","amountMinor":2000,"country":"GB","date":"2026-11-20","id":"p1","invoice":"GB2026000001","method":"card","outstandingMinor":10000,"paidMinor":2000,"reference":"ref p1","status":"partly-paid","totalMinor":12000}"#)
+        let flag = RiskFlag(row: RiskRow(country: "GB", agent: F.agent, exposureMinor: 1, guaranteeMinor: 0, ratioTenthsPercent: nil, delayDays: 0, grade: .D), previousGrade: nil)
+        XCTAssertEqual(try text(flag), #"{"agent":"12345670002","country":"GB","delayDays":0,"exposureMinor":1,"grade":"D","guaranteeMinor":0,"previousGrade":null,"ratioPercent":null}"#)
+    }
+
+    func test_issuedInvoice_summarisesTheDomainInvoicePerAWB() throws {
+        func line(_ serial: Int32, _ transaction: TransactionType, _ amount: Int64, _ day: String, _ to: String) -> InvoiceLine {
+            InvoiceLine(awb: "", awbSerial: serial, transaction: transaction, issueDate: F.date(day), origin: "LHR", destination: to,
+                        chargeableWeightTenthsKg: 0, weightCharge: 0, valuationCharge: 0, otherChargesDueCarrier: 0, commission: 0, incentive: 0,
+                        amount: amount, reasonCode: "", sourceFile: "f", sourceSequence: 1)
+        }
+        let sections = [
+            InvoiceSection(airlinePrefix: 125, lines: [line(11_111_112, .awb, 3_000, "2026-11-02", "JFK"), line(12_345_675, .awb, 9_000, "2026-11-03", "NRT"),
+                                                       line(12_345_675, .cca, 1_500, "2026-11-05", "KIX"), line(12_345_675, .dcm, -500, "2026-11-05", "KIX")],
+                           taxes: [], netDue: 13_000, taxCharged: 0, taxCredited: 0, total: 13_000),
+            InvoiceSection(airlinePrefix: 176, lines: [line(22_222_224, .ccm, -1_000, "2026-11-04", "DXB")], taxes: [], netDue: -1_000, taxCharged: 0, taxCredited: 0, total: -1_000),
+        ]
+        let invoice = Invoice(number: "GB2026000001", country: "GB", period: F.period(20261101), currency: "GBP", minorDigits: 2, invoiceDate: F.date("2026-11-15"),
+                              remittanceDate: F.date("2026-11-25"), agentCode: F.agent, sections: sections, lineCount: 5, netDue: 12_000, taxCharged: 0, taxCredited: 0, total: 12_000)
+        let operation = Operation(country: "GB", currency: "GBP", minorDigits: 2, periodsPerMonth: 2, remittanceDays: 10, disputeDays: 15, language: "en", entityName: "", entityTaxID: "")
+        let issued = try IssuedInvoice(invoice, operation: operation)
+        XCTAssertEqual(issued.awbs.map(\.awbText), ["125-11111112", "125-12345675", "176-22222224"])
+        XCTAssertEqual(issued.awbs.map(\.amountMinor), [3_000, 10_000, -1_000])
+        XCTAssertEqual(issued.awbs[1].destination, "KIX", "the AWB's latest line")
+        XCTAssertEqual(issued.totalMinor, 12_000)
+        XCTAssertEqual(issued.disputeDays, 15)
+        XCTAssertEqual(issued.lastDisputeDay, F.date("2026-11-30"))
+    }
+
+    func test_billingPeriod_next_followsTheOperationsSequence() {
+        XCTAssertEqual(F.period(20261101).next(periodsPerMonth: 2), F.period(20261102))
+        XCTAssertEqual(F.period(20261102).next(periodsPerMonth: 2), F.period(20261201))
+        XCTAssertEqual(F.period(20261202).next(periodsPerMonth: 2), F.period(20270101))
+        XCTAssertEqual(F.period(20261102).next(periodsPerMonth: 4), F.period(20261103))
+        XCTAssertEqual(F.period(20261204).next(periodsPerMonth: 4), F.period(20270101))
+        XCTAssertNil(F.period(20261103).next(periodsPerMonth: 2), "not a period of that operation")
+        XCTAssertNil(F.period(99991204).next(periodsPerMonth: 4))
+    }
+}
