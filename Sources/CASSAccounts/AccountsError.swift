@@ -18,6 +18,8 @@ public enum AccountsError: Error, Hashable, Sendable {
 
     // 422: the request itself is wrong.
     case invalidID(String)
+    /// `by` is not a username (empty, too long, control characters).
+    case invalidActor(String)
     case textTooLong(field: String, maxCharacters: Int)
     case controlCharacters(field: String)
     case reasonRequired
@@ -58,7 +60,7 @@ public enum AccountsError: Error, Hashable, Sendable {
         switch self {
         case .unknownInvoice, .unknownDispute: 404
         case .duplicateRecord, .idConflict: 409
-        case .invalidID, .textTooLong, .controlCharacters, .reasonRequired, .amountNotPositive, .awbNotOnInvoice,
+        case .invalidID, .invalidActor, .textTooLong, .controlCharacters, .reasonRequired, .amountNotPositive, .awbNotOnInvoice,
              .disputeAmountTooHigh, .disputeWindowClosed, .acceptedAmountTooHigh, .paymentDateAfterToday,
              .methodNotAllowed, .amountOverflow, .invalidInvoice, .invalidScheduledAction:
             422
@@ -75,6 +77,7 @@ public enum AccountsError: Error, Hashable, Sendable {
         case .unknownInvoice: "invoice"
         case .awbNotOnInvoice: "awb"
         case .invalidID: "id"
+        case .invalidActor: "by"
         case .textTooLong(let field, _), .controlCharacters(let field), .amountNotPositive(let field): field
         case .reasonRequired: "reason"
         case .disputeAmountTooHigh, .acceptedAmountTooHigh, .amountOverflow, .insufficientWalletBalance: "amountMinor"
@@ -92,6 +95,7 @@ public enum AccountsError: Error, Hashable, Sendable {
         case .duplicateRecord(let id): "\(id) was already recorded"
         case .idConflict(let id): "the id \(id) is already used by another record"
         case .invalidID(let id): "'\(id)' is not an id (1-\(AccountsLimits.idMaxCharacters) characters of A-Z a-z 0-9 . _ -)"
+        case .invalidActor(let actor): "'\(actor)' is not a username (1-\(AccountsLimits.actorMaxCharacters) characters, no control characters)"
         case .textTooLong(let field, let max): "\(field) is longer than \(max) characters"
         case .controlCharacters(let field): "\(field) holds control characters"
         case .reasonRequired: "a reason is required"

@@ -401,11 +401,12 @@ public struct AccountsState: Sendable, Equatable {
 
     private mutating func commitAnswer(_ record: AccountsRecord, dispute id: String, outcome: DisputeOutcome, materializeEscalation: Bool) -> Applied {
         var applied = Applied()
+        guard let stored = disputes[id] else { preconditionFailure("an answer to dispute \(id), which the state lacks") }
         if materializeEscalation {
             // The answer came on or after the escalation day, before the
             // scheduler recorded it: the history shows the escalation first.
             applied.events.append(recordEscalation(of: id))
-            doneActions.insert(ScheduledAction(kind: .escalate, subject: id, date: disputes[id]?.dispute.escalatesOn ?? CivilDate(dayNumber: 0)).key)
+            doneActions.insert(ScheduledAction(kind: .escalate, subject: id, date: stored.dispute.escalatesOn).key)
         }
         guard var entry = disputes[id] else { preconditionFailure("an answer to dispute \(id), which the state lacks") }
         let line = DisputedLine(invoice: entry.dispute.invoice, awb: entry.raise.awb)

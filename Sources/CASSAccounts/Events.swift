@@ -27,7 +27,7 @@ public enum AccountsEventType: String, Sendable, Hashable, Codable, CaseIterable
 /// One event, ready for an envelope: the service adds the CloudEvents
 /// attributes (`type` prefixed `org.opencass.`, `source` from `country`,
 /// `time`) and writes `data` as the payload.
-public struct AccountsEvent: Sendable, Hashable {
+public struct AccountsEvent: Sendable, Hashable, Encodable {
     public var type: AccountsEventType
     /// Stable for the fact it reports: replaying the records gives the same
     /// ids, so consumers deduplicate by it.

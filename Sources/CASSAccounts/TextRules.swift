@@ -29,9 +29,7 @@ enum TextRules {
 
     /// Who acted: a username, given by the service.
     static func actor(_ text: String) throws(AccountsError) {
-        guard !text.isEmpty, text.count <= AccountsLimits.actorMaxCharacters, !hasControlCharacters(text) else {
-            throw .textTooLong(field: "by", maxCharacters: AccountsLimits.actorMaxCharacters)
-        }
+        guard !text.isEmpty, text.count <= AccountsLimits.actorMaxCharacters, !hasControlCharacters(text) else { throw .invalidActor(text) }
     }
 
     private static func isIDByte(_ byte: UInt8) -> Bool {

@@ -63,15 +63,14 @@ final class DisputeRuleTests: XCTestCase {
     }
 
     func test_raise_anEscalatedDisputeStillCountsAsOpen() {
+        // The period was closed early: the invoice (dated 11-15, window to
+        // 11-30) was issued, and disputed, on 11-10. Unanswered, the dispute
+        // is escalated from 11-26, while the window is still open.
         var state = F.issued()
-        _ = applied(&state, F.raise("d1", on: "2026-11-16"))
-        F.runScheduler(&state, today: "2026-12-02")
-        XCTAssertEqual(state.dispute("d1", asOf: F.date("2026-12-02"))?.status, .escalated)
-        // Still inside the window of an invoice with a longer one.
-        var long = F.issued(F.invoice(disputeDays: 15))
-        _ = applied(&long, F.raise("d1", on: "2026-11-16"))
-        assertRefused(&long, F.raise("d2", on: "2026-11-30"), .disputeAlreadyOpen(existing: "d1"), httpStatus: 409)
-        XCTAssertEqual(long.dispute("d1", asOf: F.date("2026-11-30"))?.status, .open)
+        _ = applied(&state, F.raise("d1", on: "2026-11-10"))
+        F.runScheduler(&state, today: "2026-11-26")
+        XCTAssertEqual(state.dispute("d1", asOf: F.date("2026-11-26"))?.status, .escalated)
+        assertRefused(&state, F.raise("d2", on: "2026-11-27"), .disputeAlreadyOpen(existing: "d1"), httpStatus: 409)
     }
 
     func test_raise_afterAnAcceptanceOnlyTheRemainderIsDisputable() {
@@ -279,6 +278,12 @@ final class DisputeRuleTests: XCTestCase {
         assertRefused(&state, F.raise("has space"), .invalidID("has space"), httpStatus: 422)
         assertRefused(&state, F.raise("a:b"), .invalidID("a:b"), httpStatus: 422)
         assertRefused(&state, F.raise(String(repeating: "a", count: 65)), .invalidID(String(repeating: "a", count: 65)), httpStatus: 422)
+    }
+
+    func test_actor_isAUsername() {
+        var state = F.issued()
+        let raise = RaiseDispute(id: "d1", invoice: "GB2026000001", awb: F.awb, amountMinor: nil, reason: "r", by: "", on: F.date("2026-11-20"))
+        assertRefused(&state, .disputeRaise(raise), .invalidActor(""), httpStatus: 422)
     }
 
     func test_suggestedID_isStableAndCountsTheLinesDisputes() {
