@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
         // Pure: SHA-256, HMAC-SHA256, PBKDF2, kernel random bytes, constant-time compare, hex, base64url.
         .target(name: "CASSCrypto", swiftSettings: strict),
+        // A small, strict HTTP/1.1 server on POSIX sockets: router, limits, problem+json, SSE.
+        .target(name: "CASSHTTP", dependencies: ["CASSCrypto"], swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
         .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
         // Pure: disputes, payments, credit, wallet, direct debit, risk.
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
         .testTarget(name: "CASSAccountsTests", dependencies: ["CASSAccounts", "CASSDomain"], swiftSettings: strict),
         .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
+        .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
