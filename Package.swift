@@ -55,7 +55,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP"],
             swiftSettings: strict
         ),
         // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;

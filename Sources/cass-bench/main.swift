@@ -12,6 +12,7 @@ import Foundation
 let help = """
 Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--skip-formats] [--workers 1,2,4]
        cass-bench --pbkdf2
+       cass-bench --http [--connections N] [--seconds S]
 
   --awbs N         AWBs to generate (default 1000000)
   --seed S         generator seed (default 42)
@@ -21,11 +22,13 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
   --workers LIST   workers per stage for the cluster runs (default 1,2,4)
   --document-awbs N  AWBs of the dataset whose invoices' documents are rendered and timed (default 20000)
   --pbkdf2         only time one password check (PBKDF2-HMAC-SHA256, 600,000 iterations) and exit
+  --http           only load the HTTP server with wrk (default 64 connections, 10 s) and exit
 
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
 
 var skipFormats = false
+var httpConnections = 64, httpSeconds = 10, httpOnly = false
 var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4], documentAWBs = 20_000
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
@@ -43,10 +46,15 @@ while !args.isEmpty {
     case "--workers": workerCounts = value().split(separator: ",").compactMap { Int($0) }
     case "--document-awbs": documentAWBs = Int(value()) ?? documentAWBs
     case "--pbkdf2": exit(benchPasswordHashing())
+    case "--http": httpOnly = true
+    case "--connections": httpConnections = Int(value()) ?? httpConnections
+    case "--seconds": httpSeconds = Int(value()) ?? httpSeconds
     case "--help", "-h": print(help); exit(0)
     default: FileHandle.standardError.write(Data("cass-bench: unknown option \(arg)\n\n\(help)\n".utf8)); exit(2)
     }
 }
+
+if httpOnly { exit(benchHTTP(connections: httpConnections, seconds: httpSeconds)) }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
