@@ -8,7 +8,7 @@ import Foundation
 
 enum WorkerCommand {
     static let help = """
-    Usage: cass worker STAGE [--brokers LIST] [-X key=value] [--metrics-port N] [--documents DIR]
+    Usage: cass worker STAGE [--brokers LIST] [-X key=value] [--metrics-port N] [--metrics-host ADDR] [--documents DIR]
 
     Runs one worker of a stage against Kafka until SIGTERM or SIGINT, when
     it finishes the batch in flight, commits and leaves its group. Start
@@ -23,9 +23,12 @@ enum WorkerCommand {
       outbox or SMTP), attaching invoice PDFs found in --documents DIR.
 
     Options:
-      --metrics-port N  serve Prometheus metrics on 127.0.0.1:N/metrics and
+      --metrics-port N  serve Prometheus metrics on ADDR:N/metrics and
                         health on /healthz (503 when the worker has not
                         polled for 30 s)
+      --metrics-host ADDR  numeric address of the metrics endpoint (default:
+                        $CASS_METRICS_HOST, else 127.0.0.1); 0.0.0.0 lets
+                        Prometheus in another container scrape
       --documents DIR   where the render stage writes documents (default: documents)
       --recipients FILE the notify stage's recipients.json (docs/notifications.md)
       --no-documents    settle: keep no invoice lines (nothing will render documents;
@@ -38,7 +41,7 @@ enum WorkerCommand {
     static func run(_ args: [String]) -> ExitCode {
         let parsed: Arguments
         do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--documents", "--recipients"]), flagOptions: ["--no-documents"])
+            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--metrics-host", "--documents", "--recipients"]), flagOptions: ["--no-documents"])
         } catch {
             Console.error("\(error)\n\n" + help)
             return .usage
@@ -52,6 +55,13 @@ enum WorkerCommand {
             return .usage
         }
         let name = "worker \(stage.rawValue)[\(getpid())]"
+        let metricsEndpoint: (host: String, port: UInt16)?
+        do {
+            metricsEndpoint = try metricsOptions(parsed)
+        } catch {
+            Console.error("\(error)\n\n" + help)
+            return .usage
+        }
         do {
             // Metrics first: the log's statistics feed the consumer-lag gauges.
             let workerMetrics = WorkerMetrics(stage: stage.rawValue)
@@ -82,10 +92,12 @@ enum WorkerCommand {
             }
             let metrics = workerMetrics
             var server: MetricsServer?
-            if let port = parsed.value("--metrics-port").flatMap(UInt16.init) {
-                server = try MetricsServer(registry: metrics.registry, port: port) { metrics.lastPollAgeMs }
-                server?.start()
-                Console.progress("\(name): metrics on http://127.0.0.1:\(port)/metrics")
+            if let endpoint = metricsEndpoint {
+                let started = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { metrics.lastPollAgeMs }
+                started.start()
+                server = started
+                let shown = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+                Console.progress("\(name): metrics on http://\(shown):\(started.port)/metrics")
             }
             let shutdown = ShutdownSignal()
             Console.progress("\(name): started, group \(stage.group), reading \(stage.inputTopic)")
@@ -150,5 +162,22 @@ enum WorkerCommand {
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
+    }
+
+    /// `--metrics-port` and `--metrics-host` (or CASS_METRICS_HOST), checked
+    /// before anything connects; nil when no metrics endpoint is asked for.
+    static func metricsOptions(_ parsed: Arguments, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (host: String, port: UInt16)? {
+        let host = parsed.value("--metrics-host") ?? environment["CASS_METRICS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        guard let text = parsed.value("--metrics-port") else {
+            if parsed.value("--metrics-host") != nil { throw UsageError("--metrics-host needs --metrics-port") }
+            return nil
+        }
+        guard let port = UInt16(text) else { throw UsageError("--metrics-port must be a port number from 0 to 65535, not \(text)") }
+        var plain = host
+        if plain.hasPrefix("["), plain.hasSuffix("]") { plain = String(plain.dropFirst().dropLast()) }
+        let isAddress = plain == "localhost" || plain.split(separator: ".").count == 4 && plain.split(separator: ".").allSatisfy { UInt8($0) != nil }
+            || (plain.contains(":") && plain.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." })
+        guard isAddress else { throw UsageError("--metrics-host must be a numeric IPv4 or IPv6 address (e.g. 0.0.0.0 or ::), not \(host)") }
+        return (plain, port)
     }
 }

@@ -104,6 +104,43 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(try httpGet(port: server.port, path: "/metrics", method: "POST").hasPrefix("HTTP/1.1 405"))
     }
 
+    /// Issue 17: a client sending a byte every 1.9 s used to hold the
+    /// one-connection-at-a-time endpoint for hours. Now a trickling client
+    /// is served beside /healthz and cut at the request deadline.
+    func test_slowClientNeitherBlocksHealthzNorLastsPastTheDeadline() throws {
+        let server = try MetricsServer(registry: MetricsRegistry(), port: 0, requestDeadlineMs: 600, lastPollAgeMs: { 5 })
+        server.start()
+        defer { server.stop() }
+        let slow = try connectedSocket(port: server.port)
+        defer { close(slow) }
+        let began = Date()
+        var cutOff = false
+        for byte in "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz".utf8 {
+            var value = byte
+            if send(slow, &value, 1, noSignal) != 1 { cutOff = true; break }
+            let healthz = try httpGet(port: server.port, path: "/healthz")
+            XCTAssertTrue(healthz.hasPrefix("HTTP/1.1 200 OK"), healthz)
+            XCTAssertLessThan(Date().timeIntervalSince(began), 5, "healthz answered while the slow client trickles")
+            usleep(40_000)
+            if Date().timeIntervalSince(began) > 1.5 { break }
+        }
+        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { recv(slow, $0.baseAddress, $0.count, 0) }
+        let answer = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : ""
+        XCTAssertTrue(cutOff || answer.hasPrefix("HTTP/1.1 408") || count == 0, "the slow client is cut: \(answer.debugDescription)")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 4)
+    }
+
+    func test_metricsHostCanBeAnyAddress() throws {
+        let server = try MetricsServer(registry: MetricsRegistry(), host: "0.0.0.0", port: 0, lastPollAgeMs: { nil })
+        server.start()
+        defer { server.stop() }
+        XCTAssertTrue(try httpGet(port: server.port, path: "/healthz").hasPrefix("HTTP/1.1 200 OK"))
+        XCTAssertThrowsError(try MetricsServer(registry: MetricsRegistry(), host: "not-an-address", port: 0, lastPollAgeMs: { nil }))
+    }
+
     func test_healthzFailsWhenTheWorkerHasNotPolledForTooLong() throws {
         let age = PollAge()
         let server = try MetricsServer(registry: MetricsRegistry(), port: 0, pollAgeLimitMs: 1000, lastPollAgeMs: { age.value })
@@ -248,6 +285,33 @@ private final class PollAge: @unchecked Sendable {
 }
 
 /// A plain HTTP/1.1 request over a fresh socket; returns the whole response.
+#if canImport(Glibc)
+private let noSignal = Int32(MSG_NOSIGNAL)
+#else
+private let noSignal: Int32 = 0
+#endif
+
+private func connectedSocket(port: UInt16) throws -> Int32 {
+    #if canImport(Glibc)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard descriptor >= 0 else { throw NSError(domain: "socket", code: Int(errno)) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(descriptor)
+        throw NSError(domain: "connect", code: Int(errno))
+    }
+    return descriptor
+}
+
 private func httpGet(port: UInt16, path: String, method: String = "GET") throws -> String {
     #if canImport(Glibc)
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -264,7 +328,7 @@ private func httpGet(port: UInt16, path: String, method: String = "GET") throws 
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw NSError(domain: "connect", code: Int(errno)) }
-    let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: test\r\n\r\n".utf8)
+    let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: test\r\nConnection: close\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
