@@ -16,7 +16,11 @@ public enum CSV {
         public var message: String
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> [Row] {
+    /// Every field must be UTF-8 text without control characters (C0, DEL,
+    /// C1): reference data that is not text is refused, never repaired.
+    /// `allowingLineBreaks` lets a quoted field hold CR and LF (the only
+    /// control characters then accepted).
+    public static func parse(_ bytes: [UInt8], allowingLineBreaks: Bool = false) throws(SyntaxError) -> [Row] {
         var rows: [Row] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -27,9 +31,16 @@ public enum CSV {
         // A UTF-8 byte order mark is not part of the first header name.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
         var fieldStarted = false
-        func endRow() {
+        func text() throws(SyntaxError) -> String {
+            do {
+                return try Text.checked(field, allowingLineBreaks: allowingLineBreaks)
+            } catch {
+                throw SyntaxError(line: rowLine, column: fields.count + 1, message: error.description)
+            }
+        }
+        func endRow() throws(SyntaxError) {
             if fields.count > 0 || fieldStarted || !field.isEmpty {
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(try text())
                 rows.append(Row(line: rowLine, fields: fields))
             }
             fields = []
@@ -70,7 +81,7 @@ public enum CSV {
             }
             switch byte {
             case UInt8(ascii: ","):
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(try text())
                 field = []
                 fieldStarted = true
                 column += 1
@@ -79,9 +90,14 @@ public enum CSV {
                 // A trailing comma still means one more (empty) field.
                 if index >= bytes.count || bytes[index] == 10 || bytes[index] == 13 { fieldStarted = true }
             case 13:
+                // A CR ends a line only as part of CRLF; alone it is a
+                // control character inside a field.
+                guard index + 1 < bytes.count, bytes[index + 1] == 10 else {
+                    throw SyntaxError(line: line, column: fields.count + 1, message: "a carriage return (CR) not followed by a line feed")
+                }
                 index += 1
             case 10:
-                endRow()
+                try endRow()
                 line += 1
                 rowLine = line
                 column = 1
@@ -94,13 +110,27 @@ public enum CSV {
                 index += 1
             }
         }
-        endRow()
+        try endRow()
         return rows
     }
 
-    /// Quotes a field when RFC 4180 says it must be.
+    /// Quotes a field when RFC 4180 says it must be: it holds a comma, a
+    /// quote or a line break (CR or LF). Every CSV OpenCASS writes goes
+    /// through here, so no text (a file name above all) can add a field or
+    /// a row.
     public static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        guard field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One CSV row: the fields escaped, comma-separated, LF-terminated.
+    public static func row(_ fields: [String]) -> String {
+        var out = ""
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out += "," }
+            out += escape(field)
+        }
+        out += "\n"
+        return out
     }
 }

@@ -9,8 +9,13 @@ public struct Operation: Sendable, Hashable, Codable {
     public var language: String
     public var entityName: String
     public var entityTaxID: String
+    /// Where agents pay (the invoice's "how to pay"), when operations.csv gives it.
+    public var bankName: String?
+    public var iban: String?
+    public var bic: String?
 
-    public init(country: String, currency: String, minorDigits: Int, periodsPerMonth: Int, remittanceDays: Int, disputeDays: Int, language: String, entityName: String, entityTaxID: String) {
+    public init(country: String, currency: String, minorDigits: Int, periodsPerMonth: Int, remittanceDays: Int, disputeDays: Int, language: String, entityName: String, entityTaxID: String,
+                bankName: String? = nil, iban: String? = nil, bic: String? = nil) {
         self.country = country
         self.currency = currency
         self.minorDigits = minorDigits
@@ -20,6 +25,9 @@ public struct Operation: Sendable, Hashable, Codable {
         self.language = language
         self.entityName = entityName
         self.entityTaxID = entityTaxID
+        self.bankName = bankName
+        self.iban = iban
+        self.bic = bic
     }
 }
 
@@ -110,8 +118,19 @@ public struct TaxRule: Sendable, Hashable, Codable {
         self.validTo = validTo
     }
 
+    /// 100 %: a tax never exceeds its base, so a tax cannot overflow where
+    /// its base does not.
+    public static let rateHundredthsPercentMax: Int64 = 10_000
+
     public func applies(on date: CivilDate) -> Bool {
         date >= validFrom && (validTo.map { date <= $0 } ?? true)
+    }
+
+    /// Whether some day lies in both validities.
+    public func overlaps(_ other: TaxRule) -> Bool {
+        let startsBeforeOtherEnds = other.validTo.map { validFrom <= $0 } ?? true
+        let otherStartsBeforeThisEnds = validTo.map { other.validFrom <= $0 } ?? true
+        return startsBeforeOtherEnds && otherStartsBeforeThisEnds
     }
 }
 
@@ -133,6 +152,11 @@ extension CivilDate: Codable {
 /// Everything the engine needs to know about operations, participants and
 /// taxes. Loaded whole or not at all.
 public struct ReferenceData: Sendable {
+    /// A line carries the rules that apply to it as a 64-bit mask, so an
+    /// operation has at most 64 tax rules; the loader refuses a 65th
+    /// (naming its line) rather than let it never apply.
+    public static let taxRulesPerOperationMax = 64
+
     public private(set) var operations: [String: Operation] = [:]
     public private(set) var airlines: [Int32: Airline] = [:]
     /// Keyed by country, then agent code.

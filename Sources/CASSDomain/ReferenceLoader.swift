@@ -40,7 +40,7 @@ public enum ReferenceLoader {
     ) throws(ReferenceDataError) -> ReferenceData {
         let loadedOperations = try parseOperations(operations.0, file: operations.1)
         let knownCountries = Set(loadedOperations.map(\.country))
-        let loadedAirlines = try parseAirlines(airlines.0, file: airlines.1)
+        let loadedAirlines = try parseAirlines(airlines.0, file: airlines.1, countries: knownCountries)
         let loadedAgents = try parseAgents(agents.0, file: agents.1, countries: knownCountries)
         let loadedRules = try parseTaxRules(taxRules.0, file: taxRules.1, countries: knownCountries)
         return ReferenceData(operations: loadedOperations, airlines: loadedAirlines, agents: loadedAgents, taxRules: loadedRules)
@@ -53,22 +53,38 @@ public enum ReferenceLoader {
         let header: [String]
         let rows: [CSV.Row]
 
-        init(_ bytes: [UInt8], file: String, required: [String]) throws(ReferenceDataError) {
+        init(_ bytes: [UInt8], file: String, required: [String], optional: [String] = []) throws(ReferenceDataError) {
             let parsed: [CSV.Row]
             do {
                 parsed = try CSV.parse(bytes)
             } catch {
-                throw ReferenceDataError(file: file, line: error.line, column: error.column, columnName: "", message: "not valid CSV: \(error.message)")
+                // The column's name, when the header itself reads.
+                var name = ""
+                if error.line > 1, let header = try? CSV.parse(Array(bytes.prefix { $0 != 10 })).first?.fields, error.column - 1 < header.count {
+                    name = header[error.column - 1].trimmingCharacters(in: .whitespaces)
+                }
+                throw ReferenceDataError(file: file, line: error.line, column: error.column, columnName: name, message: error.message)
             }
             guard let headerRow = parsed.first else {
                 throw ReferenceDataError(file: file, line: 1, column: 0, columnName: "", message: "empty file: a header row is required (\(required.joined(separator: ",")))")
             }
             var columns: [String: Int] = [:]
-            for (index, name) in headerRow.fields.enumerated() {
-                columns[name.trimmingCharacters(in: .whitespaces)] = index
+            for (index, field) in headerRow.fields.enumerated() {
+                let name = field.trimmingCharacters(in: .whitespaces)
+                guard columns[name] == nil else {
+                    throw ReferenceDataError(file: file, line: 1, column: index + 1, columnName: name, message: "column '\(name)' appears twice")
+                }
+                columns[name] = index
             }
             for name in required where columns[name] == nil {
                 throw ReferenceDataError(file: file, line: 1, column: 0, columnName: name, message: "the header lacks column '\(name)'; expected \(required.joined(separator: ","))")
+            }
+            let known = Set(required + optional)
+            for (index, field) in headerRow.fields.enumerated() where !known.contains(field.trimmingCharacters(in: .whitespaces)) {
+                // A misspelt optional column would otherwise be ignored in silence.
+                let name = field.trimmingCharacters(in: .whitespaces)
+                throw ReferenceDataError(file: file, line: 1, column: index + 1, columnName: name,
+                                         message: "unknown column '\(name)'; the columns are \((required + optional).joined(separator: ","))")
             }
             self.file = file
             self.columns = columns
@@ -79,6 +95,8 @@ public enum ReferenceLoader {
                 throw ReferenceDataError(file: file, line: row.line, column: min(row.fields.count, header.count) + 1, columnName: "", message: "\(row.fields.count) fields, the header has \(header.count)")
             }
         }
+
+        func has(_ name: String) -> Bool { columns[name] != nil }
 
         func value(_ row: CSV.Row, _ name: String) -> String {
             guard let index = columns[name], index < row.fields.count else { return "" }
@@ -124,7 +142,13 @@ public enum ReferenceLoader {
     }
 
     static func parseOperations(_ bytes: [UInt8], file: String) throws(ReferenceDataError) -> [Operation] {
-        let table = try Table(bytes, file: file, required: ["country", "currency", "periods_per_month", "remittance_days", "dispute_days", "language", "entity_name", "entity_tax_id"])
+        let table = try Table(bytes, file: file, required: ["country", "currency", "periods_per_month", "remittance_days", "dispute_days", "language", "entity_name", "entity_tax_id"],
+                              optional: ["bank_name", "iban", "bic"])
+        // Where agents pay: optional columns, and an empty field is "not given".
+        func optionalText(_ row: CSV.Row, _ name: String) -> String? {
+            let text = table.value(row, name).trimmingCharacters(in: .whitespaces)
+            return text.isEmpty ? nil : text
+        }
         var result: [Operation] = []
         var seen: Set<String> = []
         for row in table.rows {
@@ -140,12 +164,13 @@ public enum ReferenceLoader {
                 country: country, currency: currency, minorDigits: digits, periodsPerMonth: Int(periods),
                 remittanceDays: Int(try table.integer(row, "remittance_days")), disputeDays: Int(try table.integer(row, "dispute_days")),
                 language: table.value(row, "language").isEmpty ? "en" : table.value(row, "language"),
-                entityName: table.value(row, "entity_name"), entityTaxID: table.value(row, "entity_tax_id")))
+                entityName: table.value(row, "entity_name"), entityTaxID: table.value(row, "entity_tax_id"),
+                bankName: optionalText(row, "bank_name"), iban: optionalText(row, "iban"), bic: optionalText(row, "bic")))
         }
         return result
     }
 
-    static func parseAirlines(_ bytes: [UInt8], file: String) throws(ReferenceDataError) -> [Airline] {
+    static func parseAirlines(_ bytes: [UInt8], file: String, countries: Set<String>) throws(ReferenceDataError) -> [Airline] {
         let table = try Table(bytes, file: file, required: ["prefix", "name", "tax_id", "operations"])
         var result: [Airline] = []
         var seen: Set<Int32> = []
@@ -160,6 +185,12 @@ public enum ReferenceLoader {
                 let code = part.trimmingCharacters(in: .whitespaces)
                 guard code.utf8.count == 2, code.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
                     throw table.fail(row, "operations", "'\(code)' is not a country code")
+                }
+                guard countries.contains(code) else {
+                    throw table.fail(row, "operations", "operation \(code) is not in operations.csv")
+                }
+                guard !operations.contains(code) else {
+                    throw table.fail(row, "operations", "operation \(code) is listed twice")
                 }
                 operations.append(code)
             }
@@ -179,6 +210,9 @@ public enum ReferenceLoader {
             guard text.utf8.count == 11, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let code = Int64(text) else {
                 throw table.fail(row, "agent", "'\(text)' is not an 11-digit CASS agent code")
             }
+            guard CheckDigit.agentCodeIsValid(Int(code)) else {
+                throw table.fail(row, "agent", "agent code \(text) has a wrong check digit: the last digit must be \(code / 10 % 7), the first ten digits mod 7")
+            }
             guard seen.insert(country + text).inserted else {
                 throw table.fail(row, "agent", "agent \(text) is registered twice in operation \(country)")
             }
@@ -197,9 +231,17 @@ public enum ReferenceLoader {
     static func parseTaxRules(_ bytes: [UInt8], file: String, countries: Set<String>) throws(ReferenceDataError) -> [TaxRule] {
         let table = try Table(bytes, file: file, required: ["country", "code", "description", "base", "rate", "direction", "valid_from", "valid_to"])
         var result: [TaxRule] = []
+        // Per operation: its rules so far, with their lines (to name the
+        // earlier of two overlapping rules).
+        var byOperation: [String: [(rule: TaxRule, line: Int)]] = [:]
         for row in table.rows {
             let country = try table.country(row, "country")
             guard countries.contains(country) else { throw table.fail(row, "country", "operation \(country) is not in operations.csv") }
+            guard byOperation[country, default: []].count < ReferenceData.taxRulesPerOperationMax else {
+                throw table.fail(row, "country", "operation \(country) has more than \(ReferenceData.taxRulesPerOperationMax) tax rules; "
+                                 + "that is the most an operation may have (every rule that loads applies, so none is dropped: split or retire rules)")
+            }
+            let code = try table.nonEmpty(row, "code").trimmingCharacters(in: .whitespaces)
             guard let base = TaxBase(rawValue: table.value(row, "base").trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw table.fail(row, "base", "'\(table.value(row, "base"))' is not a tax base (weight, valuation, ocdc, commission, net)")
             }
@@ -207,6 +249,9 @@ public enum ReferenceLoader {
                 throw table.fail(row, "direction", "'\(table.value(row, "direction"))' is not charged or credited")
             }
             let rate = try table.integer(row, "rate")
+            guard rate <= TaxRule.rateHundredthsPercentMax else {
+                throw table.fail(row, "rate", "\(rate) is outside 0-\(TaxRule.rateHundredthsPercentMax): a rate is in hundredths of a percent, 0 % to 100 %")
+            }
             let from = try table.date(row, "valid_from")
             var to: CivilDate?
             if !table.value(row, "valid_to").isEmpty {
@@ -214,9 +259,17 @@ public enum ReferenceLoader {
                 guard date >= from else { throw table.fail(row, "valid_to", "\(date) is before valid_from \(from)") }
                 to = date
             }
-            result.append(TaxRule(
-                country: country, code: try table.nonEmpty(row, "code"), description: table.value(row, "description"),
-                base: base, rateHundredthsPercent: rate, direction: direction, validFrom: from, validTo: to))
+            let rule = TaxRule(country: country, code: code, description: table.value(row, "description"),
+                               base: base, rateHundredthsPercent: rate, direction: direction, validFrom: from, validTo: to)
+            // Two rules of one tax in force on the same day would both apply:
+            // the tax charged (or credited) twice.
+            if let clash = byOperation[country, default: []].first(where: { $0.rule.code.uppercased() == code.uppercased() && $0.rule.overlaps(rule) }) {
+                throw table.fail(row, "valid_from", "tax \(code) of operation \(country) is already in force on some of these dates "
+                                 + "(line \(clash.line): \(clash.rule.validFrom) to \(clash.rule.validTo?.description ?? "open end")); "
+                                 + "rules of one code must not overlap")
+            }
+            byOperation[country, default: []].append((rule, row.line))
+            result.append(rule)
         }
         return result
     }

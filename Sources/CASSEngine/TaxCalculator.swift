@@ -3,13 +3,14 @@ import CASSDomain
 /// Which of an operation's tax rules apply to a line, and the tax of a
 /// section once its bases are summed.
 public enum TaxCalculator {
-    /// Operations with more rules than fit the mask are refused when the
-    /// reference data is loaded into the engine (`Settlement.validate`).
-    public static let maximumRulesPerOperation = 64
+    /// A rule is one bit of a line's mask; the reference loader refuses an
+    /// operation with more rules than that (never drops one in silence).
+    public static let maximumRulesPerOperation = ReferenceData.taxRulesPerOperationMax
 
     public static func ruleMask(for taxDate: CivilDate, rules: [TaxRule]) -> UInt64 {
+        precondition(rules.count <= maximumRulesPerOperation, "\(rules.count) tax rules in one operation: at most \(maximumRulesPerOperation) fit a line's mask")
         var mask: UInt64 = 0
-        for (index, rule) in rules.enumerated() where index < maximumRulesPerOperation && rule.applies(on: taxDate) {
+        for (index, rule) in rules.enumerated() where rule.applies(on: taxDate) {
             mask |= 1 << UInt64(index)
         }
         return mask
