@@ -1,12 +1,67 @@
+/// A sum of money that would leave the 64-bit range. Amounts never wrap:
+/// this stops the run (exit 1) with the invoice it concerns, never a result.
+public struct AmountOverflow: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+
+    /// "the invoice of agent A in operation C, period P": how an invoice is
+    /// named before it has a number.
+    public static func invoice(agent: Int64, country: String, period: BillingPeriod) -> String {
+        "the invoice of agent \(AgentCodeText.format(agent)) in operation \(country), period \(period)"
+    }
+}
+
 /// Money is an `Int64` count of minor units of the operation's currency.
-/// These helpers keep rounding and formatting in one place.
+/// These helpers keep rounding, checked arithmetic and formatting in one place.
 public enum Money {
+    /// `a + b`, or nil when it leaves the 64-bit range.
+    @inline(__always)
+    public static func sum(_ a: Int64, _ b: Int64) -> Int64? {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : result
+    }
+
+    /// `a - b`, or nil when it leaves the 64-bit range.
+    @inline(__always)
+    public static func difference(_ a: Int64, _ b: Int64) -> Int64? {
+        let (result, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? nil : result
+    }
+
+    /// `a + b`, or an `AmountOverflow` saying what was being summed.
+    @inline(__always)
+    public static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 {
+        guard let result = sum(a, b) else { throw AmountOverflow("\(what()) leaves the 64-bit range (\(a) + \(b))") }
+        return result
+    }
+
+    /// `a - b`, or an `AmountOverflow` saying what was being computed.
+    @inline(__always)
+    public static func subtract(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 {
+        guard let result = difference(a, b) else { throw AmountOverflow("\(what()) leaves the 64-bit range (\(a) - \(b))") }
+        return result
+    }
+
+    /// The sum of amounts, or an `AmountOverflow`.
+    public static func total<S: Sequence>(_ amounts: S, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 where S.Element == Int64 {
+        var result: Int64 = 0
+        for amount in amounts { result = try add(result, amount, what()) }
+        return result
+    }
+
     /// `value * rate / 10000`, rounded half away from zero: how CASS computes
     /// commission and tax from a rate in hundredths of a percent. Computed in
-    /// 128 bits so a section's summed base can never overflow.
+    /// 128 bits; with a rate of 0-10000 (all the reference loader and the
+    /// billing formats allow) the result's magnitude never exceeds the
+    /// value's, so it always fits.
     public static func applyRate(_ value: Int64, rateHundredthsPercent rate: Int64) -> Int64 {
+        precondition(rate >= 0 && rate <= 10_000, "rate \(rate) outside 0-10000 hundredths of a percent")
         let product = Int128(value) * Int128(rate)
-        return Int64(clamping: divideHalfAwayFromZero(product, by: 10_000))
+        let result = divideHalfAwayFromZero(product, by: 10_000)
+        // |value × rate / 10000| <= |value| for rate <= 10000.
+        assert(result.magnitude <= Int128(value).magnitude)
+        return Int64(result)
     }
 
     public static func divideHalfAwayFromZero(_ numerator: Int128, by divisor: Int128) -> Int128 {

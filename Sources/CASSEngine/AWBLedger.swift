@@ -101,8 +101,9 @@ public struct AWBLedger: Sendable {
         set { entries[key] = newValue }
     }
 
-    /// Applies a checked record: R10, R11, then the line it bills.
-    public mutating func apply(_ checked: CheckedRecord) -> Outcome {
+    /// Applies a checked record: R10, R11, then the line it bills. Throws
+    /// only when a correction's difference leaves the 64-bit range.
+    public mutating func apply(_ checked: CheckedRecord) throws(AmountOverflow) -> Outcome {
         let record = checked.record
         let key = LedgerKey(operation: ASCIICode(operationText: checked.country), awb: record.awbKey)
         let existing = entries[key]
@@ -141,10 +142,14 @@ public struct AWBLedger: Sendable {
             }
             let billed: BilledLine
             if record.transaction == .cca {
+                func change(_ corrected: Int64, _ previous: Int64, _ field: String) throws(AmountOverflow) -> Int64 {
+                    try Money.subtract(corrected, previous, "the \(field) of the CCA for AWB \(checked.source.awbText) (file \(checked.source.fileName), sequence \(checked.source.sequence)) on "
+                                       + AmountOverflow.invoice(agent: record.agentCode, country: checked.country, period: checked.period))
+                }
                 billed = line(amounts: (
-                    record.weightCharge &- entry.weightCharge, record.valuationCharge &- entry.valuationCharge,
-                    record.otherChargesDueCarrier &- entry.otherChargesDueCarrier, record.commission &- entry.commission,
-                    record.incentive &- entry.incentive, record.netDue &- entry.netDue), taxDate: checked.issueDate)
+                    try change(record.weightCharge, entry.weightCharge, "weight charge"), try change(record.valuationCharge, entry.valuationCharge, "valuation charge"),
+                    try change(record.otherChargesDueCarrier, entry.otherChargesDueCarrier, "OCDC"), try change(record.commission, entry.commission, "commission"),
+                    try change(record.incentive, entry.incentive, "incentive"), try change(record.netDue, entry.netDue, "net due")), taxDate: checked.issueDate)
                 entry.weightCharge = record.weightCharge
                 entry.valuationCharge = record.valuationCharge
                 entry.otherChargesDueCarrier = record.otherChargesDueCarrier

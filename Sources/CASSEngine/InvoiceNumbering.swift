@@ -19,31 +19,54 @@ public struct InvoiceNumbering: Sendable, Hashable {
     public struct Issue: Sendable {
         public var invoices: [Invoice]
         public var disbursements: [Disbursement]
+        /// The sum of the invoices' totals, which equals the sum of the
+        /// disbursements (checked when issued).
+        public var total: Int64
     }
 
+    /// The most invoices an operation can number in a calendar year: the
+    /// number's six digits.
+    public static let invoicesPerYearMax = 999_999
+
     /// Numbers one closed period's drafts. Returns nil if that period was
-    /// numbered already.
-    public mutating func issue(_ period: PeriodKey, drafts: [Invoice]) -> Issue? {
-        guard numbered.insert(period).inserted else { return nil }
+    /// numbered already. Throws, numbering nothing, when a period's sums
+    /// leave the 64-bit range.
+    public mutating func issue(_ period: PeriodKey, drafts: [Invoice]) throws(AmountOverflow) -> Issue? {
+        guard !numbered.contains(period) else { return nil }
         var invoices = drafts.sorted { $0.agentCode < $1.agentCode }
+        for index in invoices.indices {
+            precondition(invoices[index].country == period.country && invoices[index].period == period.period, "a draft of another period in \(period)")
+            precondition(index == 0 || invoices[index - 1].agentCode < invoices[index].agentCode, "two drafts for agent \(invoices[index].agentCode) in \(period)")
+        }
+        // Sums first: a period whose money does not fit is not numbered at
+        // all (no number is used up by a run that stops).
+        let disbursements = try Disbursements.compute(invoices)
+        var invoiced: Int64 = 0
+        for invoice in invoices {
+            invoiced = try Money.add(invoiced, invoice.total, "the sum of the invoice totals of operation \(period.country), period \(period.period) (at "
+                                     + AmountOverflow.invoice(agent: invoice.agentCode, country: invoice.country, period: invoice.period) + ")")
+        }
+        let disbursed = try Money.total(disbursements.map(\.amount), "the sum of the disbursements of operation \(period.country), period \(period.period)")
+        // The settlement invariant: what agents pay is what airlines get.
+        precondition(invoiced == disbursed, "settlement invariant broken for \(period): invoices \(invoiced) != disbursements \(disbursed)")
+        numbered.insert(period)
         for index in invoices.indices {
             let year = invoices[index].invoiceDate.year
             let counterKey = period.country + String(year)
             let next = (lastIssued[counterKey] ?? 0) + 1
+            precondition(next <= Self.invoicesPerYearMax, "operation \(period.country) would issue more than \(Self.invoicesPerYearMax) invoices in \(year)")
             lastIssued[counterKey] = next
             invoices[index].number = period.country + Padding.zeros(String(year), to: 4) + Padding.zeros(String(next), to: 6)
         }
-        let disbursements = Disbursements.compute(invoices)
-        // The settlement invariant: what agents pay is what airlines get.
-        let invoiced = invoices.reduce(Int64(0)) { $0 &+ $1.total }
-        let disbursed = disbursements.reduce(Int64(0)) { $0 &+ $1.amount }
-        precondition(invoiced == disbursed, "settlement invariant broken for \(period): invoices \(invoiced) != disbursements \(disbursed)")
-        return Issue(invoices: invoices, disbursements: disbursements)
+        return Issue(invoices: invoices, disbursements: disbursements, total: invoiced)
     }
 }
 
 public enum Disbursements {
-    public static func compute(_ invoices: [Invoice]) -> [Disbursement] {
+    /// Per airline, the sum of its sections' totals over the agents; an
+    /// amount that would leave the 64-bit range throws, naming the airline
+    /// and the invoice that took it there.
+    public static func compute(_ invoices: [Invoice]) throws(AmountOverflow) -> [Disbursement] {
         struct Key: Hashable { var country: String; var period: Int; var airline: Int32 }
         var sums: [Key: (currency: String, agents: Int, amount: Int64, period: BillingPeriod)] = [:]
         for invoice in invoices {
@@ -51,7 +74,9 @@ public enum Disbursements {
                 let key = Key(country: invoice.country, period: invoice.period.yyyymmnn, airline: section.airlinePrefix)
                 var value = sums[key] ?? (invoice.currency, 0, 0, invoice.period)
                 value.agents += 1
-                value.amount &+= section.total
+                value.amount = try Money.add(value.amount, section.total,
+                                             "the disbursement to airline \(Padding.zeros(String(section.airlinePrefix), to: 3)) in operation \(invoice.country), period \(invoice.period) (at "
+                                             + (invoice.number.isEmpty ? AmountOverflow.invoice(agent: invoice.agentCode, country: invoice.country, period: invoice.period) : "invoice \(invoice.number)") + ")")
                 sums[key] = value
             }
         }

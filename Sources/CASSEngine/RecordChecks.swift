@@ -66,15 +66,19 @@ public enum RecordChecks {
             return Problem(code: .R05, field: "destination airport", location: CBFLayout.Record.destination.location, expected: "an airport other than the origin", found: "'\(record.destination)'", message: "origin and destination are both \(record.origin)")
         }
         if !otherCharges.isEmpty {
-            var dueCarrier: Int64 = 0
-            var dueAgent: Int64 = 0
+            // Summed exactly (128 bits): a wrapped sum could match the
+            // declared total. A sum beyond 64 bits matches no declared
+            // total, so it is R09 like any other mismatch.
+            var dueCarrierExact: Int128 = 0
+            var dueAgentExact: Int128 = 0
             for charge in otherCharges {
-                if charge.dueCarrier { dueCarrier &+= charge.amount } else { dueAgent &+= charge.amount }
+                if charge.dueCarrier { dueCarrierExact += Int128(charge.amount) } else { dueAgentExact += Int128(charge.amount) }
             }
-            if dueCarrier != record.otherChargesDueCarrier {
+            let dueCarrier = Int64(clamping: dueCarrierExact), dueAgent = Int64(clamping: dueAgentExact)
+            if dueCarrierExact != Int128(record.otherChargesDueCarrier) {
                 return Problem(code: .R09, field: "other charges due carrier", location: CBFLayout.Record.otherChargesDueCarrier.location, expected: String(signed12: dueCarrier), found: "'\(String(signed12: record.otherChargesDueCarrier))'", message: "OCH lines due carrier sum to \(dueCarrier), the record's OCDC is \(record.otherChargesDueCarrier)")
             }
-            if dueAgent != record.otherChargesDueAgent {
+            if dueAgentExact != Int128(record.otherChargesDueAgent) {
                 return Problem(code: .R09, field: "other charges due agent", location: CBFLayout.Record.otherChargesDueAgent.location, expected: String(signed12: dueAgent), found: "'\(String(signed12: record.otherChargesDueAgent))'", message: "OCH lines due agent sum to \(dueAgent), the record's OCDA is \(record.otherChargesDueAgent)")
             }
         }
@@ -83,8 +87,9 @@ public enum RecordChecks {
             if commission != record.commission {
                 return Problem(code: .R07, field: "commission amount", location: CBFLayout.Record.commission.location, expected: String(signed12: commission), found: "'\(String(signed12: record.commission))'", message: "commission: expected \(String(signed12: commission)) from weight charge \(String(signed12: record.weightCharge)) at \(Money.decimalString(Int64(record.commissionRate), digits: 2)) %, found \(String(signed12: record.commission))")
             }
-            let net = expectedNetDue(record)
-            if net != record.netDue {
+            let exact = expectedNetDueExact(record)
+            let net = Int64(clamping: exact)
+            if exact != Int128(record.netDue) {
                 return Problem(code: .R08, field: "net amount due", location: CBFLayout.Record.netDue.location, expected: String(signed12: net), found: "'\(String(signed12: record.netDue))'", message: "net due: expected \(String(signed12: net)) (\(record.indicator == .prepaid ? "prepaid: weight + valuation + OCDC" : "collect:") - commission - incentive), found \(String(signed12: record.netDue))")
             }
         } else {
@@ -105,14 +110,20 @@ public enum RecordChecks {
         return nil
     }
 
-    /// Net due as the spec defines it from the record's own amounts.
+    /// Net due as the spec defines it from the record's own amounts, clamped
+    /// to the 64-bit range (a net that does not fit matches no record).
     public static func expectedNetDue(_ record: BillingRecord) -> Int64 {
-        let deductions = record.commission &+ record.incentive
+        Int64(clamping: expectedNetDueExact(record))
+    }
+
+    /// The same, exactly: five 64-bit amounts cannot leave 128 bits.
+    static func expectedNetDueExact(_ record: BillingRecord) -> Int128 {
+        let deductions = Int128(record.commission) + Int128(record.incentive)
         switch record.indicator {
         case .prepaid:
-            return record.weightCharge &+ record.valuationCharge &+ record.otherChargesDueCarrier &- deductions
+            return Int128(record.weightCharge) + Int128(record.valuationCharge) + Int128(record.otherChargesDueCarrier) - deductions
         case .collect:
-            return 0 &- deductions
+            return -deductions
         }
     }
 }

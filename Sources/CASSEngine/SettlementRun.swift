@@ -22,18 +22,18 @@ public struct SettlementRun: Sendable {
     }
 
     /// Processes one file; files must come in the spec's processing order.
-    public mutating func process(_ result: IngestionResult) {
+    public mutating func process(_ result: IngestionResult) throws(AmountOverflow) {
         if let rejection = result.fileRejection {
             rejections.append(rejection)
             return
         }
         rejections.append(contentsOf: result.recordRejections)
         for checked in result.checked {
-            switch ledger.apply(checked) {
+            switch try ledger.apply(checked) {
             case .billed(var line, _):
                 let rules = reference.taxRules(for: line.country)
                 line.taxRuleMask = TaxCalculator.ruleMask(for: line.taxDate, rules: rules)
-                accumulator.add(line, rules: rules)
+                try accumulator.add(line, rules: rules)
             case .rejected(let problem):
                 rejections.append(checked.source.rejection(problem))
             case .replay:
@@ -42,26 +42,26 @@ public struct SettlementRun: Sendable {
         }
     }
 
-    public mutating func ingest(bytes: UnsafeRawBufferPointer, fileName: String, reader: Ingestion.Reader) {
+    public mutating func ingest(bytes: UnsafeRawBufferPointer, fileName: String, reader: Ingestion.Reader) throws(AmountOverflow) {
         let ordinal = nextOrdinal
         nextOrdinal += 1
         let result = Ingestion.ingest(bytes: bytes, fileName: fileName, fileOrdinal: ordinal, reference: reference, closedPeriods: closed, registry: &registry, reader: reader)
-        process(result)
+        try process(result)
     }
 
     /// Closes one period of one operation: final and idempotent.
-    public mutating func close(_ period: PeriodKey) {
+    public mutating func close(_ period: PeriodKey) throws(AmountOverflow) {
         guard let operation = reference.operation(period.country) else { return }
         closed.insert(period)
-        let drafts = accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
-        if let issue = numbering.issue(period, drafts: drafts) {
+        let drafts = try accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
+        if let issue = try numbering.issue(period, drafts: drafts) {
             invoices.append(contentsOf: issue.invoices)
             disbursements.append(contentsOf: issue.disbursements)
         }
     }
 
     /// Closes every period with accumulated lines, ascending per operation.
-    public mutating func closeAll() {
-        for period in accumulator.openPeriods { close(period) }
+    public mutating func closeAll() throws(AmountOverflow) {
+        for period in accumulator.openPeriods { try close(period) }
     }
 }

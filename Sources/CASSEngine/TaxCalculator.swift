@@ -19,6 +19,11 @@ public enum TaxCalculator {
     /// (sum of the rule's base over the section's lines) × rate / 10000,
     /// half away from zero.
     public static func tax(baseSum: Int64, rule: TaxRule) -> Int64 {
-        Money.applyRate(baseSum, rateHundredthsPercent: rule.rateHundredthsPercent)
+        precondition(rule.rateHundredthsPercent >= 0 && rule.rateHundredthsPercent <= TaxRule.rateHundredthsPercentMax,
+                     "tax \(rule.code): rate \(rule.rateHundredthsPercent) outside 0-10000 (the reference loader refuses it)")
+        let tax = Money.applyRate(baseSum, rateHundredthsPercent: rule.rateHundredthsPercent)
+        // At most 100 %: a tax is never larger than its base, nor of the other sign.
+        precondition(tax.magnitude <= baseSum.magnitude && (tax == 0 || (tax < 0) == (baseSum < 0)))
+        return tax
     }
 }

@@ -212,6 +212,12 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
                     let message = try StageMessage.decode(record.value)
                     try logic.handle(message, from: record, output: &output)
                 }
+            } catch let overflow as AmountOverflow {
+                // Not a poison message but money that cannot be computed:
+                // the run stops here, nothing of the batch written or
+                // committed (a restarted worker stops at the same place).
+                isBroken = true
+                throw overflow
             } catch {
                 counters.deadLettered += 1
                 output.records.append(DeadLetter.record(for: record, error: error, topic: logic.stage.deadLetterTopic))

@@ -261,7 +261,7 @@ public final class ValidateStage: StatefulStage {
             var changedCount: Int32 = 0
             // By index: iterating the array by value copies every record.
             for index in batch.records.indices {
-                switch ledger.apply(batch.records[index]) {
+                switch try ledger.apply(batch.records[index]) {
                 case .billed(let line, let entry):
                     byPartition[Int(RoutingKey.agentPartition(country: line.country, agent: line.agentCode, count: count))].append(line)
                     if journal.enabled {
@@ -444,7 +444,7 @@ public final class SettleStage: StatefulStage {
                 }
             }
             var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
-            accumulator.add(batch.lines) { reference.taxRules(for: $0) }
+            try accumulator.add(batch.lines) { reference.taxRules(for: $0) }
             if journal.enabled {
                 // Each invoice the batch touched, once, however many of its lines came.
                 var touched: Set<String> = []
@@ -466,7 +466,7 @@ public final class SettleStage: StatefulStage {
             guard arrive(&barrier, journal, record.partition, period, source, sourceCount) else { return }
             var drafts: [Invoice] = []
             if let operation = reference.operation(period.country), var accumulator = accumulators.removeValue(forKey: record.partition) {
-                drafts = accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
+                drafts = try accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
                 accumulators[record.partition] = accumulator
             }
             // Lines go ahead in parts; the drafts themselves, small, close
@@ -574,7 +574,7 @@ public final class NumberStage: StatefulStage {
             return
         }
         pending[period] = nil
-        guard let issue = numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
+        guard let issue = try numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
         if journal.enabled {
             journal.put(record.partition, "numbered/\(period.country)/\(period.period)", [1])
             for (key, value) in numbering.lastIssued {
@@ -591,8 +591,7 @@ public final class NumberStage: StatefulStage {
                 output.emit(TopicCatalog.invoices, key: invoice.number, .invoiceLines(number: invoice.number, part: part))
             }
         }
-        let total = issue.invoices.reduce(Int64(0)) { $0 &+ $1.total }
-        let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: total, disbursements: issue.disbursements)
+        let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: issue.total, disbursements: issue.disbursements)
         output.emit(TopicCatalog.settlements, key: period.country, closed)
         // Invoice-issued events for notifications: the invoice without lines.
         for invoice in issue.invoices {

@@ -39,9 +39,9 @@ final class PipelinePropertyTests: XCTestCase {
     func direct(_ dataset: Dataset) -> (String, String, String) {
         var run = SettlementRun(reference: dataset.reference)
         for file in dataset.files {
-            file.bytes.withUnsafeBytes { run.ingest(bytes: $0, fileName: file.name, reader: DefaultReaders.cbf) }
+            file.bytes.withUnsafeBytes { try! run.ingest(bytes: $0, fileName: file.name, reader: DefaultReaders.cbf) }
         }
-        for period in periods(dataset) { run.close(period) }
+        for period in periods(dataset) { try! run.close(period) }
         return (SettlementSummary.agentsCSV(run.invoices), SettlementSummary.airlinesCSV(run.disbursements), SettlementSummary.rejectionsCSV(run.rejections))
     }
 

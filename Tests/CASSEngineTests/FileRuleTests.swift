@@ -127,8 +127,8 @@ final class FileRuleTests: XCTestCase {
 
     func test_F08_periodClosed() {
         var run = SettlementRun(reference: Fixture.reference())
-        run.close(PeriodKey(country: "GB", period: BillingPeriod(yyyymmnn: 20261101)!))
-        valid.withUnsafeBytes { run.ingest(bytes: $0, fileName: "late.cbf") { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) } }
+        try! run.close(PeriodKey(country: "GB", period: BillingPeriod(yyyymmnn: 20261101)!))
+        valid.withUnsafeBytes { try! run.ingest(bytes: $0, fileName: "late.cbf") { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) } }
         XCTAssertEqual(run.rejections.map(\.code), [.F08])
     }
 

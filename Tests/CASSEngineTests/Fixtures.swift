@@ -75,10 +75,10 @@ enum Fixture {
         var run = SettlementRun(reference: reference, keepLines: true)
         for (name, bytes) in files {
             bytes.withUnsafeBytes { buffer in
-                run.ingest(bytes: buffer, fileName: name) { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) }
+                try! run.ingest(bytes: buffer, fileName: name) { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) }
             }
         }
-        run.closeAll()
+        try! run.closeAll()
         return run
     }
 

@@ -16,12 +16,12 @@ final class GeneratedDataTests: XCTestCase {
         var run = SettlementRun(reference: SampleGenerator.referenceData(config), keepLines: keepLines)
         for (_, name, bytes) in files {
             bytes.withUnsafeBytes { buffer in
-                run.ingest(bytes: buffer, fileName: name) { bytes, name, periodsPerMonth in
+                try! run.ingest(bytes: buffer, fileName: name) { bytes, name, periodsPerMonth in
                     CBFReader.read(buffer: bytes, fileName: name, periodsPerMonth: periodsPerMonth)
                 }
             }
         }
-        run.closeAll()
+        try! run.closeAll()
         return (run, summary)
     }
 

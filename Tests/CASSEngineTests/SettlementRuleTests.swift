@@ -107,11 +107,11 @@ final class SettlementRuleTests: XCTestCase {
     func test_closing_twice_changes_nothing() {
         var run = SettlementRun(reference: Fixture.reference())
         Fixture.file(records: [Fixture.awb(1000001)]).withUnsafeBytes {
-            run.ingest(bytes: $0, fileName: "a.cbf") { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) }
+            try! run.ingest(bytes: $0, fileName: "a.cbf") { CBFReader.read(buffer: $0, fileName: $1, periodsPerMonth: $2) }
         }
         let period = PeriodKey(country: "GB", period: BillingPeriod(yyyymmnn: 20261101)!)
-        run.close(period)
-        run.close(period)
+        try! run.close(period)
+        try! run.close(period)
         XCTAssertEqual(run.invoices.count, 1)
     }
 
