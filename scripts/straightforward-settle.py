@@ -20,6 +20,19 @@ def rnd(num, den):
     if 2 * r >= den: q += 1
     return q if num >= 0 else -q
 
+def fit(v, what):
+    # settlement.md: amounts never wrap; a result outside 64 bits stops the run.
+    if not -2**63 <= v < 2**63:
+        sys.stderr.write("straightforward-settle: amount overflow: %s is %d\n" % (what, v))
+        sys.exit(1)
+    return v
+
+def q(x):
+    # RFC 4180: a field with a comma, a quote or a line break is quoted.
+    s = str(x)
+    if any(c in s for c in ',"\r\n'): return '"' + s.replace('"', '""') + '"'
+    return s
+
 def read_csv(path):
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -156,12 +169,18 @@ def main():
     files = []
     for name in os.listdir(inp):
         if not name.lower().endswith(".cbf"): continue
-        raw = open(os.path.join(inp, name), "rb").read()
+        path = os.path.join(inp, name)
+        # settlement.md: an entry that is not a readable regular file (a
+        # folder, a FIFO, a broken link) is reported and skipped.
+        if not os.path.isfile(path): continue
+        try:
+            with open(path, "rb") as f: raw = f.read()
+        except OSError: continue
         def key_num(a, b):
             first = raw.split(b"\n", 1)[0]
             s = first[a:b]
             return int(s) if len(s) == b - a and s.isdigit() else 0
-        files.append(((key_num(16, 24), key_num(11, 14), key_num(24, 30), name.encode()), name, raw))
+        files.append(((key_num(16, 24), key_num(11, 14), key_num(24, 30), os.fsencode(name)), name, raw))
     files.sort(key=lambda f: f[0])
     rejections = []  # (file, airline, country, period, seq, code, awb)
     accepted_files = set()
@@ -252,33 +271,40 @@ def main():
                         applying = [l for l in sl if l["taxdate"] >= vf and (vt is None or l["taxdate"] <= vt)]
                         if not applying: continue
                         b = sum(l[{"weight": "weight", "valuation": "valuation", "ocdc": "ocdc", "commission": "commission", "net": "amount"}[base]] for l in applying)
+                        fit(b, "a tax base of agent %d" % agent)
                         t = rnd(b * rate, 10000)
                         if direction == "charged": ch += t
                         else: cr += t
+                    for v in (net, ch, cr, net + ch - cr): fit(v, "a section of agent %d" % agent)
                     sec_totals[prefix] = net + ch - cr
                     total_net += net; total_ch += ch; total_cr += cr
                 ckey = (op_code, inv_date.year)
                 counters[ckey] = counters.get(ckey, 0) + 1
                 number = "%s%04d%06d" % (op_code, inv_date.year, counters[ckey])
                 total = total_net + total_ch - total_cr
+                for v in (total_net, total_ch, total_cr, total): fit(v, "the invoice of agent %d" % agent)
                 agent_rows.append((agent, op_code, period, op["currency"], number, len(ls), total_net, total_ch, total_cr, total))
                 for prefix, st in sec_totals.items():
                     k = (prefix, op_code, period)
                     a, d = airline_sums.get(k, (0, 0))
                     airline_sums[k] = (a + 1, d + st)
+    for (prefix, op_code, period), (a, d) in airline_sums.items(): fit(d, "the disbursement to airline %03d in %s %d" % (prefix, op_code, period))
+    period_totals = {}
+    for r in agent_rows: period_totals[(r[1], r[2])] = period_totals.get((r[1], r[2]), 0) + r[9]
+    for k, v in period_totals.items(): fit(v, "the invoices of %s %d" % k)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "settlement-agents.csv"), "w") as f:
         f.write("country,period,agent,currency,invoice_number,lines,net_due,tax_charged,tax_credited,total\n")
         for (agent, op_code, period, cur, number, n, net, ch, cr, total) in sorted(agent_rows, key=lambda r: (r[0], r[1], r[2])):
-            f.write(f"{op_code},{period},{agent:011d},{cur},{number},{n},{net},{ch},{cr},{total}\n")
+            f.write(f"{q(op_code)},{period},{agent:011d},{q(cur)},{q(number)},{n},{net},{ch},{cr},{total}\n")
     with open(os.path.join(out, "settlement-airlines.csv"), "w") as f:
         f.write("country,period,airline,currency,agents,disbursement\n")
         for (prefix, op_code, period) in sorted(airline_sums):
             a, d = airline_sums[(prefix, op_code, period)]
-            f.write(f"{op_code},{period},{prefix:03d},{ops[op_code]['currency']},{a},{d}\n")
+            f.write(f"{q(op_code)},{period},{prefix:03d},{q(ops[op_code]['currency'])},{a},{d}\n")
     with open(os.path.join(out, "rejections.csv"), "w") as f:
         f.write("file,airline,country,period,sequence,code,awb\n")
         for r in sorted(rejections, key=lambda r: (r[0].encode(), r[4])):
-            f.write(",".join(str(x) for x in r) + "\n")
+            f.write(",".join(q(x) for x in r) + "\n")
 
 main()

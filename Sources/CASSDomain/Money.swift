@@ -15,38 +15,11 @@ public struct AmountOverflow: Error, Sendable, CustomStringConvertible {
 /// Money is an `Int64` count of minor units of the operation's currency.
 /// These helpers keep rounding, checked arithmetic and formatting in one place.
 public enum Money {
-    /// `a + b`, or nil when it leaves the 64-bit range.
-    @inline(__always)
-    public static func sum(_ a: Int64, _ b: Int64) -> Int64? {
-        let (result, overflow) = a.addingReportingOverflow(b)
-        return overflow ? nil : result
-    }
-
-    /// `a - b`, or nil when it leaves the 64-bit range.
-    @inline(__always)
-    public static func difference(_ a: Int64, _ b: Int64) -> Int64? {
-        let (result, overflow) = a.subtractingReportingOverflow(b)
-        return overflow ? nil : result
-    }
-
-    /// `a + b`, or an `AmountOverflow` saying what was being summed.
-    @inline(__always)
-    public static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 {
-        guard let result = sum(a, b) else { throw AmountOverflow("\(what()) leaves the 64-bit range (\(a) + \(b))") }
-        return result
-    }
-
     /// `a - b`, or an `AmountOverflow` saying what was being computed.
     @inline(__always)
     public static func subtract(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 {
-        guard let result = difference(a, b) else { throw AmountOverflow("\(what()) leaves the 64-bit range (\(a) - \(b))") }
-        return result
-    }
-
-    /// The sum of amounts, or an `AmountOverflow`.
-    public static func total<S: Sequence>(_ amounts: S, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 where S.Element == Int64 {
-        var result: Int64 = 0
-        for amount in amounts { result = try add(result, amount, what()) }
+        let (result, overflow) = a.subtractingReportingOverflow(b)
+        guard !overflow else { throw AmountOverflow("\(what()) leaves the 64-bit range (\(a) - \(b))") }
         return result
     }
 

@@ -41,14 +41,13 @@ public struct InvoiceNumbering: Sendable, Hashable {
         // Sums first: a period whose money does not fit is not numbered at
         // all (no number is used up by a run that stops).
         let disbursements = try Disbursements.compute(invoices)
-        var invoiced: Int64 = 0
-        for invoice in invoices {
-            invoiced = try Money.add(invoiced, invoice.total, "the sum of the invoice totals of operation \(period.country), period \(period.period) (at "
-                                     + AmountOverflow.invoice(agent: invoice.agentCode, country: invoice.country, period: invoice.period) + ")")
-        }
-        let disbursed = try Money.total(disbursements.map(\.amount), "the sum of the disbursements of operation \(period.country), period \(period.period)")
+        let invoicedExact = invoices.reduce(Int128(0)) { $0 + Int128($1.total) }
+        let disbursedExact = disbursements.reduce(Int128(0)) { $0 + Int128($1.amount) }
         // The settlement invariant: what agents pay is what airlines get.
-        precondition(invoiced == disbursed, "settlement invariant broken for \(period): invoices \(invoiced) != disbursements \(disbursed)")
+        precondition(invoicedExact == disbursedExact, "settlement invariant broken for \(period): invoices \(invoicedExact) != disbursements \(disbursedExact)")
+        guard let invoiced = Int64(exactly: invoicedExact) else {
+            throw AmountOverflow("the sum of the invoice totals of operation \(period.country), period \(period.period), is \(invoicedExact), outside the 64-bit range of amounts")
+        }
         numbered.insert(period)
         for index in invoices.indices {
             let year = invoices[index].invoiceDate.year
@@ -68,20 +67,25 @@ public enum Disbursements {
     /// and the invoice that took it there.
     public static func compute(_ invoices: [Invoice]) throws(AmountOverflow) -> [Disbursement] {
         struct Key: Hashable { var country: String; var period: Int; var airline: Int32 }
-        var sums: [Key: (currency: String, agents: Int, amount: Int64, period: BillingPeriod)] = [:]
+        // Exact sums: the drafts' order must not decide whether one passes the limit.
+        var sums: [Key: (currency: String, agents: Int, amount: Int128, period: BillingPeriod)] = [:]
         for invoice in invoices {
             for section in invoice.sections {
                 let key = Key(country: invoice.country, period: invoice.period.yyyymmnn, airline: section.airlinePrefix)
                 var value = sums[key] ?? (invoice.currency, 0, 0, invoice.period)
                 value.agents += 1
-                value.amount = try Money.add(value.amount, section.total,
-                                             "the disbursement to airline \(Padding.zeros(String(section.airlinePrefix), to: 3)) in operation \(invoice.country), period \(invoice.period) (at "
-                                             + (invoice.number.isEmpty ? AmountOverflow.invoice(agent: invoice.agentCode, country: invoice.country, period: invoice.period) : "invoice \(invoice.number)") + ")")
+                value.amount += Int128(section.total)
                 sums[key] = value
             }
         }
-        return sums.map { key, value in
-            Disbursement(country: key.country, period: value.period, airlinePrefix: key.airline, currency: value.currency, agents: value.agents, amount: value.amount)
-        }.sorted { ($0.airlinePrefix, $0.country, $0.period.yyyymmnn) < ($1.airlinePrefix, $1.country, $1.period.yyyymmnn) }
+        var result: [Disbursement] = []
+        for (key, value) in sums {
+            guard let amount = Int64(exactly: value.amount) else {
+                throw AmountOverflow("the disbursement to airline \(Padding.zeros(String(key.airline), to: 3)) in operation \(key.country), period \(value.period), "
+                                     + "is \(value.amount), outside the 64-bit range of amounts (the sum of its sections in \(value.agents) invoices)")
+            }
+            result.append(Disbursement(country: key.country, period: value.period, airlinePrefix: key.airline, currency: value.currency, agents: value.agents, amount: amount))
+        }
+        return result.sorted { ($0.airlinePrefix, $0.country, $0.period.yyyymmnn) < ($1.airlinePrefix, $1.country, $1.period.yyyymmnn) }
     }
 }

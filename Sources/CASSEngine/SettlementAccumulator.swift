@@ -1,45 +1,35 @@
 import CASSDomain
 
 /// The running sums of one airline section of one agent's invoice.
+///
+/// Sums are exact (128 bits) while lines arrive and are checked against
+/// the 64-bit range once, when the invoice is drafted: lines reach a
+/// settlement partition in an order that depends on the transport and the
+/// number of workers, and a 64-bit running sum could pass the limit in one
+/// order and not in another. An exact sum cannot: 2^64 lines of the
+/// largest amount would still fit. Only results must fit, and they always
+/// do or the run stops.
 public struct SectionSums: Sendable, Hashable {
     public var lines: Int = 0
-    public var net: Int64 = 0
+    public var net: Int128 = 0
     /// Per tax rule index: the summed base of the lines it applies to.
-    public var ruleBases: [Int64]
+    public var ruleBases: [Int128]
     /// Per tax rule index: whether any line it applies to was seen.
     public var ruleSeen: UInt64 = 0
 
     public init(ruleCount: Int) { ruleBases = Array(repeating: 0, count: ruleCount) }
 
-    /// Which sum would have left the 64-bit range.
-    enum Overflow {
-        case net
-        case base(ruleIndex: Int)
-    }
-
-    /// Adds a line; on an overflow nothing of the line is added and the sum
-    /// that would have wrapped is returned.
-    mutating func add(_ line: LineAmounts, rules: [TaxRule]) -> Overflow? {
+    mutating func add(_ line: LineAmounts, rules: [TaxRule]) {
         precondition(rules.count >= 64 || line.taxRuleMask >> UInt64(rules.count) == 0, "a line's tax mask names a rule the operation does not have")
-        guard let newNet = Money.sum(net, line.amount) else { return .net }
-        // Every sum is checked before any is changed: a refused line leaves
-        // the section as it was.
-        var mask = line.taxRuleMask
-        while mask != 0 {
-            let index = mask.trailingZeroBitCount
-            mask &= mask - 1
-            guard Money.sum(ruleBases[index], line.base(rules[index].base)) != nil else { return .base(ruleIndex: index) }
-        }
-        mask = line.taxRuleMask
-        while mask != 0 {
-            let index = mask.trailingZeroBitCount
-            mask &= mask - 1
-            ruleBases[index] &+= line.base(rules[index].base) // checked just above
-        }
         lines += 1
-        net = newNet
-        ruleSeen |= line.taxRuleMask
-        return nil
+        net += Int128(line.amount)
+        var mask = line.taxRuleMask
+        ruleSeen |= mask
+        while mask != 0 {
+            let index = mask.trailingZeroBitCount
+            mask &= mask - 1
+            ruleBases[index] += Int128(line.base(rules[index].base))
+        }
     }
 }
 
@@ -51,7 +41,7 @@ public struct InvoiceAccumulator: Sendable {
 
     public init() {}
 
-    mutating func add(_ amounts: LineAmounts, airline: Int32, ruleCount: Int, rules: [TaxRule]) -> SectionSums.Overflow? {
+    mutating func add(_ amounts: LineAmounts, airline: Int32, ruleCount: Int, rules: [TaxRule]) {
         sections[airline, default: SectionSums(ruleCount: ruleCount)].add(amounts, rules: rules)
     }
 }
@@ -93,29 +83,17 @@ public struct SettlementAccumulator: Sendable {
 
     public init(keepLines: Bool) { self.keepLines = keepLines }
 
-    public mutating func add(_ line: BilledLine, rules: [TaxRule]) throws(AmountOverflow) {
+    public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
         let key = PeriodKey(country: line.country, period: line.period)
-        if let overflow = invoices[key, default: [:]][line.agentCode, default: InvoiceAccumulator()]
-            .add(LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules) {
-            throw Self.overflow(overflow, line: line, rules: rules)
-        }
+        invoices[key, default: [:]][line.agentCode, default: InvoiceAccumulator()]
+            .add(LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules)
         if keepLines { invoices[key]?[line.agentCode]?.lines.append(line) }
-    }
-
-    static func overflow(_ overflow: SectionSums.Overflow, line: borrowing BilledLine, rules: [TaxRule]) -> AmountOverflow {
-        let sum = switch overflow {
-        case .net: "its net due"
-        case .base(let index): "the \(rules[index].base.rawValue) base of tax \(rules[index].code)"
-        }
-        return AmountOverflow(AmountOverflow.invoice(agent: line.agentCode, country: line.country, period: line.period)
-            + ", section of airline \(Padding.zeros(String(line.airlinePrefix), to: 3)): \(sum) leaves the 64-bit range adding AWB "
-            + "\(AWBKey(prefix: line.airlinePrefix, serial: line.awbSerial)) (\(line.transaction.code), file \(line.fileName), sequence \(line.sequence))")
     }
 
     /// A batch of lines: the period's agents are looked up once per run of
     /// lines of the same operation and period (a batch is nearly always
     /// one run), not once per line.
-    public mutating func add(_ lines: [BilledLine], rules: (String) -> [TaxRule]) throws(AmountOverflow) {
+    public mutating func add(_ lines: [BilledLine], rules: (String) -> [TaxRule]) {
         var index = lines.startIndex
         while index < lines.endIndex {
             let key = PeriodKey(country: lines[index].country, period: lines[index].period)
@@ -127,10 +105,7 @@ public struct SettlementAccumulator: Sendable {
                 // copied it, strings and all, once per line.
                 let agent = lines[index].agentCode, airline = lines[index].airlinePrefix
                 let amounts = LineAmounts(lines[index])
-                if let overflow = agents[agent, default: InvoiceAccumulator()].add(amounts, airline: airline, ruleCount: ruleCount, rules: operationRules) {
-                    invoices[key] = agents
-                    throw Self.overflow(overflow, line: lines[index], rules: operationRules)
-                }
+                agents[agent, default: InvoiceAccumulator()].add(amounts, airline: airline, ruleCount: ruleCount, rules: operationRules)
                 if keepLines { agents[agent, default: InvoiceAccumulator()].lines.append(lines[index]) }
                 index += 1
             }
@@ -164,11 +139,16 @@ public struct SettlementAccumulator: Sendable {
 
 public enum InvoiceDrafting {
     /// The invoice of one agent from its sections' sums: taxes per section
-    /// and rule, totals. Every sum is checked: an amount that would leave
-    /// the 64-bit range throws, naming the invoice, never wraps.
+    /// and rule, totals. Sums are exact; every amount the invoice states
+    /// (a section's net, a tax base, a tax, a total) must fit 64 bits, or
+    /// this throws naming the invoice: nothing ever wraps.
     public static func draft(agent: Int64, accumulated: InvoiceAccumulator, period: BillingPeriod, operation: Operation, rules: [TaxRule]) throws(AmountOverflow) -> Invoice {
         precondition(!accumulated.sections.isEmpty, "an invoice draft needs at least one section")
         let invoiceName = AmountOverflow.invoice(agent: agent, country: operation.country, period: period)
+        func fit(_ exact: Int128, _ what: @autoclosure () -> String) throws(AmountOverflow) -> Int64 {
+            guard let amount = Int64(exactly: exact) else { throw AmountOverflow("\(what()) is \(exact), outside the 64-bit range of amounts") }
+            return amount
+        }
         var linesBySection: [Int32: [InvoiceLine]] = [:]
         if !accumulated.lines.isEmpty {
             // Lines in order of AWB serial, then the order they were applied.
@@ -176,41 +156,41 @@ public enum InvoiceDrafting {
             for line in sorted { linesBySection[line.airlinePrefix, default: []].append(line.invoiceLine) }
         }
         var sections: [InvoiceSection] = []
-        var lineCount = 0, net: Int64 = 0, charged: Int64 = 0, credited: Int64 = 0, total: Int64 = 0
+        var lineCount = 0
+        var net: Int128 = 0, charged: Int128 = 0, credited: Int128 = 0
         for airline in accumulated.sections.keys.sorted() {
             guard let sums = accumulated.sections[airline] else { continue }
             precondition(sums.lines > 0, "a section without lines")
             let sectionName = invoiceName + ", section of airline " + Padding.zeros(String(airline), to: 3)
+            let sectionNet = try fit(sums.net, "\(sectionName): the net due")
             var taxes: [TaxLine] = []
-            var sectionCharged: Int64 = 0, sectionCredited: Int64 = 0
+            var sectionCharged: Int128 = 0, sectionCredited: Int128 = 0
             for (index, rule) in rules.enumerated() where index < sums.ruleBases.count && sums.ruleSeen & (1 << UInt64(index)) != 0 {
-                let amount = TaxCalculator.tax(baseSum: sums.ruleBases[index], rule: rule)
-                taxes.append(TaxLine(code: rule.code, description: rule.description, base: rule.base, rateHundredthsPercent: rule.rateHundredthsPercent, direction: rule.direction, baseAmount: sums.ruleBases[index], amount: amount))
-                if rule.direction == .charged {
-                    sectionCharged = try Money.add(sectionCharged, amount, "\(sectionName): the charged taxes")
-                } else {
-                    sectionCredited = try Money.add(sectionCredited, amount, "\(sectionName): the credited taxes")
-                }
+                let base = try fit(sums.ruleBases[index], "\(sectionName): the \(rule.base.rawValue) base of tax \(rule.code)")
+                let amount = TaxCalculator.tax(baseSum: base, rule: rule)
+                taxes.append(TaxLine(code: rule.code, description: rule.description, base: rule.base, rateHundredthsPercent: rule.rateHundredthsPercent, direction: rule.direction, baseAmount: base, amount: amount))
+                if rule.direction == .charged { sectionCharged += Int128(amount) } else { sectionCredited += Int128(amount) }
             }
-            // section total = sum of line amounts + charged taxes − credited
-            // taxes, exactly: only the result must fit, not a partial sum.
-            let exactTotal = Int128(sums.net) + Int128(sectionCharged) - Int128(sectionCredited)
-            guard let sectionTotal = Int64(exactly: exactTotal) else {
-                throw AmountOverflow("\(sectionName): the section total \(exactTotal) leaves the 64-bit range")
-            }
-            sections.append(InvoiceSection(airlinePrefix: airline, lines: linesBySection[airline] ?? [], taxes: taxes, netDue: sums.net, taxCharged: sectionCharged, taxCredited: sectionCredited, total: sectionTotal))
+            // section total = sum of line amounts + charged taxes − credited taxes
+            let total = try fit(sums.net + sectionCharged - sectionCredited, "\(sectionName): the section total")
+            sections.append(InvoiceSection(
+                airlinePrefix: airline, lines: linesBySection[airline] ?? [], taxes: taxes, netDue: sectionNet,
+                taxCharged: try fit(sectionCharged, "\(sectionName): the charged taxes"),
+                taxCredited: try fit(sectionCredited, "\(sectionName): the credited taxes"), total: total))
             lineCount += sums.lines
-            net = try Money.add(net, sums.net, "\(invoiceName): the net due")
-            charged = try Money.add(charged, sectionCharged, "\(invoiceName): the charged taxes")
-            credited = try Money.add(credited, sectionCredited, "\(invoiceName): the credited taxes")
-            total = try Money.add(total, sectionTotal, "\(invoiceName): the invoice total")
+            net += sums.net
+            charged += sectionCharged
+            credited += sectionCredited
         }
-        // The invoice's columns add up as its sections' do: nothing wrapped.
-        precondition(Int128(net) + Int128(charged) - Int128(credited) == Int128(total), "\(invoiceName): net + charged - credited != total")
+        let total = try fit(net + charged - credited, "\(invoiceName): the invoice total")
+        // The invoice total is the sum of its sections' totals, exactly.
+        precondition(sections.reduce(Int128(0)) { $0 + Int128($1.total) } == Int128(total), "\(invoiceName): sections do not add up to the total")
         let invoiceDate = period.lastDay(periodsPerMonth: operation.periodsPerMonth)
         return Invoice(
             number: "", country: operation.country, period: period, currency: operation.currency, minorDigits: operation.minorDigits,
             invoiceDate: invoiceDate, remittanceDate: invoiceDate.adding(days: operation.remittanceDays), agentCode: agent,
-            sections: sections, lineCount: lineCount, netDue: net, taxCharged: charged, taxCredited: credited, total: total)
+            sections: sections, lineCount: lineCount, netDue: try fit(net, "\(invoiceName): the net due"),
+            taxCharged: try fit(charged, "\(invoiceName): the charged taxes"), taxCredited: try fit(credited, "\(invoiceName): the credited taxes"),
+            total: total)
     }
 }

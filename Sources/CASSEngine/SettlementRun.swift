@@ -33,7 +33,7 @@ public struct SettlementRun: Sendable {
             case .billed(var line, _):
                 let rules = reference.taxRules(for: line.country)
                 line.taxRuleMask = TaxCalculator.ruleMask(for: line.taxDate, rules: rules)
-                try accumulator.add(line, rules: rules)
+                accumulator.add(line, rules: rules)
             case .rejected(let problem):
                 rejections.append(checked.source.rejection(problem))
             case .replay:

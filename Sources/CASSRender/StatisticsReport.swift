@@ -16,7 +16,7 @@ public enum StatisticsReport {
         for airline in stats.airlines.keys.sorted() {
             guard let f = stats.airlines[airline] else { continue }
             func row(_ measure: String, _ key: String, _ count: Int, _ amount: Int64) {
-                out += "\(stats.country),\(stats.period),\(airline),\(measure),\(key),\(count),\(amount)\n"
+                out += CSV.row([stats.country, stats.period, String(airline), measure, key, String(count), String(amount)])
             }
             row("billed", "", f.billed.count, f.billed.amount)
             row("tax_charged", "", f.invoices, f.taxCharged)

@@ -86,7 +86,9 @@ public struct ExpectedRejection: Sendable, Hashable, Comparable {
         self.what = what
     }
 
-    public var csvLine: String { "\(file),\(airline),\(country),\(period),\(sequence),\(code.rawValue),\(awb)" }
+    public var csvLine: String {
+        [file, airline, country, period, String(sequence), code.rawValue, awb].map(CSV.escape).joined(separator: ",")
+    }
 
     public static func < (lhs: ExpectedRejection, rhs: ExpectedRejection) -> Bool {
         if lhs.file != rhs.file { return lhs.file.utf8.lexicographicallyPrecedes(rhs.file.utf8) }

@@ -147,10 +147,5 @@ enum SampleReference {
 /// RFC 4180 output: a field holding a comma, a quote or a line break is
 /// quoted, quotes doubled.
 enum CSVText {
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
+    static func row(_ fields: [String]) -> String { fields.map(CSV.escape).joined(separator: ",") }
 }

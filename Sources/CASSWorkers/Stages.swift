@@ -444,7 +444,7 @@ public final class SettleStage: StatefulStage {
                 }
             }
             var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
-            try accumulator.add(batch.lines) { reference.taxRules(for: $0) }
+            accumulator.add(batch.lines) { reference.taxRules(for: $0) }
             if journal.enabled {
                 // Each invoice the batch touched, once, however many of its lines came.
                 var touched: Set<String> = []

@@ -83,31 +83,42 @@ extension AWBLedger.Entry {
 
 extension InvoiceAccumulator {
     /// The sums only; lines are journalled one by one.
+    /// Version 2: the sums are exact (128 bits, low then high half).
     func encodedSums() -> [UInt8] {
         var w = BinaryWriter(capacity: 64)
-        w.u8(1)
+        w.u8(2)
         w.i32(Int32(sections.count))
+        func exact(_ value: Int128) {
+            w.u64(UInt64(truncatingIfNeeded: value))
+            w.i64(Int64(truncatingIfNeeded: value >> 64))
+        }
         for (airline, sums) in sections.sorted(by: { $0.key < $1.key }) {
-            w.i32(airline); w.i64(Int64(sums.lines)); w.i64(sums.net); w.u64(sums.ruleSeen)
+            w.i32(airline); w.i64(Int64(sums.lines)); exact(sums.net); w.u64(sums.ruleSeen)
             w.i32(Int32(sums.ruleBases.count))
-            for base in sums.ruleBases { w.i64(base) }
+            for base in sums.ruleBases { exact(base) }
         }
         return w.bytes
     }
 
     static func decodeSums(_ bytes: [UInt8]) throws -> [Int32: SectionSums] {
         var r = BinaryReader(bytes)
-        guard try r.u8() == 1 else { throw DecodingFailure("accumulator of an unknown version") }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw DecodingFailure("accumulator of an unknown version") }
+        func exact() throws -> Int128 {
+            guard version == 2 else { return Int128(try r.i64()) }
+            let low = try r.u64()
+            return Int128(try r.i64()) << 64 | Int128(low)
+        }
         var sections: [Int32: SectionSums] = [:]
         for _ in 0..<max(0, Int(try r.i32())) {
             let airline = try r.i32()
-            let lines = Int(try r.i64()), net = try r.i64(), seen = try r.u64()
+            let lines = Int(try r.i64()), net = try exact(), seen = try r.u64()
             let count = max(0, Int(try r.i32()))
             var sums = SectionSums(ruleCount: count)
             sums.lines = lines
             sums.net = net
             sums.ruleSeen = seen
-            for index in 0..<count { sums.ruleBases[index] = try r.i64() }
+            for index in 0..<count { sums.ruleBases[index] = try exact() }
             sections[airline] = sums
         }
         return sections
