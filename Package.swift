@@ -73,6 +73,13 @@ let package = Package(
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
+        // `cass` as a user runs it: the output folder, hostile names and
+        // inputs, amounts beyond 64 bits, the command-line preamble.
+        .testTarget(
+            name: "CASSCommandTests",
+            dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CASSEndToEndTests",
             dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog", "CASSKafka"],

@@ -9,7 +9,10 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to url: URL, durable: Bool = true) throws {
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        // A bounded name whatever the target's (a 250-byte name plus a
+        // suffix would pass the file system's 255), hidden and ending in
+        // .tmp so that a later run recognises one a killed run left.
+        let temporary = folder.appendingPathComponent(".cass-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw AtomicFileError.cannotCreate(temporary.path, errno) }
         var failure: Int32 = 0

@@ -1,5 +1,6 @@
 import CASSDomain
 import CASSEngine
+import CASSLog
 import CASSOneRecord
 import Foundation
 
@@ -19,35 +20,105 @@ public enum FolderSettlement {
         public var description: String
     }
 
+    /// An input entry that is not a readable regular file: reported and
+    /// skipped, never a reason to stop the run (settlement.md).
+    public struct SkippedEntry: Sendable, Hashable {
+        public var name: String
+        public var reason: String
+    }
+
+    /// A folder's billing files in processing order, and what was skipped.
+    public struct InputScan: Sendable {
+        public var files: [InputFile]
+        public var skipped: [SkippedEntry]
+    }
+
     /// Lists and orders the folder's billing files, reading only what the
     /// processing order needs (files are mapped, not loaded).
     public static func inputFiles(in directory: URL) throws -> [InputFile] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InputError(description: "input folder \(directory.path) does not exist or is not a folder")
+        try scan(directory).files
+    }
+
+    /// The folder's entries named `*.cbf` or `*.xml` (any letter case):
+    /// regular files (or links to them) that can be read, in processing
+    /// order; every other such entry (a folder, a FIFO, a socket, a broken
+    /// link, a file that cannot be opened) skipped with its reason.
+    public static func scan(_ directory: URL) throws -> InputScan {
+        var info = stat()
+        guard stat(directory.path, &info) == 0 else {
+            throw InputError(description: "the input folder \(directory.path) cannot be read: \(ErrorText.posix(errno))")
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw InputError(description: "the input \(directory.path) is not a folder")
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw InputError(description: "the input folder \(directory.path) cannot be listed: \(ErrorText.reason(error))")
+        }
+        let billing = names.filter {
             let lower = $0.lowercased()
             return lower.hasSuffix(".cbf") || lower.hasSuffix(".xml")
         }
-        return try inputFiles(named: names.map { directory.appendingPathComponent($0) })
+        return inputFiles(named: billing.map { directory.appendingPathComponent($0) })
     }
 
-    /// The given files, in processing order.
-    public static func inputFiles(named urls: [URL]) throws -> [InputFile] {
+    /// The given files, in processing order, and those that are skipped.
+    public static func inputFiles(named urls: [URL]) -> InputScan {
         var files: [InputFile] = []
+        var skipped: [SkippedEntry] = []
         for url in urls {
             let name = url.lastPathComponent
-            let data: Data
-            do {
-                data = try Data(contentsOf: url, options: .alwaysMapped)
-            } catch {
-                throw InputError(description: "cannot read \(url.path): \(error.localizedDescription)")
+            switch open(url) {
+            case .failure(let reason):
+                skipped.append(SkippedEntry(name: name, reason: reason.reason))
+            case .success(let data):
+                let summary = data.withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: name) }
+                files.append(InputFile(name: name, path: url.path, size: data.count, summary: summary))
             }
-            let summary = data.withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: name) }
-            files.append(InputFile(name: name, path: url.path, size: data.count, summary: summary))
         }
-        return files.sorted { $0.summary.key < $1.summary.key }
+        return InputScan(files: files.sorted { $0.summary.key < $1.summary.key },
+                         skipped: skipped.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
+    }
+
+    struct Unreadable: Error { var reason: String }
+
+    /// A regular file's bytes (mapped), or why the entry is not one. Opened
+    /// without blocking (a FIFO would wait for a writer) and checked after
+    /// opening, so an entry swapped meanwhile is judged by what was opened.
+    static func open(_ url: URL) -> Result<Data, Unreadable> {
+        var info = stat()
+        if stat(url.path, &info) != 0 {
+            let code = errno
+            var link = stat()
+            if lstat(url.path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+                return .failure(Unreadable(reason: "a symbolic link to nothing (broken link)"))
+            }
+            return .failure(Unreadable(reason: "cannot be read: \(ErrorText.posix(code))"))
+        }
+        if let kind = kindOfNonRegular(info.st_mode) { return .failure(Unreadable(reason: kind)) }
+        let descriptor = Foundation.open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(Unreadable(reason: "cannot be read: \(ErrorText.posix(errno))")) }
+        defer { close(descriptor) }
+        guard fstat(descriptor, &info) == 0 else { return .failure(Unreadable(reason: "cannot be read: \(ErrorText.posix(errno))")) }
+        if let kind = kindOfNonRegular(info.st_mode) { return .failure(Unreadable(reason: kind)) }
+        do {
+            return .success(try Data(contentsOf: url, options: .alwaysMapped))
+        } catch {
+            return .failure(Unreadable(reason: "cannot be read: \(ErrorText.reason(error))"))
+        }
+    }
+
+    static func kindOfNonRegular(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFDIR: "a folder, not a file"
+        case S_IFIFO: "a named pipe (FIFO), not a file"
+        case S_IFSOCK: "a socket, not a file"
+        case S_IFCHR, S_IFBLK: "a device, not a file"
+        default: "not a regular file"
+        }
     }
 
     /// The (operation, period) pairs the files name, for a known operation.
@@ -75,6 +146,25 @@ public enum FolderSettlement {
         } else {
             try pipeline.drain(progress: progress)
         }
+        // A message a stage could not handle went to its dead-letter topic;
+        // in a cluster an operator replays it, here the run would silently
+        // lack it: no result then.
+        let letters = pipeline.counters.reduce(0) { $0 + $1.1.deadLettered }
+        if letters > 0 {
+            throw InputError(description: "\(letters) message(s) could not be handled, so no settlement is written; the first: \(try firstDeadLetter(in: pipeline) ?? "unknown")")
+        }
         return (try pipeline.collect(), pipeline)
+    }
+
+    static func firstDeadLetter(in pipeline: EmbeddedPipeline) throws -> String? {
+        for (stage, counters) in pipeline.counters where counters.deadLettered > 0 {
+            let topic = stage.deadLetterTopic
+            for partition in 0..<(try pipeline.log.partitionCount(of: topic)) {
+                for record in try pipeline.log.readToEnd(TopicPartition(topic: topic, partition: partition)) {
+                    if let error = record.header("cass.error") { return "\(stage.rawValue): " + String(decoding: error, as: UTF8.self) }
+                }
+            }
+        }
+        return nil
     }
 }

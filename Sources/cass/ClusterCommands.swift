@@ -14,9 +14,18 @@ struct ClusterOptions {
                         environment variables, e.g. CASS_KAFKA_SESSION_TIMEOUT_MS=6000
     """
 
+    /// The Kafka configuration the options and environment give, checked
+    /// without connecting (a bad -X or no brokers is a usage error).
+    static func config(_ parsed: Arguments) throws -> KafkaConfig {
+        do {
+            return try KafkaConfig.fromEnvironment(brokers: parsed.value("--brokers"), overrides: parsed.options["-X"] ?? [])
+        } catch {
+            throw UsageError("\(error)")
+        }
+    }
+
     static func log(_ parsed: Arguments) throws -> KafkaLog {
-        let config = try KafkaConfig.fromEnvironment(brokers: parsed.value("--brokers"), overrides: parsed.options["-X"] ?? [])
-        return try KafkaLog(config: config)
+        try KafkaLog(config: try config(parsed))
     }
 }
 
@@ -30,7 +39,7 @@ enum TopicsApply {
 
         \(ClusterOptions.help)
         """
-        return ClusterCommand.run(args, help: help, values: []) { parsed, log in
+        return ClusterCommand.run(args, CommandSpec(name: "topics apply", help: help)) { parsed, log in
             for result in try log.applyTopics(TopicCatalog.specs()) {
                 print("\(result.topic): \(result.outcome)")
             }
@@ -51,8 +60,11 @@ enum TopicsDelete {
 
         \(ClusterOptions.help)
         """
-        return ClusterCommand.run(args, help: help, values: [], flags: ["--yes"]) { parsed, log in
+        let command = CommandSpec(name: "topics delete", help: help, flags: ["--yes"])
+        return ClusterCommand.run(args, command, prepare: { parsed in
             guard parsed.has("--yes") else { throw UsageError("topics delete removes every record of the namespace: add --yes") }
+            return parsed
+        }) { parsed, log in
             let deleted = try log.deleteTopics(TopicCatalog.specs().map(\.name))
             for name in deleted { print("\(name): deleted") }
             let namespace = TopicCatalog.namespace.hasSuffix(".") ? String(TopicCatalog.namespace.dropLast()) : TopicCatalog.namespace
@@ -74,12 +86,26 @@ enum ReferenceCommand {
     """
 
     static func run(_ args: [String]) -> ExitCode {
-        guard args.first == "load" else {
-            Console.error("usage: cass reference load DIR\n\n" + help)
-            return args.first == "--help" ? .ok : .usage
+        switch args.first {
+        case "--help", "-h":
+            print(help)
+            return .ok
+        case "load":
+            break
+        case let other:
+            Console.error((other.map { "unknown reference subcommand '\($0)'" } ?? "reference needs a subcommand") + ": load\n\n" + help)
+            return .usage
         }
-        return ClusterCommand.run(Array(args.dropFirst()), help: help, values: []) { parsed, log in
-            guard parsed.positionals.count == 1 else { throw UsageError("reference load needs one DIR") }
+        let command = CommandSpec(name: "reference load", help: help, positionals: ["DIR"])
+        // The folder is validated before connecting: bad data never reaches the topic.
+        return ClusterCommand.run(Array(args.dropFirst()), command, prepare: { parsed in
+            do {
+                _ = try ReferenceLoader.load(directory: URL(fileURLWithPath: parsed.positionals[0]))
+            } catch {
+                throw ClusterCommand.Refusal("bad reference data, nothing published: \(error)")
+            }
+            return parsed
+        }) { parsed, log in
             let reference = try ReferenceTopic.publish(directory: URL(fileURLWithPath: parsed.positionals[0]), log: log)
             Console.progress("published reference data: \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents")
             return .ok
@@ -100,9 +126,18 @@ enum SubmitCommand {
     """
 
     static func run(_ args: [String]) -> ExitCode {
-        ClusterCommand.run(args, help: help, values: []) { parsed, log in
-            guard !parsed.positionals.isEmpty else { throw UsageError("submit needs at least one FILE or DIR") }
+        let command = CommandSpec(name: "submit", help: help, positionals: ["FILE|DIR"], variadic: true)
+        return ClusterCommand.run(args, command, prepare: { parsed in
             let files = try InputSelection.files(parsed.positionals)
+            // The name rule uploads share (FileName): a name travels into
+            // rejections.csv, report names and screens.
+            for file in files {
+                if let problem = FileName.problem(file.name) {
+                    throw ClusterCommand.Refusal("cannot submit \(file.path): \(problem); rename the file and submit it again (nothing was submitted)")
+                }
+            }
+            return files
+        }) { files, log in
             try Submission.submit(files, log: log)
             Console.progress("submitted \(files.count) files")
             return .ok
@@ -125,16 +160,32 @@ enum ClosePeriodCommand {
     """
 
     static func run(_ args: [String]) -> ExitCode {
-        ClusterCommand.run(args, help: help, values: ["--present-in"]) { parsed, log in
-            var periods: [PeriodKey] = []
+        let command = CommandSpec(name: "close-period", help: help, values: ["--present-in"], positionals: ["COUNTRY", "PERIOD"], minimumPositionals: 0, variadic: true)
+        return ClusterCommand.run(args, command, prepare: { parsed -> Either in
             if let present = parsed.options["--present-in"] {
-                let reference = try ReferenceTopic.load(from: log)
-                periods = FolderSettlement.periodsPresent(try InputSelection.files(present + parsed.positionals), reference: reference)
-            } else {
-                guard parsed.positionals.count == 2, let digits = Int(parsed.positionals[1]), let period = BillingPeriod(yyyymmnn: digits) else {
-                    throw UsageError("close-period needs COUNTRY and PERIOD (YYYYMMNN), or --present-in")
+                return .files(try InputSelection.files(present + parsed.positionals))
+            }
+            guard parsed.positionals.count == 2 else {
+                if parsed.positionals.count > 2 {
+                    throw UsageError("unexpected arguments \(parsed.positionals[2...].map { "'\($0)'" }.joined(separator: " ")): close-period takes COUNTRY and PERIOD")
                 }
-                periods = [PeriodKey(country: parsed.positionals[0], period: period)]
+                throw UsageError("close-period needs COUNTRY and PERIOD (YYYYMMNN), or --present-in")
+            }
+            let country = parsed.positionals[0]
+            guard country.utf8.count == 2, country.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+                throw UsageError("'\(country)' is not an operation's country code (two capital letters)")
+            }
+            guard let digits = Int(parsed.positionals[1]), let period = BillingPeriod(yyyymmnn: digits) else {
+                throw UsageError("'\(parsed.positionals[1])' is not a billing period YYYYMMNN")
+            }
+            return .period(PeriodKey(country: country, period: period))
+        }) { target, log in
+            var periods: [PeriodKey] = []
+            switch target {
+            case .files(let files):
+                periods = FolderSettlement.periodsPresent(files, reference: try ReferenceTopic.load(from: log))
+            case .period(let period):
+                periods = [period]
             }
             try Submission.close(periods, log: log)
             Console.progress("closing \(periods.count) period(s): \(periods.map(\.description).joined(separator: ", "))")
@@ -160,22 +211,31 @@ enum ExportCommand {
     """
 
     static func run(_ args: [String]) -> ExitCode {
-        ClusterCommand.run(args, help: help, values: ["--output", "--wait-periods", "--timeout", "--wait-stages"]) { parsed, log in
+        let command = CommandSpec(name: "export-settlement", help: help, values: ["--output", "--wait-periods", "--timeout", "--wait-stages"])
+        return ClusterCommand.run(args, command, prepare: { parsed in
             let output = URL(fileURLWithPath: try parsed.required("--output"))
-            if let wanted = parsed.value("--wait-periods").flatMap(Int.init) {
-                let timeout = Double(parsed.value("--timeout") ?? "600") ?? 600
-                var stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]
-                if let list = parsed.value("--wait-stages") {
-                    stages = try list.split(separator: ",").map {
-                        guard let stage = StageName(rawValue: String($0)) else { throw UsageError("unknown stage \($0) in --wait-stages") }
-                        return stage
-                    }
+            let wanted = try parsed.value("--wait-periods").map { _ in try parsed.integer("--wait-periods", default: 0, in: 0...1_000_000) }
+            let timeout = try parsed.integer("--timeout", default: 600, in: 1...86_400)
+            var stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]
+            if let list = parsed.value("--wait-stages") {
+                stages = try list.split(separator: ",").map { name throws(UsageError) in
+                    guard let stage = StageName(rawValue: String(name)) else { throw UsageError("unknown stage '\(name)' in --wait-stages") }
+                    return stage
                 }
-                try waitUntilSettled(log: log, periods: wanted, stages: stages, timeoutSeconds: timeout)
+            }
+            return (output, wanted, timeout, stages)
+        }) { options, log in
+            let (outputURL, wanted, timeout, stages) = options
+            // The same output folder rules as cass settle: locked, emptied of
+            // an earlier export, manifest last.
+            let output = try OutputFolder(outputURL)
+            if let wanted {
+                try waitUntilSettled(log: log, periods: wanted, stages: stages, timeoutSeconds: Double(timeout))
             }
             let outcome = try SettlementExport.collect(from: log)
-            try OutputWriter.write(outcome, reference: ReferenceData(), to: output, documents: false)
-            Console.progress("exported \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections to \(output.path)")
+            try OutputWriter.write(outcome, reference: ReferenceData(), to: output.url, documents: false)
+            try output.finish(command: "cass export-settlement")
+            Console.progress("exported \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections to \(output.url.path)")
             return .ok
         }
     }
@@ -233,7 +293,7 @@ enum StatusCommand {
     """
 
     static func run(_ args: [String]) -> ExitCode {
-        ClusterCommand.run(args, help: help, values: []) { _, log in
+        ClusterCommand.run(args, CommandSpec(name: "status", help: help)) { _, log in
             print(try ClusterStatus.read(from: log).render(), terminator: "")
             return .ok
         }
@@ -241,49 +301,54 @@ enum StatusCommand {
 }
 
 /// Files named on a command line: files as given, folders by their *.cbf
-/// and *.xml, all in the spec's processing order.
+/// and *.xml, all in the spec's processing order. Entries that are not
+/// readable files are reported and skipped.
 enum InputSelection {
     static func files(_ paths: [String]) throws -> [FolderSettlement.InputFile] {
         var result: [FolderSettlement.InputFile] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw UsageError("\(path) does not exist")
+                throw ClusterCommand.Refusal("\(path) does not exist")
             }
-            if isDirectory.boolValue {
-                result += try FolderSettlement.inputFiles(in: URL(fileURLWithPath: path))
-            } else {
-                result += try FolderSettlement.inputFiles(named: [URL(fileURLWithPath: path)])
-            }
+            let scan = isDirectory.boolValue
+                ? try FolderSettlement.scan(URL(fileURLWithPath: path))
+                : FolderSettlement.inputFiles(named: [URL(fileURLWithPath: path)])
+            for entry in scan.skipped { Console.warning("skipped \(entry.name): \(entry.reason)") }
+            result += scan.files
         }
         return result.sorted { $0.summary.key < $1.summary.key }
     }
 }
 
-/// Parses the shared options, opens the Kafka log, runs the body, and maps
-/// errors to exit codes.
+/// Close-period's target: the periods of files, or one period.
+enum Either {
+    case files([FolderSettlement.InputFile])
+    case period(PeriodKey)
+}
+
+/// The preamble of every command that talks to Kafka: the command line and
+/// everything `prepare` checks (files, names, reference data) are checked
+/// before connecting, then the log is opened and the body runs.
 enum ClusterCommand {
-    static func run(_ args: [String], help: String, values: Set<String>, flags: Set<String> = [],
-                    _ body: (Arguments, KafkaLog) throws -> ExitCode) -> ExitCode {
-        let parsed: Arguments
-        do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(values), flagOptions: flags)
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
+    /// A refusal that is not about the command line (exit 1).
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func run<Prepared>(_ args: [String], _ command: CommandSpec, prepare: (Arguments) throws -> Prepared,
+                              _ body: (Prepared, KafkaLog) throws -> ExitCode) -> ExitCode {
+        var spec = command
+        spec.values.formUnion(ClusterOptions.valueOptions)
+        return spec.run(args) { parsed in
+            let prepared = try prepare(parsed)
+            _ = try ClusterOptions.config(parsed)
+            return try body(prepared, try ClusterOptions.log(parsed))
         }
-        if parsed.has("help") {
-            print(help)
-            return .ok
-        }
-        do {
-            return try body(parsed, try ClusterOptions.log(parsed))
-        } catch let error as UsageError {
-            Console.error("\(error)\n\n" + help)
-            return .usage
-        } catch {
-            Console.error("\(error)")
-            return .failure
-        }
+    }
+
+    static func run(_ args: [String], _ command: CommandSpec, _ body: (Arguments, KafkaLog) throws -> ExitCode) -> ExitCode {
+        run(args, command, prepare: { $0 }, body)
     }
 }

@@ -1,4 +1,5 @@
 import CASSOneRecord
+import CASSWorkers
 import Foundation
 
 enum ConvertCommand {
@@ -12,29 +13,20 @@ enum ConvertCommand {
     Without --output the result goes beside the input with the new extension.
     """
 
+    static let command = CommandSpec(name: "convert", help: help, values: ["--to", "--output"], positionals: ["FILE"])
+
     static func run(_ args: [String]) -> ExitCode {
-        let parsed: Arguments
-        do {
-            parsed = try Arguments(args, valueOptions: ["--to", "--output"], flagOptions: [])
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
-        }
-        if parsed.has("help") {
-            print(help)
-            return .ok
-        }
-        guard parsed.positionals.count == 1, let target = parsed.value("--to"), let format = BillingFileFormat(rawValue: target) else {
-            Console.error("convert needs one FILE and --to xml or --to cbf\n\n" + help)
-            return .usage
-        }
-        do {
-            let output = try FileConverter.convertFile(URL(fileURLWithPath: parsed.positionals[0]), to: format, output: parsed.value("--output").map { URL(fileURLWithPath: $0) })
-            Console.progress("wrote \(output.path)")
-            return .ok
-        } catch {
-            Console.error("\(parsed.positionals[0]): \(error)")
-            return .failure
+        command.run(args) { parsed in
+            let target = try parsed.required("--to")
+            guard let format = BillingFileFormat(rawValue: target) else { throw UsageError("--to takes xml or cbf, not '\(target)'") }
+            do {
+                let output = try FileConverter.convertFile(URL(fileURLWithPath: parsed.positionals[0]), to: format, output: parsed.value("--output").map { URL(fileURLWithPath: $0) })
+                Console.progress("wrote \(output.path)")
+                return .ok
+            } catch {
+                Console.error("\(parsed.positionals[0]): \(ErrorText.sentence(error))")
+                return .failure
+            }
         }
     }
 }

@@ -47,7 +47,7 @@ enum OutputWriter {
                     // Atomic but not synced, like the documents: bulk output a
                     // rerun rebuilds (the three CSVs are synced).
                     try AtomicFile.write(Array(RejectionReport.text(file: file, rejections: list).utf8),
-                                         to: directory.appendingPathComponent(file + ".txt"), durable: false)
+                                         to: directory.appendingPathComponent(RejectionReport.fileName(for: file)), durable: false)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                     return
@@ -66,6 +66,38 @@ enum OutputWriter {
 
 /// The readable rejection report an airline receives for a file.
 enum RejectionReport {
+    /// The report's name in `rejections/`: the file's name and `.txt`, when
+    /// that is a plain name a file system takes (at most 255 bytes, no
+    /// path separator or control character, not hidden). Otherwise the
+    /// name's first bytes made safe, `~`, a hash of the whole name (so two
+    /// names never share a report) and `.txt`.
+    static func fileName(for file: String) -> String {
+        let plain = file + ".txt"
+        let unsafe = file.isEmpty || file.hasPrefix(".") || file.contains("/") || Text.hasControlCharacter(file)
+        if !unsafe && plain.utf8.count <= FileName.bytesMax { return plain }
+        var kept = ""
+        var bytes = 0
+        for character in file {
+            let safe: Character = character == "/" || character.unicodeScalars.contains { $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) } ? "_" : character
+            let width = String(safe).utf8.count
+            guard bytes + width <= 200 else { break }
+            kept.append(safe)
+            bytes += width
+        }
+        if kept.hasPrefix(".") { kept = "_" + kept.dropFirst() }
+        return kept + "~" + fnv1a64Hex(file) + ".txt"
+    }
+
+    static func fnv1a64Hex(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     static func text(file: String, rejections: [Rejection]) -> String {
         let sorted = SettlementSummary.sortedRejections(rejections)
         var out = "OpenCASS rejection report\nfile: \(file)\n"

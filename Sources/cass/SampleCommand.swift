@@ -16,35 +16,19 @@ enum SampleCommand {
       --output DIR     where to write (must not already hold billing files)
     """
 
+    static let command = CommandSpec(name: "sample", help: help, values: ["--awbs", "--seed", "--error-rate", "--output"])
+
     static func run(_ args: [String]) -> ExitCode {
-        let parsed: Arguments
-        do {
-            parsed = try Arguments(args, valueOptions: ["--awbs", "--seed", "--error-rate", "--output"], flagOptions: [])
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
-        }
-        if parsed.has("help") {
-            print(help)
-            return .ok
-        }
-        guard let output = parsed.value("--output") else {
-            Console.error("sample needs --output DIR\n\n" + help)
-            return .usage
-        }
-        guard let awbs = Int(parsed.value("--awbs") ?? "300"), let seed = UInt64(parsed.value("--seed") ?? "1"),
-              let rate = Double(parsed.value("--error-rate") ?? "0.05") else {
-            Console.error("--awbs and --seed take whole numbers, --error-rate a fraction such as 0.05\n\n" + help)
-            return .usage
-        }
-        do {
+        command.run(args) { parsed in
+            let output = try parsed.required("--output")
+            guard let awbs = Int(parsed.value("--awbs") ?? "300"), awbs >= 0, let seed = UInt64(parsed.value("--seed") ?? "1"),
+                  let rate = Double(parsed.value("--error-rate") ?? "0.05"), rate >= 0, rate <= 1 else {
+                throw UsageError("--awbs and --seed take whole numbers, --error-rate a fraction from 0 to 1 such as 0.05")
+            }
             let started = Date()
             let summary = try SampleGenerator.generate(SampleConfig(awbs: awbs, seed: seed, errorRate: rate), into: URL(fileURLWithPath: output))
             Console.progress("wrote \(output) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s: \(summary.regularFiles + summary.brokenFiles) files, \(summary.billingRecords) billing records, \(summary.expectedRejections.count) deliberate rejections")
             return .ok
-        } catch {
-            Console.error("\(error)")
-            return .failure
         }
     }
 }

@@ -32,68 +32,82 @@ enum SettleCommand {
     Options:
       --reference DIR   reference data folder (operations.csv, airlines.csv, agents.csv, tax-rules.csv)
       --input DIR       folder of billing files
-      --output DIR      where results go (created if missing)
+      --output DIR      where results go (created if missing; see "The output folder" below)
       --no-documents    write only the three CSVs and the rejection reports (fastest)
       --notify FILE     also notify the recipients of FILE (recipients.json, see
                         docs/notifications.md) and log every delivery in deliveries.jsonl
       --quiet           no progress on stderr
 
-    Exit codes: 0 settled (rejections are results), 1 could not run, 2 bad command line.
+    The output folder holds exactly this run's results: an earlier run's
+    are removed when the run starts, a second run into the same folder at
+    the same time is refused, and manifest.json, written last, lists every
+    file with its size and SHA-256 (a folder without it is not a result).
+    cass only ever removes what cass writes: a folder holding anything else
+    is refused. Input entries that are not readable files (a folder named
+    x.cbf, a FIFO, a broken link) are reported, listed in the manifest and
+    skipped.
+
+    Exit codes: 0 settled (rejections are results), 1 could not run (bad
+    reference data, an amount beyond the 64-bit range, an unusable output
+    folder), 2 bad command line.
     """
 
+    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify"],
+                                     flags: ["--no-documents", "--quiet"])
+
     static func run(_ args: [String]) -> ExitCode {
-        let parsed: Arguments
-        do {
-            parsed = try Arguments(args, valueOptions: ["--reference", "--input", "--output", "--notify"], flagOptions: ["--no-documents", "--quiet"])
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
-        }
-        if parsed.has("help") {
-            print(help)
-            return .ok
-        }
-        guard let referencePath = parsed.value("--reference"), let inputPath = parsed.value("--input"), let outputPath = parsed.value("--output"), parsed.positionals.isEmpty else {
-            Console.error("settle needs --reference DIR, --input DIR and --output DIR\n\n" + help)
-            return .usage
-        }
-        let quiet = parsed.has("--quiet")
-        let documents = !parsed.has("--no-documents")
-        let started = Date()
-        do {
-            let reference = try ReferenceLoader.load(directory: URL(fileURLWithPath: referencePath))
+        command.run(args) { parsed in
+            let referencePath = try parsed.required("--reference"), inputPath = try parsed.required("--input"), outputPath = try parsed.required("--output")
+            let quiet = parsed.has("--quiet")
+            let documents = !parsed.has("--no-documents")
+            let started = Date()
+            let reference: ReferenceData
+            do {
+                reference = try ReferenceLoader.load(directory: URL(fileURLWithPath: referencePath))
+            } catch {
+                Console.error("bad reference data, nothing loaded: \(error)")
+                return .failure
+            }
             if !quiet { Console.progress("reference data: \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents") }
-            let files = try FolderSettlement.inputFiles(in: URL(fileURLWithPath: inputPath))
+            // Everything that can be refused is checked before the output
+            // folder is touched.
+            let recipients = try parsed.value("--notify").map { try RecipientsConfiguration.load(path: $0) }
+            let scan = try FolderSettlement.scan(URL(fileURLWithPath: inputPath))
+            for entry in scan.skipped { Console.warning("skipped input \(entry.name): \(entry.reason)") }
+            let files = scan.files
             let bytes = files.reduce(0) { $0 + $1.size }
-            if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB") }
+            if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB" + (scan.skipped.isEmpty ? "" : "; \(scan.skipped.count) entries skipped")) }
+            // Locked and emptied of an earlier run's results from here on;
+            // the manifest, written last, marks the folder a result again.
+            let output = try OutputFolder(URL(fileURLWithPath: outputPath))
             let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working, messages handled per stage: " + message) }
-            let (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            let outcome: SettlementOutcome, pipeline: EmbeddedPipeline
+            do {
+                (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+            } catch let overflow as AmountOverflow {
+                Console.error("no settlement written: \(overflow)")
+                return .failure
+            }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
-            let output = URL(fileURLWithPath: outputPath)
-            try OutputWriter.write(outcome, reference: reference, to: output, documents: documents)
-            if let recipients = parsed.value("--notify") {
-                let notifier = Notifier(configuration: try RecipientsConfiguration.load(path: recipients), templates: try MessageTemplates())
-                let worker = try StageWorker(logic: NotifyStage(notifier: notifier, reference: reference, documents: output.appendingPathComponent("invoices")), log: pipeline.log)
+            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents)
+            if let recipients {
+                let notifier = Notifier(configuration: recipients, templates: try MessageTemplates())
+                let worker = try StageWorker(logic: NotifyStage(notifier: notifier, reference: reference, documents: output.url.appendingPathComponent("invoices")), log: pipeline.log)
                 while try worker.step() > 0 {}
                 let deliveries = try SettlementExport.deliveries(from: pipeline.log)
-                try OutputWriter.writeDeliveries(deliveries, to: output)
+                try OutputWriter.writeDeliveries(deliveries, to: output.url)
                 if !quiet { Console.progress("notifications: \(deliveries.count) deliveries, \(deliveries.filter { !$0.delivered }.count) exhausted (see deliveries.jsonl)") }
             }
+            try output.finish(command: "cass settle", skipped: scan.skipped)
             if !quiet {
                 let seconds = Date().timeIntervalSince(started)
-                Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.path)")
+                Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.url.path)")
             }
             // Everything is written: the process ends here. Returning would
             // free the pipeline's state (messages, ledgers) object by object,
             // which took as long as writing the results; the kernel drops the
             // whole address space at once.
             exit(ExitCode.ok.rawValue)
-        } catch let error as ReferenceDataError {
-            Console.error("bad reference data, nothing loaded: \(error)")
-            return .failure
-        } catch {
-            Console.error("\(error)")
-            return .failure
         }
     }
 }

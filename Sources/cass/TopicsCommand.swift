@@ -7,35 +7,53 @@ enum TopicsCommand {
            cass topics apply [--brokers LIST] [-X key=value]
            cass topics delete --yes [--brokers LIST] [-X key=value]
 
-    Prints every stage with the topic it reads, the topics it writes, how
-    its input is partitioned and which state it keeps; then every topic
-    with its partitions and cleanup policy.
+    describe  prints the pipeline: stages, topics, partitioning and state
+    apply     creates or verifies every topic on the cluster
+    delete    deletes every topic of the namespace
+
+    Run `cass topics SUBCOMMAND --help` for one of them.
     """
 
+    static let describeHelp = """
+    Usage: cass topics describe [--json]
+
+    Prints every stage with the topic it reads, the topics it writes, how
+    its input is partitioned and which state it keeps; then every topic
+    with its partitions and cleanup policy. --json prints the same as
+    Topics/topics.json.
+    """
+
+    static let describeCommand = CommandSpec(name: "topics describe", help: describeHelp, flags: ["--json"])
+
     static func run(_ args: [String]) -> ExitCode {
-        guard let sub = args.first, sub != "--help", sub != "-h" else {
-            print(help)
-            return args.isEmpty ? .usage : .ok
+        guard let sub = args.first else {
+            Console.error("topics needs a subcommand: describe, apply or delete\n\n" + help)
+            return .usage
         }
         switch sub {
+        case "--help", "-h":
+            print(help)
+            return .ok
         case "apply":
             return TopicsApply.run(Array(args.dropFirst()))
         case "delete":
             return TopicsDelete.run(Array(args.dropFirst()))
         case "describe":
-            if args.contains("--json") {
-                print(TopicCatalog.json(), terminator: "")
+            return describeCommand.run(Array(args.dropFirst())) { parsed in
+                if parsed.has("--json") {
+                    print(TopicCatalog.json(), terminator: "")
+                    return .ok
+                }
+                print(StageName.describe())
+                print("topic                    partitions  cleanup  retention")
+                for spec in TopicCatalog.specs() {
+                    let retention = spec.retentionMs < 0 ? "forever" : "\(spec.retentionMs / 3_600_000) h"
+                    print(spec.name.padded(24) + " " + String(spec.partitions).padded(11) + " " + spec.cleanup.rawValue.padded(8) + " " + retention)
+                }
                 return .ok
             }
-            print(StageName.describe())
-            print("topic                    partitions  cleanup  retention")
-            for spec in TopicCatalog.specs() {
-                let retention = spec.retentionMs < 0 ? "forever" : "\(spec.retentionMs / 3_600_000) h"
-                print(spec.name.padded(24) + " " + String(spec.partitions).padded(11) + " " + spec.cleanup.rawValue.padded(8) + " " + retention)
-            }
-            return .ok
         default:
-            Console.error("unknown topics command '\(sub)'\n\n" + help)
+            Console.error("unknown topics subcommand '\(sub)': describe, apply or delete\n\n" + help)
             return .usage
         }
     }

@@ -38,31 +38,28 @@ enum WorkerCommand {
     Exit codes: 0 stopped by a signal, 1 failed (the reason is logged), 2 bad command line.
     """
 
+    static let command = CommandSpec(name: "worker", help: help,
+                                     values: ClusterOptions.valueOptions.union(["--metrics-port", "--metrics-host", "--documents", "--recipients"]),
+                                     flags: ["--no-documents"], positionals: ["STAGE"])
+
     static func run(_ args: [String]) -> ExitCode {
-        let parsed: Arguments
-        do {
-            parsed = try Arguments(args, valueOptions: ClusterOptions.valueOptions.union(["--metrics-port", "--metrics-host", "--documents", "--recipients"]), flagOptions: ["--no-documents"])
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
+        command.run(args) { parsed in
+            guard let stage = StageName(rawValue: parsed.positionals[0]) else {
+                throw UsageError("unknown stage '\(parsed.positionals[0])': ingest, validate, tax, settle, number, render or notify")
+            }
+            // Every argument is checked before connecting to Kafka.
+            if stage == .notify, parsed.value("--recipients") == nil { throw UsageError("the notify stage needs --recipients FILE") }
+            _ = try metricsOptions(parsed)
+            _ = try ClusterOptions.config(parsed)
+            return runWorker(stage, parsed)
         }
-        if parsed.has("help") {
-            print(help)
-            return .ok
-        }
-        guard parsed.positionals.count == 1, let stage = StageName(rawValue: parsed.positionals[0]) else {
-            Console.error("worker needs one STAGE: ingest, validate, tax, settle, number, render or notify\n\n" + help)
-            return .usage
-        }
+    }
+
+    static func runWorker(_ stage: StageName, _ parsed: Arguments) -> ExitCode {
         let name = "worker \(stage.rawValue)[\(getpid())]"
-        let metricsEndpoint: (host: String, port: UInt16)?
         do {
-            metricsEndpoint = try metricsOptions(parsed)
-        } catch {
-            Console.error("\(error)\n\n" + help)
-            return .usage
-        }
-        do {
+            // Checked in `run` already: this cannot fail here.
+            let metricsEndpoint = try metricsOptions(parsed)
             // Metrics first: the log's statistics feed the consumer-lag gauges.
             let workerMetrics = WorkerMetrics(stage: stage.rawValue)
             var config = try KafkaConfig.fromEnvironment(brokers: parsed.value("--brokers"), overrides: parsed.options["-X"] ?? [])
@@ -138,11 +135,8 @@ enum WorkerCommand {
             worker.close()
             server?.stop()
             return .ok
-        } catch let error as UsageError {
-            Console.error("\(error)\n\n" + help)
-            return .usage
         } catch {
-            Console.error("\(name): \(error)")
+            Console.error("\(name): \(ErrorText.sentence(error))")
             return .failure
         }
     }

@@ -21,17 +21,23 @@ Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   export-settlement  write the three settlement CSVs from the cluster's topics
   status             lag per stage and partition, periods closed
 
-Run `cass <command> --help` for a command's options.
+Run `cass help <command>` or `cass <command> --help` for a command's options;
+`cass --version` prints the version.
 Exit codes: 0 done (rejected records and files are results, not failures),
 1 the job could not run (missing folder, bad reference data, I/O error), 2 bad command line.
 """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else {
+guard var command = arguments.first else {
     print(usage)
     exit(ExitCode.usage.rawValue)
 }
 arguments.removeFirst()
+// `cass help CMD [SUB]` is `cass CMD [SUB] --help`.
+if command == "help", let topic = arguments.first {
+    command = topic
+    arguments = Array(arguments.dropFirst()) + ["--help"]
+}
 
 let code: ExitCode
 switch command {
@@ -47,6 +53,9 @@ case "status": code = StatusCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)
+    code = .ok
+case "--version", "-V", "version":
+    print("cass (OpenCASS) \(OpenCASSVersion.text)")
     code = .ok
 default:
     Console.error("unknown command '\(command)'\n\n" + usage)

@@ -1,0 +1,264 @@
+import CASSDomain
+import CASSLog
+import CASSNotify
+import CASSRender
+import Dispatch
+import Foundation
+
+/// settlement.md "The output folder": a run's results folder holds exactly
+/// that run's results. Opening it takes its lock (a second run into the
+/// same folder is refused), removes the previous manifest first (from then
+/// on the folder is "not a result" until this run's manifest is written),
+/// then every entry an earlier run left: results, and temporary files of a
+/// run that was killed. `finish` writes `manifest.json` last, listing every
+/// file with its size and SHA-256.
+///
+/// Only entries cass writes are ever removed: a folder that holds anything
+/// else is refused (a mistyped `--output $HOME` must not empty a home).
+public final class OutputFolder {
+    public static let manifestName = "manifest.json"
+
+    /// What a run may write at the top of its folder. Nothing else is ever
+    /// removed, and a folder holding anything else is refused.
+    public static let resultEntries: Set<String> = [
+        "settlement-agents.csv", "settlement-airlines.csv", "rejections.csv", "rejections", "invoices", "statistics",
+        "deliveries.jsonl", "notifications-pending.jsonl", manifestName,
+    ]
+
+    /// Temporary files: `AtomicFile` names them `.cass-…​.tmp` (older versions
+    /// `.NAME.PID.RANDOM.tmp`); hidden, ending in `.tmp`.
+    public static func isTemporary(_ name: String) -> Bool { name.hasPrefix(".") && name.hasSuffix(".tmp") }
+
+    public let url: URL
+    /// The folder itself, open and locked (flock) for the life of the run:
+    /// the kernel drops the lock when the process ends, however it ends, so
+    /// a killed run never leaves a stale lock.
+    private let descriptor: Int32
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Creates the folder if needed, locks it and empties it of an earlier
+    /// run's results.
+    public init(_ url: URL) throws(Failure) {
+        self.url = url
+        let path = url.path
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw Failure(description: "the output folder \(path) exists and is not a folder")
+            }
+        } else {
+            try Self.makeFolder(path)
+        }
+        descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open the output folder \(path): \(ErrorText.posix(errno))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK {
+                throw Failure(description: "another cass run is writing to the output folder \(path); wait until it has finished, or give another folder")
+            }
+            throw Failure(description: "cannot lock the output folder \(path): \(ErrorText.posix(code))")
+        }
+        do {
+            try clean()
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// `mkdir -p`, with the reason of a failure in words (Foundation's
+    /// createDirectory reports some as a bare "error 512").
+    static func makeFolder(_ path: String) throws(Failure) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 {
+                let code = errno
+                var info = stat()
+                if code == EEXIST, stat(partial, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { continue }
+                let reason = code == EEXIST ? "\(partial) is a file, not a folder" : ErrorText.posix(code)
+                throw Failure(description: "cannot create the output folder \(path): \(reason)")
+            }
+        }
+    }
+
+    /// Removes the manifest first (the folder stops being a result), then
+    /// an earlier run's results and temporary files.
+    func clean() throws(Failure) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+        } catch {
+            throw Failure(description: "cannot read the output folder \(url.path): \(ErrorText.reason(error))")
+        }
+        let foreign = names.filter { !Self.resultEntries.contains($0) && !Self.isTemporary($0) }.sorted()
+        guard foreign.isEmpty else {
+            let shown = foreign.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (foreign.count > 5 ? " and \(foreign.count - 5) more" : "")
+            throw Failure(description: "the output folder \(url.path) holds \(shown), which cass did not write; "
+                          + "give an empty or new folder, or one an earlier cass run wrote (cass never removes what it did not write)")
+        }
+        if names.contains(Self.manifestName) {
+            try remove(Self.manifestName)
+            fsync(descriptor)
+        }
+        for name in names.sorted() where name != Self.manifestName { try remove(name) }
+        fsync(descriptor)
+    }
+
+    private func remove(_ name: String) throws(Failure) {
+        let entry = url.appendingPathComponent(name)
+        do {
+            try FileManager.default.removeItem(at: entry)
+        } catch {
+            // Gone already is what was wanted.
+            if (error as NSError).code == CocoaError.fileNoSuchFile.rawValue { return }
+            throw Failure(description: "cannot remove \(entry.path), left by an earlier run: \(ErrorText.reason(error))")
+        }
+    }
+
+    /// One file of the manifest.
+    public struct Entry: Sendable, Hashable {
+        public var path: String
+        public var size: Int
+        public var sha256: String
+    }
+
+    /// An input entry that was reported and skipped.
+    public typealias Skipped = FolderSettlement.SkippedEntry
+
+    /// Writes `manifest.json`, the run's last write: every regular file
+    /// under the folder (by relative path, bytewise order) with its size
+    /// and SHA-256, and the input entries that were skipped. The manifest
+    /// is synced; documents are not (speed), so after a power failure a
+    /// reader checks the files against it: a folder whose files disagree
+    /// with its manifest is not a result.
+    @discardableResult
+    public func finish(command: String, skipped: [Skipped] = []) throws(Failure) -> [Entry] {
+        let paths = try regularFiles()
+        let entries = try Self.describe(paths, in: url)
+        var json = "{\n  \"createdBy\": \(JSONText.quote(command)),\n  \"files\": ["
+        for (index, entry) in entries.enumerated() {
+            json += (index == 0 ? "\n" : ",\n")
+            json += "    {\"path\": \(JSONText.quote(entry.path)), \"size\": \(entry.size), \"sha256\": \"\(entry.sha256)\"}"
+        }
+        json += entries.isEmpty ? "],\n" : "\n  ],\n"
+        json += "  \"skippedInput\": ["
+        for (index, entry) in skipped.enumerated() {
+            json += (index == 0 ? "\n" : ",\n")
+            json += "    {\"name\": \(JSONText.quote(entry.name)), \"reason\": \(JSONText.quote(entry.reason))}"
+        }
+        json += skipped.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
+        do {
+            try AtomicFile.write(Array(json.utf8), to: url.appendingPathComponent(Self.manifestName))
+        } catch {
+            throw Failure(description: "cannot write \(url.appendingPathComponent(Self.manifestName).path): \(ErrorText.reason(error))")
+        }
+        fsync(descriptor)
+        return entries
+    }
+
+    /// Relative paths of every regular file below the folder but the manifest.
+    func regularFiles() throws(Failure) -> [String] {
+        var result: [String] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let folder = relative.isEmpty ? url : url.appendingPathComponent(relative)
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            } catch {
+                throw Failure(description: "cannot list \(folder.path): \(ErrorText.reason(error))")
+            }
+            for name in names {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                if path == Self.manifestName { continue }
+                var info = stat()
+                guard lstat(url.appendingPathComponent(path).path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(path)
+                case S_IFREG: result.append(path)
+                default: continue
+                }
+            }
+        }
+        return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Sizes and SHA-256 of the files, on both cores.
+    static func describe(_ paths: [String], in folder: URL) throws(Failure) -> [Entry] {
+        let results = Locked<[Int: Result<Entry, Failure>]>([:])
+        let lanes = max(1, min(2, paths.count))
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for index in stride(from: lane, to: paths.count, by: lanes) {
+                let file = folder.appendingPathComponent(paths[index])
+                let outcome: Result<Entry, Failure>
+                do {
+                    let data = try Data(contentsOf: file, options: .alwaysMapped)
+                    outcome = .success(Entry(path: paths[index], size: data.count, sha256: FileDigest.sha256Hex(data)))
+                } catch {
+                    outcome = .failure(Failure(description: "cannot read \(file.path) back for the manifest: \(ErrorText.reason(error))"))
+                }
+                results.withLock { $0[index] = outcome }
+            }
+        }
+        let all = results.withLock { $0 }
+        var entries: [Entry] = []
+        entries.reserveCapacity(paths.count)
+        for index in paths.indices {
+            switch all[index] {
+            case .success(let entry): entries.append(entry)
+            case .failure(let failure): throw failure
+            case nil: throw Failure(description: "the manifest missed \(paths[index])")
+            }
+        }
+        return entries
+    }
+}
+
+/// The SHA-256 of a file's bytes, as lowercase hex.
+enum FileDigest {
+    static func sha256Hex(_ data: Data) -> String {
+        var hasher = SHA256()
+        data.withUnsafeBytes { hasher.update($0) }
+        let digest = hasher.finalize()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(digest.count * 2)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// JSON string literals (RFC 8259): quotes, backslashes and control
+/// characters escaped; everything else as UTF-8.
+enum JSONText {
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value <= 0x9F) {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,139 @@
+import CASSDomain
+import CASSOneRecord
+import Foundation
+import XCTest
+
+/// Inputs that once gave wrong money with exit 0, and the command line a
+/// new user meets first.
+final class HostileInputTests: XCTestCase {
+    /// A KWD operation (3 minor digits: the XML's largest amounts) with one
+    /// airline and one agent, no tax.
+    func writeReference(_ folder: URL, rules: String = "") throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+        country,currency,periods_per_month,remittance_days,dispute_days,language,entity_name,entity_tax_id
+        KW,KWD,2,7,21,ar,CASS Kuwait,KW1
+
+        """.write(to: folder.appendingPathComponent("operations.csv"), atomically: true, encoding: .utf8)
+        try "prefix,name,tax_id,operations\n229,Kuwait Airways,KW9,KW\n".write(to: folder.appendingPathComponent("airlines.csv"), atomically: true, encoding: .utf8)
+        try "country,agent,name,tax_id,address,language,status,guarantee\nKW,\(Self.agent),Agent,KW2,Kuwait,ar,active,0\n"
+            .write(to: folder.appendingPathComponent("agents.csv"), atomically: true, encoding: .utf8)
+        try ("country,code,description,base,rate,direction,valid_from,valid_to\n" + rules)
+            .write(to: folder.appendingPathComponent("tax-rules.csv"), atomically: true, encoding: .utf8)
+    }
+
+    static let agent = String(CheckDigit.agentCode(from: 4_210_014_000))
+
+    /// An XML billing file of `count` AWBs, each of weight charge `amount`
+    /// (no commission, so net due = weight charge).
+    func xmlFile(sequence: Int, serialStart: Int, count: Int, amount: Int64) -> [UInt8] {
+        var records: [BillingRecord] = []
+        for index in 0..<count {
+            var r = BillingRecord()
+            r.airlinePrefix = 229
+            r.awbSerial = Int32(CheckDigit.awbSerial(from: serialStart + index))
+            r.transaction = .awb
+            r.agentCode = Int64(Self.agent)!
+            r.issueDateDigits = 20261102
+            r.origin = ASCIICode("KWI")
+            r.destination = ASCIICode("CDG")
+            r.indicator = .prepaid
+            r.currency = ASCIICode("KWD")
+            r.chargeableWeightTenthsKg = 1000
+            r.weightCharge = amount
+            r.commissionRate = 0
+            r.netDue = amount
+            r.reasonCode = ASCIICode("   ")
+            records.append(r)
+        }
+        let header = FileHeader(formatVersion: 1, airlinePrefix: 229, operation: "KW", period: BillingPeriod(yyyymmnn: 20261101)!,
+                                fileSequence: sequence, creationDate: CivilDate(yyyymmdd: 20261110)!, currency: "KWD", minorDigits: 3)
+        let file = BillingFile(name: "x", identity: ReportedIdentity(), header: header, trailer: CBFWriter.controlTotals(of: records),
+                               records: records, otherCharges: [])
+        return OneRecordWriter.write(file)
+    }
+
+    func test_the_largest_amounts_files_hold_settle_to_the_unit() throws {
+        // The largest amount a CBF field or an XML amount holds, in ten files
+        // of one agent, with a 100 % charged tax on the net: no sum of files
+        // can pass 64 bits (the engine's own limits are tested in
+        // CASSEngineTests.AmountOverflowTests), and every unit is kept.
+        let folder = try CommandRunner.temporaryFolder(self, "largest")
+        let reference = folder.appendingPathComponent("reference"), input = folder.appendingPathComponent("input")
+        try writeReference(reference, rules: "KW,ALL,all of it,net,10000,charged,2020-01-01,\n")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        let amount: Int64 = 99_999_999_999
+        for sequence in 1...10 {
+            try Data(xmlFile(sequence: sequence, serialStart: 1_000_000 + sequence, count: 1, amount: amount)).write(to: input.appendingPathComponent("229_KW_\(sequence).xml"))
+        }
+        let output = folder.appendingPathComponent("out")
+        let result = try CommandRunner.run(["settle", "--quiet", "--no-documents", "--reference", reference.path, "--input", input.path, "--output", output.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let agents = try String(contentsOf: output.appendingPathComponent("settlement-agents.csv"), encoding: .utf8)
+        XCTAssertTrue(agents.contains(",10,\(10 * amount),\(10 * amount),0,\(20 * amount)\n"), agents)
+        let rejections = try String(contentsOf: output.appendingPathComponent("rejections.csv"), encoding: .utf8)
+        XCTAssertEqual(rejections, "file,airline,country,period,sequence,code,awb\n")
+    }
+
+    func test_rate_of_int64_max_is_refused_at_load() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "rate")
+        let reference = folder.appendingPathComponent("reference"), input = folder.appendingPathComponent("input")
+        try writeReference(reference, rules: "KW,VAT,v,net,9223372036854775807,charged,2020-01-01,\n")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        let result = try CommandRunner.run(["settle", "--quiet", "--reference", reference.path, "--input", input.path, "--output", folder.appendingPathComponent("out").path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("tax-rules.csv, line 2, column 5 (rate)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("0-10000"), result.stderr)
+    }
+
+    // MARK: the command line
+
+    func test_version_and_help_for_each_command() throws {
+        let version = try CommandRunner.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.stdout.hasPrefix("cass (OpenCASS) "), version.stdout)
+        for (arguments, usage) in [
+            (["help", "settle"], "Usage: cass settle"), (["settle", "--help"], "Usage: cass settle"),
+            (["help", "topics", "describe"], "Usage: cass topics describe"), (["topics", "describe", "--help"], "Usage: cass topics describe"),
+            (["help", "submit"], "Usage: cass submit"), (["convert", "-h"], "Usage: cass convert"),
+            (["help", "worker"], "Usage: cass worker"), (["reference", "load", "--help"], "Usage: cass reference load"),
+        ] {
+            let result = try CommandRunner.run(arguments)
+            XCTAssertEqual(result.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(result.stdout.hasPrefix(usage), "\(arguments): \(result.stdout.prefix(80))")
+        }
+    }
+
+    func test_extra_arguments_are_named_and_nothing_runs() throws {
+        let result = try CommandRunner.run(["settle", "--reference", "r", "--input", "i", "--output", "o", "stray", "more"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("'stray' 'more'"), result.stderr)
+        let unknown = try CommandRunner.run(["sample", "--output", "x", "--colour", "blue"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("unknown option '--colour'"), unknown.stderr)
+    }
+
+    func test_cluster_commands_check_their_arguments_before_connecting() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "submit")
+        let hostile = folder.appendingPathComponent("evil,125,GB,20261101,0,F01,\nx.cbf")
+        try Data("x".utf8).write(to: hostile)
+        // A broker address nothing listens on: a connection attempt would
+        // take librdkafka's timeouts; the refusals come at once.
+        let broker = "127.0.0.1:9"
+        for (arguments, expected, status) in [
+            (["submit", "--brokers", broker, hostile.path], "control character", Int32(1)),
+            (["close-period", "--brokers", broker, "GB", "2026"], "not a billing period", 2),
+            (["close-period", "--brokers", broker, "GB", "20261101", "x"], "unexpected arguments 'x'", 2),
+            (["worker", "--brokers", broker, "billing"], "unknown stage 'billing'", 2),
+            (["worker", "--brokers", broker, "notify"], "needs --recipients", 2),
+            (["export-settlement", "--brokers", broker, "--output", folder.path, "--wait-periods", "many"], "--wait-periods", 2),
+            (["topics", "delete", "--brokers", broker], "add --yes", 2),
+            (["reference", "load", "--brokers", broker, folder.path], "nothing published", 1),
+        ] as [([String], String, Int32)] {
+            let result = try CommandRunner.run(arguments, timeoutSeconds: 30)
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            XCTAssertLessThan(result.seconds, 5, "\(arguments) waited for Kafka")
+        }
+    }
+}
