@@ -41,7 +41,7 @@ let package = Package(
         // Stage workers: connect the pure core to log topics.
         .target(
             name: "CASSWorkers",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify", "CASSHTTP"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify", "CASSHTTP", "CASSCrypto"],
             swiftSettings: strict
         ),
         // Pure: companies, users, roles, authorization, sessions, lockout, audit, legacy user import.

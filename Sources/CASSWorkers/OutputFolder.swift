@@ -1,6 +1,6 @@
+import CASSCrypto
 import CASSDomain
 import CASSLog
-import CASSNotify
 import CASSRender
 import Dispatch
 import Foundation
@@ -226,15 +226,7 @@ enum FileDigest {
     static func sha256Hex(_ data: Data) -> String {
         var hasher = SHA256()
         data.withUnsafeBytes { hasher.update($0) }
-        let digest = hasher.finalize()
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(digest.count * 2)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return Hex.encode(hasher.finalize())
     }
 }
 
