@@ -225,17 +225,16 @@ enum ExportCommand {
             }
             return (output, wanted, timeout, stages)
         }) { options, log in
-            let (outputURL, wanted, timeout, stages) = options
-            // The same output folder rules as cass settle: locked, emptied of
-            // an earlier export, manifest last.
-            let output = try OutputFolder(outputURL)
+            // Not an OutputFolder: render workers write their documents into
+            // the same folder while the cluster runs, so it is not this
+            // command's to empty.
+            let (output, wanted, timeout, stages) = options
             if let wanted {
                 try waitUntilSettled(log: log, periods: wanted, stages: stages, timeoutSeconds: Double(timeout))
             }
             let outcome = try SettlementExport.collect(from: log)
-            try OutputWriter.write(outcome, reference: ReferenceData(), to: output.url, documents: false)
-            try output.finish(command: "cass export-settlement")
-            Console.progress("exported \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections to \(output.url.path)")
+            try OutputWriter.write(outcome, reference: ReferenceData(), to: output, documents: false)
+            Console.progress("exported \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections to \(output.path)")
             return .ok
         }
     }
