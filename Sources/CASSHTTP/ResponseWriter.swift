@@ -35,7 +35,8 @@ enum ResponseWriter {
                 try io.send(message)
             }
         case .file(let path):
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused below).
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             var info = stat()
             guard descriptor >= 0, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
                 let reason = String(cString: strerror(errno))
@@ -63,8 +64,9 @@ enum ResponseWriter {
             }
             try stream.finish()
             if !chunked { throw .closed }
-        case .events:
-            // HEAD of an event stream: the headers only.
+        case .events(let channel):
+            // HEAD of an event stream: the headers only, and no stream.
+            channel.close(.clientGone)
             try writeHead(response, status: response.status, length: nil, chunked: false, keepAlive: false, io: io)
         }
         return response.status.code

@@ -211,7 +211,9 @@ final class ServerBasicsTests: ServerTestCase {
         let server = try startServer({ $0.responseChunkBytes = 8192 }) { router in
             router.get("/doc") { _ in .file(path: path, contentType: "application/pdf") }
             router.get("/missing") { _ in .file(path: path + ".nope", contentType: "application/pdf") }
+            router.get("/fifo") { _ in .file(path: path + ".fifo", contentType: "application/pdf") }
         }
+        XCTAssertEqual(mkfifo(path + ".fifo", 0o600), 0)
         let client = try RawClient(port: server.port)
         client.send(request("GET /doc HTTP/1.1\nHost: t\n\n"))
         let response = try client.readResponse()
@@ -221,6 +223,8 @@ final class ServerBasicsTests: ServerTestCase {
         XCTAssertEqual(try client.readResponse(headRequest: true).header("Content-Length"), "300000")
         client.send(request("GET /missing HTTP/1.1\nHost: t\n\n"))
         XCTAssertEqual(try client.readResponse().status, 500)
+        client.send(request("GET /fifo HTTP/1.1\nHost: t\n\n"))
+        XCTAssertEqual(try client.readResponse().status, 500, "a FIFO is refused without waiting for a writer")
     }
 
     func test_listenOnIPv6Loopback_andRefusesNames() throws {
