@@ -46,11 +46,17 @@ let package = Package(
         ),
         // Pure: companies, users, roles, authorization, sessions, lockout, audit, legacy user import.
         .target(name: "CASSAccess", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
+        // `cass serve`: users, requests and views over the pipeline (docs/service.md).
+        .target(
+            name: "CASSService",
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts"],
+            swiftSettings: strict
+        ),
         // The only module above C that touches librdkafka.
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
             name: "cass",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify", "CASSService"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -72,6 +78,11 @@ let package = Package(
         .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "CASSServiceTests",
+            dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
         // `cass` as a user runs it: the output folder, hostile names and

@@ -1,0 +1,33 @@
+import CASSAccess
+import CASSHTTP
+import CASSLog
+
+/// Who is asking: the bearer token (API) or the session cookie (portal).
+struct Authenticator: Sendable {
+    static let cookieName = "cass_session"
+
+    let identity: IdentityView
+    let feed: ViewFeed
+    let writer: RecordWriter
+    let clock: ServiceClock
+
+    func token(of request: Request) -> String? {
+        request.bearerToken ?? request.cookies[Self.cookieName]
+    }
+
+    /// The caller, or 401. A well-formed token the view does not know yet
+    /// (a login answered by another serve process a moment ago) makes the
+    /// view catch up with that token's sessions partition once.
+    func caller(_ request: Request) throws -> Authenticated {
+        guard let token = token(of: request) else { throw APIError.unauthorized }
+        let now = clock.instant()
+        if let known = identity.read({ $0.authenticate(token: token, now: now) }) { return known }
+        guard let hash = Tokens.hash(of: token) else { throw APIError.unauthorized }
+        let topic = ServiceTopics.name(.sessions)
+        let partition = TopicPartition(topic: topic, partition: Partitioner.partition(for: Array(hash.utf8), count: try writer.partitions(topic)))
+        let end = try writer.log.endOffset(partition)
+        if end > 0 { try feed.wait(for: ReadPosition([partition: end]), timeoutMs: 5_000) }
+        if let known = identity.read({ $0.authenticate(token: token, now: now) }) { return known }
+        throw APIError.unauthorized
+    }
+}

@@ -1,0 +1,114 @@
+import CASSAccess
+import CASSDomain
+import CASSHTTP
+import CASSLog
+import CASSWorkers
+import Foundation
+
+/// What `cass serve` was asked to do.
+public struct ServiceOptions: Sendable {
+    public var dataDirectory: URL
+    public var referenceDirectory: URL?
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 8080
+    /// First start only: the `cass` admin, with its password.
+    public var admin: String?
+    public var adminPassword: String?
+    /// Password hashing cost (600,000 in production; tests lower it).
+    public var passwordIterations = PBKDF2Passwords.productionIterations
+    /// The consumer group of this process's views (unique per process).
+    public var viewGroup = "cass-view-\(UInt64.random(in: 1...UInt64.max))"
+
+    public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
+}
+
+/// `cass serve`: the log, the views, the HTTP API. Built with a log (the
+/// durable file log in the data folder, or Kafka) by the command.
+public final class Service: @unchecked Sendable {
+    // @unchecked: set up once in `start`, then only read.
+    public let options: ServiceOptions
+    public let log: any Log
+    let clock: ServiceClock
+    private(set) var context: ServiceContext?
+    private(set) var server: HTTPServer?
+    private let ready = Locked(false)
+
+    public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
+        self.options = options
+        self.log = log
+        self.clock = clock
+    }
+
+    /// The port the API listens on (the kernel's choice when asked for 0).
+    public var port: UInt16? { server?.port }
+
+    /// Creates the topics, loads the reference data, replays the views,
+    /// makes the first admin on an empty log, then takes requests.
+    public func start(progress: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try log.createTopics(TopicCatalog.specs() + ServiceTopics.specs())
+        let reference: ReferenceData
+        if let folder = options.referenceDirectory {
+            reference = try ReferenceTopic.publish(directory: folder, log: log)
+            progress("reference data from \(folder.path): \(reference.operations.count) operations, \(reference.airlines.count) airlines, \(reference.allAgents.count) agents")
+        } else {
+            reference = try ReferenceTopic.load(from: log)
+            guard !reference.operations.isEmpty else {
+                throw ServiceError("no reference data yet: start once with --reference DIR (operations.csv, airlines.csv, agents.csv, tax-rules.csv)")
+            }
+        }
+        let writer = try RecordWriter(log: log)
+        let identity = IdentityView()
+        let feed = ViewFeed(log: log, views: [identity], group: options.viewGroup)
+        try feed.start()
+        try feed.catchUp(feed.topics.filter { !$0.hasSuffix(AccessTopic.loginFailures.rawValue) }, timeoutMs: 600_000)
+        let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, clock: clock, reference: reference,
+                                     hasher: PBKDF2Passwords(iterations: options.passwordIterations))
+        self.context = context
+        try bootstrapAdmin(context, progress: progress)
+
+        var router = Router()
+        router.get("/healthz") { [ready] _ in
+            guard ready.withLock({ $0 }), feed.failure == nil else {
+                throw HTTPError(HTTPStatus(503), detail: feed.failure ?? "starting")
+            }
+            return .json("{\"status\":\"ok\"}")
+        }
+        router.get("/api/v1/openapi.json") { _ in .json(OpenAPIDocument.json) }
+        IdentityRoutes.register(&router, context)
+
+        var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
+        configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
+        let server = try HTTPServer(configuration: configuration, router: router)
+        self.server = server
+        server.start()
+        ready.withLock { $0 = true }
+        progress("listening on http://\(options.host):\(server.port)")
+    }
+
+    private func bootstrapAdmin(_ context: ServiceContext, progress: @Sendable (String) -> Void) throws {
+        let empty = context.identity.read { $0.users.isEmpty }
+        guard empty else { return }
+        guard let admin = options.admin else {
+            throw ServiceError("the data folder has no users yet: start with --admin NAME and CASS_ADMIN_PASSWORD to create the cass administrator")
+        }
+        guard let password = options.adminPassword, !password.isEmpty else {
+            throw ServiceError("--admin \(admin) needs its password in the environment variable CASS_ADMIN_PASSWORD")
+        }
+        var random = KernelRandom()
+        do {
+            let change = try context.identity.snapshot.bootstrap(admin: admin, password: password, hasher: context.hasher, random: &random,
+                                                                 context: RequestContext(now: clock.instant(), from: "cass serve"))
+            try context.commit(change.records)
+        } catch let error as AccessError {
+            throw ServiceError("cannot create the administrator: \(error)")
+        }
+        progress("created the cass administrator \(admin)")
+    }
+
+    /// Stops taking requests, lets those in flight finish, stops the views.
+    public func stop(timeoutMs: Int = 10_000) {
+        ready.withLock { $0 = false }
+        _ = server?.stop(timeoutMs: timeoutMs)
+        context?.feed.stop()
+    }
+}

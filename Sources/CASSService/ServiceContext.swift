@@ -1,0 +1,60 @@
+import CASSAccess
+import CASSDomain
+import CASSHTTP
+import CASSLog
+import Foundation
+
+/// What every route reads and writes through: the log, the views, the
+/// clock and the reference data. One per serve process.
+public final class ServiceContext: @unchecked Sendable {
+    // @unchecked: every field is immutable or guards itself.
+    let log: any Log
+    let writer: RecordWriter
+    let feed: ViewFeed
+    let identity: IdentityView
+    let clock: ServiceClock
+    let reference: ReferenceData
+    let directory: CompanyDirectory
+    let hasher: PBKDF2Passwords
+    let authenticator: Authenticator
+    /// User changes of this process, one at a time: each decides on the
+    /// state its predecessor left (the last-admin rule, a username taken).
+    let identityWrites = NSLock()
+
+    init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, clock: ServiceClock,
+         reference: ReferenceData, hasher: PBKDF2Passwords) {
+        self.log = log
+        self.writer = writer
+        self.feed = feed
+        self.identity = identity
+        self.clock = clock
+        self.reference = reference
+        self.directory = CompanyDirectory(reference: reference)
+        self.hasher = hasher
+        self.authenticator = Authenticator(identity: identity, feed: feed, writer: writer, clock: clock)
+    }
+
+    func context(_ request: Request) -> RequestContext {
+        RequestContext(now: clock.instant(), from: request.remoteAddress)
+    }
+
+    /// Writes access records and waits until this process's views show them.
+    func commit(_ records: [CASSAccess.AccessRecord]) throws {
+        let outgoing = try records.map { try writer.record(ServiceTopics.name($0.topic), key: $0.key, value: $0.value) }
+        let position = try writer.write(outgoing)
+        try feed.wait(for: position)
+    }
+
+    /// An access command's outcome: its records written, or its refusal
+    /// as the API's problem.
+    func run(_ command: () throws(AccessError) -> AccessChange) throws -> AccessChange {
+        let change: AccessChange
+        do {
+            change = try command()
+        } catch {
+            throw APIError.from(error)
+        }
+        try commit(change.records)
+        return change
+    }
+}
