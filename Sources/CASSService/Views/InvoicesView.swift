@@ -1,0 +1,97 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+import CASSWorkers
+import Foundation
+
+/// Issued invoices as the number stage wrote them to cass.invoices (a
+/// header, then its lines in parts), and closed periods with their
+/// disbursements from cass.settlements: what invoices, settlements and
+/// the report CSVs are answered from.
+public final class InvoicesView: View, @unchecked Sendable {
+    // @unchecked: all state below is touched under `lock`.
+    private let lock = NSLock()
+    private var invoices: [String: Invoice] = [:]
+    private var waiting: [String: (header: Invoice, parts: Int, received: [Int: LinePart])] = [:]
+    private var numbersByAgent: [String: [String]] = [:]
+    private var closed: [PeriodKey: ClosedPeriod] = [:]
+
+    public struct ClosedPeriod: Sendable {
+        public var period: PeriodKey
+        public var invoices: Int
+        public var totalMinor: Int64
+        public var disbursements: [Disbursement]
+    }
+
+    public init() {}
+
+    public var topics: [String] { [TopicCatalog.invoices, TopicCatalog.settlements] }
+
+    /// The company id of an invoice's agent: `agent-CC-AAAAAAAAAAA`.
+    public static func agentCompany(_ invoice: Invoice) -> String { "agent-\(invoice.country)-\(invoice.agentCodeText)" }
+
+    public func apply(_ record: LogRecord) throws {
+        let message = try StageMessage.decode(record.value)
+        lock.lock()
+        defer { lock.unlock() }
+        switch message {
+        case .invoice(let invoice):
+            issue(invoice)
+        case .invoiceHeader(let header, let parts):
+            guard invoices[header.number] == nil else { return }   // a replay
+            if parts == 0 { issue(header) } else { waiting[header.number] = (header, parts, [:]) }
+        case .invoiceLines(let number, let part):
+            guard var entry = waiting[number] else { return }
+            entry.received[part.index] = part
+            if entry.received.count >= entry.parts,
+               let invoice = LinePart.join(entry.header, entry.received.values.sorted { $0.index < $1.index }) {
+                waiting[number] = nil
+                issue(invoice)
+            } else {
+                waiting[number] = entry
+            }
+        case .periodClosed(let period, let count, let total, let disbursements):
+            closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
+        default:
+            break
+        }
+    }
+
+    private func issue(_ invoice: Invoice) {
+        guard invoices[invoice.number] == nil else { return }
+        invoices[invoice.number] = invoice
+        numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
+    }
+
+    public func invoice(_ number: String) -> Invoice? {
+        lock.lock()
+        defer { lock.unlock() }
+        return invoices[number]
+    }
+
+    /// Every issued invoice, by number.
+    public func all() -> [Invoice] {
+        lock.lock()
+        defer { lock.unlock() }
+        return invoices.values.sorted { $0.number < $1.number }
+    }
+
+    /// The invoices of some agent companies, by number.
+    public func invoices(ofAgents companies: [String]) -> [Invoice] {
+        lock.lock()
+        defer { lock.unlock() }
+        return companies.flatMap { numbersByAgent[$0] ?? [] }.compactMap { invoices[$0] }.sorted { $0.number < $1.number }
+    }
+
+    public func closedPeriods() -> [ClosedPeriod] {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed.values.sorted { $0.period < $1.period }
+    }
+
+    public func isClosed(_ period: PeriodKey) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed[period] != nil
+    }
+}
