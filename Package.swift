@@ -89,7 +89,7 @@ let package = Package(
         // inputs, amounts beyond 64 bits, the command-line preamble.
         .testTarget(
             name: "CASSCommandTests",
-            dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples"],
+            dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples", "CASSWorkers", "CASSLog", "CASSNotify"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -10,6 +10,8 @@ public struct DeliveryOutcome: Sendable, Hashable, Codable {
         case delivered
         /// Retries used up, or a final refusal (HTTP 4xx, SMTP 5xx).
         case exhausted
+        /// Still being retried when its run ended (`notifications-pending.jsonl`).
+        case pending
     }
 
     /// The same for every replay of the same event to the same recipient
@@ -79,10 +81,28 @@ public struct Notifier: Sendable {
         deliver(event, to: configuration.recipients(for: event), attachments: attachments)
     }
 
-    /// To the given recipients, in order, webhook before e-mail. The
-    /// attachments (the invoice PDF) go with e-mails only.
+    /// To the given recipients, in order, webhook before e-mail, each
+    /// delivery retried as the policy says (blocking: `DeliveryQueue`
+    /// delivers in the background instead). The attachments (the invoice
+    /// PDF) go with e-mails only.
     public func deliver(_ event: NotificationEvent, to recipients: [Recipient], attachments: [EmailAttachment] = []) -> [DeliveryOutcome] {
-        var outcomes: [DeliveryOutcome] = []
+        prepare(event, to: recipients, attachments: attachments).map { delivery in
+            if case .unsendable(let reason) = delivery.payload {
+                return outcome(of: delivery, status: .exhausted, attempts: [DeliveryAttempt(time: clock(), attempt: 1, status: nil, error: reason)])
+            }
+            let result = withRetries(policy: configuration.retry ?? .standard, sleeper: sleeper, clock: clock) { _ in attempt(delivery) }
+            return outcome(of: delivery, status: result.delivered ? .delivered : .exhausted, attempts: result.attempts)
+        }
+    }
+
+    /// Every delivery of an event to its configured recipients, built and
+    /// ready to attempt.
+    public func prepare(_ event: NotificationEvent, attachments: [EmailAttachment] = []) -> [PreparedDelivery] {
+        prepare(event, to: configuration.recipients(for: event), attachments: attachments)
+    }
+
+    public func prepare(_ event: NotificationEvent, to recipients: [Recipient], attachments: [EmailAttachment] = []) -> [PreparedDelivery] {
+        var prepared: [PreparedDelivery] = []
         let eventJSON: [UInt8]
         do {
             eventJSON = try event.jsonBytes()
@@ -90,10 +110,7 @@ public struct Notifier: Sendable {
             // Encoding plain value types cannot fail in practice; if it does,
             // every recipient still gets an exhausted outcome, never silence.
             return recipients.flatMap { recipient in
-                channels(of: recipient).map { channel in
-                    outcome(event, recipient, channel, id: "unencodable", delivered: false,
-                            [DeliveryAttempt(time: clock(), attempt: 1, status: nil, error: "event not encodable: \(error)")])
-                }
+                channels(of: recipient).map { PreparedDelivery(id: "unencodable", event: event, recipient: recipient, channel: $0, payload: .unsendable("event not encodable: \(error)")) }
             }
         }
         for recipient in recipients {
@@ -102,29 +119,57 @@ public struct Notifier: Sendable {
                 message = try templates.render(event, language: recipient.language)
             } catch {
                 for channel in channels(of: recipient) {
-                    outcomes.append(outcome(event, recipient, channel, id: Notifier.deliveryID(eventJSON: eventJSON, recipient: recipient, channel: channel), delivered: false,
-                                            [DeliveryAttempt(time: clock(), attempt: 1, status: nil, error: "\(error)")]))
+                    prepared.append(PreparedDelivery(id: Notifier.deliveryID(eventJSON: eventJSON, recipient: recipient, channel: channel), event: event,
+                                                     recipient: recipient, channel: channel, payload: .unsendable("\(error)")))
                 }
                 continue
             }
             if let hook = recipient.channels.webhook {
                 let id = Notifier.deliveryID(eventJSON: eventJSON, recipient: recipient, channel: .webhook)
-                let result: (delivered: Bool, attempts: [DeliveryAttempt])
+                let payload: PreparedDelivery.Payload
                 do {
-                    let body = try Notifier.webhookBody(event: event, message: message, recipient: recipient, deliveryID: id)
-                    result = webhook.deliver(body: body, to: hook, eventKind: event.kind.rawValue, deliveryID: id)
+                    payload = .webhook(body: try Notifier.webhookBody(event: event, message: message, recipient: recipient, deliveryID: id), hook: hook, eventKind: event.kind.rawValue)
                 } catch {
-                    result = (false, [DeliveryAttempt(time: clock(), attempt: 1, status: nil, error: "body not encodable: \(error)")])
+                    payload = .unsendable("body not encodable: \(error)")
                 }
-                outcomes.append(outcome(event, recipient, .webhook, id: id, delivered: result.delivered, result.attempts))
+                prepared.append(PreparedDelivery(id: id, event: event, recipient: recipient, channel: .webhook, payload: payload))
             }
             if let email = recipient.channels.email {
                 let id = Notifier.deliveryID(eventJSON: eventJSON, recipient: recipient, channel: .email)
-                let result = sendEmail(event: event, message: message, to: email, deliveryID: id, attachments: attachments)
-                outcomes.append(outcome(event, recipient, .email, id: id, delivered: result.delivered, result.attempts))
+                let payload: PreparedDelivery.Payload = mail == nil
+                    ? .unsendable("no smtp or outbox configured for e-mail to \(email.address)")
+                    : .email(self.email(event: event, message: message, to: email, deliveryID: id, attachments: attachments))
+                prepared.append(PreparedDelivery(id: id, event: event, recipient: recipient, channel: .email, payload: payload))
             }
         }
-        return outcomes
+        return prepared
+    }
+
+    /// A delivery rebuilt from its pending record (a restarted worker takes
+    /// over what another left): the same recipient and channel, so the same
+    /// id; nil when the recipient or channel is no longer configured.
+    public func prepare(again outcome: DeliveryOutcome, attachments: [EmailAttachment] = []) -> PreparedDelivery? {
+        guard let recipient = configuration.recipients.first(where: { $0.kind == outcome.recipientKind && $0.id == outcome.recipientID }) else { return nil }
+        return prepare(outcome.event, to: [recipient], attachments: attachments).first { $0.channel == outcome.channel }
+    }
+
+    /// One attempt at a prepared delivery: no waiting beyond the transport's
+    /// own timeout.
+    public func attempt(_ delivery: PreparedDelivery) -> AttemptResult {
+        switch delivery.payload {
+        case .webhook(let body, let hook, let kind):
+            return webhook.attempt(body: body, to: hook, eventKind: kind, deliveryID: delivery.id)
+        case .email(let message):
+            guard let mail else { return .permanent(status: nil, error: "no smtp or outbox configured") }
+            return mail.send(message)
+        case .unsendable(let reason):
+            return .permanent(status: nil, error: reason)
+        }
+    }
+
+    public func outcome(of delivery: PreparedDelivery, status: DeliveryOutcome.Status, attempts: [DeliveryAttempt]) -> DeliveryOutcome {
+        DeliveryOutcome(deliveryID: delivery.id, event: delivery.event, recipientKind: delivery.recipient.kind, recipientID: delivery.recipient.id,
+                        channel: delivery.channel, status: status, attempts: attempts)
     }
 
     public func email(event: NotificationEvent, message: RenderedMessage, to email: Recipient.Email, deliveryID: String, attachments: [EmailAttachment]) -> EmailMessage {
@@ -142,20 +187,8 @@ public struct Notifier: Sendable {
         )
     }
 
-    private func sendEmail(event: NotificationEvent, message: RenderedMessage, to email: Recipient.Email, deliveryID: String, attachments: [EmailAttachment]) -> (delivered: Bool, attempts: [DeliveryAttempt]) {
-        guard let mail else {
-            return (false, [DeliveryAttempt(time: clock(), attempt: 1, status: nil, error: "no smtp or outbox configured for e-mail to \(email.address)")])
-        }
-        let built = self.email(event: event, message: message, to: email, deliveryID: deliveryID, attachments: attachments)
-        return withRetries(policy: configuration.retry ?? .standard, sleeper: sleeper, clock: clock) { _ in mail.send(built) }
-    }
-
     private func channels(of recipient: Recipient) -> [DeliveryOutcome.Channel] {
         (recipient.channels.webhook == nil ? [] : [.webhook]) + (recipient.channels.email == nil ? [] : [.email])
-    }
-
-    private func outcome(_ event: NotificationEvent, _ recipient: Recipient, _ channel: DeliveryOutcome.Channel, id: String, delivered: Bool, _ attempts: [DeliveryAttempt]) -> DeliveryOutcome {
-        DeliveryOutcome(deliveryID: id, event: event, recipientKind: recipient.kind, recipientID: recipient.id, channel: channel, status: delivered ? .delivered : .exhausted, attempts: attempts)
     }
 
     /// 32 hex digits of SHA-256 over the event JSON, recipient and channel:

@@ -11,7 +11,8 @@ public struct Recipient: Sendable, Hashable, Codable {
 
     public struct Webhook: Sendable, Hashable, Codable {
         public var url: String
-        /// Shared with the receiver; signs every body (`X-CASS-Signature`).
+        /// Shared with the receiver; signs every request (Standard Webhooks:
+        /// `webhook-signature`). A `whsec_` prefix means base64 key bytes.
         public var secret: String
 
         public init(url: String, secret: String) {
@@ -177,6 +178,18 @@ public struct RecipientsConfiguration: Sendable, Hashable, Codable {
 
     private static func pathText(_ path: [any CodingKey]) -> String {
         path.isEmpty ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+    }
+
+    /// What is allowed but unwise, for the operator to read at start: a
+    /// webhook over plain `http` sends the event, and its signature, in the
+    /// clear (anyone on the way reads it; the signature still stops
+    /// tampering and replays).
+    public func warnings(source: String = "recipients.json") -> [String] {
+        recipients.enumerated().compactMap { index, recipient in
+            guard let webhook = recipient.channels.webhook, let url = URL(string: webhook.url), url.scheme?.lowercased() == "http" else { return nil }
+            return "\(source): recipients[\(index)] (\(recipient.kind.rawValue) \(recipient.id)): webhook \(webhook.url) is plain http: "
+                + "events travel unencrypted; use https"
+        }
     }
 
     /// Refuses configurations that would lose notifications later: e-mail

@@ -18,6 +18,13 @@ extension StageLogic {
     public func revoked(_ partitions: [TopicPartition]) {}
 }
 
+/// A stage with work of its own between messages (deliveries finishing in
+/// the background): called when a poll brings nothing, its outputs written
+/// like a batch's, with no input to commit.
+public protocol IdleStageLogic: StageLogic {
+    func idle(output: inout StageOutput)
+}
+
 /// A stage that can handle some messages straight from their bytes: it
 /// returns false for what it leaves to `handle` (decoded as usual).
 public protocol RawStageLogic: StageLogic {
@@ -195,7 +202,17 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
             restoreFailure = nil
             throw failure
         }
-        guard !records.isEmpty else { return 0 }
+        guard !records.isEmpty else {
+            if let idler = logic as? any IdleStageLogic {
+                var output = StageOutput(partitionCounts: partitionCounts)
+                idler.idle(output: &output)
+                if !output.records.isEmpty {
+                    counters.recordsOut += output.records.count
+                    try writeAndCommit(output: output.records, offsets: [:])
+                }
+            }
+            return 0
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         defer { counters.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started }
         var output = StageOutput(partitionCounts: partitionCounts)

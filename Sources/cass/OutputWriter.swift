@@ -25,10 +25,10 @@ enum OutputWriter {
         }
     }
 
-    static func writeDeliveries(_ deliveries: [(json: [UInt8], delivered: Bool)], to directory: URL) throws {
+    static func writeDeliveries(_ deliveries: [(json: [UInt8], delivered: Bool)], to directory: URL, name: String = "deliveries.jsonl") throws {
         var bytes: [UInt8] = []
         for delivery in deliveries { bytes += delivery.json + [10] }
-        try atomic(bytes, directory.appendingPathComponent("deliveries.jsonl"))
+        try atomic(bytes, directory.appendingPathComponent(name))
     }
 
     static func writeRejectionReports(_ rejections: [Rejection], to directory: URL) throws {

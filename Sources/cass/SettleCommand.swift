@@ -1,12 +1,13 @@
 import CASSDomain
 import CASSEngine
+import CASSLog
 import CASSNotify
 import CASSWorkers
 import Foundation
 
 enum SettleCommand {
     static let help = """
-    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--notify FILE] [--quiet]
+    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--notify FILE [--notify-wait S]] [--quiet]
 
     Settles every billing file (*.cbf, *.xml) of the input folder on this
     machine, through the same stage workers as the cluster, on an in-process
@@ -35,7 +36,12 @@ enum SettleCommand {
       --output DIR      where results go (created if missing; see "The output folder" below)
       --no-documents    write only the three CSVs and the rejection reports (fastest)
       --notify FILE     also notify the recipients of FILE (recipients.json, see
-                        docs/notifications.md) and log every delivery in deliveries.jsonl
+                        docs/notifications.md) and log every delivery in deliveries.jsonl;
+                        deliveries run in the background, each retried on its own
+                        backoff, while progress goes to stderr
+      --notify-wait S   how long to wait for deliveries after the results are written
+                        (default 30 s, at most 3600): what is still being retried then
+                        is listed in notifications-pending.jsonl and reported
       --quiet           no progress on stderr
 
     The output folder holds exactly this run's results: an earlier run's
@@ -52,7 +58,7 @@ enum SettleCommand {
     folder), 2 bad command line.
     """
 
-    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify"],
+    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify", "--notify-wait"],
                                      flags: ["--no-documents", "--quiet"])
 
     static func run(_ args: [String]) -> ExitCode {
@@ -72,6 +78,8 @@ enum SettleCommand {
             // Everything that can be refused is checked before the output
             // folder is touched.
             let recipients = try parsed.value("--notify").map { try RecipientsConfiguration.load(path: $0) }
+            let notifyWait = try parsed.integer("--notify-wait", default: 30, in: 0...3600)
+            for warning in recipients?.warnings(source: parsed.value("--notify") ?? "") ?? [] { Console.warning(warning) }
             let scan = try FolderSettlement.scan(URL(fileURLWithPath: inputPath))
             for entry in scan.skipped { Console.warning("skipped input \(entry.name): \(entry.reason)") }
             let files = scan.files
@@ -91,12 +99,7 @@ enum SettleCommand {
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
             try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents)
             if let recipients {
-                let notifier = Notifier(configuration: recipients, templates: try MessageTemplates())
-                let worker = try StageWorker(logic: NotifyStage(notifier: notifier, reference: reference, documents: output.url.appendingPathComponent("invoices")), log: pipeline.log)
-                while try worker.step() > 0 {}
-                let deliveries = try SettlementExport.deliveries(from: pipeline.log)
-                try OutputWriter.writeDeliveries(deliveries, to: output.url)
-                if !quiet { Console.progress("notifications: \(deliveries.count) deliveries, \(deliveries.filter { !$0.delivered }.count) exhausted (see deliveries.jsonl)") }
+                try notify(recipients, reference: reference, log: pipeline.log, output: output.url, waitSeconds: notifyWait, quiet: quiet)
             }
             try output.finish(command: "cass settle", skipped: scan.skipped)
             if !quiet {
@@ -109,5 +112,43 @@ enum SettleCommand {
             // whole address space at once.
             exit(ExitCode.ok.rawValue)
         }
+    }
+
+    /// Tells the recipients what the run produced. Deliveries go through a
+    /// background queue: a receiver that does not answer is retried on its
+    /// own backoff and holds nobody; after `waitSeconds` the run ends with
+    /// what is still pending listed in notifications-pending.jsonl.
+    static func notify(_ recipients: RecipientsConfiguration, reference: ReferenceData, log: InProcessLog, output: URL, waitSeconds: Int, quiet: Bool) throws {
+        let notifier = Notifier(configuration: recipients, templates: try MessageTemplates())
+        let queue = DeliveryQueue(notifier: notifier)
+        let documents = output.appendingPathComponent("invoices")
+        var events = 0
+        for partition in 0..<(try log.partitionCount(of: TopicCatalog.events)) {
+            for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.events, partition: partition)) {
+                guard let message = try? StageMessage.decode(record.value),
+                      let (event, attachments) = try NotifyStage.notification(for: message, reference: reference, documents: documents) else { continue }
+                try queue.enqueue(event, attachments: attachments)
+                events += 1
+            }
+        }
+        func line(_ counts: DeliveryQueue.Counts) -> String {
+            "notifications: \(counts.delivered) delivered, \(counts.exhausted) failed, \(counts.pending) pending"
+                + (counts.nextRetryInSeconds.map { String(format: " (next retry in %.0f s)", $0) } ?? "")
+        }
+        if !quiet { Console.progress("notifications: \(events) events to tell, \(queue.currentCounts.pending) deliveries under way") }
+        let allDone = queue.wait(until: Date().addingTimeInterval(Double(waitSeconds)), progressSeconds: 2) { counts in
+            if !quiet { Console.progress(line(counts)) }
+        }
+        queue.stop()
+        let counts = queue.currentCounts
+        let finished = queue.takeFinished().sorted { $0.deliveryID < $1.deliveryID }
+        let pending = allDone ? [] : queue.pendingOutcomes().sorted { $0.deliveryID < $1.deliveryID }
+        try OutputWriter.writeDeliveries(try finished.map { (try $0.jsonBytes(), $0.isDelivered) }, to: output)
+        if !pending.isEmpty {
+            try OutputWriter.writeDeliveries(try pending.map { (try $0.jsonBytes(), false) }, to: output, name: "notifications-pending.jsonl")
+            Console.warning("\(pending.count) notification(s) still pending after \(waitSeconds) s (their receivers did not answer); "
+                            + "they are listed in notifications-pending.jsonl and were not delivered by this run")
+        }
+        if !quiet { Console.progress(line(counts) + "; see deliveries.jsonl") }
     }
 }

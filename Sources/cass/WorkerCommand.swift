@@ -78,8 +78,15 @@ enum WorkerCommand {
             case .render: logic = try RenderStage(reference: reference, folder: URL(fileURLWithPath: parsed.value("--documents") ?? "documents"))
             case .notify:
                 guard let recipients = parsed.value("--recipients") else { throw UsageError("the notify stage needs --recipients FILE") }
-                let notifier = Notifier(configuration: try RecipientsConfiguration.load(path: recipients), templates: try MessageTemplates())
-                logic = NotifyStage(notifier: notifier, reference: reference, documents: parsed.value("--documents").map { URL(fileURLWithPath: $0) })
+                let configuration = try RecipientsConfiguration.load(path: recipients)
+                for warning in configuration.warnings(source: recipients) { Console.warning(warning) }
+                let notifier = Notifier(configuration: configuration, templates: try MessageTemplates())
+                let notify = NotifyStage(notifier: notifier, reference: reference, documents: parsed.value("--documents").map { URL(fileURLWithPath: $0) })
+                // Deliveries another worker left pending (killed while retrying).
+                let pending = try NotifyStage.pendingDeliveries(in: log)
+                try notify.resume(pending)
+                if !pending.isEmpty { Console.progress("\(name): resuming \(pending.count) pending deliveries") }
+                logic = notify
             }
             let worker = try StageWorker(logic: logic, log: log)
             worker.maxBatch = 2048

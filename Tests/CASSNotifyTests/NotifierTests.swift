@@ -47,7 +47,7 @@ final class NotifierTests: XCTestCase {
 
         let request = try XCTUnwrap(receiver.requests.first)
         XCTAssertTrue(request.signatureValid)
-        XCTAssertEqual(request.headers["x-cass-delivery-id"], outcomes[0].deliveryID)
+        XCTAssertEqual(request.headers["webhook-id"], outcomes[0].deliveryID)
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
         let message = try XCTUnwrap(body["message"] as? [String: Any])
         XCTAssertEqual(message["language"] as? String, "fr")

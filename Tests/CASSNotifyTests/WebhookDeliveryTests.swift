@@ -22,7 +22,7 @@ final class WebhookDeliveryTests: XCTestCase {
         WebhookDelivery(policy: RetryPolicy(maxAttempts: maxAttempts, baseDelayMs: 3, factor: 2, maxDelayMs: 50), sleeper: sleeper, timeoutMs: 5_000)
     }
 
-    func test_webhook_postsSignedJSONWithCASSHeaders() throws {
+    func test_webhook_postsJSONSignedAsStandardWebhooks() throws {
         let server = try receiver(statuses: [200])
         let body = try Fixtures.invoice.jsonBytes()
         let result = delivery(RecordingSleeper()).deliver(body: body, to: .init(url: server.url, secret: server.secret), eventKind: "invoiceIssued", deliveryID: "d-1")
@@ -31,10 +31,14 @@ final class WebhookDeliveryTests: XCTestCase {
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.method, "POST")
         XCTAssertEqual(request.path, "/cass/hook")
-        XCTAssertTrue(request.signatureValid, "receiver could not verify \(request.headers["x-cass-signature"] ?? "no signature")")
+        XCTAssertTrue(request.signatureValid, "receiver could not verify \(request.headers["webhook-signature"] ?? "no signature")")
+        XCTAssertTrue(request.timestampFresh)
         XCTAssertEqual(request.headers["content-type"], "application/json")
         XCTAssertEqual(request.headers["x-cass-event"], "invoiceIssued")
-        XCTAssertEqual(request.headers["x-cass-delivery-id"], "d-1")
+        XCTAssertEqual(request.headers["webhook-id"], "d-1")
+        let stamp = try XCTUnwrap(Int64(request.headers["webhook-timestamp"] ?? ""))
+        XCTAssertLessThan(abs(stamp - Int64(Date().timeIntervalSince1970)), 30)
+        XCTAssertNil(request.headers["x-cass-signature"], "the unsigned-timestamp signature is gone")
         XCTAssertEqual(request.body, body)
         XCTAssertEqual(try NotificationEvent.decode(json: request.body), Fixtures.invoice)
     }
@@ -107,5 +111,37 @@ final class WebhookDeliveryTests: XCTestCase {
         let policy = RetryPolicy(maxAttempts: 20, baseDelayMs: 500, factor: 10, maxDelayMs: 60_000)
         XCTAssertEqual((1...6).map(policy.delayMs(afterAttempt:)), [500, 5_000, 50_000, 60_000, 60_000, 60_000])
         XCTAssertEqual(RetryPolicy(maxAttempts: 20, baseDelayMs: 1, factor: Int.max, maxDelayMs: Int.max).delayMs(afterAttempt: 5), Int.max)
+    }
+
+    /// A receiver using the reference Standard Webhooks library (Python,
+    /// scripts/check-webhook) accepts what we send, and refuses it altered.
+    func test_theReferenceStandardWebhooksLibrary_verifiesOurRequests() throws {
+        let secret = "whsec_" + Data("a 24-byte receiver key!!".utf8).base64EncodedString()
+        let server = try receiver(statuses: [200], secret: secret)
+        let body = try Fixtures.invoice.jsonBytes()
+        XCTAssertTrue(delivery(RecordingSleeper()).deliver(body: body, to: .init(url: server.url, secret: secret), eventKind: "invoiceIssued", deliveryID: "msg-1").delivered)
+        let request = try XCTUnwrap(server.requests.first)
+        let headers = String(decoding: try JSONSerialization.data(withJSONObject: request.headers), as: UTF8.self)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func check(_ bytes: [UInt8]) throws -> Int32 {
+            let file = folder.appendingPathComponent("body")
+            try Data(bytes).write(to: file)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("scripts/check-webhook")
+            process.arguments = [secret, headers, file.path]
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        let verdict = try check(request.body)
+        if verdict == 3 {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("scripts/check-webhook could not install standardwebhooks in CI") }
+            throw XCTSkip("standardwebhooks (PyPI) could not be installed here")
+        }
+        XCTAssertEqual(verdict, 0, "the reference library refused our signature")
+        XCTAssertEqual(try check(request.body + Array(" ".utf8)), 1, "the reference library accepted an altered body")
     }
 }
