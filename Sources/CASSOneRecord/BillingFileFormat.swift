@@ -1,15 +1,22 @@
 import CASSDomain
 
-/// The two billing file formats, recognised by content whatever the file's
-/// extension: XML when the first byte after an optional UTF-8 byte order
-/// mark is `<` (a CBF line always starts with a record type letter).
+/// The billing file formats, recognised by content whatever the file's
+/// extension: RDF/XML when the first byte after an optional UTF-8 byte
+/// order mark is `<`, JSON-LD when the first one after whitespace is `{`
+/// (a JSON object), otherwise CBF (whose lines start with a record type
+/// letter).
 public enum BillingFileFormat: String, Sendable, Hashable, CaseIterable {
-    case cbf, xml
+    case cbf, xml, jsonld
+
+    /// The extensions `cass settle` reads from an input folder.
+    public static let inputExtensions = ["cbf", "xml", "jsonld"]
 
     public static func detect(_ bytes: UnsafeRawBufferPointer) -> BillingFileFormat {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        return start < bytes.count && bytes[start] == UInt8(ascii: "<") ? .xml : .cbf
+        if start < bytes.count, bytes[start] == UInt8(ascii: "<") { return .xml }
+        while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x0A || bytes[start] == 0x0D || bytes[start] == 0x09 { start += 1 }
+        return start < bytes.count && bytes[start] == UInt8(ascii: "{") ? .jsonld : .cbf
     }
 
     /// The extension `cass convert` gives a file of this format.
@@ -28,6 +35,7 @@ public enum BillingFileReader {
         switch BillingFileFormat.detect(bytes) {
         case .cbf: CBFReader.read(buffer: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
         case .xml: OneRecordReader.read(bytes: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
+        case .jsonld: OneRecordReader.readJSONLD(bytes: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
         }
     }
 
@@ -46,6 +54,8 @@ public enum BillingFileReader {
             return BillingFileSummary(key: key, operation: operation, period: BillingPeriod(yyyymmnn: key.period))
         case .xml:
             return OneRecordReader.envelopeSummary(bytes: bytes, fileName: fileName)
+        case .jsonld:
+            return OneRecordReader.envelopeSummary(bytes: bytes, fileName: fileName, jsonld: true)
         }
     }
 

@@ -226,6 +226,7 @@ struct BillingDocumentBuilder {
 enum XMLDocumentReader {
     static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder) {
         var scanner = XMLScanner(bytes: bytes, limits: builder.limits)
+        scanner.checksCharacters = !builder.identityOnly
         var skipping = 0
         do throws(XMLSyntaxError) {
             while !builder.done {

@@ -21,9 +21,11 @@ public enum FileConverter {
     /// needs the operation and is left to settlement.
     public static func convert(bytes: [UInt8], fileName: String, to format: BillingFileFormat) throws(ConversionError) -> [UInt8] {
         let read = bytes.withUnsafeBytes { raw in
-            BillingFileFormat.detect(raw) == .xml && format == .cbf
-                ? OneRecordReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil }, maxCBFLines: maxCBFLines)
-                : BillingFileReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil })
+            switch (BillingFileFormat.detect(raw), format) {
+            case (.xml, .cbf): OneRecordReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil }, maxCBFLines: maxCBFLines)
+            case (.jsonld, .cbf): OneRecordReader.readJSONLD(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil }, maxCBFLines: maxCBFLines)
+            default: BillingFileReader.read(bytes: raw, fileName: fileName, periodsPerMonth: { _ in nil })
+            }
         }
         switch read {
         case .rejected(let name, _, let problem):
@@ -32,6 +34,7 @@ public enum FileConverter {
             if let problem = loss(converting: file, to: format) { throw ConversionError(fileName: fileName, problem: problem) }
             switch format {
             case .xml: return OneRecordWriter.write(file)
+            case .jsonld: return OneRecordWriter.writeJSONLD(file)
             case .cbf: return CBFWriter.write(file)
             }
         }
@@ -50,8 +53,8 @@ public enum FileConverter {
                            message: "currency \(OneRecordValues.reportable(file.header.currency, width: 8)) is not an ISO 4217 currency")
         }
         switch format {
-        case .xml:
-            // The XML takes the minor digits from ISO 4217: a CBF header that
+        case .xml, .jsonld:
+            // The XML (and its JSON-LD) takes the minor digits from ISO 4217: a CBF header that
             // disagrees (F07) cannot be written.
             if let iso = ISO4217.minorDigits(of: file.header.currency), iso != file.header.minorDigits {
                 return Problem(code: .F07, field: "minor-unit digits", expected: "\(iso) for \(file.header.currency)", found: "\(file.header.minorDigits)",

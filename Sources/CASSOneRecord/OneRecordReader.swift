@@ -14,6 +14,14 @@ public enum OneRecordReader {
         return result(of: builder, fileName: fileName, periodsPerMonth: periodsPerMonth)
     }
 
+    /// The JSON-LD serialisation of the same graph, with the same checks and codes.
+    public static func readJSONLD(bytes: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard, maxCBFLines: Int? = nil) -> FileReadResult {
+        var builder = BillingDocumentBuilder(limits: limits, identityOnly: false)
+        builder.maxCBFLines = maxCBFLines
+        JSONLDDocumentReader.read(bytes, into: &builder)
+        return result(of: builder, fileName: fileName, periodsPerMonth: periodsPerMonth)
+    }
+
     public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
         bytes.withUnsafeBytes { read(bytes: $0, fileName: fileName, periodsPerMonth: periodsPerMonth, limits: limits) }
     }
@@ -75,9 +83,9 @@ extension OneRecordReader {
     /// The envelope's operation, billing period and processing-order key,
     /// read as far as they can be without looking into any transaction
     /// (the scan stops once they are known). Numbers that do not parse are 0.
-    public static func envelopeSummary(bytes: UnsafeRawBufferPointer, fileName: String, limits: XMLLimits = .standard) -> BillingFileSummary {
+    public static func envelopeSummary(bytes: UnsafeRawBufferPointer, fileName: String, limits: XMLLimits = .standard, jsonld: Bool = false) -> BillingFileSummary {
         var builder = BillingDocumentBuilder(limits: limits, identityOnly: true)
-        XMLDocumentReader.read(bytes, into: &builder)
+        if jsonld { JSONLDDocumentReader.read(bytes, into: &builder) } else { XMLDocumentReader.read(bytes, into: &builder) }
         return summary(of: builder, fileName: fileName)
     }
 

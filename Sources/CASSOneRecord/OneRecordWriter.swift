@@ -22,13 +22,29 @@ public enum OneRecordWriter {
     ]
 
     public static func write(_ file: BillingFile) -> [UInt8] {
+        var out = XMLOutput()
+        write(file, to: &out)
+        return out.bytes
+    }
+
+    /// The same graph as JSON-LD (`cass convert --to jsonld`).
+    public static func writeJSONLD(_ file: BillingFile) -> [UInt8] {
+        var out = JSONLDOutput()
+        write(file, to: &out)
+        return out.bytes
+    }
+
+    static func write<Output: GraphOutput>(_ file: BillingFile, to out: inout Output) {
+        let header = file.header
+        let prefix = Padding.zeros(String(header.airlinePrefix), to: 3)
+        let about = "urn:opencass:file:\(prefix):\(header.operation):\(header.period.yyyymmnn):\(Padding.zeros(String(header.fileSequence), to: 6))"
+        out.document(type: "cass:BillingFile", about: about) { out in writeFile(file, to: &out) }
+    }
+
+    private static func writeFile<Output: GraphOutput>(_ file: BillingFile, to out: inout Output) {
         let header = file.header
         let digits = ISO4217.minorDigits(of: header.currency) ?? header.minorDigits
         let prefix = Padding.zeros(String(header.airlinePrefix), to: 3)
-        var out = XMLOutput()
-        out.open("rdf:RDF", rootAttributes)
-        let about = "urn:opencass:file:\(prefix):\(header.operation):\(header.period.yyyymmnn):\(Padding.zeros(String(header.fileSequence), to: 6))"
-        out.open("cass:BillingFile", [("rdf:about", about)])
         out.value("cass:formatVersion", Padding.zeros(String(header.formatVersion), to: 2))
         out.value("cass:operation", header.operation)
         out.value("cass:billingPeriod", String(header.period.yyyymmnn))
@@ -39,17 +55,16 @@ public enum OneRecordWriter {
         out.value("cass:transactionCount", String(file.trailer.recordCount))
         out.value("cass:netDueTotal", amountText(file.trailer.netDueTotal, digits: digits, negativeZero: file.trailer.negativeZeroTotals & NegativeZero.netDue != 0))
         out.value("cass:weightChargeTotal", amountText(file.trailer.weightChargeTotal, digits: digits, negativeZero: file.trailer.negativeZeroTotals & NegativeZero.weightCharge != 0))
-        for (index, record) in file.records.enumerated() {
-            out.node("cass:transaction", "cass:BillingTransaction") { out in
-                writeTransaction(record, position: index + 1, file: file, digits: digits, to: &out)
+        out.repeated("cass:transaction") { out in
+            for (index, record) in file.records.enumerated() {
+                out.node("cass:transaction", "cass:BillingTransaction") { out in
+                    writeTransaction(record, position: index + 1, file: file, digits: digits, to: &out)
+                }
             }
         }
-        out.close("cass:BillingFile")
-        out.close("rdf:RDF")
-        return out.bytes
     }
 
-    private static func writeTransaction(_ record: BillingRecord, position: Int, file: BillingFile, digits: Int, to out: inout XMLOutput) {
+    private static func writeTransaction<Output: GraphOutput>(_ record: BillingRecord, position: Int, file: BillingFile, digits: Int, to out: inout Output) {
         let found = AsFound(record)
         out.value("cass:sequence", String(position))
         out.value("cass:transactionType", found["transaction"] ?? record.transaction.code)
@@ -82,7 +97,8 @@ public enum OneRecordWriter {
                     out.resource("cargo:unit", CodeList.measurementUnit("KGM"))
                 } }
             }
-            for charge in file.otherCharges(of: record) {
+            let charges = file.otherCharges(of: record)
+            if !charges.isEmpty { out.repeated("cargo:otherCharges") { out in for charge in charges {
                 out.node("cargo:otherCharges", "cargo:OtherCharge") { out in
                     out.resource("cargo:otherChargeCode", CodeList.otherCharge(charge.code.description))
                     out.resource("cargo:entitlement", CodeList.entitlement(charge.dueCarrier ? "C" : "A"))
@@ -92,19 +108,21 @@ public enum OneRecordWriter {
                         }
                     }
                 }
-            }
+            } } }
             out.node("cargo:billingDetails", "cargo:BillingDetails") { out in
                 out.value("cargo:awbExecutionDate", found["AWB issue date"] ?? executionDate(record.issueDateDigits))
                 out.value("cargo:commissionPercentage", found["commission rate"] ?? Money.decimalString(Int64(record.commissionRate), digits: 2))
             }
         }
         // An absent charge is zero; the weight charge and net due are always written.
-        for (identifier, amount, field, bit) in chargeAmounts(record) {
-            let negativeZero = record.negativeZeroAmounts & bit != 0
-            if let text = found[field] {
-                writeRatings("cass:charge", identifier: identifier, text: text, to: &out)
-            } else if amount != 0 || negativeZero || identifier == "WT" || identifier == "CN" {
-                writeRatings("cass:charge", identifier: identifier, text: amountText(amount, digits: digits, negativeZero: negativeZero), to: &out)
+        out.repeated("cass:charge") { out in
+            for (identifier, amount, field, bit) in chargeAmounts(record) {
+                let negativeZero = record.negativeZeroAmounts & bit != 0
+                if let text = found[field] {
+                    writeRatings("cass:charge", identifier: identifier, text: text, to: &out)
+                } else if amount != 0 || negativeZero || identifier == "WT" || identifier == "CN" {
+                    writeRatings("cass:charge", identifier: identifier, text: amountText(amount, digits: digits, negativeZero: negativeZero), to: &out)
+                }
             }
         }
         let reason = String(record.reasonCode.description.reversed().drop { $0 == " " }.reversed())
@@ -135,7 +153,7 @@ public enum OneRecordWriter {
         return value == 0 && negativeZero ? "-" + text : text
     }
 
-    static func writeRatings(_ property: String, identifier: String, text: String, to out: inout XMLOutput) {
+    static func writeRatings<Output: GraphOutput>(_ property: String, identifier: String, text: String, to out: inout Output) {
         out.inline { out in
             out.node(property, "cargo:Ratings") { out in
                 out.resource("cargo:billingChargeIdentifier", CodeList.chargeIdentifier(identifier))

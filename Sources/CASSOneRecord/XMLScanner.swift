@@ -69,6 +69,9 @@ public struct XMLScanner {
     private var prologRead = false
     private var finished = false
     private var scratch: [UInt8] = []
+    /// Off only for a reader that wants the envelope's identity and stops
+    /// there (processing order): the full read checks every byte.
+    public var checksCharacters = true
 
     public init(bytes: UnsafeRawBufferPointer, limits: XMLLimits = .standard) {
         self.bytes = bytes
@@ -189,7 +192,7 @@ public struct XMLScanner {
 
     private mutating func readProlog() throws(XMLSyntaxError) {
         if bytes.count > limits.maxDocumentBytes { throw fail("document larger than \(limits.maxDocumentBytes) bytes") }
-        try XMLCharacters.validate(bytes)
+        if checksCharacters { try XMLCharacters.validate(bytes) }
         if startsWith("\u{FEFF}") { index = 3 }
         if startsWith("<?xml"), index + 5 < bytes.count, isWhitespace(bytes[index + 5]) {
             try readDeclaration()
@@ -656,7 +659,7 @@ enum XMLCharacters {
     /// Valid UTF-8 and no character XML 1.0 forbids, checked once for the
     /// whole document so the scanner can trust every byte. Eight ASCII
     /// bytes at a time: printable ASCII is the common case.
-    static func validate(_ bytes: UnsafeRawBufferPointer) throws(XMLSyntaxError) {
+    static func validate(_ bytes: UnsafeRawBufferPointer, json: Bool = false) throws(XMLSyntaxError) {
         let n = bytes.count
         var i = 0
         while i < n {
@@ -698,11 +701,30 @@ enum XMLCharacters {
                 guard c & 0xC0 == 0x80 else { throw failAt(bytes, i, "not UTF-8") }
                 scalar = scalar << 6 | UInt32(c & 0x3F)
             }
-            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar), scalar != 0xFFFE, scalar != 0xFFFF else {
+            // JSON allows the noncharacters U+FFFE and U+FFFF; XML does not.
+            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar), json || (scalar != 0xFFFE && scalar != 0xFFFF) else {
                 throw failAt(bytes, i, "not a valid XML character")
             }
             i += length
         }
+    }
+
+    /// Whether any byte is below 0x20 (eight at a time).
+    static func hasControlByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i + 8 <= n {
+            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Exact for bytes below 0x80; bytes from 0x80 are never below 0x20.
+            let seven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            if ~((word & seven) &+ 0x6060_6060_6060_6060) & ~word & 0x8080_8080_8080_8080 != 0 { return true }
+            i += 8
+        }
+        while i < n {
+            if bytes[i] < 0x20 { return true }
+            i += 1
+        }
+        return false
     }
 
     static func failAt(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ message: String) -> XMLSyntaxError {

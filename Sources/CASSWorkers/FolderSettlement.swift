@@ -59,7 +59,7 @@ public enum FolderSettlement {
         }
         let billing = names.filter {
             let lower = $0.lowercased()
-            return lower.hasSuffix(".cbf") || lower.hasSuffix(".xml")
+            return BillingFileFormat.inputExtensions.contains { lower.hasSuffix("." + $0) }
         }
         return inputFiles(named: billing.map { directory.appendingPathComponent($0) })
     }

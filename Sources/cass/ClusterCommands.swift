@@ -117,8 +117,8 @@ enum SubmitCommand {
     static let help = """
     Usage: cass submit FILE|DIR... [--brokers LIST] [-X key=value]
 
-    Submits billing files (CBF or ONE Record XML; a folder means its *.cbf
-    and *.xml) to cass.files, in the spec's processing order. Small files
+    Submits billing files (CBF, ONE Record XML or JSON-LD; a folder means its *.cbf,
+    *.xml and *.jsonld) to cass.files, in the spec's processing order. Small files
     travel in the message; files over 512 KiB as their absolute path, which
     every ingest worker must be able to read (a shared volume).
 

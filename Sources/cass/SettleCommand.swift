@@ -9,7 +9,7 @@ enum SettleCommand {
     static let help = """
     Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--notify FILE [--notify-wait S]] [--quiet]
 
-    Settles every billing file (*.cbf, *.xml) of the input folder on this
+    Settles every billing file (*.cbf, *.xml, *.jsonld) of the input folder on this
     machine, through the same stage workers as the cluster, on an in-process
     log (no broker needed):
       1. loads the reference data (operations, airlines, agents, tax rules);
