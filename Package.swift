@@ -52,6 +52,8 @@ let package = Package(
             dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts"],
             swiftSettings: strict
         ),
+        // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.
+        .target(name: "CASSPortal", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The only module above C that touches librdkafka.
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
@@ -61,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal"],
             swiftSettings: strict
         ),
         // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
+        .testTarget(name: "CASSPortalTests", dependencies: ["CASSPortal", "CASSDomain"], swiftSettings: strict),
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(
             name: "CASSServiceTests",

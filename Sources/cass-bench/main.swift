@@ -24,6 +24,9 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
   --pbkdf2         only time one password check (PBKDF2-HMAC-SHA256, 600,000 iterations) and exit
   --http           only load the HTTP server with wrk (default 64 connections, 10 s) and exit
 
+       cass-bench portal [--invoices N] [--iterations N] [--preview DIR]
+                   render every portal page for a user with N invoices (default 1000), p50/p99 per page
+
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
 
@@ -31,6 +34,10 @@ var skipFormats = false
 var httpConnections = 64, httpSeconds = 10, httpOnly = false
 var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01, skipCluster = false, workerCounts = [1, 2, 4], documentAWBs = 20_000
 var args = Array(CommandLine.arguments.dropFirst())
+if args.first == "portal" {
+    runPortalBench(Array(args.dropFirst()))
+    exit(0)
+}
 while !args.isEmpty {
     let arg = args.removeFirst()
     func value() -> String {
