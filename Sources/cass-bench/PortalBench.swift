@@ -2,7 +2,7 @@ import CASSDomain
 import CASSPortal
 import Foundation
 
-/// `cass-bench portal [--invoices N] [--iterations N] [--preview DIR]`:
+/// `cass-bench portal [--invoices N] [--iterations N] [--only PAGE] [--preview DIR]`:
 /// renders every portal page for a user with N invoices (default 1,000)
 /// and prints p50/p99/max per page in milliseconds; with `--preview`, also
 /// writes every page of every role and language to DIR (with the static
@@ -11,6 +11,7 @@ import Foundation
 func runPortalBench(_ arguments: [String]) {
     var invoiceCount = 1000, iterations = 200
     var preview: String?
+    var only: String?
     var args = arguments
     while !args.isEmpty {
         let arg = args.removeFirst()
@@ -19,6 +20,7 @@ func runPortalBench(_ arguments: [String]) {
         case "--invoices": invoiceCount = Int(value) ?? invoiceCount
         case "--iterations": iterations = max(1, Int(value) ?? iterations)
         case "--preview": preview = value
+        case "--only": only = value
         default:
             FileHandle.standardError.write(Data("cass-bench portal: unknown option \(arg)\n".utf8))
             exit(2)
@@ -50,7 +52,7 @@ func runPortalBench(_ arguments: [String]) {
             ("files (\(invoiceCount))", { PortalPages.files(airline, files: PortalList(items: files)) }),
             ("login", { PortalPages.login(agent) }),
         ]
-        for (name, render) in cases {
+        for (name, render) in cases where only.map({ name.hasPrefix($0) }) ?? true {
             var samples: [Double] = []
             samples.reserveCapacity(iterations)
             var bytes = 0
@@ -64,7 +66,8 @@ func runPortalBench(_ arguments: [String]) {
             let p50 = samples[samples.count / 2]
             let p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
             worst = max(worst, p99)
-            print(String(format: "%-24@%-8@%8.2f  %8.2f  %8.2f  %7.0f", name as NSString, language.rawValue as NSString, p50, p99, samples.last ?? 0, Double(bytes) / 1024))
+            let label = name.padding(toLength: 24, withPad: " ", startingAt: 0) + language.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+            print(label + String(format: "%8.2f  %8.2f  %8.2f  %7.0f", p50, p99, samples.last ?? 0, Double(bytes) / 1024))
         }
     }
     print(String(format: "worst p99: %.2f ms (budget 50 ms)", worst))

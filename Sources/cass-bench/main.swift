@@ -24,7 +24,7 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
   --pbkdf2         only time one password check (PBKDF2-HMAC-SHA256, 600,000 iterations) and exit
   --http           only load the HTTP server with wrk (default 64 connections, 10 s) and exit
 
-       cass-bench portal [--invoices N] [--iterations N] [--preview DIR]
+       cass-bench portal [--invoices N] [--iterations N] [--only PAGE] [--preview DIR]
                    render every portal page for a user with N invoices (default 1000), p50/p99 per page
 
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000

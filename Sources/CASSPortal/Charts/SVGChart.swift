@@ -17,7 +17,7 @@ struct SVGChart {
     static func bars(_ w: inout HTMLWriter, id: String, title: String, description: String, bars: [Bar], seriesNames: [String], rtl: Bool) {
         let width = 640, labelWidth = 170, valueWidth = 150
         let series = max(1, bars.first?.values.count ?? 1)
-        let barHeight = series == 1 ? 20 : 12
+        let barHeight = series == 1 ? 22 : 18
         let rowHeight = series * barHeight + 12
         let legendHeight = series > 1 ? 26 : 0
         let height = max(40, legendHeight + bars.count * rowHeight + 8)
@@ -29,15 +29,14 @@ struct SVGChart {
                 let x = 10 + index * 180
                 let boxX = rtl ? width - x - 12 : x
                 w.raw("<rect class=\"series-"); w.int(index); w.raw("\" x=\""); w.int(boxX); w.raw("\" y=\"6\" width=\"12\" height=\"12\"></rect>")
-                w.raw("<text class=\"legend\" x=\""); w.int(rtl ? boxX - 6 : boxX + 18); w.raw("\" y=\"16\" text-anchor=\"")
-                w.raw(rtl ? "end" : "start"); w.raw("\">"); w.text(name); w.raw("</text>")
+                textOpen(&w, "legend", x: rtl ? boxX - 6 : boxX + 18, y: 16, visualRight: rtl, rtl: rtl)
+                w.text(name); w.raw("</text>")
             }
         }
         for (row, bar) in bars.enumerated() {
             let top = legendHeight + 4 + row * rowHeight
             let labelX = rtl ? width - 6 : 6
-            w.raw("<text class=\"label\" x=\""); w.int(labelX); w.raw("\" y=\""); w.int(top + (series * barHeight) / 2 + 5)
-            w.raw("\" text-anchor=\""); w.raw(rtl ? "end" : "start"); w.raw("\">")
+            textOpen(&w, "label", x: labelX, y: top + (series * barHeight) / 2 + 5, visualRight: rtl, rtl: rtl)
             w.text(PageBuilder.clip(bar.label, 28)); w.raw("</text>")
             for (index, value) in bar.values.enumerated() {
                 let length = maxValue == 0 ? 0 : Int((Double(value.magnitude) / Double(maxValue)) * Double(plotWidth)).clamped(0, plotWidth)
@@ -47,8 +46,7 @@ struct SVGChart {
                 w.raw("\" x=\""); w.int(x); w.raw("\" y=\""); w.int(y); w.raw("\" width=\""); w.int(max(length, value == 0 ? 0 : 1))
                 w.raw("\" height=\""); w.int(barHeight - 2); w.raw("\"></rect>")
                 let textX = rtl ? x - 6 : labelWidth + length + 6
-                w.raw("<text class=\"value\" x=\""); w.int(textX); w.raw("\" y=\""); w.int(y + barHeight - 5)
-                w.raw("\" text-anchor=\""); w.raw(rtl ? "end" : "start"); w.raw("\">")
+                textOpen(&w, "value", x: textX, y: y + barHeight - 5, visualRight: rtl, rtl: rtl)
                 w.text(index < bar.texts.count ? bar.texts[index] : ""); w.raw("</text>")
             }
         }
@@ -74,19 +72,33 @@ struct SVGChart {
             w.raw("<rect class=\"series-0\" x=\""); w.int(x); w.raw("\" y=\""); w.int(bottom - length); w.raw("\" width=\""); w.int(barWidth)
             w.raw("\" height=\""); w.int(length); w.raw("\"></rect>")
             if value > 0 && slot >= 22 && index < texts.count {
-                w.raw("<text class=\"value\" x=\""); w.int(x + barWidth / 2); w.raw("\" y=\""); w.int(bottom - length - 4)
-                w.raw("\" text-anchor=\"middle\">"); w.text(texts[index]); w.raw("</text>")
+                textOpen(&w, "value", x: x + barWidth / 2, y: bottom - length - 4, visualRight: nil, rtl: rtl)
+                w.text(texts[index]); w.raw("</text>")
             }
             if index % labelEvery == 0 && index < labels.count {
-                w.raw("<text class=\"label\" x=\""); w.int(x + barWidth / 2); w.raw("\" y=\""); w.int(bottom + 18)
-                w.raw("\" text-anchor=\"middle\">"); w.text(labels[index]); w.raw("</text>")
+                textOpen(&w, "label", x: x + barWidth / 2, y: bottom + 18, visualRight: nil, rtl: rtl)
+                w.text(labels[index]); w.raw("</text>")
             }
         }
         w.raw("</svg>")
     }
 
+    /// `<text class x y text-anchor>`: `visualRight` true puts the text's
+    /// right edge at x, false its left edge, nil centres it. In Arabic the
+    /// text runs right to left (`direction="rtl"`), where SVG's `start` and
+    /// `end` swap sides, so the anchor word is swapped to keep the geometry.
+    static func textOpen(_ w: inout HTMLWriter, _ cls: StaticString, x: Int, y: Int, visualRight: Bool?, rtl: Bool) {
+        w.raw("<text class=\""); w.raw(cls); w.raw("\" x=\""); w.int(x); w.raw("\" y=\""); w.int(y); w.raw("\"")
+        if rtl { w.raw(" direction=\"rtl\"") }
+        switch visualRight {
+        case nil: w.raw(" text-anchor=\"middle\">")
+        case true?: w.raw(rtl ? " text-anchor=\"start\">" : " text-anchor=\"end\">")
+        case false?: w.raw(rtl ? " text-anchor=\"end\">" : " text-anchor=\"start\">")
+        }
+    }
+
     static func open(_ w: inout HTMLWriter, id: String, width: Int, height: Int, title: String, description: String) {
-        w.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 ")
+        w.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" direction=\"ltr\" viewBox=\"0 0 ")
         w.int(width); w.raw(" "); w.int(height)
         w.raw("\" role=\"img\" focusable=\"false\" aria-labelledby=\"")
         w.rawTrusted(id); w.raw("-title "); w.rawTrusted(id); w.raw("-desc\"><title id=\"")

@@ -3,7 +3,7 @@
 /// unescaped bytes are the tag names and attribute names written by the
 /// renderers themselves (string literals, never data).
 public struct HTMLWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
 
     public init(capacity: Int = 16 * 1024) {
         bytes = []
@@ -38,10 +38,28 @@ public struct HTMLWriter: Sendable {
     /// return), and the bidi embedding/override/isolate controls that let a
     /// hostile name reorder the text around it, by U+FFFD.
     static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
-        var utf8 = value.utf8.makeIterator()
-        // Multi-byte sequences are looked at only for the few code points
-        // we replace; everything else is copied as it is.
-        while let byte = utf8.next() {
+        var value = value
+        value.withUTF8 { buffer in appendEscaped(buffer, to: &bytes) }
+    }
+
+    /// Copies runs of bytes that need nothing in one go; only the few
+    /// special bytes (markup characters, controls, the lead bytes of the
+    /// code points we replace) take the slow path.
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        var index = 0
+        var runStart = 0
+        let count = utf8.count
+        @inline(__always) func flush(_ end: Int) {
+            if end > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<end])) }
+        }
+        while index < count {
+            let byte = utf8[index]
+            if byte >= 0x20 && byte != 0x7F && byte != 0x26 && byte != 0x3C && byte != 0x3E && byte != 0x22 && byte != 0x27
+                && byte != 0xC2 && byte != 0xE2 {
+                index += 1
+                continue
+            }
+            flush(index)
             switch byte {
             case UInt8(ascii: "&"): bytes.append(contentsOf: [38, 97, 109, 112, 59])  // &amp;
             case UInt8(ascii: "<"): bytes.append(contentsOf: [38, 108, 116, 59])  // &lt;
@@ -49,22 +67,39 @@ public struct HTMLWriter: Sendable {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [38, 113, 117, 111, 116, 59])  // &quot;
             case UInt8(ascii: "'"): bytes.append(contentsOf: [38, 35, 51, 57, 59])  // &#39;
             case 0x09, 0x0A, 0x0D: bytes.append(byte)
-            case 0x00..<0x20, 0x7F: appendReplacement(&bytes)
             case 0xC2:
                 // U+0080-U+009F (C1 controls) are C2 80..C2 9F.
-                guard let next = utf8.next() else { return }
-                if next < 0xA0 { appendReplacement(&bytes) } else { bytes.append(byte); bytes.append(next) }
-            case 0xE2:
-                // U+202A-U+202E are E2 80 AA..AE; U+2066-U+2069 are E2 81 A6..A9.
-                guard let b1 = utf8.next(), let b2 = utf8.next() else { return }
-                if (b1 == 0x80 && (0xAA...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2)) {
+                if index + 1 < count, utf8[index + 1] < 0xA0 {
                     appendReplacement(&bytes)
                 } else {
-                    bytes.append(byte); bytes.append(b1); bytes.append(b2)
+                    bytes.append(byte)
+                    if index + 1 < count { bytes.append(utf8[index + 1]) }
                 }
-            default: bytes.append(byte)
+                index += 2
+                runStart = min(index, count)
+                continue
+            case 0xE2:
+                // U+202A-U+202E are E2 80 AA..AE; U+2066-U+2069 are E2 81 A6..A9.
+                if index + 2 < count {
+                    let b1 = utf8[index + 1], b2 = utf8[index + 2]
+                    if (b1 == 0x80 && (0xAA...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2)) {
+                        appendReplacement(&bytes)
+                    } else {
+                        bytes.append(byte); bytes.append(b1); bytes.append(b2)
+                    }
+                    index += 3
+                } else {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[index..<count]))
+                    index = count
+                }
+                runStart = index
+                continue
+            default: appendReplacement(&bytes)  // other C0 controls and DEL
             }
+            index += 1
+            runStart = index
         }
+        flush(count)
     }
 
     // MARK: small element helpers (tags are literals; content is escaped)

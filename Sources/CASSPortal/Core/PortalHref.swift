@@ -16,7 +16,7 @@ public struct PortalHref: Sendable, Hashable, CustomStringConvertible {
     /// percent-encoded (everything but unreserved characters).
     public func query(_ items: [(String, String?)]) -> PortalHref {
         var out = value
-        var first = !value.contains("?")
+        var first = !value.utf8.contains(UInt8(ascii: "?"))
         for (name, item) in items {
             guard let item else { continue }
             out += first ? "?" : "&"
@@ -122,8 +122,9 @@ public enum PortalDisputeAction: String, Sendable, CaseIterable {
 public enum PortalID {
     /// `{country}{YYYY}{NNNNNN}`: two capital letters and ten digits.
     public static func isInvoiceNumber(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        return b.count == 12 && b[0...1].allSatisfy(isUpper) && b[2...].allSatisfy(isDigit)
+        guard s.utf8.count == 12 else { return false }
+        for (index, byte) in s.utf8.enumerated() where index < 2 ? !isUpper(byte) : !isDigit(byte) { return false }
+        return true
     }
 
     /// Ids the service makes (files, disputes): 1-64 of `A-Z a-z 0-9 _ -`.

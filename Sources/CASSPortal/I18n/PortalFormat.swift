@@ -22,6 +22,8 @@ public struct PortalFormat: Sendable {
     /// group (Spanish: 2, so 1234 but 12.345).
     let minimumGroupingDigits: Int
     let minus: String
+    let decimalBytes: [UInt8]
+    let groupBytes: [UInt8]
 
     public init(_ language: PortalLanguage) {
         self.language = language
@@ -37,6 +39,8 @@ public struct PortalFormat: Sendable {
         case .de:
             decimalMark = ","; groupMark = "."; minimumGroupingDigits = 1; minus = "-"
         }
+        decimalBytes = Array(decimalMark.utf8)
+        groupBytes = Array(groupMark.utf8)
     }
 
     /// An integer count, grouped (`1,234,567`, `1 234 567`, `1.234.567`).
@@ -44,45 +48,77 @@ public struct PortalFormat: Sendable {
 
     /// `minor` with `digits` decimals, grouped, in this language's marks.
     public func decimal(_ minor: Int64, digits: Int) -> String {
-        (minor < 0 ? minus : "") + unsigned(minor.magnitude, digits: digits)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        if minor < 0 { out.append(contentsOf: minus.utf8) }
+        writeUnsigned(minor.magnitude, digits: digits, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    func unsigned(_ value: UInt64, digits: Int) -> String {
-        var magnitude = value
-        var fraction = ""
-        if digits > 0 {
-            var scale: UInt64 = 1
-            for _ in 0..<digits { scale *= 10 }
-            let fractionValue = magnitude % scale
-            magnitude /= scale
-            let text = String(fractionValue)
-            fraction = decimalMark + String(repeating: "0", count: digits - text.count) + text
+    /// Writes the grouped digits of `value` with `digits` decimals into a
+    /// byte buffer (the page's own, when rendering a table cell): no
+    /// intermediate String, since this runs for every amount of a list.
+    func writeUnsigned(_ value: UInt64, digits: Int, into out: inout [UInt8]) {
+        // A UInt64 has at most 20 digits; they are produced right to left.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { scratch in
+            var magnitude = value
+            var position = 24
+            for _ in 0..<min(digits, 4) {
+                position -= 1
+                scratch[position] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+            }
+            let fractionStart = position
+            repeat {
+                position -= 1
+                scratch[position] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            let wholeCount = fractionStart - position
+            let groups = wholeCount >= 3 + minimumGroupingDigits
+            for index in 0..<wholeCount {
+                if groups && index > 0 && (wholeCount - index) % 3 == 0 { out.append(contentsOf: groupBytes) }
+                out.append(scratch[position + index])
+            }
+            if fractionStart < 24 {
+                out.append(contentsOf: decimalBytes)
+                for index in fractionStart..<24 { out.append(scratch[index]) }
+            }
         }
-        let whole = Array(String(magnitude))
-        var grouped = ""
-        grouped.reserveCapacity(whole.count + whole.count / 3 * 3 + fraction.count + 4)
-        let groups = whole.count >= 3 + minimumGroupingDigits
-        for (index, digit) in whole.enumerated() {
-            if groups && index > 0 && (whole.count - index) % 3 == 0 { grouped += groupMark }
-            grouped.append(digit)
-        }
-        return grouped + fraction
     }
 
     /// An amount in minor units of `currency`, with that currency's minor
     /// digits (2 for a code ISO 4217 does not list).
     public func amount(_ minor: Int64, currency: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        writeAmount(minor, currency: currency, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `amount` written straight into a byte buffer. Its bytes are digits,
+    /// marks, no-break spaces, bidi marks and a checked currency code:
+    /// nothing that needs HTML escaping.
+    func writeAmount(_ minor: Int64, currency: String, into out: inout [UInt8]) {
         let digits = ISO4217.minorDigits(of: currency) ?? 2
         let code = PortalFormat.safeCurrency(currency)
         switch language {
         case .en, .zhHans, .ja, .ko:
-            return (minor < 0 ? "-" : "") + code + "\u{00A0}" + unsigned(minor.magnitude, digits: digits)
-        case .fr, .es, .de:
-            return decimal(minor, digits: digits) + "\u{00A0}" + code
-        case .ar:
-            return "\u{200F}" + decimal(minor, digits: digits) + "\u{00A0}" + code
+            if minor < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: code.utf8)
+            out.append(contentsOf: PortalFormat.noBreakSpace)
+            writeUnsigned(minor.magnitude, digits: digits, into: &out)
+        case .fr, .es, .de, .ar:
+            if language == .ar { out.append(contentsOf: PortalFormat.rightToLeftMark) }
+            if minor < 0 { out.append(contentsOf: minus.utf8) }
+            writeUnsigned(minor.magnitude, digits: digits, into: &out)
+            out.append(contentsOf: PortalFormat.noBreakSpace)
+            out.append(contentsOf: code.utf8)
         }
     }
+
+    static let noBreakSpace: [UInt8] = Array("\u{00A0}".utf8)
+    static let rightToLeftMark: [UInt8] = Array("\u{200F}".utf8)
 
     /// A percentage from tenths of a percent, one decimal (`85.3%`, `85,3 %`).
     public func percent(tenths: Int64) -> String {

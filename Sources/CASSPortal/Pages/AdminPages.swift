@@ -64,7 +64,7 @@ extension PortalPages {
                     options: .init(required: true, autocomplete: "off", hint: p.t("users.companyHint"), extra: " spellcheck=\"false\""))
         }
         p.field(.userCreate, "name", label: p.t("field.name"), options: .init(required: true, autocomplete: "off", extra: " maxlength=\"200\""))
-        p.field(.userCreate, "email", label: p.t("field.email"), options: .init(type: "email", required: true, autocomplete: "off", extra: " maxlength=\"254\""))
+        p.field(.userCreate, "email", label: p.t("field.email"), options: .init(type: "email", required: true, extra: " maxlength=\"254\""))
         p.select(.userCreate, "role", label: p.t("field.role"),
                  options: roles(for: isCass ? nil : ctx.viewer?.kind).map { ($0.rawValue, p.t.label("role", $0.rawValue)) }, selected: "viewer")
         p.select(.userCreate, "language", label: p.t("field.language"), options: languageOptions(p.t), selected: ctx.language.rawValue)
@@ -96,7 +96,7 @@ extension PortalPages {
         p.sectionStart("user-edit", p.t("user.edit"))
         p.postForm(path, .userEdit)
         p.field(.userEdit, "name", label: p.t("field.name"), value: user.name, options: .init(required: true, autocomplete: "off", extra: " maxlength=\"200\""))
-        p.field(.userEdit, "email", label: p.t("field.email"), value: user.email, options: .init(type: "email", required: true, autocomplete: "off", extra: " maxlength=\"254\""))
+        p.field(.userEdit, "email", label: p.t("field.email"), value: user.email, options: .init(type: "email", required: true, extra: " maxlength=\"254\""))
         p.select(.userEdit, "role", label: p.t("field.role"),
                  options: roles(for: PortalCompanyKind(companyID: user.company)).map { ($0.rawValue, p.t.label("role", $0.rawValue)) }, selected: user.role.rawValue)
         p.select(.userEdit, "language", label: p.t("field.language"), options: languageOptions(p.t), selected: PortalLanguage(tag: user.language)?.rawValue ?? "en")
@@ -160,7 +160,7 @@ extension PortalPages {
             p.w.rawTrusted(n)
             p.w.raw("\" value=\"")
             p.w.attribute(hook.url)
-            p.w.raw("\" autocomplete=\"off\" spellcheck=\"false\"></div><div class=\"field\"><label for=\"settings-webhookSecret-")
+            p.w.raw("\" spellcheck=\"false\"></div><div class=\"field\"><label for=\"settings-webhookSecret-")
             p.w.rawTrusted(n)
             p.w.raw("\">")
             p.w.text(p.t("settings.webhookSecret", ["n": String(index + 1)]))
@@ -168,7 +168,7 @@ extension PortalPages {
             p.w.rawTrusted(n)
             p.w.raw("\" value=\"")
             p.w.attribute(hook.secret)
-            p.w.raw("\" autocomplete=\"off\"></div></div>")
+            p.w.raw("\" autocomplete=\"new-password\"></div></div>")
         }
         for error in ctx.errors(.settings, "webhookUrl") + ctx.errors(.settings, "webhooks") { p.w.wrap("<p class=\"error\">", error, "</p>") }
         p.w.raw("</fieldset>")

@@ -327,7 +327,11 @@ struct PageBuilder {
 
     mutating func td(_ text: String) { w.wrap("<td>", text, "</td>") }
     mutating func tdNumber(_ value: Int) { w.wrap("<td class=\"num\">", f.number(value), "</td>") }
-    mutating func tdAmount(_ minor: Int64, _ currency: String) { w.wrap("<td class=\"num\">", f.amount(minor, currency: currency), "</td>") }
+    mutating func tdAmount(_ minor: Int64, _ currency: String) {
+        w.raw("<td class=\"num\">")
+        f.writeAmount(minor, currency: currency, into: &w.bytes)
+        w.raw("</td>")
+    }
     mutating func tdCode(_ text: String) { w.raw("<td>"); code(text); w.raw("</td>") }
     mutating func tdIsolated(_ text: String, limit: Int = 300) { w.raw("<td>"); isolated(text, limit: limit); w.raw("</td>") }
 

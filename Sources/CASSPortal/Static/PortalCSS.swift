@@ -103,7 +103,7 @@ progress { inline-size: 20rem; max-inline-size: 100%; block-size: 1.1rem; }
 .two-forms { display: flex; flex-wrap: wrap; gap: 2rem; }
 .two-forms .form { flex: 1 1 20rem; }
 .grade-summary { list-style: none; padding: 0; display: flex; gap: 1.25rem; flex-wrap: wrap; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1.5rem; margin-block: 1.5rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 1.5rem; margin-block: 1.5rem; }
 .chart-figure { margin: 0; border: 1px solid var(--line); border-radius: 0.5rem; padding: 0.75rem 1rem; }
 .chart-figure figcaption { font-weight: 600; margin-block-end: 0.5rem; }
 .chart { inline-size: 100%; block-size: auto; }
@@ -111,7 +111,7 @@ progress { inline-size: 20rem; max-inline-size: 100%; block-size: 1.1rem; }
 .chart .series-1 { fill: #188038; }
 .chart .negative { fill: #b3261e; }
 .chart .axis { stroke: #6b7280; stroke-width: 1; }
-.chart text { fill: #1b1f24; font-size: 12px; font-family: inherit; }
+.chart text { fill: #1b1f24; font-size: 14px; font-family: inherit; }
 .chart-data summary { cursor: pointer; color: var(--accent); margin-block-start: 0.5rem; }
 .live-status { color: var(--muted); min-block-size: 1.5em; margin: 0; }
 .as-of { color: var(--muted); }
