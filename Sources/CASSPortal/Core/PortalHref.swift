@@ -123,8 +123,10 @@ public enum PortalID {
     /// `{country}{YYYY}{NNNNNN}`: two capital letters and ten digits.
     public static func isInvoiceNumber(_ s: String) -> Bool {
         guard s.utf8.count == 12 else { return false }
-        for (index, byte) in s.utf8.enumerated() where index < 2 ? !isUpper(byte) : !isDigit(byte) { return false }
-        return true
+        var copy = s
+        return copy.withUTF8 { b in
+            isUpper(b[0]) && isUpper(b[1]) && b[2...].allSatisfy(isDigit)
+        }
     }
 
     /// Ids the service makes (files, disputes): 1-64 of `A-Z a-z 0-9 _ -`.

@@ -9,6 +9,8 @@ struct PageBuilder {
     let ctx: PortalContext
     let t: PortalCatalog
     let f: PortalFormat
+    /// Badge markup already made on this page, by prefix and value.
+    var badges: [String: [String: [UInt8]]] = [:]
 
     init(_ ctx: PortalContext, capacity: Int = 32 * 1024) {
         self.ctx = ctx
@@ -262,16 +264,27 @@ struct PageBuilder {
 
     /// A status as a labelled badge; the class carries the value only when
     /// it is one of the known words (a class from data could be anything).
+    /// The markup of each (prefix, value) is made once per page: a list of
+    /// 1,000 invoices has a handful of statuses.
     mutating func badge(_ prefix: String, _ value: String) {
-        let known = t.has(prefix + "." + value)
+        if let made = badges[prefix]?[value] {
+            w.bytes.append(contentsOf: made)
+            return
+        }
+        let start = w.bytes.count
+        let key = prefix + "." + value
+        let known = t.has(key)
         w.raw("<span class=\"badge")
         if known, value.utf8.allSatisfy({ PortalID.isLower($0) || $0 == 45 || PortalID.isUpper($0) }) {
             w.raw(" badge-")
             w.rawTrusted(value.lowercased())
         }
         w.raw("\">")
-        w.text(known ? t[prefix + "." + value] : PageBuilder.clip(value, 40))
+        w.text(known ? t[key] : PageBuilder.clip(value, 40))
         w.raw("</span>")
+        if badges.count < 16, (badges[prefix]?.count ?? 0) < 32 {
+            badges[prefix, default: [:]][value] = Array(w.bytes[start...])
+        }
     }
 
     /// The words for a rejection code, when the catalog has them.
