@@ -49,7 +49,7 @@ let package = Package(
         // `cass serve`: users, requests and views over the pipeline (docs/service.md).
         .target(
             name: "CASSService",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts", "CASSRender", "CASSOneRecord"],
             swiftSettings: strict
         ),
         // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.

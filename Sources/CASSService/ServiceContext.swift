@@ -12,6 +12,9 @@ public final class ServiceContext: @unchecked Sendable {
     let writer: RecordWriter
     let feed: ViewFeed
     let identity: IdentityView
+    let invoices: InvoicesView
+    let accounts: AccountsView
+    let documents: DocumentCache
     let clock: ServiceClock
     let reference: ReferenceData
     let directory: CompanyDirectory
@@ -21,12 +24,15 @@ public final class ServiceContext: @unchecked Sendable {
     /// state its predecessor left (the last-admin rule, a username taken).
     let identityWrites = NSLock()
 
-    init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, clock: ServiceClock,
-         reference: ReferenceData, hasher: PBKDF2Passwords) {
+    init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsView,
+         clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
         self.log = log
         self.writer = writer
         self.feed = feed
         self.identity = identity
+        self.invoices = invoices
+        self.accounts = accounts
+        self.documents = DocumentCache(reference: reference)
         self.clock = clock
         self.reference = reference
         self.directory = CompanyDirectory(reference: reference)
