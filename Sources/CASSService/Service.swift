@@ -58,13 +58,14 @@ public final class Service: @unchecked Sendable {
         }
         let writer = try RecordWriter(log: log)
         let identity = IdentityView()
-        let invoices = InvoicesView()
-        let accounts = AccountsView()
+        let hub = EventHub()
+        let invoices = InvoicesView(hub: hub)
+        let accounts = AccountsView(hub: hub)
         let feed = ViewFeed(log: log, views: [identity, invoices, accounts], group: options.viewGroup)
         try feed.start()
         try feed.catchUp(feed.topics.filter { !$0.hasSuffix(AccessTopic.loginFailures.rawValue) }, timeoutMs: 600_000)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
-                                     clock: clock, reference: reference,
+                                     hub: hub, clock: clock, reference: reference,
                                      hasher: PBKDF2Passwords(iterations: options.passwordIterations))
         self.context = context
         try bootstrapAdmin(context, progress: progress)
@@ -79,12 +80,14 @@ public final class Service: @unchecked Sendable {
         router.get("/api/v1/openapi.json") { _ in .json(OpenAPIDocument.json) }
         IdentityRoutes.register(&router, context)
         InvoiceRoutes.register(&router, context)
+        EventRoutes.register(&router, context)
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
         configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
         let server = try HTTPServer(configuration: configuration, router: router)
         self.server = server
         server.start()
+        hub.goLive()
         ready.withLock { $0 = true }
         progress("listening on http://\(options.host):\(server.port)")
     }

@@ -15,6 +15,7 @@ public final class ServiceContext: @unchecked Sendable {
     let invoices: InvoicesView
     let accounts: AccountsView
     let documents: DocumentCache
+    let hub: EventHub
     let clock: ServiceClock
     let reference: ReferenceData
     let directory: CompanyDirectory
@@ -25,13 +26,14 @@ public final class ServiceContext: @unchecked Sendable {
     let identityWrites = NSLock()
 
     init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsView,
-         clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
+         hub: EventHub, clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
         self.log = log
         self.writer = writer
         self.feed = feed
         self.identity = identity
         self.invoices = invoices
         self.accounts = accounts
+        self.hub = hub
         self.documents = DocumentCache(reference: reference)
         self.clock = clock
         self.reference = reference

@@ -170,3 +170,14 @@ struct Filters {
 
     func companyMatches(_ company: String) -> Bool { companies?.contains(company) ?? true }
 }
+
+/// `GET /api/v1/events`: the caller's events as Server-Sent Events.
+enum EventRoutes {
+    static func register(_ router: inout Router, _ service: ServiceContext) {
+        router.get("/api/v1/events") { request in
+            let caller = try service.authenticator.caller(request)
+            try InvoiceRoutes.require(caller.principal, .readEvents, .collection)
+            return .eventStream(try service.hub.subscribe(caller.principal))
+        }
+    }
+}

@@ -1,4 +1,6 @@
+import CASSAccess
 import CASSAccounts
+import CASSDomain
 import CASSLog
 import Foundation
 
@@ -16,7 +18,9 @@ public final class AccountsView: View, @unchecked Sendable {
     /// Refusals kept for the requests waiting on them.
     static let refusalsKeptMax = 10_000
 
-    public init() {}
+    let hub: EventHub?
+
+    public init(hub: EventHub? = nil) { self.hub = hub }
 
     public var topics: [String] { [ServiceTopics.accounts] }
 
@@ -30,7 +34,8 @@ public final class AccountsView: View, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         do {
-            _ = try state.apply(decoded)
+            let applied = try state.apply(decoded)
+            for event in applied.events { publish(event) }
         } catch AccountsError.duplicateRecord {
             // Already applied (a replay, or two processes noticing one thing).
         } catch {
@@ -38,6 +43,23 @@ public final class AccountsView: View, @unchecked Sendable {
             order.append(record.offset)
             if order.count > Self.refusalsKeptMax { refusals[order.removeFirst()] = nil }
         }
+    }
+
+    private func publish(_ event: AccountsEvent) {
+        guard let hub else { return }
+        var companies: [CompanyID] = [.cass]
+        switch event.data {
+        case .dispute(let dispute):
+            companies.append(.agent(country: event.country, code: CASSDomain.AgentCodeText.format(dispute.agent)))
+            companies.append(.airline(prefix: InvoiceRoutes.prefixText(dispute.airline)))
+        default:
+            if let company = CompanyID(event.subject) { companies.append(company) }
+            if let account = state.invoice(event.subject) {
+                companies.append(.agent(country: account.invoice.country, code: CASSDomain.AgentCodeText.format(account.invoice.agent)))
+            }
+        }
+        let data = (try? JSONBodies.encode(event.data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        hub.publish(ServiceEvent(type: event.type.rawValue, id: event.id, country: event.country, companies: companies, data: data))
     }
 
     public func read<T>(_ body: (AccountsState) throws -> T) rethrows -> T {

@@ -1,3 +1,4 @@
+import CASSAccess
 import CASSDomain
 import CASSEngine
 import CASSLog
@@ -23,7 +24,9 @@ public final class InvoicesView: View, @unchecked Sendable {
         public var disbursements: [Disbursement]
     }
 
-    public init() {}
+    let hub: EventHub?
+
+    public init(hub: EventHub? = nil) { self.hub = hub }
 
     public var topics: [String] { [TopicCatalog.invoices, TopicCatalog.settlements] }
 
@@ -51,7 +54,13 @@ public final class InvoicesView: View, @unchecked Sendable {
                 waiting[number] = entry
             }
         case .periodClosed(let period, let count, let total, let disbursements):
+            guard closed[period] == nil else { return }
             closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
+            let airlines = disbursements.map { CompanyID.airline(prefix: InvoiceRoutes.prefixText($0.airlinePrefix)) }
+            hub?.publish(ServiceEvent(
+                type: "period.closed", id: "period.closed:\(period.country):\(period.period.yyyymmnn)", country: period.country,
+                companies: airlines + [.cass],
+                data: "{\"country\":\"\(period.country)\",\"period\":\"\(period.period.yyyymmnn)\",\"invoices\":\(count),\"totalMinor\":\(total)}"))
         default:
             break
         }
@@ -61,6 +70,11 @@ public final class InvoicesView: View, @unchecked Sendable {
         guard invoices[invoice.number] == nil else { return }
         invoices[invoice.number] = invoice
         numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
+        hub?.publish(ServiceEvent(
+            type: "invoice.issued", id: "invoice.issued:\(invoice.number)", country: invoice.country,
+            companies: [.agent(country: invoice.country, code: invoice.agentCodeText)],
+            data: "{\"number\":\"\(invoice.number)\",\"country\":\"\(invoice.country)\",\"period\":\"\(invoice.period.yyyymmnn)\","
+                + "\"agent\":\"\(invoice.agentCodeText)\",\"currency\":\"\(invoice.currency)\",\"totalMinor\":\(invoice.total)}"))
     }
 
     public func invoice(_ number: String) -> Invoice? {
