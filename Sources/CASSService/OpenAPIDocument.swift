@@ -2502,8 +2502,21 @@ public enum OpenAPIDocument {
         }
       ],
       "post": {
-        "summary": "record a payment",
+        "summary": "record a payment (the invoice's agent, output or admin, or the cass admin)",
         "operationId": "recordPayment",
+        "parameters": [
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "1-200 printable ASCII characters: a retried request with the same key (from the same company, for the same object) is the same request and is recorded once; the same key with another body is 409",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
+            }
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -2516,11 +2529,11 @@ public enum OpenAPIDocument {
         },
         "responses": {
           "201": {
-            "description": "recorded",
+            "description": "recorded; the invoice's status after it",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Payment"
+                  "$ref": "#/components/schemas/PaymentRecorded"
                 }
               }
             }
@@ -2719,14 +2732,14 @@ public enum OpenAPIDocument {
     },
     "/api/v1/disputes": {
       "get": {
-        "summary": "disputes the caller is party to",
+        "summary": "disputes the caller is party to (all for cass), in the order raised",
         "operationId": "listDisputes",
         "parameters": [
           {
             "name": "status",
             "in": "query",
             "required": false,
-            "description": "dispute status",
+            "description": "dispute status as of today",
             "schema": {
               "type": "string",
               "enum": [
@@ -2736,6 +2749,16 @@ public enum OpenAPIDocument {
                 "rejected",
                 "withdrawn"
               ]
+            }
+          },
+          {
+            "name": "country",
+            "in": "query",
+            "required": false,
+            "description": "operation",
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Z]{2}$"
             }
           },
           {
@@ -2809,8 +2832,18 @@ public enum OpenAPIDocument {
               }
             }
           },
-          "403": {
-            "description": "The role lacks this right",
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2822,8 +2855,21 @@ public enum OpenAPIDocument {
         }
       },
       "post": {
-        "summary": "dispute an AWB's lines on an invoice",
+        "summary": "dispute an AWB's lines on an invoice (the invoice's agent, output or admin)",
         "operationId": "raiseDispute",
+        "parameters": [
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "1-200 printable ASCII characters: a retried request with the same key (from the same company, for the same object) is the same request and is recorded once; the same key with another body is 409",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
+            }
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -3014,7 +3060,7 @@ public enum OpenAPIDocument {
         },
         "responses": {
           "200": {
-            "description": "accepted",
+            "description": "accepted; its DSP memo is billed in memoPeriod",
             "content": {
               "application/json": {
                 "schema": {
@@ -3238,8 +3284,19 @@ public enum OpenAPIDocument {
         }
       ],
       "post": {
-        "summary": "withdraw (the agent, while open)",
+        "summary": "withdraw (the agent, while open or escalated)",
         "operationId": "withdrawDispute",
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false
+              }
+            }
+          }
+        },
         "responses": {
           "200": {
             "description": "withdrawn",
@@ -3263,6 +3320,36 @@ public enum OpenAPIDocument {
           },
           "401": {
             "description": "No valid credentials",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "Unsupported media type",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3306,7 +3393,7 @@ public enum OpenAPIDocument {
     },
     "/api/v1/wallet": {
       "get": {
-        "summary": "the agent's wallet balance and credit per operation",
+        "summary": "wallet balance, credit and direct debit of each agent company in the caller's scope",
         "operationId": "getWallet",
         "parameters": [
           {
@@ -3323,7 +3410,7 @@ public enum OpenAPIDocument {
             "name": "company",
             "in": "query",
             "required": false,
-            "description": "agent company (cass)",
+            "description": "an agent company or group in scope",
             "schema": {
               "type": "string"
             }
@@ -3408,13 +3495,33 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
     },
     "/api/v1/wallet/topups": {
       "post": {
-        "summary": "fund the wallet",
+        "summary": "fund an agent company's wallet (its output or admin users, or the cass admin)",
         "operationId": "topUpWallet",
         "requestBody": {
           "required": true,
@@ -3431,9 +3538,20 @@ public enum OpenAPIDocument {
             "name": "company",
             "in": "query",
             "required": false,
-            "description": "agent company (cass)",
+            "description": "agent company (as the body's company)",
             "schema": {
               "type": "string"
+            }
+          },
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "1-200 printable ASCII characters: a retried request with the same key (from the same company, for the same object) is the same request and is recorded once; the same key with another body is 409",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
             }
           }
         ],
@@ -3510,6 +3628,16 @@ public enum OpenAPIDocument {
           },
           "404": {
             "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflicts with the current state",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3624,6 +3752,26 @@ public enum OpenAPIDocument {
           },
           "403": {
             "description": "The role lacks this right",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3841,7 +3989,7 @@ public enum OpenAPIDocument {
         }
       },
       "put": {
-        "summary": "replace the company's settings",
+        "summary": "replace the company's settings (the whole object, as GET gave it)",
         "operationId": "putSettings",
         "parameters": [
           {
@@ -3937,6 +4085,16 @@ public enum OpenAPIDocument {
           },
           "404": {
             "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflicts with the current state",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -4656,12 +4814,16 @@ public enum OpenAPIDocument {
       "Payment": {
         "type": "object",
         "required": [
+          "id",
           "amountMinor",
           "method",
           "date",
           "reference"
         ],
         "properties": {
+          "id": {
+            "type": "string"
+          },
           "amountMinor": {
             "type": "integer",
             "format": "int64"
@@ -4690,11 +4852,59 @@ public enum OpenAPIDocument {
         "type": "object",
         "required": [
           "amountMinor",
+          "method"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "amountMinor": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "bank-transfer",
+              "direct-debit",
+              "card",
+              "wallet"
+            ],
+            "description": "wallet draws on the agent's wallet (409 when it holds less)"
+          },
+          "date": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "not after today; default today"
+          },
+          "reference": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "default empty"
+          }
+        }
+      },
+      "PaymentRecorded": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "invoice",
+          "amountMinor",
           "method",
           "date",
-          "reference"
+          "reference",
+          "status",
+          "paidMinor",
+          "outstandingMinor"
         ],
         "properties": {
+          "id": {
+            "type": "string"
+          },
+          "invoice": {
+            "type": "string"
+          },
           "amountMinor": {
             "type": "integer",
             "format": "int64"
@@ -4715,6 +4925,25 @@ public enum OpenAPIDocument {
           },
           "reference": {
             "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "open",
+              "partly-paid",
+              "paid",
+              "overdue",
+              "default",
+              "credit"
+            ]
+          },
+          "paidMinor": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "outstandingMinor": {
+            "type": "integer",
+            "format": "int64"
           }
         }
       },
@@ -4823,37 +5052,54 @@ public enum OpenAPIDocument {
         "required": [
           "at",
           "by",
-          "action"
+          "action",
+          "amountMinor",
+          "reason"
         ],
+        "additionalProperties": false,
         "properties": {
           "at": {
             "type": "string",
-            "format": "date-time"
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "the business day of the step"
           },
           "by": {
-            "type": "string"
+            "type": "string",
+            "description": "a username, or system for an escalation"
           },
           "action": {
-            "type": "string"
+            "type": "string",
+            "enum": [
+              "raised",
+              "accepted",
+              "rejected",
+              "withdrawn",
+              "escalated"
+            ]
           },
           "amountMinor": {
             "type": [
               "integer",
               "null"
-            ]
+            ],
+            "description": "raised: disputed; accepted: accepted"
           },
           "reason": {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "raised: the agent's; rejected: the answer's"
           }
         }
       },
       "Dispute": {
         "type": "object",
+        "additionalProperties": false,
         "required": [
           "id",
+          "country",
           "invoice",
           "awb",
           "agent",
@@ -4862,33 +5108,42 @@ public enum OpenAPIDocument {
           "acceptedMinor",
           "status",
           "reason",
+          "raisedOn",
+          "escalatesOn",
+          "memoPeriod",
           "history"
         ],
         "properties": {
           "id": {
             "type": "string"
           },
+          "country": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
+          },
           "invoice": {
             "type": "string"
           },
           "awb": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9]{3}-[0-9]{8}$"
           },
           "agent": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9]{11}$"
           },
           "airline": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9]{3}$"
           },
           "amountMinor": {
             "type": "integer",
             "format": "int64"
           },
           "acceptedMinor": {
-            "type": [
-              "integer",
-              "null"
-            ]
+            "type": "integer",
+            "format": "int64",
+            "description": "0 until accepted"
           },
           "status": {
             "type": "string",
@@ -4902,6 +5157,24 @@ public enum OpenAPIDocument {
           },
           "reason": {
             "type": "string"
+          },
+          "raisedOn": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+          },
+          "escalatesOn": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "from this day an unanswered dispute is escalated (the cass admin answers)"
+          },
+          "memoPeriod": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "accepted: the period its DSP credit memo is billed in"
           },
           "history": {
             "type": "array",
@@ -4918,6 +5191,7 @@ public enum OpenAPIDocument {
           "awb",
           "reason"
         ],
+        "additionalProperties": false,
         "properties": {
           "invoice": {
             "type": "string"
@@ -4928,19 +5202,26 @@ public enum OpenAPIDocument {
           },
           "amountMinor": {
             "type": "integer",
-            "format": "int64"
+            "format": "int64",
+            "minimum": 1,
+            "description": "default: the sum of the AWB's line amounts on the invoice"
           },
           "reason": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000
           }
         }
       },
       "DisputeAccept": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "amountMinor": {
             "type": "integer",
-            "format": "int64"
+            "format": "int64",
+            "minimum": 1,
+            "description": "default: all of the disputed amount"
           }
         }
       },
@@ -4949,23 +5230,34 @@ public enum OpenAPIDocument {
         "required": [
           "reason"
         ],
+        "additionalProperties": false,
         "properties": {
           "reason": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000
           }
         }
       },
       "Wallet": {
         "type": "object",
+        "additionalProperties": false,
         "required": [
+          "company",
           "country",
+          "agent",
           "currency",
           "balanceMinor",
-          "creditMinor"
+          "creditMinor",
+          "directDebit"
         ],
         "properties": {
-          "country": {
+          "company": {
             "type": "string"
+          },
+          "country": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
           },
           "agent": {
             "type": "string"
@@ -4979,7 +5271,11 @@ public enum OpenAPIDocument {
           },
           "creditMinor": {
             "type": "integer",
-            "format": "int64"
+            "format": "int64",
+            "description": "overpayments not yet applied to a later invoice"
+          },
+          "directDebit": {
+            "type": "boolean"
           }
         }
       },
@@ -4987,19 +5283,26 @@ public enum OpenAPIDocument {
         "type": "object",
         "required": [
           "country",
-          "amountMinor",
-          "reference"
+          "amountMinor"
         ],
+        "additionalProperties": false,
         "properties": {
           "country": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
           },
           "amountMinor": {
             "type": "integer",
-            "format": "int64"
+            "format": "int64",
+            "minimum": 1
           },
           "reference": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 200
+          },
+          "company": {
+            "type": "string",
+            "description": "the agent company (cass admin; a group with several members in the country); default the caller's"
           }
         }
       },
@@ -5014,9 +5317,11 @@ public enum OpenAPIDocument {
           "delayDays",
           "grade"
         ],
+        "additionalProperties": false,
         "properties": {
           "country": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
           },
           "agent": {
             "type": "string"
@@ -5033,7 +5338,8 @@ public enum OpenAPIDocument {
             "type": [
               "number",
               "null"
-            ]
+            ],
+            "description": "one decimal; null when infinite (no guarantee)"
           },
           "delayDays": {
             "type": "integer"
@@ -5171,12 +5477,25 @@ public enum OpenAPIDocument {
           "webhooks",
           "emails"
         ],
+        "additionalProperties": false,
+        "description": "PUT takes the whole object; directDebit is required for agent companies and refused for others",
         "properties": {
           "language": {
-            "type": "string"
+            "type": "string",
+            "enum": [
+              "en",
+              "fr",
+              "es",
+              "de",
+              "zh-Hans",
+              "ja",
+              "ko",
+              "ar"
+            ]
           },
           "formats": {
             "type": "array",
+            "maxItems": 16,
             "items": {
               "type": "string",
               "enum": [
@@ -5189,6 +5508,7 @@ public enum OpenAPIDocument {
           },
           "distribution": {
             "type": "array",
+            "maxItems": 16,
             "items": {
               "type": "string",
               "enum": [
@@ -5199,30 +5519,39 @@ public enum OpenAPIDocument {
           },
           "webhooks": {
             "type": "array",
+            "maxItems": 10,
             "items": {
               "type": "object",
               "required": [
                 "url",
                 "secret"
               ],
+              "additionalProperties": false,
               "properties": {
                 "url": {
-                  "type": "string"
+                  "type": "string",
+                  "maxLength": 2048,
+                  "pattern": "^[hH][tT][tT][pP][sS]?://"
                 },
                 "secret": {
-                  "type": "string"
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 256
                 }
               }
             }
           },
           "emails": {
             "type": "array",
+            "maxItems": 20,
             "items": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 254
             }
           },
           "directDebit": {
-            "type": "boolean"
+            "type": "boolean",
+            "description": "agents only: collect every outstanding amount on its remittance date"
           }
         }
       },

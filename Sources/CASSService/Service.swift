@@ -1,4 +1,5 @@
 import CASSAccess
+import CASSAccounts
 import CASSDomain
 import CASSHTTP
 import CASSLog
@@ -18,6 +19,9 @@ public struct ServiceOptions: Sendable {
     public var passwordIterations = PBKDF2Passwords.productionIterations
     /// The consumer group of this process's views (unique per process).
     public var viewGroup = "cass-view-\(UInt64.random(in: 1...UInt64.max))"
+    /// Per agent company, the net due of its accepted lines in open
+    /// periods (risk's exposure).
+    public var openNetDue: @Sendable () throws -> [AccountKey: Int64] = { [:] }
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -60,15 +64,22 @@ public final class Service: @unchecked Sendable {
         let identity = IdentityView()
         let hub = EventHub()
         let invoices = InvoicesView(hub: hub)
-        let accounts = AccountsView(hub: hub)
-        let feed = ViewFeed(log: log, views: [identity, invoices, accounts], group: options.viewGroup)
+        let accountsView = AccountsView(hub: hub)
+        let settings = SettingsView()
+        let feed = ViewFeed(log: log, views: [identity, invoices, accountsView, settings], group: options.viewGroup)
         try feed.start()
         try feed.catchUp(feed.topics.filter { !$0.hasSuffix(AccessTopic.loginFailures.rawValue) }, timeoutMs: 600_000)
+        let accounts = AccountsDesk(view: accountsView, writer: writer, feed: feed, clock: clock, reference: reference,
+                                    openNetDue: options.openNetDue)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
-                                     hub: hub, clock: clock, reference: reference,
+                                     settings: settings, hub: hub, clock: clock, reference: reference,
                                      hasher: PBKDF2Passwords(iterations: options.passwordIterations))
         self.context = context
         try bootstrapAdmin(context, progress: progress)
+        // What became due while the service was down happens before the
+        // first request of the day is decided.
+        try accounts.runDue(today: clock.today())
+        accounts.start()
 
         var router = Router()
         router.get("/healthz") { [ready] _ in
@@ -81,6 +92,10 @@ public final class Service: @unchecked Sendable {
         IdentityRoutes.register(&router, context)
         InvoiceRoutes.register(&router, context)
         EventRoutes.register(&router, context)
+        DisputeRoutes.register(&router, context)
+        PaymentRoutes.register(&router, context)
+        RiskRoutes.register(&router, context)
+        SettingsRoutes.register(&router, context)
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
         configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
@@ -116,6 +131,7 @@ public final class Service: @unchecked Sendable {
     public func stop(timeoutMs: Int = 10_000) {
         ready.withLock { $0 = false }
         _ = server?.stop(timeoutMs: timeoutMs)
+        context?.accounts.stop()
         context?.feed.stop()
     }
 }

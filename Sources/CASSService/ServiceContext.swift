@@ -13,7 +13,6 @@ public final class ServiceContext: @unchecked Sendable {
     let feed: ViewFeed
     let identity: IdentityView
     let invoices: InvoicesView
-    let accounts: AccountsView
     let documents: DocumentCache
     let hub: EventHub
     let clock: ServiceClock
@@ -21,18 +20,22 @@ public final class ServiceContext: @unchecked Sendable {
     let directory: CompanyDirectory
     let hasher: PBKDF2Passwords
     let authenticator: Authenticator
+    /// Disputes, payments, wallets, risk and the scheduler.
+    let accounts: AccountsDesk
+    let settings: SettingsView
     /// User changes of this process, one at a time: each decides on the
     /// state its predecessor left (the last-admin rule, a username taken).
     let identityWrites = NSLock()
+    /// Settings changes of this process, one at a time.
+    let settingsWrites = NSLock()
 
-    init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsView,
-         hub: EventHub, clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
+    init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsDesk,
+         settings: SettingsView, hub: EventHub, clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
         self.log = log
         self.writer = writer
         self.feed = feed
         self.identity = identity
         self.invoices = invoices
-        self.accounts = accounts
         self.hub = hub
         self.documents = DocumentCache(reference: reference)
         self.clock = clock
@@ -40,6 +43,8 @@ public final class ServiceContext: @unchecked Sendable {
         self.directory = CompanyDirectory(reference: reference)
         self.hasher = hasher
         self.authenticator = Authenticator(identity: identity, feed: feed, writer: writer, clock: clock)
+        self.accounts = accounts
+        self.settings = settings
     }
 
     func context(_ request: Request) -> RequestContext {

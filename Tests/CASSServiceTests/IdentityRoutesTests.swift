@@ -102,7 +102,8 @@ final class ServiceHarness {
 
     var port: UInt16 { service.port ?? 0 }
 
-    init(log: any Log = InProcessLog(), admin: String? = "root") throws {
+    init(log: any Log = InProcessLog(), admin: String? = "root", today: CivilDate? = nil,
+         configure: (inout ServiceOptions) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = ServiceOptions(dataDirectory: directory)
@@ -111,7 +112,8 @@ final class ServiceHarness {
         options.admin = admin
         options.adminPassword = Self.adminPassword
         options.passwordIterations = 1_000
-        service = Service(options: options, log: log, clock: ServiceClock(todayOverride: nil))
+        configure(&options)
+        service = Service(options: options, log: log, clock: ServiceClock(todayOverride: today))
         try service.start()
     }
 

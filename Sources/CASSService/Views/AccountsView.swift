@@ -1,22 +1,39 @@
 import CASSAccess
 import CASSAccounts
+import CASSCrypto
 import CASSDomain
 import CASSLog
 import Foundation
 
 /// Disputes, payments, wallets and risk as the accounts topic makes them
 /// (CASSAccounts' reducer, the same the accounts stage runs). A record
-/// the reducer refuses (a lost race) changes nothing here either; the
-/// refusal is kept by the record's request id so the request that wrote it
-/// can answer with it.
+/// the reducer refuses (a lost race) changes nothing here either; what the
+/// reducer decided for each record a request wrote is kept under the
+/// record's identity (its type, its own id and a digest of its bytes, see
+/// `AccountsView.identity`), so that the request can answer with it. Not
+/// by offset: on Kafka a producer learns where its partition ends, not
+/// where its own record landed, and another serve process may write in
+/// between.
 public final class AccountsView: View, @unchecked Sendable {
-    // @unchecked: `state` and `refusals` are touched only under `lock`.
+    // @unchecked: `state`, `outcomes` and `order` are touched only under `lock`.
     private let lock = NSLock()
     private var state = AccountsState()
-    private var refusals: [Int64: AccountsError] = [:]
-    private var order: [Int64] = []
-    /// Refusals kept for the requests waiting on them.
-    static let refusalsKeptMax = 10_000
+    private var outcomes: [String: Outcome] = [:]
+    private var order: [String] = []
+    private var applied: Int64 = 0
+    /// Fired after a record that may make something due was applied (an
+    /// invoice issued, a request's record): the scheduler looks again.
+    let changed = ChangeSignal()
+    /// Decisions kept for the requests waiting on them (the oldest go first).
+    static let outcomesKeptMax = 10_000
+
+    /// What the reducer decided for one record.
+    public enum Outcome: Sendable, Equatable {
+        case applied
+        /// The same record had been applied before (a retried request).
+        case alreadyApplied
+        case refused(AccountsError)
+    }
 
     let hub: EventHub?
 
@@ -31,18 +48,51 @@ public final class AccountsView: View, @unchecked Sendable {
         } catch {
             throw ServiceError("\(record.topic)[\(record.partition)]@\(record.offset) is not an accounts record: \(error)")
         }
+        let identity = Self.identity(of: decoded, bytes: record.value)
         lock.lock()
-        defer { lock.unlock() }
+        let outcome: Outcome
         do {
             let applied = try state.apply(decoded)
             for event in applied.events { publish(event) }
+            outcome = .applied
         } catch AccountsError.duplicateRecord {
             // Already applied (a replay, or two processes noticing one thing).
+            outcome = .alreadyApplied
         } catch {
-            refusals[record.offset] = error
-            order.append(record.offset)
-            if order.count > Self.refusalsKeptMax { refusals[order.removeFirst()] = nil }
+            outcome = .refused(error)
         }
+        applied += 1
+        if let identity {
+            if outcomes.updateValue(outcome, forKey: identity) == nil { order.append(identity) }
+            if order.count > Self.outcomesKeptMax { outcomes[order.removeFirst()] = nil }
+        }
+        lock.unlock()
+        switch (decoded, outcome) {
+        case (.scheduled, _), (.riskAssessed, _), (_, .alreadyApplied), (_, .refused): break
+        default: changed.fire()
+        }
+    }
+
+    /// The key a request's decision is kept under: records people ask for
+    /// (disputes, payments, top-ups, direct debit), nil for the records
+    /// the pipeline and the scheduler write. Two requests that differ in
+    /// anything (an answer with another amount, a payment retried with the
+    /// same key and another body) have different identities, so each finds
+    /// its own decision even when both were written at once.
+    static func identity(of record: AccountsRecord, bytes: [UInt8]) -> String? {
+        let id: String
+        switch record {
+        case .disputeRaise(let raise): id = raise.id
+        case .disputeAccept(let step): id = step.dispute
+        case .disputeReject(let step): id = step.dispute
+        case .disputeWithdraw(let step): id = step.dispute
+        case .paymentRecord(let payment): id = payment.id
+        case .walletTopUp(let topUp): id = topUp.id
+        case .directDebitSet(let setting): id = setting.id
+        case .invoiceIssued, .periodClosed, .scheduled, .riskAssessed: return nil
+        }
+        let digest = Hex.encode(SHA256.hash(bytes).prefix(12))
+        return "\(record.type):\(id):\(digest)"
     }
 
     private func publish(_ event: AccountsEvent) {
@@ -68,10 +118,53 @@ public final class AccountsView: View, @unchecked Sendable {
         return try body(state)
     }
 
-    /// The reducer's refusal of the record written at `offset`, if any.
-    public func refusal(at offset: Int64) -> AccountsError? {
+    /// The reducer's decision for the record a request wrote, if the view
+    /// has applied it (and still keeps it).
+    public func outcome(of identity: String) -> Outcome? {
         lock.lock()
         defer { lock.unlock() }
-        return refusals[offset]
+        return outcomes[identity]
+    }
+
+    /// Records applied since start (tests and metrics).
+    public var appliedCount: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return applied
+    }
+}
+
+/// A wake-up call between threads: `fire` sets it, `wait` returns when it
+/// was set (clearing it) or after the timeout.
+final class ChangeSignal: @unchecked Sendable {
+    // @unchecked: the flags are touched only under `condition`.
+    private let condition = NSCondition()
+    private var fired = false
+    private var stopped = false
+
+    func fire() {
+        condition.lock()
+        fired = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// False once stopped.
+    func wait(seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !fired && !stopped {
+            if !condition.wait(until: deadline) { break }
+        }
+        fired = false
+        return !stopped
     }
 }

@@ -1,0 +1,211 @@
+import CASSAccounts
+import CASSDomain
+import CASSHTTP
+import CASSLog
+import Foundation
+
+/// Where the service writes accounts records and learns what the reducer
+/// decided (docs/service.md "the reducer decides"), and where the
+/// scheduler runs: collections, overdue checks and escalations that are
+/// due "once today has reached the date", and risk assessments.
+public final class AccountsDesk: @unchecked Sendable {
+    // @unchecked: immutable references; `lastRunDay` is behind `writes`.
+    let view: AccountsView
+    let writer: RecordWriter
+    let feed: ViewFeed
+    let clock: ServiceClock
+    let reference: ReferenceData
+    /// Per agent company, the net due of its accepted lines in open
+    /// periods (risk's exposure); the pipeline's figure.
+    let openNetDue: @Sendable () throws -> [AccountKey: Int64]
+    /// One accounts write of this process at a time: each checks the state
+    /// its predecessor left (the reducer still decides across processes).
+    private let writes = NSLock()
+    private var lastRunDay: CivilDate?
+    private var thread: Thread?
+    /// How often the scheduler looks even when nothing happened.
+    static let schedulerIntervalSeconds: TimeInterval = 60
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    init(view: AccountsView, writer: RecordWriter, feed: ViewFeed, clock: ServiceClock, reference: ReferenceData,
+         openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64]) {
+        self.view = view
+        self.writer = writer
+        self.feed = feed
+        self.clock = clock
+        self.reference = reference
+        self.openNetDue = openNetDue
+    }
+
+    // MARK: - Requests
+
+    /// Checks a record against the view (a refusal is answered at once and
+    /// nothing is written), writes it, waits until the view has applied
+    /// it, and answers what the reducer decided for it: nothing when it was
+    /// applied (or had been: a retried request), its refusal as the API's
+    /// problem otherwise.
+    func submit(_ record: AccountsRecord) throws {
+        try runDueIfNewDay()
+        writes.lock()
+        defer { writes.unlock() }
+        try feed.catchUp([ServiceTopics.accounts])
+        let refusal: AccountsError? = view.read { state -> AccountsError? in
+            do throws(AccountsError) {
+                try state.check(record)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        switch refusal {
+        case nil: break
+        case .duplicateRecord: return
+        case let error?: throw APIError.from(error)
+        }
+        let bytes = Array(try Self.encoder.encode(record))
+        guard let identity = AccountsView.identity(of: record, bytes: bytes) else {
+            preconditionFailure("submit is for records people ask for; \(record.type) is the system's")
+        }
+        let key = view.read { Self.key(of: record, in: $0) }
+        let position = try writer.write([writer.record(ServiceTopics.accounts, key: key, value: bytes)])
+        try feed.wait(for: position)
+        switch view.outcome(of: identity) {
+        case .applied, .alreadyApplied: return
+        case .refused(let error): throw APIError.from(error)
+        case nil: throw ServiceError("the accounts view has no decision for \(record.type) \(identity); it was written and will stand as the log decides")
+        }
+    }
+
+    /// Writes records nobody waits an answer for (scheduled actions, risk
+    /// assessments, invoice facts in tests) and waits for the view.
+    func writeSystemRecords(_ records: [AccountsRecord]) throws {
+        guard !records.isEmpty else { return }
+        let outgoing = try view.read { state in
+            try records.map { try writer.record(ServiceTopics.accounts, key: Self.key(of: $0, in: state), value: Array(Self.encoder.encode($0))) }
+        }
+        try feed.wait(for: try writer.write(outgoing))
+    }
+
+    /// The record's key on the accounts topic: the agent company it is
+    /// about (the topic has one partition; the key says whose it is).
+    static func key(of record: AccountsRecord, in state: AccountsState) -> String {
+        func ofInvoice(_ number: String) -> String { state.invoice(number)?.invoice.account.description ?? number }
+        func ofDispute(_ id: String) -> String { state.dispute(id, asOf: CivilDate(dayNumber: 0)).map { ofInvoice($0.invoice) } ?? id }
+        switch record {
+        case .invoiceIssued(let invoice): return invoice.account.description
+        case .periodClosed(let period): return period.country
+        case .disputeRaise(let raise): return ofInvoice(raise.invoice)
+        case .disputeAccept(let step): return ofDispute(step.dispute)
+        case .disputeReject(let step): return ofDispute(step.dispute)
+        case .disputeWithdraw(let step): return ofDispute(step.dispute)
+        case .paymentRecord(let payment): return ofInvoice(payment.invoice)
+        case .walletTopUp(let topUp): return topUp.account.description
+        case .directDebitSet(let setting): return setting.account.description
+        case .scheduled(let action): return action.kind == .escalate ? ofDispute(action.subject) : ofInvoice(action.subject)
+        case .riskAssessed(let assessment): return assessment.row.account.description
+        }
+    }
+
+    // MARK: - The scheduler
+
+    /// Writes what is due by `today` and not yet done (collections on
+    /// remittance dates, overdue checks, escalations), then the risk
+    /// assessments whose grade changed. Every record names what it acts on,
+    /// so a second run on the same day, in this process or another, does
+    /// nothing twice (the reducer recognises the copies).
+    public func runDue(today: CivilDate) throws {
+        writes.lock()
+        defer { writes.unlock() }
+        try feed.catchUp([ServiceTopics.accounts])
+        let due = view.read { $0.dueActions(today: today) }
+        try writeSystemRecords(due.map { .scheduled($0) })
+        // Assessed after the collections: a grade counts what they paid.
+        let rows = try riskRows(asOf: today)
+        try writeSystemRecords(view.read { $0.riskRecords(for: rows, on: today) })
+        lastRunDay = today
+    }
+
+    /// Runs the scheduler first when the day changed since it last ran, so
+    /// that what was due happens before a new day's request is decided.
+    func runDueIfNewDay() throws {
+        let today = clock.today()
+        writes.lock()
+        let current = lastRunDay == today
+        writes.unlock()
+        if !current { try runDue(today: today) }
+    }
+
+    /// The scheduler's thread: runs when the view applied something that
+    /// may make an action due, and once a minute.
+    func start() {
+        let thread = Thread { [self] in
+            while view.changed.wait(seconds: Self.schedulerIntervalSeconds) {
+                do {
+                    try runDue(today: clock.today())
+                } catch {
+                    FileHandle.standardError.write(Data("serve: the accounts scheduler: \(error)\n".utf8))
+                }
+            }
+        }
+        thread.name = "accounts-scheduler"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() { view.changed.stop() }
+
+    // MARK: - What the invoice routes need
+
+    /// The accounts state as the view holds it (under its lock).
+    public func read<T>(_ body: (AccountsState) throws -> T) rethrows -> T { try view.read(body) }
+
+    /// An invoice's payments and disputes as of `today`, in the API's
+    /// shapes (portal.md "Invoices"): nil when the accounts view does not
+    /// know the invoice yet (its `invoice.issued` fact is still on its way).
+    public func standing(ofInvoice number: String, asOf today: CivilDate) -> InvoiceStanding? {
+        view.read { state in
+            guard let entry = state.invoice(number), let summary = state.paymentSummary(of: number, asOf: today) else { return nil }
+            let disputes = entry.disputeIDs.compactMap { state.dispute($0, asOf: today) }
+            return InvoiceStanding(summary: summary, disputes: disputes)
+        }
+    }
+}
+
+/// What `GET /api/v1/invoices/{number}` adds to an issued invoice: its
+/// payment status, paid and outstanding amounts and payments as of today,
+/// and its disputes (each as `GET /api/v1/disputes/{id}` shows it).
+public struct InvoiceStanding: Sendable, Hashable, Encodable {
+    public var status: InvoiceStatus
+    public var paidMinor: Int64
+    public var outstandingMinor: Int64
+    /// `{"id", "amountMinor", "method", "date", "reference"}`, dated up to today.
+    public var payments: [Payment]
+    public var disputes: [Dispute]
+    /// Paid per method and the remittance date: the Cargo Sales Report's
+    /// Payment Summary.
+    public var summary: PaymentSummary
+
+    init(summary: PaymentSummary, disputes: [Dispute]) {
+        status = summary.status
+        paidMinor = summary.paidMinor
+        outstandingMinor = summary.outstandingMinor
+        payments = summary.payments
+        self.disputes = disputes
+        self.summary = summary
+    }
+
+    enum CodingKeys: String, CodingKey { case status, paidMinor, outstandingMinor, payments, disputes }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(paidMinor, forKey: .paidMinor)
+        try container.encode(outstandingMinor, forKey: .outstandingMinor)
+        try container.encode(payments, forKey: .payments)
+        try container.encode(disputes, forKey: .disputes)
+    }
+}
