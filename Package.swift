@@ -54,6 +54,8 @@ let package = Package(
         ),
         // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.
         .target(name: "CASSPortal", dependencies: ["CASSDomain"], swiftSettings: strict),
+        // The durable embedded log: segments, CRC-32C, group-commit fsync, recovery, compaction.
+        .target(name: "CASSFileLog", dependencies: ["CASSLog"], swiftSettings: strict),
         // The only module above C that touches librdkafka.
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
@@ -63,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal", "CASSFileLog"],
             swiftSettings: strict
         ),
         // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;
@@ -96,6 +98,9 @@ let package = Package(
             dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples", "CASSWorkers", "CASSLog", "CASSNotify"],
             swiftSettings: strict
         ),
+        // Appends records and prints each acknowledged offset: the crash tests SIGKILL it.
+        .executableTarget(name: "filelog-torture", dependencies: ["CASSFileLog", "CASSLog"], swiftSettings: strict),
+        .testTarget(name: "CASSFileLogTests", dependencies: ["CASSFileLog", "CASSLog", "filelog-torture"], swiftSettings: strict),
         .testTarget(
             name: "CASSEndToEndTests",
             dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog", "CASSKafka"],

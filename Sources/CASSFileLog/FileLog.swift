@@ -1,0 +1,623 @@
+import CASSLog
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `CASSLog.Log` kept in a folder: the durable embedded default of `cass
+/// serve`. One process at a time opens a folder (`DIR/lock`).
+///
+///     DIR/lock                      flock'd by the open FileLog; holds its pid
+///     DIR/shutdown                  boot id and "running" / "clean" (see FileLogRecovery)
+///     DIR/offsets/                  committed offsets: a compacted partition
+///     DIR/topics/<topic>/topic      the topic's declaration
+///     DIR/topics/<topic>/<p>/       one folder per partition:
+///         <base offset>.log         segments of frames (see Frame)
+///         <base offset>.index       sparse index of a closed segment
+///         cleaned-through           compaction checkpoint (compacted topics)
+///
+/// `docs/filelog.md` describes the format, durability and recovery.
+public final class FileLog: Log, @unchecked Sendable {
+    // @unchecked: mutable state is inside `Locked` values and the
+    // partitions' own locks; the rest is set once in init.
+    struct Topic {
+        let spec: TopicSpec
+        let partitions: [PartitionLog]
+    }
+
+    struct Member {
+        weak var consumer: FileLogConsumer?
+        var topics: [String]
+    }
+
+    public let directory: String
+    public let options: FileLogOptions
+    /// What opening the folder found: the previous shutdown, whether the
+    /// machine rebooted since, the tails cut and the leftovers handled.
+    public let recovery: FileLogRecovery
+    let cache: DescriptorCache
+    let signal = ArrivalSignal()
+    let offsets: OffsetStore
+    private let folderLock: FolderLock
+    private let topics = Locked<[String: Topic]>([:])
+    private let topicCreation = NSLock()
+    private let members = Locked<[String: [ObjectIdentifier: Member]]>([:])
+    private let isClosed = Locked(false)
+    private let bootId: String?
+    private var flusher: BackgroundLoop?
+    private var maintenance: BackgroundLoop?
+    /// Lets a partition that rolled a segment wake the maintenance thread.
+    private let rolls = RollNotifier()
+    /// Errors of background work (flusher, compaction, retention), latest last, at most 16.
+    private let backgroundErrors = Locked<[String]>([])
+
+    /// Opens (creating if needed) the log kept in `directory`. Fails when
+    /// another process has it open, or when recovery finds a corrupt record
+    /// it must not skip (`FileLogCorruption`).
+    public init(directory: String, options: FileLogOptions = FileLogOptions()) throws {
+        let options = try options.validated()
+        self.options = options
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        folderLock = try FolderLock(directory: directory)
+        cache = DescriptorCache(limit: options.openSegmentsMax)
+        bootId = ShutdownMarker.currentBootId()
+        let (previous, rebooted) = try ShutdownMarker.read(directory: directory, currentBootId: bootId)
+        // After a clean stop or a killed process, writes reached the files in
+        // order; after a machine restart (or when unknown), maybe not.
+        let trust: TailTrust = previous == .unclean && rebooted != false ? .anyOrder : .inOrder
+        var cuts: [FileLogCut] = []
+        var leftovers: [String] = []
+
+        let offsetsConfig = PartitionConfig(segmentBytes: Int64(options.offsetsSegmentBytes), indexIntervalBytes: Int64(options.indexIntervalBytes),
+                                            durability: options.commitDurability, cleanup: .compact, retentionMs: -1)
+        let (offsetsLog, offsetsCut) = try PartitionLog.open(topic: OffsetStore.topicLabel, partition: 0, directory: directory + "/offsets",
+                                                             config: offsetsConfig, cache: cache, signal: signal, trust: trust,
+                                                             onRoll: rolls.callback, leftovers: &leftovers)
+        if let offsetsCut { cuts.append(offsetsCut) }
+        offsets = try OffsetStore(log: offsetsLog)
+
+        let topicsDirectory = directory + "/topics"
+        try FileIO.makeDirectory(topicsDirectory)
+        var opened: [String: Topic] = [:]
+        for name in try FileIO.list(topicsDirectory) {
+            let path = topicsDirectory + "/" + name
+            if name.hasPrefix(".creating-") {
+                try FileManager.default.removeItem(atPath: path)
+                leftovers.append(path + " (removed: topic creation interrupted)")
+                continue
+            }
+            guard FileIO.isDirectory(path) else { continue }
+            guard let bytes = try FileIO.readFile(path + "/topic", limit: 4096) else {
+                throw LogError("file log: \(path) has no topic file; the folder is not a topic this log made")
+            }
+            let spec = try TopicSpecFile.decode(bytes, path: path + "/topic")
+            guard spec.name == name else { throw LogError("file log: \(path)/topic names topic \(spec.name)") }
+            var partitions: [PartitionLog] = []
+            for partition in 0..<spec.partitions {
+                let partitionPath = path + "/\(partition)"
+                guard FileIO.isDirectory(partitionPath) else { throw LogError("file log: \(partitionPath) is missing (topic \(name) has \(spec.partitions) partitions)") }
+                let (log, cut) = try PartitionLog.open(topic: name, partition: partition, directory: partitionPath,
+                                                       config: FileLog.config(spec, options), cache: cache, signal: signal, trust: trust,
+                                                       onRoll: rolls.callback, leftovers: &leftovers)
+                if let cut { cuts.append(cut) }
+                partitions.append(log)
+            }
+            opened[name] = Topic(spec: spec, partitions: partitions)
+        }
+        topics.withLock { $0 = opened }
+        recovery = FileLogRecovery(previousShutdown: previous, rebootedSince: rebooted, cuts: cuts, leftovers: leftovers)
+        for cut in cuts { options.logger("recovery: \(cut)") }
+        for leftover in leftovers { options.logger("recovery: \(leftover)") }
+        if previous == .unclean {
+            options.logger("recovery: the previous process did not close the log"
+                           + (rebooted == false ? " (same boot: the page cache kept every write)" : " and the machine may have restarted: unsynced writes may be lost"))
+        }
+        // Only now: a failed recovery leaves the previous marker for the next try.
+        try ShutdownMarker.write(directory: directory, state: "running", bootId: bootId)
+        startBackgroundWork()
+    }
+
+    static func config(_ spec: TopicSpec, _ options: FileLogOptions) -> PartitionConfig {
+        PartitionConfig(segmentBytes: Int64(options.segmentBytes), indexIntervalBytes: Int64(options.indexIntervalBytes),
+                        durability: options.durability(of: spec.name), cleanup: spec.cleanup, retentionMs: spec.retentionMs)
+    }
+
+    private func startBackgroundWork() {
+        var bounds: [Int] = []
+        for durability in Array(options.durability.values) + [options.defaultDurability, options.commitDurability] {
+            if case .flushed(let ms) = durability { bounds.append(ms) }
+        }
+        if let tightest = bounds.min() {
+            // Ticks at half the tightest bound; each partition is synced once
+            // its oldest unsynced write is half its own bound old.
+            flusher = BackgroundLoop(name: "cass-filelog-flusher", intervalNs: UInt64(tightest) * 500_000) { [weak self] in
+                self?.flushDue()
+            }
+        }
+        let loop = BackgroundLoop(name: "cass-filelog-maintenance", intervalNs: UInt64(options.maintenanceIntervalMs) * 1_000_000) { [weak self] in
+            self?.maintain()
+        }
+        maintenance = loop
+        rolls.loop.withLock { $0 = loop }
+    }
+
+    private var allPartitions: [PartitionLog] {
+        topics.withLock { topics in topics.values.flatMap(\.partitions) } + [offsets.log]
+    }
+
+    private func flushDue() {
+        let now = monotonicNs()
+        for partition in allPartitions {
+            guard case .flushed(let ms) = partition.config.durability, let age = partition.unsyncedAgeNs(now: now),
+                  age >= UInt64(ms) * 500_000 else { continue }
+            do {
+                try partition.syncAll()
+            } catch {
+                noteBackgroundError("flush of \(partition.name): \(error)")
+            }
+        }
+    }
+
+    private func maintain() {
+        let stopping: @Sendable () -> Bool = { [weak self] in self?.maintenance?.isStopping ?? true }
+        for partition in allPartitions {
+            if stopping() { return }
+            do {
+                switch partition.config.cleanup {
+                case .compact:
+                    if let report = try Compaction.run(partition, options: options, force: false, stopping: stopping) {
+                        options.logger("compacted \(partition.name): \(report.recordsKept) records kept, \(report.recordsRemoved) removed, "
+                                       + "\(report.bytesBefore) -> \(report.bytesAfter) bytes")
+                    }
+                case .delete:
+                    _ = try Retention.run(partition, now: options.clock())
+                }
+            } catch {
+                noteBackgroundError("maintenance of \(partition.name): \(error)")
+            }
+        }
+    }
+
+    private func noteBackgroundError(_ message: String) {
+        options.logger(message)
+        backgroundErrors.withLock { errors in
+            errors.append(message)
+            if errors.count > 16 { errors.removeFirst(errors.count - 16) }
+        }
+    }
+
+    /// Errors background work met (flushes, compaction, retention), latest last.
+    public var backgroundProblems: [String] { backgroundErrors.withLock { $0 } }
+
+    deinit {
+        try? close()
+    }
+
+    /// Syncs everything, stops the background work, records a clean
+    /// shutdown and releases the folder. Producers and consumers of this
+    /// log fail from then on. Calling it again does nothing.
+    public func close() throws {
+        let already = isClosed.withLock { closed -> Bool in
+            defer { closed = true }
+            return closed
+        }
+        guard !already else { return }
+        flusher?.stop()
+        maintenance?.stop()
+        var firstError: (any Error)?
+        for partition in allPartitions {
+            do {
+                try partition.syncAll()
+            } catch {
+                firstError = firstError ?? error
+            }
+            partition.close()
+        }
+        signal.notify()
+        if firstError == nil {
+            try? FileIO.syncDirectory(directory)
+            do {
+                try ShutdownMarker.write(directory: directory, state: "clean", bootId: bootId)
+            } catch {
+                firstError = error
+            }
+        }
+        folderLock.release()
+        if let firstError { throw firstError }
+    }
+
+    /// Tests: what a killed process leaves behind. Nothing is synced, no
+    /// clean-shutdown marker is written; the background threads stop and
+    /// the folder's lock is released (as the kernel does for a dead process).
+    func abandonForTests() {
+        let already = isClosed.withLock { closed -> Bool in
+            defer { closed = true }
+            return closed
+        }
+        guard !already else { return }
+        flusher?.stop()
+        maintenance?.stop()
+        for partition in allPartitions { partition.close() }
+        signal.notify()
+        folderLock.release()
+    }
+
+    func checkOpen() throws {
+        if isClosed.withLock({ $0 }) { throw LogError("file log: \(directory) is closed") }
+    }
+
+    // MARK: - Topics
+
+    public func createTopics(_ specs: [TopicSpec]) throws {
+        try checkOpen()
+        topicCreation.lock()
+        defer { topicCreation.unlock() }
+        var problems: [String] = []
+        for spec in specs {
+            try TopicName.check(spec.name)
+            guard (1...1024) ~= spec.partitions else { throw LogError("file log: topic \(spec.name): \(spec.partitions) partitions is outside 1 ... 1024") }
+            if let existing = topics.withLock({ $0[spec.name] }) {
+                if existing.spec.partitions != spec.partitions {
+                    problems.append("\(spec.name) has \(existing.spec.partitions) partitions, the declaration \(spec.partitions)")
+                }
+                if existing.spec.cleanup != spec.cleanup {
+                    problems.append("\(spec.name) has cleanup \(existing.spec.cleanup.rawValue), the declaration \(spec.cleanup.rawValue)")
+                }
+                if existing.spec.retentionMs != spec.retentionMs {
+                    problems.append("\(spec.name) has retention.ms=\(existing.spec.retentionMs), the declaration \(spec.retentionMs)")
+                }
+                continue
+            }
+            try create(spec)
+        }
+        guard problems.isEmpty else {
+            throw LogError("file log: " + problems.joined(separator: "; ") + " (nothing was changed)")
+        }
+    }
+
+    /// Made in a hidden folder and renamed into place: a crash leaves the
+    /// whole topic or none of it.
+    private func create(_ spec: TopicSpec) throws {
+        let topicsDirectory = directory + "/topics"
+        let staging = topicsDirectory + "/.creating-" + spec.name
+        let final = topicsDirectory + "/" + spec.name
+        if FileIO.exists(staging) { try FileManager.default.removeItem(atPath: staging) }
+        try FileIO.makeDirectory(staging)
+        try FileIO.writeAtomically(staging + "/topic", TopicSpecFile.encode(spec))
+        for partition in 0..<spec.partitions {
+            let path = staging + "/\(partition)"
+            try FileIO.makeDirectory(path)
+            let fd = try FileIO.open(path + "/" + Segment.name(0) + ".log", O_RDWR | O_CREAT | O_EXCL)
+            FileIO.close(fd)
+            try FileIO.syncDirectory(path)
+        }
+        try FileIO.syncDirectory(staging)
+        try FileIO.rename(staging, final)
+        try FileIO.syncDirectory(topicsDirectory)
+        var partitions: [PartitionLog] = []
+        var leftovers: [String] = []
+        for partition in 0..<spec.partitions {
+            let (log, _) = try PartitionLog.open(topic: spec.name, partition: partition, directory: final + "/\(partition)",
+                                                 config: FileLog.config(spec, options), cache: cache, signal: signal, trust: .inOrder,
+                                                 onRoll: rolls.callback, leftovers: &leftovers)
+            partitions.append(log)
+        }
+        topics.withLock { $0[spec.name] = Topic(spec: spec, partitions: partitions) }
+    }
+
+    public func partitionCount(of topic: String) throws -> Int32 {
+        guard let count = topics.withLock({ $0[topic].map { Int32($0.partitions.count) } }) else { throw LogError("unknown topic \(topic)") }
+        return count
+    }
+
+    /// The declaration of every topic, by name.
+    public var topicSpecs: [TopicSpec] {
+        topics.withLock { $0.values.map(\.spec) }.sorted { $0.name < $1.name }
+    }
+
+    func partition(_ partition: TopicPartition) throws -> PartitionLog {
+        guard let log = topics.withLock({ topics -> PartitionLog? in
+            guard let topic = topics[partition.topic], partition.partition >= 0, Int(partition.partition) < topic.partitions.count else { return nil }
+            return topic.partitions[Int(partition.partition)]
+        }) else { throw LogError("unknown partition \(partition)") }
+        return log
+    }
+
+    // MARK: - Producing
+
+    public func makeProducer() throws -> any LogProducer {
+        try checkOpen()
+        return FileLogProducer(log: self)
+    }
+
+    /// Writes the records, and returns once each is as durable as its
+    /// topic's durability says.
+    func append(_ records: [OutgoingRecord]) throws {
+        try checkOpen()
+        guard !records.isEmpty else { return }
+        let timestamp = options.clock()
+        var order: [TopicPartition] = []
+        var batches: [TopicPartition: EncodedBatch] = [:]
+        var logs: [TopicPartition: PartitionLog] = [:]
+        for record in records {
+            let key = TopicPartition(topic: record.topic, partition: record.partition)
+            if logs[key] == nil {
+                guard let log = try? partition(key) else {
+                    throw LogError("cannot write to \(record.topic)[\(record.partition)]: no such partition")
+                }
+                logs[key] = log
+                order.append(key)
+            }
+            guard record.headers.count <= Int(UInt16.max), record.headers.allSatisfy({ $0.name.utf8.count <= Int(UInt16.max) }) else {
+                throw LogError("cannot write to \(key): at most 65535 headers, names of at most 65535 bytes")
+            }
+            let size = Frame.size(key: record.key.count, value: record.value.count, headers: record.headers)
+            guard size <= options.recordBytesMax else {
+                throw LogError("cannot write to \(key): a record of \(size) bytes (key \(record.key.count), value \(record.value.count)) "
+                               + "is over the limit of \(options.recordBytesMax)")
+            }
+            batches[key, default: EncodedBatch()].frames.append(Frame.append(record, timestampMs: timestamp, to: &batches[key, default: EncodedBatch()].bytes))
+        }
+        var ends: [(PartitionLog, Int64)] = []
+        for key in order {
+            guard var batch = batches.removeValue(forKey: key), let log = logs[key] else { continue }
+            ends.append((log, try log.append(&batch)))
+        }
+        for (log, end) in ends {
+            if case .synced = log.config.durability { try log.waitSynced(through: end) }
+        }
+    }
+
+    // MARK: - Consuming and reading
+
+    public func makeConsumer(group: String, topics names: [String], listener: (any RebalanceListener)?) throws -> any LogConsumer {
+        try checkOpen()
+        guard !group.isEmpty, group.utf8.count <= 1024 else { throw LogError("file log: group name must be 1 to 1024 bytes") }
+        for topic in names { _ = try partitionCount(of: topic) }
+        let consumer = FileLogConsumer(log: self, group: group, topics: names, listener: listener)
+        members.withLock { $0[group, default: [:]][ObjectIdentifier(consumer)] = Member(consumer: consumer, topics: names) }
+        rebalance(group: group)
+        return consumer
+    }
+
+    public func readToEnd(_ partition: TopicPartition) throws -> [LogRecord] {
+        try checkOpen()
+        return try self.partition(partition).read(from: 0, maxRecords: Int.max, maxBytes: Int.max).0
+    }
+
+    /// Records of one partition from `offset` on (the first may be later on
+    /// a compacted topic or after retention), at most `maxRecords`, and at
+    /// most `maxBytes` of frames after the first record (one record is
+    /// returned whatever its size, so a reader always moves on).
+    public func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> [LogRecord] {
+        try checkOpen()
+        return try self.partition(partition).read(from: offset, maxRecords: maxRecords, maxBytes: maxBytes).0
+    }
+
+    public func endOffset(_ partition: TopicPartition) throws -> Int64 {
+        try self.partition(partition).endOffset
+    }
+
+    /// The earliest offset still kept (retention removes old segments).
+    public func startOffset(_ partition: TopicPartition) throws -> Int64 {
+        try self.partition(partition).startOffset
+    }
+
+    public func committedOffset(group: String, partition: TopicPartition) throws -> Int64? {
+        offsets.offset(group: group, partition: partition)
+    }
+
+    func commit(group: String, offsets committed: [TopicPartition: Int64]) throws {
+        try checkOpen()
+        try offsets.commit(group: group, offsets: committed)
+    }
+
+    // MARK: - Groups
+
+    func leave(group: String, consumer: FileLogConsumer) {
+        _ = members.withLock { $0[group]?.removeValue(forKey: ObjectIdentifier(consumer)) }
+        rebalance(group: group)
+    }
+
+    /// Partitions are dealt round-robin over the group's members in the
+    /// order they joined, as the in-process log does.
+    func rebalance(group: String) {
+        let members = self.members.withLock { ($0[group] ?? [:]).values.compactMap(\.consumer) }.sorted { $0.joinOrder < $1.joinOrder }
+        guard !members.isEmpty else { return }
+        var partitions: [TopicPartition] = []
+        for topic in Set(members.flatMap(\.topics)).sorted() {
+            for index in 0..<((try? partitionCount(of: topic)) ?? 0) {
+                partitions.append(TopicPartition(topic: topic, partition: index))
+            }
+        }
+        var plan = members.map { ($0, [TopicPartition]()) }
+        for (index, partition) in partitions.enumerated() { plan[index % plan.count].1.append(partition) }
+        for (consumer, partitions) in plan { consumer.pendingAssignment(partitions) }
+        signal.notify()
+    }
+
+    // MARK: - Maintenance and figures
+
+    /// Compacts a compacted topic's partitions now, whatever their dirty
+    /// share (background maintenance does it by itself when due).
+    @discardableResult
+    public func compact(_ topic: String) throws -> [CompactionReport] {
+        try checkOpen()
+        guard let spec = topics.withLock({ $0[topic] }) else { throw LogError("unknown topic \(topic)") }
+        guard spec.spec.cleanup == .compact else { throw LogError("file log: \(topic) is not a compacted topic") }
+        return try spec.partitions.compactMap { try Compaction.run($0, options: options, force: true, stopping: { false }) }
+    }
+
+    /// Compacts the committed-offsets log now.
+    @discardableResult
+    public func compactCommittedOffsets() throws -> CompactionReport? {
+        try checkOpen()
+        return try Compaction.run(offsets.log, options: options, force: true, stopping: { false })
+    }
+
+    /// Applies retention to a delete topic now; returns the segments removed.
+    @discardableResult
+    public func applyRetention(_ topic: String) throws -> Int {
+        try checkOpen()
+        guard let spec = topics.withLock({ $0[topic] }) else { throw LogError("unknown topic \(topic)") }
+        return try spec.partitions.reduce(0) { $0 + (try Retention.run($1, now: options.clock())) }
+    }
+
+    /// Writes, records, bytes, fsyncs and rolls so far, over every partition
+    /// (committed offsets included).
+    public var statistics: FileLogStatistics {
+        allPartitions.reduce(FileLogStatistics()) { $0 + $1.statistics }
+    }
+
+    /// Segment files of a partition, oldest first (tests, tools).
+    public func segmentFiles(_ partition: TopicPartition) throws -> [String] {
+        let log = try self.partition(partition)
+        return log.condition.withLock { log.state.closed.map(\.segment.logPath) + [log.state.active.segment.logPath] }
+    }
+}
+
+/// A rolled segment may make a partition due for compaction or retention.
+final class RollNotifier: Sendable {
+    let loop = Locked<BackgroundLoop?>(nil)
+
+    var callback: @Sendable (PartitionLog) -> Void {
+        { [weak self] _ in self?.loop.withLock { $0 }?.kick() }
+    }
+}
+
+final class FileLogProducer: LogProducer, @unchecked Sendable {
+    let log: FileLog
+    init(log: FileLog) { self.log = log }
+    func send(_ records: [OutgoingRecord]) throws { try log.append(records) }
+    func close() {}
+}
+
+private let joinCounter = Locked(0)
+
+final class FileLogConsumer: LogConsumer, @unchecked Sendable {
+    // @unchecked: mutable fields are inside `local`, a lock.
+    struct Local {
+        var assignment: [TopicPartition] = []
+        var positions: [TopicPartition: Int64] = [:]
+        var cursors: [TopicPartition: ReadCursor] = [:]
+        var pending: [TopicPartition]?
+        var rotation = 0
+        var closed = false
+    }
+
+    let log: FileLog
+    let group: String
+    let topics: [String]
+    let listener: (any RebalanceListener)?
+    let joinOrder: Int
+    let local = Locked(Local())
+
+    init(log: FileLog, group: String, topics: [String], listener: (any RebalanceListener)?) {
+        self.log = log
+        self.group = group
+        self.topics = topics
+        self.listener = listener
+        self.joinOrder = joinCounter.withLock { $0 += 1; return $0 }
+    }
+
+    var assignment: [TopicPartition] { local.withLock { $0.assignment } }
+
+    func pendingAssignment(_ partitions: [TopicPartition]) {
+        local.withLock { $0.pending = partitions }
+    }
+
+    /// Revoked partitions are told (while committing them still works)
+    /// before they go; added ones get their start position (the committed
+    /// offset, kept inside what the partition holds) before being told.
+    private func applyPendingAssignment() throws {
+        guard let (revoked, added) = local.withLock({ local -> ([TopicPartition], [TopicPartition])? in
+            guard let pending = local.pending else { return nil }
+            local.pending = nil
+            let old = Set(local.assignment), new = Set(pending)
+            return (local.assignment.filter { !new.contains($0) }, pending.filter { !old.contains($0) })
+        }) else { return }
+        if !revoked.isEmpty {
+            listener?.revoked(revoked, consumer: self)
+            local.withLock { local in
+                local.assignment.removeAll { revoked.contains($0) }
+                for partition in revoked {
+                    local.positions[partition] = nil
+                    local.cursors[partition] = nil
+                }
+            }
+        }
+        if !added.isEmpty {
+            for partition in added {
+                let data = try log.partition(partition)
+                let start = data.startOffset, end = data.endOffset
+                var position = start
+                if let committed = try log.committedOffset(group: group, partition: partition) {
+                    if committed > end {
+                        // Only after a power loss took a `.flushed` topic's tail with it.
+                        log.options.logger("group \(group): committed offset \(committed) of \(partition) is past its end \(end); reading from the end")
+                    }
+                    position = min(max(committed, start), end)
+                }
+                local.withLock { $0.positions[partition] = position }
+            }
+            local.withLock { $0.assignment.append(contentsOf: added) }
+            listener?.assigned(added, consumer: self)
+        }
+    }
+
+    func poll(maxRecords: Int, timeoutMs: Int) throws -> [LogRecord] {
+        let deadline = monotonicNs() + UInt64(max(0, timeoutMs)) * 1_000_000
+        while true {
+            let seen = log.signal.current
+            try log.checkOpen()
+            if local.withLock({ $0.closed }) { throw LogError("file log: consumer of group \(group) is closed") }
+            try applyPendingAssignment()
+            let records = try fetch(maxRecords: maxRecords)
+            if !records.isEmpty || monotonicNs() >= deadline { return records }
+            log.signal.wait(after: seen, deadlineNs: deadline)
+        }
+    }
+
+    /// Up to `maxRecords` and about `pollBytesMax` from the assigned
+    /// partitions, starting with a different partition each time so that
+    /// none waits behind a busy one.
+    private func fetch(maxRecords: Int) throws -> [LogRecord] {
+        guard maxRecords > 0 else { return [] }
+        let (assignment, rotation) = local.withLock { local -> ([TopicPartition], Int) in
+            local.rotation &+= 1
+            return (local.assignment, local.rotation)
+        }
+        guard !assignment.isEmpty else { return [] }
+        var result: [LogRecord] = []
+        var bytes = 0
+        let bytesMax = log.options.pollBytesMax
+        for step in 0..<assignment.count {
+            guard result.count < maxRecords, bytes < bytesMax else { break }
+            let partition = assignment[(rotation + step) % assignment.count]
+            guard let (position, cursor) = local.withLock({ local in local.positions[partition].map { ($0, local.cursors[partition]) } }) else { continue }
+            let (records, next) = try log.partition(partition).read(from: position, maxRecords: maxRecords - result.count,
+                                                                    maxBytes: bytesMax - bytes, cursor: cursor)
+            local.withLock { local in
+                guard local.positions[partition] != nil else { return }
+                if let last = records.last { local.positions[partition] = last.offset + 1 }
+                local.cursors[partition] = next
+            }
+            for record in records { bytes += record.key.count + record.value.count + Frame.totalMin }
+            result.append(contentsOf: records)
+        }
+        return result
+    }
+
+    func commit(_ offsets: [TopicPartition: Int64]) throws {
+        try log.commit(group: group, offsets: offsets)
+    }
+
+    func close() {
+        let closing = local.withLock { local -> Bool in
+            defer { local.closed = true }
+            return !local.closed
+        }
+        if closing { log.leave(group: group, consumer: self) }
+    }
+}
