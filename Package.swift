@@ -100,7 +100,11 @@ let package = Package(
         ),
         // Appends records and prints each acknowledged offset: the crash tests SIGKILL it.
         .executableTarget(name: "filelog-torture", dependencies: ["CASSFileLog", "CASSLog"], swiftSettings: strict),
-        .testTarget(name: "CASSFileLogTests", dependencies: ["CASSFileLog", "CASSLog", "filelog-torture"], swiftSettings: strict),
+        .testTarget(
+            name: "CASSFileLogTests",
+            dependencies: ["CASSFileLog", "CASSLog", "filelog-torture", "CASSWorkers", "CASSSamples", "CASSDomain", "CASSEngine"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CASSEndToEndTests",
             dependencies: ["CASSDomain", "CASSEngine", "CASSSamples", "CASSWorkers", "CASSLog", "CASSKafka"],

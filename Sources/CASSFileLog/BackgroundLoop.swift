@@ -3,12 +3,14 @@ import Foundation
 /// A thread that runs `body` every `intervalNs` (or sooner when kicked)
 /// until stopped. `stop()` returns once the thread has left `body`.
 final class BackgroundLoop: @unchecked Sendable {
-    // @unchecked: `stopping`, `kicked` and `running` are guarded by `condition`.
+    // @unchecked: `stopping`, `kicked`, `running` and `thread` are guarded by
+    // `condition` (`thread` is set once before the thread starts).
     private let condition = NSCondition()
     private var stopping = false
     private var kicked = false
     private var running = true
     private let intervalNs: UInt64
+    private var thread: Thread?
 
     init(name: String, intervalNs: UInt64, body: @escaping @Sendable () -> Void) {
         self.intervalNs = max(intervalNs, 100_000)
@@ -29,10 +31,12 @@ final class BackgroundLoop: @unchecked Sendable {
             }
             condition.lock()
             running = false
+            self.thread = nil
             condition.broadcast()
             condition.unlock()
         }
         thread.name = name
+        self.thread = thread
         thread.start()
     }
 
@@ -46,11 +50,16 @@ final class BackgroundLoop: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// From the loop's own thread (the body dropped the last reference to
+    /// its owner, whose deinit stops the loop) it only asks: waiting for
+    /// itself would never end.
     func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while running { condition.wait() }
+        if Thread.current !== thread {
+            while running { condition.wait() }
+        }
         condition.unlock()
     }
 }

@@ -4,6 +4,19 @@ import Foundation
 import Glibc
 #endif
 
+/// Points inside a compaction where a test can stop it as a crash would.
+enum CompactionStep: Sendable {
+    /// The new segment is written and synced under its `.cleaned` name.
+    case cleanedWritten
+    /// It was renamed `.swap` and the folder synced: the commit point.
+    case swapCommitted
+    /// The old segments' files are gone; the swap file is not yet renamed.
+    case oldFilesRemoved
+}
+
+/// A compaction stopped by `FileLogOptions.compactionFaultInjector`.
+struct SimulatedCompactionCrash: Error {}
+
 /// What one compaction of a partition did.
 public struct CompactionReport: Sendable, Equatable {
     public var segmentsBefore = 0
@@ -77,13 +90,15 @@ enum Compaction {
 
     /// Step 3: every segment with a base in [base, end) goes (index first),
     /// and the swap file becomes `<base>.log`. Idempotent.
-    static func replace(in directory: String, base: Int64, end: Int64, swap: String, existing names: [String]) throws {
+    static func replace(in directory: String, base: Int64, end: Int64, swap: String, existing names: [String],
+                        beforeRename: () throws -> Void = {}) throws {
         for name in names {
             guard let segmentBase = Segment.baseOffset(ofFile: name), segmentBase >= base, segmentBase < end else { continue }
             try FileIO.remove(directory + "/" + Segment.name(segmentBase) + ".index")
             if segmentBase != base { try FileIO.remove(directory + "/" + name) }
         }
         try FileIO.remove(directory + "/" + Segment.name(base) + ".index")
+        try beforeRename()
         try FileIO.rename(swap, directory + "/" + Segment.name(base) + ".log")
     }
 
@@ -98,6 +113,7 @@ enum Compaction {
     static func run(_ log: PartitionLog, options: FileLogOptions, force: Bool, stopping: @escaping () -> Bool) throws -> CompactionReport? {
         log.maintenanceLock.lock()
         defer { log.maintenanceLock.unlock() }
+        if let halted = log.maintenanceHalted { throw LogError(halted) }
         let closed = log.condition.withLock { log.state.closed }
         let activeBase = log.condition.withLock { log.state.active.segment.baseOffset }
         guard !closed.isEmpty else { return nil }
@@ -148,7 +164,7 @@ enum Compaction {
             if stopping() { return nil }
             let end = number + 1 < groups.count ? groups[number + 1][0].segment.baseOffset
                 : (rewriteCount < closed.count ? closed[rewriteCount].segment.baseOffset : activeBase)
-            try rewrite(group, end: end, log: log, latest: latest, horizon: horizon, report: &report)
+            try rewrite(group, end: end, log: log, latest: latest, horizon: horizon, fault: options.compactionFaultInjector, report: &report)
         }
         report.segmentsAfter = groups.count
         report.cleanedThrough = mappedEnd
@@ -169,7 +185,7 @@ enum Compaction {
 
     /// Writes the kept records of `group` into one new segment and swaps it in.
     private static func rewrite(_ group: [PartitionLog.ClosedSegment], end: Int64, log: PartitionLog, latest: [[UInt8]: Int64],
-                                horizon: Int64, report: inout CompactionReport) throws {
+                                horizon: Int64, fault: (@Sendable (CompactionStep) -> Bool)?, report: inout CompactionReport) throws {
         let base = group[0].segment.baseOffset
         let directory = log.directory
         let cleanedPath = directory + "/" + rangeName(base: base, end: end, suffix: ".cleaned")
@@ -224,8 +240,32 @@ enum Compaction {
         try FileIO.dataSync(out, path: cleanedPath)
         FileIO.close(out)
         outClosed = true
-        try FileIO.rename(cleanedPath, swapPath)
-        try FileIO.syncDirectory(directory)
+        do {
+            if fault?(.cleanedWritten) == true { throw SimulatedCompactionCrash() }
+            try FileIO.rename(cleanedPath, swapPath)
+        } catch {
+            if !(error is SimulatedCompactionCrash) { try? FileIO.remove(cleanedPath) }
+            throw error
+        }
+        do {
+            try FileIO.syncDirectory(directory)
+            if fault?(.swapCommitted) == true { throw SimulatedCompactionCrash() }
+            try swapIn(group, base: base, end: end, swapPath: swapPath, log: log, index: index, size: size, lastOffset: lastOffset,
+                       maxTimestamp: maxTimestamp, fault: fault)
+        } catch {
+            log.maintenanceHalted = "file log: compaction of \(log.name) stopped after its commit point (\(error)); "
+                + "no more compaction of it until the log is reopened, which finishes the swap"
+            throw error
+        }
+        report.bytesAfter += size
+    }
+
+    /// After the commit point: the new segment replaces the group, in this
+    /// process's view and on disk.
+    private static func swapIn(_ group: [PartitionLog.ClosedSegment], base: Int64, end: Int64, swapPath: String, log: PartitionLog,
+                               index: SegmentIndex, size: Int64, lastOffset: Int64, maxTimestamp: Int64,
+                               fault: (@Sendable (CompactionStep) -> Bool)?) throws {
+        let directory = log.directory
         // Committed: the new segment stands from here, whatever happens.
         let summary = SegmentIndex.Summary(segmentSize: size, lastOffset: lastOffset, maxTimestampMs: maxTimestamp)
         let fd = try FileIO.open(swapPath, O_RDONLY)
@@ -239,11 +279,12 @@ enum Compaction {
             log.state.closed.insert(PartitionLog.ClosedSegment(segment: replacement, summary: summary), at: at)
         }
         for entry in group { entry.segment.retire() }
-        try replace(in: directory, base: base, end: end, swap: swapPath, existing: try FileIO.list(directory))
+        try replace(in: directory, base: base, end: end, swap: swapPath, existing: try FileIO.list(directory)) {
+            if fault?(.oldFilesRemoved) == true { throw SimulatedCompactionCrash() }
+        }
         try FileIO.syncDirectory(directory)
         try? FileIO.writeAtomically(replacement.indexPath, index.encoded(summary), sync: false)
         replacement.unpin()
-        report.bytesAfter += size
     }
 }
 

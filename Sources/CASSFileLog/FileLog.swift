@@ -106,6 +106,16 @@ public final class FileLog: Log, @unchecked Sendable {
             opened[name] = Topic(spec: spec, partitions: partitions)
         }
         topics.withLock { $0 = opened }
+        // A commit past its partition's end can only survive a power loss
+        // that took a flushed topic's tail: new records will take those
+        // offsets, and a consumer starting there would skip them. Such a
+        // commit is set back to the end, durably, before anyone reads.
+        for (group, partition, offset) in offsets.all {
+            guard let end = opened[partition.topic]?.partitions[safe: Int(partition.partition)]?.endOffset, offset > end else { continue }
+            options.logger("recovery: group \(group) had committed offset \(offset) of \(partition), past its end \(end); set back to \(end)")
+            try offsets.commit(group: group, offsets: [partition: end])
+            leftovers.append("committed offset of group \(group) on \(partition): \(offset) set back to the end \(end)")
+        }
         recovery = FileLogRecovery(previousShutdown: previous, rebootedSince: rebooted, cuts: cuts, leftovers: leftovers)
         for cut in cuts { options.logger("recovery: \(cut)") }
         for leftover in leftovers { options.logger("recovery: \(leftover)") }
@@ -135,6 +145,7 @@ public final class FileLog: Log, @unchecked Sendable {
                 self?.flushDue()
             }
         }
+        guard options.backgroundMaintenance else { return }
         let loop = BackgroundLoop(name: "cass-filelog-maintenance", intervalNs: UInt64(options.maintenanceIntervalMs) * 1_000_000) { [weak self] in
             self?.maintain()
         }
@@ -337,17 +348,21 @@ public final class FileLog: Log, @unchecked Sendable {
         try checkOpen()
         guard !records.isEmpty else { return }
         let timestamp = options.clock()
-        var order: [TopicPartition] = []
-        var batches: [TopicPartition: EncodedBatch] = [:]
-        var logs: [TopicPartition: PartitionLog] = [:]
+        // One batch per partition, in the order partitions first appear.
+        var slots: [TopicPartition: Int] = [:]
+        var batches: [(log: PartitionLog, batch: EncodedBatch)] = []
         for record in records {
             let key = TopicPartition(topic: record.topic, partition: record.partition)
-            if logs[key] == nil {
+            let slot: Int
+            if let existing = slots[key] {
+                slot = existing
+            } else {
                 guard let log = try? partition(key) else {
                     throw LogError("cannot write to \(record.topic)[\(record.partition)]: no such partition")
                 }
-                logs[key] = log
-                order.append(key)
+                slot = batches.count
+                slots[key] = slot
+                batches.append((log, EncodedBatch()))
             }
             guard record.headers.count <= Int(UInt16.max), record.headers.allSatisfy({ $0.name.utf8.count <= Int(UInt16.max) }) else {
                 throw LogError("cannot write to \(key): at most 65535 headers, names of at most 65535 bytes")
@@ -357,12 +372,12 @@ public final class FileLog: Log, @unchecked Sendable {
                 throw LogError("cannot write to \(key): a record of \(size) bytes (key \(record.key.count), value \(record.value.count)) "
                                + "is over the limit of \(options.recordBytesMax)")
             }
-            batches[key, default: EncodedBatch()].frames.append(Frame.append(record, timestampMs: timestamp, to: &batches[key, default: EncodedBatch()].bytes))
+            let pending = Frame.append(record, timestampMs: timestamp, to: &batches[slot].batch.bytes)
+            batches[slot].batch.frames.append(pending)
         }
         var ends: [(PartitionLog, Int64)] = []
-        for key in order {
-            guard var batch = batches.removeValue(forKey: key), let log = logs[key] else { continue }
-            ends.append((log, try log.append(&batch)))
+        for slot in batches.indices {
+            ends.append((batches[slot].log, try batches[slot].log.append(&batches[slot].batch)))
         }
         for (log, end) in ends {
             if case .synced = log.config.durability { try log.waitSynced(through: end) }
@@ -477,6 +492,10 @@ public final class FileLog: Log, @unchecked Sendable {
     }
 }
 
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
+
 /// A rolled segment may make a partition due for compaction or retention.
 final class RollNotifier: Sendable {
     let loop = Locked<BackgroundLoop?>(nil)
@@ -549,16 +568,11 @@ final class FileLogConsumer: LogConsumer, @unchecked Sendable {
         }
         if !added.isEmpty {
             for partition in added {
-                let data = try log.partition(partition)
-                let start = data.startOffset, end = data.endOffset
-                var position = start
-                if let committed = try log.committedOffset(group: group, partition: partition) {
-                    if committed > end {
-                        // Only after a power loss took a `.flushed` topic's tail with it.
-                        log.options.logger("group \(group): committed offset \(committed) of \(partition) is past its end \(end); reading from the end")
-                    }
-                    position = min(max(committed, start), end)
-                }
+                let start = try log.partition(partition).startOffset
+                // Below the start, retention removed the records: the start.
+                // (Past the end it waits there, as on Kafka; a commit left
+                // past the end by a power loss was set back at open.)
+                let position = max(try log.committedOffset(group: group, partition: partition) ?? start, start)
                 local.withLock { $0.positions[partition] = position }
             }
             local.withLock { $0.assignment.append(contentsOf: added) }

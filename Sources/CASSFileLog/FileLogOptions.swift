@@ -61,8 +61,12 @@ public struct FileLogOptions: Sendable {
     /// key); a partition with more distinct keys in its new segments is
     /// compacted in several rounds.
     public var compactionKeyMapBytesMax: Int = 64 << 20
-    /// How often the background maintenance looks at retention and compaction.
+    /// How often the background maintenance looks at retention and
+    /// compaction (and, for compacted topics, after every segment roll).
     public var maintenanceIntervalMs: Int = 10_000
+    /// False: no background compaction or retention; `compact` and
+    /// `applyRetention` run them when asked (tests, tools).
+    public var backgroundMaintenance = true
     /// Wall clock in milliseconds since 1970 (record timestamps, retention,
     /// the tombstone delay). Tests move it.
     public var clock: @Sendable () -> Int64 = { wallClockMs() }
@@ -70,6 +74,9 @@ public struct FileLogOptions: Sendable {
     public var logger: @Sendable (String) -> Void = { message in
         FileLogOptions.writeToStandardError("cass filelog: " + message + "\n")
     }
+
+    /// Tests only: returns true to stop a compaction at that step as a crash would.
+    var compactionFaultInjector: (@Sendable (CompactionStep) -> Bool)?
 
     public init() {}
 
@@ -95,8 +102,8 @@ public struct FileLogOptions: Sendable {
             }
         }
         guard openSegmentsMax >= 1, pollBytesMax >= 1, tombstoneRetentionMs >= 0, maintenanceIntervalMs >= 1,
-              compactionKeyMapBytesMax >= 1 << 20, (0.0...1.0) ~= compactionDirtyRatioMin else {
-            throw LogError("file log: openSegmentsMax, pollBytesMax, maintenanceIntervalMs must be positive, tombstoneRetentionMs not negative, compactionKeyMapBytesMax at least 1 MiB, compactionDirtyRatioMin in 0 ... 1")
+              compactionKeyMapBytesMax >= 4096, (0.0...1.0) ~= compactionDirtyRatioMin else {
+            throw LogError("file log: openSegmentsMax, pollBytesMax, maintenanceIntervalMs must be positive, tombstoneRetentionMs not negative, compactionKeyMapBytesMax at least 4096, compactionDirtyRatioMin in 0 ... 1")
         }
         return self
     }

@@ -48,7 +48,10 @@ enum ShutdownMarker {
     static let bootIdPath = "/proc/sys/kernel/random/boot_id"
 
     static func currentBootId() -> String? {
-        guard let bytes = try? FileIO.readFile(bootIdPath, limit: 4096) else { return nil }
+        // A /proc file reports size 0: read what is there, not what stat says.
+        guard let fd = try? FileIO.open(bootIdPath, O_RDONLY) else { return nil }
+        defer { FileIO.close(fd) }
+        guard let bytes = try? FileIO.read(fd, count: 128, at: 0, path: bootIdPath) else { return nil }
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }

@@ -28,7 +28,10 @@ enum FrameScanner {
     static let chunkBytesDefault = 1 << 20
 
     /// `body(position, layout, bytes)`: `bytes` starts at the frame's first
-    /// byte and is only valid during the call.
+    /// byte and is only valid during the call. The first read is
+    /// `chunkBytes`; each further one twice the last, up to
+    /// `chunkBytesDefault` (a short read stays short, a long scan reads
+    /// big chunks), or a frame's size when it is bigger.
     static func scan(_ fd: Int32, path: String, from start: Int64, to end: Int64, chunkBytes: Int = chunkBytesDefault,
                      _ body: (Int64, Frame.Layout, UnsafeRawBufferPointer) throws -> Step) throws -> End {
         guard start < end else { return .reachedEnd(start) }
@@ -57,12 +60,13 @@ enum FrameScanner {
                 // Keep the partial frame, grow the buffer if the frame is
                 // bigger than it, and read on.
                 let remaining = filled - consumed
-                if needed > capacity {
-                    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: needed, alignment: 8)
+                let grown = max(needed, min(capacity * 2, chunkBytesDefault, Int(clamping: available)))
+                if grown > capacity, filled > 0 {
+                    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 8)
                     if remaining > 0 { bigger.baseAddress!.copyMemory(from: buffer.baseAddress! + consumed, byteCount: remaining) }
                     buffer.deallocate()
                     buffer = bigger
-                    capacity = needed
+                    capacity = grown
                 } else if remaining > 0, consumed > 0 {
                     buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + consumed, byteCount: remaining)
                 }

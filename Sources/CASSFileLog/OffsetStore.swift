@@ -82,6 +82,11 @@ final class OffsetStore: @unchecked Sendable {
         if case .synced = log.config.durability { try log.waitSynced(through: end) }
     }
 
+    /// Every committed offset.
+    var all: [(group: String, partition: TopicPartition, offset: Int64)] {
+        lock.withLock { committed.flatMap { group, offsets in offsets.map { (group, $0.key, $0.value) } } }
+    }
+
     func offset(group: String, partition: TopicPartition) -> Int64? {
         lock.withLock { committed[group]?[partition] }
     }

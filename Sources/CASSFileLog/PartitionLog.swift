@@ -135,6 +135,11 @@ final class PartitionLog: @unchecked Sendable {
     let onRoll: (@Sendable (PartitionLog) -> Void)?
     /// Serialises compaction and retention of this partition.
     let maintenanceLock = NSLock()
+    /// Guarded by `maintenanceLock`: set when a compaction failed after its
+    /// commit point. The files are right (the next open finishes the swap)
+    /// but this process's view of them may not be, so no more compaction
+    /// runs on the partition until then.
+    var maintenanceHalted: String?
 
     var name: String { "\(topic)[\(partition)]" }
 
@@ -323,6 +328,15 @@ final class PartitionLog: @unchecked Sendable {
         if let failure = state.failure { throw failure }
         guard !state.closed_ else { throw LogError("file log: \(name) is closed") }
         let frames = batch.frames
+        defer {
+            // Also after a failure part-way: what was written stays, and on
+            // a flushed topic it is visible as soon as it is written.
+            state.statistics.appends += 1
+            if case .flushed = config.durability, state.visibleEnd < state.nextOffset {
+                state.visibleEnd = state.nextOffset
+                signal.notify()
+            }
+        }
         try batch.bytes.withUnsafeMutableBytes { raw in
             var runStart = 0  // byte in `raw` where the frames not yet written start
             var runFirstFrame = 0
@@ -340,11 +354,6 @@ final class PartitionLog: @unchecked Sendable {
                 position += Int64(frame.total)
             }
             try writeRun(raw, from: runStart, to: raw.count, frames: frames[runFirstFrame...])
-        }
-        state.statistics.appends += 1
-        if case .flushed = config.durability {
-            state.visibleEnd = state.nextOffset
-            signal.notify()
         }
         return state.nextOffset
     }
@@ -560,7 +569,9 @@ final class PartitionLog: @unchecked Sendable {
             position = floor.position
             if floor.position > 0 { expected = entry.segment.baseOffset + Int64(floor.relativeOffset) }
         }
-        let chunk = min(FrameScanner.chunkBytesDefault, max(64 << 10, maxBytes))
+        // Small reads start small (one record: a few KiB); the scanner
+        // doubles its reads as a long one goes on.
+        let chunk = min(FrameScanner.chunkBytesDefault, max(4096, min(maxBytes, min(maxRecords, 1 << 20) * 512)))
         while number < snapshot.segments.count {
             let entry = snapshot.segments[number]
             var full = false

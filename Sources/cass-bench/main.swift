@@ -13,6 +13,7 @@ let help = """
 Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--skip-formats] [--workers 1,2,4]
        cass-bench --pbkdf2
        cass-bench --http [--connections N] [--seconds S]
+       cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
 
   --awbs N         AWBs to generate (default 1000000)
   --seed S         generator seed (default 42)
@@ -29,6 +30,9 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
 
 Build it in release mode for real figures: swift run -c release cass-bench --awbs 1000000
 """
+
+// `cass-bench filelog ...`: the durable embedded log on its own.
+if CommandLine.arguments.dropFirst().first == "filelog" { exit(FileLogBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 
 var skipFormats = false
 var httpConnections = 64, httpSeconds = 10, httpOnly = false

@@ -16,7 +16,7 @@ import Glibc
 ///     ack <topic> <partition> <id>        a record with value "<id>|..." was acknowledged
 ///     committed <partition> <offset>      group "torture" committed that offset of torture.synced
 /// Ids are "<RUN>-<thread>-<sequence>"; on the compacted topic the key is
-/// "k<n % 16>" and the id's sequence orders a key's values.
+/// "k<thread>-<sequence % 5>", so (RUN, sequence) orders a key's values.
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let run = Int(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: filelog-torture DIR RUN [--records N] [--threads T]\n".utf8))
@@ -106,7 +106,8 @@ for thread in 0..<threads {
                 default:
                     topic = "torture.compacted"
                     partition = 0
-                    key = Array("k\(sequence % 16)".utf8)
+                    // A key belongs to one thread: its values' order is the thread's.
+                    key = Array("k\(thread)-\(sequence % 5)".utf8)
                 }
                 try producer.send([OutgoingRecord(topic: topic, partition: partition, key: key, value: value)])
                 say("ack \(topic) \(partition) \(id)")

@@ -134,6 +134,26 @@ final class FileLogBehaviourTests: XCTestCase {
         XCTAssertEqual(try other.poll(maxRecords: 100, timeoutMs: 1000).count, 10)
     }
 
+    func test_aCommittedOffsetPastTheEndAfterACrashIsSetBackToTheEnd() throws {
+        let directory = temporaryFolder(self)
+        var log = try open(directory)
+        try log.createTopics([TopicSpec(name: "t", partitions: 1)])
+        let producer = try log.makeProducer()
+        for index in 0..<5 { try producer.send([record("t", key: "k", value: "old\(index)")]) }
+        // As if a power loss had taken offsets 5 ... 99 of a flushed topic.
+        try log.makeConsumer(group: "g", topics: ["t"], listener: nil).commit([TopicPartition(topic: "t", partition: 0): 100])
+        log.abandonAsIfKilled()
+        let messages = Locked<[String]>([])
+        log = try FileLog(directory: directory, options: testOptions(messages: messages))
+        defer { try? log.close() }
+        XCTAssertEqual(try log.committedOffset(group: "g", partition: TopicPartition(topic: "t", partition: 0)), 5)
+        XCTAssertTrue(messages.withLock { $0 }.contains { $0.contains("past its end 5; set back to 5") }, "\(messages.withLock { $0 })")
+        try log.makeProducer().send([record("t", key: "k", value: "new")])
+        let consumer = try log.makeConsumer(group: "g", topics: ["t"], listener: nil)
+        defer { consumer.close() }
+        XCTAssertEqual(try consumer.poll(maxRecords: 10, timeoutMs: 100).map { text($0.value) }, ["new"])
+    }
+
     func test_pollReturnsRecordsFromEveryPartitionNotOnlyTheFirst() throws {
         let log = try open(temporaryFolder(self), options: testOptions(segmentBytes: 1 << 20))
         defer { try? log.close() }

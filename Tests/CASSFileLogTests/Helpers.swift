@@ -22,7 +22,7 @@ func testOptions(segmentBytes: Int = 1024, messages: Locked<[String]>? = nil) ->
     options.segmentBytes = segmentBytes
     options.indexIntervalBytes = 128
     options.offsetsSegmentBytes = 1024
-    options.maintenanceIntervalMs = 3_600_000
+    options.backgroundMaintenance = false
     options.logger = { message in messages?.withLock { $0.append(message) } }
     return options
 }

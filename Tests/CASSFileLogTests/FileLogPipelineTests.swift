@@ -1,0 +1,115 @@
+@testable import CASSFileLog
+import CASSDomain
+import CASSEngine
+import CASSLog
+import CASSSamples
+import CASSWorkers
+import Foundation
+import XCTest
+
+/// The real stage workers on a FileLog, as `cass serve` runs them without a
+/// broker: the whole process "dies" at random moments (nothing closed,
+/// nothing synced beyond what each send promised), the folder is opened
+/// again and fresh workers restore their state from the state topic. The
+/// settlement CSVs must be those of a clean in-process run.
+final class FileLogPipelineTests: XCTestCase {
+    func dataset() throws -> (ReferenceData, [(name: String, bytes: [UInt8])], [PeriodKey]) {
+        let config = SampleConfig(awbs: 800, seed: 5, errorRate: 0.05)
+        var files: [(name: String, bytes: [UInt8])] = []
+        _ = try SampleGenerator.generate(config) { files.append(($0, $1)) }
+        files.sort { a, b in
+            a.bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: a.name) } < b.bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: b.name) }
+        }
+        let reference = SampleGenerator.referenceData(config)
+        var periods: Set<PeriodKey> = []
+        for file in files where file.bytes.count >= 24 {
+            let country = String(decoding: file.bytes[14..<16], as: UTF8.self)
+            if reference.operation(country) != nil, let digits = Int(String(decoding: file.bytes[16..<24], as: UTF8.self)), let period = BillingPeriod(yyyymmnn: digits) {
+                periods.insert(PeriodKey(country: country, period: period))
+            }
+        }
+        return (reference, files, periods.sorted())
+    }
+
+    func csvs(_ outcome: SettlementOutcome) -> [String] {
+        [SettlementSummary.agentsCSV(outcome.invoices), SettlementSummary.airlinesCSV(outcome.disbursements), SettlementSummary.rejectionsCSV(outcome.rejections)]
+    }
+
+    func workers(_ log: FileLog, _ reference: ReferenceData) throws -> [StageWorker] {
+        let logics: [any StageLogic] = [
+            IngestStage(reference: reference, persistState: true),
+            ValidateStage(persistState: true),
+            TaxStage(reference: reference, persistState: true),
+            SettleStage(reference: reference, keepLines: true, persistState: true),
+            NumberStage(persistState: true),
+        ]
+        return try logics.map { logic in
+            let worker = try StageWorker(logic: logic, log: log)
+            worker.maxBatch = 16
+            return worker
+        }
+    }
+
+    func test_stageWorkersOnAFileLogKilledAtRandomMomentsSettleExactlyLikeACleanRun() throws {
+        let (reference, files, periods) = try dataset()
+        let clean = try EmbeddedPipeline(reference: reference, keepLines: true)
+        try clean.submit(files)
+        try clean.close(periods)
+        try clean.drain()
+        let expected = csvs(try clean.collect())
+
+        let directory = temporaryFolder(self)
+        var options = testOptions(segmentBytes: 256 << 10)
+        // The lead's likely split: the stages' internal topics flushed, the rest synced.
+        for topic in [TopicCatalog.records, TopicCatalog.lines, TopicCatalog.billed, TopicCatalog.drafts, TopicCatalog.state] {
+            options.durability[topic] = .flushed(withinMs: 50)
+        }
+        options.backgroundMaintenance = true
+        options.maintenanceIntervalMs = 50
+        var log = try FileLog(directory: directory, options: options)
+        try log.createTopics(TopicCatalog.specs())
+        let producer = try log.makeProducer()
+        for file in files {
+            let operation = RoutingKey.operation(ofFile: file.bytes)
+            try producer.send([OutgoingRecord(topic: TopicCatalog.files, partition: Partitioner.partition(for: operation, count: 4),
+                                              key: Array(operation.utf8), value: StageMessage.file(name: file.name, bytes: file.bytes).encoded())])
+        }
+        for period in periods {
+            try producer.send([OutgoingRecord(topic: TopicCatalog.files, partition: Partitioner.partition(for: period.country, count: 4),
+                                              key: Array(period.country.utf8),
+                                              value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())])
+        }
+        var running = try workers(log, reference)
+        var random = SystemRandomNumberGenerator()
+        var kills = 0, quietRounds = 0, rounds = 0
+        while quietRounds < 2 {
+            rounds += 1
+            XCTAssertLessThan(rounds, 100_000, "the run must finish")
+            var handled = 0
+            for worker in running {
+                handled += try worker.step()
+                if Int.random(in: 0..<30, using: &random) == 0 {
+                    // The process dies: no close, no commit, nothing more synced.
+                    log.abandonAsIfKilled()
+                    running = []
+                    log = try FileLog(directory: directory, options: options)
+                    XCTAssertEqual(log.recovery.previousShutdown, .unclean)
+                    running = try workers(log, reference)
+                    kills += 1
+                    handled += 1
+                    break
+                }
+            }
+            quietRounds = handled == 0 ? quietRounds + 1 : 0
+        }
+        defer { try? log.close() }
+        XCTAssertGreaterThan(kills, 5, "the test must actually kill the process")
+        print("filelog pipeline test: \(kills) kills over \(rounds) rounds")
+        let got = csvs(try SettlementExport.collect(from: log))
+        XCTAssertGreaterThan(expected[0].split(separator: "\n").count, 10)
+        XCTAssertEqual(got[0], expected[0], "agents CSV after \(kills) kills")
+        XCTAssertEqual(got[1], expected[1], "airlines CSV")
+        XCTAssertEqual(got[2], expected[2], "rejections CSV")
+        XCTAssertEqual(log.backgroundProblems, [])
+    }
+}
