@@ -497,21 +497,33 @@ final class PartitionLog: @unchecked Sendable {
 
     var statistics: FileLogStatistics { condition.withLock { state.statistics } }
 
-    /// What a read needs, taken under the lock in one go.
+    /// What a read needs, taken under the lock in one go: the closed
+    /// segments (the array is shared, not copied) and the active one's
+    /// written size, the visible end, and the index floor of the offset in
+    /// the active segment.
     private struct Snapshot {
-        var segments: [(segment: Segment, end: Int64, summary: SegmentIndex.Summary?)]
+        var closed: [ClosedSegment]
+        var active: Segment
+        var activeSize: Int64
         var visibleEnd: Int64
-        /// Index floor in the active segment for the offset asked.
         var activeFloor: (relativeOffset: UInt32, position: Int64)
+
+        var count: Int { closed.count + 1 }
+
+        func segment(_ number: Int) -> (segment: Segment, end: Int64, summary: SegmentIndex.Summary?) {
+            number < closed.count ? (closed[number].segment, closed[number].summary.segmentSize, closed[number].summary) : (active, activeSize, nil)
+        }
     }
 
-    private func snapshot(for offset: Int64) -> Snapshot {
+    /// Nil when nothing at or after `offset` is visible (the common answer
+    /// to an idle consumer's poll, so it is the cheap one).
+    private func snapshot(for offset: Int64) -> Snapshot? {
         condition.withLock {
-            var segments = state.closed.map { ($0.segment, $0.summary.segmentSize, Optional($0.summary)) }
-            segments.append((state.active.segment, state.active.size, nil))
+            guard offset < state.visibleEnd else { return nil }
             let base = state.active.segment.baseOffset
             let floor = offset >= base ? state.active.index.floor(UInt32(clamping: offset - base)) : (0, 0)
-            return Snapshot(segments: segments, visibleEnd: state.visibleEnd, activeFloor: floor)
+            return Snapshot(closed: state.closed, active: state.active.segment, activeSize: state.active.size,
+                            visibleEnd: state.visibleEnd, activeFloor: floor)
         }
     }
 
@@ -539,14 +551,14 @@ final class PartitionLog: @unchecked Sendable {
 
     private func readOnce(from offset: Int64, maxRecords: Int, maxBytes: Int, cursor: ReadCursor?) throws -> ([LogRecord], ReadCursor?) {
         guard maxRecords > 0 else { return ([], cursor) }
-        let snapshot = snapshot(for: offset)
-        let start = max(offset, snapshot.segments[0].segment.baseOffset)
+        guard let snapshot = snapshot(for: offset) else { return ([], cursor) }
+        let start = max(offset, snapshot.segment(0).segment.baseOffset)
         guard start < snapshot.visibleEnd else { return ([], cursor) }
         // The last segment whose base is at or before the start.
-        var low = 0, high = snapshot.segments.count
+        var low = 0, high = snapshot.count
         while low < high {
             let middle = (low + high) / 2
-            if snapshot.segments[middle].segment.baseOffset <= start { low = middle + 1 } else { high = middle }
+            if snapshot.segment(middle).segment.baseOffset <= start { low = middle + 1 } else { high = middle }
         }
         var number = max(0, low - 1)
         var records: [LogRecord] = []
@@ -555,10 +567,10 @@ final class PartitionLog: @unchecked Sendable {
         var stoppedAt: ReadCursor?
         var position: Int64
         var expected: Int64?  // the offset an index entry promises at `position`
-        if let cursor, cursor.offset == start, cursor.segment === snapshot.segments[number].segment {
+        if let cursor, cursor.offset == start, cursor.segment === snapshot.segment(number).segment {
             position = cursor.position
         } else {
-            let entry = snapshot.segments[number]
+            let entry = snapshot.segment(number)
             let floor: (relativeOffset: UInt32, position: Int64)
             if let summary = entry.summary {
                 let index = try entry.segment.closedIndex { try loadIndex(entry.segment, summary: summary) }
@@ -572,8 +584,8 @@ final class PartitionLog: @unchecked Sendable {
         // Small reads start small (one record: a few KiB); the scanner
         // doubles its reads as a long one goes on.
         let chunk = min(FrameScanner.chunkBytesDefault, max(4096, min(maxBytes, min(maxRecords, 1 << 20) * 512)))
-        while number < snapshot.segments.count {
-            let entry = snapshot.segments[number]
+        while number < snapshot.count {
+            let entry = snapshot.segment(number)
             var full = false
             let end = try entry.segment.withDescriptor { fd in
                 try FrameScanner.scan(fd, path: entry.segment.logPath, from: position, to: entry.end, chunkBytes: chunk) { at, layout, raw in

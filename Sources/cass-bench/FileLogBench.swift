@@ -56,7 +56,8 @@ enum FileLogBench {
                 try appendOneByOne(log, topic: "synced-\(number)", senders: level, records: records, valueBytes: valueBytes)
             }
             print("\nappends, batches of 512 records per send (as a stage writes its outputs), synced:")
-            try appendBatches(log, topic: "batched", records: records * 10, valueBytes: valueBytes)
+            try appendBatches(log, topic: "batched", partitions: 1, records: records * 10, valueBytes: valueBytes)
+            try appendBatches(log, topic: "batched-8", partitions: 8, records: records * 10, valueBytes: valueBytes)
             print("\nappends to a topic flushed within 100 ms (send returns once written; fsync in the background):")
             var flushedOptions = FileLogOptions()
             flushedOptions.defaultDurability = .flushed(withinMs: 100)
@@ -151,8 +152,8 @@ enum FileLogBench {
                      percentile(sorted, 0.5) * 1e3, percentile(sorted, 0.99) * 1e3))
     }
 
-    static func appendBatches(_ log: FileLog, topic: String, records: Int, valueBytes: Int) throws {
-        try log.createTopics([TopicSpec(name: topic, partitions: 1)])
+    static func appendBatches(_ log: FileLog, topic: String, partitions: Int32, records: Int, valueBytes: Int) throws {
+        try log.createTopics([TopicSpec(name: topic, partitions: partitions)])
         let producer = try log.makeProducer()
         let value = [UInt8](repeating: 0x76, count: valueBytes)
         let before = log.statistics
@@ -160,13 +161,13 @@ enum FileLogBench {
         var sent = 0
         while sent < records {
             let count = min(512, records - sent)
-            try producer.send((0..<count).map { OutgoingRecord(topic: topic, partition: 0, key: Array("k\(sent + $0)".utf8), value: value) })
+            try producer.send((0..<count).map { OutgoingRecord(topic: topic, partition: Int32((sent + $0) % Int(partitions)), key: Array("k\(sent + $0)".utf8), value: value) })
             sent += count
         }
         let wall = seconds(since: started)
         let after = log.statistics
-        print(String(format: "  1 sender: %9.0f records/s, %6.1f MB/s, %d fsyncs, %d segment rolls",
-                     Double(records) / wall, Double(after.bytes - before.bytes) / wall / 1e6, after.fsyncs - before.fsyncs, after.rolls - before.rolls))
+        print(String(format: "  1 sender, %d partition(s): %9.0f records/s, %6.1f MB/s, %d fsyncs, %d segment rolls",
+                     partitions, Double(records) / wall, Double(after.bytes - before.bytes) / wall / 1e6, after.fsyncs - before.fsyncs, after.rolls - before.rolls))
     }
 
     static func measureReads(_ log: FileLog, topic: String, valueBytes: Int) throws {
