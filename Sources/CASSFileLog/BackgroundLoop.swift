@@ -1,3 +1,4 @@
+import CASSLog
 import Foundation
 
 /// A thread that runs `body` every `intervalNs` (or sooner when kicked)
@@ -60,6 +61,95 @@ final class BackgroundLoop: @unchecked Sendable {
         if Thread.current !== thread {
             while running { condition.wait() }
         }
+        condition.unlock()
+    }
+}
+
+/// A few threads that run fsync waits for a send that spans several
+/// partitions, so that their fsyncs overlap (the filesystem can commit
+/// them together) instead of queueing one behind the other. Threads start
+/// on demand, at most `threadsMax`; jobs beyond wait their turn.
+final class SyncPool: @unchecked Sendable {
+    // @unchecked: every field is guarded by `condition`.
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var threads = 0
+    private var idle = 0
+    private var stopping = false
+    let threadsMax: Int
+
+    init(threadsMax: Int) { self.threadsMax = max(1, threadsMax) }
+
+    private func enqueue(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        jobs.append(job)
+        if idle == 0, threads < threadsMax {
+            threads += 1
+            let thread = Thread { [self] in loop() }
+            thread.name = "cass-filelog-sync"
+            thread.start()
+        }
+        condition.signal()
+    }
+
+    private func loop() {
+        condition.lock()
+        while true {
+            while jobs.isEmpty, !stopping {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
+            if jobs.isEmpty {
+                threads -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+            condition.lock()
+        }
+    }
+
+    /// Runs every body, the first on this thread and the others on the
+    /// pool, and returns when all are done; throws the first error.
+    func runAll(_ bodies: [@Sendable () throws -> Void]) throws {
+        guard bodies.count > 1 else {
+            try bodies.first?()
+            return
+        }
+        let done = NSCondition()
+        let state = Locked((remaining: bodies.count - 1, error: (any Error)?.none))
+        for body in bodies.dropFirst() {
+            enqueue {
+                var failure: (any Error)?
+                do { try body() } catch { failure = error }
+                done.lock()
+                state.withLock { state in
+                    state.remaining -= 1
+                    if state.error == nil { state.error = failure }
+                }
+                done.broadcast()
+                done.unlock()
+            }
+        }
+        var firstError: (any Error)?
+        do { try bodies[0]() } catch { firstError = error }
+        done.lock()
+        while state.withLock({ $0.remaining }) > 0 { done.wait() }
+        done.unlock()
+        if let error = firstError ?? state.withLock({ $0.error }) { throw error }
+    }
+
+    /// Lets the threads finish their jobs and end.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while threads > 0 { condition.wait() }
         condition.unlock()
     }
 }

@@ -6,6 +6,8 @@ import Glibc
 
 /// Points inside a compaction where a test can stop it as a crash would.
 enum CompactionStep: Sendable {
+    /// The closed segments to compact are chosen (the log may roll now).
+    case snapshotTaken
     /// The new segment is written and synced under its `.cleaned` name.
     case cleanedWritten
     /// It was renamed `.swap` and the folder synced: the commit point.
@@ -114,8 +116,11 @@ enum Compaction {
         log.maintenanceLock.lock()
         defer { log.maintenanceLock.unlock() }
         if let halted = log.maintenanceHalted { throw LogError(halted) }
-        let closed = log.condition.withLock { log.state.closed }
-        let activeBase = log.condition.withLock { log.state.active.segment.baseOffset }
+        // One snapshot: the end of the last closed segment is the active
+        // segment's base *as of the same moment*. A roll after it closes a
+        // segment that starts there, outside every range replaced below.
+        let (closed, activeBase) = log.condition.withLock { (log.state.closed, log.state.active.segment.baseOffset) }
+        _ = options.compactionFaultInjector?(.snapshotTaken)
         guard !closed.isEmpty else { return nil }
         let checkpoint = readCheckpoint(log.directory)
         let total = closed.reduce(Int64(0)) { $0 + $1.summary.segmentSize }

@@ -46,6 +46,8 @@ public final class FileLog: Log, @unchecked Sendable {
     private let bootId: String?
     private var flusher: BackgroundLoop?
     private var maintenance: BackgroundLoop?
+    /// Runs the fsync waits of a send spanning several synced partitions side by side.
+    private let syncPool = SyncPool(threadsMax: 8)
     /// Lets a partition that rolled a segment wake the maintenance thread.
     private let rolls = RollNotifier()
     /// Errors of background work (flusher, compaction, retention), latest last, at most 16.
@@ -216,6 +218,7 @@ public final class FileLog: Log, @unchecked Sendable {
         guard !already else { return }
         flusher?.stop()
         maintenance?.stop()
+        syncPool.stop()
         var firstError: (any Error)?
         for partition in allPartitions {
             do {
@@ -249,6 +252,7 @@ public final class FileLog: Log, @unchecked Sendable {
         guard !already else { return }
         flusher?.stop()
         maintenance?.stop()
+        syncPool.stop()
         for partition in allPartitions { partition.close() }
         signal.notify()
         folderLock.release()
@@ -351,6 +355,9 @@ public final class FileLog: Log, @unchecked Sendable {
         // One batch per partition, in the order partitions first appear.
         var slots: [TopicPartition: Int] = [:]
         var batches: [(log: PartitionLog, batch: EncodedBatch)] = []
+        var sizes: [Int] = []
+        var slotOfRecord: [Int] = []
+        slotOfRecord.reserveCapacity(records.count)
         for record in records {
             let key = TopicPartition(topic: record.topic, partition: record.partition)
             let slot: Int
@@ -363,6 +370,7 @@ public final class FileLog: Log, @unchecked Sendable {
                 slot = batches.count
                 slots[key] = slot
                 batches.append((log, EncodedBatch()))
+                sizes.append(0)
             }
             guard record.headers.count <= Int(UInt16.max), record.headers.allSatisfy({ $0.name.utf8.count <= Int(UInt16.max) }) else {
                 throw LogError("cannot write to \(key): at most 65535 headers, names of at most 65535 bytes")
@@ -372,16 +380,36 @@ public final class FileLog: Log, @unchecked Sendable {
                 throw LogError("cannot write to \(key): a record of \(size) bytes (key \(record.key.count), value \(record.value.count)) "
                                + "is over the limit of \(options.recordBytesMax)")
             }
-            let pending = Frame.append(record, timestampMs: timestamp, to: &batches[slot].batch.bytes)
+            sizes[slot] += size
+            slotOfRecord.append(slot)
+        }
+        // Each partition's buffer is sized once, then filled.
+        for slot in batches.indices {
+            batches[slot].batch.bytes.reserveCapacity(sizes[slot])
+            batches[slot].batch.frames.reserveCapacity(batches.count == 1 ? records.count : 16)
+        }
+        // The last frame of each partition's batch says so: recovery keeps
+        // a batch whole or drops it whole.
+        var lastOfSlot = [Int](repeating: 0, count: batches.count)
+        for (index, slot) in slotOfRecord.enumerated() { lastOfSlot[slot] = index }
+        for (index, (record, slot)) in zip(records, slotOfRecord).enumerated() {
+            let pending = Frame.append(record, timestampMs: timestamp, endOfBatch: index == lastOfSlot[slot], to: &batches[slot].batch.bytes)
             batches[slot].batch.frames.append(pending)
+        }
+        for slot in batches.indices where sizes[slot] > Frame.totalMax {
+            throw LogError("cannot write to \(batches[slot].log.name): one send of \(sizes[slot]) bytes to one partition is over the limit of \(Frame.totalMax)")
         }
         var ends: [(PartitionLog, Int64)] = []
         for slot in batches.indices {
             ends.append((batches[slot].log, try batches[slot].log.append(&batches[slot].batch)))
         }
+        // Partitions sync side by side: a send's wait is about one fsync,
+        // not one per partition.
+        var waits: [@Sendable () throws -> Void] = []
         for (log, end) in ends {
-            if case .synced = log.config.durability { try log.waitSynced(through: end) }
+            if case .synced = log.config.durability { waits.append { try log.waitSynced(through: end) } }
         }
+        try syncPool.runAll(waits)
     }
 
     // MARK: - Consuming and reading
@@ -408,6 +436,13 @@ public final class FileLog: Log, @unchecked Sendable {
     public func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> [LogRecord] {
         try checkOpen()
         return try self.partition(partition).read(from: offset, maxRecords: maxRecords, maxBytes: maxBytes).0
+    }
+
+    /// Up to `maxRecords` records of one partition from `offset` on, as the
+    /// `Log` protocol's random read has them (no byte bound: fewer only
+    /// when the partition ends first).
+    public func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int) throws -> [LogRecord] {
+        try read(partition, from: offset, maxRecords: maxRecords, maxBytes: Int.max)
     }
 
     public func endOffset(_ partition: TopicPartition) throws -> Int64 {

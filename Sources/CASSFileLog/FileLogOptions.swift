@@ -33,7 +33,7 @@ public struct FileLogOptions: Sendable {
     /// most this far from the entry it starts at.
     public var indexIntervalBytes: Int = 4096
     /// The largest record a producer may write (its whole frame: key,
-    /// value, headers and 34 bytes of framing). Larger sends fail.
+    /// value, headers and 35 bytes of framing). Larger sends fail.
     public var recordBytesMax: Int = 16 << 20
     /// Durability of topics not named in `durability`.
     public var defaultDurability: FileLogDurability = .synced

@@ -3,6 +3,8 @@ import CASSLog
 /// One record on disk. Little-endian throughout:
 ///
 ///     u32  length        bytes after this field, up to and including the CRC
+///     u8   flags         bit 0: the last frame of its batch (one send's
+///                        records to one partition); other bits 0
 ///     i64  timestampMs   wall clock at append
 ///     u32  keyLength,    key bytes
 ///     u32  valueLength,  value bytes        (empty value: a tombstone on compacted topics)
@@ -16,7 +18,11 @@ enum Frame {
     static let lengthBytes = 4
     static let trailerBytes = 12  // offset + crc
     /// The smallest frame: empty key, value and headers.
-    static let totalMin = 4 + 8 + 4 + 4 + 2 + 8 + 4
+    static let totalMin = 4 + 1 + 8 + 4 + 4 + 2 + 8 + 4
+    /// Where the timestamp and the key length are.
+    static let timestampAt = 5
+    static let keyLengthAt = 13
+    static let endOfBatch: UInt8 = 1
     /// The format's hard limit on a frame's size; a producer's limit
     /// (`FileLogOptions.recordBytesMax`) is at most this.
     static let totalMax = 1 << 30
@@ -39,11 +45,14 @@ enum Frame {
 
     /// Appends the frame of `record` without its offset and CRC (zeros),
     /// and returns where it is and the checksum state of its payload.
-    static func append(_ record: OutgoingRecord, timestampMs: Int64, to buffer: inout [UInt8]) -> Pending {
+    static func append(_ record: OutgoingRecord, timestampMs: Int64, endOfBatch: Bool, to buffer: inout [UInt8]) -> Pending {
         let start = buffer.count
         let total = size(key: record.key.count, value: record.value.count, headers: record.headers)
-        buffer.reserveCapacity(start + total)
+        // Geometric growth: reserving the exact size each time would copy
+        // the whole batch once per frame.
+        if buffer.capacity < start + total { buffer.reserveCapacity(max(start + total, buffer.capacity * 2)) }
         appendInteger(UInt32(total - lengthBytes), to: &buffer)
+        buffer.append(endOfBatch ? Frame.endOfBatch : 0)
         appendInteger(timestampMs, to: &buffer)
         appendInteger(UInt32(record.key.count), to: &buffer)
         buffer.append(contentsOf: record.key)
@@ -71,13 +80,6 @@ enum Frame {
         buffer.storeBytes(of: (~state).littleEndian, toByteOffset: offsetAt + 8, as: UInt32.self)
     }
 
-    /// A whole frame, encoded and sealed (compaction, committed offsets).
-    static func encode(key: [UInt8], value: [UInt8], headers: [LogHeader], timestampMs: Int64, offset: Int64, into buffer: inout [UInt8]) {
-        let record = OutgoingRecord(topic: "", partition: 0, key: key, value: value, headers: headers)
-        let pending = append(record, timestampMs: timestampMs, to: &buffer)
-        buffer.withUnsafeMutableBytes { seal(pending, offset: offset, in: $0) }
-    }
-
     @inline(__always)
     static func appendInteger<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
@@ -86,6 +88,7 @@ enum Frame {
     /// Where a valid frame's parts are, relative to its first byte.
     struct Layout {
         var total: Int
+        var endsBatch: Bool
         var timestampMs: Int64
         var offset: Int64
         var keyStart: Int
@@ -121,8 +124,10 @@ enum Frame {
         guard stored == computed else {
             return .invalid("CRC-32C mismatch (stored \(hex(stored)), computed \(hex(computed)))")
         }
+        let flags = bytes[4]
+        guard flags & ~Frame.endOfBatch == 0 else { return .invalid("unknown flags \(flags)") }
         let end = total - trailerBytes
-        var at = 12
+        var at = keyLengthAt
         func take(_ width: Int) -> Int? {
             guard at + width <= end else { return nil }
             defer { at += width }
@@ -149,7 +154,8 @@ enum Frame {
         guard at == end else { return malformed }
         return .frame(Layout(
             total: total,
-            timestampMs: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: Int64.self)),
+            endsBatch: flags & Frame.endOfBatch != 0,
+            timestampMs: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: timestampAt, as: Int64.self)),
             offset: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: end, as: Int64.self)),
             keyStart: keyStart, keyCount: keyCount, valueStart: valueStart, valueCount: valueCount,
             headersStart: headersStart, headerCount: headerCount))

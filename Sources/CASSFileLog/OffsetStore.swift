@@ -68,11 +68,12 @@ final class OffsetStore: @unchecked Sendable {
         guard !group.isEmpty, group.utf8.count <= 1024 else { throw LogError("file log: group name must be 1 to 1024 bytes") }
         var batch = EncodedBatch()
         let now = wallClockMs()
-        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+        let sorted = offsets.sorted(by: { $0.key < $1.key })
+        for (index, (partition, offset)) in sorted.enumerated() {
             var value: [UInt8] = []
             Frame.appendInteger(offset, to: &value)
             let record = OutgoingRecord(topic: "", partition: 0, key: OffsetStore.encodeKey(group: group, partition: partition), value: value)
-            batch.frames.append(Frame.append(record, timestampMs: now, to: &batch.bytes))
+            batch.frames.append(Frame.append(record, timestampMs: now, endOfBatch: index == sorted.count - 1, to: &batch.bytes))
         }
         let end = try lock.withLock {
             let end = try log.append(&batch)

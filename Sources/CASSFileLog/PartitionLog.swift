@@ -275,6 +275,9 @@ final class PartitionLog: @unchecked Sendable {
         var active = Active(segment: segment, fd: fd, size: 0, lastOffset: segment.baseOffset - 1, maxTimestampMs: Int64.min,
                             index: SegmentIndex(), lastIndexedPosition: -config.indexIntervalBytes)
         var misordered: (Int64, String)?
+        // The state after the last whole batch: a batch whose last frame is
+        // missing is cut with its other frames (a send is all or nothing).
+        var whole = (size: Int64(0), lastOffset: segment.baseOffset - 1, maxTimestampMs: Int64.min, indexCount: 0, lastIndexed: active.lastIndexedPosition)
         let end = try FrameScanner.scan(fd, path: path, from: 0, to: size) { position, layout, _ in
             guard layout.offset > active.lastOffset, layout.offset - segment.baseOffset <= Int64(UInt32.max) else {
                 misordered = (position, "offset \(layout.offset) does not follow \(active.lastOffset) within the segment's range")
@@ -287,33 +290,46 @@ final class PartitionLog: @unchecked Sendable {
             active.lastOffset = layout.offset
             active.maxTimestampMs = max(active.maxTimestampMs, layout.timestampMs)
             active.size = position + Int64(layout.total)
+            if layout.endsBatch {
+                whole = (active.size, active.lastOffset, active.maxTimestampMs, active.index.count, active.lastIndexedPosition)
+            }
             return .next
         }
         if let (position, reason) = misordered {
             // A frame with a valid CRC in the wrong place is not a torn write.
             throw FileLogCorruption(topic: topic, partition: partition, segment: path, position: position, reason: reason)
         }
-        let position: Int64, reason: String
+        var bad: (at: Int64, reason: String)?
         switch end {
         case .reachedEnd, .stopped:
-            return (active, nil)
+            break
         case .incomplete(let at, let needed, let available):
-            position = at
-            reason = "partial frame: \(available) of \(needed) bytes"
+            bad = (at, "partial frame at position \(at): \(available) of \(needed) bytes")
         case .invalid(let at, let why):
-            position = at
-            reason = why
+            bad = (at, "bad frame at position \(at): \(why)")
         }
-        let later = try FrameScanner.findValidFrame(fd, path: path, after: position, end: size, lastOffset: active.lastOffset)
-        if let later, trust == .inOrder {
-            throw FileLogCorruption(topic: topic, partition: partition, segment: path, position: position,
-                                    reason: "\(reason); a valid frame follows at position \(later.position), and without a machine restart "
-                                        + "writes reach the file in order, so this is damage, not a torn write")
+        var later: (position: Int64, frames: Int)?
+        if let bad {
+            later = try FrameScanner.findValidFrame(fd, path: path, after: bad.at, end: size, lastOffset: active.lastOffset)
+            if let later, trust == .inOrder {
+                throw FileLogCorruption(topic: topic, partition: partition, segment: path, position: bad.at,
+                                        reason: "\(bad.reason); a valid frame follows at position \(later.position), and without a machine "
+                                            + "restart writes reach the file in order, so this is damage, not a torn write")
+            }
         }
-        try FileIO.truncate(fd, to: position, path: path)
+        let reason = bad?.reason
+        guard whole.size < size else { return (active, nil) }
+        let dropped = active.lastOffset - whole.lastOffset
+        let why = [reason, dropped > 0 ? "\(dropped) frames of a batch whose last frame is missing" : nil].compactMap { $0 }.joined(separator: "; ")
+        active.size = whole.size
+        active.lastOffset = whole.lastOffset
+        active.maxTimestampMs = whole.maxTimestampMs
+        active.index.truncate(to: whole.indexCount)
+        active.lastIndexedPosition = whole.lastIndexed
+        try FileIO.truncate(fd, to: whole.size, path: path)
         try FileIO.dataSync(fd, path: path)
-        let cut = FileLogCut(topic: topic, partition: partition, segment: path, position: position, bytesCut: size - position,
-                             reason: reason, endOffset: active.lastOffset + 1, laterValidFrames: later?.frames ?? 0)
+        let cut = FileLogCut(topic: topic, partition: partition, segment: path, position: whole.size, bytesCut: size - whole.size,
+                             reason: why, endOffset: whole.lastOffset + 1, laterValidFrames: later?.frames ?? 0)
         return (active, cut)
     }
 
@@ -328,32 +344,24 @@ final class PartitionLog: @unchecked Sendable {
         if let failure = state.failure { throw failure }
         guard !state.closed_ else { throw LogError("file log: \(name) is closed") }
         let frames = batch.frames
-        defer {
-            // Also after a failure part-way: what was written stays, and on
-            // a flushed topic it is visible as soon as it is written.
-            state.statistics.appends += 1
-            if case .flushed = config.durability, state.visibleEnd < state.nextOffset {
-                state.visibleEnd = state.nextOffset
-                signal.notify()
-            }
+        // A batch never spans two segments (recovery looks for whole
+        // batches in the last segment only): roll first if it does not fit.
+        let batchBytes = Int64(batch.bytes.count)
+        if state.active.size > 0,
+           state.active.size + batchBytes > config.segmentBytes
+            || state.nextOffset + Int64(frames.count) - state.active.segment.baseOffset > Int64(UInt32.max) {
+            try roll()
         }
         try batch.bytes.withUnsafeMutableBytes { raw in
-            var runStart = 0  // byte in `raw` where the frames not yet written start
-            var runFirstFrame = 0
-            var position = state.active.size
             for (number, frame) in frames.enumerated() {
-                let relative = state.nextOffset + Int64(number - runFirstFrame) - state.active.segment.baseOffset
-                if position > 0, position + Int64(frame.total) > config.segmentBytes || relative > Int64(UInt32.max) {
-                    try writeRun(raw, from: runStart, to: frame.start, frames: frames[runFirstFrame..<number])
-                    try roll()
-                    runStart = frame.start
-                    runFirstFrame = number
-                    position = 0
-                }
-                Frame.seal(frame, offset: state.nextOffset + Int64(number - runFirstFrame), in: raw)
-                position += Int64(frame.total)
+                Frame.seal(frame, offset: state.nextOffset + Int64(number), in: raw)
             }
-            try writeRun(raw, from: runStart, to: raw.count, frames: frames[runFirstFrame...])
+            try writeRun(raw, from: 0, to: raw.count, frames: frames[...])
+        }
+        state.statistics.appends += 1
+        if case .flushed = config.durability {
+            state.visibleEnd = state.nextOffset
+            signal.notify()
         }
         return state.nextOffset
     }
@@ -616,9 +624,12 @@ final class PartitionLog: @unchecked Sendable {
             case .reachedEnd(let at), .stopped(let at):
                 stoppedAt = ReadCursor(segment: entry.segment, position: at, offset: next)
             case .incomplete(let at, let needed, let available):
+                // Not even one frame where an index entry pointed: the index is wrong.
+                if expected != nil { throw IndexMismatch(segment: entry.segment) }
                 throw FileLogCorruption(topic: topic, partition: partition, segment: entry.segment.logPath, position: at,
                                         reason: "frame of \(needed) bytes with only \(available) written")
             case .invalid(let at, let reason):
+                if expected != nil { throw IndexMismatch(segment: entry.segment) }
                 throw FileLogCorruption(topic: topic, partition: partition, segment: entry.segment.logPath, position: at, reason: reason)
             }
             if full { break }
@@ -637,7 +648,8 @@ final class PartitionLog: @unchecked Sendable {
         return try segment.withDescriptor { fd in
             let (index, rebuilt) = try PartitionLog.rebuildIndex(segment, fd: fd, size: summary.segmentSize,
                                                                  intervalBytes: config.indexIntervalBytes, topic: topic, partition: partition)
-            try? FileIO.writeAtomically(segment.indexPath, index.encoded(rebuilt), sync: false)
+            // A segment compaction replaced must not write over its successor's index.
+            if !segment.isRetired { try? FileIO.writeAtomically(segment.indexPath, index.encoded(rebuilt), sync: false) }
             return index
         }
     }

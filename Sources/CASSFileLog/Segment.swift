@@ -120,6 +120,8 @@ final class Segment: @unchecked Sendable {
         if register { cache?.opened(self) }
     }
 
+    var isRetired: Bool { lock.withLock { retired } }
+
     func retire() {
         lock.withLock { retired = true }
         cache?.forget(self)

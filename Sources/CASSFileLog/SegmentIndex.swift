@@ -25,6 +25,11 @@ struct SegmentIndex: Sendable {
         positions.append(position)
     }
 
+    mutating func truncate(to count: Int) {
+        relativeOffsets.removeLast(relativeOffsets.count - count)
+        positions.removeLast(positions.count - count)
+    }
+
     /// The position of the last entry at or before `relativeOffset`, and
     /// the relative offset found there (0, 0 when the offset comes before
     /// every entry).

@@ -199,12 +199,45 @@ final class FileLogCompactionTests: XCTestCase {
                 XCTAssertEqual(first.count, Set(first.map { text($0.key) }).count, "\(step)")
                 XCTAssertEqual(after.filter { $0.offset >= firstEnd }, before.filter { $0.offset >= firstEnd }, "\(step): later segments untouched")
                 XCTAssertTrue(reopened.recovery.leftovers[0].contains("finished"))
+            case .snapshotTaken:
+                XCTFail("not a crash point of this test")
             }
             // And it compacts to the end from there.
             try reopened.compact("c")
             XCTAssertEqual(latestPerKey(try reopened.readToEnd(partition)), latestPerKey(before))
             try reopened.close()
         }
+    }
+
+    /// A segment that closes while a compaction runs is not part of it:
+    /// none of its records may go with the segments being replaced.
+    func test_aSegmentRolledDuringACompactionKeepsItsRecords() throws {
+        let directory = temporaryFolder(self)
+        var racing = options()
+        let rolled = Locked(false)
+        let producerBox = Locked<(any LogProducer)?>(nil)
+        racing.compactionFaultInjector = { step in
+            guard step == .snapshotTaken, !rolled.withLock({ $0 }) else { return false }
+            rolled.withLock { $0 = true }
+            // Enough records to roll the active segment, now.
+            for index in 0..<40 { try? producerBox.withLock { $0 }?.send([record("c", key: "late\(index)", value: "x\(index)")]) }
+            return false
+        }
+        var log = try FileLog(directory: directory, options: racing)
+        try log.createTopics([TopicSpec(name: "c", partitions: 1, cleanup: .compact, retentionMs: -1)])
+        producerBox.withLock { $0 = try? log.makeProducer() }
+        try fill(log, count: 100, keys: 5)
+        let segmentsBefore = try log.segmentFiles(partition).count
+        try log.compact("c")
+        XCTAssertTrue(rolled.withLock { $0 })
+        XCTAssertGreaterThan(try log.segmentFiles(partition).count, 1)
+        let expected = Set((0..<40).map { "late\($0)" })
+        XCTAssertEqual(Set(try log.readToEnd(partition).map { text($0.key) }).intersection(expected), expected)
+        try log.close()
+        log = try FileLog(directory: directory, options: options())
+        defer { try? log.close() }
+        XCTAssertEqual(Set(try log.readToEnd(partition).map { text($0.key) }).intersection(expected), expected, "after reopening")
+        XCTAssertGreaterThan(segmentsBefore, 1)
     }
 
     func test_retentionRemovesOldSegmentsAndConsumersStartAtTheNewStart() throws {
@@ -257,5 +290,67 @@ final class FileLogCompactionTests: XCTestCase {
         defer { try? log.close() }
         XCTAssertEqual(try log.committedOffset(group: "g", partition: TopicPartition(topic: "t", partition: 0)), 300)
         XCTAssertEqual(try log.committedOffset(group: "g", partition: TopicPartition(topic: "t", partition: 1)), 600)
+    }
+}
+
+/// Readers racing with writers and background compaction: every read sees
+/// each key's latest record (as of the end the read started from), in
+/// offset order, whatever compaction swapped under it.
+final class FileLogCompactionRaceTests: XCTestCase {
+    func test_readsRacingWithCompactionNeverMissAKeysLatestRecord() throws {
+        var options = testOptions()
+        options.backgroundMaintenance = true
+        options.maintenanceIntervalMs = 5
+        options.compactionDirtyRatioMin = 0.1
+        options.openSegmentsMax = 3
+        let log = try FileLog(directory: temporaryFolder(self), options: options)
+        defer { try? log.close() }
+        let partition = TopicPartition(topic: "c", partition: 0)
+        try log.createTopics([TopicSpec(name: "c", partitions: 1, cleanup: .compact, retentionMs: -1)])
+        let producer = try log.makeProducer()
+        // history[offset] = key, as written.
+        let history = Locked<[String]>([])
+        let writing = Locked(true)
+        let failures = Locked<[String]>([])
+        let readers = DispatchGroup()
+        for reader in 0..<2 {
+            DispatchQueue.global().async(group: readers) {
+                var reads = 0
+                while writing.withLock({ $0 }) || reads < 5 {
+                    reads += 1
+                    do {
+                        let end = try log.endOffset(partition)
+                        let keys = history.withLock { Array($0.prefix(Int(end))) }
+                        let records = try reader == 0 ? log.readToEnd(partition)
+                            : log.read(partition, from: 0, maxRecords: Int.max, maxBytes: 1 << 30)
+                        var latest: [String: Int64] = [:]
+                        for (offset, key) in keys.enumerated() { latest[key] = Int64(offset) }
+                        // A key's record at that offset, or a later one of the key
+                        // (written after `end` was taken, and compaction may keep only it).
+                        var newest: [String: Int64] = [:]
+                        for record in records { newest[text(record.key)] = record.offset }
+                        if records.map(\.offset) != records.map(\.offset).sorted() { failures.withLock { $0.append("out of order") } }
+                        for (key, offset) in latest where (newest[key] ?? -1) < offset {
+                            failures.withLock { $0.append("read \(reads): \(key)'s latest record \(offset) missing (end \(end))") }
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+        }
+        for index in 0..<1500 {
+            let key = "k\(index % 17)"
+            // The history is appended under the same order as the log: one writer.
+            try history.withLock { history in
+                try producer.send([record("c", key: key, value: "\(index)")])
+                history.append(key)
+            }
+        }
+        writing.withLock { $0 = false }
+        readers.wait()
+        XCTAssertEqual(failures.withLock { Array($0.prefix(10)) }, [])
+        XCTAssertGreaterThan(Compaction.readCheckpoint(log.directory + "/topics/c/0"), 0, "compaction must have run during the test")
+        XCTAssertEqual(log.backgroundProblems, [])
     }
 }

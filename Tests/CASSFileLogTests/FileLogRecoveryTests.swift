@@ -7,6 +7,8 @@ import XCTest
 /// it refuses, the folder lock and the shutdown marker.
 final class FileLogRecoveryTests: XCTestCase {
     let partition = TopicPartition(topic: "t", partition: 0)
+    /// The size of the frames of records "k0"/"v0" ... "k9"/"v9".
+    let small = Int64(Frame.size(key: 2, value: 2, headers: []))
 
     /// A log with one topic and `count` records "v0", "v1", ... on partition 0.
     func filled(_ directory: String, count: Int, options: FileLogOptions = testOptions()) throws -> FileLog {
@@ -98,6 +100,38 @@ final class FileLogRecoveryTests: XCTestCase {
         XCTAssertEqual(try values(third), ["v0", "v1", "v2", "v3", "again"])
     }
 
+    func test_aBatchCutShortIsDroppedWholeNotInPart() throws {
+        let directory = temporaryFolder(self)
+        let log = try filled(directory, count: 3, options: testOptions(segmentBytes: 1 << 20))
+        try log.makeProducer().send((0..<5).map { record("t", key: "b\($0)", value: "w\($0)") })
+        let segment = try lastSegment(log)
+        log.abandonAsIfKilled()
+        // The batch's last frame is gone; its first four are whole.
+        truncateFile(segment, to: fileSize(segment) - small)
+        let reopened = try FileLog(directory: directory, options: testOptions(segmentBytes: 1 << 20))
+        defer { try? reopened.close() }
+        let cut = try XCTUnwrap(reopened.recovery.cuts.first)
+        XCTAssertEqual(cut.position, 3 * small)
+        XCTAssertEqual(cut.bytesCut, 4 * small)
+        XCTAssertTrue(cut.reason.contains("4 frames of a batch whose last frame is missing"), cut.reason)
+        XCTAssertEqual(cut.endOffset, 3)
+        XCTAssertEqual(try values(reopened), ["v0", "v1", "v2"])
+    }
+
+    func test_aBatchNeverSpansTwoSegments() throws {
+        let log = try filled(temporaryFolder(self), count: 20)
+        let before = try log.segmentFiles(partition).count
+        let end = try log.endOffset(partition)
+        // 20 small frames (about 800 bytes) do not fit what is left of the
+        // 1 KiB segment: the segment rolls before the batch, not inside it.
+        try log.makeProducer().send((0..<20).map { record("t", key: "b\($0 % 10)", value: "w\($0 % 10)") })
+        let segments = try log.segmentFiles(partition)
+        XCTAssertEqual(segments.count, before + 1)
+        XCTAssertEqual(URL(fileURLWithPath: try XCTUnwrap(segments.last)).deletingPathExtension().lastPathComponent, Segment.name(end))
+        XCTAssertEqual(fileSize(try XCTUnwrap(segments.last)), 20 * small)
+        try log.close()
+    }
+
     func test_flippedBytesInTheLastFrameAreCutAsABadCRC() throws {
         let directory = temporaryFolder(self)
         let log = try filled(directory, count: 5, options: testOptions(segmentBytes: 1 << 20))
@@ -132,18 +166,18 @@ final class FileLogRecoveryTests: XCTestCase {
         let log = try filled(directory, count: 5, options: testOptions(segmentBytes: 1 << 20))
         let segment = try lastSegment(log)
         log.abandonAsIfKilled()
-        // The second frame's value: "k1"/"v1" frames are 38 bytes.
-        try overwrite(segment, at: 38 + 20, with: [0xFF])
+        // A byte of the second frame's value.
+        try overwrite(segment, at: small + 20, with: [0xFF])
         XCTAssertThrowsError(try FileLog(directory: directory, options: testOptions(segmentBytes: 1 << 20))) { error in
             guard let corruption = error as? FileLogCorruption else { return XCTFail("\(error)") }
             XCTAssertEqual(corruption.topic, "t")
             XCTAssertEqual(corruption.partition, 0)
             XCTAssertEqual(corruption.segment, segment)
-            XCTAssertEqual(corruption.position, 38)
-            XCTAssertTrue(corruption.description.contains("a valid frame follows at position 76"), corruption.description)
+            XCTAssertEqual(corruption.position, small)
+            XCTAssertTrue(corruption.description.contains("a valid frame follows at position \(2 * small)"), corruption.description)
         }
         // Nothing was cut by the refusal.
-        XCTAssertEqual(fileSize(segment), 5 * 38)
+        XCTAssertEqual(fileSize(segment), 5 * small)
     }
 
     func test_afterAMachineRestartEverythingFromTheFirstBadFrameIsCutAndTheValidFramesAfterAreCounted() throws {
@@ -151,7 +185,7 @@ final class FileLogRecoveryTests: XCTestCase {
         let log = try filled(directory, count: 5, options: testOptions(segmentBytes: 1 << 20))
         let segment = try lastSegment(log)
         log.abandonAsIfKilled()
-        try overwrite(segment, at: 38 + 20, with: [0xFF])
+        try overwrite(segment, at: small + 20, with: [0xFF])
         try pretendMachineRestarted(directory)
         let reopened = try FileLog(directory: directory, options: testOptions(segmentBytes: 1 << 20))
         defer { try? reopened.close() }
@@ -159,7 +193,7 @@ final class FileLogRecoveryTests: XCTestCase {
         XCTAssertEqual(reopened.recovery.rebootedSince, true)
         XCTAssertTrue(reopened.recovery.mayHaveLostUnsyncedWrites)
         let cut = try XCTUnwrap(reopened.recovery.cuts.first)
-        XCTAssertEqual(cut.position, 38)
+        XCTAssertEqual(cut.position, small)
         XCTAssertEqual(cut.laterValidFrames, 3)
         XCTAssertEqual(try values(reopened), ["v0"])
     }
@@ -169,14 +203,14 @@ final class FileLogRecoveryTests: XCTestCase {
         let log = try filled(directory, count: 60)
         let closed = try XCTUnwrap(try log.segmentFiles(partition).first)
         try log.close()
-        try overwrite(closed, at: 38 * 3 + 20, with: [0xFF])
+        try overwrite(closed, at: small * 3 + 20, with: [0xFF])
         // The index still checks out, so the damage is found by the read.
         let reopened = try FileLog(directory: directory, options: testOptions())
         defer { try? reopened.close() }
         XCTAssertThrowsError(try reopened.readToEnd(partition)) { error in
             guard let corruption = error as? FileLogCorruption else { return XCTFail("\(error)") }
             XCTAssertEqual(corruption.segment, closed)
-            XCTAssertEqual(corruption.position, 38 * 3)
+            XCTAssertEqual(corruption.position, small * 3)
             XCTAssertTrue(corruption.description.contains("t[0]"), corruption.description)
             XCTAssertTrue(corruption.reason.contains("CRC-32C"), corruption.reason)
         }
@@ -189,12 +223,12 @@ final class FileLogRecoveryTests: XCTestCase {
         let log = try filled(directory, count: 60)
         let closed = try XCTUnwrap(try log.segmentFiles(partition).first)
         try log.close()
-        try overwrite(closed, at: 38 * 3 + 20, with: [0xFF])
+        try overwrite(closed, at: small * 3 + 20, with: [0xFF])
         try FileManager.default.removeItem(atPath: closed.replacingOccurrences(of: ".log", with: ".index"))
         XCTAssertThrowsError(try FileLog(directory: directory, options: testOptions())) { error in
             guard let corruption = error as? FileLogCorruption else { return XCTFail("\(error)") }
             XCTAssertEqual(corruption.segment, closed)
-            XCTAssertEqual(corruption.position, 38 * 3)
+            XCTAssertEqual(corruption.position, small * 3)
         }
     }
 
@@ -222,12 +256,12 @@ final class FileLogRecoveryTests: XCTestCase {
         try log.close()
         // A well-formed index (valid CRC, right size) whose entries point
         // one frame off: reads must notice and not return wrong records.
-        let size = fileSize(segment)
+        let indexPath = segment.replacingOccurrences(of: ".log", with: ".index")
+        let (_, summary) = try XCTUnwrap(SegmentIndex.decode(Array(try Data(contentsOf: URL(fileURLWithPath: indexPath))), segmentSize: fileSize(segment)))
         var lying = SegmentIndex()
         lying.add(relativeOffset: 0, position: 0)
-        lying.add(relativeOffset: 5, position: 38 * 4)
-        let summary = SegmentIndex.Summary(segmentSize: size, lastOffset: Int64(size / 38) - 1, maxTimestampMs: 0)
-        try Data(lying.encoded(summary)).write(to: URL(fileURLWithPath: segment.replacingOccurrences(of: ".log", with: ".index")))
+        lying.add(relativeOffset: 5, position: UInt32(small * 4))
+        try Data(lying.encoded(summary)).write(to: URL(fileURLWithPath: indexPath))
         let reopened = try FileLog(directory: directory, options: testOptions())
         defer { try? reopened.close() }
         XCTAssertEqual(try reopened.read(partition, from: 6, maxRecords: 2, maxBytes: 1 << 20).map { text($0.value) }, ["v6", "v7"])
@@ -276,7 +310,7 @@ final class FileLogRecoveryTests: XCTestCase {
         let log = try filled(directory, count: 5, options: testOptions(segmentBytes: 1 << 20))
         let segment = try lastSegment(log)
         log.abandonAsIfKilled()
-        try overwrite(segment, at: 38 + 20, with: [0xFF])
+        try overwrite(segment, at: small + 20, with: [0xFF])
         try pretendMachineRestarted(directory)
         let before = try String(contentsOfFile: directory + "/shutdown", encoding: .utf8)
         // Recovery itself cannot fail here (the restart allows the cut), so

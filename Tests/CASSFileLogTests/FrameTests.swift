@@ -5,9 +5,9 @@ import XCTest
 /// The frame: what is written is what is read, and every way a frame can
 /// be damaged is told apart from a valid one.
 final class FrameTests: XCTestCase {
-    func sealed(_ record: OutgoingRecord, offset: Int64, timestamp: Int64 = 42) -> [UInt8] {
+    func sealed(_ record: OutgoingRecord, offset: Int64, timestamp: Int64 = 42, endOfBatch: Bool = true) -> [UInt8] {
         var bytes: [UInt8] = []
-        let pending = Frame.append(record, timestampMs: timestamp, to: &bytes)
+        let pending = Frame.append(record, timestampMs: timestamp, endOfBatch: endOfBatch, to: &bytes)
         bytes.withUnsafeMutableBytes { Frame.seal(pending, offset: offset, in: $0) }
         return bytes
     }
@@ -23,6 +23,7 @@ final class FrameTests: XCTestCase {
         XCTAssertEqual(layout.total, bytes.count)
         XCTAssertEqual(layout.offset, 1_234_567_890_123)
         XCTAssertEqual(layout.timestampMs, 99)
+        XCTAssertTrue(layout.endsBatch)
         let record = bytes.withUnsafeBytes { Frame.record(layout, in: $0, topic: "t", partition: 3) }
         XCTAssertEqual(record, LogRecord(topic: "t", partition: 3, offset: 1_234_567_890_123, key: original.key, value: original.value, headers: original.headers))
     }
@@ -62,11 +63,25 @@ final class FrameTests: XCTestCase {
     func test_lengthsInsideThatDoNotAddUpAreInvalidEvenWithAGoodCRC() {
         var bytes = sealed(record("t", key: "k", value: "value"), offset: 7)
         // Claim a 2-byte key, then re-seal the CRC over the lie.
-        bytes[12] = 2
-        let crc = CRC32C.checksum(Array(bytes[0..<(bytes.count - 4)]))
-        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..., with: $0) }
+        bytes[Frame.keyLengthAt] = 2
+        resealCRC(&bytes)
         guard case .invalid(let reason) = parse(bytes) else { return XCTFail("expected invalid") }
         XCTAssertTrue(reason.contains("do not add up"), reason)
+    }
+
+    func resealCRC(_ bytes: inout [UInt8]) {
+        let crc = CRC32C.checksum(Array(bytes[0..<(bytes.count - 4)]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..., with: $0) }
+    }
+
+    func test_theBatchFlagIsKeptAndUnknownFlagsAreInvalid() {
+        var bytes = sealed(record("t", key: "k", value: "v"), offset: 1, endOfBatch: false)
+        guard case .frame(let layout) = parse(bytes) else { return XCTFail("not parsed") }
+        XCTAssertFalse(layout.endsBatch)
+        bytes[4] = 0x80
+        resealCRC(&bytes)
+        guard case .invalid(let reason) = parse(bytes) else { return XCTFail("expected invalid") }
+        XCTAssertTrue(reason.contains("unknown flags"), reason)
     }
 
     func test_indexFileRoundTripAndRejectsAnotherSegmentSize() {
