@@ -11,6 +11,7 @@ import Glibc
 /// once. Runs until killed (or `--records` sends).
 ///
 ///     filelog-torture DIR RUN [--records N] [--threads T]
+///     filelog-torture --recover DIR      open DIR, print what recovery found, close
 ///
 /// Lines printed (each after the acknowledgement it reports):
 ///     ack <topic> <partition> <id>        a record with value "<id>|..." was acknowledged
@@ -18,6 +19,21 @@ import Glibc
 /// Ids are "<RUN>-<thread>-<sequence>"; on the compacted topic the key is
 /// "k<thread>-<sequence % 5>", so (RUN, sequence) orders a key's values.
 let arguments = CommandLine.arguments
+// `filelog-torture --recover DIR`: open the folder, print what recovery found, close.
+if arguments.count == 3, arguments[1] == "--recover" {
+    do {
+        var options = FileLogOptions()
+        options.logger = { _ in }
+        options.backgroundMaintenance = false
+        let log = try FileLog(directory: arguments[2], options: options)
+        print(log.recovery)
+        try log.close()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("filelog-torture: \(error)\n".utf8))
+        exit(1)
+    }
+}
 guard arguments.count >= 3, let run = Int(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: filelog-torture DIR RUN [--records N] [--threads T]\n".utf8))
     exit(2)
