@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
             name: "cass",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify", "CASSService"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify", "CASSService", "CASSFileLog", "CASSAccess"],
             swiftSettings: strict
         ),
         .executableTarget(

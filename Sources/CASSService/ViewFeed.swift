@@ -1,4 +1,5 @@
 import CASSLog
+import Dispatch
 import Foundation
 
 /// A read model the service answers from: it folds the records of its
@@ -23,6 +24,7 @@ public final class ViewFeed: @unchecked Sendable {
     /// thread can wait behind one batch.
     static let batchMax = 2_000
     private let stopped = Locked(false)
+    private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
     final class Progress: @unchecked Sendable {
@@ -58,10 +60,19 @@ public final class ViewFeed: @unchecked Sendable {
         thread.start()
     }
 
-    public func stop() { stopped.withLock { $0 = true } }
+    /// Stops reading, and waits (at most `timeoutMs`) until the feed has
+    /// let go of the log, so that the log can be closed after it.
+    public func stop(timeoutMs: Int = 5_000) {
+        stopped.withLock { $0 = true }
+        guard thread != nil else { return }
+        _ = finished.wait(timeout: .now() + .milliseconds(timeoutMs))
+    }
 
     private func run(_ consumer: any LogConsumer) {
-        defer { consumer.close() }
+        defer {
+            consumer.close()
+            finished.signal()
+        }
         while !stopped.withLock({ $0 }) {
             let records: [LogRecord]
             do {

@@ -11,6 +11,10 @@ Commands:
   convert          convert a billing file between CBF and ONE Record XML
   topics describe  print the pipeline: stages, topics, partitioning and state
 
+Service:
+  serve            the CASSLink service: HTTP API and portal for airlines, agents and
+                   the operator, with the pipeline inside (durable log in --data, or Kafka)
+
 Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   topics apply       create or verify every topic
   topics delete      delete every topic of the namespace (--yes; tests and benchmarks)
@@ -51,6 +55,7 @@ case "close-period": code = ClosePeriodCommand.run(arguments)
 case "export-settlement": code = ExportCommand.run(arguments)
 case "status": code = StatusCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
+case "serve": code = ServeCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)
     code = .ok

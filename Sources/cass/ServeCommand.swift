@@ -1,0 +1,104 @@
+import CASSAccess
+import CASSDomain
+import CASSFileLog
+import CASSKafka
+import CASSLog
+import CASSService
+import CASSWorkers
+import Foundation
+
+/// `cass serve`: the CASSLink service (docs/service.md).
+enum ServeCommand {
+    static let spec = CommandSpec(
+        name: "serve",
+        help: """
+        Usage: cass serve --data DIR [--reference DIR] [--listen HOST:PORT] [--admin NAME]
+                          [--brokers LIST] [-X key=value]
+
+        Runs the OpenCASS service: the HTTP API and portal for airlines, agents
+        and the CASS operator, with the whole settlement pipeline inside.
+
+          --data DIR          everything the service must not lose. Without a broker
+                              the pipeline runs on a durable log in DIR/log (fsync'd
+                              before a request is answered); with --brokers, DIR holds
+                              only caches and the state lives in Kafka.
+          --reference DIR     load the reference data folder (operations.csv,
+                              airlines.csv, agents.csv, tax-rules.csv) at start;
+                              loading the same data again changes nothing
+          --listen HOST:PORT  where the API listens (default 127.0.0.1:8080);
+                              GET /healthz answers 200 once requests are taken
+          --admin NAME        first start on an empty DIR: the administrator of the
+                              operator company `cass`, with the password from the
+                              environment variable CASS_ADMIN_PASSWORD (at least 12
+                              characters); later starts ignore both
+          --brokers LIST      Kafka bootstrap servers (default: $CASS_BROKERS);
+                              several serve processes can front one cluster
+          -X key=value        a librdkafka property (repeatable; also CASS_KAFKA_*)
+
+        Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
+        move time with it between restarts); CASS_NAMESPACE prefixes every topic.
+        SIGTERM or SIGINT: requests in flight finish, then the service stops (exit 0).
+        Exit codes: 1 when the service cannot start (a message says why), 2 bad command line.
+        """,
+        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X"])
+
+    static func run(_ args: [String]) -> ExitCode {
+        spec.run(args) { parsed in
+            let data = URL(fileURLWithPath: try parsed.required("--data"))
+            var options = ServiceOptions(dataDirectory: data)
+            if let reference = parsed.value("--reference") { options.referenceDirectory = URL(fileURLWithPath: reference) }
+            if let listen = parsed.value("--listen") {
+                let (host, port) = try parseListen(listen)
+                options.host = host
+                options.port = port
+            }
+            options.admin = parsed.value("--admin")
+            options.adminPassword = ProcessInfo.processInfo.environment["CASS_ADMIN_PASSWORD"]
+            if let text = ProcessInfo.processInfo.environment["CASS_TEST_PASSWORD_ITERATIONS"], !text.isEmpty {
+                // Tests of the binary only: a debug build takes ~10 s per
+                // 600,000-iteration hash. Stored hashes keep their own count.
+                guard let iterations = Int(text), (1_000...PBKDF2Passwords.productionIterations).contains(iterations) else {
+                    throw UsageError("CASS_TEST_PASSWORD_ITERATIONS takes 1000 to \(PBKDF2Passwords.productionIterations), not '\(text)'")
+                }
+                options.passwordIterations = iterations
+                Console.warning("new passwords are hashed with \(iterations) PBKDF2 iterations (CASS_TEST_PASSWORD_ITERATIONS): for tests only, never in production")
+            }
+            let clock = try ServiceClock.fromEnvironment()
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+
+            let brokers = parsed.value("--brokers") ?? ProcessInfo.processInfo.environment[KafkaConfig.brokersVariable]
+            let log: any Log
+            if let brokers, !brokers.isEmpty {
+                let config = try KafkaConfig.fromEnvironment(brokers: brokers, overrides: parsed.options["-X"] ?? [])
+                log = try KafkaLog(config: config)
+                Console.progress("serve: Kafka mode, brokers \(brokers); \(data.path) holds caches only")
+            } else {
+                // Every topic synced before send returns (group commit): a request
+                // answered 2xx survives a power loss, not only a killed process.
+                let fileLog = try FileLog(directory: data.appendingPathComponent("log").path, options: FileLogOptions())
+                for line in fileLog.recovery.description.split(separator: "\n") { Console.progress("serve: log: \(line)") }
+                log = fileLog
+            }
+            let signal = ShutdownSignal()
+            let service = Service(options: options, log: log, clock: clock)
+            try service.start { Console.progress("serve: \($0)") }
+            let stopped = DispatchSemaphore(value: 0)
+            signal.onSignal { _ in stopped.signal() }
+            stopped.wait()
+            Console.progress("serve: stopping (requests in flight finish)")
+            service.stop()
+            try (log as? FileLog)?.close()
+            Console.progress("serve: stopped")
+            return .ok
+        }
+    }
+
+    static func parseListen(_ text: String) throws(UsageError) -> (String, UInt16) {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            throw UsageError("--listen takes HOST:PORT (for example 127.0.0.1:8080), not '\(text)'")
+        }
+        let host = String(text[..<colon])
+        guard !host.isEmpty else { throw UsageError("--listen needs a host before the port: '\(text)'") }
+        return (host, port)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import XCTest
+
+/// `cass serve` as a process: starts on a fresh data folder, answers,
+/// survives SIGKILL with every acknowledged request, stops on SIGTERM.
+final class ServeCommandTests: XCTestCase {
+    func testServeStartsAnswersSurvivesSIGKILLAndStopsOnSIGTERM() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let port = try ServeProcess.freePort()
+        var server = try ServeProcess.start(data: data, port: port, extra: ["--reference", CommandRunner.repo.appendingPathComponent("samples/reference").path, "--admin", "root"])
+        try server.waitHealthy()
+        let token = try ServeProcess.login(port: port, "root", ServeProcess.adminPassword)
+        let created = try ServeProcess.request(port: port, "POST", "/api/v1/users", token: token, json: """
+            {"username":"jp.input","company":"airline-131","role":"input","name":"日本","email":"jp@example.com","language":"ja","password":"a long enough password"}
+            """)
+        XCTAssertEqual(created.status, 201, created.body)
+
+        // SIGKILL right after the 201: the user and the session are there after a restart.
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        server = try ServeProcess.start(data: data, port: port, extra: [])
+        try server.waitHealthy()
+        XCTAssertEqual(try ServeProcess.request(port: port, "GET", "/api/v1/users/jp.input", token: token).status, 200)
+        XCTAssertNoThrow(try ServeProcess.login(port: port, "jp.input", "a long enough password"))
+
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        let log = (try? server.stderr()) ?? ""
+        XCTAssertEqual(server.process.terminationStatus, 0, log)
+    }
+
+    func testFirstStartWithoutAdminIsRefusedWithASentence() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let finished = try CommandRunner.run(["serve", "--data", data.path, "--reference", CommandRunner.repo.appendingPathComponent("samples/reference").path,
+                                              "--listen", "127.0.0.1:\(try ServeProcess.freePort())"], timeoutSeconds: 60)
+        XCTAssertEqual(finished.status, 1)
+        XCTAssertTrue(finished.stderr.contains("--admin NAME"), finished.stderr)
+        XCTAssertEqual(try CommandRunner.run(["serve", "--listen", "nonsense", "--data", data.path]).status, 2)
+    }
+}
+
+/// A `cass serve` process for tests.
+struct ServeProcess {
+    static let adminPassword = "the operator's long password"
+    let process: Process
+    let port: UInt16
+    let errURL: URL
+
+    static func start(data: URL, port: UInt16, extra: [String], environment: [String: String] = [:]) throws -> ServeProcess {
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-log-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        var env = ProcessInfo.processInfo.environment
+        env["CASS_ADMIN_PASSWORD"] = adminPassword
+        env["CASS_TEST_PASSWORD_ITERATIONS"] = "1000"
+        for (key, value) in environment { env[key] = value }
+        let process = Process()
+        process.executableURL = try CommandRunner.cass
+        process.arguments = ["serve", "--data", data.path, "--listen", "127.0.0.1:\(port)"] + extra
+        process.environment = env
+        let err = logs.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return ServeProcess(process: process, port: port, errURL: err)
+    }
+
+    func stderr() throws -> String { try String(contentsOf: errURL, encoding: .utf8) }
+
+    func waitHealthy(seconds: Double = 120) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if !process.isRunning {
+                let log = (try? stderr()) ?? ""
+                throw NSError(domain: "serve", code: 5, userInfo: [NSLocalizedDescriptionKey: "cass serve exited: \(log)"])
+            }
+            if let answer = try? Self.request(port: port, "GET", "/healthz"), answer.status == 200 { return }
+            usleep(100_000)
+        }
+        let log = (try? stderr()) ?? ""
+        throw NSError(domain: "serve", code: 1, userInfo: [NSLocalizedDescriptionKey: "not healthy in time: \(log)"])
+    }
+
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    struct Answer { var status: Int; var body: String }
+
+    static func login(port: UInt16, _ username: String, _ password: String) throws -> String {
+        let answer = try request(port: port, "POST", "/api/v1/sessions", json: "{\"username\":\"\(username)\",\"password\":\"\(password)\"}")
+        guard answer.status == 201, let data = answer.body.data(using: .utf8),
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let token = object["token"] as? String else {
+            throw NSError(domain: "serve", code: 2, userInfo: [NSLocalizedDescriptionKey: "login failed: \(answer.status) \(answer.body)"])
+        }
+        return token
+    }
+
+    /// One request over its own connection (curl-free: a raw socket).
+    static func request(port: UInt16, _ method: String, _ path: String, token: String? = nil, json: String? = nil) throws -> Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { throw NSError(domain: "serve", code: 3, userInfo: [NSLocalizedDescriptionKey: "connect failed"]) }
+        let body = Array((json ?? "").utf8)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if json != nil { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        let bytes = Array((head + "\r\n").utf8) + body
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard text.count >= 12, let status = Int(text.dropFirst(9).prefix(3)) else {
+            throw NSError(domain: "serve", code: 4, userInfo: [NSLocalizedDescriptionKey: "no answer"])
+        }
+        let bodyText = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return Answer(status: status, body: bodyText)
+    }
+}
