@@ -18,15 +18,15 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
-        // Pure: money, codes, dates, reference data, the CBF reader and writer.
+        // Pure: money, codes, dates, reference data, the CBF reader and writer (ReferenceLoader.load(directory:) reads a folder).
         .target(name: "CASSDomain", swiftSettings: strict),
         // Pure: validation, tax, settlement, numbering.
         .target(name: "CASSEngine", dependencies: ["CASSDomain"], swiftSettings: strict),
         // Pure: the ONE Record XML reader and writer.
         .target(name: "CASSOneRecord", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
-        // Pure: PDF, XLSX, HOT, JSON and statistics renderings of invoices.
+        // PDF, XLSX, HOT, JSON and statistics renderings of invoices (pure); AtomicFile and FontSet do its file I/O.
         .target(name: "CASSRender", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
-        // Pure: the deterministic sample dataset generator.
+        // The deterministic sample dataset generator (pure; generate(into:) writes the files).
         .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
         // Pure: SHA-256, HMAC-SHA256, PBKDF2, kernel random bytes, constant-time compare, hex, base64url.
         .target(name: "CASSCrypto", swiftSettings: strict),
@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "CASSAccounts", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The log abstraction and its in-process implementation.
         .target(name: "CASSLog", swiftSettings: strict),
-        // Stage workers: connect the pure core to log topics.
+        // What every Log implementation must do: one suite any test target runs against its log.
+        .target(name: "CASSLogContract", dependencies: ["CASSLog"], swiftSettings: strict),
+        // The pipeline as data (stage definitions) and the stage workers connecting the pure core to log topics.
         .target(
             name: "CASSWorkers",
             dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify", "CASSHTTP", "CASSCrypto"],
@@ -83,14 +85,19 @@ let package = Package(
         .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSPortalTests", dependencies: ["CASSPortal", "CASSDomain"], swiftSettings: strict),
-        .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
+        .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSLogContract", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(
             name: "CASSServiceTests",
             dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers"],
             swiftSettings: strict
         ),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
-        .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog"], swiftSettings: strict),
+        .testTarget(
+            name: "CASSWorkersTests",
+            dependencies: ["CASSWorkers", "CASSLog", "CASSDomain", "CASSEngine", "CASSNotify", "CASSSamples"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CASSKafkaTests", dependencies: ["CASSKafka", "CASSLog", "CASSLogContract"], swiftSettings: strict),
         // `cass` as a user runs it: the output folder, hostile names and
         // inputs, amounts beyond 64 bits, the command-line preamble.
         .testTarget(

@@ -104,8 +104,15 @@ public struct AWBLedger: Sendable {
     /// Applies a checked record: R10, R11, then the line it bills. Throws
     /// only when a correction's difference leaves the 64-bit range.
     public mutating func apply(_ checked: CheckedRecord) throws(AmountOverflow) -> Outcome {
+        try apply(checked, operation: ASCIICode(operationText: checked.country))
+    }
+
+    /// The same, with the record's operation code worked out once by a
+    /// caller applying many records of one operation.
+    public mutating func apply(_ checked: CheckedRecord, operation: ASCIICode) throws(AmountOverflow) -> Outcome {
+        assert(operation == ASCIICode(operationText: checked.country), "the operation code must be the record's")
         let record = checked.record
-        let key = LedgerKey(operation: ASCIICode(operationText: checked.country), awb: record.awbKey)
+        let key = LedgerKey(operation: operation, awb: record.awbKey)
         let existing = entries[key]
         if let existing, (checked.source.fileOrdinal, checked.source.sequence) <= (existing.lastOrdinal, existing.lastSequence) {
             return .replay

@@ -26,6 +26,7 @@ extension RdKafkaClient {
             newTopics.append(topic)
             rd_kafka_NewTopic_set_config(topic, "cleanup.policy", spec.cleanup.rawValue)
             rd_kafka_NewTopic_set_config(topic, "retention.ms", String(spec.retentionMs))
+            rd_kafka_NewTopic_set_config(topic, "min.insync.replicas", String(spec.minInSyncReplicas))
         }
         let event = try adminCall(.createTopics, timeoutMs: timeoutMs) { options, queue in
             newTopics.withUnsafeMutableBufferPointer { buffer in
@@ -148,6 +149,12 @@ extension RdKafkaClient {
 
     /// Partition count from the cluster's metadata (never creates the topic).
     func partitionCount(of topic: String, timeoutMs: Int) throws(KafkaError) -> Int32 {
+        try layout(of: topic, timeoutMs: timeoutMs).partitions
+    }
+
+    /// Partition count and the replica count of its first partition, from
+    /// the cluster's metadata (never creates the topic).
+    func layout(of topic: String, timeoutMs: Int) throws(KafkaError) -> (partitions: Int32, replicas: Int32) {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(pointer, 1, nil, &metadata, Int32(timeoutMs))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
@@ -160,7 +167,8 @@ extension RdKafkaClient {
             guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError(entry.err, operation: "metadata", topic: topic)
             }
-            return entry.partition_cnt
+            let replicas = entry.partition_cnt > 0 ? entry.partitions?[0].replica_cnt ?? 0 : 0
+            return (entry.partition_cnt, replicas)
         }
         throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, operation: "metadata", topic: topic,
                          detail: "no such topic; run `cass topics apply`")

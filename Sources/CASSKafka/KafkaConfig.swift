@@ -42,12 +42,55 @@ public struct KafkaConfig: Sendable {
         guard let chosen, !chosen.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw KafkaError.config("no Kafka brokers: pass --brokers host:port or set \(brokersVariable)").logError
         }
-        var properties = environmentProperties(environment)
+        var properties: [String: String] = [:]
+        for (key, value) in environmentProperties(environment) {
+            try refuseUnsafe(key, value, source: environmentPrefix + key.uppercased().replacingOccurrences(of: ".", with: "_") + "=\(value)")
+            properties[key] = value
+        }
         for override in overrides {
             let (key, value) = try parseOverride(override)
+            try refuseUnsafe(key, value, source: "-X \(key)=\(value)")
             properties[key] = value
         }
         return KafkaConfig(brokers: chosen, properties: properties)
+    }
+
+    /// Properties whose other values would break what the workers promise
+    /// (nothing lost, nothing billed twice, results in submission order):
+    /// the values allowed, and why.
+    static let guarded: [String: (allowed: Set<String>, why: String)] = [
+        "enable.auto.commit": (["false"], "a worker commits an input offset only after the outputs it caused are acknowledged; auto-commit could skip records after a crash"),
+        "auto.commit.enable": (["false"], "a worker commits an input offset only after the outputs it caused are acknowledged; auto-commit could skip records after a crash"),
+        "enable.auto.offset.store": (["false"], "offsets are stored only by the worker's own commit"),
+        "isolation.level": (["read_committed"], "workers must never read records of aborted writes"),
+        "enable.idempotence": (["true"], "a retried send must not duplicate or reorder records"),
+        "acks": (["all", "-1"], "a record counts as written only once every in-sync replica has it"),
+        "request.required.acks": (["all", "-1"], "a record counts as written only once every in-sync replica has it"),
+        "auto.offset.reset": (["earliest", "smallest", "beginning"], "a new consumer group must start at the beginning, or records submitted before it joined are never processed"),
+        "transactional.id": ([], "the workers' producers are idempotent, not transactional (docs/kafka.md)"),
+        "group.id": ([], "each stage names its own consumer group; separate runs with CASS_NAMESPACE instead"),
+    ]
+
+    /// Throws a configuration error naming the setting, its source and the
+    /// guarantee it would break.
+    public static func refuseUnsafe(_ key: String, _ value: String, source: String) throws {
+        guard let rule = guarded[key] else { return }
+        let normalized = value.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !rule.allowed.contains(normalized) else { return }
+        let allowed = rule.allowed.isEmpty ? "it cannot be set" : "only \(rule.allowed.sorted().joined(separator: " or ")) is accepted"
+        throw KafkaError.config("\(source) is refused: \(rule.why) (\(allowed); remove the setting)").logError
+    }
+
+    /// Every property checked against `guarded` (configurations built in
+    /// code as well as from the command line).
+    func checkGuarantees() throws(KafkaError) {
+        for key in properties.keys.sorted() {
+            guard let value = properties[key], let rule = KafkaConfig.guarded[key] else { continue }
+            let normalized = value.trimmingCharacters(in: .whitespaces).lowercased()
+            if !rule.allowed.contains(normalized) {
+                throw KafkaError.config("librdkafka property \(key)=\(value) is refused: \(rule.why)")
+            }
+        }
     }
 
     /// `CASS_KAFKA_SESSION_TIMEOUT_MS=6000` → `session.timeout.ms=6000`.

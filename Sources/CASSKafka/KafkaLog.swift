@@ -80,9 +80,12 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
         guard !specs.isEmpty else { return }
         var problems: [String] = []
         for spec in specs {
-            let count = try admin.partitionCount(of: spec.name, timeoutMs: config.requestTimeoutMs)
-            if count != spec.partitions {
-                problems.append("\(spec.name) has \(count) partitions, Topics/ declares \(spec.partitions)")
+            let layout = try admin.layout(of: spec.name, timeoutMs: config.requestTimeoutMs)
+            if layout.partitions != spec.partitions {
+                problems.append("\(spec.name) has \(layout.partitions) partitions, Topics/ declares \(spec.partitions)")
+            }
+            if layout.replicas > 0, layout.replicas < Int32(spec.replication) {
+                problems.append("\(spec.name) has \(layout.replicas) replicas, \(spec.replication) are asked for")
             }
         }
         let configs: [String: [String: String]]
@@ -101,6 +104,9 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
             }
             if let retention = values["retention.ms"], let value = Int64(retention), value != spec.retentionMs {
                 problems.append("\(spec.name) has retention.ms=\(value), Topics/ declares \(spec.retentionMs)")
+            }
+            if let inSync = values["min.insync.replicas"], let value = Int16(inSync), value < spec.minInSyncReplicas {
+                problems.append("\(spec.name) has min.insync.replicas=\(value), \(spec.minInSyncReplicas) are asked for")
             }
         }
         guard problems.isEmpty else {
@@ -223,12 +229,26 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
         }
     }
 
+    /// Up to `maxRecords` from `offset`, by assignment (no group). The end
+    /// is the fetched one (`endOffset`), not the offset query's answer,
+    /// which some brokers understate.
+    public func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int) throws -> [LogRecord] {
+        guard maxRecords > 0 else { return [] }
+        let end = try endOffset(partition)
+        return try bridged {
+            let (low, _) = try admin.watermarks(partition, timeoutMs: config.requestTimeoutMs)
+            let start = max(offset, low)
+            guard start < end else { return [] }
+            return try readRange(partition, from: start, to: min(end, start &+ Int64(maxRecords)), limit: maxRecords)
+        }
+    }
+
     /// Reads one partition from `low` by assignment, without a group, up to
     /// at least `high`. Compacted and transactional topics have gaps, so the
     /// end is found by offset or by librdkafka's end-of-partition event. The
     /// rest of the batch holding `high - 1` is read too: some brokers (Tansu)
     /// report the high watermark as the last batch's base offset + 1.
-    private func readRange(_ partition: TopicPartition, from low: Int64, to high: Int64) throws(KafkaError) -> [LogRecord] {
+    private func readRange(_ partition: TopicPartition, from low: Int64, to high: Int64, limit: Int = .max) throws(KafkaError) -> [LogRecord] {
         let client = try readerClient()
         return try reader.withLock { _ throws(KafkaError) -> [LogRecord] in
             learnTopics(client, [partition.topic])
@@ -268,7 +288,9 @@ public final class KafkaLog: Log, BatchReadingLog, @unchecked Sendable {
                     if error.isTransient { continue }
                     throw error
                 }
+                guard raw.offset >= low else { continue }
                 records.append(MessageConversion.record(message))
+                if records.count >= limit { break }
                 next = max(next, raw.offset + 1)
                 if next >= high { reachedEnd = true }
             }

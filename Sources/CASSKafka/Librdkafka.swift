@@ -52,6 +52,7 @@ final class RdKafkaClient: @unchecked Sendable {
 
     init(config: KafkaConfig, role: KafkaRole) throws(KafkaError) {
         try Librdkafka.requireSupportedVersion()
+        try config.checkGuarantees()
         self.config = config
         self.role = role
         self.callbacks = ClientCallbacks(statisticsHandler: config.statisticsHandler)

@@ -2,8 +2,9 @@ import Foundation
 
 /// The embedded default: a log that lives in this process. Same semantics
 /// as Kafka where workers can see them (partitions, offsets, keys,
-/// headers, consumer groups, commits); nothing survives the process, so a
-/// crash here loses the run, not a record of a committed one.
+/// headers, consumer groups, commits: the Log contract); nothing survives
+/// the process, so a crash here loses the run, not a record of a committed
+/// one.
 public final class InProcessLog: Log, @unchecked Sendable {
     // @unchecked: every mutable field is inside `state`, a lock.
     struct PartitionData {
@@ -29,9 +30,18 @@ public final class InProcessLog: Log, @unchecked Sendable {
     }
 
     let state = Locked(State())
-    let arrival = Condition()
+    let arrivals = Arrivals()
+    /// A one-shot run whose consumer groups all exist from the start
+    /// (`cass settle`) drops records of time-limited topics once every
+    /// group reading them has committed past them, so a million records
+    /// it is done with are not held. A group that joins later would miss
+    /// them: that is why it is not the default (the contract says groups
+    /// are independent).
+    public let dropsConsumedRecords: Bool
 
-    public init() {}
+    public init(dropsConsumedRecords: Bool = false) {
+        self.dropsConsumedRecords = dropsConsumedRecords
+    }
 
     public func createTopics(_ specs: [TopicSpec]) throws {
         state.withLock { state in
@@ -77,6 +87,19 @@ public final class InProcessLog: Log, @unchecked Sendable {
         }
     }
 
+    public func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int) throws -> [LogRecord] {
+        guard maxRecords > 0 else { return [] }
+        return try state.withLock { state in
+            guard let topic = state.topics[partition.topic], partition.partition >= 0, Int(partition.partition) < topic.partitions.count else {
+                throw LogError("unknown partition \(partition)")
+            }
+            let data = topic.partitions[Int(partition.partition)]
+            let start = Int(max(offset, data.baseOffset) - data.baseOffset)
+            guard start < data.records.count else { return [] }
+            return Array(data.records[start..<(start + min(maxRecords, data.records.count - start))])
+        }
+    }
+
     public func committedOffset(group: String, partition: TopicPartition) throws -> Int64? {
         state.withLock { $0.committed[group]?[partition] }
     }
@@ -94,7 +117,7 @@ public final class InProcessLog: Log, @unchecked Sendable {
                     LogRecord(topic: record.topic, partition: record.partition, offset: offset, key: record.key, value: record.value, headers: record.headers))
             }
         }
-        arrival.broadcast()
+        arrivals.broadcast()
     }
 
     func fetch(_ partition: TopicPartition, from offset: Int64, max limit: Int) -> [LogRecord] {
@@ -111,6 +134,7 @@ public final class InProcessLog: Log, @unchecked Sendable {
     func commit(group: String, offsets: [TopicPartition: Int64]) {
         state.withLock { state in
             for (partition, offset) in offsets { state.committed[group, default: [:]][partition] = offset }
+            guard dropsConsumedRecords else { return }
             // Records every subscribed group has committed past are gone:
             // the embedded run must not hold a million records it is done with.
             for partition in offsets.keys {
@@ -158,11 +182,31 @@ public final class InProcessLog: Log, @unchecked Sendable {
     }
 }
 
-/// A condition variable over a plain mutex, for consumers that wait.
-final class Condition: @unchecked Sendable {
-    private let mutex = Locked(0)
-    func broadcast() { mutex.withLock { $0 &+= 1 } }
-    var generation: Int { mutex.withLock { $0 } }
+/// Wakes consumers that wait in `poll` when records arrive.
+final class Arrivals: @unchecked Sendable {
+    // @unchecked: `generation` is only touched while `condition` is locked.
+    private let condition = NSCondition()
+    private var generation = 0
+
+    func broadcast() {
+        condition.lock()
+        generation &+= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var current: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation
+    }
+
+    /// Waits until something arrived after `seen`, or until the deadline.
+    func wait(after seen: Int, until deadline: Date) {
+        condition.lock()
+        defer { condition.unlock() }
+        while generation == seen, condition.wait(until: deadline) {}
+    }
 }
 
 final class InProcessProducer: LogProducer, @unchecked Sendable {
@@ -229,6 +273,16 @@ final class InProcessConsumer: LogConsumer, @unchecked Sendable {
     }
 
     func poll(maxRecords: Int, timeoutMs: Int) throws -> [LogRecord] {
+        let deadline = Date().addingTimeInterval(Double(max(0, timeoutMs)) / 1000)
+        while true {
+            let seen = log.arrivals.current
+            let records = fetchAssigned(maxRecords: maxRecords)
+            guard records.isEmpty, timeoutMs > 0, Date() < deadline else { return records }
+            log.arrivals.wait(after: seen, until: deadline)
+        }
+    }
+
+    private func fetchAssigned(maxRecords: Int) -> [LogRecord] {
         applyPendingAssignment()
         var result: [LogRecord] = []
         let (assignment, positions) = local.withLock { ($0.assignment, $0.positions) }

@@ -87,13 +87,18 @@ public struct TopicSpec: Sendable, Hashable {
     public var cleanup: Cleanup
     /// -1 keeps forever.
     public var retentionMs: Int64
+    /// Replicas that must have a record before a write is acknowledged
+    /// (`min.insync.replicas`); meaningful on a replicated cluster only.
+    public var minInSyncReplicas: Int16
 
-    public init(name: String, partitions: Int32, replication: Int16 = 1, cleanup: Cleanup = .delete, retentionMs: Int64 = 7 * 24 * 3_600_000) {
+    public init(name: String, partitions: Int32, replication: Int16 = 1, cleanup: Cleanup = .delete, retentionMs: Int64 = 7 * 24 * 3_600_000,
+                minInSyncReplicas: Int16 = 1) {
         self.name = name
         self.partitions = partitions
         self.replication = replication
         self.cleanup = cleanup
         self.retentionMs = retentionMs
+        self.minInSyncReplicas = minInSyncReplicas
     }
 }
 
@@ -145,6 +150,13 @@ public protocol Log: Sendable {
     /// Every record of one partition from the earliest retained offset up to
     /// the end as it is now: how state is restored from a compacted topic.
     func readToEnd(_ partition: TopicPartition) throws -> [LogRecord]
+    /// Random access without a group: up to `maxRecords` records of one
+    /// partition, in offset order, the first at the first retained offset
+    /// at or after `offset`. Fewer when the partition ends first (its end
+    /// as it is now: never waits for more); none when `offset` is at or
+    /// past the end. Compacted topics may skip offsets. How ingest reads an
+    /// uploaded file's chunks.
+    func read(_ partition: TopicPartition, from offset: Int64, maxRecords: Int) throws -> [LogRecord]
     /// The next offset that will be written to the partition.
     func endOffset(_ partition: TopicPartition) throws -> Int64
     /// The group's committed offset of the partition, or nil.
@@ -152,20 +164,19 @@ public protocol Log: Sendable {
 }
 
 /// Deterministic key → partition mapping shared by every implementation
-/// (FNV-1a 32-bit): the same key lands in the same partition everywhere.
+/// (FNV-1a 32-bit over the key's bytes): the same key lands in the same
+/// partition everywhere.
 public enum Partitioner {
     public static func partition(for key: [UInt8], count: Int32) -> Int32 {
-        precondition(count > 0)
-        var hash: UInt32 = 2_166_136_261
-        for byte in key {
-            hash ^= UInt32(byte)
-            hash = hash &* 16_777_619
-        }
-        return Int32(hash % UInt32(count))
+        var hash = FNV1a()
+        hash.mix(bytes: key)
+        return hash.partition(among: count)
     }
 
     public static func partition(for key: String, count: Int32) -> Int32 {
-        partition(for: Array(key.utf8), count: count)
+        var hash = FNV1a()
+        hash.mix(bytes: key.utf8)
+        return hash.partition(among: count)
     }
 }
 

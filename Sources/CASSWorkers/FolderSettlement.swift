@@ -138,8 +138,14 @@ public enum FolderSettlement {
         // left out (their size says less); the ledgers grow for them.
         let cbfBytes = files.filter { $0.name.lowercased().hasSuffix(".cbf") }.reduce(0) { $0 + $1.size }
         let expectedAWBs = cbfBytes / 161 * 3 / 4
-        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs)
-        try pipeline.submit(files.map { SubmittedFile(name: $0.name, operation: $0.summary.operation, content: .path($0.path)) })
+        // Ingest reads the files by path, confined to the folders they really
+        // are in (links resolved: this run's files are the user's own).
+        let folders = Set(files.map { URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().deletingLastPathComponent().standardizedFileURL.path })
+        let spool = folders.count == 1 ? folders.first.map { URL(fileURLWithPath: $0) } : URL(fileURLWithPath: commonFolder(Array(folders)))
+        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs, spool: spool)
+        try pipeline.submit(files.map {
+            SubmittedFile(name: $0.name, operation: $0.summary.operation, content: .path(URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().path))
+        })
         try pipeline.close(periodsPresent(files, reference: reference))
         if parallel {
             try pipeline.drainInParallel(progress: progress)
@@ -166,5 +172,17 @@ public enum FolderSettlement {
             }
         }
         return nil
+    }
+
+    /// The deepest folder that holds every given folder.
+    static func commonFolder(_ folders: [String]) -> String {
+        guard var common = folders.first?.split(separator: "/", omittingEmptySubsequences: true) else { return "/" }
+        for folder in folders.dropFirst() {
+            let parts = folder.split(separator: "/", omittingEmptySubsequences: true)
+            var length = 0
+            while length < min(common.count, parts.count), common[length] == parts[length] { length += 1 }
+            common = Array(common.prefix(length))
+        }
+        return "/" + common.joined(separator: "/")
     }
 }

@@ -1,5 +1,6 @@
 import CASSDomain
 import CASSEngine
+import CASSLog
 import CASSOneRecord
 import CASSRender
 import Dispatch
@@ -94,15 +95,14 @@ public enum InvoiceJSON {
     }
 }
 
-final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
-    func record(_ error: any Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
-    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+/// The first error of concurrent work.
+final class FirstError: Sendable {
+    private let stored = Locked<(any Error)?>(nil)
+    func record(_ error: any Error) { stored.withLock { $0 = $0 ?? error } }
+    var error: (any Error)? { stored.current }
 }
 
-final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+final class ProgressCounter: Sendable {
+    private let value = Locked(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }

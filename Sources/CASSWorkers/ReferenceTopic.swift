@@ -49,6 +49,13 @@ public enum Submission {
     /// path every ingest worker can read (Kafka's default message limit is 1 MB).
     public static let inlineBytesMax = 512 * 1024
 
+    /// A message for cass.files, on its operation's partition: files of an
+    /// operation keep their order, and its period closes follow them.
+    public static func record(_ message: StageMessage, operation: String, partitions: Int32) -> OutgoingRecord {
+        OutgoingRecord(topic: Topic.files.name, partition: Partitioner.partition(for: operation, count: partitions),
+                       key: Array(operation.utf8), value: message.encoded())
+    }
+
     public static func submit(_ files: [FolderSettlement.InputFile], log: any Log) throws {
         let partitions = try log.partitionCount(of: TopicCatalog.files)
         let producer = try log.makeProducer()
@@ -64,11 +71,9 @@ public enum Submission {
             } else {
                 message = .fileAt(name: file.name, path: URL(fileURLWithPath: file.path).standardizedFileURL.path)
             }
-            let value = message.encoded()
-            pending.append(OutgoingRecord(
-                topic: TopicCatalog.files, partition: Partitioner.partition(for: file.summary.operation, count: partitions),
-                key: Array(file.summary.operation.utf8), value: value))
-            pendingBytes += value.count
+            let record = record(message, operation: file.summary.operation, partitions: partitions)
+            pending.append(record)
+            pendingBytes += record.value.count
             if pendingBytes > 8 << 20 {
                 try producer.send(pending)
                 pending = []
@@ -83,14 +88,13 @@ public enum Submission {
         let producer = try log.makeProducer()
         defer { producer.close() }
         try producer.send(periods.sorted().map { period in
-            OutgoingRecord(
-                topic: TopicCatalog.files, partition: Partitioner.partition(for: period.country, count: partitions),
-                key: Array(period.country.utf8), value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())
+            record(.closeMarker(period: period, source: 0, sourceCount: 1), operation: period.country, partitions: partitions)
         })
     }
 }
 
-/// What `cass status` shows: lag per stage and partition, periods closed.
+/// What `cass status` shows: lag per stage and partition, each stage's
+/// total, periods open and closed.
 public struct ClusterStatus: Sendable {
     public struct Lag: Sendable {
         public var stage: StageName
@@ -107,14 +111,27 @@ public struct ClusterStatus: Sendable {
 
     public var totalLag: Int64 { lags.reduce(0) { $0 + $1.lag } }
 
-    public static func read(from log: any Log, stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]) throws -> ClusterStatus {
+    /// Lag summed per stage, in pipeline order.
+    public var lagPerStage: [(stage: StageName, lag: Int64)] {
+        var order: [StageName] = []
+        var sums: [StageName: Int64] = [:]
+        for lag in lags {
+            if sums[lag.stage] == nil { order.append(lag.stage) }
+            sums[lag.stage, default: 0] += lag.lag
+        }
+        return order.map { ($0, sums[$0] ?? 0) }
+    }
+
+    /// Every stage of the pipeline by default.
+    public static func read(from log: any Log, stages: [StageDefinition] = Pipeline.definitions) throws -> ClusterStatus {
         var lags: [Lag] = []
         for stage in stages {
-            for partition in 0..<(try log.partitionCount(of: stage.inputTopic)) {
-                let tp = TopicPartition(topic: stage.inputTopic, partition: partition)
+            let topic = stage.input.name
+            for partition in 0..<(try log.partitionCount(of: topic)) {
+                let tp = TopicPartition(topic: topic, partition: partition)
                 let end = try log.endOffset(tp)
-                let committed = try log.committedOffset(group: stage.group, partition: tp) ?? 0
-                lags.append(Lag(stage: stage, partition: tp, committed: committed, end: end))
+                let committed = try log.committedOffset(group: stage.name.group, partition: tp) ?? 0
+                lags.append(Lag(stage: stage.name, partition: tp, committed: committed, end: end))
             }
         }
         let closed = try closedPeriods(from: log)
@@ -140,7 +157,11 @@ public struct ClusterStatus: Sendable {
     }
 
     public func render() -> String {
-        var out = "stage      topic[partition]       committed        end        lag\n"
+        var out = "stage      lag (records not yet handled)\n"
+        for (stage, lag) in lagPerStage {
+            out += stage.rawValue.padded(10) + " " + String(lag) + "\n"
+        }
+        out += "\nstage      topic[partition]       committed        end        lag\n"
         for lag in lags {
             out += lag.stage.rawValue.padded(10) + " " + lag.partition.description.padded(20) + " " + String(lag.committed).padded(10) + " " + String(lag.end).padded(10) + " " + String(lag.lag) + "\n"
         }

@@ -30,20 +30,54 @@ struct ClusterOptions {
 }
 
 enum TopicsApply {
+    static let help = """
+    Usage: cass topics apply [--replication N] [--min-insync-replicas N] [--allow-low-replication] [--brokers LIST] [-X key=value]
+
+    Creates every topic of the pipeline (the stage definitions; Topics/)
+    that is missing and verifies the existing ones (partitions, cleanup
+    policy, retention, replication, min.insync.replicas). Nothing existing
+    is altered: a difference is an error naming it.
+
+      --replication N            copies of every partition (default 3, what a production
+                                 cluster needs; a single test broker needs 1)
+      --min-insync-replicas N    copies that must have a record before a write is
+                                 acknowledged (default 2 when N >= 3, else 1)
+      --allow-low-replication    let the topics whose loss cannot be recomputed (inputs,
+                                 state, issued invoices and settlements, rejections,
+                                 reference data, outcomes) have fewer than 3 copies or 2
+                                 in sync; without it they keep at least that whatever
+                                 --replication says (a single test broker needs
+                                 --replication 1 with it)
+
+    \(ClusterOptions.help)
+    """
+
     static func run(_ args: [String]) -> ExitCode {
-        let help = """
-        Usage: cass topics apply [--brokers LIST] [-X key=value]
-
-        Creates every topic of Topics/ (TopicCatalog) that is missing and
-        verifies the existing ones (partitions, cleanup policy, retention).
-
-        \(ClusterOptions.help)
-        """
-        return ClusterCommand.run(args, CommandSpec(name: "topics apply", help: help)) { parsed, log in
-            for result in try log.applyTopics(TopicCatalog.specs()) {
+        let command = CommandSpec(name: "topics apply", help: help, values: ["--replication", "--min-insync-replicas"], flags: ["--allow-low-replication"])
+        return ClusterCommand.run(args, command, prepare: replicationSettings) { replication, log in
+            let (all, critical) = replication
+            if critical != all {
+                Console.progress("critical topics keep \(critical.factor) copies, \(critical.minInSync) in sync (--allow-low-replication to go lower); the others get \(all.factor), \(all.minInSync) in sync")
+            }
+            for result in try log.applyTopics(TopicCatalog.specs(replication: all, critical: critical)) {
                 print("\(result.topic): \(result.outcome)")
             }
             return .ok
+        }
+    }
+
+    /// The replication asked for, and that of the critical topics: never
+    /// below a production cluster's unless explicitly allowed.
+    static func replicationSettings(_ parsed: Arguments) throws -> (all: TopicCatalog.Replication, critical: TopicCatalog.Replication) {
+        func number(_ option: String) throws -> Int16? {
+            guard parsed.value(option) != nil else { return nil }
+            return Int16(try parsed.integer(option, default: 1, in: 1...Int(Int16.max)))
+        }
+        do {
+            return try TopicCatalog.Replication.resolve(factor: try number("--replication"), minInSync: try number("--min-insync-replicas"),
+                                                        allowLow: parsed.has("--allow-low-replication"))
+        } catch let error as StageConfigurationError {
+            throw UsageError(error.description)
         }
     }
 }
@@ -216,10 +250,10 @@ enum ExportCommand {
             let output = URL(fileURLWithPath: try parsed.required("--output"))
             let wanted = try parsed.value("--wait-periods").map { _ in try parsed.integer("--wait-periods", default: 0, in: 0...1_000_000) }
             let timeout = try parsed.integer("--timeout", default: 600, in: 1...86_400)
-            var stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]
+            var stages = Pipeline.settlement
             if let list = parsed.value("--wait-stages") {
                 stages = try list.split(separator: ",").map { name throws(UsageError) in
-                    guard let stage = StageName(rawValue: String(name)) else { throw UsageError("unknown stage '\(name)' in --wait-stages") }
+                    guard let stage = Pipeline.definition(named: String(name)) else { throw UsageError("unknown stage '\(name)' in --wait-stages") }
                     return stage
                 }
             }
@@ -248,14 +282,15 @@ enum ExportCommand {
     /// enough. Stages beyond number (render by default none) are waited for
     /// by lag, which can touch zero between two batches: that is checked
     /// twice, a little apart.
-    static func waitUntilSettled(log: KafkaLog, periods: Int, stages: [StageName], timeoutSeconds: Double) throws {
+    static func waitUntilSettled(log: KafkaLog, periods: Int, stages: [StageDefinition], timeoutSeconds: Double) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var filesEnd: [TopicPartition: Int64] = [:]
         for partition in 0..<(try log.partitionCount(of: TopicCatalog.files)) {
             let tp = TopicPartition(topic: TopicCatalog.files, partition: partition)
             filesEnd[tp] = try log.endOffset(tp)
         }
-        let downstream = stages.filter { ![.ingest, .validate, .tax, .settle, .number].contains($0) }
+        let settlement = Set(Pipeline.settlement.map(\.name))
+        let downstream = stages.filter { !settlement.contains($0.name) }
         var quiet = 0
         var lastReport = Date()
         let checksNeeded = downstream.isEmpty ? 1 : 2

@@ -4,7 +4,7 @@ import CASSWorkers
 enum TopicsCommand {
     static let help = """
     Usage: cass topics describe [--json]
-           cass topics apply [--brokers LIST] [-X key=value]
+           cass topics apply [--replication N] [--min-insync-replicas N] [--allow-low-replication] [--brokers LIST] [-X key=value]
            cass topics delete --yes [--brokers LIST] [-X key=value]
 
     describe  prints the pipeline: stages, topics, partitioning and state
@@ -17,10 +17,11 @@ enum TopicsCommand {
     static let describeHelp = """
     Usage: cass topics describe [--json]
 
-    Prints every stage with the topic it reads, the topics it writes, how
-    its input is partitioned and which state it keeps; then every topic
-    with its partitions and cleanup policy. --json prints the same as
-    Topics/topics.json.
+    Prints every stage with the topic it reads, the topics it writes (and
+    how each is routed), how its input is partitioned and which state it
+    keeps; then every topic with its partitions, cleanup policy, retention
+    and key. --json prints the same as Topics/topics.json. All of it comes
+    from the stage definitions (docs/architecture.md).
     """
 
     static let describeCommand = CommandSpec(name: "topics describe", help: describeHelp, flags: ["--json"])
@@ -44,12 +45,7 @@ enum TopicsCommand {
                     print(TopicCatalog.json(), terminator: "")
                     return .ok
                 }
-                print(StageName.describe())
-                print("topic                    partitions  cleanup  retention")
-                for spec in TopicCatalog.specs() {
-                    let retention = spec.retentionMs < 0 ? "forever" : "\(spec.retentionMs / 3_600_000) h"
-                    print(spec.name.padded(24) + " " + String(spec.partitions).padded(11) + " " + spec.cleanup.rawValue.padded(8) + " " + retention)
-                }
+                print(TopicCatalog.describe(), terminator: "")
                 return .ok
             }
         default:

@@ -8,7 +8,7 @@ import Foundation
 
 enum WorkerCommand {
     static let help = """
-    Usage: cass worker STAGE [--brokers LIST] [-X key=value] [--metrics-port N] [--metrics-host ADDR] [--documents DIR]
+    Usage: cass worker STAGE [--brokers LIST] [-X key=value] [--metrics-port N] [--metrics-host ADDR] [--documents DIR] [--spool DIR]
 
     Runs one worker of a stage against Kafka until SIGTERM or SIGINT, when
     it finishes the batch in flight, commits and leaves its group. Start
@@ -17,6 +17,8 @@ enum WorkerCommand {
     replaced by the others, which restore its state from cass.state.
 
     Stages: ingest validate tax settle number render notify
+      ingest reads files submitted as a path (over 512 KiB) from --spool DIR
+      only: a path outside it, or not a regular file, is refused (dead letter).
       render writes every issued invoice's documents into --documents DIR.
       notify delivers file, invoice and period events to the recipients of
       --recipients FILE (webhooks signed with HMAC-SHA256, e-mail to an
@@ -30,6 +32,7 @@ enum WorkerCommand {
                         $CASS_METRICS_HOST, else 127.0.0.1); 0.0.0.0 lets
                         Prometheus in another container scrape
       --documents DIR   where the render stage writes documents (default: documents)
+      --spool DIR       the shared folder of files submitted as a path (ingest; none: paths refused)
       --recipients FILE the notify stage's recipients.json (docs/notifications.md)
       --no-documents    settle: keep no invoice lines (nothing will render documents;
                         the settlement CSVs are the same, state and messages much smaller)
@@ -39,23 +42,25 @@ enum WorkerCommand {
     """
 
     static let command = CommandSpec(name: "worker", help: help,
-                                     values: ClusterOptions.valueOptions.union(["--metrics-port", "--metrics-host", "--documents", "--recipients"]),
+                                     values: ClusterOptions.valueOptions.union(["--metrics-port", "--metrics-host", "--documents", "--recipients", "--spool"]),
                                      flags: ["--no-documents"], positionals: ["STAGE"])
 
     static func run(_ args: [String]) -> ExitCode {
         command.run(args) { parsed in
-            guard let stage = StageName(rawValue: parsed.positionals[0]) else {
-                throw UsageError("unknown stage '\(parsed.positionals[0])': ingest, validate, tax, settle, number, render or notify")
+            guard let definition = Pipeline.definition(named: parsed.positionals[0]) else {
+                throw UsageError("unknown stage '\(parsed.positionals[0])': \(Pipeline.names.joined(separator: ", "))")
             }
+            let stage = definition.name
             // Every argument is checked before connecting to Kafka.
             if stage == .notify, parsed.value("--recipients") == nil { throw UsageError("the notify stage needs --recipients FILE") }
             _ = try metricsOptions(parsed)
             _ = try ClusterOptions.config(parsed)
-            return runWorker(stage, parsed)
+            return runWorker(definition, parsed)
         }
     }
 
-    static func runWorker(_ stage: StageName, _ parsed: Arguments) -> ExitCode {
+    static func runWorker(_ definition: StageDefinition, _ parsed: Arguments) -> ExitCode {
+        let stage = definition.name
         let name = "worker \(stage.rawValue)[\(getpid())]"
         do {
             // Checked in `run` already: this cannot fail here.
@@ -68,27 +73,22 @@ enum WorkerCommand {
             }
             let log = try KafkaLog(config: config)
             let reference = try loadReference(log, name: name)
-            let logic: any StageLogic
-            switch stage {
-            case .ingest: logic = IngestStage(reference: reference, persistState: true)
-            case .validate: logic = ValidateStage(persistState: true)
-            case .tax: logic = TaxStage(reference: reference, persistState: true)
-            case .settle: logic = SettleStage(reference: reference, keepLines: !parsed.has("--no-documents"), persistState: true)
-            case .number: logic = NumberStage(persistState: true)
-            case .render: logic = try RenderStage(reference: reference, folder: URL(fileURLWithPath: parsed.value("--documents") ?? "documents"))
-            case .notify:
+            var environment = StageEnvironment(reference: reference, persistState: true, keepLines: !parsed.has("--no-documents"),
+                                               spool: parsed.value("--spool").map { URL(fileURLWithPath: $0) })
+            if stage == .render {
+                environment.documents = URL(fileURLWithPath: parsed.value("--documents") ?? "documents")
+            } else {
+                environment.documents = parsed.value("--documents").map { URL(fileURLWithPath: $0) }
+            }
+            if stage == .notify {
                 guard let recipients = parsed.value("--recipients") else { throw UsageError("the notify stage needs --recipients FILE") }
                 let configuration = try RecipientsConfiguration.load(path: recipients)
                 for warning in configuration.warnings(source: recipients) { Console.warning(warning) }
-                let notifier = Notifier(configuration: configuration, templates: try MessageTemplates())
-                let notify = NotifyStage(notifier: notifier, reference: reference, documents: parsed.value("--documents").map { URL(fileURLWithPath: $0) })
-                // Deliveries another worker left pending (killed while retrying).
-                let pending = try NotifyStage.pendingDeliveries(in: log)
-                try notify.resume(pending)
-                if !pending.isEmpty { Console.progress("\(name): resuming \(pending.count) pending deliveries") }
-                logic = notify
+                environment.notifier = Notifier(configuration: configuration, templates: try MessageTemplates())
             }
-            let worker = try StageWorker(logic: logic, log: log)
+            // The notify stage's factory resumes the deliveries a previous
+            // worker left pending (killed while retrying).
+            let worker = try StageWorker(definition, environment: environment, log: log)
             worker.maxBatch = 2048
             worker.onRebalance = { assigned, revoked in
                 if !assigned.isEmpty { Console.progress("\(name): assigned \(assigned.map(\.description).joined(separator: ", "))") }
@@ -104,7 +104,7 @@ enum WorkerCommand {
                 Console.progress("\(name): metrics on http://\(shown):\(started.port)/metrics")
             }
             let shutdown = ShutdownSignal()
-            Console.progress("\(name): started, group \(stage.group), reading \(stage.inputTopic)")
+            Console.progress("\(name): started, group \(stage.group), reading \(definition.input.name)")
             var handled = 0
             var lastReport = DispatchTime.now()
             var retry = 0

@@ -40,8 +40,9 @@ final class NotifyStageTests: XCTestCase {
                                   recordsPassed: 3, recordsRejected: 0)
         try producer.send([OutgoingRecord(topic: TopicCatalog.events, partition: 0, key: Array("125".utf8), value: StageMessage.fileOutcome(outcome).encoded())])
         let reference = ReferenceData()
-        let stage = NotifyStage(notifier: Notifier(configuration: configuration, templates: try MessageTemplates()), reference: reference, documents: nil)
-        let worker = try StageWorker(logic: stage, log: log)
+        let environment = StageEnvironment(reference: reference, persistState: true, notifier: Notifier(configuration: configuration, templates: try MessageTemplates()))
+        let worker = try StageWorker(NotifyStage.definition, environment: environment, log: log)
+        guard let stage = worker.logic as? NotifyStage else { return XCTFail("the notify definition builds a NotifyStage") }
         let started = Date()
         XCTAssertEqual(try worker.step(), 1)
         XCTAssertLessThan(Date().timeIntervalSince(started), 2, "the event was handled without waiting for the receiver")

@@ -34,7 +34,7 @@ final class AmountOverflowPipelineTests: XCTestCase {
             OutgoingRecord(topic: TopicCatalog.billed, partition: 0, key: Array("GB".utf8),
                            value: StageMessage.closeMarker(period: key, source: 0, sourceCount: 1).encoded()),
         ])
-        let worker = try StageWorker(logic: SettleStage(reference: reference, keepLines: false), log: log)
+        let worker = try StageWorker(SettleStage.definition, environment: StageEnvironment(reference: reference, persistState: false, keepLines: false), log: log)
         XCTAssertThrowsError(try { while try worker.step() > 0 {} }()) { error in
             XCTAssertTrue(error is AmountOverflow, "\(error)")
             XCTAssertTrue("\(error)".contains("agent \(AgentCodeText.format(agent))"), "\(error)")

@@ -147,6 +147,77 @@ final class ClusterTests: XCTestCase {
         }
     }
 
+    /// (e) `cass export-settlement` writes a report per rejected file into
+    /// rejections/ only, whatever names the messages on the cluster carry.
+    func test_export_keeps_rejection_reports_inside_the_output_folder() throws {
+        let brokers = try brokers
+        let binary = try cassBinary
+        let namespace = "export\(getpid())x\(UInt32.random(in: 0...UInt32.max))"
+        var environment = ProcessInfo.processInfo.environment
+        environment["CASS_BROKERS"] = brokers
+        environment["CASS_NAMESPACE"] = namespace
+        func cass(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.environment = environment
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        XCTAssertEqual(try cass(["topics", "apply", "--replication", "1", "--allow-low-replication"]), 0)
+        defer { _ = try? cass(["topics", "delete", "--yes"]) }
+        let root = try temporaryFolder("export")
+        let output = root.appendingPathComponent("out")
+        let names = ["../../escaped", "/tmp/cass-escaped-\(namespace)", "ok.cbf", "bad\nname"]
+        let problem = Problem(code: .F01, field: "header", location: "line 1", expected: "HDR", found: "x", message: "no header")
+        let log = try KafkaLog(config: KafkaConfig(brokers: brokers))
+        let producer = try log.makeProducer()
+        try producer.send(names.map { name in
+            OutgoingRecord(topic: "\(namespace).cass.rejections", partition: 0, key: Array(name.utf8),
+                           value: StageMessage.rejections([Rejection(file: name, airline: "125", country: "GB", period: "20261101", sequence: 0, awb: "", problem: problem)]).encoded())
+        })
+        producer.close()
+        XCTAssertEqual(try cass(["export-settlement", "--output", output.path]), 0)
+        let reports = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("rejections").path)
+        XCTAssertEqual(reports.count, 4)
+        XCTAssertTrue(reports.contains("ok.cbf.txt"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["out"], "nothing beside the output folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/cass-escaped-\(namespace).txt"))
+    }
+
+    /// (f) `cass topics apply` keeps the critical topics at a production
+    /// cluster's replication unless told otherwise: after a single-broker
+    /// apply, an apply without --allow-low-replication names them.
+    func test_topics_apply_refuses_under_replicated_critical_topics() throws {
+        let brokers = try brokers
+        let binary = try cassBinary
+        var environment = ProcessInfo.processInfo.environment
+        environment["CASS_BROKERS"] = brokers
+        environment["CASS_NAMESPACE"] = "replication\(getpid())x\(UInt32.random(in: 0...UInt32.max))"
+        func cass(_ arguments: [String]) throws -> (Int32, String) {
+            let process = Process()
+            let errors = Pipe()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.environment = environment
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        XCTAssertEqual(try cass(["topics", "apply", "--replication", "1", "--allow-low-replication"]).0, 0)
+        defer { _ = try? cass(["topics", "delete", "--yes"]) }
+        let (status, text) = try cass(["topics", "apply", "--replication", "1"])
+        XCTAssertEqual(status, 1)
+        XCTAssertTrue(text.contains("cass.state has 1 replicas, 3 are asked for"), text)
+        XCTAssertTrue(text.contains("cass.invoices has 1 replicas, 3 are asked for"), text)
+        XCTAssertFalse(text.contains("cass.records has 1 replicas"), "not a critical topic: \(text)")
+        XCTAssertEqual(try cass(["topics", "apply", "--replication", "1", "--min-insync-replicas", "2"]).0, 2, "more in sync than copies")
+    }
+
     /// (c) A poison record goes to the stage's dead-letter topic with its
     /// origin in headers, and the stage keeps going: a real `cass worker
     /// validate` process, in a namespace of its own.
@@ -166,7 +237,7 @@ final class ClusterTests: XCTestCase {
             try process.run()
             return process
         }
-        for arguments in [["topics", "apply"], ["reference", "load", Self.repo.appendingPathComponent("samples/reference").path]] {
+        for arguments in [["topics", "apply", "--replication", "1", "--allow-low-replication"], ["reference", "load", Self.repo.appendingPathComponent("samples/reference").path]] {
             let process = try cass(arguments)
             process.waitUntilExit()
             XCTAssertEqual(process.terminationStatus, 0, "cass \(arguments.joined(separator: " "))")

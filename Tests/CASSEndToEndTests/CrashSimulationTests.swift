@@ -58,26 +58,17 @@ final class CrashSimulationTests: XCTestCase {
         [SettlementSummary.agentsCSV(outcome.invoices), SettlementSummary.airlinesCSV(outcome.disbursements), SettlementSummary.rejectionsCSV(outcome.rejections)]
     }
 
-    func makeLogic(_ stage: StageName, _ reference: ReferenceData) -> any StageLogic {
-        switch stage {
-        case .ingest: IngestStage(reference: reference, persistState: true)
-        case .validate: ValidateStage(persistState: true)
-        case .tax: TaxStage(reference: reference, persistState: true)
-        case .settle: SettleStage(reference: reference, keepLines: true, persistState: true)
-        default: NumberStage(persistState: true)
-        }
-    }
-
     func runWithCrashes(seed: UInt64, oneIn: UInt64, workersPerStage: Int) throws -> ([String], Int) {
         let (reference, files, periods) = try dataset(seed: 99)
         let pipeline = try EmbeddedPipeline(reference: reference, keepLines: true, persistState: true)
         let log = pipeline.log
-        let stages: [StageName] = [.ingest, .validate, .tax, .settle, .number]
+        // Built from the same definitions as every worker, journalling state.
+        let environment = StageEnvironment(reference: reference, persistState: true, keepLines: true)
         let chaos = Chaos(seed: seed, oneIn: oneIn)
         // The pipeline's own workers are left idle (never polled); ours do the work.
         var workers: [StageWorker] = []
-        for stage in stages {
-            for _ in 0..<workersPerStage { workers.append(try StageWorker(logic: makeLogic(stage, reference), log: log)) }
+        for stage in Pipeline.settlement {
+            for _ in 0..<workersPerStage { workers.append(try StageWorker(stage, environment: environment, log: log)) }
         }
         for worker in workers {
             worker.faultInjector = { _, _ in chaos.strike() }
@@ -99,9 +90,9 @@ final class CrashSimulationTests: XCTestCase {
                     handled += try workers[index].step()
                 } catch is SimulatedCrash {
                     // Dies without committing; a fresh worker of the stage joins.
-                    let stage = workers[index].logic.stage
+                    let stage = workers[index].definition
                     workers[index].abandon()
-                    let replacement = try StageWorker(logic: makeLogic(stage, reference), log: log)
+                    let replacement = try StageWorker(stage, environment: environment, log: log)
                     replacement.faultInjector = { _, _ in chaos.strike() }
                     replacement.maxBatch = 3
                     workers[index] = replacement

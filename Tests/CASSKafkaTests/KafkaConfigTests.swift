@@ -57,4 +57,36 @@ final class KafkaConfigTests: XCTestCase {
         XCTAssertEqual(error.description, "kafka produce cass.records[3] offset 17: Local: Message timed out [transient, will be retried]")
         XCTAssertTrue(error.logError.isTransient)
     }
+
+    func test_overridesThatWouldBreakTheGuaranteesAreRefusedNamingTheirSource() {
+        let refused = [
+            "enable.auto.commit=true", "enable.auto.offset.store=true", "isolation.level=read_uncommitted",
+            "enable.idempotence=false", "acks=1", "request.required.acks=0", "auto.offset.reset=latest",
+            "transactional.id=x", "group.id=mine", "auto.commit.enable=true",
+        ]
+        for override in refused {
+            XCTAssertThrowsError(try KafkaConfig.fromEnvironment(brokers: "b:1", overrides: [override], environment: [:]), override) { error in
+                XCTAssertTrue("\(error)".contains("-X \(override) is refused"), "\(error)")
+                XCTAssertEqual((error as? LogError)?.isTransient, false)
+            }
+        }
+        XCTAssertThrowsError(try KafkaConfig.fromEnvironment(brokers: "b:1", environment: ["CASS_KAFKA_ENABLE_AUTO_COMMIT": "true"])) { error in
+            XCTAssertTrue("\(error)".contains("CASS_KAFKA_ENABLE_AUTO_COMMIT=true is refused"), "\(error)")
+        }
+        XCTAssertThrowsError(try KafkaConfig.fromEnvironment(brokers: "b:1", environment: ["CASS_KAFKA_ISOLATION_LEVEL": "read_uncommitted"]))
+    }
+
+    func test_theSafeValuesOfGuardedPropertiesAreAccepted() throws {
+        let config = try KafkaConfig.fromEnvironment(
+            brokers: "b:1", overrides: ["enable.auto.commit=false", "acks=all", "enable.idempotence=true", "isolation.level=read_committed", "auto.offset.reset=earliest"],
+            environment: ["CASS_KAFKA_ACKS": "-1"])
+        XCTAssertEqual(config.properties["acks"], "all")
+    }
+
+    func test_guardedPropertiesSetInCodeAreRefusedWhenAClientIsMade() {
+        let config = KafkaConfig(brokers: "127.0.0.1:1", properties: ["enable.idempotence": "false"])
+        XCTAssertThrowsError(try KafkaProducer(config: config)) { error in
+            XCTAssertTrue("\(error)".contains("enable.idempotence=false is refused"), "\(error)")
+        }
+    }
 }

@@ -18,8 +18,8 @@ public final class WorkerMetrics: @unchecked Sendable {
     private let recordsOutCounter: Counter
     private let deadLetteredCounter: Counter
     private let batchSeconds: Histogram
-    private let lastPoll = LockedValue<UInt64?>(nil)
-    private let lagPartitions = LockedValue<Set<TopicPartition>>([])
+    private let lastPoll = Locked<UInt64?>(nil)
+    private let lagPartitions = Locked<Set<TopicPartition>>([])
 
     public init(stage: String, registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
@@ -33,16 +33,16 @@ public final class WorkerMetrics: @unchecked Sendable {
                                           labels: labels)
         let sincePoll = registry.gauge("cass_seconds_since_poll", help: "Seconds since the worker last polled its input.", labels: labels)
         registry.addCollector { [lastPoll] in
-            guard let last = lastPoll.get() else { return }
+            guard let last = lastPoll.current else { return }
             sincePoll.set(Double(DispatchTime.now().uptimeNanoseconds &- last) / 1e9)
         }
     }
 
-    public func polled() { lastPoll.set(DispatchTime.now().uptimeNanoseconds) }
+    public func polled() { lastPoll.withLock { $0 = DispatchTime.now().uptimeNanoseconds } }
 
     /// For `MetricsServer`: nil until the first poll.
     public var lastPollAgeMs: Int? {
-        guard let last = lastPoll.get() else { return nil }
+        guard let last = lastPoll.current else { return nil }
         return Int((DispatchTime.now().uptimeNanoseconds &- last) / 1_000_000)
     }
 
@@ -59,7 +59,7 @@ public final class WorkerMetrics: @unchecked Sendable {
     /// Replaces the lag gauges with the partitions this worker now fetches;
     /// partitions it gave away disappear instead of showing a stale lag.
     public func consumerLag(_ lag: [TopicPartition: Int64]) {
-        let gone = lagPartitions.update { known -> Set<TopicPartition> in
+        let gone = lagPartitions.withLock { known -> Set<TopicPartition> in
             let gone = known.subtracting(lag.keys)
             known = Set(lag.keys)
             return gone
@@ -78,14 +78,3 @@ public final class WorkerMetrics: @unchecked Sendable {
     }
 }
 
-/// A value behind a lock, for the few fields shared with the metrics thread.
-final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func get() -> Value { lock.withLock { value } }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
-    func update<T>(_ change: (inout Value) -> T) -> T { lock.withLock { change(&value) } }
-}

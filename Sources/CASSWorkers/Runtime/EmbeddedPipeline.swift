@@ -31,9 +31,10 @@ public struct SettlementOutcome: Sendable {
     public var rejections: [Rejection]
 }
 
-/// The embedded default: every stage's worker over one in-process log,
-/// driven round-robin on this thread until the log is quiet. Same workers,
-/// same messages, same topics as on Kafka.
+/// The embedded default: the settlement stages' workers over one
+/// in-process log, driven on this thread (`drain`) or on two
+/// (`drainInParallel`) until the log is quiet. Same workers, same
+/// messages, same topics as on Kafka.
 public final class EmbeddedPipeline {
     public let log: InProcessLog
     let workers: [StageWorker]
@@ -41,20 +42,20 @@ public final class EmbeddedPipeline {
     let filePartitions: Int32
 
     /// `expectedAWBs`: about how many AWBs the run will see (0: unknown),
-    /// to size the ledgers once.
+    /// to size the ledgers once. `spool`: the folder files submitted as a
+    /// path must lie in.
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool,
-                partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false, expectedAWBs: Int = 0) throws {
-        log = InProcessLog()
+                partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false, expectedAWBs: Int = 0,
+                spool: URL? = nil) throws {
+        // Every group of the run exists from the start: records all of them
+        // are done with can go.
+        log = InProcessLog(dropsConsumedRecords: true)
         try log.createTopics(TopicCatalog.specs(partitions))
         // The in-process log dies with the process, so journalling state to
         // it buys nothing in a real run; tests switch it on to simulate crashes.
-        workers = [
-            try StageWorker(logic: IngestStage(reference: reference, reader: reader, persistState: persistState), log: log),
-            try StageWorker(logic: ValidateStage(persistState: persistState, expectedAWBsPerPartition: expectedAWBs / Int(max(1, partitions.records))), log: log),
-            try StageWorker(logic: TaxStage(reference: reference, persistState: persistState), log: log),
-            try StageWorker(logic: SettleStage(reference: reference, keepLines: keepLines, persistState: persistState), log: log),
-            try StageWorker(logic: NumberStage(persistState: persistState), log: log),
-        ]
+        let environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
+                                           spool: spool, expectedAWBs: expectedAWBs)
+        workers = try Pipeline.workers(Pipeline.settlement, environment: environment, log: log)
         producer = try log.makeProducer()
         filePartitions = partitions.files
         // One file per step: downstream stages start on the first file
@@ -74,9 +75,7 @@ public final class EmbeddedPipeline {
             case .bytes(let bytes): message = .file(name: file.name, bytes: bytes)
             case .path(let path): message = .fileAt(name: file.name, path: path)
             }
-            try producer.send([OutgoingRecord(
-                topic: TopicCatalog.files, partition: Partitioner.partition(for: file.operation, count: filePartitions),
-                key: Array(file.operation.utf8), value: message.encoded())])
+            try producer.send([Submission.record(message, operation: file.operation, partitions: filePartitions)])
         }
     }
 
@@ -84,9 +83,7 @@ public final class EmbeddedPipeline {
     /// behind every file submitted before it.
     public func close(_ periods: [PeriodKey]) throws {
         for period in periods.sorted() {
-            try producer.send([OutgoingRecord(
-                topic: TopicCatalog.files, partition: Partitioner.partition(for: period.country, count: filePartitions),
-                key: Array(period.country.utf8), value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())])
+            try producer.send([Submission.record(.closeMarker(period: period, source: 0, sourceCount: 1), operation: period.country, partitions: filePartitions)])
         }
     }
 
@@ -142,8 +139,8 @@ public final class EmbeddedPipeline {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// Runs the workers round-robin on this thread until none has anything
-    /// left to do.
+    /// Steps every worker in pipeline order on this thread, round after
+    /// round, until none has anything left to do.
     public func drain(progress: ((String) -> Void)? = nil) throws {
         var rounds = 0
         while true {
@@ -151,7 +148,7 @@ public final class EmbeddedPipeline {
             for worker in workers { handled += try worker.step() }
             rounds += 1
             if let progress, rounds % 2000 == 0 {
-                progress(workers.map { "\($0.logic.stage.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
+                progress(workers.map { "\($0.name.rawValue) \($0.counters.recordsIn)" }.joined(separator: ", "))
             }
             if handled == 0 { break }
         }
@@ -162,7 +159,7 @@ public final class EmbeddedPipeline {
         for worker in workers { worker.close() }
     }
 
-    public var counters: [(StageName, StageCounters)] { workers.map { ($0.logic.stage, $0.counters) } }
+    public var counters: [(StageName, StageCounters)] { workers.map { ($0.name, $0.counters) } }
 
     /// Reads invoices, disbursements and rejections back from their topics,
     /// dropping the duplicates a replay may have written.
@@ -256,7 +253,7 @@ final class SharedWorkers: @unchecked Sendable {
         workers.indices.map { index in
             claims[index].lock()
             defer { claims[index].unlock() }
-            return "\(workers[index].logic.stage.rawValue) \(workers[index].counters.recordsIn)"
+            return "\(workers[index].name.rawValue) \(workers[index].counters.recordsIn)"
         }.joined(separator: ", ")
     }
 }

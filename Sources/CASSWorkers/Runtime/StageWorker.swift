@@ -7,7 +7,6 @@ import Dispatch
 /// thin glue between the pure engine and the log: they call the engine and
 /// say what to write.
 public protocol StageLogic: AnyObject {
-    var stage: StageName { get }
     func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws
     func assigned(_ partitions: [TopicPartition])
     func revoked(_ partitions: [TopicPartition])
@@ -31,54 +30,6 @@ public protocol RawStageLogic: StageLogic {
     func handleRaw(_ record: LogRecord, output: inout StageOutput) throws -> Bool
 }
 
-/// Records a stage wants written; sent, acknowledged, and only then are
-/// the inputs that caused them committed.
-public struct StageOutput {
-    public var records: [OutgoingRecord] = []
-    let partitionCounts: [String: Int32]
-    /// Rejections written in this batch, by code (for the metrics).
-    public var rejectionsByCode: [String: Int] = [:]
-
-    mutating func count(_ message: StageMessage) {
-        if case .rejections(let list) = message {
-            for rejection in list { rejectionsByCode[rejection.code.rawValue, default: 0] += 1 }
-        }
-    }
-
-    public func partitions(_ topic: String) -> Int32 { partitionCounts[topic] ?? 1 }
-
-    public mutating func emit(_ topic: String, key: String, _ message: StageMessage) {
-        count(message)
-        let keyBytes = Array(key.utf8)
-        records.append(OutgoingRecord(topic: topic, partition: Partitioner.partition(for: keyBytes, count: partitions(topic)), key: keyBytes, value: message.encoded()))
-    }
-
-    public mutating func emit(_ topic: String, partition: Int32, key: String, _ message: StageMessage) {
-        count(message)
-        records.append(OutgoingRecord(topic: topic, partition: partition, key: Array(key.utf8), value: message.encoded()))
-    }
-
-    /// A message already encoded (a stage that transforms bytes in place).
-    public mutating func emit(_ topic: String, partition: Int32, key: [UInt8], encoded value: [UInt8]) {
-        records.append(OutgoingRecord(topic: topic, partition: partition, key: key, value: value))
-    }
-
-    /// Rejections in messages of bounded size.
-    public mutating func emitRejections(_ rejections: [Rejection], file: String) {
-        for start in stride(from: 0, to: rejections.count, by: IngestStage.rejectionsPerMessage) {
-            emit(TopicCatalog.rejections, key: file, .rejections(Array(rejections[start..<min(rejections.count, start + IngestStage.rejectionsPerMessage)])))
-        }
-    }
-
-    /// The same message to every partition of a topic (barrier markers).
-    public mutating func broadcast(_ topic: String, key: String, _ message: StageMessage) {
-        let value = message.encoded()
-        for partition in 0..<partitions(topic) {
-            records.append(OutgoingRecord(topic: topic, partition: partition, key: Array(key.utf8), value: value))
-        }
-    }
-}
-
 /// Where a simulated crash can strike inside a step (deterministic
 /// simulation tests): after the outputs are acknowledged, or after the
 /// state too, in both cases before the inputs are committed.
@@ -100,17 +51,21 @@ public struct StageCounters: Sendable {
 }
 
 /// One worker of one stage: poll, decode, let the logic decide, send the
-/// outputs and wait for their acknowledgement, then commit the inputs
-/// (at-least-once; replays are recognised downstream by key and version).
+/// outputs and wait for their acknowledgement, then the state changes,
+/// then commit the inputs (at-least-once; replays are recognised
+/// downstream by key and version).
 public final class StageWorker: RebalanceListener, @unchecked Sendable {
     // @unchecked: a worker is driven by one thread at a time; the listener
     // callbacks run inside `poll`, on that same thread.
+    public let definition: StageDefinition
     public let logic: any StageLogic
     /// The logic's byte-level path, if it has one (cast once, not per record).
     let rawLogic: (any RawStageLogic)?
+    let state: StateAccess?
     let consumer: any LogConsumer
     let producer: any LogProducer
-    let partitionCounts: [String: Int32]
+    let layout: TopicLayout
+    let statePartitions: Int32
     public private(set) var counters = StageCounters()
     public var maxBatch = 512
     let log: any Log
@@ -118,9 +73,9 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// records up to them were handled before a crash and are skipped.
     var restoredThrough: [Int32: Int64] = [:]
     var restoreFailure: (any Error)?
-    /// Set when a step failed after its batch changed the stage's state:
-    /// the in-memory state is then ahead of what was written, and the only
-    /// safe way on is a fresh worker that restores from the state topic.
+    /// Set when a step failed after its batch changed the stage's state, or
+    /// when state could not be restored: the only safe way on is a fresh
+    /// worker that restores from the state topic.
     public private(set) var isBroken = false
     /// Retries of a batch's writes on transient errors, before giving up.
     public var writeBackoff = Backoff(delayInitialMs: 100, delayMaxMs: 5_000, attemptsMax: 12)
@@ -129,28 +84,35 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// Tests only: returns true to crash the worker at that point.
     public var faultInjector: ((StageName, FaultPoint) -> Bool)?
 
-    public init(logic: any StageLogic, log: any Log) throws {
-        self.logic = logic
-        self.rawLogic = logic as? any RawStageLogic
+    public var name: StageName { definition.name }
+
+    /// A worker of `definition` on `log`: the stage's logic is built by its
+    /// definition's factory, the worker joins the stage's consumer group.
+    public init(_ definition: StageDefinition, environment: StageEnvironment, log: any Log) throws {
+        self.definition = definition
         self.log = log
-        var counts: [String: Int32] = [:]
-        for topic in logic.stage.outputTopics + [logic.stage.inputTopic, logic.stage.deadLetterTopic, TopicCatalog.state] {
-            counts[topic] = try log.partitionCount(of: topic)
+        self.layout = try TopicLayout(definition: definition, log: log)
+        self.statePartitions = try log.partitionCount(of: Topic.state.name)
+        let inputPartitions = layout.counts[definition.input.base] ?? 1
+        guard statePartitions >= inputPartitions else {
+            throw StageConfigurationError("\(TopicCatalog.state) has \(statePartitions) partitions, fewer than \(definition.input.name)'s \(inputPartitions): state of input partition p lives in state partition p")
         }
-        self.partitionCounts = counts
+        self.logic = try definition.makeLogic(StageContext(environment: environment, log: log, inputPartitions: inputPartitions))
+        self.rawLogic = logic as? any RawStageLogic
+        self.state = StateAccess.of(logic)
         self.producer = try log.makeProducer()
         // The consumer's listener is this worker; it is set after init.
         let relay = ListenerRelay()
-        self.consumer = try log.makeConsumer(group: logic.stage.group, topics: [logic.stage.inputTopic], listener: relay)
+        self.consumer = try log.makeConsumer(group: definition.name.group, topics: [definition.input.name], listener: relay)
         relay.target = self
     }
 
     public func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) {
         onRebalance?(partitions, [])
         logic.assigned(partitions)
-        guard let stateful = logic as? any StatefulStage, stateful.journal.enabled else { return }
+        guard let state, state.enabled else { return }
         do {
-            for partition in partitions { try restore(partition.partition, into: stateful) }
+            for partition in partitions { try restore(partition.partition, state) }
         } catch {
             restoreFailure = error
         }
@@ -159,36 +121,51 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) {
         onRebalance?([], partitions)
         logic.revoked(partitions)
-        if let stateful = logic as? any StatefulStage {
-            for partition in partitions {
-                stateful.forget(partition: partition.partition)
-                restoredThrough[partition.partition] = nil
-            }
+        for partition in partitions {
+            state?.forget(partition.partition)
+            restoredThrough[partition.partition] = nil
         }
     }
+
+    static let offsetMarker = "@offset"
 
     /// Rebuilds one input partition's state from the state topic: every
     /// entry up to the last offset marker (entries after it belong to a
     /// batch whose marker never made it, and that batch will be replayed).
-    func restore(_ partition: Int32, into stateful: any StatefulStage) throws {
-        let prefix = StateKey.prefix(logic.stage, partition)
-        let records = try log.readToEnd(TopicPartition(topic: TopicCatalog.state, partition: partition))
-        var entries: [(key: String, value: [UInt8])] = []
+    /// An entry that does not decode stops the worker (never skipped).
+    func restore(_ partition: Int32, _ state: StateAccess) throws {
+        let prefix = Array("\(definition.name.rawValue)/\(partition)/".utf8)
+        let marker = prefix + Array(Self.offsetMarker.utf8)
+        let records = try log.readToEnd(TopicPartition(topic: Topic.state.name, partition: partition))
+        var entries: [LogRecord] = []
         var committedEntries = 0
         var through: Int64 = -1
-        for record in records {
-            let key = String(decoding: record.key, as: UTF8.self)
-            guard key.hasPrefix(prefix) else { continue }
-            let entity = String(key.dropFirst(prefix.count))
-            if entity == StateKey.marker {
+        for record in records where record.key.starts(with: prefix) {
+            if record.key == marker {
                 var reader = BinaryReader(record.value)
-                through = try reader.i64()
+                do {
+                    through = try reader.i64()
+                } catch {
+                    throw StateRestoreFailure(stage: definition.name, key: Self.offsetMarker, partition: partition, offset: record.offset, reason: "\(error)")
+                }
                 committedEntries = entries.count
             } else {
-                entries.append((entity, record.value))
+                entries.append(record)
             }
         }
-        try stateful.restore(partition: partition, entries: Array(entries.prefix(committedEntries)))
+        for record in entries.prefix(committedEntries) {
+            let key = String(decoding: record.key.dropFirst(prefix.count), as: UTF8.self)
+            do {
+                try state.apply(partition, Substring(key), record.value)
+            } catch {
+                throw StateRestoreFailure(stage: definition.name, key: key, partition: partition, offset: record.offset, reason: "\(error)")
+            }
+        }
+        do {
+            try state.finish(partition)
+        } catch {
+            throw StateRestoreFailure(stage: definition.name, key: "(the partition's entries together)", partition: partition, offset: records.last?.offset ?? -1, reason: "\(error)")
+        }
         restoredThrough[partition] = through
     }
 
@@ -196,16 +173,21 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// records it handled.
     @discardableResult
     public func step(timeoutMs: Int = 0) throws -> Int {
-        guard !isBroken else { throw LogError("this \(logic.stage.rawValue) worker failed mid-batch; start a new one") }
+        guard !isBroken else { throw LogError("this \(definition.name.rawValue) worker failed mid-batch; start a new one") }
         let records = try consumer.poll(maxRecords: maxBatch, timeoutMs: timeoutMs)
         if let failure = restoreFailure {
             restoreFailure = nil
+            isBroken = true
             throw failure
         }
         guard !records.isEmpty else {
             if let idler = logic as? any IdleStageLogic {
-                var output = StageOutput(partitionCounts: partitionCounts)
+                var output = StageOutput(layout: layout)
                 idler.idle(output: &output)
+                if let violation = output.violation {
+                    isBroken = true
+                    throw LogError(violation)
+                }
                 if !output.records.isEmpty {
                     counters.recordsOut += output.records.count
                     try writeAndCommit(output: output.records, offsets: [:])
@@ -215,7 +197,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         defer { counters.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started }
-        var output = StageOutput(partitionCounts: partitionCounts)
+        var output = StageOutput(layout: layout)
         var offsets: [TopicPartition: Int64] = [:]
         for record in records {
             if let through = restoredThrough[record.partition], record.offset <= through {
@@ -237,15 +219,19 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
                 throw overflow
             } catch {
                 counters.deadLettered += 1
-                output.records.append(DeadLetter.record(for: record, error: error, topic: logic.stage.deadLetterTopic))
+                output.records.append(DeadLetter.record(for: record, error: error, topic: layout.deadLetter))
             }
             offsets[record.topicPartition] = record.offset + 1
+        }
+        // A write the definition does not declare is a defect of the stage:
+        // nothing of the batch is written and the worker stops.
+        if let violation = output.violation {
+            isBroken = true
+            throw LogError(violation)
         }
         counters.recordsIn += records.count
         counters.recordsOut += output.records.count
         for (code, count) in output.rejectionsByCode { counters.rejectionsByCode[code, default: 0] += count }
-        // Outputs first: once they are acknowledged, the state that
-        // produced them, then the input offsets.
         // From here the batch has changed the stage's state: a write that
         // cannot be completed leaves this worker unusable (see isBroken).
         do {
@@ -264,22 +250,23 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     /// errors (the producer is idempotent, a resend duplicates nothing).
     func writeAndCommit(output: [OutgoingRecord], offsets: [TopicPartition: Int64]) throws {
         if !output.isEmpty { try writeBackoff.run { try producer.send(output) } }
-        if faultInjector?(logic.stage, .afterOutputs) == true { throw SimulatedCrash() }
-        if let stateful = logic as? any StatefulStage, stateful.journal.enabled {
-            let changes = stateful.journal.take()
-            var state: [OutgoingRecord] = []
-            for (topicPartition, next) in offsets where topicPartition.topic == logic.stage.inputTopic {
-                let prefix = StateKey.prefix(logic.stage, topicPartition.partition)
+        if faultInjector?(definition.name, .afterOutputs) == true { throw SimulatedCrash() }
+        if let state, state.enabled {
+            let changes = state.take()
+            var records: [OutgoingRecord] = []
+            for (topicPartition, next) in offsets where topicPartition.topic == definition.input.name {
+                let prefix = "\(definition.name.rawValue)/\(topicPartition.partition)/"
                 for (key, value) in changes[topicPartition.partition] ?? [] {
-                    state.append(OutgoingRecord(topic: TopicCatalog.state, partition: topicPartition.partition, key: Array((prefix + key).utf8), value: value))
+                    records.append(OutgoingRecord(topic: Topic.state.name, partition: topicPartition.partition, key: Array((prefix + key).utf8), value: value))
                 }
                 var marker = BinaryWriter(capacity: 8)
                 marker.i64(next - 1)
-                state.append(OutgoingRecord(topic: TopicCatalog.state, partition: topicPartition.partition, key: Array((prefix + StateKey.marker).utf8), value: marker.bytes))
+                records.append(OutgoingRecord(topic: Topic.state.name, partition: topicPartition.partition,
+                                              key: Array((prefix + Self.offsetMarker).utf8), value: marker.finish()))
             }
-            try writeBackoff.run { try producer.send(state) }
+            try writeBackoff.run { try producer.send(records) }
         }
-        if faultInjector?(logic.stage, .afterState) == true { throw SimulatedCrash() }
+        if faultInjector?(definition.name, .afterState) == true { throw SimulatedCrash() }
         try writeBackoff.run { try consumer.commit(offsets) }
     }
 
@@ -299,35 +286,4 @@ final class ListenerRelay: RebalanceListener, @unchecked Sendable {
     weak var target: StageWorker?
     func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) { target?.assigned(partitions, consumer: consumer) }
     func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) { target?.revoked(partitions, consumer: consumer) }
-}
-
-/// A record no stage could handle, kept with why and where it came from.
-public enum DeadLetter {
-    public static func record(for record: LogRecord, error: any Error, topic: String) -> OutgoingRecord {
-        OutgoingRecord(topic: topic, partition: 0, key: record.key, value: record.value, headers: [
-            LogHeader(name: "cass.error", text: String(describing: error)),
-            LogHeader(name: "cass.source.topic", text: record.topic),
-            LogHeader(name: "cass.source.partition", text: String(record.partition)),
-            LogHeader(name: "cass.source.offset", text: String(record.offset)),
-        ])
-    }
-}
-
-/// Tracks period-close markers per input partition until every upstream
-/// source has sent one: then everything before the close has arrived.
-public struct BarrierTracker: Sendable {
-    var seen: [Int32: [PeriodKey: Set<Int32>]] = [:]
-    var completed: [Int32: Set<PeriodKey>] = [:]
-
-    public init() {}
-
-    /// True exactly once per (partition, period): when the last source arrives.
-    public mutating func arrive(partition: Int32, period: PeriodKey, source: Int32, sourceCount: Int32) -> Bool {
-        if completed[partition]?.contains(period) == true { return false }
-        seen[partition, default: [:]][period, default: []].insert(source)
-        guard (seen[partition]?[period]?.count ?? 0) >= Int(sourceCount) else { return false }
-        seen[partition]?[period] = nil
-        completed[partition, default: []].insert(period)
-        return true
-    }
 }

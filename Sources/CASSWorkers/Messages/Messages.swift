@@ -2,6 +2,24 @@ import CASSDomain
 import CASSEngine
 import Foundation
 
+/// The first byte of every message: which `StageMessage` it is
+/// (Topics/README.md lists the layouts). Numbers are never reused.
+public enum MessageKind: UInt8, Sendable, CaseIterable {
+    case file = 1
+    case closeMarker = 2
+    case checked = 3
+    case lines = 4
+    case rejections = 5
+    case drafts = 6
+    case invoice = 7
+    case periodClosed = 8
+    case fileOutcome = 9
+    case fileAt = 10
+    case draftLines = 11
+    case invoiceHeader = 12
+    case invoiceLines = 13
+}
+
 /// Every message that travels between stages. The first byte is the kind,
 /// the second the schema version (Topics/README.md).
 public enum StageMessage: Sendable {
@@ -38,48 +56,75 @@ public enum StageMessage: Sendable {
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
     public static let version: UInt8 = 2
 
+    /// Message size bounds (Kafka's default limit is 1 MB): about 180
+    /// bytes a record, a few hundred a rejection.
+    public static let recordsPerMessage = 2000
+    public static let rejectionsPerMessage = 1000
+
+    /// The message's kind byte.
+    public var kind: MessageKind {
+        switch self {
+        case .file: .file
+        case .fileAt: .fileAt
+        case .closeMarker: .closeMarker
+        case .checked: .checked
+        case .lines: .lines
+        case .rejections: .rejections
+        case .drafts: .drafts
+        case .invoice: .invoice
+        case .periodClosed: .periodClosed
+        case .fileOutcome: .fileOutcome
+        case .draftLines: .draftLines
+        case .invoiceHeader: .invoiceHeader
+        case .invoiceLines: .invoiceLines
+        }
+    }
+
     public func encoded() -> [UInt8] {
         var w = BinaryWriter()
+        func start(_ writer: inout BinaryWriter) {
+            writer.u8(kind.rawValue)
+            writer.u8(Self.version)
+        }
         switch self {
         case .file(let name, let bytes):
-            w.u8(1); w.u8(Self.version); w.string(name); w.data(bytes)
+            start(&w); w.string(name); w.data(bytes)
         case .closeMarker(let period, let source, let count):
-            w.u8(2); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count)
+            start(&w); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count)
         case .checked(let batch):
             w = BinaryWriter(capacity: 160 + (batch.selection?.count ?? batch.records.count) * CheckedBatch.fixedRecordBytes)
-            w.u8(3); w.u8(Self.version); batch.encode(into: &w)
+            start(&w); batch.encode(into: &w)
         case .lines(let batch):
             w = BinaryWriter(capacity: 160 + batch.lines.count * (LineBatch.fixedLineBytes + 1))
-            w.u8(Self.linesKind); w.u8(Self.version); batch.encode(into: &w)
+            start(&w); batch.encode(into: &w)
         case .rejections(let list):
-            w.u8(5); w.u8(Self.version); w.rejections(list)
+            start(&w); w.rejections(list)
         case .drafts(let period, let source, let count, let invoices):
-            w.u8(6); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count); w.invoices(invoices)
+            start(&w); w.string(period.country); w.period(period.period); w.i32(source); w.i32(count); w.invoices(invoices)
         case .invoice(let invoice):
-            w.u8(7); w.u8(Self.version); w.invoice(invoice)
+            start(&w); w.invoice(invoice)
         case .periodClosed(let period, let invoices, let total, let disbursements):
-            w.u8(8); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(Int64(invoices)); w.i64(total); w.data(Self.json(disbursements))
+            start(&w); w.string(period.country); w.period(period.period); w.i64(Int64(invoices)); w.i64(total); w.data(Self.json(disbursements))
         case .fileOutcome(let outcome):
-            w.u8(9); w.u8(Self.version); w.data(Self.json(outcome))
+            start(&w); w.data(Self.json(outcome))
         case .fileAt(let name, let path):
-            w.u8(10); w.u8(Self.version); w.string(name); w.string(path)
+            start(&w); w.string(name); w.string(path)
         case .draftLines(let period, let agent, let part):
-            w.u8(11); w.u8(Self.version); w.string(period.country); w.period(period.period); w.i64(agent); w.linePart(part)
+            start(&w); w.string(period.country); w.period(period.period); w.i64(agent); w.linePart(part)
         case .invoiceHeader(let invoice, let parts):
-            w.u8(12); w.u8(Self.version); w.i64(Int64(parts)); w.invoice(invoice)
+            start(&w); w.i64(Int64(parts)); w.invoice(invoice)
         case .invoiceLines(let number, let part):
-            w.u8(13); w.u8(Self.version); w.string(number); w.linePart(part)
+            start(&w); w.string(number); w.linePart(part)
         }
         return w.finish()
     }
 
-    /// The kind byte of `.lines` messages.
-    public static let linesKind: UInt8 = 4
 
     public static func decode(_ bytes: [UInt8]) throws -> StageMessage {
         var r = BinaryReader(bytes)
-        let kind = try r.u8()
+        let kindByte = try r.u8()
         let version = try r.u8()
+        guard let kind = MessageKind(rawValue: kindByte) else { throw DecodingFailure("unknown message kind \(kindByte)") }
         guard version == Self.version || version == 1 else {
             throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads 1 and \(Self.version)")
         }
@@ -87,35 +132,34 @@ public enum StageMessage: Sendable {
         // a topic when workers are upgraded stay readable.
         let json = version == 1
         switch kind {
-        case 1: return .file(name: try r.string(), bytes: try r.data())
-        case 2:
+        case .file: return .file(name: try r.string(), bytes: try r.data())
+        case .closeMarker:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             return .closeMarker(period: period, source: try r.i32(), sourceCount: try r.i32())
-        case 3: return .checked(try CheckedBatch(from: &r))
-        case 4: return .lines(try LineBatch(from: &r))
-        case 5: return .rejections(json ? try unjson([Rejection].self, r.data()) : try r.rejections())
-        case 6:
+        case .checked: return .checked(try CheckedBatch(from: &r))
+        case .lines: return .lines(try LineBatch(from: &r))
+        case .rejections: return .rejections(json ? try unjson([Rejection].self, r.data()) : try r.rejections())
+        case .drafts:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let source = try r.i32(), count = try r.i32()
             return .drafts(period: period, source: source, sourceCount: count, invoices: json ? try unjson([Invoice].self, r.data()) : try r.invoices())
-        case 7: return .invoice(json ? try unjson(Invoice.self, r.data()) : try r.invoice())
-        case 8:
+        case .invoice: return .invoice(json ? try unjson(Invoice.self, r.data()) : try r.invoice())
+        case .periodClosed:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let invoices = Int(try r.i64()), total = try r.i64()
             return .periodClosed(period: period, invoices: invoices, total: total, disbursements: try unjson([Disbursement].self, r.data()))
-        case 9: return .fileOutcome(try unjson(FileOutcome.self, r.data()))
-        case 10: return .fileAt(name: try r.string(), path: try r.string())
-        case 11:
+        case .fileOutcome: return .fileOutcome(try unjson(FileOutcome.self, r.data()))
+        case .fileAt: return .fileAt(name: try r.string(), path: try r.string())
+        case .draftLines:
             let period = PeriodKey(country: try r.string(), period: try r.period())
             let agent = try r.i64()
             return .draftLines(period: period, agent: agent, part: json ? try unjson(LinePart.self, r.data()) : try r.linePart())
-        case 12:
+        case .invoiceHeader:
             let parts = Int(try r.i64())
             return .invoiceHeader(json ? try unjson(Invoice.self, r.data()) : try r.invoice(), parts: parts)
-        case 13:
+        case .invoiceLines:
             let number = try r.string()
             return .invoiceLines(number: number, part: json ? try unjson(LinePart.self, r.data()) : try r.linePart())
-        default: throw DecodingFailure("unknown message kind \(kind)")
         }
     }
 
@@ -142,6 +186,19 @@ public struct FileOutcome: Sendable, Codable, Hashable {
     public var message: String
     public var recordsPassed: Int
     public var recordsRejected: Int
+
+    public init(file: String, airline: String, country: String, period: String, accepted: Bool, code: String, message: String,
+                recordsPassed: Int, recordsRejected: Int) {
+        self.file = file
+        self.airline = airline
+        self.country = country
+        self.period = period
+        self.accepted = accepted
+        self.code = code
+        self.message = message
+        self.recordsPassed = recordsPassed
+        self.recordsRejected = recordsRejected
+    }
 }
 
 /// Checked records of one file bound for one partition.

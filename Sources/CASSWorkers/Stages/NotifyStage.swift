@@ -4,6 +4,16 @@ import CASSLog
 import CASSNotify
 import Foundation
 
+extension StageName {
+    public static let notify = StageName(rawValue: "notify")
+}
+
+extension Topic {
+    public static let deliveries = Topic(
+        base: "cass.deliveries", partitions: 2, retentionMs: -1, keyedBy: "delivery id",
+        holds: "every notification delivery: pending with its event, then its outcome with all its attempts (JSON)")
+}
+
 /// Tells everyone what happened: file accepted or rejected (the airline),
 /// invoice issued (the agent, with its PDF when the documents folder has
 /// it), period closed (operators), each in the recipient's language,
@@ -19,7 +29,22 @@ import Foundation
 /// record is `pending` (`resume`): a crash loses no notification; a
 /// receiver may get one twice and dedupes by its `webhook-id`.
 public final class NotifyStage: IdleStageLogic {
-    public let stage = StageName.notify
+    public static let deliveries = Output<String>.keyed(.deliveries, by: "recipient")
+
+    public static let definition = StageDefinition(
+        name: .notify, input: .events, outputs: [deliveries.declaration],
+        partitionedBy: "recipient of the event (airline, agent, operation)",
+        keeps: "nothing in cass.state: deliveries pending and their outcomes are on cass.deliveries (exhausted ones also in its dead-letter topic)",
+        make: { context in
+            guard let notifier = context.environment.notifier else {
+                throw StageConfigurationError("the notify stage needs recipients (--recipients FILE)")
+            }
+            let stage = NotifyStage(notifier: notifier, reference: context.environment.reference, documents: context.environment.documents)
+            // Deliveries a previous worker left pending (killed while retrying).
+            try stage.resume(try NotifyStage.pendingDeliveries(in: context.log))
+            return stage
+        })
+
     let notifier: Notifier
     let reference: ReferenceData
     let documents: URL?
@@ -70,15 +95,11 @@ public final class NotifyStage: IdleStageLogic {
 
     func emit(_ outcome: DeliveryOutcome, output: inout StageOutput, source: LogRecord?) {
         guard let bytes = try? outcome.jsonBytes() else { return }
-        output.records.append(OutgoingRecord(topic: TopicCatalog.deliveries, partition: Partitioner.partition(for: outcome.recipientID, count: output.partitions(TopicCatalog.deliveries)),
-                                             key: Array(outcome.deliveryID.utf8), value: bytes))
+        // Routed by recipient, keyed by delivery: one recipient's deliveries stay in order.
+        output.emit(Self.deliveries, routedBy: outcome.recipientID, key: outcome.deliveryID, bytes: bytes)
         if outcome.status == .exhausted {
-            var headers = [LogHeader(name: "cass.error", text: "delivery exhausted after \(outcome.attempts.count) attempts: \(outcome.lastError ?? "")")]
-            if let source {
-                headers += [LogHeader(name: "cass.source.topic", text: source.topic), LogHeader(name: "cass.source.partition", text: String(source.partition)),
-                            LogHeader(name: "cass.source.offset", text: String(source.offset))]
-            }
-            output.records.append(OutgoingRecord(topic: stage.deadLetterTopic, partition: 0, key: Array(outcome.deliveryID.utf8), value: bytes, headers: headers))
+            output.deadLetter(key: Array(outcome.deliveryID.utf8), value: bytes,
+                              reason: "delivery exhausted after \(outcome.attempts.count) attempts: \(outcome.lastError ?? "")", source: source)
         }
     }
 
@@ -92,8 +113,8 @@ public final class NotifyStage: IdleStageLogic {
     public static func pendingDeliveries(in log: any Log) throws -> [DeliveryOutcome] {
         var latest: [String: DeliveryOutcome] = [:]
         var order: [String] = []
-        for partition in 0..<(try log.partitionCount(of: TopicCatalog.deliveries)) {
-            for record in try log.readToEnd(TopicPartition(topic: TopicCatalog.deliveries, partition: partition)) {
+        for partition in 0..<(try log.partitionCount(of: Topic.deliveries.name)) {
+            for record in try log.readToEnd(TopicPartition(topic: Topic.deliveries.name, partition: partition)) {
                 guard let outcome = try? DeliveryOutcome.decode(json: record.value) else { continue }
                 if latest[outcome.deliveryID] == nil { order.append(outcome.deliveryID) }
                 latest[outcome.deliveryID] = outcome
@@ -126,7 +147,7 @@ public final class NotifyStage: IdleStageLogic {
             event = .periodClosed(.init(country: period.country, period: period.period, invoices: invoices, totalMinor: total,
                                         currency: operation.currency, minorDigits: operation.minorDigits))
         default:
-            throw DecodingFailure("the notify stage does not take this message")
+            throw DecodingFailure("the notify stage does not take \(message.kind) messages")
         }
         return (event, attachments)
     }

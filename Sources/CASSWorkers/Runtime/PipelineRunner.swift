@@ -1,0 +1,182 @@
+import CASSLog
+import Dispatch
+import Foundation
+
+/// Runs stage workers inside a process (the service, or any embedding) on
+/// any `Log`: one worker per stage and per `workersPerStage`, driven by a
+/// few threads until `stop()`. Any thread may step any worker that no
+/// other thread holds (one thread per worker at a time keeps its order).
+/// A worker that fails for good (a write it could not finish, state it
+/// could not restore) is closed and replaced by a fresh one built by the
+/// same definition, which restores its partitions from the state topic:
+/// what a supervisor does for worker processes. Replacements back off
+/// while they keep failing, and the failure stays visible in `health()`.
+public final class PipelineRunner: @unchecked Sendable {
+    // @unchecked: mutable state is in `slots` (each behind its own claim
+    // lock) and in `shared`, a lock.
+    public struct Options: Sendable {
+        /// Threads stepping workers (the machine has two cores).
+        public var threads: Int = 2
+        /// Workers per stage in this process (partitions are shared among
+        /// all workers of a stage, in this process and others).
+        public var workersPerStage: Int = 1
+        /// Records a worker polls at most per step.
+        public var maxBatch: Int = 512
+        /// How long an idle thread waits before looking again.
+        public var idleWaitMs: Int = 5
+        /// Backoff of a stage whose workers keep failing.
+        public var restartBackoff = Backoff(delayInitialMs: 100, delayMaxMs: 10_000)
+
+        public init() {}
+    }
+
+    /// A stage's state as `health()` reports it.
+    public struct StageHealth: Sendable {
+        public var stage: StageName
+        public var workers: Int
+        public var recordsIn: Int
+        public var restarts: Int
+        /// The last failure, if the stage has not stepped cleanly since.
+        public var failing: String?
+    }
+
+    final class Slot: @unchecked Sendable {
+        // @unchecked: touched only by the thread holding `claim`.
+        let definition: StageDefinition
+        let claim = NSLock()
+        var worker: StageWorker?
+        var restarts = 0
+        var failures = 0
+        var retryAtNs: UInt64 = 0
+        var recordsIn = 0
+        var failing: String?
+
+        init(definition: StageDefinition) { self.definition = definition }
+    }
+
+    let log: any Log
+    let environment: StageEnvironment
+    let options: Options
+    let slots: [Slot]
+    private let running = Locked(false)
+    private let finished = DispatchGroup()
+    /// Told of every failure (the service logs them).
+    public var onFailure: (@Sendable (StageName, any Error) -> Void)?
+
+    public init(log: any Log, stages: [StageDefinition] = Pipeline.definitions, environment: StageEnvironment, options: Options = Options()) {
+        self.log = log
+        self.environment = environment
+        self.options = options
+        var slots: [Slot] = []
+        for stage in stages {
+            for _ in 0..<max(1, options.workersPerStage) { slots.append(Slot(definition: stage)) }
+        }
+        self.slots = slots
+    }
+
+    /// Builds every worker (a stage that cannot be built throws here, before
+    /// anything runs) and starts the threads.
+    public func start() throws {
+        for slot in slots {
+            slot.worker = try makeWorker(slot.definition)
+        }
+        running.withLock { $0 = true }
+        for _ in 0..<max(1, options.threads) {
+            finished.enter()
+            let thread = Thread { [self] in
+                defer { finished.leave() }
+                loop()
+            }
+            thread.name = "cass-pipeline"
+            thread.start()
+        }
+    }
+
+    /// Stops after the batches in flight: each worker commits what it
+    /// finished and leaves its groups.
+    public func stop() {
+        running.withLock { $0 = false }
+        finished.wait()
+        for slot in slots {
+            slot.claim.lock()
+            slot.worker?.close()
+            slot.worker = nil
+            slot.claim.unlock()
+        }
+    }
+
+    public func health() -> [StageHealth] {
+        var byStage: [StageName: StageHealth] = [:]
+        var order: [StageName] = []
+        for slot in slots {
+            slot.claim.lock()
+            let name = slot.definition.name
+            if byStage[name] == nil {
+                order.append(name)
+                byStage[name] = StageHealth(stage: name, workers: 0, recordsIn: 0, restarts: 0, failing: nil)
+            }
+            byStage[name]?.workers += slot.worker == nil ? 0 : 1
+            byStage[name]?.recordsIn += slot.recordsIn
+            byStage[name]?.restarts += slot.restarts
+            if let failing = slot.failing { byStage[name]?.failing = failing }
+            slot.claim.unlock()
+        }
+        return order.compactMap { byStage[$0] }
+    }
+
+    func makeWorker(_ definition: StageDefinition) throws -> StageWorker {
+        let worker = try StageWorker(definition, environment: environment, log: log)
+        worker.maxBatch = options.maxBatch
+        return worker
+    }
+
+    private func loop() {
+        var idleRounds = 0
+        while running.current {
+            var handled = 0
+            for slot in slots where slot.claim.try() {
+                defer { slot.claim.unlock() }
+                handled += step(slot)
+            }
+            if handled == 0 {
+                idleRounds += 1
+                usleep(useconds_t(min(options.idleWaitMs, idleRounds) * 1000))
+            } else {
+                idleRounds = 0
+            }
+        }
+    }
+
+    /// One step of the slot's worker (the caller holds its claim); a failed
+    /// worker is replaced, with backoff while replacements keep failing.
+    private func step(_ slot: Slot) -> Int {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now >= slot.retryAtNs else { return 0 }
+        do {
+            let worker: StageWorker
+            if let existing = slot.worker {
+                worker = existing
+            } else {
+                worker = try makeWorker(slot.definition)
+                slot.worker = worker
+                slot.restarts += 1
+            }
+            let count = try worker.step()
+            slot.recordsIn += count
+            slot.failures = 0
+            slot.failing = nil
+            return count
+        } catch {
+            onFailure?(slot.definition.name, error)
+            slot.failing = "\(error)"
+            if let worker = slot.worker, worker.isBroken || !Backoff.isTransient(error) {
+                worker.abandon()
+                slot.worker = nil
+            }
+            slot.failures += 1
+            let delay = options.restartBackoff.delayMs(retry: slot.failures - 1)
+            slot.retryAtNs = now + UInt64(delay) * 1_000_000
+            return 0
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+import Foundation
+
+extension StageName {
+    public static let ingest = StageName(rawValue: "ingest")
+}
+
+extension Topic {
+    public static let files = Topic(
+        base: "cass.files", partitions: 4, retentionMs: week, keyedBy: "operation",
+        holds: "submitted files: bytes (<= 512 KiB) or a path in the ingest workers' spool folder; period close markers", isCritical: true)
+    public static let records = Topic(
+        base: "cass.records", partitions: 8, retentionMs: week, keyedBy: "file name",
+        holds: "records that passed the history-free checks, partitioned by (operation, AWB)")
+    public static let rejections = Topic(
+        base: "cass.rejections", partitions: 2, retentionMs: -1, keyedBy: "file name",
+        holds: "file and record rejections with code, field, positions, expected, found", isCritical: true)
+    public static let events = Topic(
+        base: "cass.events", partitions: 2, retentionMs: week, keyedBy: "airline / operation / agent",
+        holds: "internal events: file outcomes, issued invoices (without lines), period closes; notifications read them")
+}
+
+/// Reads files, applies the file-level checks and the history-free record
+/// checks, and routes surviving records to their AWB's partition.
+/// Partitioned by operation: one operation's files keep the processing
+/// order, and its period closes follow them.
+public final class IngestStage: StatefulStage {
+    public static let records = Output<AWBRoute>(.records, routedBy: "operation + AWB (prefix, serial)") { route, count in
+        RoutingKey.awbPartition(operation: route.operation, prefix: route.prefix, serial: route.serial, count: count)
+    }
+    public static let rejections = Output<String>.keyed(.rejections, by: "file name")
+    public static let events = Output<String>.keyed(.events, by: "airline (file outcomes)")
+
+    public static let definition = StageDefinition(
+        name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration],
+        partitionedBy: "operation (country): files of one operation keep the processing order",
+        keeps: "file registry (F04) and closed periods (F08), per cass.files partition",
+        make: { context in
+            let environment = context.environment
+            return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool, persistState: environment.persistState)
+        })
+
+    /// The state entries: an accepted file (F04), a closed period (F08).
+    public enum StateKey: StageStateKey {
+        case registered(FileRegistry.Key)
+        case closed(PeriodKey)
+
+        public var encoded: String {
+            switch self {
+            case .registered(let key): "reg/\(key.airline)/\(key.operation)/\(key.period)/\(key.fileSequence)"
+            case .closed(let period): "closed/\(StateKeyText.encode(period))"
+            }
+        }
+
+        public init(decoding text: Substring) throws {
+            if text.hasPrefix("reg/") {
+                let fields = try StateKeyText.fields(text, tag: "reg", count: 5)
+                guard let period = Int(fields[3]), BillingPeriod(yyyymmnn: period) != nil, let sequence = Int(fields[4]), !fields[2].isEmpty else {
+                    throw DecodingFailure("not an accepted file's key")
+                }
+                self = .registered(FileRegistry.Key(airline: try StateKeyText.int32(fields[1], "airline"), operation: String(fields[2]), period: period, fileSequence: sequence))
+            } else {
+                let fields = try StateKeyText.fields(text, tag: "closed", count: 3)
+                self = .closed(try StateKeyText.period(fields[1], fields[2]))
+            }
+        }
+    }
+
+    public let journal: StateJournal<StateKey>
+    let reference: ReferenceData
+    let reader: FileReader
+    /// The folder, symbolic links resolved, that `fileAt` paths must lie in.
+    let spool: String?
+    var registries: [Int32: FileRegistry] = [:]
+    var closed: [Int32: Set<PeriodKey>] = [:]
+
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, persistState: Bool = false) {
+        self.reference = reference
+        self.reader = reader
+        self.spool = spool.map { SpoolFolder.resolved($0.path) }
+        self.journal = StateJournal(enabled: persistState)
+    }
+
+    public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
+        switch key {
+        case .registered(let file): registries[partition, default: FileRegistry()].insert(file)
+        case .closed(let period): closed[partition, default: []].insert(period)
+        }
+    }
+
+    public func forget(partition: Int32) {
+        registries[partition] = nil
+        closed[partition] = nil
+    }
+
+    public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        switch message {
+        case .file(let name, let bytes):
+            try FileNames.check(name)
+            bytes.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
+        case .fileAt(let name, let path):
+            try FileNames.check(name)
+            // Large files travel as a path in the spool folder, not as bytes;
+            // mapping them avoids a copy of a file that may be 100 MB.
+            let data = try SpoolFolder.map(path, of: name, spool: spool)
+            data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
+        case .closeMarker(let period, _, _):
+            closed[record.partition, default: []].insert(period)
+            journal.put(record.partition, .closed(period), [1])
+            output.broadcast(Self.records, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: 1))
+        default:
+            throw DecodingFailure("the ingest stage does not take \(message.kind) messages")
+        }
+    }
+
+    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput) {
+        var registry = registries[record.partition] ?? FileRegistry()
+        // The file's offset in its operation's partition is its place in
+        // the processing order: stable across replays.
+        let result = Ingestion.ingest(bytes: bytes, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
+                                      closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
+        registries[record.partition] = registry
+        if result.fileRejection == nil, let header = result.header {
+            journal.put(record.partition, .registered(FileRegistry.Key(airline: header.airlinePrefix, operation: header.operation,
+                                                                       period: header.period.yyyymmnn, fileSequence: header.fileSequence)), [1])
+        }
+        emit(result, output: &output)
+    }
+
+    func emit(_ result: IngestionResult, output: inout StageOutput) {
+        if let rejection = result.fileRejection {
+            output.emit(Self.rejections, key: result.fileName, .rejections([rejection]))
+            output.emit(Self.events, key: result.identity.airline, .fileOutcome(FileOutcome(
+                file: result.fileName, airline: result.identity.airline, country: result.identity.country, period: result.identity.period,
+                accepted: false, code: rejection.code.rawValue, message: rejection.problem.message, recordsPassed: 0, recordsRejected: 0)))
+            return
+        }
+        output.emitRejections(result.recordRejections, file: result.fileName, to: Self.rejections)
+        guard let header = result.header else { return }
+        let count = output.partitions(Self.records)
+        // Positions of the file's records per partition; batches encode
+        // straight from the file's array.
+        var byPartition: [[Int32]] = RoutingKey.partitionBatches(for: result.checked.count, partitions: count)
+        let operation = ASCIICode(operationText: header.operation)
+        result.checked.withUnsafeBufferPointer { checked in
+            for index in checked.indices {
+                let route = AWBRoute(operation: operation, prefix: checked[index].record.airlinePrefix, serial: checked[index].record.awbSerial)
+                byPartition[Int(Self.records.partition(for: route, count: count))].append(Int32(index))
+            }
+        }
+        // Bounded messages: a 100 MB file becomes many batches of records.
+        for (partition, positions) in byPartition.enumerated() where !positions.isEmpty {
+            for start in stride(from: 0, to: positions.count, by: StageMessage.recordsPerMessage) {
+                var batch = CheckedBatch(fileName: result.fileName, fileOrdinal: result.checked[Int(positions[start])].source.fileOrdinal,
+                                         identity: result.identity, country: header.operation, period: header.period, records: result.checked)
+                batch.selection = positions[start..<min(positions.count, start + StageMessage.recordsPerMessage)]
+                output.emit(Self.records, partition: Int32(partition), key: result.fileName, .checked(batch))
+            }
+        }
+        output.emit(Self.events, key: result.identity.airline, .fileOutcome(FileOutcome(
+            file: result.fileName, airline: result.identity.airline, country: header.operation, period: String(header.period.yyyymmnn),
+            accepted: true, code: "", message: "", recordsPassed: result.checked.count, recordsRejected: result.recordRejections.count)))
+    }
+}
+
+/// The spool folder: where files too large for a message wait for ingest.
+/// A `fileAt` message may name only a regular file inside it (symbolic
+/// links resolved first), so a message cannot make a worker read anything
+/// else on its machine.
+public enum SpoolFolder {
+    static func resolved(_ path: String) -> String {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        return resolved.hasSuffix("/") ? String(resolved.dropLast()) : resolved
+    }
+
+    /// The file's bytes, mapped; throws naming the file when the path is
+    /// outside the spool, not a regular file, or unreadable.
+    public static func map(_ path: String, of name: String, spool: String?) throws -> Data {
+        guard let spool else {
+            throw DecodingFailure("file \(name) travels as a path, and this ingest worker has no spool folder (--spool DIR): paths are refused")
+        }
+        let target = resolved(path)
+        guard target.hasPrefix(spool + "/"), !target.dropFirst(spool.count + 1).isEmpty else {
+            throw DecodingFailure("file \(name): \(path) is outside the spool folder \(spool); refused")
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: target)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw DecodingFailure("file \(name): \(path) is not a regular file in the spool folder; refused")
+        }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: target), options: .alwaysMapped)
+        } catch {
+            throw DecodingFailure("cannot read submitted file \(name) at \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Names of submitted files (the rule is CASSDomain's `FileName`): they
+/// become report file names and travel in every rejection and invoice
+/// line, so ingest refuses any other, whoever sent the message.
+enum FileNames {
+    static func check(_ name: String) throws {
+        guard let problem = FileName.problem(name) else { return }
+        var shown = ""
+        for scalar in name.unicodeScalars.prefix(80) {
+            shown.unicodeScalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar)
+        }
+        throw DecodingFailure("submitted file name refused: \(problem) ('\(shown)')")
+    }
+}

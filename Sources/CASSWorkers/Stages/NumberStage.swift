@@ -1,0 +1,181 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+
+extension StageName {
+    public static let number = StageName(rawValue: "number")
+}
+
+extension Topic {
+    public static let invoices = Topic(
+        base: "cass.invoices", partitions: 4, retentionMs: -1, keyedBy: "invoice number",
+        holds: "issued invoices: a header, then its line parts (internal; the public contract is cass.invoice-events)", isCritical: true)
+    public static let settlements = Topic(
+        base: "cass.settlements", partitions: 2, retentionMs: -1, keyedBy: "operation",
+        holds: "per closed period: invoice count, total, disbursements per airline", isCritical: true)
+}
+
+/// Collects a closed period's drafts from every settlement partition, then
+/// numbers them gaplessly in agent order and issues the invoices.
+public final class NumberStage: StatefulStage {
+    public static let invoices = Output<String>.keyed(.invoices, by: "invoice number")
+    public static let settlements = Output<String>.keyed(.settlements, by: "operation")
+    public static let events = Output<String>.keyed(.events, by: "agent (invoices), operation (period closes)")
+
+    public static let definition = StageDefinition(
+        name: .number, input: .drafts, outputs: [invoices.declaration, settlements.declaration, events.declaration],
+        partitionedBy: "operation: one gapless sequence per operation",
+        keeps: "last invoice number per (operation, year), numbered periods, pending drafts and their line parts",
+        make: { context in NumberStage(persistState: context.environment.persistState) })
+
+    /// The state entries: a counter, a numbered period, a pending draft, a
+    /// settlement partition done with a period, a pending line part.
+    public enum StateKey: StageStateKey {
+        /// Last number issued per "country + year" (e.g. GB2026).
+        case counter(String)
+        case numbered(PeriodKey)
+        case draft(PeriodKey, agent: Int64)
+        case source(PeriodKey, settlePartition: Int32)
+        case lines(PeriodKey, agent: Int64, part: Int)
+
+        public var encoded: String {
+            switch self {
+            case .counter(let key): "ctr/\(key)"
+            case .numbered(let period): "numbered/\(StateKeyText.encode(period))"
+            case .draft(let period, let agent): "draft/\(StateKeyText.encode(period))/\(agent)"
+            case .source(let period, let source): "src/\(StateKeyText.encode(period))/\(source)"
+            case .lines(let period, let agent, let part): "lines/\(StateKeyText.encode(period))/\(agent)/\(part)"
+            }
+        }
+
+        public init(decoding text: Substring) throws {
+            let tag = text.prefix { $0 != "/" }
+            switch tag {
+            case "ctr":
+                let fields = try StateKeyText.fields(text, tag: "ctr", count: 2)
+                guard !fields[1].isEmpty else { throw DecodingFailure("empty counter name") }
+                self = .counter(String(fields[1]))
+            case "numbered":
+                let fields = try StateKeyText.fields(text, tag: "numbered", count: 3)
+                self = .numbered(try StateKeyText.period(fields[1], fields[2]))
+            case "draft":
+                let fields = try StateKeyText.fields(text, tag: "draft", count: 4)
+                self = .draft(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"))
+            case "src":
+                let fields = try StateKeyText.fields(text, tag: "src", count: 4)
+                self = .source(try StateKeyText.period(fields[1], fields[2]), settlePartition: try StateKeyText.int32(fields[3], "settle partition"))
+            case "lines":
+                let fields = try StateKeyText.fields(text, tag: "lines", count: 5)
+                self = .lines(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"),
+                              part: Int(try StateKeyText.int64(fields[4], "part")))
+            default:
+                throw DecodingFailure("unknown entry '\(tag)'")
+            }
+        }
+    }
+
+    public let journal: StateJournal<StateKey>
+    var numbering = InvoiceNumbering()
+    /// Drafts of periods not yet numbered, by agent (a replayed draft
+    /// replaces itself), and the settlement partitions that finished.
+    var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Int64: Invoice])] = [:]
+    /// Lines waiting for their period to be numbered: period → agent → parts.
+    var lineParts: [PeriodKey: [Int64: [Int: LinePart]]] = [:]
+    /// Counters and numbered periods read while restoring.
+    var restoringCounters: [String: Int] = [:]
+    var restoringNumbered: Set<PeriodKey> = []
+
+    public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
+
+    public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
+        switch key {
+        case .counter(let name):
+            var reader = BinaryReader(value)
+            restoringCounters[name] = Int(try reader.i64())
+        case .numbered(let period):
+            restoringNumbered.insert(period)
+        case .lines(let period, let agent, _):
+            let part = try StateValue.linePart(value)
+            lineParts[period, default: [:]][agent, default: [:]][part.index] = part
+        case .draft(let period, let agent):
+            pending[period, default: ([], [:])].drafts[agent] = try StateValue.invoice(value)
+        case .source(let period, let source):
+            pending[period, default: ([], [:])].sources.insert(source)
+        }
+    }
+
+    public func restored(partition: Int32) throws {
+        var counters = numbering.lastIssued
+        for (name, value) in restoringCounters { counters[name] = value }
+        let numbered = numbering.numbered.union(restoringNumbered)
+        for period in numbered {
+            pending[period] = nil
+            lineParts[period] = nil
+        }
+        numbering = InvoiceNumbering(lastIssued: counters, numbered: numbered)
+        restoringCounters = [:]
+        restoringNumbered = []
+    }
+
+    public func forget(partition: Int32) {
+        // Numbering is per operation and operations map to partitions; a
+        // worker that loses a partition keeps counters it will not use.
+    }
+
+    public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        switch message {
+        case .draftLines(let period, let agent, let part):
+            guard !numbering.numbered.contains(period) else { return }
+            lineParts[period, default: [:]][agent, default: [:]][part.index] = part
+            journal.put(record.partition, .lines(period, agent: agent, part: part.index), StateValue.encode(part))
+        case .drafts(let period, let source, let sourceCount, let invoices):
+            try collect(period, source: source, sourceCount: sourceCount, invoices: invoices, record: record, output: &output)
+        default:
+            throw DecodingFailure("the number stage does not take \(message.kind) messages")
+        }
+    }
+
+    func collect(_ period: PeriodKey, source: Int32, sourceCount: Int32, invoices: [Invoice], record: LogRecord, output: inout StageOutput) throws {
+        var entry = pending[period] ?? ([], [:])
+        guard !numbering.numbered.contains(period), !entry.sources.contains(source) else { return }
+        for draft in invoices {
+            entry.drafts[draft.agentCode] = draft
+            journal.put(record.partition, .draft(period, agent: draft.agentCode), StateValue.encode(draft))
+        }
+        // sourceCount 0: more drafts of this source follow (large periods
+        // travel in several messages); otherwise this source is complete.
+        if sourceCount > 0 {
+            entry.sources.insert(source)
+            journal.put(record.partition, .source(period, settlePartition: source), [1])
+        }
+        guard sourceCount > 0, entry.sources.count >= Int(sourceCount) else {
+            pending[period] = entry
+            return
+        }
+        pending[period] = nil
+        guard let issue = try numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
+        journal.put(record.partition, .numbered(period), [1])
+        if journal.enabled {
+            for (key, value) in numbering.lastIssued {
+                var w = BinaryWriter(capacity: 8)
+                w.i64(Int64(value))
+                journal.put(record.partition, .counter(key), w.finish())
+            }
+        }
+        let periodLines = lineParts.removeValue(forKey: period) ?? [:]
+        for invoice in issue.invoices {
+            let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
+            output.emit(Self.invoices, key: invoice.number, .invoiceHeader(invoice, parts: parts.count))
+            for part in parts {
+                output.emit(Self.invoices, key: invoice.number, .invoiceLines(number: invoice.number, part: part))
+            }
+        }
+        let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: issue.total, disbursements: issue.disbursements)
+        output.emit(Self.settlements, key: period.country, closed)
+        // Invoice-issued events for notifications: the invoice without lines.
+        for invoice in issue.invoices {
+            output.emit(Self.events, key: invoice.agentCodeText, .invoice(LinePart.split(invoice).0))
+        }
+        output.emit(Self.events, key: period.country, closed)
+    }
+}

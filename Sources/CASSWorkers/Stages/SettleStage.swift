@@ -1,0 +1,237 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+
+extension StageName {
+    public static let settle = StageName(rawValue: "settle")
+}
+
+extension Topic {
+    public static let drafts = Topic(
+        base: "cass.drafts", partitions: 4, retentionMs: week, keyedBy: "operation",
+        holds: "per closed period: invoice line parts, then drafts per settlement partition")
+}
+
+/// Accumulates lines per invoice; when a period's barrier completes on a
+/// partition, turns that partition's accumulators into drafts.
+public final class SettleStage: BarrierStage {
+    public static let drafts = Output<String>.keyed(.drafts, by: "operation")
+
+    public static let definition = StageDefinition(
+        name: .settle, input: .billed, outputs: [drafts.declaration],
+        partitionedBy: "invoice (operation + agent): one invoice accumulates in one place",
+        keeps: "invoice accumulators per (operation, period, agent, airline), invoice lines when documents are wanted, high-water marks per validate partition, barrier progress",
+        make: { context in
+            SettleStage(reference: context.environment.reference, keepLines: context.environment.keepLines, persistState: context.environment.persistState)
+        })
+
+    /// The state entries: an invoice's section sums, one line (documents),
+    /// the last validate input applied per validate partition, barrier progress.
+    public enum StateKey: StageStateKey {
+        case sums(PeriodKey, agent: Int64)
+        case line(PeriodKey, agent: Int64, fileOrdinal: Int64, sequence: Int32)
+        case highWater(validatePartition: Int32)
+        case barrier(BarrierKey)
+
+        public var encoded: String {
+            switch self {
+            case .sums(let period, let agent): "acc/\(StateKeyText.encode(period))/\(agent)"
+            case .line(let period, let agent, let ordinal, let sequence): "line/\(StateKeyText.encode(period))/\(agent)/\(ordinal)/\(sequence)"
+            case .highWater(let source): "hw/\(source)"
+            case .barrier(let key): key.encoded
+            }
+        }
+
+        public init(decoding text: Substring) throws {
+            if let barrier = try BarrierKey(decoding: text) {
+                self = .barrier(barrier)
+            } else if text.hasPrefix("acc/") {
+                let fields = try StateKeyText.fields(text, tag: "acc", count: 4)
+                self = .sums(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"))
+            } else if text.hasPrefix("line/") {
+                let fields = try StateKeyText.fields(text, tag: "line", count: 6)
+                self = .line(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"),
+                             fileOrdinal: try StateKeyText.int64(fields[4], "file ordinal"), sequence: try StateKeyText.int32(fields[5], "sequence"))
+            } else {
+                let fields = try StateKeyText.fields(text, tag: "hw", count: 2)
+                self = .highWater(validatePartition: try StateKeyText.int32(fields[1], "validate partition"))
+            }
+        }
+    }
+
+    /// Drafts per message: keeps a period with thousands of agents under
+    /// the broker's message size limit.
+    static let draftsPerMessage = 200
+
+    public let journal: StateJournal<StateKey>
+    let reference: ReferenceData
+    let keepLines: Bool
+    var accumulators: [Int32: SettlementAccumulator] = [:]
+    var barrier = BarrierTracker()
+    /// Per input partition, per validate partition: the last origin offset applied.
+    var highWater: [Int32: [Int32: Int64]] = [:]
+    /// What a partition's restore has read so far, assembled in `restored`.
+    var restoring: [Int32: (sums: [PeriodKey: [Int64: [Int32: SectionSums]]], lines: [PeriodKey: [Int64: [BilledLine]]])] = [:]
+
+    public init(reference: ReferenceData, keepLines: Bool, persistState: Bool = false) {
+        self.reference = reference
+        self.keepLines = keepLines
+        self.journal = StateJournal(enabled: persistState)
+    }
+
+    static func barrierKey(_ key: BarrierKey) -> StateKey { .barrier(key) }
+
+    public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
+        switch key {
+        case .sums(let period, let agent):
+            restoring[partition, default: ([:], [:])].sums[period, default: [:]][agent] = try InvoiceAccumulator.decodeSums(value)
+        case .line(let period, let agent, _, _):
+            var reader = BinaryReader(value)
+            let lines = try LineBatch(from: &reader).lines
+            restoring[partition, default: ([:], [:])].lines[period, default: [:]][agent, default: []].append(contentsOf: lines)
+        case .highWater(let source):
+            var reader = BinaryReader(value)
+            highWater[partition, default: [:]][source] = try reader.i64()
+        case .barrier(let key):
+            barrier.restore(partition: partition, key)
+        }
+    }
+
+    public func restored(partition: Int32) throws {
+        let state = restoring.removeValue(forKey: partition) ?? ([:], [:])
+        var accumulator = SettlementAccumulator(keepLines: keepLines)
+        for (period, agents) in state.sums where !barrier.isDone(partition: partition, period: period) {
+            for (agent, sections) in agents {
+                var restored = InvoiceAccumulator()
+                restored.sections = sections
+                restored.lines = state.lines[period]?[agent] ?? []
+                accumulator.restore(period, agent: agent, accumulator: restored)
+            }
+        }
+        accumulators[partition] = accumulator
+    }
+
+    public func forget(partition: Int32) {
+        accumulators[partition] = nil
+        highWater[partition] = nil
+        restoring[partition] = nil
+        barrier.forget(partition: partition)
+    }
+
+    public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        switch message {
+        case .lines(let batch):
+            accumulate(batch, record: record)
+        case .closeMarker(let period, let source, let sourceCount):
+            guard arrive(record.partition, period, source: source, sourceCount: sourceCount) else { return }
+            try close(period, record: record, output: &output)
+        default:
+            throw DecodingFailure("the settle stage does not take \(message.kind) messages")
+        }
+    }
+
+    func accumulate(_ batch: LineBatch, record: LogRecord) {
+        if batch.originPartition >= 0 {
+            if let mark = highWater[record.partition]?[batch.originPartition], batch.originOffset <= mark { return }
+            highWater[record.partition, default: [:]][batch.originPartition] = batch.originOffset
+            if journal.enabled {
+                var w = BinaryWriter(capacity: 8)
+                w.i64(batch.originOffset)
+                journal.put(record.partition, .highWater(validatePartition: batch.originPartition), w.finish())
+            }
+        }
+        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
+        accumulator.add(batch.lines) { reference.taxRules(for: $0) }
+        if journal.enabled {
+            // Each invoice the batch touched, once, however many of its lines came.
+            var touched: Set<StateKey> = []
+            for line in batch.lines {
+                let period = PeriodKey(country: line.country, period: line.period)
+                let key = StateKey.sums(period, agent: line.agentCode)
+                if touched.insert(key).inserted, let sums = accumulator.accumulator(period, agent: line.agentCode) {
+                    journal.put(record.partition, key, sums.encodedSums())
+                }
+                if keepLines {
+                    var w = BinaryWriter(capacity: 160)
+                    LineBatch(lines: [line]).encode(into: &w)
+                    journal.put(record.partition, .line(period, agent: line.agentCode, fileOrdinal: line.fileOrdinal, sequence: line.sequence), w.finish())
+                }
+            }
+        }
+        accumulators[record.partition] = accumulator
+    }
+
+    func close(_ period: PeriodKey, record: LogRecord, output: inout StageOutput) throws {
+        var drafts: [Invoice] = []
+        if let operation = reference.operation(period.country), var accumulator = accumulators.removeValue(forKey: record.partition) {
+            drafts = try accumulator.close(period, operation: operation, rules: reference.taxRules(for: period.country))
+            accumulators[record.partition] = accumulator
+        }
+        // Lines go ahead in parts; the drafts themselves, small, close
+        // this partition's share of the period.
+        var headers: [Invoice] = []
+        for draft in drafts {
+            let (header, parts) = LinePart.split(draft)
+            headers.append(header)
+            for part in parts {
+                output.emit(Self.drafts, key: period.country, .draftLines(period: period, agent: draft.agentCode, part: part))
+            }
+        }
+        let chunks = stride(from: 0, to: max(headers.count, 1), by: Self.draftsPerMessage).map { Array(headers[$0..<min(headers.count, $0 + Self.draftsPerMessage)]) }
+        for (index, chunk) in chunks.enumerated() {
+            let last = index == chunks.count - 1
+            output.emit(Self.drafts, key: period.country,
+                        .drafts(period: period, source: record.partition, sourceCount: last ? output.partitions(of: .billed) : 0, invoices: chunk))
+        }
+    }
+}
+
+// MARK: accumulators in state
+
+extension InvoiceAccumulator {
+    /// The sums only; lines are journalled one by one.
+    /// Version 2: the sums are exact (128 bits, low then high half).
+    func encodedSums() -> [UInt8] {
+        var w = BinaryWriter(capacity: 64)
+        w.u8(2)
+        w.i32(Int32(sections.count))
+        func exact(_ value: Int128) {
+            w.u64(UInt64(truncatingIfNeeded: value))
+            w.i64(Int64(truncatingIfNeeded: value >> 64))
+        }
+        for (airline, sums) in sections.sorted(by: { $0.key < $1.key }) {
+            w.i32(airline); w.i64(Int64(sums.lines)); exact(sums.net); w.u64(sums.ruleSeen)
+            w.i32(Int32(sums.ruleBases.count))
+            for base in sums.ruleBases { exact(base) }
+        }
+        return w.finish()
+    }
+
+    static func decodeSums(_ bytes: [UInt8]) throws -> [Int32: SectionSums] {
+        var r = BinaryReader(bytes)
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw DecodingFailure("accumulator of an unknown version \(version)") }
+        func exact() throws -> Int128 {
+            guard version == 2 else { return Int128(try r.i64()) }
+            let low = try r.u64()
+            return Int128(try r.i64()) << 64 | Int128(low)
+        }
+        let sectionCount = Int(try r.i32())
+        guard sectionCount >= 0 else { throw DecodingFailure("negative section count") }
+        var sections: [Int32: SectionSums] = [:]
+        for _ in 0..<sectionCount {
+            let airline = try r.i32()
+            let lines = Int(try r.i64()), net = try exact(), seen = try r.u64()
+            let count = Int(try r.i32())
+            guard count >= 0, count <= 64 else { throw DecodingFailure("\(count) tax rules in a section") }
+            var sums = SectionSums(ruleCount: count)
+            sums.lines = lines
+            sums.net = net
+            sums.ruleSeen = seen
+            for index in 0..<count { sums.ruleBases[index] = try exact() }
+            sections[airline] = sums
+        }
+        guard r.isAtEnd else { throw DecodingFailure("bytes after the last section") }
+        return sections
+    }
+}

@@ -1,0 +1,182 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+
+extension StageName {
+    public static let validate = StageName(rawValue: "validate")
+}
+
+extension Topic {
+    public static let lines = Topic(
+        base: "cass.lines", partitions: 8, retentionMs: week, keyedBy: "file name",
+        holds: "billed lines (CCA as differences), partitioned by invoice (operation, agent)")
+}
+
+/// Applies records to the AWB ledger (R10, R11, CCA differences) and
+/// routes billed lines to their invoice's partition. Partitioned by
+/// (operation, AWB): every version of an AWB in its operation meets the
+/// same ledger.
+public final class ValidateStage: BarrierStage {
+    public static let lines = Output<InvoiceRoute>(.lines, routedBy: "invoice (operation, agent)") { route, count in
+        RoutingKey.agentPartition(country: route.country, agent: route.agent, count: count)
+    }
+    public static let rejections = Output<String>.keyed(.rejections, by: "file name")
+
+    public static let definition = StageDefinition(
+        name: .validate, input: .records, outputs: [lines.declaration, rejections.declaration],
+        partitionedBy: "operation + AWB (prefix, serial): every version of an AWB in its operation meets the same ledger",
+        keeps: "AWB ledger: first agent and latest accepted version per (operation, AWB) (R10, R11, CCA differences); barrier progress",
+        make: { context in
+            ValidateStage(persistState: context.environment.persistState,
+                          expectedAWBsPerPartition: context.environment.expectedAWBs / Int(max(1, context.inputPartitions)))
+        })
+
+    /// The state entries: the ledger entries one input message changed
+    /// (one entry per message: an entry per AWB would be a million), and
+    /// barrier progress.
+    public enum StateKey: StageStateKey {
+        case ledger(inputOffset: Int64)
+        case barrier(BarrierKey)
+
+        public var encoded: String {
+            switch self {
+            case .ledger(let offset): "awbs/\(offset)"
+            case .barrier(let key): key.encoded
+            }
+        }
+
+        public init(decoding text: Substring) throws {
+            if let barrier = try BarrierKey(decoding: text) {
+                self = .barrier(barrier)
+            } else {
+                let fields = try StateKeyText.fields(text, tag: "awbs", count: 2)
+                self = .ledger(inputOffset: try StateKeyText.int64(fields[1], "input offset"))
+            }
+        }
+    }
+
+    /// Layout of the ledger entries' values: 2 added the operation to each key.
+    static let ledgerStateVersion: UInt8 = 2
+
+    public let journal: StateJournal<StateKey>
+    var ledgers: [Int32: AWBLedger] = [:]
+    var barrier = BarrierTracker()
+    /// AWBs a partition's ledger is sized for up front: growing a ledger of
+    /// a million entries rehashes it again and again.
+    let expectedAWBsPerPartition: Int
+
+    public init(persistState: Bool = false, expectedAWBsPerPartition: Int = 0) {
+        journal = StateJournal(enabled: persistState)
+        self.expectedAWBsPerPartition = expectedAWBsPerPartition
+    }
+
+    static func barrierKey(_ key: BarrierKey) -> StateKey { .barrier(key) }
+
+    public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
+        switch key {
+        case .barrier(let key):
+            barrier.restore(partition: partition, key)
+        case .ledger:
+            var reader = BinaryReader(value)
+            guard try reader.u8() == Self.ledgerStateVersion else {
+                throw DecodingFailure("ledger entries written before AWBs were keyed by operation (layout 1); settle that run again in a fresh namespace")
+            }
+            let count = Int(try reader.i32())
+            guard count >= 0 else { throw DecodingFailure("negative entry count") }
+            // Grown as entries come (geometrically): reserving per entry
+            // would rehash the whole ledger each time.
+            var ledger = ledgers.removeValue(forKey: partition) ?? AWBLedger()
+            for _ in 0..<count {
+                let operation = try reader.code(), prefix = try reader.i32(), serial = try reader.i32()
+                ledger[LedgerKey(operation: operation, awb: AWBKey(prefix: prefix, serial: serial))] = try AWBLedger.Entry(from: &reader)
+            }
+            guard reader.isAtEnd else { throw DecodingFailure("\(value.count - reader.position) bytes after the last entry") }
+            ledgers[partition] = ledger
+        }
+    }
+
+    public func forget(partition: Int32) {
+        ledgers[partition] = nil
+        barrier.forget(partition: partition)
+    }
+
+    public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        switch message {
+        case .checked(let batch):
+            try validate(batch, record: record, output: &output)
+        case .closeMarker(let period, let source, let sourceCount):
+            forwardMarker(record, period, source: source, sourceCount: sourceCount, input: .records, to: Self.lines, &output)
+        default:
+            throw DecodingFailure("the validate stage does not take \(message.kind) messages")
+        }
+    }
+
+    func validate(_ batch: CheckedBatch, record: LogRecord, output: inout StageOutput) throws {
+        var ledger = ledgers.removeValue(forKey: record.partition) ?? {
+            var fresh = AWBLedger()
+            fresh.reserve(expectedAWBsPerPartition)
+            return fresh
+        }()
+        // Out of the dictionary while it changes (no copy); back in however
+        // this ends. A record that overflows leaves the message unapplied
+        // only in part: the worker dead-letters it, and the ledger keeps
+        // what the records before it did, which a replay recognises.
+        defer { ledgers[record.partition] = ledger }
+        var rejections: [Rejection] = []
+        let count = output.partitions(Self.lines)
+        var byPartition: [[BilledLine]] = RoutingKey.partitionBatches(for: batch.records.count, partitions: count)
+        // The ledger entries this message changed, journalled as one state
+        // record.
+        var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 110 : 0)
+        let operation = ASCIICode(operationText: batch.country)
+        var changedCount: Int32 = 0
+        // By index: iterating the array by value copies every record.
+        for index in batch.records.indices {
+            switch try ledger.apply(batch.records[index], operation: operation) {
+            case .billed(let line, let entry):
+                byPartition[Int(Self.lines.partition(for: InvoiceRoute(country: line.country, agent: line.agentCode), count: count))].append(line)
+                if journal.enabled {
+                    changed.code(operation)
+                    changed.i32(line.airlinePrefix)
+                    changed.i32(line.awbSerial)
+                    entry.encode(into: &changed)
+                    changedCount += 1
+                }
+            case .rejected(let problem):
+                rejections.append(batch.records[index].source.rejection(problem))
+            case .replay:
+                break
+            }
+        }
+        if changedCount > 0 {
+            var value = BinaryWriter(capacity: changed.count + 5)
+            value.u8(Self.ledgerStateVersion)
+            value.i32(changedCount)
+            value.raw(changed.finish())
+            journal.put(record.partition, .ledger(inputOffset: record.offset), value.finish())
+        }
+        for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
+            output.emit(Self.lines, partition: Int32(partition), key: batch.fileName,
+                        .lines(LineBatch(lines: lines, originPartition: record.partition, originOffset: record.offset)))
+        }
+        output.emitRejections(rejections, file: batch.fileName, to: Self.rejections)
+    }
+}
+
+// MARK: ledger entries in state
+
+extension AWBLedger.Entry {
+    /// Version byte, then the fields: 77 bytes.
+    func encode(into w: inout BinaryWriter) {
+        w.u8(1)
+        w.i64(firstAgent); w.i64(weightCharge); w.i64(valuationCharge); w.i64(otherChargesDueCarrier)
+        w.i64(commission); w.i64(incentive); w.i64(netDue); w.date(issueDate); w.i64(lastOrdinal); w.i32(lastSequence)
+    }
+
+    init(from r: inout BinaryReader) throws {
+        guard try r.u8() == 1 else { throw DecodingFailure("AWB ledger entry of an unknown version") }
+        self.init(firstAgent: try r.i64(), weightCharge: try r.i64(), valuationCharge: try r.i64(), otherChargesDueCarrier: try r.i64(),
+                  commission: try r.i64(), incentive: try r.i64(), netDue: try r.i64(), issueDate: try r.date(),
+                  lastOrdinal: try r.i64(), lastSequence: try r.i32())
+    }
+}

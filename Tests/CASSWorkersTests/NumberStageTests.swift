@@ -1,0 +1,56 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+import CASSWorkers
+import Foundation
+import XCTest
+
+/// The number stage alone: drafts from every settle partition, then
+/// gapless numbers, invoices, the period's settlement and events; pending
+/// drafts and counters survive a restart.
+final class NumberStageTests: XCTestCase {
+    func draft(agent: Int64, total: Int64) -> Invoice {
+        let period = BillingPeriod(yyyymmnn: 20261101)!
+        let section = InvoiceSection(airlinePrefix: 125, lines: [], taxes: [], netDue: total, taxCharged: 0, taxCredited: 0, total: total)
+        return Invoice(number: "", country: "GB", period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
+                       remittanceDate: CivilDate(yyyymmdd: 20261117)!, agentCode: agent, sections: [section], lineCount: 1, netDue: total,
+                       taxCharged: 0, taxCredited: 0, total: total)
+    }
+
+    func test_a_period_is_numbered_once_every_settle_partition_sent_its_drafts_across_restarts() throws {
+        let stage = try StageHarness(NumberStage.definition, environment: StageFixture.environment())
+        let period = StageFixture.period()
+        XCTAssertEqual(try stage.push(.drafts(period: period, source: 0, sourceCount: 2, invoices: [draft(agent: 30, total: 700)])).count, 0)
+        try stage.restart()
+        let out = try stage.push(.drafts(period: period, source: 1, sourceCount: 2, invoices: [draft(agent: 20, total: 300)]))
+        let numbers = out.on(.invoices).messages.compactMap { message -> String? in
+            if case .invoiceHeader(let invoice, _) = message { return invoice.number }
+            return nil
+        }
+        XCTAssertEqual(numbers.sorted(), ["GB2026000001", "GB2026000002"], "gapless")
+        let agents = out.on(.invoices).messages.compactMap { message -> (String, Int64)? in
+            if case .invoiceHeader(let invoice, _) = message { return (invoice.number, invoice.agentCode) }
+            return nil
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+        XCTAssertEqual(agents, [20, 30], "numbered in agent order")
+        guard case .periodClosed(_, let count, let total, let disbursements)? = out.on(.settlements).first?.message else { return XCTFail("settlement") }
+        XCTAssertEqual(count, 2)
+        XCTAssertEqual(total, 1_000)
+        XCTAssertEqual(disbursements.reduce(0) { $0 + $1.amount }, 1_000)
+        XCTAssertEqual(out.on(.events).count, 3, "two invoices issued and the period closed")
+        try stage.restart()
+        XCTAssertEqual(try stage.push(.drafts(period: period, source: 1, sourceCount: 2, invoices: [draft(agent: 20, total: 300)])).count, 0, "numbered once")
+        let next = try stage.push(.drafts(period: StageFixture.period("GB", 20261102), source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 1)]))
+        XCTAssertTrue(next.on(.invoices).messages.contains { if case .invoiceHeader(let invoice, _) = $0 { return invoice.number == "GB2026000003" } else { return false } },
+                      "the counter continues after the restart")
+    }
+
+    func test_state_keys_read_back_what_they_write() throws {
+        let period = StageFixture.period()
+        let keys: [NumberStage.StateKey] = [.counter("GB2026"), .numbered(period), .draft(period, agent: 4), .source(period, settlePartition: 2), .lines(period, agent: 4, part: 3)]
+        for key in keys { XCTAssertEqual(try NumberStage.StateKey(decoding: Substring(key.encoded)), key) }
+        for bad in ["ctr/", "numbered/GB", "draft/GB/20261101/x", "src/GB/20261101", "lines/GB/20261101/4", "other/1"] {
+            XCTAssertThrowsError(try NumberStage.StateKey(decoding: Substring(bad)), bad)
+        }
+    }
+}
