@@ -9,8 +9,8 @@ import XCTest
 /// gapless numbers, invoices, the period's settlement and events; pending
 /// drafts and counters survive a restart.
 final class NumberStageTests: XCTestCase {
-    func draft(agent: Int64, total: Int64) -> Invoice {
-        let period = BillingPeriod(yyyymmnn: 20261101)!
+    func draft(agent: Int64, total: Int64, period yyyymmnn: Int = 20261101) -> Invoice {
+        let period = BillingPeriod(yyyymmnn: yyyymmnn)!
         let section = InvoiceSection(airlinePrefix: 125, lines: [], taxes: [], netDue: total, taxCharged: 0, taxCredited: 0, total: total)
         return Invoice(number: "", country: "GB", period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
                        remittanceDate: CivilDate(yyyymmdd: 20261117)!, agentCode: agent, sections: [section], lineCount: 1, netDue: total,
@@ -40,7 +40,7 @@ final class NumberStageTests: XCTestCase {
         XCTAssertEqual(out.on(.events).count, 3, "two invoices issued and the period closed")
         try stage.restart()
         XCTAssertEqual(try stage.push(.drafts(period: period, source: 1, sourceCount: 2, invoices: [draft(agent: 20, total: 300)])).count, 0, "numbered once")
-        let next = try stage.push(.drafts(period: StageFixture.period("GB", 20261102), source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 1)]))
+        let next = try stage.push(.drafts(period: StageFixture.period("GB", 20261102), source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 1, period: 20261102)]))
         XCTAssertTrue(next.on(.invoices).messages.contains { if case .invoiceHeader(let invoice, _) = $0 { return invoice.number == "GB2026000003" } else { return false } },
                       "the counter continues after the restart")
     }

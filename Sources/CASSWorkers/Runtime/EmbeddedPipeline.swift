@@ -53,8 +53,10 @@ public final class EmbeddedPipeline {
         try log.createTopics(TopicCatalog.specs(partitions))
         // The in-process log dies with the process, so journalling state to
         // it buys nothing in a real run; tests switch it on to simulate crashes.
+        // The names are those of the caller's own files (cass settle lists a
+        // folder): taken as they are, quoted in the CSVs.
         let environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
-                                           spool: spool, expectedAWBs: expectedAWBs)
+                                           spool: spool, refusesUnsafeNames: false, expectedAWBs: expectedAWBs)
         workers = try Pipeline.workers(Pipeline.settlement, environment: environment, log: log)
         producer = try log.makeProducer()
         filePartitions = partitions.files

@@ -39,7 +39,8 @@ public final class IngestStage: StatefulStage {
         keeps: "file registry (F04) and closed periods (F08), per cass.files partition",
         make: { context in
             let environment = context.environment
-            return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool, persistState: environment.persistState)
+            return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
+                               refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState)
         })
 
     /// The state entries: an accepted file (F04), a closed period (F08).
@@ -73,12 +74,15 @@ public final class IngestStage: StatefulStage {
     let reader: FileReader
     /// The folder, symbolic links resolved, that `fileAt` paths must lie in.
     let spool: String?
+    let refusesUnsafeNames: Bool
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
 
-    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, persistState: Bool = false) {
+    public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, refusesUnsafeNames: Bool = true,
+                persistState: Bool = false) {
         self.reference = reference
         self.reader = reader
+        self.refusesUnsafeNames = refusesUnsafeNames
         self.spool = spool.map { SpoolFolder.resolved($0.path) }
         self.journal = StateJournal(enabled: persistState)
     }
@@ -98,10 +102,10 @@ public final class IngestStage: StatefulStage {
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .file(let name, let bytes):
-            try FileNames.check(name)
+            if refusesUnsafeNames { try FileNames.check(name) }
             bytes.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
         case .fileAt(let name, let path):
-            try FileNames.check(name)
+            if refusesUnsafeNames { try FileNames.check(name) }
             // Large files travel as a path in the spool folder, not as bytes;
             // mapping them avoids a copy of a file that may be 100 MB.
             let data = try SpoolFolder.map(path, of: name, spool: spool)

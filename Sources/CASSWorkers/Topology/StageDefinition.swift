@@ -67,6 +67,11 @@ public struct StageEnvironment: Sendable {
     /// Ingest: the only folder whose files a `fileAt` message may name.
     /// Without one, file paths are refused.
     public var spool: URL?
+    /// Ingest: refuse files whose names break CASSDomain's `FileName` rule
+    /// (messages on a cluster come from anyone). `cass settle` takes the
+    /// names of its own folder as they are: its CSVs quote them and its
+    /// reports get safe names.
+    public var refusesUnsafeNames: Bool
     /// Render: where documents are written. Notify: where invoice PDFs are found.
     public var documents: URL?
     /// Notify: recipients, templates and transports.
@@ -76,12 +81,13 @@ public struct StageEnvironment: Sendable {
     public var expectedAWBs: Int
 
     public init(reference: ReferenceData, persistState: Bool, keepLines: Bool = true, reader: @escaping FileReader = DefaultReaders.any,
-                spool: URL? = nil, documents: URL? = nil, notifier: Notifier? = nil, expectedAWBs: Int = 0) {
+                spool: URL? = nil, refusesUnsafeNames: Bool = true, documents: URL? = nil, notifier: Notifier? = nil, expectedAWBs: Int = 0) {
         self.reference = reference
         self.persistState = persistState
         self.keepLines = keepLines
         self.reader = reader
         self.spool = spool
+        self.refusesUnsafeNames = refusesUnsafeNames
         self.documents = documents
         self.notifier = notifier
         self.expectedAWBs = expectedAWBs
