@@ -36,15 +36,8 @@ final class FileLogPipelineTests: XCTestCase {
     }
 
     func workers(_ log: FileLog, _ reference: ReferenceData) throws -> [StageWorker] {
-        let logics: [any StageLogic] = [
-            IngestStage(reference: reference, persistState: true),
-            ValidateStage(persistState: true),
-            TaxStage(reference: reference, persistState: true),
-            SettleStage(reference: reference, keepLines: true, persistState: true),
-            NumberStage(persistState: true),
-        ]
-        return try logics.map { logic in
-            let worker = try StageWorker(logic: logic, log: log)
+        let environment = StageEnvironment(reference: reference, persistState: true, keepLines: true)
+        return try Pipeline.workers(Pipeline.settlement, environment: environment, log: log).map { worker in
             worker.maxBatch = 16
             return worker
         }
