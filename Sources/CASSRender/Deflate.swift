@@ -107,31 +107,36 @@ public enum Deflate {
         bits.write(1, 1)  // BFINAL
         bits.write(1, 2)  // BTYPE = 01, fixed Huffman
         let n = input.count
-        let hashBits = 15
+        // Tables sized to the input: a document has many small streams, and
+        // clearing 256 KiB of tables for each was most of their cost.
+        var hashBits = 8
+        while hashBits < 15 && (1 << hashBits) < n { hashBits += 1 }
         let windowSize = 32768
+        var windowMask = 255
+        while windowMask + 1 < min(windowSize, max(n, 256)) { windowMask = windowMask << 1 | 1 }
         let maxChain = 8
-        var head = [Int32](repeating: -1, count: 1 << hashBits)
-        var previous = [Int32](repeating: -1, count: windowSize)
+        let head = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 1 << hashBits)
+        head.initialize(repeating: -1)
+        let previous = UnsafeMutableBufferPointer<Int32>.allocate(capacity: windowMask + 1)
+        previous.initialize(repeating: -1)
+        defer {
+            head.deallocate()
+            previous.deallocate()
+        }
+        let lengthIndex = Self.lengthIndex, literalCodes = Self.literalCodes, lengthExtra = Self.lengthExtra, lengthBase = Self.lengthBase
+        let distanceCodes5 = Self.distanceCodes5, distanceExtra = Self.distanceExtra, distanceBase = Self.distanceBase
         input.withUnsafeBufferPointer { data in
-            @inline(__always) func hash(_ i: Int) -> Int {
-                let v = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
-                return Int((v &* 2_654_435_761) >> UInt32(32 - hashBits))
-            }
-            @inline(__always) func insert(_ i: Int) {
-                guard i + 2 < n else { return }
-                let h = hash(i)
-                previous[i & (windowSize - 1)] = head[h]
-                head[h] = Int32(i)
-            }
+            let shift = UInt32(32 - hashBits)
             var i = 0
             while i < n {
                 var bestLength = 0
                 var bestDistance = 0
                 if i + 2 < n {
-                    var candidate = Int(head[hash(i)])
+                    let h = Int(((UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])) &* 2_654_435_761) >> shift)
+                    var candidate = Int(head[h])
                     var chain = 0
                     let limit = min(258, n - i)
-                    while candidate >= 0 && i - candidate <= windowSize - 1 && chain < maxChain {
+                    while candidate >= 0 && i - candidate <= windowMask && chain < maxChain {
                         if data[candidate + bestLength] == data[i + bestLength] || bestLength == 0 {
                             var length = 0
                             while length < limit && data[candidate + length] == data[i + length] { length += 1 }
@@ -141,26 +146,35 @@ public enum Deflate {
                                 if length == limit { break }
                             }
                         }
-                        let next = Int(previous[candidate & (windowSize - 1)])
+                        let next = Int(previous[candidate & windowMask])
                         if next >= candidate { break }
                         candidate = next
                         chain += 1
                     }
                 }
+                let end: Int
                 if bestLength >= 3 {
                     let li = Int(lengthIndex[bestLength])
                     let (code, length) = literalCodes[257 + li]
                     bits.write(code, length)
                     if lengthExtra[li] > 0 { bits.write(UInt32(bestLength - lengthBase[li]), lengthExtra[li]) }
-                    let di = distanceIndex(bestDistance)
+                    var di = 29
+                    while distanceBase[di] > bestDistance { di -= 1 }
                     bits.write(distanceCodes5[di], 5)
                     if distanceExtra[di] > 0 { bits.write(UInt32(bestDistance - distanceBase[di]), distanceExtra[di]) }
-                    for j in i..<(i + bestLength) { insert(j) }
-                    i += bestLength
+                    end = i + bestLength
                 } else {
                     let (code, length) = literalCodes[Int(data[i])]
                     bits.write(code, length)
-                    insert(i)
+                    end = i + 1
+                }
+                // Every position passed enters the hash chains.
+                while i < end {
+                    if i + 2 < n {
+                        let h = Int(((UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])) &* 2_654_435_761) >> shift)
+                        previous[i & windowMask] = head[h]
+                        head[h] = Int32(i)
+                    }
                     i += 1
                 }
             }

@@ -18,7 +18,10 @@ final class ZipAndDeflateTests: XCTestCase {
         var generator = SystemRandomNumberGenerator()
         let random = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let text = Array(String(repeating: "BT /F1 7 Tf 1 0 0 1 36 700 Tm <0012003A0041> Tj ET\n", count: 400).utf8)
-        for input in [[], text, random, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000)] as [[UInt8]] {
+        // Sizes around the tables' sizes (which follow the input's: 256 to 32 KiB).
+        let mixed = Array(text.prefix(300)) + Array(random.prefix(200)) + Array(text.prefix(700)) + Array(random.prefix(1800)) + Array(text.prefix(2500))
+        for input in [[], text, random, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000), Array(text.prefix(255)), Array(text.prefix(257)),
+                      Array(text.prefix(600)), mixed, Array((text + text + text).prefix(40_000))] as [[UInt8]] {
             let deflated = Deflate.compress(input)
             var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
             gz += deflated
