@@ -287,6 +287,10 @@ public final class Request: @unchecked Sendable {
         }
     }
 
+    /// A file written for this request (a multipart file part), removed
+    /// with the others once the handler returns.
+    func track(_ path: String) { receivedFiles.append(path) }
+
     func removeReceivedFiles() {
         for path in receivedFiles { unlink(path) }
         receivedFiles.removeAll()
