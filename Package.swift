@@ -51,7 +51,7 @@ let package = Package(
         // `cass serve`: users, requests and views over the pipeline (docs/service.md).
         .target(
             name: "CASSService",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts", "CASSRender", "CASSOneRecord"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts", "CASSRender", "CASSOneRecord", "CASSPortal"],
             swiftSettings: strict
         ),
         // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSLogContract", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(
             name: "CASSServiceTests",
-            dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers"],
+            dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers", "CASSPortal"],
             swiftSettings: strict
         ),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),

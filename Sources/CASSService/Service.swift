@@ -96,6 +96,7 @@ public final class Service: @unchecked Sendable {
         PaymentRoutes.register(&router, context)
         RiskRoutes.register(&router, context)
         SettingsRoutes.register(&router, context)
+        PortalRoutes.register(&router, try portalSite(context, writer: writer))
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
         configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
@@ -105,6 +106,13 @@ public final class Service: @unchecked Sendable {
         hub.goLive()
         ready.withLock { $0 = true }
         progress("listening on http://\(options.host):\(server.port)")
+    }
+
+    /// The browser portal, with its sign-in key and its upload spool folder.
+    private func portalSite(_ context: ServiceContext, writer: RecordWriter) throws -> PortalSite {
+        let spool = options.dataDirectory.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        return PortalSite(service: context, loginKey: try PortalKeys.loginKey(log: log, writer: writer), spool: spool.path)
     }
 
     private func bootstrapAdmin(_ context: ServiceContext, progress: @Sendable (String) -> Void) throws {

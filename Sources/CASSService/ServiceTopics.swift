@@ -9,6 +9,8 @@ public enum ServiceTopics {
 
     public static let settings = TopicCatalog.namespace + "cass.settings"
     public static let accounts = TopicCatalog.namespace + "cass.accounts"
+    /// The portal's sign-in form key (the first record wins; kept forever).
+    public static let portal = TopicCatalog.namespace + "cass.portal"
 
     /// Access topics by their namespaced name (for decoding).
     public static let accessByName: [String: AccessTopic] = Dictionary(uniqueKeysWithValues: AccessTopic.allCases.map { (name($0), $0) })
@@ -21,6 +23,7 @@ public enum ServiceTopics {
         specs.append(TopicSpec(name: settings, partitions: 2, replication: replication, cleanup: .compact, retentionMs: -1))
         // One partition: CASSAccounts' reducer wants every accounts record in one order.
         specs.append(TopicSpec(name: accounts, partitions: 1, replication: replication, cleanup: .delete, retentionMs: -1))
+        specs.append(TopicSpec(name: portal, partitions: 1, replication: replication, cleanup: .delete, retentionMs: -1))
         return specs
     }
 }

@@ -32,27 +32,13 @@ enum IdentityRoutes {
             let body = try JSONBodies.read(request)
             let login: LoginRequest
             do { login = try LoginRequest.decode(json: body) } catch { throw APIError.from(any: error) }
-            var random = KernelRandom()
-            // The snapshot keeps the lock free while PBKDF2 runs.
-            let result: LoginResult
-            do {
-                result = try service.identity.snapshot.login(login, hasher: service.hasher, random: &random, context: service.context(request))
-            } catch {
-                throw APIError.from(any: error)
-            }
-            try service.commit(result.records)
-            switch result.outcome {
-            case .success(let token):
-                return try JSONBodies.answer(SessionAnswer(token: token.token, expiresAt: token.expiresAt.description), status: .created)
-            case .failure(let error):
-                throw APIError.from(any: error)
-            }
+            let token = try service.login(login, request: request)
+            return try JSONBodies.answer(SessionAnswer(token: token.token, expiresAt: token.expiresAt.description), status: .created)
         }
 
         router.delete("/api/v1/sessions/current") { request in
             let caller = try service.authenticator.caller(request)
-            let change = service.identity.read { $0.logout(caller, context: service.context(request)) }
-            try service.commit(change.records)
+            try service.logout(caller, request: request)
             return .noContent()
         }
 
@@ -77,10 +63,7 @@ enum IdentityRoutes {
                 guard let company = CompanyID(text) else { throw APIError.notFound() }
                 filter = company
             }
-            let users: [UserView]
-            do {
-                users = try service.identity.read { state throws(AccessError) in try state.listUsers(by: caller.principal, company: filter) }
-            } catch { throw APIError.from(any: error) }
+            let users = try service.listUsers(by: caller, company: filter)
             let page = paging.page(users) { $0.username }
             return try JSONBodies.answer(Page(items: page.items, next: page.next))
         }
@@ -90,14 +73,7 @@ enum IdentityRoutes {
             let body = try JSONBodies.read(request)
             let newUser: NewUser
             do { newUser = try NewUser.decode(json: body) } catch { throw APIError.from(any: error) }
-            var random = KernelRandom()
-            service.identityWrites.lock()
-            defer { service.identityWrites.unlock() }
-            try service.feed.catchUp([ServiceTopics.name(.users)])
-            let change = try service.run { () throws(AccessError) in
-                try service.identity.snapshot.createUser(newUser, by: caller.principal, directory: service.directory,
-                                                         hasher: service.hasher, random: &random, context: service.context(request))
-            }
+            let change = try service.createUser(newUser, by: caller, request: request)
             return try JSONBodies.answer(change.user, status: .created)
         }
 
@@ -105,11 +81,7 @@ enum IdentityRoutes {
             router.get(pattern) { request in
                 let caller = try service.authenticator.caller(request)
                 let name = request.parameter("username") ?? "me"
-                let user: UserView
-                do {
-                    user = try service.identity.read { state throws(AccessError) in try state.readUser(name, by: caller.principal) }
-                } catch { throw APIError.from(any: error) }
-                return try JSONBodies.answer(user)
+                return try JSONBodies.answer(try service.readUser(name, by: caller))
             }
 
             router.patch(pattern) { request in
@@ -118,27 +90,14 @@ enum IdentityRoutes {
                 let body = try JSONBodies.read(request)
                 let patch: UserPatch
                 do { patch = try UserPatch.decode(json: body) } catch { throw APIError.from(any: error) }
-                var random = KernelRandom()
-                service.identityWrites.lock()
-                defer { service.identityWrites.unlock() }
-                try service.feed.catchUp([ServiceTopics.name(.users)])
-                let change = try service.run { () throws(AccessError) in
-                    try service.identity.snapshot.updateUser(name, patch, by: caller.principal, directory: service.directory,
-                                                             hasher: service.hasher, random: &random, context: service.context(request))
-                }
+                let change = try service.updateUser(name, patch, by: caller, request: request)
                 return try JSONBodies.answer(change.user)
             }
         }
 
         router.delete("/api/v1/users/{username}") { request in
             let caller = try service.authenticator.caller(request)
-            let name = request.parameter("username") ?? ""
-            service.identityWrites.lock()
-            defer { service.identityWrites.unlock() }
-            try service.feed.catchUp([ServiceTopics.name(.users)])
-            _ = try service.run { () throws(AccessError) in
-                try service.identity.snapshot.deleteUser(name, by: caller.principal, context: service.context(request))
-            }
+            try service.deleteUser(request.parameter("username") ?? "", by: caller, request: request)
             return .noContent()
         }
 
