@@ -131,7 +131,7 @@ public enum FolderSettlement {
         return periods.sorted()
     }
 
-    public static func run(reference: ReferenceData, files: [InputFile], keepLines: Bool, parallel: Bool = true,
+    public static func run(reference: ReferenceData, files: [InputFile], keepLines: Bool, parallel: Bool = true, publishesEvents: Bool = false,
                            progress: (@Sendable (String) -> Void)? = nil) throws -> (SettlementOutcome, EmbeddedPipeline) {
         // A CBF line is 161 bytes and most lines are AWB records: enough to
         // size the ledgers without reading the files twice. XML files are
@@ -142,7 +142,8 @@ public enum FolderSettlement {
         // are in (links resolved: this run's files are the user's own).
         let folders = Set(files.map { URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().deletingLastPathComponent().standardizedFileURL.path })
         let spool = folders.count == 1 ? folders.first.map { URL(fileURLWithPath: $0) } : URL(fileURLWithPath: commonFolder(Array(folders)))
-        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs, spool: spool)
+        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs, spool: spool,
+                                          publishesEvents: publishesEvents)
         try pipeline.submit(files.map {
             SubmittedFile(name: $0.name, operation: $0.summary.operation, content: .path(URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().path))
         })

@@ -22,7 +22,7 @@ public final class OutputFolder {
     /// removed, and a folder holding anything else is refused.
     public static let resultEntries: Set<String> = [
         "settlement-agents.csv", "settlement-airlines.csv", "rejections.csv", "rejections", "invoices", "statistics",
-        "deliveries.jsonl", "notifications-pending.jsonl", manifestName,
+        "deliveries.jsonl", "notifications-pending.jsonl", "events.jsonl", manifestName,
     ]
 
     /// Temporary files: `AtomicFile` names them `.cass-…​.tmp` (older versions

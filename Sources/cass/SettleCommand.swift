@@ -7,7 +7,8 @@ import Foundation
 
 enum SettleCommand {
     static let help = """
-    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--notify FILE [--notify-wait S]] [--quiet]
+    Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--events FILE]
+                       [--notify FILE [--notify-wait S]] [--quiet]
 
     Settles every billing file (*.cbf, *.xml, *.jsonld) of the input folder on this
     machine, through the same stage workers as the cluster, on an in-process
@@ -35,6 +36,12 @@ enum SettleCommand {
       --input DIR       folder of billing files
       --output DIR      where results go (created if missing; see "The output folder" below)
       --no-documents    write only the three CSVs and the rejection reports (fastest)
+      --events FILE     also write the public events (docs/events.md: invoice.issued,
+                        invoice.lines, period.closed, file.accepted, file.rejected) to
+                        FILE, one CloudEvents JSON object per line, in the order they
+                        were published: the same events a cluster puts on
+                        cass.invoice-events (FILE must be outside the output folder,
+                        or named events.jsonl inside it)
       --notify FILE     also notify the recipients of FILE (recipients.json, see
                         docs/notifications.md) and log every delivery in deliveries.jsonl;
                         deliveries run in the background, each retried on its own
@@ -58,7 +65,7 @@ enum SettleCommand {
     folder), 2 bad command line.
     """
 
-    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify", "--notify-wait"],
+    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify", "--notify-wait", "--events"],
                                      flags: ["--no-documents", "--quiet"])
 
     static func run(_ args: [String]) -> ExitCode {
@@ -80,6 +87,7 @@ enum SettleCommand {
             let recipients = try parsed.value("--notify").map { try RecipientsConfiguration.load(path: $0) }
             let notifyWait = try parsed.integer("--notify-wait", default: 30, in: 0...3600)
             for warning in recipients?.warnings(source: parsed.value("--notify") ?? "") ?? [] { Console.warning(warning) }
+            let eventsFile = try parsed.value("--events").map { try EventsFile.check($0, output: outputPath) }
             let scan = try FolderSettlement.scan(URL(fileURLWithPath: inputPath))
             for entry in scan.skipped { Console.warning("skipped input \(entry.name): \(entry.reason)") }
             let files = scan.files
@@ -91,13 +99,19 @@ enum SettleCommand {
             let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working, messages handled per stage: " + message) }
             let outcome: SettlementOutcome, pipeline: EmbeddedPipeline
             do {
-                (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents, progress: report)
+                (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents || eventsFile != nil,
+                                                              publishesEvents: eventsFile != nil, progress: report)
             } catch let overflow as AmountOverflow {
                 Console.error("no settlement written: \(overflow)")
                 return .failure
             }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
             try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents)
+            if let eventsFile {
+                let events = try pipeline.publicEvents()
+                try EventsFile.write(events, to: eventsFile)
+                if !quiet { Console.progress("events: \(events.count) public events in \(eventsFile.path)") }
+            }
             if let recipients {
                 try notify(recipients, reference: reference, log: pipeline.log, output: output.url, waitSeconds: notifyWait, quiet: quiet)
             }
@@ -150,5 +164,51 @@ enum SettleCommand {
                             + "they are listed in notifications-pending.jsonl and were not delivered by this run")
         }
         if !quiet { Console.progress(line(counts) + "; see deliveries.jsonl") }
+    }
+}
+
+/// `cass settle --events FILE`: the public events as JSON Lines.
+enum EventsFile {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Refused before anything runs: a path inside the output folder
+    /// (other than events.jsonl at its top, which the folder's manifest
+    /// then lists) would be removed by the next run, or refuse it.
+    static func check(_ path: String, output: String) throws -> URL {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let folder = URL(fileURLWithPath: output).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw UsageError("--events \(path) is a folder; give the file to write the events to")
+        }
+        if url.path.hasPrefix(folder.path + "/"), url.deletingLastPathComponent().path != folder.path || url.lastPathComponent != "events.jsonl" {
+            throw UsageError("--events \(path) is inside the output folder \(output); put it elsewhere, or name it \(output)/events.jsonl")
+        }
+        let parent = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("--events \(path): the folder \(parent.path) does not exist")
+        }
+        return url
+    }
+
+    /// Written to a temporary file beside it, then renamed: a reader never
+    /// sees half the events.
+    static func write(_ events: [[UInt8]], to url: URL) throws {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.count + 1 })
+        for event in events {
+            bytes += event
+            bytes.append(0x0A)
+        }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try Data(bytes).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw WriteError(description: "cannot write the events to \(url.path): \(ErrorText.reason(error))")
+        }
     }
 }

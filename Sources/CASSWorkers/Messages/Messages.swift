@@ -18,6 +18,9 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case draftLines = 11
     case invoiceHeader = 12
     case invoiceLines = 13
+    case invoiceIssued = 14
+    case issuedLines = 15
+    case event = 16
 }
 
 /// Every message that travels between stages. The first byte is the kind,
@@ -52,6 +55,17 @@ public enum StageMessage: Sendable {
     case invoiceHeader(Invoice, parts: Int)
     /// Lines of an issued invoice (cass.invoices), after its header.
     case invoiceLines(number: String, part: LinePart)
+    /// An issued invoice for the public events (cass.events): the header,
+    /// its line part count and the line count of each section (in section
+    /// order), which the header alone no longer tells.
+    case invoiceIssued(Invoice, parts: Int, sectionLines: [Int])
+    /// A line part of an issued invoice for the public events (cass.events),
+    /// with what its event needs without the header (a worker may restart
+    /// between the two).
+    case issuedLines(country: String, invoiceDate: CivilDate, number: String, part: LinePart)
+    /// A fact that is a public event but for its envelope (cass.events):
+    /// the service's disputes, payments, overdue invoices and risk flags.
+    case event(EventFact)
 
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
     public static let version: UInt8 = 2
@@ -77,6 +91,9 @@ public enum StageMessage: Sendable {
         case .draftLines: .draftLines
         case .invoiceHeader: .invoiceHeader
         case .invoiceLines: .invoiceLines
+        case .invoiceIssued: .invoiceIssued
+        case .issuedLines: .issuedLines
+        case .event: .event
         }
     }
 
@@ -115,6 +132,14 @@ public enum StageMessage: Sendable {
             start(&w); w.i64(Int64(parts)); w.invoice(invoice)
         case .invoiceLines(let number, let part):
             start(&w); w.string(number); w.linePart(part)
+        case .invoiceIssued(let invoice, let parts, let sectionLines):
+            start(&w); w.i64(Int64(parts)); w.i32(Int32(clamping: sectionLines.count))
+            for count in sectionLines { w.i64(Int64(count)) }
+            w.invoice(invoice)
+        case .issuedLines(let country, let invoiceDate, let number, let part):
+            start(&w); w.string(country); w.date(invoiceDate); w.string(number); w.linePart(part)
+        case .event(let fact):
+            start(&w); w.data(Self.json(fact))
         }
         return w.finish()
     }
@@ -160,6 +185,21 @@ public enum StageMessage: Sendable {
         case .invoiceLines:
             let number = try r.string()
             return .invoiceLines(number: number, part: json ? try unjson(LinePart.self, r.data()) : try r.linePart())
+        case .invoiceIssued:
+            let parts = Int(try r.i64())
+            let sections = Int(try r.i32())
+            // Bounded by the message: a section count beyond what the
+            // bytes can hold is a broken message, not an allocation.
+            guard sections >= 0, sections <= 100_000 else { throw DecodingFailure("invoiceIssued with \(sections) sections") }
+            var sectionLines: [Int] = []
+            for _ in 0..<sections { sectionLines.append(Int(try r.i64())) }
+            return .invoiceIssued(try r.invoice(), parts: parts, sectionLines: sectionLines)
+        case .issuedLines:
+            let country = try r.string()
+            let date = try r.date()
+            let number = try r.string()
+            return .issuedLines(country: country, invoiceDate: date, number: number, part: try r.linePart())
+        case .event: return .event(try unjson(EventFact.self, r.data()))
         }
     }
 

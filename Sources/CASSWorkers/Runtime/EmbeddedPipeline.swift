@@ -44,20 +44,31 @@ public final class EmbeddedPipeline {
     /// `expectedAWBs`: about how many AWBs the run will see (0: unknown),
     /// to size the ledgers once. `spool`: the folder files submitted as a
     /// path must lie in.
+    /// `publishesEvents`: also run the publish stage, whose public events
+    /// (cass.invoice-events, one partition: the order they were published)
+    /// `publicEvents()` reads back.
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool,
                 partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false, expectedAWBs: Int = 0,
-                spool: URL? = nil) throws {
+                spool: URL? = nil, publishesEvents: Bool = false) throws {
         // Every group of the run exists from the start: records all of them
         // are done with can go.
         log = InProcessLog(dropsConsumedRecords: true)
-        try log.createTopics(TopicCatalog.specs(partitions))
+        var layout = partitions
+        if publishesEvents { layout[.invoiceEvents] = 1 }
+        try log.createTopics(TopicCatalog.specs(layout).map { spec in
+            // cass.events is read again after the run (notifications): the
+            // publish stage's commits must not drop it.
+            var spec = spec
+            if publishesEvents, spec.name == TopicCatalog.events { spec.retentionMs = -1 }
+            return spec
+        })
         // The in-process log dies with the process, so journalling state to
         // it buys nothing in a real run; tests switch it on to simulate crashes.
         // The names are those of the caller's own files (cass settle lists a
         // folder): taken as they are, quoted in the CSVs.
         let environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
                                            spool: spool, refusesUnsafeNames: false, expectedAWBs: expectedAWBs)
-        workers = try Pipeline.workers(Pipeline.settlement, environment: environment, log: log)
+        workers = try Pipeline.workers(Pipeline.settlement + (publishesEvents ? [PublishStage.definition] : []), environment: environment, log: log)
         producer = try log.makeProducer()
         filePartitions = partitions.files
         // One file per step: downstream stages start on the first file
@@ -162,6 +173,16 @@ public final class EmbeddedPipeline {
     }
 
     public var counters: [(StageName, StageCounters)] { workers.map { ($0.name, $0.counters) } }
+
+    /// The public events of the run in the order they were published
+    /// (each the JSON of one CloudEvent); empty unless `publishesEvents`.
+    public func publicEvents() throws -> [[UInt8]] {
+        var events: [[UInt8]] = []
+        for partition in 0..<(try log.partitionCount(of: Topic.invoiceEvents.name)) {
+            events += try log.readToEnd(TopicPartition(topic: Topic.invoiceEvents.name, partition: partition)).map(\.value)
+        }
+        return events
+    }
 
     /// Reads invoices, disbursements and rejections back from their topics,
     /// dropping the duplicates a replay may have written.

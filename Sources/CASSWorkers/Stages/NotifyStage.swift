@@ -137,7 +137,7 @@ public final class NotifyStage: IdleStageLogic {
             } else {
                 event = .fileRejected(.init(file: outcome.file, airline: outcome.airline, code: outcome.code, message: outcome.message))
             }
-        case .invoice(let invoice):
+        case .invoice(let invoice), .invoiceIssued(let invoice, _, _):
             event = .invoiceIssued(.init(invoice: invoice))
             if let documents, let pdf = FileManager.default.contents(atPath: documents.appendingPathComponent(invoice.number + ".pdf").path) {
                 attachments.append(EmailAttachment(filename: invoice.number + ".pdf", bytes: [UInt8](pdf)))
@@ -146,6 +146,11 @@ public final class NotifyStage: IdleStageLogic {
             guard let operation = reference.operation(period.country) else { return nil }
             event = .periodClosed(.init(country: period.country, period: period.period, invoices: invoices, totalMinor: total,
                                         currency: operation.currency, minorDigits: operation.minorDigits))
+        case .issuedLines, .event:
+            // For the public events only (the publish stage): no one is
+            // notified of an invoice's lines, and the service tells of its
+            // own events itself.
+            return nil
         default:
             throw DecodingFailure("the notify stage does not take \(message.kind) messages")
         }

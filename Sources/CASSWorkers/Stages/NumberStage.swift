@@ -172,9 +172,19 @@ public final class NumberStage: StatefulStage {
         }
         let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: issue.total, disbursements: issue.disbursements)
         output.emit(Self.settlements, key: period.country, closed)
-        // Invoice-issued events for notifications: the invoice without lines.
+        // The facts for notifications and the public events: each invoice
+        // without lines, then its lines in the same parts, keyed by agent
+        // (one partition, in order).
         for invoice in issue.invoices {
-            output.emit(Self.events, key: invoice.agentCodeText, .invoice(LinePart.split(invoice).0))
+            let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
+            let sectionLines = invoice.sections.map { section in
+                parts.reduce(0) { $0 + ($1.airlinePrefix == section.airlinePrefix ? $1.lines.count : 0) }
+            }
+            output.emit(Self.events, key: invoice.agentCodeText, .invoiceIssued(invoice, parts: parts.count, sectionLines: sectionLines))
+            for part in parts {
+                output.emit(Self.events, key: invoice.agentCodeText,
+                            .issuedLines(country: invoice.country, invoiceDate: invoice.invoiceDate, number: invoice.number, part: part))
+            }
         }
         output.emit(Self.events, key: period.country, closed)
     }

@@ -13,6 +13,7 @@ public enum Pipeline {
         NumberStage.definition,
         RenderStage.definition,
         NotifyStage.definition,
+        PublishStage.definition,
     ]
 
     /// The stages that turn files into issued invoices and settlements:

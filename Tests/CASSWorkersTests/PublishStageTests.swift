@@ -1,0 +1,174 @@
+import CASSDomain
+import CASSEngine
+import CASSLog
+import CASSSamples
+import CASSWorkers
+import Foundation
+import XCTest
+
+/// The public events (docs/events.md) as a consumer sees them: CloudEvents
+/// JSON with stable ids, enough to rebuild both settlement CSVs.
+final class PublishStageTests: XCTestCase {
+    struct Run {
+        var pipeline: EmbeddedPipeline
+        var outcome: SettlementOutcome
+        var events: [[String: Any]]
+        var raw: [[UInt8]]
+        var reference: ReferenceData
+    }
+
+    func settle(awbs: Int = 1500, seed: UInt64 = 44) throws -> Run {
+        let config = SampleConfig(awbs: awbs, seed: seed, errorRate: 0.03)
+        var files: [(name: String, bytes: [UInt8])] = []
+        _ = try SampleGenerator.generate(config) { files.append(($0, $1)) }
+        files.sort { a, b in
+            a.bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: a.name) } < b.bytes.withUnsafeBytes { CBFReader.processingOrderKey(of: $0, fileName: b.name) }
+        }
+        let reference = SampleGenerator.referenceData(config)
+        var periods: Set<PeriodKey> = []
+        for file in files {
+            if let summary = file.bytes.withUnsafeBytes({ BillingFileReaderSummary.of($0) }), reference.operation(summary.country) != nil { periods.insert(summary) }
+        }
+        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: true, publishesEvents: true)
+        try pipeline.submit(files)
+        try pipeline.close(periods.sorted())
+        try pipeline.drain()
+        let raw = try pipeline.publicEvents()
+        let events = try raw.map { bytes -> [String: Any] in
+            let object = try JSONSerialization.jsonObject(with: Data(bytes))
+            return try XCTUnwrap(object as? [String: Any])
+        }
+        return Run(pipeline: pipeline, outcome: try pipeline.collect(), events: events, raw: raw, reference: reference)
+    }
+
+    func data(_ event: [String: Any]) -> [String: Any] { event["data"] as? [String: Any] ?? [:] }
+    func type(_ event: [String: Any]) -> String { event["type"] as? String ?? "" }
+
+    func test_every_event_is_a_CloudEvent_with_the_attributes_of_the_contract() throws {
+        let run = try settle()
+        XCTAssertFalse(run.events.isEmpty)
+        let attributes: Set<String> = ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data"]
+        for event in run.events {
+            XCTAssertEqual(Set(event.keys), attributes)
+            XCTAssertEqual(event["specversion"] as? String, "1.0")
+            XCTAssertEqual(event["datacontenttype"] as? String, "application/json")
+            let short = String(type(event).dropFirst("org.opencass.".count))
+            XCTAssertNotNil(PublicEventType(rawValue: short), type(event))
+            XCTAssertEqual(event["dataschema"] as? String, "https://opencass.org/schemas/events/\(short).schema.json")
+            XCTAssertTrue((event["source"] as? String ?? "").hasPrefix("urn:opencass:operation:"))
+            XCTAssertNotNil((event["time"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }, "\(event["time"] ?? "")")
+        }
+        for bytes in run.raw { XCTAssertLessThanOrEqual(bytes.count, PublicEvent.bytesMax) }
+        // Every schema the events name is in Topics/schemas/ with that $id.
+        let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Topics/schemas")
+        for kind in PublicEventType.allCases {
+            let text = try Data(contentsOf: schemas.appendingPathComponent(kind.schemaFile))
+            let schema = try XCTUnwrap(try JSONSerialization.jsonObject(with: text) as? [String: Any])
+            XCTAssertEqual(schema["$id"] as? String, kind.dataSchema)
+            XCTAssertEqual(schema["$schema"] as? String, "https://json-schema.org/draft/2020-12/schema")
+        }
+    }
+
+    func test_no_two_events_share_an_id() throws {
+        let run = try settle()
+        let ids = run.events.compactMap { $0["id"] as? String }
+        XCTAssertEqual(ids.count, run.events.count)
+        XCTAssertEqual(Set(ids).count, ids.count, "ids used twice: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted().prefix(5))")
+    }
+
+    func test_invoice_issued_rebuilds_settlement_agents_and_period_closed_settlement_airlines() throws {
+        let run = try settle()
+        var agents = "country,period,agent,currency,invoice_number,lines,net_due,tax_charged,tax_credited,total\n"
+        var rows: [(Int64, String, String, String)] = []
+        for event in run.events where type(event) == "org.opencass.invoice.issued" {
+            let d = data(event)
+            let fields: [Any?] = [d["country"], d["period"], d["agent"], d["currency"], d["number"], d["lines"], d["netDueMinor"], d["taxChargedMinor"], d["taxCreditedMinor"], d["totalMinor"]]
+            let row = fields.map { "\($0 ?? "")" }.joined(separator: ",") + "\n"
+            rows.append((Int64(d["agent"] as? String ?? "") ?? -1, d["country"] as? String ?? "", d["period"] as? String ?? "", row))
+        }
+        rows.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        agents += rows.map(\.3).joined()
+        XCTAssertEqual(agents, SettlementSummary.agentsCSV(run.outcome.invoices))
+
+        var airlines: [(String, String, String, String)] = []
+        for event in run.events where type(event) == "org.opencass.period.closed" {
+            let d = data(event)
+            for disbursement in d["disbursements"] as? [[String: Any]] ?? [] {
+                let airline = disbursement["airline"] as? String ?? ""
+                let row = "\(d["country"] ?? ""),\(d["period"] ?? ""),\(airline),\(d["currency"] ?? ""),\(disbursement["agents"] ?? ""),\(disbursement["disbursementMinor"] ?? "")\n"
+                airlines.append((airline, d["country"] as? String ?? "", d["period"] as? String ?? "", row))
+            }
+        }
+        airlines.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        XCTAssertEqual("country,period,airline,currency,agents,disbursement\n" + airlines.map(\.3).joined(),
+                       SettlementSummary.airlinesCSV(run.outcome.disbursements))
+    }
+
+    func test_an_invoices_lines_come_in_parts_of_at_most_1000_that_add_up_to_the_invoice() throws {
+        // Few agents, many AWBs: invoices of more than 1,000 lines.
+        let run = try settle(awbs: 6000, seed: 7)
+        var parts: [String: [Int: [[String: Any]]]] = [:]
+        for event in run.events where type(event) == "org.opencass.invoice.lines" {
+            let d = data(event)
+            let lines = d["lines"] as? [[String: Any]] ?? []
+            XCTAssertLessThanOrEqual(lines.count, LinePart.linesMax)
+            parts[d["number"] as? String ?? "", default: [:]][d["part"] as? Int ?? 0] = lines
+        }
+        XCTAssertTrue(parts.values.contains { $0.count > 1 }, "the dataset should have an invoice in several parts")
+        for invoice in run.outcome.invoices {
+            let got = parts[invoice.number] ?? [:]
+            XCTAssertEqual(got.keys.sorted(), Array(1...max(1, got.count)), invoice.number)
+            let lines = got.keys.sorted().flatMap { got[$0] ?? [] }
+            let expected = invoice.sections.flatMap(\.lines)
+            XCTAssertEqual(lines.count, expected.count, invoice.number)
+            XCTAssertEqual(lines.map { $0["awb"] as? String ?? "" }, expected.map(\.awb), "invoice order")
+            XCTAssertEqual(lines.map { Int64($0["amountMinor"] as? Int ?? 0) }, expected.map(\.amount))
+        }
+    }
+
+    /// What a crash and replay does: the same internal records published
+    /// again, later, give the same ids (and, but for file events, which
+    /// carry the time they were published, the same bytes).
+    func test_publishing_the_same_facts_again_gives_the_same_ids_and_bytes() throws {
+        let run = try settle(awbs: 600, seed: 3)
+        let log = run.pipeline.log
+        var again: [PublicEvent] = []
+        for partition in 0..<(try log.partitionCount(of: Topic.events.name)) {
+            for record in try log.readToEnd(TopicPartition(topic: Topic.events.name, partition: partition)) {
+                again += try PublishStage.events(for: StageMessage.decode(record.value), reference: run.reference,
+                                                 now: Date(timeIntervalSince1970: 4_000_000_000))
+            }
+        }
+        let first = Dictionary(uniqueKeysWithValues: zip(run.events.map { $0["id"] as? String ?? "" }, run.raw))
+        XCTAssertEqual(Set(again.map(\.id)), Set(first.keys))
+        for event in again where !event.type.rawValue.hasPrefix("file.") {
+            XCTAssertEqual(first[event.id], Array(event.envelope.utf8), event.id)
+        }
+    }
+
+    func test_records_carry_the_structured_mode_content_type_and_the_invoice_number_as_key() throws {
+        let harness = try StageHarness(PublishStage.definition, environment: StageFixture.environment())
+        let invoice = Invoice(number: "GB2026000001", country: "GB", period: BillingPeriod(yyyymmnn: 20261101)!, currency: "GBP", minorDigits: 2,
+                              invoiceDate: CivilDate(yyyymmdd: 20261107)!, remittanceDate: CivilDate(yyyymmdd: 20261117)!,
+                              agentCode: StageFixture.agent("GB"), sections: [], lineCount: 0, netDue: 0, taxCharged: 0, taxCredited: 0, total: 0)
+        let out = try harness.push(.invoiceIssued(invoice, parts: 0, sectionLines: []), key: invoice.agentCodeText)
+        XCTAssertEqual(out.count, 1)
+        XCTAssertEqual(out.first?.topic, Topic.invoiceEvents.name)
+        XCTAssertEqual(out.first?.keyText, "GB2026000001")
+        XCTAssertEqual(out.first?.header("content-type"), "application/cloudevents+json; charset=UTF-8")
+    }
+
+    func test_an_event_over_the_size_limit_is_dead_lettered_never_cut() throws {
+        let harness = try StageHarness(PublishStage.definition, environment: StageFixture.environment())
+        let big = "{\"note\":\"" + String(repeating: "x", count: PublicEvent.bytesMax) + "\"}"
+        let fact = EventFact(type: .riskFlagged, id: "risk.flagged:x", country: "GB", subject: "x", key: "x", time: "2026-11-07T00:00:00Z", data: big)
+        let out = try harness.push(.event(fact))
+        XCTAssertFalse(out.contains { $0.topic == Topic.invoiceEvents.name })
+        XCTAssertTrue(out.contains { $0.topic == PublishStage.definition.deadLetter.name })
+    }
+
+    func test_a_fact_whose_data_is_not_a_JSON_object_is_refused() throws {
+        let fact = EventFact(type: .paymentRecorded, id: "p", country: "GB", subject: "x", key: "x", time: "2026-11-07T00:00:00Z", data: "[1]")
+        XCTAssertThrowsError(try PublishStage.events(for: .event(fact), reference: StageFixture.reference, now: Date()))
+    }
+}
