@@ -265,7 +265,9 @@ schemas = {
                             "delayDays": {"type": "integer"}, "grade": {"type": "string", "enum": ["A", "B", "C", "D"]}}},
     "Statistics": {
         "type": "object", "required": ["country", "period", "currency", "files", "records", "netBilledByAirline",
-                                       "invoices", "paidMinor", "outstandingMinor", "disputes"],
+                                       "invoices", "disputes"],
+        "description": "scoped to the caller's company: an agent's own invoices; an airline's own sections of the invoices "
+                       "that carry them (no paidMinor or outstandingMinor: those are its agents' accounts); cass everything",
         "properties": {
             "country": {"type": "string"}, "period": {"type": "string"}, "currency": {"type": "string"},
             "files": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -475,8 +477,9 @@ paths = {
         "responses": {**ok(200, "a page of risk rows", page("Risk")), **problem(*AUTH_ERRORS, 403, 404, 422)}}},
     "/api/v1/statistics": {"get": {
         "summary": "figures per operation and period, in the caller's scope", "operationId": "statistics",
-        "parameters": [q("country", "operation", COUNTRY), q("period", "billing period", PERIOD)] + PAGING,
-        "responses": {**ok(200, "a page of statistics", page("Statistics")), **problem(*AUTH_ERRORS)}}},
+        "parameters": [q("country", "operation", COUNTRY), q("period", "billing period", PERIOD),
+                       q("company", "a company in the caller's scope")] + PAGING,
+        "responses": {**ok(200, "a page of statistics", page("Statistics")), **problem(*AUTH_ERRORS, 404, 422)}}},
     "/api/v1/events": {"get": {
         "summary": "Server-Sent Events of the caller's scope", "operationId": "events",
         "responses": {**ok(200, "an event stream", {"type": "string"}, media="text/event-stream"), **problem(*AUTH_ERRORS)}}},

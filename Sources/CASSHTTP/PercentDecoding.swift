@@ -35,7 +35,10 @@ public enum PercentDecoding {
         try decode(raw, plusIsSpace: plusIsSpace, allowed: isPathCharacter)
     }
 
-    static func decode(_ raw: some Collection<UInt8>, plusIsSpace: Bool, allowed: (UInt8) -> Bool) throws(Failure) -> String {
+    /// `lineBreaks`: a form body (`application/x-www-form-urlencoded`) may
+    /// carry a textarea's text, whose lines a browser sends as CR LF and
+    /// whose tabs it keeps; every other control character is still refused.
+    static func decode(_ raw: some Collection<UInt8>, plusIsSpace: Bool, allowed: (UInt8) -> Bool, lineBreaks: Bool = false) throws(Failure) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var index = raw.startIndex
@@ -60,7 +63,7 @@ public enum PercentDecoding {
         guard let text = String(validating: out, as: UTF8.self) else {
             throw Failure(description: "percent-encoded bytes are not UTF-8")
         }
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 || $0.value == 0x7f) && !(lineBreaks && ($0 == "\r" || $0 == "\n" || $0 == "\t")) }) else {
             throw Failure(description: "a control character is encoded")
         }
         return text
@@ -129,13 +132,23 @@ public struct QueryParameters: Sendable, Equatable, Sequence {
 
     /// Parses the raw query (without the `?`).
     public static func parse(_ raw: some Collection<UInt8>) throws(PercentDecoding.Failure) -> QueryParameters {
+        try parse(raw, lineBreaks: false)
+    }
+
+    /// Parses an `application/x-www-form-urlencoded` body: a query whose
+    /// values may hold line breaks and tabs (a textarea's text).
+    public static func parseForm(_ raw: some Collection<UInt8>) throws(PercentDecoding.Failure) -> QueryParameters {
+        try parse(raw, lineBreaks: true)
+    }
+
+    static func parse(_ raw: some Collection<UInt8>, lineBreaks: Bool) throws(PercentDecoding.Failure) -> QueryParameters {
         var items: [(name: String, value: String)] = []
         for pair in raw.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
             let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
             let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
             let name = try PercentDecoding.decode(rawName, plusIsSpace: true, allowed: PercentDecoding.isQueryCharacter)
-            let value = try PercentDecoding.decode(rawValue, plusIsSpace: true, allowed: PercentDecoding.isQueryCharacter)
+            let value = try PercentDecoding.decode(rawValue, plusIsSpace: true, allowed: PercentDecoding.isQueryCharacter, lineBreaks: lineBreaks)
             items.append((name: name, value: value))
         }
         return QueryParameters(items)

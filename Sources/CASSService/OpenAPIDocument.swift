@@ -3809,6 +3809,15 @@ public enum OpenAPIDocument {
             }
           },
           {
+            "name": "company",
+            "in": "query",
+            "required": false,
+            "description": "a company in the caller's scope",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
             "name": "limit",
             "in": "query",
             "required": false,
@@ -3871,6 +3880,26 @@ public enum OpenAPIDocument {
           },
           "401": {
             "description": "No valid credentials",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -5365,10 +5394,9 @@ public enum OpenAPIDocument {
           "records",
           "netBilledByAirline",
           "invoices",
-          "paidMinor",
-          "outstandingMinor",
           "disputes"
         ],
+        "description": "scoped to the caller's company: an agent's own invoices; an airline's own sections of the invoices that carry them (no paidMinor or outstandingMinor: those are its agents' accounts); cass everything",
         "properties": {
           "country": {
             "type": "string"

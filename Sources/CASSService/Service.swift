@@ -96,6 +96,7 @@ public final class Service: @unchecked Sendable {
         PaymentRoutes.register(&router, context)
         RiskRoutes.register(&router, context)
         SettingsRoutes.register(&router, context)
+        StatisticsRoutes.register(&router, context)
         PortalRoutes.register(&router, try portalSite(context, writer: writer))
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)

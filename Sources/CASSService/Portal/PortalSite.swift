@@ -230,7 +230,7 @@ struct PortalFields: Sendable {
         }
         let bytes = try request.readBody(limit: PortalSite.formBytesMax)
         do {
-            return PortalFields(values: try QueryParameters.parse(bytes))
+            return PortalFields(values: try QueryParameters.parseForm(bytes))
         } catch {
             throw HTTPError.badRequest("the form body is not valid application/x-www-form-urlencoded")
         }

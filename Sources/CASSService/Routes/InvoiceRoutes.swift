@@ -16,17 +16,7 @@ enum InvoiceRoutes {
             try require(caller.principal, .readInvoice, .collection)
             let paging = try Paging(request)
             let filter = try Filters(request, service: service, caller: caller.principal)
-            let status = request.query["status"]
-            if let status, !statuses.contains(status) { throw APIError.invalid("status", "one of \(statuses.sorted().joined(separator: ", "))") }
-            let today = service.clock.today()
-            let visible = service.invoices.all().filter { invoice in
-                filter.matches(country: invoice.country, period: invoice.period)
-                    && filter.companyMatches(InvoicesView.agentCompany(invoice))
-                    && authorize(caller.principal, .readInvoice, .invoice(agent: .agent(country: invoice.country, code: invoice.agentCodeText))) == .allow
-            }
-            let rows = service.accounts.read { state in
-                visible.map { InvoiceShapes.summary($0, PaymentStanding($0, summary: state.paymentSummary(of: $0.number, asOf: today), today: today)) }
-            }.filter { status == nil || $0.status == status }
+            let rows = try service.invoiceSummaries(by: caller, filter: filter, status: request.query["status"])
             let page = paging.page(rows) { $0.number }
             return try JSONBodies.answer(Page(items: page.items, next: page.next))
         }
@@ -34,12 +24,7 @@ enum InvoiceRoutes {
         router.get("/api/v1/invoices/{number}") { request in
             let caller = try service.authenticator.caller(request)
             let invoice = try visibleInvoice(request, caller.principal, .readInvoice, service)
-            let today = service.clock.today()
-            let (standing, disputes) = service.accounts.read { state in
-                (PaymentStanding(invoice, summary: state.paymentSummary(of: invoice.number, asOf: today), today: today),
-                 state.disputes(asOf: today).filter { $0.invoice == invoice.number })
-            }
-            return try JSONBodies.answer(InvoiceShapes.full(invoice, standing, disputes: disputes, reference: service.reference))
+            return try JSONBodies.answer(service.invoiceInFull(invoice))
         }
 
         router.get("/api/v1/invoices/{number}/documents/{format}") { request in
@@ -115,7 +100,7 @@ enum InvoiceRoutes {
         let owner = CompanyID.agent(country: invoice.country, code: invoice.agentCodeText)
         if authorize(principal, .readInvoice, .invoice(agent: owner)) != .allow { throw APIError.notFound() }
         try require(principal, action, .invoice(agent: owner))
-        return invoice
+        return invoice   // ServiceContext.visibleInvoice is the same rule by caller
     }
 }
 

@@ -34,8 +34,6 @@ enum PaymentRoutes {
     }
 
     static func register(_ router: inout Router, _ service: ServiceContext) {
-        let desk = service.accounts
-
         router.post("/api/v1/invoices/{number}/payments") { request in
             let caller = try service.authenticator.caller(request)
             let number = request.parameter("number") ?? ""
@@ -56,21 +54,8 @@ enum PaymentRoutes {
             let reference = fields.string("reference", required: false, maxCharacters: AccountsLimits.referenceMaxCharacters) ?? ""
             try fields.finish()
             guard let amount, let method, let date else { throw APIError.invalid("amountMinor", "is required") }
-            guard let invoice = desk.view.read({ $0.invoice(number)?.invoice }) else { throw APIError.notFound() }
-            try AccountsAPI.enforce(authorize(caller.principal, .recordPayment, .invoice(agent: AccountsAPI.agentCompany(invoice.account))),
-                                    "payments are recorded by the invoice's agent (output or admin) or the cass admin")
-            let id = try AccountsAPI.recordID(request, caller: caller, scope: "payment \(number)", prefix: "p-")
-            try desk.submit(.paymentRecord(RecordPayment(id: id, invoice: number, amountMinor: amount, method: method, date: date,
-                                                         reference: reference, by: caller.principal.username, on: today)))
-            let answer = desk.view.read { state -> PaymentAnswer? in
-                guard let entry = state.invoice(number), let payment = entry.payments.first(where: { $0.id == id }) else { return nil }
-                return PaymentAnswer(id: id, invoice: number, amountMinor: payment.amountMinor, method: payment.method, date: payment.date,
-                                     reference: payment.reference, status: entry.status(asOf: today), paidMinor: entry.paidMinor(asOf: today),
-                                     outstandingMinor: entry.outstandingMinor(asOf: today))
-            }
-            guard let answer else { throw ServiceError("payment \(id) was applied but the accounts view does not show it") }
-            try AccountsAPI.audit(service, request, caller, action: "payment.recorded", target: "invoice:\(number)",
-                                  detail: "payment \(id): \(AccountsAPI.minor(amount)) by \(method.rawValue), dated \(date)")
+            let answer = try service.recordPayment(invoice: number, amountMinor: amount, method: method, date: date, reference: reference,
+                                                   by: caller, request: request)
             var response = try JSONBodies.answer(answer, status: .created)
             response.headers.add("Location", "/api/v1/invoices/\(number)")
             return response
@@ -79,14 +64,10 @@ enum PaymentRoutes {
         router.get("/api/v1/wallet") { request in
             let caller = try service.authenticator.caller(request)
             try AccountsAPI.enforce(authorize(caller.principal, .readWallet, .collection))
-            try desk.runDueIfNewDay()
             let paging = try Paging(request)
             let country = try AccountsAPI.country(request, caller: caller, reference: service.reference)
             let company = try AccountsAPI.company(request, caller: caller, directory: service.directory)
-            let wallets = agentCompanies(service).filter { key, id in
-                (country.map { key.country == $0 } ?? true) && (company.map { covers($0, id) } ?? true)
-                    && authorize(caller.principal, .readWallet, .wallet(agent: id)) == .allow
-            }.map { wallet($0.key, service) }
+            let wallets = try service.wallets(by: caller, country: country, company: company)
             let page = paging.page(wallets) { $0.company }
             return try JSONBodies.answer(Page(items: page.items, next: page.next))
         }
@@ -100,15 +81,8 @@ enum PaymentRoutes {
             let named = fields.string("company", required: false, maxCharacters: 64) ?? request.query["company"]
             try fields.finish()
             guard let country, let amount else { throw APIError.invalid("country", "is required") }
-            let target = try topUpTarget(caller, country: country, named: named, service)
-            try AccountsAPI.enforce(authorize(caller.principal, .topUpWallet, .wallet(agent: AccountsAPI.agentCompany(target))),
-                                    "the wallet is funded by its agent (output or admin) or the cass admin")
-            let id = try AccountsAPI.recordID(request, caller: caller, scope: "topup \(target)", prefix: "t-")
-            try desk.submit(.walletTopUp(TopUpWallet(id: id, account: target, amountMinor: amount, reference: reference,
-                                                     by: caller.principal.username, on: service.clock.today())))
-            try AccountsAPI.audit(service, request, caller, action: "wallet.toppedUp", target: "wallet:\(target)",
-                                  detail: "top-up \(id): \(AccountsAPI.minor(amount))")
-            return try JSONBodies.answer(wallet(target, service), status: .created)
+            let wallet = try service.topUpWallet(country: country, amountMinor: amount, reference: reference, company: named, by: caller, request: request)
+            return try JSONBodies.answer(wallet, status: .created)
         }
     }
 

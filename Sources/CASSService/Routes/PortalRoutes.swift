@@ -15,6 +15,7 @@ enum PortalRoutes {
             site.redirect(to: call.viewer.abilities.home.value, request: call.request)
         }
         PortalAccountRoutes.register(&router, site)
+        PortalBillingRoutes.register(&router, site)
     }
 
     // MARK: - Static files

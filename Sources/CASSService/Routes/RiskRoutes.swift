@@ -10,12 +10,9 @@ import Foundation
 /// 403 for an airline.
 enum RiskRoutes {
     static func register(_ router: inout Router, _ service: ServiceContext) {
-        let desk = service.accounts
-
         router.get("/api/v1/risk") { request in
             let caller = try service.authenticator.caller(request)
             try AccountsAPI.enforce(authorize(caller.principal, .readRisk, .collection), "airlines have no risk view")
-            try desk.runDueIfNewDay()
             let paging = try Paging(request)
             let country = try AccountsAPI.country(request, caller: caller, reference: service.reference)
             var grade: RiskGrade?
@@ -23,10 +20,7 @@ enum RiskRoutes {
                 guard let value = RiskGrade(rawValue: text) else { throw APIError.invalid("grade", "must be one of A, B, C, D") }
                 grade = value
             }
-            let rows = try desk.riskRows(asOf: service.clock.today()).filter { row in
-                (country.map { row.country == $0 } ?? true) && (grade.map { row.grade == $0 } ?? true)
-                    && authorize(caller.principal, .readRisk, .risk(agent: AccountsAPI.agentCompany(row.account))) == .allow
-            }
+            let rows = try service.risk(by: caller, country: country, grade: grade)
             // Rows come sorted by country, then agent code: the key's order.
             let page = paging.page(rows) { "\($0.country)-\(CASSDomain.AgentCodeText.format($0.agent))" }
             return try JSONBodies.answer(Page(items: page.items, next: page.next))

@@ -13,8 +13,7 @@ enum SettingsRoutes {
         router.get("/api/v1/settings") { request in
             let caller = try service.authenticator.caller(request)
             let company = try target(request, caller, service)
-            try AccountsAPI.enforce(authorize(caller.principal, .readSettings, .company(company)), "settings are the company admin's")
-            return try JSONBodies.answer(current(company, service))
+            return try JSONBodies.answer(service.readSettings(company, by: caller))
         }
 
         router.put("/api/v1/settings") { request in
@@ -22,26 +21,7 @@ enum SettingsRoutes {
             let company = try target(request, caller, service)
             try AccountsAPI.enforce(authorize(caller.principal, .manageSettings, .company(company)), "settings are the company admin's")
             let wanted = try CompanySettings.decode(try JSONBodies.read(request), for: company)
-            let before = current(company, service)
-            service.settingsWrites.lock()
-            defer { service.settingsWrites.unlock() }
-            // Direct debit first: it governs collections on the accounts
-            // topic, in one order with them; a retried PUT finds it done.
-            if let account = AccountsAPI.account(of: company), let enabled = wanted.directDebit,
-               service.accounts.view.read({ $0.directDebit(account) }) != enabled {
-                let id = try AccountsAPI.recordID(request, caller: caller, scope: "direct-debit \(account) \(enabled)", prefix: "dd-")
-                try service.accounts.submit(.directDebitSet(SetDirectDebit(id: id, account: account, enabled: enabled, on: service.clock.today())))
-            }
-            if service.settings.saved(company) != wanted {
-                let record = try service.writer.record(ServiceTopics.settings, key: company.description, value: JSONBodies.encode(wanted))
-                try service.feed.wait(for: try service.writer.write([record]))
-            }
-            let after = current(company, service)
-            if after != before {
-                try AccountsAPI.audit(service, request, caller, action: "settings.updated", target: "company:\(company)",
-                                      detail: changes(before, after))
-            }
-            return try JSONBodies.answer(after)
+            return try JSONBodies.answer(service.saveSettings(wanted, of: company, by: caller, request: request))
         }
     }
 

@@ -1,0 +1,282 @@
+import CASSAccounts
+import CASSDomain
+import CASSEngine
+@testable import CASSService
+import CASSWorkers
+import Foundation
+import XCTest
+
+/// The portal's invoice, dispute, payment, risk, settings and statistics
+/// pages in `cass serve`: each shows what its API route answers for that
+/// user and refuses what the route refuses (another company's object is
+/// the 404 page), in the user's language, without JavaScript.
+final class PortalPagesRoutesTests: XCTestCase {
+    /// A world with A's two invoices and B's one, issued both on the
+    /// invoices topic (what the pages and documents read) and on the
+    /// accounts topic (what payments and disputes read).
+    static func world(today: String = "2026-11-12") throws -> AccountsWorld {
+        let world = try AccountsWorld(today: today)
+        try publish(world, AccountsWorld.invoiceA, AccountsWorld.invoiceB, AccountsWorld.creditA)
+        return world
+    }
+
+    static func publish(_ world: AccountsWorld, _ invoices: IssuedInvoice...) throws {
+        let context = try XCTUnwrap(world.harness.service.context)
+        let records = try invoices.map { issued in
+            try context.writer.record(TopicCatalog.invoices, key: issued.number, value: StageMessage.invoice(invoice(issued)).encoded())
+        }
+        try context.feed.wait(for: try context.writer.write(records))
+        for issued in invoices { try world.issue(issued) }
+    }
+
+    /// The invoice the number stage would have written for these facts:
+    /// one section per airline, one AWB line per AWB, no tax.
+    static func invoice(_ issued: IssuedInvoice) -> Invoice {
+        var sections: [InvoiceSection] = []
+        for airline in Set(issued.awbs.map(\.airline)).sorted() {
+            let lines = issued.awbs.filter { $0.airline == airline }.map { awb in
+                InvoiceLine(awb: "\(CASSAccounts.AirlinePrefixText.format(airline))-\(String(format: "%08d", awb.serial))", awbSerial: awb.serial,
+                            transaction: .awb, issueDate: awb.issueDate, origin: awb.origin, destination: awb.destination,
+                            chargeableWeightTenthsKg: 1000, weightCharge: awb.amountMinor, valuationCharge: 0, otherChargesDueCarrier: 0,
+                            commission: 0, incentive: 0, amount: awb.amountMinor, reasonCode: "", sourceFile: "f.cbf", sourceSequence: 1)
+            }
+            let net = lines.reduce(0) { $0 + $1.amount }
+            sections.append(InvoiceSection(airlinePrefix: airline, lines: lines, taxes: [], netDue: net, taxCharged: 0, taxCredited: 0, total: net))
+        }
+        return Invoice(number: issued.number, country: issued.country, period: issued.period, currency: issued.currency, minorDigits: 2,
+                       invoiceDate: issued.invoiceDate, remittanceDate: issued.remittanceDate, agentCode: issued.agent, sections: sections,
+                       lineCount: issued.awbs.count, netDue: issued.totalMinor, taxCharged: 0, taxCredited: 0, total: issued.totalMinor)
+    }
+
+    static func browser(_ world: AccountsWorld, _ user: String, language: String? = nil) throws -> BrowserClient {
+        let browser = BrowserClient(port: world.harness.port)
+        browser.acceptLanguage = language
+        let answer = try browser.signIn(user, user == "root" ? ServiceHarness.adminPassword : AccountsWorld.password)
+        XCTAssertEqual(answer.status, 303, "sign-in of \(user): \(answer)")
+        return browser
+    }
+
+    func assertPage(_ answer: APIClient.Answer, status: Int = 200, lang: String = "en", file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(answer.status, status, "\(answer)", file: file, line: line)
+        XCTAssertTrue(answer.header("Content-Type")?.hasPrefix("text/html") == true, file: file, line: line)
+        let dir = lang == "ar" ? "rtl" : "ltr"
+        XCTAssertTrue(answer.text.contains("<html lang=\"\(lang)\" dir=\"\(dir)\""), "no <html lang=\"\(lang)\" dir=\"\(dir)\">", file: file, line: line)
+        XCTAssertNotNil(answer.header("Content-Security-Policy"), file: file, line: line)
+        XCTAssertFalse(answer.text.contains("<script>"), file: file, line: line)
+    }
+
+    // MARK: - Invoices
+
+    func testAgentSeesOwnInvoicesWithDownloadLinksAndNoOtherCompanys() throws {
+        let world = try Self.world()
+        let agent = try Self.browser(world, "a.output")
+        let page = try agent.get("/invoices")
+        assertPage(page)
+        for number in ["GB2026000001", "GB2026000004"] {
+            XCTAssertTrue(page.text.contains(">\(number)</a>"), "\(number) as text")
+            for format in ["pdf", "xlsx", "hot", "xml"] {
+                XCTAssertTrue(page.text.contains("href=\"/api/v1/invoices/\(number)/documents/\(format)\""), "\(number) \(format)")
+            }
+        }
+        XCTAssertFalse(page.text.contains("GB2026000002"), "B's invoice is not A's")
+        // The download works with the session cookie, as a link does.
+        let xml = try agent.get("/api/v1/invoices/GB2026000001/documents/xml")
+        XCTAssertEqual(xml.status, 200, "\(xml)")
+        // Another company's invoice reads as a missing one.
+        assertPage(try agent.get("/invoices/GB2026000002"), status: 404)
+        assertPage(try agent.get("/invoices/GB2026999999"), status: 404)
+        let own = try agent.get("/invoices/GB2026000001")
+        assertPage(own)
+        XCTAssertTrue(own.text.contains(AccountsWorld.awbA125))
+        // Filters as the API reads them: a malformed status is 422, a country out of reach 404.
+        assertPage(try agent.get("/invoices?status=unpaid"), status: 422)
+        XCTAssertTrue(try agent.get("/invoices?status=credit").text.contains("GB2026000004"))
+        XCTAssertFalse(try agent.get("/invoices?status=credit").text.contains("GB2026000001<"))
+
+        // The operator sees every invoice; an airline none (its view is settlements).
+        let root = try Self.browser(world, "root")
+        let all = try root.get("/invoices")
+        assertPage(all)
+        XCTAssertTrue(all.text.contains("GB2026000002") && all.text.contains("GB2026000001"))
+        let airline = try Self.browser(world, "ba.viewer")
+        XCTAssertFalse(try airline.get("/invoices").text.contains("GB2026000001"))
+    }
+
+    func testLanguagesAndRightToLeft() throws {
+        let world = try Self.world()
+        // The user's own setting decides; Accept-Language only before sign-in.
+        let root = try world.client("root")
+        for (user, language) in [("a.output", "ar"), ("ba.admin", "ja"), ("b.admin", "zh-Hans")] {
+            XCTAssertEqual(try root.patch("/api/v1/users/\(user)", json: ["language": language]).status, 200)
+        }
+        let anonymous = BrowserClient(port: world.harness.port)
+        anonymous.acceptLanguage = "ar-EG, en;q=0.5"
+        assertPage(try anonymous.get("/login"), lang: "ar")
+        let arabic = try Self.browser(world, "a.output", language: "en")
+        for path in ["/invoices", "/disputes", "/payments", "/risk", "/statistics", "/invoices/GB2026000001"] {
+            assertPage(try arabic.get(path), lang: "ar")
+        }
+        let japanese = try Self.browser(world, "ba.admin", language: "en")
+        for path in ["/disputes", "/statistics", "/settings", "/users"] {
+            assertPage(try japanese.get(path), lang: "ja")
+        }
+        let chinese = try Self.browser(world, "b.admin", language: "fr")
+        assertPage(try chinese.get("/invoices"), lang: "zh-Hans")
+    }
+
+    // MARK: - Disputes and payments
+
+    func testDisputeFormsFollowTheAPIRules() throws {
+        let world = try Self.world()
+        let agent = try Self.browser(world, "a.output")
+        _ = try agent.get("/invoices/GB2026000001")
+        // A refused form comes back filled in, with the error under its field.
+        let bad = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", "125-123"), ("amount", "10"), ("reason", "short")])
+        assertPage(bad, status: 422)
+        XCTAssertTrue(bad.text.contains("aria-invalid"))
+        let tooMuch = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", AccountsWorld.awbA125), ("amount", "60000.01"), ("reason", "weight")])
+        assertPage(tooMuch, status: 422)
+        // Another company's invoice is 404, as in the API.
+        let other = try Self.browser(world, "b.output")
+        _ = try other.get("/disputes")
+        assertPage(try other.post("/disputes", [("invoice", "GB2026000001"), ("awb", AccountsWorld.awbA125), ("reason", "x")]), status: 404)
+
+        let raised = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", AccountsWorld.awbA125), ("amount", "100.50"), ("reason", "weight")])
+        XCTAssertEqual(raised.status, 303, "\(raised)")
+        let location = try XCTUnwrap(raised.header("Location"))
+        XCTAssertTrue(location.hasPrefix("/disputes/"))
+        let id = String(location.dropFirst("/disputes/".count))
+        let api = try world.client("a.output").get("/api/v1/disputes/\(id)")
+        XCTAssertEqual(api.int("amountMinor"), 10_050)
+        assertPage(try agent.get(location))
+        XCTAssertTrue(try agent.get("/disputes").text.contains(AccountsWorld.awbA125))
+        assertPage(try other.get(location), status: 404)
+        XCTAssertTrue(try agent.get("/disputes").text.contains(location))
+        XCTAssertFalse(try other.get("/disputes").text.contains(location))
+
+        // The agent cannot answer its own dispute (403, as the API); the AWB's airline accepts part of it.
+        _ = try agent.get(location)
+        assertPage(try agent.post(location + "/accept", [("amount", "")]), status: 403)
+        let airline = try Self.browser(world, "ba.input")
+        let airlinePage = try airline.get(location)
+        assertPage(airlinePage)
+        XCTAssertTrue(airlinePage.text.contains("action=\"\(location)/accept\""))
+        let accepted = try airline.post(location + "/accept", [("amount", "50")])
+        XCTAssertEqual(accepted.status, 303, "\(accepted)")
+        let after = try world.client("a.output").get("/api/v1/disputes/\(id)")
+        XCTAssertEqual(after.string("status"), "accepted")
+        XCTAssertEqual(after.int("acceptedMinor"), 5_000)
+        // Airline 157 does not see a dispute on 125's line.
+        assertPage(try Self.browser(world, "qr.input").get(location), status: 404)
+    }
+
+    func testPaymentAndWalletForms() throws {
+        let world = try Self.world()
+        let agent = try Self.browser(world, "a.output")
+        let payments = try agent.get("/payments")
+        assertPage(payments)
+        XCTAssertTrue(payments.text.contains("GB2026000001"), "an invoice to pay")
+        let bad = try agent.post("/payments", [("invoice", "GB2026000001"), ("amount", "1.234"), ("method", "bank-transfer"), ("date", ""), ("reference", "r")])
+        assertPage(bad, status: 422)
+        let paid = try agent.post("/payments", [("invoice", "GB2026000001"), ("amount", "1000.50"), ("method", "bank-transfer"),
+                                                ("date", "2026-11-11"), ("reference", "BANK-1")])
+        XCTAssertEqual(paid.status, 303, "\(paid)")
+        XCTAssertEqual(paid.header("Location"), "/invoices/GB2026000001")
+        let invoice = try world.client("a.output").get("/api/v1/invoices/GB2026000001")
+        XCTAssertEqual(invoice.int("paidMinor"), 100_050)
+        XCTAssertTrue(try agent.get("/payments").text.contains("BANK-1"))
+        // B cannot pay A's invoice: it does not exist for B.
+        let other = try Self.browser(world, "b.output")
+        _ = try other.get("/payments")
+        assertPage(try other.post("/payments", [("invoice", "GB2026000001"), ("amount", "1"), ("method", "card")]), status: 404)
+        // A viewer may look but not pay (403).
+        let viewer = try Self.browser(world, "a.viewer")
+        _ = try viewer.get("/payments")
+        assertPage(try viewer.post("/payments", [("invoice", "GB2026000001"), ("amount", "1"), ("method", "card")]), status: 403)
+
+        _ = try agent.get("/payments")
+        let topUp = try agent.post("/wallet/topups", [("country", "GB"), ("amount", "250"), ("reference", "W-1")])
+        XCTAssertEqual(topUp.status, 303, "\(topUp)")
+        let wallet = try world.client("a.output").get("/api/v1/wallet")
+        XCTAssertEqual((wallet.items.first?["balanceMinor"] as? NSNumber)?.int64Value, 25_000)
+
+        let admin = try Self.browser(world, "a.admin")
+        _ = try admin.get("/payments")
+        XCTAssertEqual(try admin.post("/settings/direct-debit", [("directDebit", "true")]).status, 303)
+        XCTAssertEqual(try world.client("a.admin").get("/api/v1/settings").json["directDebit"] as? Bool, true)
+        // An airline's payments page is as empty as its API answers (no invoice, no wallet).
+        let airline = try Self.browser(world, "ba.admin").get("/payments")
+        assertPage(airline)
+        XCTAssertFalse(airline.text.contains("GB2026000001"))
+    }
+
+    // MARK: - Risk, settings, statistics
+
+    func testRiskSettingsAndStatisticsByRole() throws {
+        let world = try Self.world(today: "2026-12-05")   // A's invoice is overdue
+        let root = try Self.browser(world, "root")
+        let risk = try root.get("/risk")
+        assertPage(risk)
+        XCTAssertTrue(risk.text.contains(AccountsWorld.agentA) && risk.text.contains(AccountsWorld.agentB))
+        let own = try Self.browser(world, "a.viewer").get("/risk")
+        assertPage(own)
+        XCTAssertTrue(own.text.contains(AccountsWorld.agentA))
+        XCTAssertFalse(own.text.contains(AccountsWorld.agentB))
+        assertPage(try Self.browser(world, "ba.admin").get("/risk"), status: 403)
+        assertPage(try root.get("/risk?grade=E"), status: 422)
+
+        // Settings: the company's admin only; the form is the whole object through the API's reader.
+        let admin = try Self.browser(world, "ba.admin")
+        assertPage(try admin.get("/settings"))
+        let saved = try admin.post("/settings", [("language", "ja"), ("formats", "pdf"), ("formats", "xml"), ("distribution", "download"),
+                                                 ("webhookUrl", "https://example.com/hook"), ("webhookSecret", "s3cret"),
+                                                 ("webhookUrl", ""), ("webhookSecret", ""), ("emails", "ops@example.com\nbilling@example.com")])
+        XCTAssertEqual(saved.status, 303, "\(saved)")
+        let settings = try world.client("ba.admin").get("/api/v1/settings").json
+        XCTAssertEqual(settings["formats"] as? [String], ["pdf", "xml"])
+        XCTAssertEqual(settings["emails"] as? [String], ["ops@example.com", "billing@example.com"])
+        XCTAssertEqual((settings["webhooks"] as? [[String: Any]])?.count, 1)
+        _ = try admin.get("/settings")
+        let refused = try admin.post("/settings", [("language", "ja"), ("formats", "doc"), ("distribution", "download")])
+        assertPage(refused, status: 422)
+        assertPage(try Self.browser(world, "ba.input").get("/settings"), status: 403)
+        assertPage(try root.get("/settings?company=airline-125"))
+        assertPage(try admin.get("/settings?company=airline-157"), status: 404)
+        XCTAssertEqual(try admin.get("/users").status, 200)
+
+        // Statistics: live (the event stream named on the page), scoped per company.
+        let statistics = try Self.browser(world, "a.viewer").get("/statistics")
+        assertPage(statistics)
+        XCTAssertTrue(statistics.text.contains("data-events=\"/api/v1/events\""))
+        XCTAssertTrue(statistics.text.contains("id=\"statistics-live\""))
+        let agentFigures = try world.client("a.viewer").get("/api/v1/statistics?country=GB&period=20261101")
+        XCTAssertEqual(agentFigures.status, 200, "\(agentFigures)")
+        let item = try XCTUnwrap(agentFigures.items.first)
+        XCTAssertEqual((item["invoices"] as? NSNumber)?.intValue, 2)
+        XCTAssertEqual((item["outstandingMinor"] as? NSNumber)?.int64Value, 10_000_000)
+        let airlineFigures = try world.client("ba.viewer").get("/api/v1/statistics").items
+        XCTAssertEqual(airlineFigures.count, 1)
+        XCTAssertNil(airlineFigures.first?["outstandingMinor"], "an airline does not see its agents' accounts")
+        let billed = (airlineFigures.first?["netBilledByAirline"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(billed.map { $0["airline"] as? String }, ["125"])
+        XCTAssertEqual((billed.first?["netMinor"] as? NSNumber)?.int64Value, 7_800_000)
+        XCTAssertEqual(try world.client("cass.viewer").get("/api/v1/statistics").items.first?["invoices"] as? Int, 3)
+        XCTAssertEqual(try world.client("a.viewer").get("/api/v1/statistics?country=FR").items.count, 0)
+        XCTAssertEqual(try world.client("a.viewer").get("/api/v1/statistics?company=agent-GB-\(AccountsWorld.agentB)").status, 404)
+    }
+
+    func testEveryPageNeedsASessionAndEveryFormACSRFToken() throws {
+        let world = try Self.world()
+        let anonymous = BrowserClient(port: world.harness.port)
+        for path in ["/invoices", "/disputes", "/payments", "/risk", "/statistics", "/settings"] {
+            let answer = try anonymous.get(path)
+            XCTAssertEqual(answer.status, 303, path)
+            XCTAssertEqual(answer.header("Location"), "/login?next=" + path.replacingOccurrences(of: "/", with: "%2F"), path)
+        }
+        let agent = try Self.browser(world, "a.output")
+        _ = try agent.get("/payments")
+        let forged = try agent.post("/payments", [("invoice", "GB2026000001"), ("amount", "1"), ("method", "card"), ("csrf", "forged")])
+        XCTAssertEqual(forged.status, 403)
+        XCTAssertEqual(try world.client("a.output").get("/api/v1/invoices/GB2026000001").int("paidMinor"), 0)
+    }
+}
