@@ -300,7 +300,11 @@ enum ExportCommand {
                 ingestBehind += max(0, end - (try log.committedOffset(group: StageName.ingest.group, partition: tp) ?? 0))
             }
             let closed = try ClusterStatus.closedPeriods(from: log).count
-            let downstreamLag = downstream.isEmpty ? 0 : try ClusterStatus.read(from: log, stages: downstream).totalLag
+            // With the number stage's lag: a worker commits its input only
+            // after its outputs are acknowledged, so number at zero means
+            // every fact downstream stages read is on their input topics
+            // (a closed period alone can be seen before its invoices' events).
+            let downstreamLag = downstream.isEmpty ? 0 : try ClusterStatus.read(from: log, stages: downstream + [NumberStage.definition]).totalLag
             let settled = ingestBehind == 0 && closed >= periods && downstreamLag == 0
             quiet = settled ? quiet + 1 : 0
             if Date().timeIntervalSince(lastReport) > 5 {

@@ -34,8 +34,10 @@ enum WorkerCommand {
       --documents DIR   where the render stage writes documents (default: documents)
       --spool DIR       the shared folder of files submitted as a path (ingest; none: paths refused)
       --recipients FILE the notify stage's recipients.json (docs/notifications.md)
-      --no-documents    settle: keep no invoice lines (nothing will render documents;
-                        the settlement CSVs are the same, state and messages much smaller)
+      --no-documents    settle: keep no invoice lines (nothing will render documents,
+                        and no invoice.lines public events are published: invoice.issued
+                        then says lineParts 0; the settlement CSVs are the same, state
+                        and messages much smaller)
     \(ClusterOptions.help)
 
     Exit codes: 0 stopped by a signal, 1 failed (the reason is logged), 2 bad command line.
