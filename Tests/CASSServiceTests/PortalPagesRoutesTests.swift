@@ -21,12 +21,16 @@ final class PortalPagesRoutesTests: XCTestCase {
     }
 
     static func publish(_ world: AccountsWorld, _ invoices: IssuedInvoice...) throws {
+        try publishAll(world, invoices)
+    }
+
+    static func publishAll(_ world: AccountsWorld, _ invoices: [IssuedInvoice]) throws {
         let context = try XCTUnwrap(world.harness.service.context)
         let records = try invoices.map { issued in
             try context.writer.record(TopicCatalog.invoices, key: issued.number, value: StageMessage.invoice(invoice(issued)).encoded())
         }
         try context.feed.wait(for: try context.writer.write(records))
-        for issued in invoices { try world.issue(issued) }
+        try world.desk.writeSystemRecords(invoices.map { .invoiceIssued($0) })
     }
 
     /// The invoice the number stage would have written for these facts:
@@ -278,5 +282,35 @@ final class PortalPagesRoutesTests: XCTestCase {
         let forged = try agent.post("/payments", [("invoice", "GB2026000001"), ("amount", "1"), ("method", "card"), ("csrf", "forged")])
         XCTAssertEqual(forged.status, 403)
         XCTAssertEqual(try world.client("a.output").get("/api/v1/invoices/GB2026000001").int("paidMinor"), 0)
+    }
+}
+
+/// How long a page takes through the whole service (routes, views,
+/// authorization, rendering, HTTP on 127.0.0.1) for an agent with 1,000
+/// invoices: printed for the README, checked only loosely (shared cores).
+final class PortalPageSpeedTests: XCTestCase {
+    func testPagesOfAnAgentWithAThousandInvoices() throws {
+        let world = try AccountsWorld(today: "2026-11-12")
+        let invoices = (1...1_000).map { index in
+            AccountsWorld.invoice(String(format: "GB2026%06d", index), agent: AccountsWorld.agentA, total: Int64(index) * 10_000,
+                                  awbs: [AccountsWorld.awb(125, Int32(1_000_000 + index), Int64(index) * 10_000)])
+        }
+        for chunk in stride(from: 0, to: invoices.count, by: 100) {
+            try PortalPagesRoutesTests.publishAll(world, Array(invoices[chunk..<min(chunk + 100, invoices.count)]))
+        }
+        let agent = try PortalPagesRoutesTests.browser(world, "a.output")
+        for path in ["/invoices", "/invoices?limit=1000", "/payments", "/statistics", "/invoices/GB2026000500"] {
+            var times: [Double] = []
+            for _ in 0..<30 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let answer = try agent.get(path)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                XCTAssertEqual(answer.status, 200, path)
+            }
+            times.sort()
+            let p50 = times[times.count / 2], p99 = times[times.count - 1]
+            print(String(format: "portal speed: %@ p50 %.1f ms, max of 30 %.1f ms", path, p50, p99))
+            XCTAssertLessThan(p50, 1_000, path)
+        }
     }
 }
