@@ -24,6 +24,10 @@ public struct FileRegistry: Sendable, Hashable {
     public func contains(_ key: Key) -> Bool { accepted.contains(key) }
 
     public mutating func insert(_ key: Key) { accepted.insert(key) }
+
+    /// A withdrawn file no longer counts for F04: a corrected file with
+    /// its sequence number is accepted.
+    public mutating func remove(_ key: Key) { accepted.remove(key) }
 }
 
 /// A file that passed every file-level check: its records may be billed.

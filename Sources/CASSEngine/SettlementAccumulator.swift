@@ -115,6 +115,39 @@ public struct SettlementAccumulator: Sendable {
 
     public var openPeriods: [PeriodKey] { invoices.keys.sorted() }
 
+    /// Takes the lines of one file (its ordinal in the operation) out of a
+    /// period's open invoices, as if they had never come: each invoice it
+    /// touched is summed again from the lines it keeps (sums are exact, so
+    /// that equals having added only those), and an invoice left without
+    /// lines goes. Needs the lines (`keepLines`). Returns the removed
+    /// lines per agent, and the agents whose invoice is gone.
+    public mutating func remove(fileOrdinal: Int64, from period: PeriodKey, rules: [TaxRule]) -> (removed: [Int64: [BilledLine]], emptied: Set<Int64>) {
+        precondition(keepLines, "taking a file's lines out needs the lines")
+        guard var agents = invoices.removeValue(forKey: period) else { return ([:], []) }
+        var removed: [Int64: [BilledLine]] = [:]
+        var emptied: Set<Int64> = []
+        for agent in agents.keys.sorted() {
+            guard let accumulated = agents[agent], accumulated.lines.contains(where: { $0.fileOrdinal == fileOrdinal }) else { continue }
+            var kept = InvoiceAccumulator()
+            for line in accumulated.lines {
+                if line.fileOrdinal == fileOrdinal {
+                    removed[agent, default: []].append(line)
+                } else {
+                    kept.add(LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules)
+                    kept.lines.append(line)
+                }
+            }
+            if kept.lines.isEmpty {
+                agents[agent] = nil
+                emptied.insert(agent)
+            } else {
+                agents[agent] = kept
+            }
+        }
+        if !agents.isEmpty { invoices[period] = agents }
+        return (removed, emptied)
+    }
+
     /// Removes the period's accumulators and returns its drafts in agent
     /// code order. Numbers are assigned later, per operation.
     public mutating func close(_ period: PeriodKey, operation: Operation, rules: [TaxRule]) throws(AmountOverflow) -> [Invoice] {

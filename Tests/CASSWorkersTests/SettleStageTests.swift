@@ -49,6 +49,25 @@ final class SettleStageTests: XCTestCase {
         XCTAssertEqual(count, 8, "settle partitions the number stage waits for")
     }
 
+    func test_a_withdrawn_files_lines_leave_the_open_invoices_once_every_source_sent_its_marker_across_restarts() throws {
+        let stage = try StageHarness(SettleStage.definition, environment: StageFixture.environment())
+        var withdrawn = line(1_000_002, amount: 2_500)
+        withdrawn.fileOrdinal = 7
+        var alone = line(1_000_003, agent: StageFixture.agent("GB", 1), amount: 900)
+        alone.fileOrdinal = 7
+        try stage.push(.lines(LineBatch(lines: [line(1_000_001, amount: 1_000), withdrawn, alone], originPartition: 0, originOffset: 4)), partition: 2)
+        for source: Int32 in 0..<8 {
+            try stage.push(.withdrawLines(WithdrawLines(operation: "GB", period: 20261101, ordinal: 7, source: source, sourceCount: 8)), partition: 2)
+            if source == 4 { try stage.restart() }
+        }
+        // A duplicate marker after the barrier changes nothing.
+        try stage.push(.withdrawLines(WithdrawLines(operation: "GB", period: 20261101, ordinal: 7, source: 0, sourceCount: 8)), partition: 2)
+        try stage.restart()
+        let invoices = drafts(try closeAll(stage, partition: 2))
+        XCTAssertEqual(invoices.map(\.netDue), [1_000], "the other agent's invoice had only the withdrawn file's line: it is gone")
+        XCTAssertEqual(invoices.first?.lineCount, 1)
+    }
+
     func test_a_batch_replayed_by_an_upstream_crash_is_applied_once() throws {
         let stage = try StageHarness(SettleStage.definition, environment: StageFixture.environment())
         let batch = StageMessage.lines(LineBatch(lines: [line(1_000_001, amount: 1_000)], originPartition: 3, originOffset: 10))

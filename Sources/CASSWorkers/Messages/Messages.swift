@@ -21,6 +21,15 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case invoiceIssued = 14
     case issuedLines = 15
     case event = 16
+    // File actions of `cass serve` (FileActions.swift).
+    case withdraw = 20
+    case withdrawCheck = 21
+    case withdrawVote = 22
+    case withdrawCommit = 23
+    case withdrawLines = 24
+    case dryRun = 25
+    case dryRunChecked = 26
+    case reply = 27
 }
 
 /// Every message that travels between stages. The first byte is the kind,
@@ -66,6 +75,22 @@ public enum StageMessage: Sendable {
     /// A fact that is a public event but for its envelope (cass.events):
     /// the service's disputes, payments, overdue invoices and risk flags.
     case event(EventFact)
+    /// Take an accepted file out of its open period (cass.files).
+    case withdraw(WithdrawRequest)
+    /// Phase one of a withdrawal: may the file go? (cass.records, to every partition)
+    case withdrawCheck(WithdrawStep)
+    /// A validate partition's answer to a check (cass.files, to the asking partition).
+    case withdrawVote(WithdrawVote)
+    /// Phase two: every partition agreed, the file goes (cass.records).
+    case withdrawCommit(WithdrawStep)
+    /// The withdrawn file's lines leave the open invoices (cass.lines, cass.billed).
+    case withdrawLines(WithdrawLines)
+    /// Check a file against the current state, keep nothing (cass.files).
+    case dryRun(DryRunRequest)
+    /// A dry run's records for one validate partition (cass.records).
+    case dryRunChecked(DryRunBatch)
+    /// A part of an answer to a dry run or a withdrawal (cass.replies).
+    case reply(StageReply)
 
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
     public static let version: UInt8 = 2
@@ -94,6 +119,14 @@ public enum StageMessage: Sendable {
         case .invoiceIssued: .invoiceIssued
         case .issuedLines: .issuedLines
         case .event: .event
+        case .withdraw: .withdraw
+        case .withdrawCheck: .withdrawCheck
+        case .withdrawVote: .withdrawVote
+        case .withdrawCommit: .withdrawCommit
+        case .withdrawLines: .withdrawLines
+        case .dryRun: .dryRun
+        case .dryRunChecked: .dryRunChecked
+        case .reply: .reply
         }
     }
 
@@ -140,6 +173,15 @@ public enum StageMessage: Sendable {
             start(&w); w.string(country); w.date(invoiceDate); w.string(number); w.linePart(part)
         case .event(let fact):
             start(&w); w.data(Self.json(fact))
+        case .withdraw(let request): start(&w); w.data(Self.json(request))
+        case .withdrawCheck(let step), .withdrawCommit(let step): start(&w); w.data(Self.json(step))
+        case .withdrawVote(let vote): start(&w); w.data(Self.json(vote))
+        case .withdrawLines(let marker): start(&w); w.data(Self.json(marker))
+        case .dryRun(let request): start(&w); request.encode(into: &w)
+        case .dryRunChecked(let run):
+            w = BinaryWriter(capacity: 200 + (run.batch.selection?.count ?? run.batch.records.count) * CheckedBatch.fixedRecordBytes)
+            start(&w); run.encode(into: &w)
+        case .reply(let reply): start(&w); w.data(Self.json(reply))
         }
         return w.finish()
     }
@@ -200,6 +242,14 @@ public enum StageMessage: Sendable {
             let number = try r.string()
             return .issuedLines(country: country, invoiceDate: date, number: number, part: try r.linePart())
         case .event: return .event(try unjson(EventFact.self, r.data()))
+        case .withdraw: return .withdraw(try unjson(WithdrawRequest.self, r.data()))
+        case .withdrawCheck: return .withdrawCheck(try unjson(WithdrawStep.self, r.data()))
+        case .withdrawVote: return .withdrawVote(try unjson(WithdrawVote.self, r.data()))
+        case .withdrawCommit: return .withdrawCommit(try unjson(WithdrawStep.self, r.data()))
+        case .withdrawLines: return .withdrawLines(try unjson(WithdrawLines.self, r.data()))
+        case .dryRun: return .dryRun(try DryRunRequest(from: &r))
+        case .dryRunChecked: return .dryRunChecked(try DryRunBatch(from: &r))
+        case .reply: return .reply(try unjson(StageReply.self, r.data()))
         }
     }
 
@@ -226,6 +276,9 @@ public struct FileOutcome: Sendable, Codable, Hashable {
     public var message: String
     public var recordsPassed: Int
     public var recordsRejected: Int
+    /// Set when the file was withdrawn (portal.md): the outcome that takes
+    /// an accepted file out again.
+    public var withdrawn: Bool?
 
     public init(file: String, airline: String, country: String, period: String, accepted: Bool, code: String, message: String,
                 recordsPassed: Int, recordsRejected: Int) {

@@ -32,31 +32,48 @@ public final class IngestStage: StatefulStage {
     }
     public static let rejections = Output<String>.keyed(.rejections, by: "file name")
     public static let events = Output<String>.keyed(.events, by: "airline (file outcomes)")
+    public static let replies = Output<String>.keyed(.replies, by: "request id")
 
     public static let definition = StageDefinition(
-        name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration],
+        name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration, replies.declaration],
         partitionedBy: "operation (country): files of one operation keep the processing order",
-        keeps: "file registry (F04) and closed periods (F08), per cass.files partition",
+        keeps: "file registry (F04) with each accepted file's ordinal and name, closed periods (F08), withdrawn files, a withdrawal waiting for its votes and the records held behind it, per cass.files partition",
         make: { context in
             let environment = context.environment
             return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
                                refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState)
         })
 
-    /// The state entries: an accepted file (F04), a closed period (F08).
+    /// The state entries: an accepted file (F04; an empty value: withdrawn),
+    /// a closed period (F08), a withdrawn file, the withdrawal waiting for
+    /// its votes, a record held behind it (empty: released).
     public enum StateKey: StageStateKey {
         case registered(FileRegistry.Key)
         case closed(PeriodKey)
+        case withdrawn(FileKey)
+        case pending
+        case held(offset: Int64)
 
         public var encoded: String {
             switch self {
             case .registered(let key): "reg/\(key.airline)/\(key.operation)/\(key.period)/\(key.fileSequence)"
             case .closed(let period): "closed/\(StateKeyText.encode(period))"
+            case .withdrawn(let file): "wd/\(file.operation)/\(file.ordinal)"
+            case .pending: "wdpend"
+            case .held(let offset): "held/\(offset)"
             }
         }
 
         public init(decoding text: Substring) throws {
-            if text.hasPrefix("reg/") {
+            if text == "wdpend" {
+                self = .pending
+            } else if text.hasPrefix("wd/") {
+                let fields = try StateKeyText.fields(text, tag: "wd", count: 3)
+                self = .withdrawn(try StateKeyText.file(fields[1], fields[2]))
+            } else if text.hasPrefix("held/") {
+                let fields = try StateKeyText.fields(text, tag: "held", count: 2)
+                self = .held(offset: try StateKeyText.int64(fields[1], "held record offset"))
+            } else if text.hasPrefix("reg/") {
                 let fields = try StateKeyText.fields(text, tag: "reg", count: 5)
                 guard let period = Int(fields[3]), BillingPeriod(yyyymmnn: period) != nil, let sequence = Int(fields[4]), !fields[2].isEmpty else {
                     throw DecodingFailure("not an accepted file's key")
@@ -77,6 +94,14 @@ public final class IngestStage: StatefulStage {
     let refusesUnsafeNames: Bool
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
+    /// Accepted files by operation and ordinal: their F04 key and name
+    /// (what a withdrawal needs).
+    var acceptedFiles: [Int32: [FileKey: (key: FileRegistry.Key, name: String)]] = [:]
+    var withdrawnFiles: [Int32: Set<FileKey>] = [:]
+    /// The withdrawal waiting for validate's votes, per partition: every
+    /// other record of the partition waits behind it, in order.
+    var pending: [Int32: PendingWithdrawal] = [:]
+    var held: [Int32: [LogRecord]] = [:]
 
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, refusesUnsafeNames: Bool = true,
                 persistState: Bool = false) {
@@ -89,17 +114,36 @@ public final class IngestStage: StatefulStage {
 
     public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
         switch key {
-        case .registered(let file): registries[partition, default: FileRegistry()].insert(file)
+        case .registered(let file):
+            if value.isEmpty {
+                registries[partition, default: FileRegistry()].remove(file)
+                acceptedFiles[partition] = acceptedFiles[partition]?.filter { $0.value.key != file }
+            } else {
+                registries[partition, default: FileRegistry()].insert(file)
+                if let accepted = try Self.acceptedFile(value) {
+                    acceptedFiles[partition, default: [:]][FileKey(operation: file.operation, ordinal: accepted.ordinal)] = (file, accepted.name)
+                }
+            }
         case .closed(let period): closed[partition, default: []].insert(period)
+        case .withdrawn(let file): withdrawnFiles[partition, default: []].insert(file)
+        case .pending: pending[partition] = value.isEmpty ? nil : try StageMessage.unjson(PendingWithdrawal.self, value)
+        case .held(let offset):
+            held[partition, default: []].removeAll { $0.offset == offset }
+            if !value.isEmpty { held[partition, default: []].append(try Self.heldRecord(value, partition: partition, offset: offset)) }
         }
     }
 
     public func forget(partition: Int32) {
         registries[partition] = nil
         closed[partition] = nil
+        acceptedFiles[partition] = nil
+        withdrawnFiles[partition] = nil
+        pending[partition] = nil
+        held[partition] = nil
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
+        if try handleFileAction(message, from: record, output: &output) { return }
         switch message {
         case .file(let name, let bytes):
             if refusesUnsafeNames { try FileNames.check(name) }
@@ -127,8 +171,9 @@ public final class IngestStage: StatefulStage {
                                       closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
         registries[record.partition] = registry
         if result.fileRejection == nil, let header = result.header {
-            journal.put(record.partition, .registered(FileRegistry.Key(airline: header.airlinePrefix, operation: header.operation,
-                                                                       period: header.period.yyyymmnn, fileSequence: header.fileSequence)), [1])
+            let key = FileRegistry.Key(airline: header.airlinePrefix, operation: header.operation, period: header.period.yyyymmnn, fileSequence: header.fileSequence)
+            acceptedFiles[record.partition, default: [:]][FileKey(operation: header.operation, ordinal: record.offset + 1)] = (key, name)
+            journal.put(record.partition, .registered(key), Self.acceptedValue(ordinal: record.offset + 1, name: name))
         }
         emit(result, output: &output)
     }

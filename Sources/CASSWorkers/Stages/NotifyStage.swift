@@ -130,6 +130,8 @@ public final class NotifyStage: IdleStageLogic {
         let event: NotificationEvent
         switch message {
         case .fileOutcome(let outcome):
+            // A withdrawal is the airline's own doing, answered to it at once.
+            if outcome.withdrawn == true { return nil }
             if outcome.accepted {
                 guard let period = BillingPeriod(yyyymmnn: Int(outcome.period) ?? 0) else { return nil }
                 event = .fileAccepted(.init(file: outcome.file, airline: outcome.airline, country: outcome.country, period: period,

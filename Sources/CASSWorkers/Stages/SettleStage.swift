@@ -14,13 +14,13 @@ extension Topic {
 
 /// Accumulates lines per invoice; when a period's barrier completes on a
 /// partition, turns that partition's accumulators into drafts.
-public final class SettleStage: BarrierStage {
+public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
     public static let drafts = Output<String>.keyed(.drafts, by: "operation")
 
     public static let definition = StageDefinition(
         name: .settle, input: .billed, outputs: [drafts.declaration],
         partitionedBy: "invoice (operation + agent): one invoice accumulates in one place",
-        keeps: "invoice accumulators per (operation, period, agent, airline), invoice lines when documents are wanted, high-water marks per validate partition, barrier progress",
+        keeps: "invoice accumulators per (operation, period, agent, airline), invoice lines when documents are wanted, high-water marks per validate partition, barrier progress (period closes, withdrawals)",
         make: { context in
             SettleStage(reference: context.environment.reference, keepLines: context.environment.keepLines, persistState: context.environment.persistState)
         })
@@ -32,6 +32,7 @@ public final class SettleStage: BarrierStage {
         case line(PeriodKey, agent: Int64, fileOrdinal: Int64, sequence: Int32)
         case highWater(validatePartition: Int32)
         case barrier(BarrierKey)
+        case withdrawal(WithdrawalBarrierKey)
 
         public var encoded: String {
             switch self {
@@ -39,12 +40,15 @@ public final class SettleStage: BarrierStage {
             case .line(let period, let agent, let ordinal, let sequence): "line/\(StateKeyText.encode(period))/\(agent)/\(ordinal)/\(sequence)"
             case .highWater(let source): "hw/\(source)"
             case .barrier(let key): key.encoded
+            case .withdrawal(let key): key.encoded
             }
         }
 
         public init(decoding text: Substring) throws {
             if let barrier = try BarrierKey(decoding: text) {
                 self = .barrier(barrier)
+            } else if let withdrawal = try WithdrawalBarrierKey(decoding: text) {
+                self = .withdrawal(withdrawal)
             } else if text.hasPrefix("acc/") {
                 let fields = try StateKeyText.fields(text, tag: "acc", count: 4)
                 self = .sums(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"))
@@ -68,9 +72,11 @@ public final class SettleStage: BarrierStage {
     let keepLines: Bool
     var accumulators: [Int32: SettlementAccumulator] = [:]
     var barrier = BarrierTracker()
+    var withdrawals = WithdrawalBarrier()
     /// Per input partition, per validate partition: the last origin offset applied.
     var highWater: [Int32: [Int32: Int64]] = [:]
     /// What a partition's restore has read so far, assembled in `restored`.
+    var removedLines: [Int32: Set<LineID>] = [:]
     var restoring: [Int32: (sums: [PeriodKey: [Int64: [Int32: SectionSums]]], lines: [PeriodKey: [Int64: [BilledLine]]])] = [:]
 
     public init(reference: ReferenceData, keepLines: Bool, persistState: Bool = false) {
@@ -80,12 +86,20 @@ public final class SettleStage: BarrierStage {
     }
 
     static func barrierKey(_ key: BarrierKey) -> StateKey { .barrier(key) }
+    static func withdrawalKey(_ key: WithdrawalBarrierKey) -> StateKey { .withdrawal(key) }
+    /// Lines taken out by a withdrawal, while restoring (their entries are empty).
+    struct LineID: Hashable { var period: PeriodKey; var agent: Int64; var ordinal: Int64; var sequence: Int32 }
 
     public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
         switch key {
         case .sums(let period, let agent):
-            restoring[partition, default: ([:], [:])].sums[period, default: [:]][agent] = try InvoiceAccumulator.decodeSums(value)
-        case .line(let period, let agent, _, _):
+            // Empty: a withdrawal left the invoice without lines.
+            restoring[partition, default: ([:], [:])].sums[period, default: [:]][agent] = value.isEmpty ? nil : try InvoiceAccumulator.decodeSums(value)
+        case .line(let period, let agent, let ordinal, let sequence):
+            guard !value.isEmpty else {
+                removedLines[partition, default: []].insert(LineID(period: period, agent: agent, ordinal: ordinal, sequence: sequence))
+                return
+            }
             var reader = BinaryReader(value)
             let lines = try LineBatch(from: &reader).lines
             restoring[partition, default: ([:], [:])].lines[period, default: [:]][agent, default: []].append(contentsOf: lines)
@@ -94,17 +108,23 @@ public final class SettleStage: BarrierStage {
             highWater[partition, default: [:]][source] = try reader.i64()
         case .barrier(let key):
             barrier.restore(partition: partition, key)
+        case .withdrawal(let key):
+            withdrawals.restore(partition: partition, key)
         }
     }
 
     public func restored(partition: Int32) throws {
         let state = restoring.removeValue(forKey: partition) ?? ([:], [:])
+        let removed = removedLines.removeValue(forKey: partition) ?? []
         var accumulator = SettlementAccumulator(keepLines: keepLines)
         for (period, agents) in state.sums where !barrier.isDone(partition: partition, period: period) {
             for (agent, sections) in agents {
                 var restored = InvoiceAccumulator()
                 restored.sections = sections
                 restored.lines = state.lines[period]?[agent] ?? []
+                if !removed.isEmpty {
+                    restored.lines.removeAll { removed.contains(LineID(period: period, agent: agent, ordinal: $0.fileOrdinal, sequence: $0.sequence)) }
+                }
                 accumulator.restore(period, agent: agent, accumulator: restored)
             }
         }
@@ -115,7 +135,9 @@ public final class SettleStage: BarrierStage {
         accumulators[partition] = nil
         highWater[partition] = nil
         restoring[partition] = nil
+        removedLines[partition] = nil
         barrier.forget(partition: partition)
+        withdrawals.forget(partition: partition)
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
@@ -125,6 +147,9 @@ public final class SettleStage: BarrierStage {
         case .closeMarker(let period, let source, let sourceCount):
             guard arrive(record.partition, period, source: source, sourceCount: sourceCount) else { return }
             try close(period, record: record, output: &output)
+        case .withdrawLines(let marker):
+            guard arrive(record.partition, marker) else { return }
+            try withdraw(marker, record: record)
         default:
             throw DecodingFailure("the settle stage does not take \(message.kind) messages")
         }
@@ -156,6 +181,29 @@ public final class SettleStage: BarrierStage {
                     LineBatch(lines: [line]).encode(into: &w)
                     journal.put(record.partition, .line(period, agent: line.agentCode, fileOrdinal: line.fileOrdinal, sequence: line.sequence), w.finish())
                 }
+            }
+        }
+        accumulators[record.partition] = accumulator
+    }
+
+    /// Every line of the withdrawn file has arrived (the barrier): they
+    /// leave the open period's invoices, in memory and in state.
+    func withdraw(_ marker: WithdrawLines, record: LogRecord) throws {
+        guard let billingPeriod = BillingPeriod(yyyymmnn: marker.period) else { throw DecodingFailure("withdrawal of a file in period \(marker.period)") }
+        let period = PeriodKey(country: marker.operation, period: billingPeriod)
+        guard !barrier.isDone(partition: record.partition, period: period) else { return }
+        guard keepLines else {
+            throw DecodingFailure("withdrawing file \(marker.file) needs the invoice lines, which this settle worker does not keep (--no-documents)")
+        }
+        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
+        let (removed, emptied) = accumulator.remove(fileOrdinal: marker.ordinal, from: period, rules: reference.taxRules(for: period.country))
+        if journal.enabled {
+            for (agent, lines) in removed {
+                for line in lines {
+                    journal.put(record.partition, .line(period, agent: agent, fileOrdinal: line.fileOrdinal, sequence: line.sequence), [])
+                }
+                journal.put(record.partition, .sums(period, agent: agent),
+                            emptied.contains(agent) ? [] : accumulator.accumulator(period, agent: agent)?.encodedSums() ?? [])
             }
         }
         accumulators[record.partition] = accumulator

@@ -14,7 +14,7 @@ extension Topic {
 
 /// Marks which of the operation's tax rules apply to each line (by its tax
 /// date). Its only state is barrier progress; it reads reference data.
-public final class TaxStage: BarrierStage, RawStageLogic {
+public final class TaxStage: BarrierStage, WithdrawalBarrierStage, RawStageLogic {
     public static let billed = Output<InvoiceRoute>(.billed, routedBy: "invoice (operation, agent)") { route, count in
         RoutingKey.agentPartition(country: route.country, agent: route.agent, count: count)
     }
@@ -22,19 +22,25 @@ public final class TaxStage: BarrierStage, RawStageLogic {
     public static let definition = StageDefinition(
         name: .tax, input: .lines, outputs: [billed.declaration],
         partitionedBy: "invoice (operation + agent)",
-        keeps: "barrier progress only (tax rules come from the reference data)",
+        keeps: "barrier progress only, period closes and withdrawals (tax rules come from the reference data)",
         make: { context in TaxStage(reference: context.environment.reference, persistState: context.environment.persistState) })
 
     public enum StateKey: StageStateKey {
         case barrier(BarrierKey)
+        case withdrawal(WithdrawalBarrierKey)
 
         public var encoded: String {
             switch self {
             case .barrier(let key): key.encoded
+            case .withdrawal(let key): key.encoded
             }
         }
 
         public init(decoding text: Substring) throws {
+            if let key = try WithdrawalBarrierKey(decoding: text) {
+                self = .withdrawal(key)
+                return
+            }
             guard let key = try BarrierKey(decoding: text) else { throw DecodingFailure("not a barrier key") }
             self = .barrier(key)
         }
@@ -43,6 +49,7 @@ public final class TaxStage: BarrierStage, RawStageLogic {
     public let journal: StateJournal<StateKey>
     let reference: ReferenceData
     var barrier = BarrierTracker()
+    var withdrawals = WithdrawalBarrier()
 
     public init(reference: ReferenceData, persistState: Bool = false) {
         self.reference = reference
@@ -50,14 +57,19 @@ public final class TaxStage: BarrierStage, RawStageLogic {
     }
 
     static func barrierKey(_ key: BarrierKey) -> StateKey { .barrier(key) }
+    static func withdrawalKey(_ key: WithdrawalBarrierKey) -> StateKey { .withdrawal(key) }
 
     public func restore(partition: Int32, key: StateKey, value: [UInt8]) throws {
         switch key {
         case .barrier(let key): barrier.restore(partition: partition, key)
+        case .withdrawal(let key): withdrawals.restore(partition: partition, key)
         }
     }
 
-    public func forget(partition: Int32) { barrier.forget(partition: partition) }
+    public func forget(partition: Int32) {
+        barrier.forget(partition: partition)
+        withdrawals.forget(partition: partition)
+    }
 
     /// Lines bound for the same partition of cass.billed (the default
     /// layout) are not decoded: each line's mask is written into a copy of
@@ -101,6 +113,13 @@ public final class TaxStage: BarrierStage, RawStageLogic {
             }
         case .closeMarker(let period, let source, let sourceCount):
             forwardMarker(record, period, source: source, sourceCount: sourceCount, input: .lines, to: Self.billed, &output)
+        case .withdrawLines(var marker):
+            // Like a close marker: on once every validate partition has sent
+            // it, so every line of the file has passed here before it.
+            guard arrive(record.partition, marker) else { return }
+            marker.source = record.partition
+            marker.sourceCount = output.partitions(of: .lines)
+            output.broadcast(Self.billed, key: marker.operation, .withdrawLines(marker))
         default:
             throw DecodingFailure("the tax stage does not take \(message.kind) messages")
         }

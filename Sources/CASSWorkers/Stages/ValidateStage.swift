@@ -21,11 +21,14 @@ public final class ValidateStage: BarrierStage {
         RoutingKey.agentPartition(country: route.country, agent: route.agent, count: count)
     }
     public static let rejections = Output<String>.keyed(.rejections, by: "file name")
+    public static let replies = Output<String>.keyed(.replies, by: "request id")
+    /// Votes on a withdrawal go back to the cass.files partition that asked.
+    public static let votes = Output<Int32>(.files, routedBy: "the asking ingest partition") { partition, _ in partition }
 
     public static let definition = StageDefinition(
-        name: .validate, input: .records, outputs: [lines.declaration, rejections.declaration],
+        name: .validate, input: .records, outputs: [lines.declaration, rejections.declaration, replies.declaration, votes.declaration],
         partitionedBy: "operation + AWB (prefix, serial): every version of an AWB in its operation meets the same ledger",
-        keeps: "AWB ledger: first agent and latest accepted version per (operation, AWB) (R10, R11, CCA differences); barrier progress",
+        keeps: "AWB ledger: first agent and latest accepted version per (operation, AWB) (R10, R11, CCA differences); per file of an open period the AWB versions it replaced (withdrawal); withdrawn files; barrier progress",
         make: { context in
             ValidateStage(persistState: context.environment.persistState,
                           expectedAWBsPerPartition: context.environment.expectedAWBs / Int(max(1, context.inputPartitions)))
@@ -37,17 +40,32 @@ public final class ValidateStage: BarrierStage {
     public enum StateKey: StageStateKey {
         case ledger(inputOffset: Int64)
         case barrier(BarrierKey)
+        /// The entries a withdrawal took out of the ledger (AWBs billed again).
+        case removed(inputOffset: Int64)
+        /// What one input message's file replaced (empty: dropped).
+        case undo(inputOffset: Int64)
+        case withdrawn(FileKey)
 
         public var encoded: String {
             switch self {
             case .ledger(let offset): "awbs/\(offset)"
             case .barrier(let key): key.encoded
+            case .removed(let offset): "awbsdel/\(offset)"
+            case .undo(let offset): "undo/\(offset)"
+            case .withdrawn(let file): "wd/\(file.operation)/\(file.ordinal)"
             }
         }
 
         public init(decoding text: Substring) throws {
             if let barrier = try BarrierKey(decoding: text) {
                 self = .barrier(barrier)
+            } else if text.hasPrefix("awbsdel/") {
+                self = .removed(inputOffset: try StateKeyText.int64(try StateKeyText.fields(text, tag: "awbsdel", count: 2)[1], "input offset"))
+            } else if text.hasPrefix("undo/") {
+                self = .undo(inputOffset: try StateKeyText.int64(try StateKeyText.fields(text, tag: "undo", count: 2)[1], "input offset"))
+            } else if text.hasPrefix("wd/") {
+                let fields = try StateKeyText.fields(text, tag: "wd", count: 3)
+                self = .withdrawn(try StateKeyText.file(fields[1], fields[2]))
             } else {
                 let fields = try StateKeyText.fields(text, tag: "awbs", count: 2)
                 self = .ledger(inputOffset: try StateKeyText.int64(fields[1], "input offset"))
@@ -61,6 +79,13 @@ public final class ValidateStage: BarrierStage {
     public let journal: StateJournal<StateKey>
     var ledgers: [Int32: AWBLedger] = [:]
     var barrier = BarrierTracker()
+    /// Per file of an open period: the ledger entries it replaced (nil:
+    /// the AWB was not billed before it), kept while state is journalled
+    /// (the only runs that take withdrawals).
+    var undo: [Int32: [FileKey: UndoLog]] = [:]
+    /// Which file an undo entry (by input offset) belongs to, while restoring.
+    var undoOffsets: [Int32: [Int64: FileKey]] = [:]
+    var withdrawnFiles: [Int32: Set<FileKey>] = [:]
     /// AWBs a partition's ledger is sized for up front: growing a ledger of
     /// a million entries rehashes it again and again.
     let expectedAWBsPerPartition: Int
@@ -76,6 +101,8 @@ public final class ValidateStage: BarrierStage {
         switch key {
         case .barrier(let key):
             barrier.restore(partition: partition, key)
+        case .removed, .undo, .withdrawn:
+            try restoreFileAction(partition: partition, key: key, value: value)
         case .ledger:
             var reader = BinaryReader(value)
             guard try reader.u8() == Self.ledgerStateVersion else {
@@ -98,6 +125,9 @@ public final class ValidateStage: BarrierStage {
     public func forget(partition: Int32) {
         ledgers[partition] = nil
         barrier.forget(partition: partition)
+        undo[partition] = nil
+        undoOffsets[partition] = nil
+        withdrawnFiles[partition] = nil
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
@@ -106,6 +136,13 @@ public final class ValidateStage: BarrierStage {
             try validate(batch, record: record, output: &output)
         case .closeMarker(let period, let source, let sourceCount):
             forwardMarker(record, period, source: source, sourceCount: sourceCount, input: .records, to: Self.lines, &output)
+            if barrier.isDone(partition: record.partition, period: period) { dropUndo(record.partition, period) }
+        case .withdrawCheck(let step):
+            check(step, record: record, output: &output)
+        case .withdrawCommit(let step):
+            commit(step, record: record, output: &output)
+        case .dryRunChecked(let run):
+            dryRun(run, record: record, output: &output)
         default:
             throw DecodingFailure("the validate stage does not take \(message.kind) messages")
         }
@@ -130,10 +167,20 @@ public final class ValidateStage: BarrierStage {
         var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 110 : 0)
         let operation = ASCIICode(operationText: batch.country)
         var changedCount: Int32 = 0
+        let file = FileKey(operation: batch.country, ordinal: batch.fileOrdinal)
+        // A file withdrawn here never comes back (a duplicate sent before
+        // the withdrawal must not bill it again).
+        if withdrawnFiles[record.partition]?.contains(file) == true { return }
+        var replaced = UndoRecorder(enabled: journal.enabled)
         // By index: iterating the array by value copies every record.
         for index in batch.records.indices {
+            let before = replaced.enabled ? ledger[LedgerKey(operation: operation, awb: batch.records[index].record.awbKey)] : nil
             switch try ledger.apply(batch.records[index], operation: operation) {
             case .billed(let line, let entry):
+                if replaced.enabled {
+                    replaced.note(LedgerKey(operation: operation, awb: batch.records[index].record.awbKey), before: before,
+                                  log: &undo[record.partition, default: [:]][file, default: UndoLog(name: batch.fileName, period: batch.period)])
+                }
                 byPartition[Int(Self.lines.partition(for: InvoiceRoute(country: line.country, agent: line.agentCode), count: count))].append(line)
                 if journal.enabled {
                     changed.code(operation)
@@ -154,6 +201,11 @@ public final class ValidateStage: BarrierStage {
             value.i32(changedCount)
             value.raw(changed.finish())
             journal.put(record.partition, .ledger(inputOffset: record.offset), value.finish())
+        }
+        if replaced.count > 0 {
+            undo[record.partition]?[file]?.offsets.append(record.offset)
+            undoOffsets[record.partition, default: [:]][record.offset] = file
+            journal.put(record.partition, .undo(inputOffset: record.offset), replaced.value(file: file, name: batch.fileName, period: batch.period))
         }
         for (partition, lines) in byPartition.enumerated() where !lines.isEmpty {
             output.emit(Self.lines, partition: Int32(partition), key: batch.fileName,
