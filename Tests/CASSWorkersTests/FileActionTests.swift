@@ -232,6 +232,9 @@ final class FileActionTests: XCTestCase {
         guard case .fileOutcome(let outcome)? = out.on(.events).first?.message else { return XCTFail("the withdrawn outcome") }
         XCTAssertEqual(outcome.withdrawn, true)
         XCTAssertEqual(outcome.file, "w.cbf")
+        let event = PublicEvents.file(outcome)
+        XCTAssertEqual(event.type, .fileWithdrawn)
+        XCTAssertEqual(event.subject, "w.cbf")
     }
 
     func test_validate_puts_back_the_entries_a_withdrawn_file_replaced_even_after_a_restart() throws {

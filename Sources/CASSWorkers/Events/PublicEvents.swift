@@ -126,7 +126,11 @@ public enum PublicEvents {
         data.string("country", outcome.country)
         data.string("period", outcome.period)
         let type: PublicEventType, id: String
-        if outcome.accepted {
+        if outcome.withdrawn == true {
+            // Named like file.accepted's id: one withdrawal per accepted file.
+            type = .fileWithdrawn
+            id = "file.withdrawn:\(outcome.file)"
+        } else if outcome.accepted {
             type = .fileAccepted
             id = "file.accepted:\(outcome.file)"
             data.int("recordsAccepted", Int64(outcome.recordsPassed))
