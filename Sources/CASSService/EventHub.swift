@@ -1,5 +1,7 @@
 import CASSAccess
+import CASSDomain
 import CASSHTTP
+import CASSWorkers
 import Foundation
 
 /// What happened, for the Server-Sent Events stream `/api/v1/events`
@@ -18,6 +20,11 @@ public struct ServiceEvent: Sendable {
     public var data: String
 }
 
+/// The stream `/api/v1/events` and the topic cass.invoice-events carry the
+/// same events: the views build both from `PublicEvents` (or, for the
+/// accounts events, from the same payloads the topic gets), with the same
+/// types, ids and `data`; the SSE `event:` is the type without
+/// `org.opencass.` and the SSE `data:` is the CloudEvent's `data`.
 public final class EventHub: @unchecked Sendable {
     // @unchecked: `subscribers` and `live` are touched only under `lock`.
     private let lock = NSLock()
@@ -28,7 +35,19 @@ public final class EventHub: @unchecked Sendable {
     /// Subscribers at most (each holds an HTTP connection).
     static let subscribersMax = 256
 
-    public init() {}
+    /// Names of agents and airlines in the payloads, currencies and dates of periods.
+    let reference: ReferenceData
+    /// Where the service's own events (disputes, payments, overdue
+    /// invoices, risk) go to reach cass.invoice-events; set before the
+    /// views start.
+    var forwarder: EventForwarder?
+
+    public init(reference: ReferenceData = ReferenceData()) { self.reference = reference }
+
+    /// A public event, to the subscribers that act for one of `companies`.
+    func publish(_ event: PublicEvent, companies: [CompanyID]) {
+        publish(ServiceEvent(type: event.type.rawValue, id: event.id, country: event.country, companies: companies, data: event.data))
+    }
 
     func goLive() {
         lock.lock()

@@ -35,6 +35,10 @@ public final class Service: @unchecked Sendable {
     let clock: ServiceClock
     private(set) var context: ServiceContext?
     private(set) var server: HTTPServer?
+    /// The publish stage (cass.events to cass.invoice-events) and what takes
+    /// the service's own events there.
+    private(set) var publisher: PipelineRunner?
+    private(set) var forwarder: EventForwarder?
     private let ready = Locked(false)
 
     public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
@@ -62,13 +66,18 @@ public final class Service: @unchecked Sendable {
         }
         let writer = try RecordWriter(log: log)
         let identity = IdentityView()
-        let hub = EventHub()
+        let hub = EventHub(reference: reference)
+        let forwarder = EventForwarder(writer: writer)
+        hub.forwarder = forwarder
+        self.forwarder = forwarder
         let invoices = InvoicesView(hub: hub)
         let accountsView = AccountsView(hub: hub)
         let settings = SettingsView()
-        let feed = ViewFeed(log: log, views: [identity, invoices, accountsView, settings], group: options.viewGroup)
+        let feed = ViewFeed(log: log, views: [identity, invoices, accountsView, settings, forwarder], group: options.viewGroup)
         try feed.start()
         try feed.catchUp(feed.topics.filter { !$0.hasSuffix(AccessTopic.loginFailures.rawValue) }, timeoutMs: 600_000)
+        forwarder.start()
+        try startPublisher(reference: reference, progress: progress)
         let accounts = AccountsDesk(view: accountsView, writer: writer, feed: feed, clock: clock, reference: reference,
                                     openNetDue: options.openNetDue)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
@@ -109,6 +118,18 @@ public final class Service: @unchecked Sendable {
         progress("listening on http://\(options.host):\(server.port)")
     }
 
+    /// The public events (docs/events.md): the publish stage's worker on
+    /// this process's log, like the pipeline's other stages.
+    private func startPublisher(reference: ReferenceData, progress: @Sendable (String) -> Void) throws {
+        var options = PipelineRunner.Options()
+        options.threads = 1
+        let runner = PipelineRunner(log: log, stages: [PublishStage.definition],
+                                    environment: StageEnvironment(reference: reference, persistState: true), options: options)
+        try runner.start()
+        publisher = runner
+        progress("public events: the publish stage writes \(Topic.invoiceEvents.name)")
+    }
+
     /// The browser portal, with its sign-in key and its upload spool folder.
     private func portalSite(_ context: ServiceContext, writer: RecordWriter) throws -> PortalSite {
         let spool = options.dataDirectory.appendingPathComponent("spool")
@@ -141,6 +162,8 @@ public final class Service: @unchecked Sendable {
         ready.withLock { $0 = false }
         _ = server?.stop(timeoutMs: timeoutMs)
         context?.accounts.stop()
+        forwarder?.stop()
+        publisher?.stop()
         context?.feed.stop()
     }
 }

@@ -3,6 +3,7 @@ import CASSAccounts
 import CASSCrypto
 import CASSDomain
 import CASSLog
+import CASSWorkers
 import Foundation
 
 /// Disputes, payments, wallets and risk as the accounts topic makes them
@@ -108,8 +109,30 @@ public final class AccountsView: View, @unchecked Sendable {
                 companies.append(.agent(country: account.invoice.country, code: CASSDomain.AgentCodeText.format(account.invoice.agent)))
             }
         }
-        let data = (try? JSONBodies.encode(event.data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        hub.publish(ServiceEvent(type: event.type.rawValue, id: event.id, country: event.country, companies: companies, data: data))
+        guard let published = Self.publicEvent(event, key: key(of: event)) else { return }
+        hub.publish(published, companies: companies)
+        // The same event, for cass.invoice-events (the publish stage).
+        hub.forwarder?.enqueue(EventFact(published))
+    }
+
+    /// The record key of an accounts event on cass.invoice-events: the
+    /// invoice it is about, else the agent company.
+    private func key(of event: AccountsEvent) -> String {
+        switch event.data {
+        case .dispute(let dispute): return dispute.invoice
+        case .payment(let payment): return payment.invoice
+        case .overdue(let overdue): return overdue.invoice
+        case .risk(let flag): return CompanyID.agent(country: flag.row.country, code: CASSDomain.AgentCodeText.format(flag.row.agent)).description
+        }
+    }
+
+    /// An accounts event as a public event (docs/events.md): the same type
+    /// names, the reducer's stable id, dated the business day it happened.
+    static func publicEvent(_ event: AccountsEvent, key: String) -> PublicEvent? {
+        guard let type = PublicEventType(rawValue: event.type.rawValue),
+              let data = try? JSONBodies.encode(event.data) else { return nil }
+        return PublicEvent(type: type, id: event.id, country: event.country, subject: event.subject, key: key,
+                           time: PublicEvent.time(event.on), data: String(decoding: data, as: UTF8.self))
     }
 
     public func read<T>(_ body: (AccountsState) throws -> T) rethrows -> T {

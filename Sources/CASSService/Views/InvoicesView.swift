@@ -39,17 +39,17 @@ public final class InvoicesView: View, @unchecked Sendable {
         defer { lock.unlock() }
         switch message {
         case .invoice(let invoice):
-            issue(invoice)
+            issue(invoice, parts: LinePart.split(invoice).1.count)
         case .invoiceHeader(let header, let parts):
             guard invoices[header.number] == nil else { return }   // a replay
-            if parts == 0 { issue(header) } else { waiting[header.number] = (header, parts, [:]) }
+            if parts == 0 { issue(header, parts: 0) } else { waiting[header.number] = (header, parts, [:]) }
         case .invoiceLines(let number, let part):
             guard var entry = waiting[number] else { return }
             entry.received[part.index] = part
             if entry.received.count >= entry.parts,
                let invoice = LinePart.join(entry.header, entry.received.values.sorted { $0.index < $1.index }) {
                 waiting[number] = nil
-                issue(invoice)
+                issue(invoice, parts: entry.parts)
             } else {
                 waiting[number] = entry
             }
@@ -57,24 +57,25 @@ public final class InvoicesView: View, @unchecked Sendable {
             guard closed[period] == nil else { return }
             closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
             let airlines = disbursements.map { CompanyID.airline(prefix: InvoiceRoutes.prefixText($0.airlinePrefix)) }
-            hub?.publish(ServiceEvent(
-                type: "period.closed", id: "period.closed:\(period.country):\(period.period.yyyymmnn)", country: period.country,
-                companies: airlines + [.cass],
-                data: "{\"country\":\"\(period.country)\",\"period\":\"\(period.period.yyyymmnn)\",\"invoices\":\(count),\"totalMinor\":\(total)}"))
+            if let hub {
+                hub.publish(PublicEvents.periodClosed(period, invoices: count, totalMinor: total, disbursements: disbursements, reference: hub.reference),
+                            companies: airlines + [.cass])
+            }
         default:
             break
         }
     }
 
-    private func issue(_ invoice: Invoice) {
+    private func issue(_ invoice: Invoice, parts: Int) {
         guard invoices[invoice.number] == nil else { return }
         invoices[invoice.number] = invoice
         numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
-        hub?.publish(ServiceEvent(
-            type: "invoice.issued", id: "invoice.issued:\(invoice.number)", country: invoice.country,
-            companies: [.agent(country: invoice.country, code: invoice.agentCodeText)],
-            data: "{\"number\":\"\(invoice.number)\",\"country\":\"\(invoice.country)\",\"period\":\"\(invoice.period.yyyymmnn)\","
-                + "\"agent\":\"\(invoice.agentCodeText)\",\"currency\":\"\(invoice.currency)\",\"totalMinor\":\(invoice.total)}"))
+        if let hub {
+            // The payload of cass.invoice-events, with the part count the
+            // number stage sent the lines in.
+            let event = PublicEvents.invoiceIssued(invoice, sectionLines: invoice.sections.map(\.lines.count), parts: parts, reference: hub.reference)
+            hub.publish(event, companies: [.agent(country: invoice.country, code: invoice.agentCodeText)])
+        }
     }
 
     public func invoice(_ number: String) -> Invoice? {
