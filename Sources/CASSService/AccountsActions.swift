@@ -20,7 +20,7 @@ extension ServiceContext {
             throw APIError.invalid("status", "one of \(InvoiceRoutes.statuses.sorted().joined(separator: ", "))")
         }
         let today = clock.today()
-        let visible = invoices.all().filter { invoice in
+        let visible = candidateInvoices(caller.principal).filter { invoice in
             filter.matches(country: invoice.country, period: invoice.period)
                 && filter.companyMatches(InvoicesView.agentCompany(invoice))
                 && authorize(caller.principal, .readInvoice, .invoice(agent: .agent(country: invoice.country, code: invoice.agentCodeText))) == .allow
@@ -28,6 +28,20 @@ extension ServiceContext {
         return accounts.read { state in
             visible.map { InvoiceShapes.summary($0, PaymentStanding($0, summary: state.paymentSummary(of: $0.number, asOf: today), today: today)) }
         }.filter { status == nil || $0.status == status }
+    }
+
+    /// The invoices an agent company or group may own (its own, its
+    /// members'), without going through every invoice; all for anyone
+    /// else. Authorization still judges each one.
+    func candidateInvoices(_ principal: Principal) -> [Invoice] {
+        switch principal.company.kind {
+        case .agent:
+            return invoices.invoices(ofAgents: [principal.company.description])
+        case .agentGroup:
+            return invoices.invoices(ofAgents: (directory.company(principal.company)?.members ?? []).map(\.description))
+        case .airline, .operator:
+            return invoices.all()
+        }
     }
 
     /// The invoice `number`, if the caller may take `action` on it (404 for

@@ -75,7 +75,7 @@ extension ServiceContext {
             if case .airline(let prefix) = principal.company { return Int32(prefix) }
             return nil
         }()
-        let all = invoices.all()
+        let all = candidateInvoices(principal)
         accounts.read { state in
             for invoice in all where filter.matches(country: invoice.country, period: invoice.period) && principal.reaches(country: invoice.country) {
                 let key = PeriodKey(country: invoice.country, period: invoice.period)

@@ -104,6 +104,12 @@ final class PortalPagesRoutesTests: XCTestCase {
         XCTAssertTrue(all.text.contains("GB2026000002") && all.text.contains("GB2026000001"))
         let airline = try Self.browser(world, "ba.viewer")
         XCTAssertFalse(try airline.get("/invoices").text.contains("GB2026000001"))
+        // A forwarder's group sees its members' invoices, and switches to one member in one click.
+        let group = try Self.browser(world, "ga.output")
+        let groupPage = try group.get("/invoices")
+        XCTAssertTrue(groupPage.text.contains("GB2026000001") && !groupPage.text.contains("GB2026000002"))
+        XCTAssertTrue(try group.get("/invoices?company=\(AccountsWorld.companyA)").text.contains("GB2026000001"))
+        assertPage(try group.get("/invoices?company=\(AccountsWorld.companyB)"), status: 404)
     }
 
     func testLanguagesAndRightToLeft() throws {
