@@ -144,8 +144,11 @@ final class PortalPagesRoutesTests: XCTestCase {
         let bad = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", "125-123"), ("amount", "10"), ("reason", "short")])
         assertPage(bad, status: 422)
         XCTAssertTrue(bad.text.contains("aria-invalid"))
-        let tooMuch = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", AccountsWorld.awbA125), ("amount", "60000.01"), ("reason", "weight")])
+        let tooMuch = try agent.post("/disputes", [("invoice", "GB2026000001"), ("awb", AccountsWorld.awbA125), ("amount", "60000.01"), ("reason", "weight")],
+                                     headers: [("Referer", "http://127.0.0.1:\(world.harness.port)/invoices/GB2026000001")])
         assertPage(tooMuch, status: 422)
+        XCTAssertTrue(tooMuch.text.contains("id=\"dispute\""), "back on the invoice's page, its dispute form filled in")
+        XCTAssertTrue(tooMuch.text.contains("60000.01"))
         // Another company's invoice is 404, as in the API.
         let other = try Self.browser(world, "b.output")
         _ = try other.get("/disputes")

@@ -100,8 +100,14 @@ enum PortalBillingRoutes {
                                                             by: call.caller, request: call.request)
                 return call.redirect(to: PortalHref.dispute(dispute.id)?.value ?? "/disputes", .disputeRaised)
             } catch {
-                return try call.refusal(error, form: .dispute, values: fields.echo(disputeFields), fieldNames: ["amountMinor": "amount"]) {
-                    try disputesPage(call, $0)
+                // Back on the invoice's page (its dispute form) when the form came from one the caller sees.
+                let number = (fields["invoice"] ?? "").trimmingCharacters(in: .whitespaces)
+                return try call.refusal(error, form: .dispute, values: fields.echo(disputeFields), fieldNames: ["amountMinor": "amount"]) { ctx in
+                    let fromInvoice = call.request.headers["Referer"].map { $0.contains("/invoices/") } ?? false
+                    if fromInvoice, (try? call.service.visibleInvoice(number, by: call.caller, for: .readInvoice)) != nil {
+                        return try invoicePage(call, number, ctx)
+                    }
+                    return try disputesPage(call, ctx)
                 }
             }
         }
