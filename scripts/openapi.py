@@ -131,8 +131,13 @@ schemas = {
             "records": {"type": "integer"}, "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
             "fileCode": {"type": ["string", "null"]}, "submittedBy": {"type": "string"},
             "submittedAt": {"type": "string", "format": "date-time"},
+            "message": {"type": "string", "description": "why the file was rejected, in words"},
+            "size": {"type": "integer", "description": "bytes as uploaded"},
         },
     },
+    "PeriodClose": {"type": "object", "required": ["country", "period", "status"], "additionalProperties": False,
+                    "properties": {"country": {"type": "string"}, "period": {"type": "string"},
+                                   "status": {"type": "string", "enum": ["closing", "closed"]}}},
     "Rejection": {
         "type": "object", "required": ["file", "airline", "country", "period", "sequence", "code", "awb", "field", "message"],
         "properties": {
@@ -390,7 +395,7 @@ paths = {
     "/api/v1/operations/{country}/periods/{period}/close": {
         "parameters": [p("country", "operation", COUNTRY), p("period", "billing period", PERIOD)],
         "post": {"summary": "close a period (cass admin); its invoices are issued", "operationId": "closePeriod",
-                 "responses": {**ok(200, "already closed", ref("Period")), **ok(202, "closing", ref("Period")),
+                 "responses": {**ok(200, "already closed", ref("PeriodClose")), **ok(202, "closing", ref("PeriodClose")),
                                **problem(*AUTH_ERRORS, 403, 404, 422)}}},
     "/api/v1/reports/settlement-agents.csv": {"get": {
         "summary": "settlement-agents.csv of the closed periods in scope", "operationId": "reportAgents",

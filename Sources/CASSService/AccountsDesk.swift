@@ -22,6 +22,9 @@ public final class AccountsDesk: @unchecked Sendable {
     /// its predecessor left (the reducer still decides across processes).
     private let writes = NSLock()
     private var lastRunDay: CivilDate?
+    /// Issued invoices, and how many of them this desk has recorded.
+    let invoices: InvoicesView?
+    private var invoicesRecorded = 0
     private var thread: Thread?
     /// How often the scheduler looks even when nothing happened.
     static let schedulerIntervalSeconds: TimeInterval = 60
@@ -32,7 +35,8 @@ public final class AccountsDesk: @unchecked Sendable {
     }()
 
     init(view: AccountsView, writer: RecordWriter, feed: ViewFeed, clock: ServiceClock, reference: ReferenceData,
-         openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64]) {
+         openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64], invoices: InvoicesView? = nil) {
+        self.invoices = invoices
         self.view = view
         self.writer = writer
         self.feed = feed
@@ -121,12 +125,36 @@ public final class AccountsDesk: @unchecked Sendable {
         writes.lock()
         defer { writes.unlock() }
         try feed.catchUp([ServiceTopics.accounts])
+        try recordIssuedInvoices()
         let due = view.read { $0.dueActions(today: today) }
         try writeSystemRecords(due.map { .scheduled($0) })
         // Assessed after the collections: a grade counts what they paid.
         let rows = try riskRows(asOf: today)
         try writeSystemRecords(view.read { $0.riskRecords(for: rows, on: today) })
         lastRunDay = today
+    }
+
+    /// Records the invoices the pipeline issued that the accounts do not
+    /// know yet (in invoice-date, then number order): payments, disputes
+    /// and risk work on them from then on. Every serve process may do it;
+    /// the reducer recognises a copy another process wrote.
+    private func recordIssuedInvoices() throws {
+        guard let invoices else { return }
+        let (fresh, count) = invoices.issued(from: invoicesRecorded)
+        guard !fresh.isEmpty else { return }
+        var records: [AccountsRecord] = []
+        for invoice in fresh.sorted(by: { ($0.invoiceDate, $0.number) < ($1.invoiceDate, $1.number) }) {
+            guard view.read({ $0.invoice(invoice.number) }) == nil, let operation = reference.operation(invoice.country) else { continue }
+            do {
+                records.append(.invoiceIssued(try IssuedInvoice(invoice, operation: operation)))
+            } catch {
+                FileHandle.standardError.write(Data("serve: invoice \(invoice.number) cannot be recorded in the accounts: \(error)\n".utf8))
+            }
+        }
+        for start in stride(from: 0, to: records.count, by: 500) {
+            try writeSystemRecords(Array(records[start..<min(records.count, start + 500)]))
+        }
+        invoicesRecorded = count
     }
 
     /// Runs the scheduler first when the day changed since it last ran, so

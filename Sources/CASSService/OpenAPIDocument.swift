@@ -1956,7 +1956,7 @@ public enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Period"
+                  "$ref": "#/components/schemas/PeriodClose"
                 }
               }
             }
@@ -1966,7 +1966,7 @@ public enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Period"
+                  "$ref": "#/components/schemas/PeriodClose"
                 }
               }
             }
@@ -4507,6 +4507,38 @@ public enum OpenAPIDocument {
           "submittedAt": {
             "type": "string",
             "format": "date-time"
+          },
+          "message": {
+            "type": "string",
+            "description": "why the file was rejected, in words"
+          },
+          "size": {
+            "type": "integer",
+            "description": "bytes as uploaded"
+          }
+        }
+      },
+      "PeriodClose": {
+        "type": "object",
+        "required": [
+          "country",
+          "period",
+          "status"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "country": {
+            "type": "string"
+          },
+          "period": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "closing",
+              "closed"
+            ]
           }
         }
       },

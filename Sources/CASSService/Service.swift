@@ -22,6 +22,11 @@ public struct ServiceOptions: Sendable {
     /// Per agent company, the net due of its accepted lines in open
     /// periods (risk's exposure).
     public var openNetDue: @Sendable () throws -> [AccountKey: Int64] = { [:] }
+    /// Whether this process runs the pipeline's stage workers (tests that
+    /// feed the topics by hand turn them off).
+    public var runsPipeline = true
+    /// Threads stepping the stage workers.
+    public var pipelineThreads = 2
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -39,6 +44,7 @@ public final class Service: @unchecked Sendable {
     /// the service's own events there.
     private(set) var publisher: PipelineRunner?
     private(set) var forwarder: EventForwarder?
+    private(set) var pipeline: PipelineRunner?
     private let ready = Locked(false)
 
     public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
@@ -64,24 +70,41 @@ public final class Service: @unchecked Sendable {
                 throw ServiceError("no reference data yet: start once with --reference DIR (operations.csv, airlines.csv, agents.csv, tax-rules.csv)")
             }
         }
+        // The stages first: a request answered later finds them running.
+        if options.runsPipeline {
+            let environment = StageEnvironment(reference: reference, persistState: true)
+            var pipelineOptions = PipelineRunner.Options()
+            pipelineOptions.threads = max(1, options.pipelineThreads)
+            let runner = PipelineRunner(log: log, stages: Pipeline.settlement, environment: environment, options: pipelineOptions)
+            runner.onFailure = { stage, error in
+                FileHandle.standardError.write(Data("serve: the \(stage) stage: \(error)\n".utf8))
+            }
+            try runner.start()
+            pipeline = runner
+            progress("pipeline: \(Pipeline.settlement.map(\.name.rawValue).joined(separator: ", ")) running on \(pipelineOptions.threads) threads")
+        }
         let writer = try RecordWriter(log: log)
         let identity = IdentityView()
         let hub = EventHub(reference: reference)
         let forwarder = EventForwarder(writer: writer)
         hub.forwarder = forwarder
         self.forwarder = forwarder
-        let invoices = InvoicesView(hub: hub)
         let accountsView = AccountsView(hub: hub)
+        // A newly issued invoice wakes the accounts desk, which records it.
+        let invoices = InvoicesView(hub: hub, issued: { accountsView.changed.fire() })
         let settings = SettingsView()
-        let feed = ViewFeed(log: log, views: [identity, invoices, accountsView, settings, forwarder], group: options.viewGroup)
+        let files = FilesView(hub: hub)
+        let feed = ViewFeed(log: log, views: [identity, invoices, accountsView, settings, forwarder, files], group: options.viewGroup)
         try feed.start()
         try feed.catchUp(feed.topics.filter { !$0.hasSuffix(AccessTopic.loginFailures.rawValue) }, timeoutMs: 600_000)
         forwarder.start()
         try startPublisher(reference: reference, progress: progress)
         let accounts = AccountsDesk(view: accountsView, writer: writer, feed: feed, clock: clock, reference: reference,
-                                    openNetDue: options.openNetDue)
+                                    openNetDue: options.openNetDue, invoices: invoices)
+        let spool = options.dataDirectory.appendingPathComponent("spool")
+        try Self.emptySpool(spool)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
-                                     settings: settings, hub: hub, clock: clock, reference: reference,
+                                     settings: settings, files: files, spool: spool.path, hub: hub, clock: clock, reference: reference,
                                      hasher: PBKDF2Passwords(iterations: options.passwordIterations))
         self.context = context
         try bootstrapAdmin(context, progress: progress)
@@ -100,6 +123,8 @@ public final class Service: @unchecked Sendable {
         router.get("/api/v1/openapi.json") { _ in .json(OpenAPIDocument.json) }
         IdentityRoutes.register(&router, context)
         InvoiceRoutes.register(&router, context)
+        FileRoutes.register(&router, context)
+        PeriodRoutes.register(&router, context)
         EventRoutes.register(&router, context)
         DisputeRoutes.register(&router, context)
         PaymentRoutes.register(&router, context)
@@ -132,9 +157,17 @@ public final class Service: @unchecked Sendable {
 
     /// The browser portal, with its sign-in key and its upload spool folder.
     private func portalSite(_ context: ServiceContext, writer: RecordWriter) throws -> PortalSite {
-        let spool = options.dataDirectory.appendingPathComponent("spool")
-        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
-        return PortalSite(service: context, loginKey: try PortalKeys.loginKey(log: log, writer: writer), spool: spool.path)
+        PortalSite(service: context, loginKey: try PortalKeys.loginKey(log: log, writer: writer), spool: context.spool)
+    }
+
+    /// The spool holds bodies being received; what a killed process left
+    /// there was never acknowledged, so it goes.
+    static func emptySpool(_ spool: URL) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(at: spool, withIntermediateDirectories: true)
+        for name in (try? manager.contentsOfDirectory(atPath: spool.path)) ?? [] {
+            try? manager.removeItem(at: spool.appendingPathComponent(name))
+        }
     }
 
     private func bootstrapAdmin(_ context: ServiceContext, progress: @Sendable (String) -> Void) throws {
@@ -161,6 +194,7 @@ public final class Service: @unchecked Sendable {
     public func stop(timeoutMs: Int = 10_000) {
         ready.withLock { $0 = false }
         _ = server?.stop(timeoutMs: timeoutMs)
+        pipeline?.stop()
         context?.accounts.stop()
         forwarder?.stop()
         publisher?.stop()

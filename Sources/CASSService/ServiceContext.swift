@@ -23,6 +23,12 @@ public final class ServiceContext: @unchecked Sendable {
     /// Disputes, payments, wallets, risk and the scheduler.
     let accounts: AccountsDesk
     let settings: SettingsView
+    /// Billing files, their outcomes and rejections, close requests.
+    let files: FilesView
+    /// Where uploads are received before they go to the log (removed after).
+    let spool: String
+    /// Period closes of this process, one at a time (each sees the last).
+    let closeWrites = NSLock()
     /// User changes of this process, one at a time: each decides on the
     /// state its predecessor left (the last-admin rule, a username taken).
     let identityWrites = NSLock()
@@ -30,7 +36,10 @@ public final class ServiceContext: @unchecked Sendable {
     let settingsWrites = NSLock()
 
     init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsDesk,
-         settings: SettingsView, hub: EventHub, clock: ServiceClock, reference: ReferenceData, hasher: PBKDF2Passwords) {
+         settings: SettingsView, files: FilesView, spool: String, hub: EventHub, clock: ServiceClock, reference: ReferenceData,
+         hasher: PBKDF2Passwords) {
+        self.files = files
+        self.spool = spool
         self.log = log
         self.writer = writer
         self.feed = feed

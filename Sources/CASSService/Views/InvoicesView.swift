@@ -24,9 +24,16 @@ public final class InvoicesView: View, @unchecked Sendable {
         public var disbursements: [Disbursement]
     }
 
+    /// Issued invoices in the order they arrived (the accounts desk records
+    /// each once, in this order).
+    private var issuedOrder: [String] = []
     let hub: EventHub?
+    let issued: (@Sendable () -> Void)?
 
-    public init(hub: EventHub? = nil) { self.hub = hub }
+    public init(hub: EventHub? = nil, issued: (@Sendable () -> Void)? = nil) {
+        self.hub = hub
+        self.issued = issued
+    }
 
     public var topics: [String] { [TopicCatalog.invoices, TopicCatalog.settlements] }
 
@@ -69,6 +76,8 @@ public final class InvoicesView: View, @unchecked Sendable {
     private func issue(_ invoice: Invoice, parts: Int) {
         guard invoices[invoice.number] == nil else { return }
         invoices[invoice.number] = invoice
+        issuedOrder.append(invoice.number)
+        issued?()
         numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
         if let hub {
             // The payload of cass.invoice-events, with the part count the
@@ -96,6 +105,14 @@ public final class InvoicesView: View, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return companies.flatMap { numbersByAgent[$0] ?? [] }.compactMap { invoices[$0] }.sorted { $0.number < $1.number }
+    }
+
+    /// Invoices issued from the `from`-th on, and how many there are.
+    public func issued(from: Int) -> (invoices: [Invoice], count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard from < issuedOrder.count else { return ([], issuedOrder.count) }
+        return (issuedOrder[from...].compactMap { invoices[$0] }, issuedOrder.count)
     }
 
     public func closedPeriods() -> [ClosedPeriod] {

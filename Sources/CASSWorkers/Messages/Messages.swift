@@ -30,6 +30,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case dryRun = 25
     case dryRunChecked = 26
     case reply = 27
+    case fileRef = 17
 }
 
 /// Every message that travels between stages. The first byte is the kind,
@@ -91,6 +92,9 @@ public enum StageMessage: Sendable {
     case dryRunChecked(DryRunBatch)
     /// A part of an answer to a dry run or a withdrawal (cass.replies).
     case reply(StageReply)
+    /// A billing file uploaded to the service: its bytes wait on
+    /// cass.uploads, in chunks this reference lists (cass.files).
+    case fileRef(FileReference)
 
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
     public static let version: UInt8 = 2
@@ -127,6 +131,7 @@ public enum StageMessage: Sendable {
         case .dryRun: .dryRun
         case .dryRunChecked: .dryRunChecked
         case .reply: .reply
+        case .fileRef: .fileRef
         }
     }
 
@@ -182,6 +187,8 @@ public enum StageMessage: Sendable {
             w = BinaryWriter(capacity: 200 + (run.batch.selection?.count ?? run.batch.records.count) * CheckedBatch.fixedRecordBytes)
             start(&w); run.encode(into: &w)
         case .reply(let reply): start(&w); w.data(Self.json(reply))
+        case .fileRef(let reference):
+            start(&w); w.data(Self.json(reference))
         }
         return w.finish()
     }
@@ -250,6 +257,7 @@ public enum StageMessage: Sendable {
         case .dryRun: return .dryRun(try DryRunRequest(from: &r))
         case .dryRunChecked: return .dryRunChecked(try DryRunBatch(from: &r))
         case .reply: return .reply(try unjson(StageReply.self, r.data()))
+        case .fileRef: return .fileRef(try FileReference.checked(unjson(FileReference.self, r.data())))
         }
     }
 
@@ -267,6 +275,13 @@ public enum StageMessage: Sendable {
 
 /// What became of one submitted file.
 public struct FileOutcome: Sendable, Codable, Hashable {
+    /// The service's file id (files uploaded through `cass serve`; nil for
+    /// files submitted by path or bytes).
+    public var id: String?
+    /// The file's place in its operation's processing order (its cass.files
+    /// offset + 1) and its header's sequence number, when it has a header.
+    public var ordinal: Int64?
+    public var fileSequence: Int?
     public var file: String
     public var airline: String
     public var country: String

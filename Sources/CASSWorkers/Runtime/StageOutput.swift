@@ -13,6 +13,12 @@ public struct StageOutput {
     public var rejectionsByCode: [String: Int] = [:]
     /// The first write to an undeclared topic, if any.
     private(set) var violation: String?
+    /// Headers of the input record being handled that travel on with
+    /// everything emitted for it (the uploaded file's id): set by the worker.
+    public var carried: [LogHeader] = []
+
+    /// Input headers that travel downstream.
+    static let carriedNames: Set<String> = [FileReference.fileHeader]
 
     init(layout: TopicLayout) { self.layout = layout }
 
@@ -57,13 +63,13 @@ public struct StageOutput {
     public mutating func emit<Key>(_ output: Output<Key>, partition: Int32, key: String, _ message: StageMessage) {
         guard declared(output.topic) else { return }
         count(message)
-        records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: Array(key.utf8), value: message.encoded()))
+        records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: Array(key.utf8), value: message.encoded(), headers: carried))
     }
 
     /// A message already encoded (a stage that transforms bytes in place).
     public mutating func emit<Key>(_ output: Output<Key>, partition: Int32, key: [UInt8], encoded value: [UInt8]) {
         guard declared(output.topic) else { return }
-        records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: key, value: value))
+        records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: key, value: value, headers: carried))
     }
 
     /// Raw bytes that are not a stage message (delivery logs, public
@@ -71,7 +77,7 @@ public struct StageOutput {
     public mutating func emit(_ output: Output<String>, routedBy route: String, key: String, bytes: [UInt8], headers: [LogHeader] = []) {
         guard declared(output.topic) else { return }
         records.append(OutgoingRecord(topic: output.topic.name, partition: output.partition(for: route, count: partitions(of: output.topic)),
-                                      key: Array(key.utf8), value: bytes, headers: headers))
+                                      key: Array(key.utf8), value: bytes, headers: headers + carried))
     }
 
     /// Rejections of one file in messages of bounded size.
@@ -86,7 +92,7 @@ public struct StageOutput {
         guard declared(output.topic) else { return }
         let value = message.encoded()
         for partition in 0..<partitions(of: output.topic) {
-            records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: Array(key.utf8), value: value))
+            records.append(OutgoingRecord(topic: output.topic.name, partition: partition, key: Array(key.utf8), value: value, headers: carried))
         }
     }
 

@@ -204,6 +204,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
                 offsets[record.topicPartition] = record.offset + 1
                 continue
             }
+            output.carried = record.headers.isEmpty ? [] : record.headers.filter { StageOutput.carriedNames.contains($0.name) }
             do {
                 if let rawLogic, try rawLogic.handleRaw(record, output: &output) {
                     // handled from its bytes

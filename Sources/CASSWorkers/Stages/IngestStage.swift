@@ -35,13 +35,13 @@ public final class IngestStage: StatefulStage {
     public static let replies = Output<String>.keyed(.replies, by: "request id")
 
     public static let definition = StageDefinition(
-        name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration, replies.declaration],
+        name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration, replies.declaration], reads: [.uploads],
         partitionedBy: "operation (country): files of one operation keep the processing order",
         keeps: "file registry (F04) with each accepted file's ordinal and name, closed periods (F08), withdrawn files, a withdrawal waiting for its votes and the records held behind it, per cass.files partition",
         make: { context in
             let environment = context.environment
             return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
-                               refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState)
+                               refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState, log: context.log)
         })
 
     /// The state entries: an accepted file (F04; an empty value: withdrawn),
@@ -92,6 +92,8 @@ public final class IngestStage: StatefulStage {
     /// The folder, symbolic links resolved, that `fileAt` paths must lie in.
     let spool: String?
     let refusesUnsafeNames: Bool
+    /// Where uploaded files' chunks are read (cass.uploads).
+    let log: (any Log)?
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
     /// Accepted files by operation and ordinal: their F04 key and name
@@ -104,7 +106,8 @@ public final class IngestStage: StatefulStage {
     var held: [Int32: [LogRecord]] = [:]
 
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, refusesUnsafeNames: Bool = true,
-                persistState: Bool = false) {
+                persistState: Bool = false, log: (any Log)? = nil) {
+        self.log = log
         self.reference = reference
         self.reader = reader
         self.refusesUnsafeNames = refusesUnsafeNames
@@ -154,6 +157,14 @@ public final class IngestStage: StatefulStage {
             // mapping them avoids a copy of a file that may be 100 MB.
             let data = try SpoolFolder.map(path, of: name, spool: spool)
             data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
+        case .fileRef(let reference):
+            if refusesUnsafeNames { try FileNames.check(reference.name) }
+            guard let log else { throw DecodingFailure("file \(reference.name): this ingest worker has no log to read uploads from") }
+            let bytes = try reference.content(from: log)
+            // Set here, not only from the record: a record held behind a
+            // withdrawal is handled later, under another record's headers.
+            output.carried = [LogHeader(name: FileReference.fileHeader, text: reference.id)]
+            bytes.withUnsafeBytes { ingest($0, name: reference.name, record: record, output: &output, id: reference.id) }
         case .closeMarker(let period, _, _):
             closed[record.partition, default: []].insert(period)
             journal.put(record.partition, .closed(period), [1])
@@ -163,7 +174,7 @@ public final class IngestStage: StatefulStage {
         }
     }
 
-    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput) {
+    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput, id: String? = nil) {
         var registry = registries[record.partition] ?? FileRegistry()
         // The file's offset in its operation's partition is its place in
         // the processing order: stable across replays.
@@ -175,15 +186,19 @@ public final class IngestStage: StatefulStage {
             acceptedFiles[record.partition, default: [:]][FileKey(operation: header.operation, ordinal: record.offset + 1)] = (key, name)
             journal.put(record.partition, .registered(key), Self.acceptedValue(ordinal: record.offset + 1, name: name))
         }
-        emit(result, output: &output)
+        emit(result, output: &output, id: id, ordinal: record.offset + 1)
     }
 
-    func emit(_ result: IngestionResult, output: inout StageOutput) {
+    func emit(_ result: IngestionResult, output: inout StageOutput, id: String? = nil, ordinal: Int64? = nil) {
         if let rejection = result.fileRejection {
             output.emit(Self.rejections, key: result.fileName, .rejections([rejection]))
-            output.emit(Self.events, key: result.identity.airline, .fileOutcome(FileOutcome(
+            var outcome = FileOutcome(
                 file: result.fileName, airline: result.identity.airline, country: result.identity.country, period: result.identity.period,
-                accepted: false, code: rejection.code.rawValue, message: rejection.problem.message, recordsPassed: 0, recordsRejected: 0)))
+                accepted: false, code: rejection.code.rawValue, message: rejection.problem.message, recordsPassed: 0, recordsRejected: 0)
+            outcome.id = id
+            outcome.ordinal = ordinal
+            outcome.fileSequence = result.header?.fileSequence
+            output.emit(Self.events, key: result.identity.airline, .fileOutcome(outcome))
             return
         }
         output.emitRejections(result.recordRejections, file: result.fileName, to: Self.rejections)
@@ -208,9 +223,13 @@ public final class IngestStage: StatefulStage {
                 output.emit(Self.records, partition: Int32(partition), key: result.fileName, .checked(batch))
             }
         }
-        output.emit(Self.events, key: result.identity.airline, .fileOutcome(FileOutcome(
+        var outcome = FileOutcome(
             file: result.fileName, airline: result.identity.airline, country: header.operation, period: String(header.period.yyyymmnn),
-            accepted: true, code: "", message: "", recordsPassed: result.checked.count, recordsRejected: result.recordRejections.count)))
+            accepted: true, code: "", message: "", recordsPassed: result.checked.count, recordsRejected: result.recordRejections.count)
+        outcome.id = id
+        outcome.ordinal = ordinal
+        outcome.fileSequence = header.fileSequence
+        output.emit(Self.events, key: result.identity.airline, .fileOutcome(outcome))
     }
 }
 

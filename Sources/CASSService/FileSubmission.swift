@@ -1,0 +1,124 @@
+import CASSAccess
+import CASSCrypto
+import CASSDomain
+import CASSHTTP
+import CASSLog
+import CASSWorkers
+import Foundation
+
+/// Taking a billing file into the service, whoever sends it (the upload
+/// route, the portal's form, the SFTP inbox): its header is read to check
+/// the airline, its bytes go to cass.uploads in chunks, and a reference
+/// to them goes to cass.files on its operation's partition, which puts it
+/// in the processing order. Answered once the log has both (2xx is durable).
+extension ServiceContext {
+    /// A file accepted for processing.
+    public struct SubmittedFile: Sendable, Encodable {
+        public var id: String
+        public var name: String
+        public var status: String
+    }
+
+    /// Submits the file at `path` (a spool file the caller owns) as `name`
+    /// for `principal`. Throws the API's problems: 422 for a bad name or an
+    /// empty file, 413 beyond 256 MiB, 403 when the header names another
+    /// airline than the caller's (nothing is kept then).
+    public func submitFile(at path: String, name: String, principal: Principal) throws -> SubmittedFile {
+        if let problem = FileName.problem(name) { throw APIError.invalid("name", problem) }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw ServiceError("cannot read the received file \(path): \(error.localizedDescription)")
+        }
+        guard Int64(data.count) <= FileReference.sizeMax else {
+            throw HTTPErrorShortcut.tooLarge("billing files are at most \(FileReference.sizeMax >> 20) MiB")
+        }
+        // An empty file is taken: ingest rejects it with F01, like any file.
+        let operation = try checkHeader(data, name: name, principal: principal)
+        let id = try Self.newFileID()
+        // Chunks first, on the upload's partition; then the reference, which
+        // only a complete upload gets: a crash in between leaves chunks no
+        // reference names, never a reference to missing bytes.
+        let uploads = TopicCatalog.namespace + "cass.uploads"
+        var offsets: [Int64] = []
+        var pending: [OutgoingRecord] = []
+        var uploadsPartition: Int32 = 0
+        let chunkCount = (data.count + FileReference.chunkBytes - 1) / FileReference.chunkBytes
+        for index in 0..<chunkCount {
+            let start = index * FileReference.chunkBytes
+            let chunk = [UInt8](data[start..<min(data.count, start + FileReference.chunkBytes)])
+            let record = try writer.record(uploads, key: id, value: chunk,
+                                           headers: [LogHeader(name: FileReference.chunkHeader, text: String(index))])
+            uploadsPartition = record.partition
+            pending.append(record)
+            // A few MiB per send: the producer keeps their order, and memory stays bounded.
+            if pending.count == 8 || index == chunkCount - 1 {
+                let position = try writer.write(pending)
+                let partition = TopicPartition(topic: uploads, partition: uploadsPartition)
+                guard let end = position.ends[partition] else { throw ServiceError("the log did not say where the upload's chunks went") }
+                // The chunks of one send are consecutive in their partition
+                // unless another upload interleaved: read their offsets back.
+                offsets += try chunkOffsets(id: id, partition: partition, before: end, count: pending.count, firstIndex: index + 1 - pending.count)
+                pending = []
+            }
+        }
+        let reference = FileReference(id: id, name: name, uploadsPartition: uploadsPartition, chunkOffsets: offsets, size: Int64(data.count),
+                                      submittedBy: principal.username, company: principal.company.description,
+                                      submittedAt: clock.instant().description)
+        var record = Submission.record(.fileRef(reference), operation: operation, partitions: try writer.partitions(TopicCatalog.files))
+        record.headers = [LogHeader(name: FileReference.fileHeader, text: id)]
+        let position = try writer.write([record])
+        try feed.wait(for: position)
+        return SubmittedFile(id: id, name: name, status: FileStatus.received.rawValue)
+    }
+
+    /// The offsets of the `count` chunks of upload `id` just written below `end`.
+    private func chunkOffsets(id: String, partition: TopicPartition, before end: Int64, count: Int, firstIndex: Int) throws -> [Int64] {
+        var found: [Int: Int64] = [:]
+        var from = max(0, end - Int64(count))
+        let key = Array(id.utf8)
+        // Looks back further while other uploads' chunks sit among ours.
+        while found.count < count {
+            let records = try log.read(partition, from: from, maxRecords: Int(end - from))
+            for record in records where record.offset < end && record.key == key {
+                if let text = record.header(FileReference.chunkHeader), let index = Int(String(decoding: text, as: UTF8.self)) {
+                    found[index] = record.offset
+                }
+            }
+            guard found.count < count else { break }
+            guard from > 0 else { throw ServiceError("the upload's chunks are not on \(partition) below offset \(end)") }
+            from = max(0, from - Int64(count) * 4)
+        }
+        return (firstIndex..<(firstIndex + count)).map { found[$0] ?? -1 }
+    }
+
+    /// The operation the file's header names, after checking that the
+    /// airline it names is the caller's. A file too damaged to name one is
+    /// taken: ingest rejects it with its file code, which the uploader sees.
+    func checkHeader(_ data: Data, name: String, principal: Principal) throws -> String {
+        let identity: ReportedIdentity = data.withUnsafeBytes { bytes in
+            switch DefaultReaders.any(bytes, name, { self.reference.operation($0)?.periodsPerMonth }) {
+            case .rejected(_, let identity, _): return identity
+            case .parsed(let file): return file.identity
+            }
+        }
+        if case .airline(let prefix) = principal.company, !identity.airline.isEmpty, identity.airline != prefix {
+            throw APIError.forbidden("the file's header names airline \(identity.airline); you upload for airline \(prefix) only. Nothing was kept.")
+        }
+        return identity.country.isEmpty ? "??" : identity.country
+    }
+
+    static func newFileID() throws -> String {
+        do {
+            return Hex.encode(try SecureRandom.bytes(16))
+        } catch {
+            throw ServiceError("no random bytes for a file id: \(error)")
+        }
+    }
+}
+
+/// Problems of the HTTP layer the API errors do not name.
+enum HTTPErrorShortcut {
+    static func tooLarge(_ detail: String) -> HTTPError { HTTPError(HTTPStatus(413), detail: detail) }
+}

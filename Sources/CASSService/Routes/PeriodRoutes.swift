@@ -1,0 +1,136 @@
+import CASSAccess
+import CASSAccounts
+import CASSDomain
+import CASSEngine
+import CASSHTTP
+import CASSWorkers
+import Foundation
+
+/// Operations, their periods, and closing a period (portal.md "Periods
+/// and settlement"); the rejections report of closed periods.
+enum PeriodRoutes {
+    static func register(_ router: inout Router, _ service: ServiceContext) {
+        router.get("/api/v1/operations") { request in
+            let caller = try service.authenticator.caller(request)
+            try InvoiceRoutes.require(caller.principal, .readOperations, .collection)
+            let paging = try Paging(request)
+            let rows = service.reference.operations.values
+                .filter { caller.principal.reaches(country: $0.country) }
+                .sorted { $0.country < $1.country }
+                .map { OperationShape(country: $0.country, currency: $0.currency, name: $0.entityName) }
+            let page = paging.page(rows) { $0.country }
+            return try JSONBodies.answer(Page(items: page.items, next: page.next))
+        }
+
+        router.get("/api/v1/operations/{country}/periods") { request in
+            let caller = try service.authenticator.caller(request)
+            let country = try operation(request, caller.principal, .readOperations, service)
+            let paging = try Paging(request)
+            let rows = periods(of: country, for: caller.principal, service)
+            let page = paging.page(rows) { $0.period }
+            return try JSONBodies.answer(Page(items: page.items, next: page.next))
+        }
+
+        router.post("/api/v1/operations/{country}/periods/{period}/close") { request in
+            let caller = try service.authenticator.caller(request)
+            let country = try operation(request, caller.principal, .closePeriod, service)
+            guard let text = request.parameter("period"), text.utf8.count == 8, let digits = Int(text), let period = BillingPeriod(yyyymmnn: digits),
+                  let periodsPerMonth = service.reference.operation(country)?.periodsPerMonth, period.number <= periodsPerMonth else {
+                throw APIError.invalid("period", "a period YYYYMMNN of operation \(country)")
+            }
+            let key = PeriodKey(country: country, period: period)
+            if service.invoices.isClosed(key) {
+                return try JSONBodies.answer(PeriodCloseShape(country: country, period: text, status: "closed"))
+            }
+            try service.closeWrites.withLock {
+                try service.feed.catchUp([TopicCatalog.files])
+                guard !service.files.closeRequested(key) else { return }
+                // The accounts learn first: a dispute accepted from now on
+                // bills its memo into a later period.
+                try service.accounts.writeSystemRecords([.periodClosed(OperationPeriod(country: country, period: period))])
+                let marker = Submission.record(.closeMarker(period: key, source: 0, sourceCount: 1), operation: country,
+                                               partitions: try service.writer.partitions(TopicCatalog.files))
+                try service.feed.wait(for: try service.writer.write([marker]))
+            }
+            return try JSONBodies.answer(PeriodCloseShape(country: country, period: text, status: "closing"), status: HTTPStatus(202))
+        }
+
+        router.get("/api/v1/reports/rejections.csv") { request in
+            let caller = try service.authenticator.caller(request)
+            try InvoiceRoutes.require(caller.principal, .readReports, .collection)
+            let filter = try Filters(request, service: service, caller: caller.principal)
+            let closed = Set(service.invoices.closedPeriods().map { "\($0.period.country)/\($0.period.period.yyyymmnn)" })
+            let rows = service.files.reportedRejections().filter { rejection in
+                guard closed.contains("\(rejection.country)/\(rejection.period)") else { return false }
+                if let country = filter.country, rejection.country != country { return false }
+                if let period = filter.period, rejection.period != String(period.yyyymmnn) { return false }
+                if caller.principal.company == .cass { return caller.principal.reaches(country: rejection.country) }
+                guard rejection.airline.utf8.count == 3 else { return false }
+                return authorize(caller.principal, .readFile, .billingFile(airline: .airline(prefix: rejection.airline), country: rejection.country)) == .allow
+            }
+            return InvoiceRoutes.csv(SettlementSummary.rejectionsCSV(rows))
+        }
+    }
+
+    /// The operation the path names, if it exists and the caller reaches
+    /// it (404 otherwise), then the action's check.
+    static func operation(_ request: Request, _ principal: Principal, _ action: Action, _ service: ServiceContext) throws -> String {
+        guard let country = request.parameter("country"), service.reference.operation(country) != nil,
+              authorize(principal, .readOperations, .operation(country: country)) == .allow else { throw APIError.notFound() }
+        try InvoiceRoutes.require(principal, action, .operation(country: country))
+        return country
+    }
+
+    /// Every period of an operation that has files, a close request or
+    /// invoices, with what the caller may see of it.
+    static func periods(of country: String, for principal: Principal, _ service: ServiceContext) -> [PeriodShape] {
+        var rows: [String: PeriodShape] = [:]
+        func row(_ period: String) -> PeriodShape { rows[period] ?? PeriodShape(period: period, status: "open", files: 0, records: 0, invoices: 0) }
+        for file in service.files.all() where file.country == country && file.status != .withdrawn && FileRoutes.visible(file, principal) {
+            guard !file.period.isEmpty else { continue }
+            var entry = row(file.period)
+            entry.files += 1
+            entry.records += file.accepted + file.rejected
+            rows[file.period] = entry
+        }
+        for key in service.files.closeRequests() where key.country == country {
+            rows[String(key.period.yyyymmnn)] = row(String(key.period.yyyymmnn))
+        }
+        for invoice in service.invoices.all() where invoice.country == country
+            && authorize(principal, .readInvoice, .invoice(agent: .agent(country: country, code: invoice.agentCodeText))) == .allow {
+            var entry = row(String(invoice.period.yyyymmnn))
+            entry.invoices += 1
+            rows[entry.period] = entry
+        }
+        for closed in service.invoices.closedPeriods() where closed.period.country == country {
+            rows[String(closed.period.period.yyyymmnn)] = row(String(closed.period.period.yyyymmnn))
+        }
+        return rows.values.map { entry in
+            var entry = entry
+            guard let digits = Int(entry.period), let period = BillingPeriod(yyyymmnn: digits) else { return entry }
+            let key = PeriodKey(country: country, period: period)
+            entry.status = service.invoices.isClosed(key) ? "closed" : service.files.closeRequested(key) ? "closing" : "open"
+            return entry
+        }.sorted { $0.period < $1.period }
+    }
+}
+
+struct OperationShape: Encodable {
+    var country: String
+    var currency: String
+    var name: String
+}
+
+struct PeriodShape: Encodable {
+    var period: String
+    var status: String
+    var files: Int
+    var records: Int
+    var invoices: Int
+}
+
+struct PeriodCloseShape: Encodable {
+    var country: String
+    var period: String
+    var status: String
+}

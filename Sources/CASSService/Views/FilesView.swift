@@ -1,0 +1,229 @@
+import CASSAccess
+import CASSDomain
+import CASSEngine
+import CASSLog
+import CASSWorkers
+import Foundation
+
+/// Billing files as the service knows them: each upload's reference (from
+/// cass.files), its outcome (from cass.events) and its rejections (from
+/// cass.rejections, told apart by the `cass-file` header every stage
+/// carries on), close requests per operation, and every rejection for the
+/// rejections report. Files submitted by other means (`cass submit`) show
+/// under an id made of their place on cass.files.
+public final class FilesView: View, @unchecked Sendable {
+    // @unchecked: all state below is touched under `lock`.
+    private let lock = NSLock()
+    private var files: [String: BillingFileEntry] = [:]
+    private var order: [String] = []
+    /// Files of an operation by their ordinal (offset + 1 on cass.files).
+    private var byOrdinal: [String: [Int64: String]] = [:]
+    private var rejections: [String: [Rejection]] = [:]
+    /// Every rejection with the file id it belongs to ("" when unknown).
+    private var allRejections: [(id: String, rejection: Rejection)] = []
+    private var closing: Set<PeriodKey> = []
+    /// Outcomes read before their file's reference: the feed reads topics
+    /// side by side, so an outcome may come first.
+    private var earlyOutcomes: [String: [FileOutcome]] = [:]
+    let hub: EventHub?
+
+    public init(hub: EventHub? = nil) { self.hub = hub }
+
+    public var topics: [String] { [TopicCatalog.files, TopicCatalog.events, TopicCatalog.rejections] }
+
+    public func apply(_ record: LogRecord) throws {
+        let message = try StageMessage.decode(record.value)
+        let fileID = record.header(FileReference.fileHeader).map { String(decoding: $0, as: UTF8.self) }
+        lock.lock()
+        defer { lock.unlock() }
+        if record.topic == TopicCatalog.files {
+            applyFileRecord(message, record)
+        } else if record.topic == TopicCatalog.events {
+            if case .fileOutcome(let outcome) = message { applyOutcome(outcome, fileID: fileID) }
+        } else if case .rejections(let list) = message {
+            for rejection in list { allRejections.append((fileID ?? "", rejection)) }
+            if let fileID { rejections[fileID, default: []].append(contentsOf: list) }
+        }
+    }
+
+    private func applyFileRecord(_ message: StageMessage, _ record: LogRecord) {
+        let id: String
+        let entry: BillingFileEntry
+        switch message {
+        case .fileRef(let reference):
+            id = reference.id
+            guard files[id] == nil else { return }
+            entry = BillingFileEntry(id: id, name: reference.name, company: reference.company, submittedBy: reference.submittedBy,
+                                     submittedAt: reference.submittedAt, size: reference.size, reference: reference,
+                                     ordinal: record.offset + 1, filesPartition: record.partition)
+        case .file(let name, let bytes):
+            id = "p\(record.partition)-\(record.offset)"
+            entry = BillingFileEntry(id: id, name: name, company: "", submittedBy: "", submittedAt: "", size: Int64(bytes.count),
+                                     reference: nil, ordinal: record.offset + 1, filesPartition: record.partition)
+        case .fileAt(let name, _):
+            id = "p\(record.partition)-\(record.offset)"
+            entry = BillingFileEntry(id: id, name: name, company: "", submittedBy: "", submittedAt: "", size: 0,
+                                     reference: nil, ordinal: record.offset + 1, filesPartition: record.partition)
+        case .closeMarker(let period, _, _):
+            closing.insert(period)
+            return
+        default:
+            return
+        }
+        var placed = entry
+        placed.arrival = order.count
+        files[id] = placed
+        order.append(id)
+        for outcome in earlyOutcomes.removeValue(forKey: id) ?? [] { applyOutcome(outcome, fileID: id) }
+        if let company = CompanyID(entry.company) {
+            hub?.publish(ServiceEvent(type: "file.received", id: "file.received:\(id)", country: "", companies: [company],
+                                      data: "{\"id\":\(JSONText.quoted(id)),\"name\":\(JSONText.quoted(entry.name))}"))
+        }
+    }
+
+    private func applyOutcome(_ outcome: FileOutcome, fileID: String?) {
+        guard let id = outcome.id ?? fileID else { return }
+        guard var entry = files[id] else {
+            earlyOutcomes[id, default: []].append(outcome)
+            return
+        }
+        var companies: [CompanyID] = [.cass]
+        if let company = CompanyID(entry.company) { companies.append(company) }
+        if outcome.withdrawn == true {
+            guard entry.status != .withdrawn else { return }
+            entry.status = .withdrawn
+            files[id] = entry
+            hub?.publish(PublicEvents.file(outcome), companies: companies)
+            return
+        }
+        guard entry.status == .received else { return }
+        entry.airline = outcome.airline
+        entry.country = outcome.country
+        entry.period = outcome.period
+        entry.fileSequence = outcome.fileSequence
+        entry.status = outcome.accepted ? .accepted : .rejected
+        entry.fileCode = outcome.accepted ? nil : outcome.code
+        entry.message = outcome.message
+        entry.accepted = outcome.recordsPassed
+        entry.rejected = outcome.recordsRejected
+        files[id] = entry
+        if !outcome.country.isEmpty { byOrdinal[outcome.country, default: [:]][entry.ordinal] = id }
+        if case .airline = entry.owner ?? .cass, let owner = entry.owner, !companies.contains(owner) { companies.append(owner) }
+        hub?.publish(PublicEvents.file(outcome), companies: companies)
+    }
+
+    /// Marks a file withdrawn (the withdrawal's outcome).
+    public func markWithdrawn(_ id: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        files[id]?.status = .withdrawn
+    }
+
+    public func file(_ id: String) -> BillingFileEntry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return files[id]
+    }
+
+    /// The file at an ordinal of an operation (withdrawal answers name files).
+    public func file(country: String, ordinal: Int64) -> BillingFileEntry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byOrdinal[country]?[ordinal].flatMap { files[$0] }
+    }
+
+    /// Every file, in the order they arrived.
+    public func all() -> [BillingFileEntry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order.compactMap { files[$0] }
+    }
+
+    public func rejections(of id: String) -> [Rejection] {
+        lock.lock()
+        defer { lock.unlock() }
+        return rejections[id] ?? []
+    }
+
+    /// Rejections of every file except withdrawn ones (the rejections report).
+    public func reportedRejections() -> [Rejection] {
+        lock.lock()
+        defer { lock.unlock() }
+        return allRejections.compactMap { entry in
+            if !entry.id.isEmpty, files[entry.id]?.status == .withdrawn { return nil }
+            return entry.rejection
+        }
+    }
+
+    /// Periods whose close was asked for (closed ones included).
+    public func closeRequested(_ period: PeriodKey) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closing.contains(period)
+    }
+
+    public func closeRequests() -> Set<PeriodKey> {
+        lock.lock()
+        defer { lock.unlock() }
+        return closing
+    }
+}
+
+/// A billing file's status (portal.md: received, then accepted or
+/// rejected; withdrawn).
+public enum FileStatus: String, Sendable, Codable, CaseIterable {
+    case received, accepted, rejected, withdrawn
+}
+
+/// One billing file as the API shows it.
+public struct BillingFileEntry: Sendable {
+    public var id: String
+    public var name: String
+    /// The uploader's company (empty for files that came by other means).
+    public var company: String
+    public var submittedBy: String
+    public var submittedAt: String
+    public var size: Int64
+    public var reference: FileReference?
+    public var ordinal: Int64
+    public var filesPartition: Int32
+    /// Its place among every file the service knows (the lists' order).
+    public var arrival = 0
+    public var airline = ""
+    public var country = ""
+    public var period = ""
+    public var fileSequence: Int?
+    public var status = FileStatus.received
+    public var fileCode: String?
+    public var message = ""
+    public var accepted = 0
+    public var rejected = 0
+
+    init(id: String, name: String, company: String, submittedBy: String, submittedAt: String, size: Int64, reference: FileReference?,
+         ordinal: Int64, filesPartition: Int32) {
+        self.id = id
+        self.name = name
+        self.company = company
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+        self.size = size
+        self.reference = reference
+        self.ordinal = ordinal
+        self.filesPartition = filesPartition
+    }
+
+    /// The airline whose file it is: its header's, or the uploader's
+    /// company before the outcome is known.
+    public var owner: CompanyID? {
+        if airline.utf8.count == 3, airline.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return .airline(prefix: airline) }
+        return CompanyID(company)
+    }
+}
+
+/// JSON string literals for payloads built by hand.
+enum JSONText {
+    static func quoted(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
