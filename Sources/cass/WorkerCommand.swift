@@ -16,13 +16,15 @@ enum WorkerCommand {
     workers of a stage (cooperative-sticky), and a worker that dies is
     replaced by the others, which restore its state from cass.state.
 
-    Stages: ingest validate tax settle number render notify
+    Stages: ingest validate tax settle number render notify publish
       ingest reads files submitted as a path (over 512 KiB) from --spool DIR
       only: a path outside it, or not a regular file, is refused (dead letter).
       render writes every issued invoice's documents into --documents DIR.
       notify delivers file, invoice and period events to the recipients of
       --recipients FILE (webhooks signed with HMAC-SHA256, e-mail to an
       outbox or SMTP), attaching invoice PDFs found in --documents DIR.
+      publish writes the public events (CloudEvents JSON) to cass.invoice-events,
+      the topic downstream systems subscribe to (docs/events.md).
 
     Options:
       --metrics-port N  serve Prometheus metrics on ADDR:N/metrics and

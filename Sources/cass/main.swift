@@ -19,7 +19,7 @@ Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   topics apply       create or verify every topic
   topics delete      delete every topic of the namespace (--yes; tests and benchmarks)
   reference load     publish the reference data folder
-  worker STAGE       run one worker of a stage (ingest validate tax settle number render notify)
+  worker STAGE       run one worker of a stage (ingest validate tax settle number render notify publish)
   submit             submit billing files
   close-period       close a period (or every period present in files)
   export-settlement  write the three settlement CSVs from the cluster's topics

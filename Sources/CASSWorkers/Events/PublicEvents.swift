@@ -141,10 +141,10 @@ public enum PublicEvents {
             data.string("code", outcome.code)
             data.string("message", outcome.message)
         }
-        // The key routes every event of one airline's files to one
-        // partition, in order.
+        // Keyed by the airline's company (`airline-125`): one airline's
+        // file events in one partition, in order.
         return PublicEvent(type: type, id: id, country: outcome.country.isEmpty ? "XX" : outcome.country, subject: outcome.file,
-                           key: outcome.airline.isEmpty ? outcome.file : outcome.airline, time: PublicEvent.time(now), data: data.text)
+                           key: outcome.airline.isEmpty ? outcome.file : "airline-" + outcome.airline, time: PublicEvent.time(now), data: data.text)
     }
 
     /// The airline prefix as the CSVs write it: three digits.
