@@ -167,6 +167,23 @@ final class PublishStageTests: XCTestCase {
         XCTAssertTrue(out.contains { $0.topic == PublishStage.definition.deadLetter.name })
     }
 
+    func test_a_file_event_id_names_the_submission_so_a_name_submitted_again_is_a_new_fact() throws {
+        var first = FileOutcome(file: "125_GB_20261101_000001.cbf", airline: "125", country: "GB", period: "20261101", accepted: true, code: "",
+                                message: "", recordsPassed: 3, recordsRejected: 0)
+        first.submission = "1/3"
+        var withdrawn = first
+        withdrawn.accepted = false
+        withdrawn.withdrawn = true
+        var again = first
+        again.submission = "1/9"
+        let ids = [first, first, withdrawn, again].map { PublicEvents.file($0).id }
+        XCTAssertEqual(ids[0], ids[1], "the same submission handled twice is one fact")
+        XCTAssertEqual(ids[0], "file.accepted:125_GB_20261101_000001.cbf@1/3")
+        XCTAssertEqual(ids[2], "file.withdrawn:125_GB_20261101_000001.cbf@1/3")
+        XCTAssertNotEqual(ids[3], ids[0])
+        XCTAssertEqual(PublicEvents.file(first).key, "airline-125")
+    }
+
     func test_a_fact_whose_data_is_not_a_JSON_object_is_refused() throws {
         let fact = EventFact(type: .paymentRecorded, id: "p", country: "GB", subject: "x", key: "x", time: "2026-11-07T00:00:00Z", data: "[1]")
         XCTAssertThrowsError(try PublishStage.events(for: .event(fact), reference: StageFixture.reference, now: Date()))

@@ -116,9 +116,12 @@ public enum PublicEvents {
                            key: period.country, time: time, data: data.text)
     }
 
-    /// `org.opencass.file.accepted` or `org.opencass.file.rejected`. The
-    /// id names the file (and the rejection's code): names are unique
-    /// among accepted files, so the same fact always has the same id.
+    /// `org.opencass.file.accepted`, `.file.rejected` or `.file.withdrawn`.
+    /// The id names the file and its submission on cass.files (stable when
+    /// ingest handles it again, different when the same name is submitted
+    /// again after a withdrawal); a withdrawal names the submission it
+    /// takes out. Older outcomes without a submission fall back to the
+    /// name (and the rejection's code).
     public static func file(_ outcome: FileOutcome, now: Date = Date()) -> PublicEvent {
         var data = JSONObject()
         data.string("file", outcome.file)
@@ -126,18 +129,18 @@ public enum PublicEvents {
         data.string("country", outcome.country)
         data.string("period", outcome.period)
         let type: PublicEventType, id: String
+        let at = outcome.submission.map { "@" + $0 } ?? ""
         if outcome.withdrawn == true {
-            // Named like file.accepted's id: one withdrawal per accepted file.
             type = .fileWithdrawn
-            id = "file.withdrawn:\(outcome.file)"
+            id = "file.withdrawn:\(outcome.file)" + at
         } else if outcome.accepted {
             type = .fileAccepted
-            id = "file.accepted:\(outcome.file)"
+            id = "file.accepted:\(outcome.file)" + at
             data.int("recordsAccepted", Int64(outcome.recordsPassed))
             data.int("recordsRejected", Int64(outcome.recordsRejected))
         } else {
             type = .fileRejected
-            id = "file.rejected:\(outcome.file):\(outcome.code)"
+            id = "file.rejected:\(outcome.file)" + (outcome.submission == nil ? ":\(outcome.code)" : at)
             data.string("code", outcome.code)
             data.string("message", outcome.message)
         }

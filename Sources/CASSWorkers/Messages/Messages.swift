@@ -294,6 +294,12 @@ public struct FileOutcome: Sendable, Codable, Hashable {
     /// Set when the file was withdrawn (portal.md): the outcome that takes
     /// an accepted file out again.
     public var withdrawn: Bool?
+    /// Where the file was submitted: `PARTITION/ORDINAL` on cass.files
+    /// (ordinal = offset + 1), the same when ingest handles it again after
+    /// a crash and different for every submission: what makes a file
+    /// event's public id name one fact even when a name comes back (a file
+    /// withdrawn, then submitted again). Nil in older messages.
+    public var submission: String?
 
     public init(file: String, airline: String, country: String, period: String, accepted: Bool, code: String, message: String,
                 recordsPassed: Int, recordsRejected: Int) {

@@ -92,6 +92,8 @@ extension IngestStage {
             var outcome = FileOutcome(file: step.fileName, airline: Padding.zeros(String(waiting.registryKey.airline), to: 3), country: step.operation,
                                       period: String(step.period), accepted: false, code: "", message: "withdrawn", recordsPassed: 0, recordsRejected: 0)
             outcome.withdrawn = true
+            // The submission it takes out: its public event's id names it.
+            outcome.submission = "\(partition)/\(step.ordinal)"
             output.emit(Self.events, key: outcome.airline, .fileOutcome(outcome))
             reply(waiting.request, WithdrawAnswer(status: .withdrawn, reason: nil, message: "withdrawn", operation: step.operation,
                                                   ordinal: step.ordinal, fileName: step.fileName, conflicts: []), output: &output)

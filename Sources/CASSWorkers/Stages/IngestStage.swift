@@ -186,10 +186,10 @@ public final class IngestStage: StatefulStage {
             acceptedFiles[record.partition, default: [:]][FileKey(operation: header.operation, ordinal: record.offset + 1)] = (key, name)
             journal.put(record.partition, .registered(key), Self.acceptedValue(ordinal: record.offset + 1, name: name))
         }
-        emit(result, output: &output, id: id, ordinal: record.offset + 1)
+        emit(result, output: &output, id: id, ordinal: record.offset + 1, submission: "\(record.partition)/\(record.offset + 1)")
     }
 
-    func emit(_ result: IngestionResult, output: inout StageOutput, id: String? = nil, ordinal: Int64? = nil) {
+    func emit(_ result: IngestionResult, output: inout StageOutput, id: String? = nil, ordinal: Int64? = nil, submission: String? = nil) {
         if let rejection = result.fileRejection {
             output.emit(Self.rejections, key: result.fileName, .rejections([rejection]))
             var outcome = FileOutcome(
@@ -198,6 +198,7 @@ public final class IngestStage: StatefulStage {
             outcome.id = id
             outcome.ordinal = ordinal
             outcome.fileSequence = result.header?.fileSequence
+            outcome.submission = submission
             output.emit(Self.events, key: result.identity.airline, .fileOutcome(outcome))
             return
         }
@@ -229,6 +230,7 @@ public final class IngestStage: StatefulStage {
         outcome.id = id
         outcome.ordinal = ordinal
         outcome.fileSequence = header.fileSequence
+        outcome.submission = submission
         output.emit(Self.events, key: result.identity.airline, .fileOutcome(outcome))
     }
 }
