@@ -360,7 +360,7 @@ paths = {
                                q("status", "file status", {"type": "string", "enum": ["received", "accepted", "rejected", "withdrawn"]})] + PAGING,
                 "responses": {**ok(200, "a page of files", page("File")), **problem(*AUTH_ERRORS, 403)}},
         "post": {"summary": "upload a billing file (CBF, ONE Record XML or JSON-LD, recognised by content)",
-                 "operationId": "uploadFile", "parameters": [q("name", "the file's name", required=True)],
+                 "operationId": "uploadFile", "parameters": [q("name", "the file's name", required=True), IDEMPOTENCY],
                  "requestBody": body({"type": "string", "format": "binary"}, media="application/octet-stream"),
                  "responses": {**ok(201, "received", ref("FileSubmitted")), **problem(400, 401, 403, 409, 413, 422)}}},
     "/api/v1/files/validate": {"post": {

@@ -23,7 +23,12 @@ extension ServiceContext {
     /// for `principal`. Throws the API's problems: 422 for a bad name or an
     /// empty file, 413 beyond 256 MiB, 403 when the header names another
     /// airline than the caller's (nothing is kept then).
-    public func submitFile(at path: String, name: String, principal: Principal) throws -> SubmittedFile {
+    ///
+    /// With an `id` (derived from an `Idempotency-Key`), a file already
+    /// submitted under it is answered as it stands and nothing is written
+    /// again: a client that lost the answer may send the file again.
+    public func submitFile(at path: String, name: String, principal: Principal, id requestedID: String? = nil) throws -> SubmittedFile {
+        if let requestedID, let known = try knownFile(requestedID) { return known }
         if let problem = FileName.problem(name) { throw APIError.invalid("name", problem) }
         let data: Data
         do {
@@ -36,7 +41,7 @@ extension ServiceContext {
         }
         // An empty file is taken: ingest rejects it with F01, like any file.
         let operation = try checkHeader(data, name: name, principal: principal)
-        let id = try Self.newFileID()
+        let id = try requestedID ?? Self.newFileID()
         // Chunks first, on the upload's partition; then the reference, which
         // only a complete upload gets: a crash in between leaves chunks no
         // reference names, never a reference to missing bytes.
@@ -68,9 +73,19 @@ extension ServiceContext {
                                       submittedAt: clock.instant().description)
         var record = Submission.record(.fileRef(reference), operation: operation, partitions: try writer.partitions(TopicCatalog.files))
         record.headers = [LogHeader(name: FileReference.fileHeader, text: id)]
-        let position = try writer.write([record])
-        try feed.wait(for: position)
+        // One reference per id from this process: a retry racing its
+        // original finds the first one written.
+        try uploadWrites.withLock {
+            if requestedID != nil, try knownFile(id) != nil { return }
+            try feed.wait(for: try writer.write([record]))
+        }
         return SubmittedFile(id: id, name: name, status: FileStatus.received.rawValue)
+    }
+
+    /// The file submitted under `id`, if there is one.
+    private func knownFile(_ id: String) throws -> SubmittedFile? {
+        try feed.catchUp([TopicCatalog.files])
+        return files.file(id).map { SubmittedFile(id: $0.id, name: $0.name, status: $0.status.rawValue) }
     }
 
     /// The offsets of the `count` chunks of upload `id` just written below `end`.

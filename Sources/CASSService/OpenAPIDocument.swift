@@ -1259,6 +1259,17 @@ public enum OpenAPIDocument {
             "schema": {
               "type": "string"
             }
+          },
+          {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": false,
+            "description": "1-200 printable ASCII characters: a retried request with the same key (from the same company, for the same object) is the same request and is recorded once; the same key with another body is 409",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 200
+            }
           }
         ],
         "requestBody": {

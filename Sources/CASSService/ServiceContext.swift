@@ -29,6 +29,8 @@ public final class ServiceContext: @unchecked Sendable {
     let spool: String
     /// Period closes of this process, one at a time (each sees the last).
     let closeWrites = NSLock()
+    /// File references of this process, one at a time (idempotent uploads).
+    let uploadWrites = NSLock()
     /// User changes of this process, one at a time: each decides on the
     /// state its predecessor left (the last-admin rule, a username taken).
     let identityWrites = NSLock()

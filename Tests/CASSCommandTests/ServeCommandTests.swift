@@ -108,7 +108,8 @@ struct ServeProcess {
     }
 
     /// One request over its own connection (curl-free: a raw socket).
-    static func request(port: UInt16, _ method: String, _ path: String, token: String? = nil, json: String? = nil) throws -> Answer {
+    static func request(port: UInt16, _ method: String, _ path: String, token: String? = nil, json: String? = nil,
+                        body raw: [UInt8]? = nil, headers extra: [String: String] = [:]) throws -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 60, tv_usec: 0)
@@ -119,12 +120,20 @@ struct ServeProcess {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard connected == 0 else { throw NSError(domain: "serve", code: 3, userInfo: [NSLocalizedDescriptionKey: "connect failed"]) }
-        let body = Array((json ?? "").utf8)
+        let body = raw ?? Array((json ?? "").utf8)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
+        for (name, value) in extra { head += "\(name): \(value)\r\n" }
         if json != nil { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        if raw != nil { head += "Content-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n" }
+        if json == nil && raw == nil && method == "POST" { head += "Content-Length: 0\r\n" }
         let bytes = Array((head + "\r\n").utf8) + body
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

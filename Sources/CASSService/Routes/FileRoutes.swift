@@ -13,8 +13,10 @@ enum FileRoutes {
             let caller = try service.authenticator.caller(request)
             try InvoiceRoutes.require(caller.principal, .uploadFile, .collection)
             let name = try fileName(request)
+            let id = request.headers[AccountsAPI.idempotencyHeader] == nil ? nil
+                : try AccountsAPI.recordID(request, caller: caller, scope: "file", prefix: "")
             let received = try request.saveBody(in: service.spool, limit: FileReference.sizeMax)
-            let submitted = try service.submitFile(at: received.path, name: name, principal: caller.principal)
+            let submitted = try service.submitFile(at: received.path, name: name, principal: caller.principal, id: id)
             return try JSONBodies.answer(submitted, status: .created)
         }
 
