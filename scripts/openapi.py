@@ -152,6 +152,17 @@ schemas = {
         "properties": {"fileCode": {"type": ["string", "null"]}, "records": {"type": "integer"},
                        "accepted": {"type": "integer"}, "rejections": {"type": "array", "items": ref("Rejection")}},
     },
+    "WithdrawalRefused": {
+        "description": "RFC 9457 problem details of a refused withdrawal: why, and for a conflict the later files "
+                       "whose accepted records (a CCA or a memo) refer to the file's AWBs",
+        "allOf": [ref("Problem"), {
+            "type": "object", "required": ["reason", "files"],
+            "properties": {
+                "reason": {"type": "string", "enum": ["periodClosed", "alreadyWithdrawn", "notAccepted", "conflict"]},
+                "files": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
+                          "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
+            }}],
+    },
     "Operation": {"type": "object", "required": ["country", "currency", "name"],
                   "properties": {"country": {"type": "string"}, "currency": {"type": "string"}, "name": {"type": "string"}}},
     "Period": {"type": "object", "required": ["period", "status", "files", "records", "invoices"],
@@ -367,7 +378,7 @@ paths = {
         "summary": "what the file would get now (nothing kept)", "operationId": "validateFile",
         "parameters": [q("name", "the file's name", required=True)],
         "requestBody": body({"type": "string", "format": "binary"}, media="application/octet-stream"),
-        "responses": {**ok(200, "the verdict", ref("Validation")), **problem(400, 401, 403, 413, 422)}}},
+        "responses": {**ok(200, "the verdict", ref("Validation")), **problem(400, 401, 403, 413, 422, 503)}}},
     "/api/v1/files/{id}": {
         "parameters": [p("id", "a file id")],
         "get": {"summary": "one file", "operationId": "getFile",
@@ -384,7 +395,10 @@ paths = {
     "/api/v1/files/{id}/withdraw": {
         "parameters": [p("id", "a file id")],
         "post": {"summary": "take an accepted file out of its open period", "operationId": "withdrawFile",
-                 "responses": {**ok(200, "withdrawn", ref("File")), **problem(*AUTH_ERRORS, 403, 404, 409)}}},
+                 "responses": {**ok(200, "withdrawn", ref("File")), **problem(*AUTH_ERRORS, 403, 404, 503),
+                               "409": {"description": "refused: the period is closed, the file is already withdrawn or not accepted, "
+                                                      "or later files refer to its AWBs (named)",
+                                       "content": {"application/problem+json": {"schema": ref("WithdrawalRefused")}}}}}},
     "/api/v1/operations": {"get": {
         "summary": "operations in the caller's scope", "operationId": "listOperations", "parameters": PAGING,
         "responses": {**ok(200, "a page of operations", page("Operation")), **problem(*AUTH_ERRORS)}}},

@@ -1443,6 +1443,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "Not ready",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -1742,12 +1752,22 @@ public enum OpenAPIDocument {
               }
             }
           },
-          "409": {
-            "description": "Conflicts with the current state",
+          "503": {
+            "description": "Not ready",
             "content": {
               "application/problem+json": {
                 "schema": {
                   "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "refused: the period is closed, the file is already withdrawn or not accepted, or later files refer to its AWBs (named)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRefused"
                 }
               }
             }
@@ -4625,6 +4645,50 @@ public enum OpenAPIDocument {
             }
           }
         }
+      },
+      "WithdrawalRefused": {
+        "description": "RFC 9457 problem details of a refused withdrawal: why, and for a conflict the later files whose accepted records (a CCA or a memo) refer to the file's AWBs",
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Problem"
+          },
+          {
+            "type": "object",
+            "required": [
+              "reason",
+              "files"
+            ],
+            "properties": {
+              "reason": {
+                "type": "string",
+                "enum": [
+                  "periodClosed",
+                  "alreadyWithdrawn",
+                  "notAccepted",
+                  "conflict"
+                ]
+              },
+              "files": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "id",
+                    "name"
+                  ],
+                  "properties": {
+                    "id": {
+                      "type": "string"
+                    },
+                    "name": {
+                      "type": "string"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        ]
       },
       "Operation": {
         "type": "object",

@@ -125,25 +125,42 @@ public struct WithdrawLines: Hashable, Sendable, Codable {
 
 /// `POST /files/validate`: the file to check and nothing to keep.
 public struct DryRunRequest: Sendable, Hashable {
+    /// The bytes themselves (up to 512 KiB), or chunks on cass.uploads.
+    public enum Content: Sendable, Hashable {
+        case bytes([UInt8])
+        case reference(FileReference)
+    }
+
     public var requestId: String
     public var name: String
-    public var bytes: [UInt8]
+    public var content: Content
 
-    public init(requestId: String, name: String, bytes: [UInt8]) {
+    public init(requestId: String, name: String, content: Content) {
         self.requestId = requestId
         self.name = name
-        self.bytes = bytes
+        self.content = content
+    }
+
+    public init(requestId: String, name: String, bytes: [UInt8]) {
+        self.init(requestId: requestId, name: name, content: .bytes(bytes))
     }
 
     func encode(into w: inout BinaryWriter) {
-        w.string(requestId); w.string(name); w.u8(0); w.data(bytes)
+        w.string(requestId); w.string(name)
+        switch content {
+        case .bytes(let bytes): w.u8(0); w.data(bytes)
+        case .reference(let reference): w.u8(1); w.data(StageMessage.json(reference))
+        }
     }
 
     init(from r: inout BinaryReader) throws {
         requestId = try r.string()
         name = try r.string()
-        guard try r.u8() == 0 else { throw DecodingFailure("dry run: unknown content kind") }
-        bytes = try r.data()
+        switch try r.u8() {
+        case 0: content = .bytes(try r.data())
+        case 1: content = .reference(try FileReference.checked(StageMessage.unjson(FileReference.self, r.data())))
+        default: throw DecodingFailure("dry run: unknown content kind")
+        }
     }
 }
 

@@ -94,6 +94,9 @@ extension IngestStage {
             outcome.withdrawn = true
             // The submission it takes out: its public event's id names it.
             outcome.submission = "\(partition)/\(step.ordinal)"
+            outcome.id = waiting.request.fileId
+            outcome.ordinal = step.ordinal
+            outcome.fileSequence = waiting.registryKey.fileSequence
             output.emit(Self.events, key: outcome.airline, .fileOutcome(outcome))
             reply(waiting.request, WithdrawAnswer(status: .withdrawn, reason: nil, message: "withdrawn", operation: step.operation,
                                                   ordinal: step.ordinal, fileName: step.fileName, conflicts: []), output: &output)
@@ -122,11 +125,16 @@ extension IngestStage {
         while pending[partition] == nil, let next = held[partition]?.first {
             held[partition]?.removeFirst()
             journal.put(partition, .held(offset: next.offset), [])
+            // What it emits carries its own headers (its file id), as if
+            // the worker had just read it.
+            let carried = output.carried
+            output.carried = next.headers.filter { StageOutput.carriedNames.contains($0.name) }
             do {
                 try handle(try StageMessage.decode(next.value), from: next, output: &output)
             } catch {
                 output.deadLetter(key: next.key, value: next.value, reason: "\(error)", source: next)
             }
+            output.carried = carried
         }
     }
 
@@ -139,7 +147,14 @@ extension IngestStage {
         if refusesUnsafeNames { try FileNames.check(request.name) }
         var registry = registries[record.partition] ?? FileRegistry()
         let ordinal = record.offset + 1
-        let result = request.bytes.withUnsafeBytes { bytes in
+        let bytes: [UInt8]
+        switch request.content {
+        case .bytes(let inline): bytes = inline
+        case .reference(let upload):
+            guard let log else { throw DecodingFailure("dry run of \(request.name): this ingest worker has no log to read uploads from") }
+            bytes = try upload.content(from: log)
+        }
+        let result = bytes.withUnsafeBytes { bytes in
             Ingestion.ingest(bytes: bytes, fileName: request.name, fileOrdinal: ordinal, reference: reference,
                              closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
         }
