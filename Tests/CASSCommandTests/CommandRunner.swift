@@ -37,11 +37,11 @@ enum CommandRunner {
     }
 
     /// Runs `cass ARGS` to the end (killed after `timeoutSeconds`).
-    static func run(_ arguments: [String], timeoutSeconds: Double = 300) throws -> Finished {
-        try run(executable: try cass, arguments, timeoutSeconds: timeoutSeconds)
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeoutSeconds: Double = 300) throws -> Finished {
+        try run(executable: try cass, arguments, environment: environment, timeoutSeconds: timeoutSeconds)
     }
 
-    static func run(executable: URL, _ arguments: [String], timeoutSeconds: Double = 300) throws -> Finished {
+    static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:], timeoutSeconds: Double = 300) throws -> Finished {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cass-run-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -51,6 +51,7 @@ enum CommandRunner {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         let started = Date()
