@@ -59,6 +59,11 @@ final class CrashSimulationTests: XCTestCase {
     }
 
     func runWithCrashes(seed: UInt64, oneIn: UInt64, workersPerStage: Int) throws -> ([String], Int) {
+        let (csvs, crashes, _) = try runWithCrashes(seed: seed, oneIn: oneIn, workersPerStage: workersPerStage, withdrawing: false)
+        return (csvs, crashes)
+    }
+
+    func runWithCrashes(seed: UInt64, oneIn: UInt64, workersPerStage: Int, withdrawing: Bool) throws -> ([String], Int, [String: WithdrawAnswer.Status]) {
         let (reference, files, periods) = try dataset(seed: 99)
         let pipeline = try EmbeddedPipeline(reference: reference, keepLines: true, persistState: true)
         let log = pipeline.log
@@ -77,8 +82,12 @@ final class CrashSimulationTests: XCTestCase {
         }
         // Idle pipeline workers would hold partitions: hand them over.
         pipeline.closeWorkers()
-        try pipeline.submit(files)
-        try pipeline.close(periods)
+        if withdrawing {
+            try submitWithWithdrawals(pipeline, files, periods)
+        } else {
+            try pipeline.submit(files)
+            try pipeline.close(periods)
+        }
         var quietRounds = 0
         var rounds = 0
         while quietRounds < 2 {
@@ -101,7 +110,59 @@ final class CrashSimulationTests: XCTestCase {
             }
             quietRounds = handled == 0 ? quietRounds + 1 : 0
         }
-        return (csvs(try pipeline.collect()), chaos.crashes)
+        return (csvs(try pipeline.collect()), chaos.crashes, try withdrawals(log))
+    }
+
+    /// The files, then withdrawals of every fifth accepted-looking file
+    /// (some refused: later files corrected their AWBs), then the closes;
+    /// the withdrawals' answers by request.
+    func submitWithWithdrawals(_ pipeline: EmbeddedPipeline, _ files: [(name: String, bytes: [UInt8])], _ periods: [PeriodKey]) throws {
+        let producer = try pipeline.log.makeProducer()
+        defer { producer.close() }
+        let partitions = try pipeline.log.partitionCount(of: Topic.files.name)
+        var ordinals: [(operation: String, ordinal: Int64)] = []
+        for file in files {
+            let operation = RoutingKey.operation(ofFile: file.bytes)
+            let partition = TopicPartition(topic: Topic.files.name, partition: Partitioner.partition(for: operation, count: partitions))
+            ordinals.append((operation, try pipeline.log.endOffset(partition) + 1))
+            try pipeline.submit([file])
+        }
+        for (index, file) in ordinals.enumerated() where index % 5 == 2 {
+            let request = WithdrawRequest(requestId: String(format: "%032x", index), operation: file.operation, ordinal: file.ordinal)
+            try producer.send([Submission.record(.withdraw(request), operation: file.operation, partitions: partitions)])
+        }
+        try pipeline.close(periods)
+    }
+
+    func withdrawals(_ log: InProcessLog) throws -> [String: WithdrawAnswer.Status] {
+        var answers: [String: WithdrawAnswer.Status] = [:]
+        for partition in 0..<(try log.partitionCount(of: Topic.replies.name)) {
+            for record in try log.readToEnd(TopicPartition(topic: Topic.replies.name, partition: partition)) {
+                if case .reply(let reply)? = try? StageMessage.decode(record.value), let answer = reply.withdrawal {
+                    XCTAssertEqual(answers[reply.requestId] ?? answer.status, answer.status, "a replayed answer is the same answer")
+                    answers[reply.requestId] = answer.status
+                }
+            }
+        }
+        return answers
+    }
+
+    func test_crashes_during_withdrawals_lose_and_duplicate_nothing() throws {
+        let (reference, files, periods) = try dataset(seed: 99)
+        let clean = try EmbeddedPipeline(reference: reference, keepLines: true, persistState: true)
+        try submitWithWithdrawals(clean, files, periods)
+        try clean.drain()
+        let expected = csvs(try clean.collect())
+        let decided = try withdrawals(clean.log)
+        XCTAssertGreaterThan(decided.values.filter { $0 == .withdrawn }.count, 3, "some files are withdrawn")
+        for (seed, workers) in [(UInt64(4), 1), (5, 2), (6, 3)] {
+            let (got, crashes, answers) = try runWithCrashes(seed: seed, oneIn: 25, workersPerStage: workers, withdrawing: true)
+            XCTAssertGreaterThan(crashes, 5, "the simulation must actually crash workers")
+            XCTAssertEqual(answers, decided, "the same withdrawals decided the same way, seed \(seed)")
+            XCTAssertEqual(got[0], expected[0], "agents CSV, seed \(seed), \(crashes) crashes")
+            XCTAssertEqual(got[1], expected[1], "airlines CSV, seed \(seed)")
+            XCTAssertEqual(got[2], expected[2], "rejections CSV, seed \(seed)")
+        }
     }
 
     func test_crashes_at_random_moments_lose_and_duplicate_nothing() throws {
