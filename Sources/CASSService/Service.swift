@@ -27,6 +27,8 @@ public struct ServiceOptions: Sendable {
     public var runsPipeline = true
     /// Threads stepping the stage workers.
     public var pipelineThreads = 2
+    /// `--sftp-listen`: distribution by SFTP (docs/sftp.md); nil: none.
+    public var sftp: SFTPOptions?
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -45,6 +47,7 @@ public final class Service: @unchecked Sendable {
     private(set) var publisher: PipelineRunner?
     private(set) var forwarder: EventForwarder?
     private(set) var pipeline: PipelineRunner?
+    public private(set) var sftp: SFTPService?
     private let ready = Locked(false)
 
     public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
@@ -140,6 +143,11 @@ public final class Service: @unchecked Sendable {
         let server = try HTTPServer(configuration: configuration, router: router)
         self.server = server
         server.start()
+        if let options = options.sftp {
+            let sftp = SFTPService(options: options, dataDirectory: self.options.dataDirectory, context: context) { progress("sftp: \($0)") }
+            try sftp.start()
+            self.sftp = sftp
+        }
         hub.goLive()
         ready.withLock { $0 = true }
         progress("listening on http://\(options.host):\(server.port)")
@@ -195,6 +203,7 @@ public final class Service: @unchecked Sendable {
     /// Stops taking requests, lets those in flight finish, stops the views.
     public func stop(timeoutMs: Int = 10_000) {
         ready.withLock { $0 = false }
+        sftp?.stop()
         _ = server?.stop(timeoutMs: timeoutMs)
         pipeline?.stop()
         context?.accounts.stop()

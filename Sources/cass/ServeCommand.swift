@@ -14,6 +14,7 @@ enum ServeCommand {
         help: """
         Usage: cass serve --data DIR [--reference DIR] [--listen HOST:PORT] [--admin NAME]
                           [--brokers LIST] [-X key=value]
+                          [--sftp-listen HOST:PORT [--sftp-root DIR]]
 
         Runs the OpenCASS service: the HTTP API and portal for airlines, agents
         and the CASS operator, with the whole settlement pipeline inside.
@@ -34,13 +35,17 @@ enum ServeCommand {
           --brokers LIST      Kafka bootstrap servers (default: $CASS_BROKERS);
                               several serve processes can front one cluster
           -X key=value        a librdkafka property (repeatable; also CASS_KAFKA_*)
+          --sftp-listen HOST:PORT  also run OpenSSH's sshd (as root) for SFTP only:
+                              company trees with inbox/ and outbox/, users by the
+                              keys of PUT /api/v1/users/NAME/ssh-keys (docs/sftp.md)
+          --sftp-root DIR     the companies' trees (default DIR/sftp of --data)
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic.
         SIGTERM or SIGINT: requests in flight finish, then the service stops (exit 0).
         Exit codes: 1 when the service cannot start (a message says why), 2 bad command line.
         """,
-        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X"])
+        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root"])
 
     static func run(_ args: [String]) -> ExitCode {
         spec.run(args) { parsed in
@@ -51,6 +56,12 @@ enum ServeCommand {
                 let (host, port) = try parseListen(listen)
                 options.host = host
                 options.port = port
+            }
+            if let listen = parsed.value("--sftp-listen") {
+                let (host, port) = try parseListen(listen)
+                options.sftp = SFTPOptions(host: host, port: port, root: parsed.value("--sftp-root").map { URL(fileURLWithPath: $0) })
+            } else if parsed.value("--sftp-root") != nil {
+                throw UsageError("--sftp-root goes with --sftp-listen HOST:PORT")
             }
             options.admin = parsed.value("--admin")
             options.adminPassword = ProcessInfo.processInfo.environment["CASS_ADMIN_PASSWORD"]

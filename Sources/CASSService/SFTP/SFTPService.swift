@@ -1,0 +1,128 @@
+import CASSAccess
+import CASSLog
+import Foundation
+
+/// What `--sftp-listen` and `--sftp-root` ask for.
+public struct SFTPOptions: Sendable {
+    public var host: String
+    public var port: UInt16
+    /// The companies' trees; nil: `sftp/` in the data folder.
+    public var root: URL?
+    public var sshd = "/usr/sbin/sshd"
+    /// How often accounts and keys follow the users topic, and sshd is
+    /// checked: the delay before a removed key or a disabled user loses
+    /// access.
+    public var tickMs = 200
+    /// How often the outbox is brought up to date.
+    public var outboxEveryTicks = 5
+
+    public init(host: String, port: UInt16, root: URL? = nil) {
+        self.host = host
+        self.port = port
+        self.root = root
+    }
+}
+
+/// Distribution by SFTP (portal.md, docs/sftp.md): OpenSSH's sshd, run and
+/// watched by cass, for SFTP only, each company's users chrooted in its
+/// tree; accounts and keys kept in line with the users topic; the outbox
+/// filled after each close.
+public final class SFTPService: @unchecked Sendable {
+    // @unchecked: the accounts, outbox and inbox work on `thread` only;
+    // `stopped` is a lock.
+    let options: SFTPOptions
+    let layout: SFTPLayout
+    let context: ServiceContext
+    let say: @Sendable (String) -> Void
+    let supervisor: SSHDSupervisor
+    let accounts: SFTPAccounts
+    let outbox: SFTPOutbox
+    private let stopped = Locked(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+    private var treesMade: Set<CompanyID> = []
+
+    init(options: SFTPOptions, dataDirectory: URL, context: ServiceContext, say: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.layout = SFTPLayout(root: options.root ?? dataDirectory.appendingPathComponent("sftp"), data: dataDirectory)
+        self.context = context
+        self.say = say
+        self.supervisor = SSHDSupervisor(layout: layout, host: options.host, port: options.port, sshd: options.sshd, say: say)
+        self.accounts = SFTPAccounts(layout: layout, say: say)
+        self.outbox = SFTPOutbox(layout: layout, context: context, say: say)
+    }
+
+    /// Trees, accounts and keys as the users topic says, then sshd; returns
+    /// once sshd accepts connections.
+    func start() throws {
+        guard geteuid() == 0 else {
+            throw ServiceError("--sftp-listen needs root: sshd chroots each company and logs users in as their own system accounts")
+        }
+        try SFTPTrees.prepareRoot(layout)
+        try accounts.prepare()
+        try step(outboxToo: false)
+        try supervisor.prepare()
+        try supervisor.start()
+        guard supervisor.waitListening(timeoutMs: 15_000) else {
+            supervisor.stop()
+            throw ServiceError("sshd does not accept connections on \(options.host):\(options.port) (is the port taken? see the sshd lines above)")
+        }
+        say("listening on sftp://\(options.host):\(options.port) (trees in \(layout.root.path))")
+        let thread = Thread { [self] in run() }
+        thread.name = "sftp"
+        self.thread = thread
+        thread.start()
+    }
+
+    private func run() {
+        var tick = 0
+        while !stopped.withLock({ $0 }) {
+            supervisor.tick()
+            do {
+                try step(outboxToo: tick % options.outboxEveryTicks == 0)
+            } catch {
+                say("\(error)")
+            }
+            tick &+= 1
+            Thread.sleep(forTimeInterval: Double(options.tickMs) / 1_000)
+        }
+        finished.signal()
+    }
+
+    /// One pass: accounts and keys, the trees they need, the outbox.
+    func step(outboxToo: Bool) throws {
+        let state = context.identity.snapshot
+        let plan = SFTPAccount.plan(state.users.values)
+        var companies = Set(plan.accounts.values.map(\.company))
+        if outboxToo { companies.formUnion(outbox.companies()) }
+        let missing = companies.subtracting(treesMade)
+        if !missing.isEmpty {
+            for company in missing.sorted() {
+                try accounts.ensureGroup(layout.readersGroup(company))
+                if company.kind == .airline { try accounts.ensureGroup(layout.writersGroup(company)) }
+            }
+            let host = try HostAccounts.read()
+            for company in missing.sorted() {
+                try SFTPTrees.ensure(company, layout: layout, host: host)
+                treesMade.insert(company)
+            }
+        }
+        // Trees before keys: a user who can log in finds their tree there.
+        try accounts.reconcile(plan.accounts, refused: plan.refused, users: Set(state.users.keys))
+        if outboxToo {
+            let host = try HostAccounts.read()
+            outbox.sync { host.groupIDs[self.layout.readersGroup($0)] }
+        }
+    }
+
+    /// Stops sshd and ends the open sessions.
+    func stop() {
+        guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        if thread != nil { finished.wait() }
+        supervisor.stop()
+        if let host = try? HostAccounts.read() {
+            SFTPAccounts.endSessions(uids: Set(host.users.values.filter { $0.gecos == layout.accountMarker }.map(\.uid)))
+        }
+        say("sshd stopped")
+    }
+}

@@ -1,0 +1,236 @@
+import CASSAccess
+import CASSDomain
+import CASSEngine
+import CASSLog
+@testable import CASSService
+import CASSWorkers
+import Foundation
+import XCTest
+
+/// Distribution by SFTP with Debian's real sshd and OpenSSH's sftp client
+/// on 127.0.0.1 (docs/sftp.md): logins by registered keys, read-only keys,
+/// the chroot, another user's key, keys removed and users disabled, sshd
+/// restarted when it dies, the outbox after a close.
+final class SFTPTests: XCTestCase {
+    /// Unique per run: the accounts are the host's, shared by every test run.
+    let suffix = String(UInt32.random(in: 0x1000...0xFFFF), radix: 16)
+    var keys: URL!
+    var harness: ServiceHarness?
+    var sftpPort: UInt16 = 0
+
+    override func setUpWithError() throws {
+        for tool in ["/usr/sbin/sshd", "/usr/bin/sftp", "/usr/bin/ssh-keygen"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is missing: install openssh-server and openssh-client (scripts/install-deps) to run the SFTP tests")
+        }
+        guard geteuid() == 0 else { throw XCTSkip("the SFTP tests run sshd with chroots and system accounts: they need root") }
+        keys = FileManager.default.temporaryDirectory.appendingPathComponent("cass-sftp-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        sftpPort = try Self.freePort()
+        let port = sftpPort
+        harness = try ServiceHarness { options in
+            options.sftp = SFTPOptions(host: "127.0.0.1", port: port)
+            options.sftp?.tickMs = 100
+            options.sftp?.outboxEveryTicks = 2
+        }
+    }
+
+    override func tearDownWithError() throws {
+        let layout = harness?.service.sftp?.layout
+        harness?.stop()
+        if let layout { try SFTPAccounts.removeAll(layout: layout) }
+        if let keys { try? FileManager.default.removeItem(at: keys) }
+    }
+
+    func name(_ base: String) -> String { "\(base)-\(suffix)" }
+
+    func testKeysRolesChrootAndOtherUsersKeys() throws {
+        let harness = try XCTUnwrap(harness)
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        let writer = try makeUser(root, name("ba.in"), "airline-125", "input")
+        let viewer = try makeUser(root, name("ba.view"), "airline-125", "viewer")
+        let other = try makeUser(root, name("qr.in"), "airline-157", "input")
+
+        // A writer puts into its inbox; the name ending in .part stays.
+        let local = keys.appendingPathComponent("125_GB_2026110101.cbf")
+        try Data("not really a billing file\n".utf8).write(to: local)
+        var run = try sftp(writer, ["put \(local.path) inbox/upload.part", "ls -1 inbox"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("upload.part"), run.output)
+
+        // A viewer's key is read-only: no put, no remove, no rename, no mkdir.
+        run = try sftp(viewer, ["ls -1 outbox"])
+        XCTAssertEqual(run.status, 0, run.output)
+        for command in ["put \(local.path) inbox/x.cbf", "put \(local.path) outbox/x.cbf", "mkdir outbox/x", "rm inbox/upload.part",
+                        "rename inbox/upload.part inbox/upload.cbf"] {
+            run = try sftp(viewer, [command])
+            XCTAssertNotEqual(run.status, 0, "\(command): \(run.output)")
+        }
+        XCTAssertEqual(try sftp(writer, ["ls -1 inbox/upload.part"]).status, 0, "the viewer changed nothing")
+
+        // The chroot: / is the company's tree; nothing above it, nothing of others.
+        run = try sftp(writer, ["cd /..", "ls -1 /", "pwd"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("inbox") && run.output.contains("outbox"), run.output)
+        XCTAssertFalse(run.output.contains("airline-157"), run.output)
+        for command in ["get /etc/passwd \(keys.path)/passwd", "ls /airline-157", "ls ../airline-157/inbox", "cd /proc",
+                        "get ../../../../etc/shadow \(keys.path)/shadow", "symlink /etc/passwd inbox/link", "ln -s / inbox/all",
+                        "ln inbox/upload.part inbox/hard"] {
+            run = try sftp(writer, [command])
+            XCTAssertNotEqual(run.status, 0, "\(command) should fail: \(run.output)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: keys.appendingPathComponent("passwd").path))
+        run = try sftp(other, ["ls -1 inbox"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertFalse(run.output.contains("upload.part"), "another airline sees only its own inbox: \(run.output)")
+
+        // No shell, no command, no forwarding: SFTP only.
+        let shell = try ssh(writer, ["-T", "echo", "escaped"])
+        XCTAssertFalse(shell.output.contains("escaped") && !shell.output.contains("echo"), shell.output)
+        XCTAssertNotEqual(shell.status, 0, shell.output)
+
+        // Another user's key does not log in under this name.
+        run = try sftp(User(name: other.name, key: writer.key), ["ls"])
+        XCTAssertNotEqual(run.status, 0, run.output)
+        // Nor does any host account (AllowGroups) or root.
+        run = try sftp(User(name: "root", key: writer.key), ["ls"])
+        XCTAssertNotEqual(run.status, 0, run.output)
+    }
+
+    func testRemovedKeysAndDisabledUsersLoseAccessAndSSHDComesBack() throws {
+        let harness = try XCTUnwrap(harness)
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        let writer = try makeUser(root, name("ba.in"), "airline-125", "input")
+        let agent = try makeUser(root, name("a.out"), "agent-GB-91200040002", "output")
+        XCTAssertEqual(try sftp(writer, ["ls"]).status, 0)
+        XCTAssertEqual(try sftp(agent, ["ls -1 /"]).status, 0)
+
+        // Keys removed: no login, within a second.
+        let cleared = try root.request("PUT", "/api/v1/users/\(writer.name)/ssh-keys", body: [], contentType: "text/plain")
+        XCTAssertEqual(cleared.status, 200, cleared.description)
+        XCTAssertTrue(try eventually { try self.sftp(writer, ["ls"]).status != 0 }, "a removed key still logs in")
+        // Disabled: no login; enabled again: the key works again.
+        let disabled = try root.request("PATCH", "/api/v1/users/\(agent.name)", body: Array(#"{"disabled":true}"#.utf8), contentType: "application/json")
+        XCTAssertEqual(disabled.status, 200, disabled.description)
+        XCTAssertTrue(try eventually { try self.sftp(agent, ["ls"]).status != 0 }, "a disabled user still logs in")
+        _ = try root.request("PATCH", "/api/v1/users/\(agent.name)", body: Array(#"{"disabled":false}"#.utf8), contentType: "application/json")
+        XCTAssertTrue(try eventually { try self.sftp(agent, ["ls"]).status == 0 }, "enabled again, the key logs in")
+
+        // sshd killed: cass starts it again.
+        let sftpService = try XCTUnwrap(harness.service.sftp)
+        let pid = try XCTUnwrap(sftpService.supervisor.pid)
+        kill(pid, SIGKILL)
+        XCTAssertTrue(try eventually(seconds: 10) { try (sftpService.supervisor.pid ?? pid) != pid && self.sftp(agent, ["ls"]).status == 0 },
+                      "sshd was not started again")
+    }
+
+    func testOutboxAfterClose() throws {
+        let harness = try XCTUnwrap(harness)
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        let agent = try makeUser(root, name("a.out"), "agent-GB-91200040002", "output")
+        let saved = try root.put("/api/v1/settings?company=agent-GB-91200040002", json: [
+            "language": "en", "formats": ["xml"], "distribution": ["download", "sftp"], "webhooks": [], "emails": [], "directDebit": false,
+        ] as [String: Any])
+        XCTAssertEqual(saved.status, 200, saved.description)
+
+        let context = try XCTUnwrap(harness.service.context)
+        let invoice = Self.invoice(number: "GB2026000001", agent: 91200040002)
+        let period = PeriodKey(country: "GB", period: invoice.period)
+        let writer = context.writer
+        let records = [
+            try writer.record(TopicCatalog.invoices, key: invoice.number, value: StageMessage.invoice(invoice).encoded()),
+            try writer.record(TopicCatalog.settlements, key: "GB", value: StageMessage.periodClosed(
+                period: period, invoices: 1, total: invoice.total,
+                disbursements: [Disbursement(country: "GB", period: invoice.period, airlinePrefix: 125, currency: "GBP", agents: 1, amount: invoice.total)]).encoded()),
+        ]
+        try context.feed.wait(for: try writer.write(records))
+
+        let target = keys.appendingPathComponent("got.xml")
+        XCTAssertTrue(try eventually(seconds: 10) {
+            try self.sftp(agent, ["get outbox/GB/20261101/GB2026000001.xml \(target.path)"]).status == 0
+        }, "the invoice never reached the agent's outbox")
+        let xml = try String(contentsOf: target, encoding: .utf8)
+        XCTAssertTrue(xml.contains("GB2026000001"), xml)
+        let run = try sftp(agent, ["rm outbox/GB/20261101/GB2026000001.xml"])
+        XCTAssertNotEqual(run.status, 0, "an output user's key is read-only: \(run.output)")
+    }
+
+    // MARK: - Helpers
+
+    struct User {
+        var name: String
+        var key: URL
+    }
+
+    /// A user with a fresh ed25519 key registered through the API.
+    func makeUser(_ root: APIClient, _ username: String, _ company: String, _ role: String) throws -> User {
+        let created = try root.post("/api/v1/users", json: [
+            "username": username, "company": company, "role": role, "name": username, "email": "\(username)@example.com",
+            "language": "en", "password": "correct horse battery",
+        ])
+        XCTAssertEqual(created.status, 201, created.description)
+        let key = keys.appendingPathComponent(username)
+        try HostCommand.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", username, "-f", key.path])
+        let put = try root.request("PUT", "/api/v1/users/\(username)/ssh-keys",
+                                   body: Array(try Data(contentsOf: URL(fileURLWithPath: key.path + ".pub"))), contentType: "text/plain")
+        XCTAssertEqual(put.status, 200, put.description)
+        let user = User(name: username, key: key)
+        XCTAssertTrue(try eventually { try self.sftp(user, ["ls"]).status == 0 }, "\(username) never logged in")
+        return user
+    }
+
+    var clientOptions: [String] {
+        ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+         "-o", "IdentityAgent=none", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"]
+    }
+
+    /// `sftp -b` with these commands: status 0 only when every one worked.
+    func sftp(_ user: User, _ commands: [String]) throws -> (status: Int32, output: String) {
+        let batch = keys.appendingPathComponent("batch-\(UUID().uuidString)")
+        try Data((commands.joined(separator: "\n") + "\n").utf8).write(to: batch)
+        defer { try? FileManager.default.removeItem(at: batch) }
+        return try HostCommand.run("/usr/bin/sftp", clientOptions + ["-i", user.key.path, "-P", String(sftpPort), "-b", batch.path,
+                                                                     "\(user.name)@127.0.0.1"], allowing: Set(0...255))
+    }
+
+    func ssh(_ user: User, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try HostCommand.run("/usr/bin/ssh", clientOptions + ["-i", user.key.path, "-p", String(sftpPort), "\(user.name)@127.0.0.1"] + arguments,
+                            allowing: Set(0...255))
+    }
+
+    func eventually(seconds: Double = 5, _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        return false
+    }
+
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw XCTSkip("no free port") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    static func invoice(number: String, agent: Int64) -> Invoice {
+        let period = BillingPeriod(yyyymmnn: 20261101)!
+        let date = CivilDate(iso: "2026-11-09")!
+        let line = InvoiceLine(awb: "125-12345675", awbSerial: 12345675, transaction: .awb, issueDate: CivilDate(iso: "2026-11-03")!,
+                               origin: "LHR", destination: "JFK", chargeableWeightTenthsKg: 1000, weightCharge: 10_000, valuationCharge: 0,
+                               otherChargesDueCarrier: 0, commission: 500, incentive: 0, amount: 9_500, reasonCode: "",
+                               sourceFile: "125_GB_2026110101.cbf", sourceSequence: 1)
+        let section = InvoiceSection(airlinePrefix: 125, lines: [line], taxes: [], netDue: 9_500, taxCharged: 0, taxCredited: 0, total: 9_500)
+        return Invoice(number: number, country: "GB", period: period, currency: "GBP", minorDigits: 2, invoiceDate: date,
+                       remittanceDate: date.adding(days: 10), agentCode: agent, sections: [section], lineCount: 1, netDue: 9_500,
+                       taxCharged: 0, taxCredited: 0, total: 9_500)
+    }
+}
