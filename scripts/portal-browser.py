@@ -147,7 +147,8 @@ def airline_pages(driver, config):
     form.find_element(By.CSS_SELECTOR, "button[type='submit']:not([formaction])").click()
     name = os.path.basename(upload)
     try:
-        WebDriverWait(driver, 60).until(lambda d: name in d.find_element(By.TAG_NAME, "main").text)
+        # textContent: a long name may wrap on screen, which .text would show as two lines.
+        WebDriverWait(driver, 60).until(lambda d: name in d.execute_script("return document.querySelector('main').textContent"))
         check(True, "upload listed")
     except Exception:
         check(False, "airline /files: %s listed after the upload" % name)
@@ -175,6 +176,23 @@ def operator_pages(driver, config):
     except Exception:
         check(False, "operator /statistics: the figures did not change within 30 s of a payment")
     check(driver.execute_script("return window.__notReloaded === true;") is True, "operator /statistics: updated without a reload")
+    # Then a file arrives (the airline uploads it through the API) while the operator watches.
+    arrival = config.get("arrival")
+    if arrival:
+        before = driver.find_element(By.ID, "statistics-live").text
+        airline = config["airline"]
+        with open(arrival, "rb") as f:
+            body = f.read()
+        request = urllib.request.Request(config["base"] + "/api/v1/files?name=" + os.path.basename(arrival), data=body, method="POST")
+        request.add_header("Authorization", "Bearer " + token(config, airline["username"], airline["password"]))
+        request.add_header("Content-Type", "application/octet-stream")
+        urllib.request.urlopen(request, timeout=60).read()
+        try:
+            WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "statistics-live").text != before)
+            check(True, "statistics updated on a file")
+        except Exception:
+            check(False, "operator /statistics: the figures did not change within 60 s of a file's arrival")
+        check(driver.execute_script("return window.__notReloaded === true;") is True, "operator /statistics: no reload for a file")
     audit(driver, config, "operator-statistics-after-event")
 
 

@@ -125,15 +125,45 @@ extension ServiceContext {
     }
 
     /// Billing files and records per operation and period, for the
-    /// caller. The service has no billing files view yet: none.
+    /// caller: the files `GET /api/v1/files` lists for it. A withdrawn
+    /// file counts under its status, its records no longer.
     func fileFigures(by caller: Authenticated, filter: Filters) -> [PeriodKey: FileFigures] {
-        [:]
+        var figures: [PeriodKey: FileFigures] = [:]
+        for file in visibleFiles(caller, filter) {
+            guard let digits = Int(file.period), let period = BillingPeriod(yyyymmnn: digits) else { continue }
+            let key = PeriodKey(country: file.country, period: period)
+            var entry = figures[key] ?? FileFigures()
+            entry.filesByStatus[file.status.rawValue, default: 0] += 1
+            if file.status != .withdrawn {
+                entry.recordsAccepted += file.accepted
+                entry.recordsRejected += file.rejected
+                for rejection in files.rejections(of: file.id) { entry.rejectionsByCode[rejection.code.rawValue, default: 0] += 1 }
+            }
+            figures[key] = entry
+        }
+        return figures
     }
 
-    /// Files and records received per hour (UTC), the last 48 hours, for
-    /// the dashboard's charts; empty until the service has a files view.
+    /// The files `GET /api/v1/files` lists for the caller (none for a
+    /// company that has no files view, such as an agent).
+    private func visibleFiles(_ caller: Authenticated, _ filter: Filters) -> [BillingFileEntry] {
+        ((try? billingFiles(by: caller, filter: filter, status: nil)) ?? []).filter { !$0.country.isEmpty }
+    }
+
+    /// Files and records received per hour (UTC), the last 48 hours up to
+    /// now, oldest first, for the dashboard's charts.
     func hourlyFigures(by caller: Authenticated, filter: Filters) -> [PortalHourlyCount] {
-        []
+        let now = clock.instant().millisecondsSince1970 / 1000
+        let currentHour = now - now % 3600
+        let first = currentHour - 47 * 3600
+        var files = [Int](repeating: 0, count: 48), records = [Int](repeating: 0, count: 48)
+        for file in (try? billingFiles(by: caller, filter: filter, status: nil)) ?? [] {
+            guard let at = PortalInstant(rfc3339: file.submittedAt)?.secondsSince1970, at >= first, at < currentHour + 3600 else { continue }
+            let index = Int((at - first) / 3600)
+            files[index] += 1
+            records[index] += file.accepted + file.rejected
+        }
+        return (0..<48).map { PortalHourlyCount(hour: PortalInstant(secondsSince1970: first + Int64($0) * 3600), files: files[$0], records: records[$0]) }
     }
 }
 

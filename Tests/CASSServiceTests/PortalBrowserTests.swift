@@ -52,13 +52,14 @@ final class PortalBrowserTests: XCTestCase {
             "invoices": ["GB2026000001", "GB2026000004"],
             "payment": ["invoice": "GB2026000001", "amountMinor": 12_345],
             "upload": Self.repository.appendingPathComponent("samples/input/125_GB_20261101_000001.cbf").path,
+            "arrival": Self.repository.appendingPathComponent("samples/input/125_GB_20261102_000002.cbf").path,
             "agent": ["username": "agent.ar", "password": AccountsWorld.password, "language": "ar",
                       "pages": ["/invoices", "/payments", "/disputes", "/risk", "/statistics", "/account"]],
             "airline": ["username": "airline.ja", "password": AccountsWorld.password, "language": "ja",
                         "pages": ["/disputes", "/statistics", "/users", "/settings", "/account"]],
             "operator": ["username": "root", "password": ServiceHarness.adminPassword, "language": "en",
-                         "pages": ["/statistics", "/invoices", "/disputes", "/payments", "/risk", "/users", "/settings",
-                                   "/invoices/GB2026000002"]],
+                         "pages": ["/statistics", "/periods", "/files", "/invoices", "/disputes", "/payments", "/risk", "/users",
+                                   "/settings", "/invoices/GB2026000002"]],
         ]
         let configFile = folder.appendingPathComponent("config.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configFile)

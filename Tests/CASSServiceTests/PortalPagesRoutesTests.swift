@@ -323,3 +323,81 @@ final class PortalPageSpeedTests: XCTestCase {
         }
     }
 }
+
+/// `/files`, `/files/{id}` and `/periods` in the browser: uploads through
+/// the form go through the API's submission (the same refusals), the list
+/// shows each file and its status, another airline's file is the 404 page.
+final class PortalFilesRoutesTests: XCTestCase {
+    static let sample = "125_GB_20261101_000001.cbf"
+
+    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            let answer = try client.get(path)
+            if answer.status == 200, done(answer.json) { return answer.json }
+            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
+            usleep(20_000)
+        }
+    }
+
+    func testUploadListWithdrawButtonAndOtherAirlines() throws {
+        let world = try AccountsWorld(today: "2026-11-05")
+        let bytes = try [UInt8](Data(contentsOf: PortalBrowserTests.repository.appendingPathComponent("samples/input/\(Self.sample)")))
+        let airline = try PortalPagesRoutesTests.browser(world, "ba.input")
+        let page = try airline.get("/files")
+        XCTAssertEqual(page.status, 200, "\(page)")
+        XCTAssertTrue(page.text.contains("type=\"file\"") && page.text.contains("name=\"file\""), "the upload form")
+        XCTAssertTrue(page.text.contains("enctype=\"multipart/form-data\""))
+
+        // Refused as the API refuses: another airline's file (403, nothing kept), a viewer (403), a bad name (422).
+        let other = try PortalPagesRoutesTests.browser(world, "qr.input")
+        _ = try other.get("/files")
+        XCTAssertEqual(try other.upload("/files", filename: Self.sample, content: bytes).status, 403)
+        let viewer = try PortalPagesRoutesTests.browser(world, "ba.viewer")
+        _ = try viewer.get("/files")
+        XCTAssertFalse(viewer.lastPage.contains("type=\"file\""), "no upload form for a viewer")
+        XCTAssertEqual(try viewer.upload("/files", filename: Self.sample, content: bytes).status, 403)
+        _ = try airline.get("/files")
+        let badName = try airline.upload("/files", filename: "../../etc/passwd", content: bytes)
+        XCTAssertEqual(badName.status, 422, "\(badName)")
+        XCTAssertTrue(badName.text.contains("aria-invalid"))
+        XCTAssertEqual(try world.client("root").get("/api/v1/files").items.count, 0, "nothing of the refused uploads was kept")
+
+        _ = try airline.get("/files")
+        let uploaded = try airline.upload("/files", filename: Self.sample, content: bytes)
+        XCTAssertEqual(uploaded.status, 303, "\(uploaded)")
+        XCTAssertEqual(uploaded.header("Location"), "/files")
+        let api = try world.client("ba.input")
+        let id = try XCTUnwrap(api.get("/api/v1/files").items.first?["id"] as? String)
+        _ = try waitFor(api, "/api/v1/files/\(id)") { $0["status"] as? String == "accepted" }
+        let list = try airline.get("/files")
+        XCTAssertTrue(list.text.contains(Self.sample))
+        XCTAssertTrue(list.text.contains("action=\"/files/\(id)/withdraw\""), "a withdraw button for the accepted file of an open period: \(list.text.components(separatedBy: "<tbody>").last?.prefix(1500) ?? "")")
+        let one = try airline.get("/files/\(id)")
+        XCTAssertEqual(one.status, 200)
+        XCTAssertTrue(one.text.contains(Self.sample))
+        XCTAssertEqual(try other.get("/files/\(id)").status, 404)
+        XCTAssertFalse(try other.get("/files").text.contains(Self.sample))
+        XCTAssertEqual(try PortalPagesRoutesTests.browser(world, "a.output").get("/files/\(id)").status, 404)
+
+        // The statistics count it, for the airline and the operator, not for another airline.
+        let figures = try api.get("/api/v1/statistics?country=GB&period=20261101").items.first
+        XCTAssertEqual((figures?["files"] as? [String: Any])?["accepted"] as? Int, 1)
+        XCTAssertEqual(try world.client("qr.input").get("/api/v1/statistics?country=GB&period=20261101").items.count, 0)
+        let dashboard = try PortalPagesRoutesTests.browser(world, "root").get("/statistics")
+        XCTAssertEqual(dashboard.status, 200)
+
+        // The operator's periods page closes a period through the API's rule.
+        let root = try PortalPagesRoutesTests.browser(world, "root")
+        let periods = try root.get("/periods")
+        XCTAssertEqual(periods.status, 200)
+        XCTAssertTrue(periods.text.contains("action=\"/periods/GB/20261101/close\""))
+        XCTAssertEqual(try root.post("/periods/GB/20261101/close", []).status, 303)
+        XCTAssertEqual(try root.post("/periods/GB/20261105/close", []).status, 422)
+        _ = try airline.get("/files")
+        XCTAssertEqual(try airline.post("/periods/GB/20261102/close", []).status, 403)
+        let airlinePeriods = try airline.get("/periods")
+        XCTAssertEqual(airlinePeriods.status, 200, "an airline reads the periods, as in the API")
+        XCTAssertFalse(airlinePeriods.text.contains("/close\""), "but closes none")
+    }
+}

@@ -25,20 +25,7 @@ enum FileRoutes {
             try InvoiceRoutes.require(caller.principal, .readFile, .collection)
             let paging = try Paging(request)
             let filter = try Filters(request, service: service, caller: caller.principal)
-            var status: FileStatus?
-            if let text = request.query["status"] {
-                guard let value = FileStatus(rawValue: text) else {
-                    throw APIError.invalid("status", "one of \(FileStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                status = value
-            }
-            let rows = service.files.all().filter { file in
-                (status == nil || file.status == status)
-                    && (filter.country == nil || file.country == filter.country)
-                    && (filter.period == nil || file.period == filter.period.map { String($0.yyyymmnn) })
-                    && filter.companyMatches(file.owner?.description ?? "")
-                    && visible(file, caller.principal)
-            }
+            let rows = try service.billingFiles(by: caller, filter: filter, status: request.query["status"])
             let page = paging.page(rows) { key($0) }
             return try JSONBodies.answer(Page(items: page.items.map(FileShape.init), next: page.next))
         }
@@ -104,14 +91,7 @@ enum FileRoutes {
     /// The file the path names if the caller may see it (another company's
     /// file answers 404 exactly like a missing one), then the action's check.
     static func visibleFile(_ request: Request, _ principal: Principal, _ action: Action, _ service: ServiceContext) throws -> BillingFileEntry {
-        guard let id = request.parameter("id"), let file = service.files.file(id), visible(file, principal) else { throw APIError.notFound() }
-        if principal.company == .cass {
-            if action != .readFile && !principal.isOperatorAdmin { throw APIError.forbidden() }
-            return file
-        }
-        guard let owner = file.owner else { throw APIError.notFound() }
-        try InvoiceRoutes.require(principal, action, .billingFile(airline: owner, country: file.country))
-        return file
+        try service.visibleFile(request.parameter("id") ?? "", by: principal, for: action)
     }
 }
 

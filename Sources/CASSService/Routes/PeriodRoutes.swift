@@ -33,26 +33,8 @@ enum PeriodRoutes {
 
         router.post("/api/v1/operations/{country}/periods/{period}/close") { request in
             let caller = try service.authenticator.caller(request)
-            let country = try operation(request, caller.principal, .closePeriod, service)
-            guard let text = request.parameter("period"), text.utf8.count == 8, let digits = Int(text), let period = BillingPeriod(yyyymmnn: digits),
-                  let periodsPerMonth = service.reference.operation(country)?.periodsPerMonth, period.number <= periodsPerMonth else {
-                throw APIError.invalid("period", "a period YYYYMMNN of operation \(country)")
-            }
-            let key = PeriodKey(country: country, period: period)
-            if service.invoices.isClosed(key) {
-                return try JSONBodies.answer(PeriodCloseShape(country: country, period: text, status: "closed"))
-            }
-            try service.closeWrites.withLock {
-                try service.feed.catchUp([TopicCatalog.files])
-                guard !service.files.closeRequested(key) else { return }
-                // The accounts learn first: a dispute accepted from now on
-                // bills its memo into a later period.
-                try service.accounts.writeSystemRecords([.periodClosed(OperationPeriod(country: country, period: period))])
-                let marker = Submission.record(.closeMarker(period: key, source: 0, sourceCount: 1), operation: country,
-                                               partitions: try service.writer.partitions(TopicCatalog.files))
-                try service.feed.wait(for: try service.writer.write([marker]))
-            }
-            return try JSONBodies.answer(PeriodCloseShape(country: country, period: text, status: "closing"), status: HTTPStatus(202))
+            let answer = try service.closePeriod(request.parameter("country") ?? "", request.parameter("period") ?? "", by: caller)
+            return try JSONBodies.answer(answer, status: answer.status == "closed" ? .ok : HTTPStatus(202))
         }
 
         router.get("/api/v1/reports/rejections.csv") { request in

@@ -16,6 +16,8 @@ enum PortalRoutes {
         }
         PortalAccountRoutes.register(&router, site)
         PortalBillingRoutes.register(&router, site)
+        PortalFileRoutes.register(&router, site)
+        PortalPeriodRoutes.register(&router, site)
     }
 
     // MARK: - Static files
