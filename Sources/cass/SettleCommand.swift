@@ -74,6 +74,7 @@ enum SettleCommand {
             let quiet = parsed.has("--quiet")
             let documents = !parsed.has("--no-documents")
             let started = Date()
+            let eventsFile = try parsed.value("--events").map { try EventsFile.check($0, output: outputPath) }
             let reference: ReferenceData
             do {
                 reference = try ReferenceLoader.load(directory: URL(fileURLWithPath: referencePath))
@@ -87,7 +88,6 @@ enum SettleCommand {
             let recipients = try parsed.value("--notify").map { try RecipientsConfiguration.load(path: $0) }
             let notifyWait = try parsed.integer("--notify-wait", default: 30, in: 0...3600)
             for warning in recipients?.warnings(source: parsed.value("--notify") ?? "") ?? [] { Console.warning(warning) }
-            let eventsFile = try parsed.value("--events").map { try EventsFile.check($0, output: outputPath) }
             let scan = try FolderSettlement.scan(URL(fileURLWithPath: inputPath))
             for entry in scan.skipped { Console.warning("skipped input \(entry.name): \(entry.reason)") }
             let files = scan.files

@@ -66,8 +66,9 @@ public final class EmbeddedPipeline {
         // it buys nothing in a real run; tests switch it on to simulate crashes.
         // The names are those of the caller's own files (cass settle lists a
         // folder): taken as they are, quoted in the CSVs.
-        let environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
+        var environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
                                            spool: spool, refusesUnsafeNames: false, expectedAWBs: expectedAWBs)
+        environment.sendsLineEvents = publishesEvents
         workers = try Pipeline.workers(Pipeline.settlement + (publishesEvents ? [PublishStage.definition] : []), environment: environment, log: log)
         producer = try log.makeProducer()
         filePartitions = partitions.files

@@ -26,7 +26,11 @@ public final class NumberStage: StatefulStage {
         name: .number, input: .drafts, outputs: [invoices.declaration, settlements.declaration, events.declaration],
         partitionedBy: "operation: one gapless sequence per operation",
         keeps: "last invoice number per (operation, year), numbered periods, pending drafts and their line parts",
-        make: { context in NumberStage(persistState: context.environment.persistState) })
+        make: { context in
+            let stage = NumberStage(persistState: context.environment.persistState)
+            stage.sendsLineEvents = context.environment.sendsLineEvents
+            return stage
+        })
 
     /// The state entries: a counter, a numbered period, a pending draft, a
     /// settlement partition done with a period, a pending line part.
@@ -84,6 +88,9 @@ public final class NumberStage: StatefulStage {
     /// Counters and numbered periods read while restoring.
     var restoringCounters: [String: Int] = [:]
     var restoringNumbered: Set<PeriodKey> = []
+
+    /// Whether issued invoices' lines go to cass.events (`StageEnvironment.sendsLineEvents`).
+    var sendsLineEvents = true
 
     public init(persistState: Bool = false) { journal = StateJournal(enabled: persistState) }
 
@@ -181,7 +188,7 @@ public final class NumberStage: StatefulStage {
                 parts.reduce(0) { $0 + ($1.airlinePrefix == section.airlinePrefix ? $1.lines.count : 0) }
             }
             output.emit(Self.events, key: invoice.agentCodeText, .invoiceIssued(invoice, parts: parts.count, sectionLines: sectionLines))
-            for part in parts {
+            for part in parts where sendsLineEvents {
                 output.emit(Self.events, key: invoice.agentCodeText,
                             .issuedLines(country: invoice.country, invoiceDate: invoice.invoiceDate, number: invoice.number, part: part))
             }

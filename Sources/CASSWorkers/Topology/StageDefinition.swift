@@ -79,6 +79,10 @@ public struct StageEnvironment: Sendable {
     /// Validate: about how many AWBs the run will see (0: unknown), to
     /// size the ledgers once.
     public var expectedAWBs: Int
+    /// Number: send issued invoices' lines to cass.events for the public
+    /// events. Everywhere but an embedded run without `--events`, where
+    /// nothing reads them and they would only be held in memory.
+    public var sendsLineEvents = true
 
     public init(reference: ReferenceData, persistState: Bool, keepLines: Bool = true, reader: @escaping FileReader = DefaultReaders.any,
                 spool: URL? = nil, refusesUnsafeNames: Bool = true, documents: URL? = nil, notifier: Notifier? = nil, expectedAWBs: Int = 0) {
