@@ -174,4 +174,55 @@ final class FileActionRoutesTests: XCTestCase {
         XCTAssertEqual(resent["status"] as? String, "accepted", "\(resent)")
         XCTAssertEqual(resent["accepted"] as? Int, 5, "its AWBs billed again (no R10)")
     }
+
+    /// A file over 512 KiB travels to ingest as chunks on cass.uploads; its
+    /// records spread over every validate partition.
+    func testADryRunOfALargeFileAnswersForAllOfItAndKeepsNothing() throws {
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let admin = try harness.login("root", ServiceHarness.adminPassword)
+        let firstURL = Self.samplesInput.appendingPathComponent("125_GB_20261101_000001.cbf")
+        let firstBytes = try [UInt8](Data(contentsOf: firstURL))
+        let firstID = try XCTUnwrap(try admin.request("POST", "/api/v1/files?name=125_GB_20261101_000001.cbf", body: firstBytes,
+                                                      contentType: "application/octet-stream").json["id"] as? String)
+        XCTAssertEqual(try outcome(admin, firstID)["status"] as? String, "accepted")
+        guard case .parsed(var file) = CBFReader.read(bytes: firstBytes, fileName: "x.cbf", periodsPerMonth: { _ in 4 }) else {
+            return XCTFail("the sample does not read")
+        }
+        let model = try XCTUnwrap(file.records.first { $0.otherChargesCount == 0 && $0.transaction == .awb })
+        var records: [BillingRecord] = []
+        for index in 0..<5000 {
+            var record = model
+            record.awbSerial = Int32(CheckDigit.awbSerial(from: 3_000_000 + index))
+            record.sequence = Int32(index + 1)
+            record.otherChargesStart = 0
+            records.append(record)
+        }
+        // And one AWB the first file billed: R10.
+        var duplicate = model
+        duplicate.sequence = 5001
+        duplicate.otherChargesStart = 0
+        records.append(duplicate)
+        file.records = records
+        file.otherCharges = []
+        file.header.fileSequence = 40
+        file.trailer = CBFWriter.controlTotals(of: records)
+        let bytes = CBFWriter.write(file)
+        XCTAssertGreaterThan(bytes.count, Submission.inlineBytesMax)
+        let name = "125_GB_20261101_000040.cbf"
+        let dry = try admin.request("POST", "/api/v1/files/validate?name=\(name)", body: bytes, contentType: "application/octet-stream")
+        XCTAssertEqual(dry.status, 200, dry.description)
+        XCTAssertTrue(dry.json["fileCode"] is NSNull)
+        XCTAssertEqual(dry.json["records"] as? Int, 5001)
+        XCTAssertEqual(dry.json["accepted"] as? Int, 5000)
+        let rejections = try XCTUnwrap(dry.json["rejections"] as? [[String: Any]])
+        XCTAssertEqual(rejections.map { $0["code"] as? String }, ["R10"])
+        XCTAssertEqual(rejections.first?["sequence"] as? Int, 5002, "the CBF sequence counts the header line")
+        XCTAssertEqual(try admin.get("/api/v1/files").items.count, 1, "nothing kept")
+        // Sent for real, it gets what the dry run said.
+        let sentID = try XCTUnwrap(try admin.request("POST", "/api/v1/files?name=\(name)", body: bytes, contentType: "application/octet-stream").json["id"] as? String)
+        XCTAssertEqual(try outcome(admin, sentID)["status"] as? String, "accepted")
+        _ = try waitFor(admin, "/api/v1/files/\(sentID)/rejections") { (($0["items"] as? [[String: Any]]) ?? []).count == 1 }
+        XCTAssertEqual(try admin.get("/api/v1/files/\(sentID)/rejections").items.map { $0["code"] as? String }, ["R10"])
+    }
 }
