@@ -31,6 +31,7 @@ final class SFTPTests: XCTestCase {
             options.sftp = SFTPOptions(host: "127.0.0.1", port: port)
             options.sftp?.tickMs = 100
             options.sftp?.outboxEveryTicks = 2
+            options.sftp?.inboxQuietMs = 300
         }
     }
 
@@ -152,6 +153,75 @@ final class SFTPTests: XCTestCase {
         XCTAssertTrue(xml.contains("GB2026000001"), xml)
         let run = try sftp(agent, ["rm outbox/GB/20261101/GB2026000001.xml"])
         XCTAssertNotEqual(run.status, 0, "an output user's key is read-only: \(run.output)")
+    }
+
+    func testInboxTakesCompleteFilesOnceAndTheOutboxFollowsTheClose() throws {
+        let harness = try XCTUnwrap(harness)
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        let writer = try makeUser(root, name("ba.in"), "airline-125", "input")
+        let other = try makeUser(root, name("qr.in"), "airline-157", "input")
+        let saved = try root.put("/api/v1/settings?company=airline-125", json: [
+            "language": "en", "formats": ["pdf"], "distribution": ["sftp"], "webhooks": [], "emails": [],
+        ] as [String: Any])
+        XCTAssertEqual(saved.status, 200, saved.description)
+
+        // A .part file is never taken; renamed, it is taken once and leaves the inbox.
+        let name = "125_GB_20261101_000001.cbf"
+        let local = ServiceHarness.samplesReference.deletingLastPathComponent().appendingPathComponent("input/\(name)")
+        var run = try sftp(writer, ["put \(local.path) inbox/\(name).part"])
+        XCTAssertEqual(run.status, 0, run.output)
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(try sftp(writer, ["ls -1 inbox"]).output.contains("\(name).part"), "a .part file was taken")
+        XCTAssertEqual(try root.get("/api/v1/files").items.count, 0)
+        run = try sftp(writer, ["rename inbox/\(name).part inbox/\(name)"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(try eventually(seconds: 10) { !(try self.sftp(writer, ["ls -1 inbox"]).output.contains(name)) }, "never taken")
+        var file: [String: Any] = [:]
+        XCTAssertTrue(try eventually(seconds: 30) {
+            let items = try root.get("/api/v1/files").items
+            file = items.first ?? [:]
+            return items.count == 1 && (file["status"] as? String) == "accepted"
+        }, "the file never got accepted: \(file)")
+        XCTAssertEqual(file["name"] as? String, name)
+        XCTAssertEqual(file["submittedBy"] as? String, writer.name)
+        // Its rejection report, in the airline's outbox.
+        XCTAssertTrue(try eventually(seconds: 10) {
+            let listing = try self.sftp(writer, ["ls -1 outbox/reports"]).output
+            return listing.contains("\(name).") && listing.contains(".rejections.csv")
+        }, "no rejection report")
+
+        // Another airline's file put by QR: refused, reported, gone.
+        run = try sftp(other, ["put \(local.path) inbox/\(name)"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(try eventually(seconds: 10) { try self.sftp(other, ["ls -1 outbox/reports"]).output.contains("\(name).refused.txt") },
+                      "no refusal report")
+        XCTAssertFalse(try sftp(other, ["ls -1 inbox"]).output.contains(name))
+        XCTAssertEqual(try root.get("/api/v1/files").items.count, 1, "a refused file is not kept")
+
+        // The close: the agents' invoices and the airline's settlement in the outboxes.
+        XCTAssertEqual(try root.request("POST", "/api/v1/operations/GB/periods/20261101/close").status, 202)
+        var invoices: [[String: Any]] = []
+        XCTAssertTrue(try eventually(seconds: 30) {
+            invoices = try root.get("/api/v1/invoices?country=GB&period=20261101").items
+            return !invoices.isEmpty
+        }, "no invoices after the close")
+        let invoice = try XCTUnwrap(invoices.first)
+        let number = try XCTUnwrap(invoice["number"] as? String)
+        let company = "agent-GB-\(try XCTUnwrap(invoice["agent"] as? String))"
+        let agent = try makeUser(root, self.name("ag.out"), company, "output")
+        XCTAssertEqual(try root.put("/api/v1/settings?company=\(company)", json: [
+            "language": "en", "formats": ["xml", "hot"], "distribution": ["sftp"], "webhooks": [], "emails": [], "directDebit": false,
+        ] as [String: Any]).status, 200)
+        let target = keys.appendingPathComponent("invoice.xml")
+        XCTAssertTrue(try eventually(seconds: 20) {
+            try self.sftp(agent, ["get outbox/GB/20261101/\(number).xml \(target.path)", "ls outbox/GB/20261101/\(number).hot"]).status == 0
+        }, "the invoice never reached the agent's outbox")
+        XCTAssertTrue(try String(contentsOf: target, encoding: .utf8).contains(number))
+        let settlement = keys.appendingPathComponent("settlement.csv")
+        XCTAssertTrue(try eventually(seconds: 20) {
+            try self.sftp(writer, ["get outbox/GB/20261101/settlement-airlines.csv \(settlement.path)"]).status == 0
+        }, "the settlement never reached the airline's outbox")
+        XCTAssertTrue(try String(contentsOf: settlement, encoding: .utf8).contains(",125,"))
     }
 
     // MARK: - Helpers

@@ -15,6 +15,11 @@ public struct SFTPOptions: Sendable {
     public var tickMs = 200
     /// How often the outbox is brought up to date.
     public var outboxEveryTicks = 5
+    /// How often the inboxes are looked at.
+    public var inboxTickMs = 250
+    /// How long a file in an inbox must stay unchanged (and closed) before
+    /// it is taken.
+    public var inboxQuietMs = 1_000
 
     public init(host: String, port: UInt16, root: URL? = nil) {
         self.host = host
@@ -37,10 +42,14 @@ public final class SFTPService: @unchecked Sendable {
     let supervisor: SSHDSupervisor
     let accounts: SFTPAccounts
     let outbox: SFTPOutbox
+    let inbox: SFTPInbox
     private let stopped = Locked(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let inboxFinished = DispatchSemaphore(value: 0)
     private var thread: Thread?
-    private var treesMade: Set<CompanyID> = []
+    private var inboxThread: Thread?
+    /// Companies whose tree is made (the inbox thread reads it).
+    private let trees = Locked<Set<CompanyID>>([])
 
     init(options: SFTPOptions, dataDirectory: URL, context: ServiceContext, say: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -50,6 +59,7 @@ public final class SFTPService: @unchecked Sendable {
         self.supervisor = SSHDSupervisor(layout: layout, host: options.host, port: options.port, sshd: options.sshd, say: say)
         self.accounts = SFTPAccounts(layout: layout, say: say)
         self.outbox = SFTPOutbox(layout: layout, context: context, say: say)
+        self.inbox = SFTPInbox(layout: layout, context: context, quietMs: options.inboxQuietMs, say: say)
     }
 
     /// Trees, accounts and keys as the users topic says, then sshd; returns
@@ -68,10 +78,29 @@ public final class SFTPService: @unchecked Sendable {
             throw ServiceError("sshd does not accept connections on \(options.host):\(options.port) (is the port taken? see the sshd lines above)")
         }
         say("listening on sftp://\(options.host):\(options.port) (trees in \(layout.root.path))")
+        inbox.recover()
         let thread = Thread { [self] in run() }
         thread.name = "sftp"
         self.thread = thread
         thread.start()
+        let inboxThread = Thread { [self] in runInbox() }
+        inboxThread.name = "sftp-inbox"
+        self.inboxThread = inboxThread
+        inboxThread.start()
+    }
+
+    /// The inboxes and the rejection reports, on their own thread: a large
+    /// file being submitted never holds up keys and accounts.
+    private func runInbox() {
+        while !stopped.withLock({ $0 }) {
+            if let host = try? HostAccounts.read() {
+                let companies = trees.withLock { $0 }
+                inbox.scan(companies: companies.sorted(), host: host)
+                inbox.report(companies: companies) { host.groupIDs[self.layout.readersGroup($0)] }
+            }
+            Thread.sleep(forTimeInterval: Double(options.inboxTickMs) / 1_000)
+        }
+        inboxFinished.signal()
     }
 
     private func run() {
@@ -95,7 +124,7 @@ public final class SFTPService: @unchecked Sendable {
         let plan = SFTPAccount.plan(state.users.values)
         var companies = Set(plan.accounts.values.map(\.company))
         if outboxToo { companies.formUnion(outbox.companies()) }
-        let missing = companies.subtracting(treesMade)
+        let missing = companies.subtracting(trees.withLock { $0 })
         if !missing.isEmpty {
             for company in missing.sorted() {
                 try accounts.ensureGroup(layout.readersGroup(company))
@@ -104,7 +133,7 @@ public final class SFTPService: @unchecked Sendable {
             let host = try HostAccounts.read()
             for company in missing.sorted() {
                 try SFTPTrees.ensure(company, layout: layout, host: host)
-                treesMade.insert(company)
+                trees.withLock { _ = $0.insert(company) }
             }
         }
         // Trees before keys: a user who can log in finds their tree there.
@@ -119,6 +148,7 @@ public final class SFTPService: @unchecked Sendable {
     func stop() {
         guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
         if thread != nil { finished.wait() }
+        if inboxThread != nil { inboxFinished.wait() }
         supervisor.stop()
         if let host = try? HostAccounts.read() {
             SFTPAccounts.endSessions(uids: Set(host.users.values.filter { $0.gecos == layout.accountMarker }.map(\.uid)))
