@@ -136,7 +136,7 @@ public final class Service: @unchecked Sendable {
         RiskRoutes.register(&router, context)
         SettingsRoutes.register(&router, context)
         StatisticsRoutes.register(&router, context)
-        PortalRoutes.register(&router, try portalSite(context, writer: writer))
+        PortalRoutes.register(&router, try portalSite(context, writer: writer, replies: replies))
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
         configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
@@ -166,8 +166,8 @@ public final class Service: @unchecked Sendable {
     }
 
     /// The browser portal, with its sign-in key and its upload spool folder.
-    private func portalSite(_ context: ServiceContext, writer: RecordWriter) throws -> PortalSite {
-        PortalSite(service: context, loginKey: try PortalKeys.loginKey(log: log, writer: writer), spool: context.spool)
+    private func portalSite(_ context: ServiceContext, writer: RecordWriter, replies: RepliesView) throws -> PortalSite {
+        PortalSite(service: context, loginKey: try PortalKeys.loginKey(log: log, writer: writer), spool: context.spool, replies: replies)
     }
 
     /// The spool holds bodies being received; what a killed process left

@@ -383,15 +383,40 @@ final class PortalFilesRoutesTests: XCTestCase {
         // The statistics count it, for the airline and the operator, not for another airline.
         let figures = try api.get("/api/v1/statistics?country=GB&period=20261101").items.first
         XCTAssertEqual((figures?["files"] as? [String: Any])?["accepted"] as? Int, 1)
+        XCTAssertEqual((figures?["records"] as? [String: Any])?["accepted"] as? Int, 3)
         XCTAssertEqual(try world.client("qr.input").get("/api/v1/statistics?country=GB&period=20261101").items.count, 0)
         let dashboard = try PortalPagesRoutesTests.browser(world, "root").get("/statistics")
         XCTAssertEqual(dashboard.status, 200)
+        let periods = try PortalPagesRoutesTests.browser(world, "root").get("/periods")
+        XCTAssertTrue(periods.text.contains("action=\"/periods/GB/20261101/close\""), "a Close button for the open period with a file")
+
+        // Check a file (the upload form's second button): the dry run's answer as a page, nothing kept.
+        _ = try airline.get("/files")
+        let checked = try airline.upload("/files/validate", filename: "125_GB_20261102_000002.cbf",
+                                         content: try [UInt8](Data(contentsOf: PortalBrowserTests.repository.appendingPathComponent("samples/input/125_GB_20261102_000002.cbf"))))
+        XCTAssertEqual(checked.status, 200, "\(checked)")
+        XCTAssertTrue(checked.text.contains("125_GB_20261102_000002.cbf"))
+        XCTAssertEqual(try api.get("/api/v1/files").items.count, 1, "a check keeps nothing")
+        _ = try other.get("/files")
+        XCTAssertEqual(try other.upload("/files/validate", filename: Self.sample, content: bytes).status, 403, "another airline's file")
+
+        // Withdraw: another airline's file is 404, the owner's goes, a second time is 409 with the reason.
+        XCTAssertEqual(try other.post("/files/\(id)/withdraw", []).status, 404)
+        _ = try viewer.get("/files")
+        XCTAssertEqual(try viewer.post("/files/\(id)/withdraw", []).status, 403)
+        _ = try airline.get("/files")
+        let withdrawn = try airline.post("/files/\(id)/withdraw", [])
+        XCTAssertEqual(withdrawn.status, 303, "\(withdrawn)")
+        XCTAssertEqual(try api.get("/api/v1/files/\(id)").json["status"] as? String, "withdrawn")
+        _ = try airline.get("/files")
+        XCTAssertFalse(airline.lastPage.contains("action=\"/files/\(id)/withdraw\""), "no withdraw button for a withdrawn file")
+        let again = try airline.post("/files/\(id)/withdraw", [])
+        XCTAssertEqual(again.status, 409)
+        XCTAssertTrue(again.text.contains("already withdrawn"))
 
         // The operator's periods page closes a period through the API's rule.
         let root = try PortalPagesRoutesTests.browser(world, "root")
-        let periods = try root.get("/periods")
-        XCTAssertEqual(periods.status, 200)
-        XCTAssertTrue(periods.text.contains("action=\"/periods/GB/20261101/close\""))
+        XCTAssertEqual(try root.get("/periods").status, 200)
         XCTAssertEqual(try root.post("/periods/GB/20261101/close", []).status, 303)
         XCTAssertEqual(try root.post("/periods/GB/20261105/close", []).status, 422)
         _ = try airline.get("/files")

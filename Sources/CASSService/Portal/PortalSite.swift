@@ -14,15 +14,18 @@ final class PortalSite: Sendable {
     let loginKey: [UInt8]
     /// Where uploaded files are spooled while they arrive.
     let spool: String
+    /// The stages' answers to validate and withdraw requests.
+    let replies: RepliesView
 
     /// Urlencoded form bodies at most (the settings form with its webhooks
     /// and e-mail list is the largest).
     static let formBytesMax = 256 * 1024
 
-    init(service: ServiceContext, loginKey: [UInt8], spool: String) {
+    init(service: ServiceContext, loginKey: [UInt8], spool: String, replies: RepliesView) {
         self.service = service
         self.loginKey = loginKey
         self.spool = spool
+        self.replies = replies
     }
 
     // MARK: - Route wrappers

@@ -89,21 +89,39 @@ extension ServiceContext {
                            rejections: rejections.enumerated().map { RejectionShape($1, index: $0) })
     }
 
+    /// A withdrawal the stages (or the view) refused: 409 in the API, the
+    /// files page with this detail in the portal.
+    struct WithdrawRefusal: Error {
+        var detail: String
+        var reason: String
+        var files: [(id: String, name: String)]
+    }
+
     /// Withdraws an accepted file: 200 with the file (now `withdrawn`), or
     /// 409 naming why (closed period, already withdrawn, not accepted, or
     /// the later files whose records refer to its AWBs).
     func withdraw(_ file: BillingFileEntry, replies: RepliesView) throws -> Response {
+        do {
+            return try JSONBodies.answer(FileShape(try withdrawFile(file, replies: replies)))
+        } catch let refusal as WithdrawRefusal {
+            return Self.conflict(refusal.detail, reason: refusal.reason, files: refusal.files)
+        }
+    }
+
+    /// The withdrawal itself, for the API and the portal: the file as it
+    /// now stands, or a `WithdrawRefusal`.
+    func withdrawFile(_ file: BillingFileEntry, replies: RepliesView) throws -> BillingFileEntry {
         // What the view already knows is answered without asking the stages
         // (which would answer the same).
         switch file.status {
         case .withdrawn:
-            return Self.conflict("\(file.name) is already withdrawn", reason: WithdrawAnswer.Reason.alreadyWithdrawn.rawValue, files: [])
+            throw WithdrawRefusal(detail: "\(file.name) is already withdrawn", reason: WithdrawAnswer.Reason.alreadyWithdrawn.rawValue, files: [])
         case .received:
-            return Self.conflict("\(file.name) is still being processed; only an accepted file can be withdrawn",
-                                 reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
+            throw WithdrawRefusal(detail: "\(file.name) is still being processed; only an accepted file can be withdrawn",
+                                  reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
         case .rejected:
-            return Self.conflict("\(file.name) was rejected (\(file.fileCode ?? "")); only an accepted file can be withdrawn",
-                                 reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
+            throw WithdrawRefusal(detail: "\(file.name) was rejected (\(file.fileCode ?? "")); only an accepted file can be withdrawn",
+                                  reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
         case .accepted: break
         }
         let requestId = try Self.newFileID()
@@ -116,7 +134,7 @@ extension ServiceContext {
             // it before this answer does (read-your-writes).
             try feed.catchUp([TopicCatalog.events], timeoutMs: 30_000)
             files.markWithdrawn(file.id)
-            return try JSONBodies.answer(FileShape(files.file(file.id) ?? file))
+            return files.file(file.id) ?? file
         case .refused:
             var detail = answer.message
             var named: [(id: String, name: String)] = []
@@ -133,7 +151,7 @@ extension ServiceContext {
             } else if answer.reason == .periodClosed {
                 detail = "the billing period of \(file.name) is closed: \(answer.message)"
             }
-            return Self.conflict(detail, reason: answer.reason?.rawValue ?? "refused", files: named)
+            throw WithdrawRefusal(detail: detail, reason: answer.reason?.rawValue ?? "refused", files: named)
         }
     }
 

@@ -22,6 +22,38 @@ enum PortalFileRoutes {
             call.html(try filePage(call, call.request.parameter("id") ?? "", call.context()))
         }
 
+        // The upload form's second button (formaction): what the file would
+        // get now, nothing kept, through the API's dry run.
+        site.form(&router, "/files/validate", multipart: true, fileLimit: FileReference.sizeMax,
+                  precheck: { call in try InvoiceRoutes.require(call.principal, .validateFile, .collection) }) { call, fields in
+            do {
+                guard let file = fields.files.first(where: { $0.name == "file" }) else {
+                    throw APIError.invalid("file", "choose a billing file to check")
+                }
+                if let problem = FileName.problem(file.filename) { throw APIError.invalid("file", problem) }
+                let answer = try call.service.dryRun(at: file.path, name: file.filename, principal: call.principal, replies: call.site.replies)
+                let result = PortalValidation(name: file.filename, fileCode: answer.fileCode, records: answer.records, accepted: answer.accepted,
+                                              rejections: answer.rejections.map(portalRejection))
+                return call.html(PortalPages.validation(call.context(), result: result))
+            } catch {
+                return try call.refusal(error, form: .upload, values: [:], fieldNames: ["name": "file"]) { try filesPage(call, $0) }
+            }
+        }
+
+        site.form(&router, "/files/{id}/withdraw") { call, _ in
+            let id = call.request.parameter("id") ?? ""
+            do {
+                let file = try call.service.visibleFile(id, by: call.principal, for: .withdrawFile)
+                _ = try call.service.withdrawFile(file, replies: call.site.replies)
+                return call.redirect(to: "/files", .fileWithdrawn)
+            } catch let refusal as ServiceContext.WithdrawRefusal {
+                // 409 with the names of the later files in the notice.
+                return try call.refusal(HTTPError(HTTPStatus(409), detail: refusal.detail), form: .upload, values: [:]) { try filesPage(call, $0) }
+            } catch {
+                return try call.refusal(error, form: .upload, values: [:]) { try filesPage(call, $0) }
+            }
+        }
+
         // The role is checked before a byte of the body is read.
         site.form(&router, "/files", multipart: true, fileLimit: FileReference.sizeMax,
                   precheck: { call in try InvoiceRoutes.require(call.principal, .uploadFile, .collection) }) { call, fields in
@@ -47,6 +79,11 @@ enum PortalFileRoutes {
                           fileSequence: file.fileSequence, status: file.status.rawValue, records: file.accepted + file.rejected,
                           accepted: file.accepted, rejected: file.rejected, fileCode: file.fileCode, submittedBy: file.submittedBy,
                           submittedAt: PortalInstant(rfc3339: file.submittedAt), withdrawable: file.status == .accepted && open)
+    }
+
+    static func portalRejection(_ row: RejectionShape) -> PortalRejection {
+        PortalRejection(file: row.file, airline: row.airline, country: row.country, period: row.period, sequence: row.sequence,
+                        code: row.code, awb: row.awb, field: row.field, message: row.message)
     }
 
     static func filesPage(_ call: PortalCall, _ ctx: PortalContext) throws -> [UInt8] {
