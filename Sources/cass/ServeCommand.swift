@@ -77,19 +77,7 @@ enum ServeCommand {
             let clock = try ServiceClock.fromEnvironment()
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
 
-            let brokers = parsed.value("--brokers") ?? ProcessInfo.processInfo.environment[KafkaConfig.brokersVariable]
-            let log: any Log
-            if let brokers, !brokers.isEmpty {
-                let config = try KafkaConfig.fromEnvironment(brokers: brokers, overrides: parsed.options["-X"] ?? [])
-                log = try KafkaLog(config: config)
-                Console.progress("serve: Kafka mode, brokers \(brokers); \(data.path) holds caches only")
-            } else {
-                // Every topic synced before send returns (group commit): a request
-                // answered 2xx survives a power loss, not only a killed process.
-                let fileLog = try FileLog(directory: data.appendingPathComponent("log").path, options: FileLogOptions())
-                for line in fileLog.recovery.description.split(separator: "\n") { Console.progress("serve: log: \(line)") }
-                log = fileLog
-            }
+            let log = try ServiceLog.open(data: data, parsed: parsed, name: "serve")
             let signal = ShutdownSignal()
             let service = Service(options: options, log: log, clock: clock)
             try service.start { Console.progress("serve: \($0)") }
@@ -98,7 +86,7 @@ enum ServeCommand {
             stopped.wait()
             Console.progress("serve: stopping (requests in flight finish)")
             service.stop()
-            try (log as? FileLog)?.close()
+            try ServiceLog.close(log)
             Console.progress("serve: stopped")
             return .ok
         }

@@ -14,6 +14,7 @@ Commands:
 Service:
   serve            the CASSLink service: HTTP API and portal for airlines, agents and
                    the operator, with the pipeline inside (durable log in --data, or Kafka)
+  users import     migrate the legacy system's users into a service's data (activation tokens)
 
 Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   topics apply       create or verify every topic
@@ -56,6 +57,7 @@ case "export-settlement": code = ExportCommand.run(arguments)
 case "status": code = StatusCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
 case "serve": code = ServeCommand.run(arguments)
+case "users": code = UsersCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)
     code = .ok
