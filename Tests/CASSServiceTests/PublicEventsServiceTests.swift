@@ -1,6 +1,8 @@
 import CASSAccounts
 import CASSDomain
+import CASSEngine
 import CASSLog
+import Glibc
 @testable import CASSService
 import CASSWorkers
 import Foundation
@@ -86,6 +88,145 @@ final class PublicEventsServiceTests: XCTestCase {
             XCTAssertEqual(event["dataschema"] as? String, schema["$id"] as? String)
             let problems = Self.check(event["data"] as Any, against: schema, at: "data")
             XCTAssertTrue(problems.isEmpty, "\(event["id"] ?? ""): \(problems)")
+        }
+    }
+
+    /// Uploaded files settled inside the service: the topic has the
+    /// events of `cass settle --events` (both CSVs rebuild from it), and the
+    /// operator's SSE stream has, for each, the same id, type and data.
+    func testTheTopicAndTheEventStreamSayTheSameAsCassSettle() throws {
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let admin = try harness.login("root", ServiceHarness.adminPassword)
+        let stream = try SSEReader(port: harness.port, token: try XCTUnwrap(admin.token))
+        defer { stream.stop() }
+        let files = try FolderSettlement.inputFiles(in: FileRoutesTests.samplesInput)
+        for file in files {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path)))
+            XCTAssertEqual(try admin.request("POST", "/api/v1/files?name=\(file.name)", body: bytes, contentType: "application/octet-stream").status, 201)
+        }
+        let reference = try ReferenceLoader.load(directory: ServiceHarness.samplesReference)
+        let periods = FolderSettlement.periodsPresent(files, reference: reference)
+        // The files first (a close is behind the files before it, and
+        // every file must be taken before its period closes).
+        _ = try Self.waitFor(harness.service.log, timeoutSeconds: 120) { events in
+            events.filter { ($0["type"] as? String ?? "").hasPrefix("org.opencass.file.") }.count >= files.count
+        }
+        for period in periods {
+            XCTAssertEqual(try admin.request("POST", "/api/v1/operations/\(period.country)/periods/\(period.period.yyyymmnn)/close").status, 202)
+        }
+        let (expected, embedded) = try FolderSettlement.run(reference: reference, files: files, keepLines: true, publishesEvents: true)
+        // The pipeline's events (the accounts add payments of credit
+        // invoices and risk flags of their own).
+        let pipelineTypes: Set<String> = ["org.opencass.invoice.issued", "org.opencass.invoice.lines", "org.opencass.period.closed",
+                                          "org.opencass.file.accepted", "org.opencass.file.rejected"]
+        let wanted = try embedded.publicEvents().count
+        let seen = try Self.waitFor(harness.service.log, timeoutSeconds: 120) { events in
+            events.filter { pipelineTypes.contains($0["type"] as? String ?? "") }.count >= wanted
+        }
+        XCTAssertEqual(seen.filter { pipelineTypes.contains($0.event["type"] as? String ?? "") }.count, wanted)
+
+        // The same events as the embedded run's: invoices and periods id for
+        // id and byte for byte; file events by file (their ids name the
+        // submission, which is another one here, and they carry the time
+        // they were published).
+        var byID: [String: (LogRecord, [String: Any])] = [:]
+        var fileData: [String: Data] = [:]
+        for entry in seen {
+            byID[entry.event["id"] as? String ?? ""] = entry
+            if (entry.event["type"] as? String ?? "").hasPrefix("org.opencass.file.") {
+                fileData["\(entry.event["type"] ?? "") \(entry.event["subject"] ?? "")"] = try JSONSerialization.data(withJSONObject: entry.event["data"] as Any, options: [.sortedKeys])
+            }
+        }
+        for bytes in try embedded.publicEvents() {
+            let event = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            let id = try XCTUnwrap(event["id"] as? String)
+            if (event["type"] as? String ?? "").hasPrefix("org.opencass.file.") {
+                XCTAssertEqual(fileData["\(event["type"] ?? "") \(event["subject"] ?? "")"],
+                               try JSONSerialization.data(withJSONObject: event["data"] as Any, options: [.sortedKeys]), id)
+                continue
+            }
+            guard let (record, _) = byID[id] else { XCTFail("\(id) is not on the topic"); continue }
+            XCTAssertEqual(record.value, bytes, id)
+        }
+
+        // The stream: every event it carried is on the topic with its data.
+        let deadline = Date().addingTimeInterval(20)
+        var streamed: [(id: String, event: String, data: String)] = []
+        repeat {
+            Thread.sleep(forTimeInterval: 0.2)
+            streamed = stream.events()
+        } while streamed.filter({ $0.event == "period.closed" }).count < periods.count && Date() < deadline
+        let topical = streamed.filter { $0.event != "file.received" }
+        XCTAssertFalse(topical.isEmpty)
+        XCTAssertTrue(Set(topical.map(\.event)).isSuperset(of: ["file.accepted", "file.rejected", "invoice.issued", "period.closed"]))
+        for item in topical {
+            guard let (_, event) = byID[item.id] else { XCTFail("\(item.id) streamed, not on the topic"); continue }
+            XCTAssertEqual(event["type"] as? String, "org.opencass." + item.event, item.id)
+            let data = try JSONSerialization.data(withJSONObject: event["data"] as Any, options: [.sortedKeys])
+            let streamedData = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(item.data.utf8)), options: [.sortedKeys])
+            XCTAssertEqual(data, streamedData, "data of \(item.id)")
+        }
+        XCTAssertEqual(topical.filter { $0.event == "invoice.issued" }.count, expected.invoices.count)
+    }
+
+    /// Reads `/api/v1/events` on its own thread until stopped.
+    final class SSEReader: @unchecked Sendable {
+        private let fd: Int32
+        private let lock = NSLock()
+        private var received: [UInt8] = []
+        private var stopped = false
+        private let done = DispatchSemaphore(value: 0)
+
+        init(port: UInt16, token: String) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw APIClient.Failure(description: "connect failed") }
+            let head = Array("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n\r\n".utf8)
+            _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            Thread { [self] in
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while !lock.withLock({ stopped }) {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if n > 0 { lock.withLock { received.append(contentsOf: buffer[0..<n]) } }
+                    if n == 0 { break }
+                }
+                done.signal()
+            }.start()
+            // The stream is open once its head came back.
+            let deadline = Date().addingTimeInterval(10)
+            while lock.withLock({ !received.contains(13) }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        }
+
+        func stop() {
+            lock.withLock { stopped = true }
+            done.wait()
+            close(fd)
+        }
+
+        /// The events so far: `id`, `event` and `data` of each.
+        func events() -> [(id: String, event: String, data: String)] {
+            let bytes = lock.withLock { received }
+            guard let answer = try? APIClient.parse(bytes) else { return [] }
+            var out: [(String, String, String)] = []
+            for block in String(decoding: answer.body, as: UTF8.self).components(separatedBy: "\n\n") {
+                var id = "", event = "", data: [String] = []
+                for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
+                    if line.hasPrefix("id:") { id = line.dropFirst(3).trimmingCharacters(in: .whitespaces) }
+                    if line.hasPrefix("event:") { event = line.dropFirst(6).trimmingCharacters(in: .whitespaces) }
+                    if line.hasPrefix("data:") { data.append(String(line.dropFirst(5).drop { $0 == " " })) }
+                }
+                if !event.isEmpty { out.append((id, event, data.joined(separator: "\n"))) }
+            }
+            return out
         }
     }
 
