@@ -8,13 +8,36 @@ import CASSLog
 struct UndoLog: Sendable {
     var name: String
     var period: BillingPeriod
-    var previous: [LedgerKey: AWBLedger.Entry?] = [:]
+    /// AWBs the file billed first: most of a file, kept small (a key each).
+    var billedFirst: Set<LedgerKey> = []
+    /// AWBs it changed, with the entry it replaced.
+    var replaced: [LedgerKey: AWBLedger.Entry] = [:]
     /// The input offsets whose `undo/` entries hold it (dropped together).
     var offsets: [Int64] = []
 
     init(name: String, period: BillingPeriod) {
         self.name = name
         self.period = period
+    }
+
+    var count: Int { billedFirst.count + replaced.count }
+
+    func contains(_ key: LedgerKey) -> Bool { billedFirst.contains(key) || replaced[key] != nil }
+
+    /// The entry the file replaced: `.some(nil)` when it billed the AWB
+    /// first, nil when it did not touch it.
+    func previous(_ key: LedgerKey) -> AWBLedger.Entry?? {
+        if let entry = replaced[key] { return .some(entry) }
+        return billedFirst.contains(key) ? .some(nil) : nil
+    }
+
+    mutating func note(_ key: LedgerKey, _ before: AWBLedger.Entry?) {
+        if let before { replaced[key] = before } else { billedFirst.insert(key) }
+    }
+
+    /// Every AWB it touched with what it replaced, in key order.
+    var sorted: [(key: LedgerKey, previous: AWBLedger.Entry?)] {
+        (billedFirst.map { ($0, AWBLedger.Entry?.none) } + replaced.map { ($0.key, AWBLedger.Entry?.some($0.value)) }).sorted { $0.0 < $1.0 }
     }
 }
 
@@ -30,8 +53,8 @@ struct UndoRecorder {
     }
 
     mutating func note(_ key: LedgerKey, before: AWBLedger.Entry?, log: inout UndoLog) {
-        guard log.previous.index(forKey: key) == nil else { return }
-        log.previous[key] = .some(before)
+        guard !log.contains(key) else { return }
+        log.note(key, before)
         writer.i32(key.awb.prefix)
         writer.i32(key.awb.serial)
         if let before {
@@ -63,12 +86,12 @@ extension ValidateStage {
         let file = step.file
         var conflicts: Set<FileMention> = []
         if let log = undo[partition]?[file], let ledger = ledgers[partition] {
-            for key in log.previous.keys {
+            for key in Array(log.billedFirst) + Array(log.replaced.keys) {
                 guard var ordinal = ledger[key]?.lastOrdinal else { continue }
                 while ordinal > step.ordinal {
                     let later = undo[partition]?[FileKey(operation: step.operation, ordinal: ordinal)]
                     conflicts.insert(FileMention(ordinal: ordinal, name: later?.name ?? ""))
-                    guard let previous = later?.previous[key] ?? nil else { break }
+                    guard let previous = later?.previous(key) ?? nil else { break }
                     ordinal = previous.lastOrdinal
                 }
             }
@@ -89,10 +112,10 @@ extension ValidateStage {
         journal.put(partition, .withdrawn(file), [1])
         if let log = undo[partition]?.removeValue(forKey: file) {
             var ledger = ledgers.removeValue(forKey: partition) ?? AWBLedger()
-            var restored = BinaryWriter(capacity: journal.enabled ? log.previous.count * 90 : 0)
-            var removed = BinaryWriter(capacity: journal.enabled ? log.previous.count * 20 : 0)
+            var restored = BinaryWriter(capacity: journal.enabled ? log.count * 90 : 0)
+            var removed = BinaryWriter(capacity: journal.enabled ? log.count * 20 : 0)
             var restoredCount: Int32 = 0, removedCount: Int32 = 0
-            for (key, previous) in log.previous.sorted(by: { $0.key < $1.key }) {
+            for (key, previous) in log.sorted {
                 // The check found no later file here, and nothing came in
                 // between (ingest held it): the entry is still this file's.
                 guard ledger[key]?.lastOrdinal == step.ordinal else { continue }
@@ -196,7 +219,7 @@ extension ValidateStage {
             for _ in 0..<count {
                 let key = LedgerKey(operation: operation, awb: AWBKey(prefix: try r.i32(), serial: try r.i32()))
                 let previous: AWBLedger.Entry? = try r.u8() == 1 ? try AWBLedger.Entry(from: &r) : nil
-                if log.previous.index(forKey: key) == nil { log.previous[key] = .some(previous) }
+                if !log.contains(key) { log.note(key, previous) }
             }
             guard r.isAtEnd else { throw DecodingFailure("bytes after the last undo entry") }
             log.offsets.append(offset)
