@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "fuzz-xml", dependencies: ["CASSDomain", "CASSOneRecord"], swiftSettings: strict),
         .executableTarget(name: "fuzz-http-request", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .executableTarget(name: "fuzz-jsonld", dependencies: ["CASSDomain", "CASSOneRecord"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-reference", dependencies: ["CASSDomain"], swiftSettings: strict),
         .testTarget(name: "CASSDomainTests", dependencies: ["CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
