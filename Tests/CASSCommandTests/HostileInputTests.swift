@@ -86,6 +86,33 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("0-10000"), result.stderr)
     }
 
+    /// Issue 17: converting an XML file whose CBF twin needs more than
+    /// 999,999 lines died on a precondition (SIGILL) after 14 s and 650 MB.
+    /// A file declaring that many transactions is refused when the count is
+    /// read; one whose count lies is refused at the millionth line (unit
+    /// tests in ConverterEdgeTests). Exit 1, a sentence, no output file.
+    func test_convert_refuses_a_file_the_sequence_field_cannot_number_at_once() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "million")
+        let one = String(decoding: xmlFile(sequence: 1, serialStart: 1_000_000, count: 1, amount: 100), as: UTF8.self)
+        let start = try XCTUnwrap(one.range(of: "<cass:transaction>")), end = try XCTUnwrap(one.range(of: "</cass:transaction>", options: .backwards))
+        let transaction = String(one[start.lowerBound..<end.upperBound])
+        var text = String(one[..<start.lowerBound]).replacingOccurrences(of: ">1</cass:transactionCount>", with: ">999999</cass:transactionCount>")
+        XCTAssertTrue(text.contains(">999999</cass:transactionCount>"), text)
+        // A few thousand transactions stand for the million the count declares.
+        for index in 1...5_000 {
+            text += transaction.replacingOccurrences(of: "<cass:sequence>1</cass:sequence>", with: "<cass:sequence>\(index)</cass:sequence>") + "\n"
+        }
+        text += String(one[end.upperBound...])
+        let input = folder.appendingPathComponent("million.xml"), output = folder.appendingPathComponent("million.cbf")
+        try text.write(to: input, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["convert", input.path, "--to", "cbf", "--output", output.path], timeoutSeconds: 60)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("999999 transactions") && result.stderr.contains("sequence field"), result.stderr)
+        XCTAssertLessThan(result.seconds, 10)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "nothing written")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder.path).contains { $0.hasSuffix(".tmp") })
+    }
+
     // MARK: the command line
 
     func test_version_and_help_for_each_command() throws {

@@ -76,6 +76,28 @@ final class ConverterEdgeTests: XCTestCase {
         XCTAssertEqual(FileConverter.maxCBFLines, 999_999)
     }
 
+    func test_aDeclaredCountTheSequenceFieldCannotNumber_isRefusedBeforeTheTransactions() throws {
+        // The count comes before the transactions (as the writer puts it):
+        // 999,998 transactions plus header and trailer are 1,000,000 lines.
+        let declared = Fixture.xml.replacingOccurrences(of: #"<cass:transactionCount>(\d+)</cass:transactionCount>"#,
+                                                        with: "<cass:transactionCount>999998</cass:transactionCount>", options: .regularExpression)
+        XCTAssertNotEqual(declared, Fixture.xml)
+        let result = Array(declared.utf8).withUnsafeBytes {
+            OneRecordReader.read(bytes: $0, fileName: "a.xml", periodsPerMonth: { _ in 4 }, maxCBFLines: FileConverter.maxCBFLines)
+        }
+        guard case .rejected(_, _, let problem) = result else { return XCTFail("accepted") }
+        XCTAssertEqual(problem.code, .F06)
+        XCTAssertTrue(problem.message.contains("declares 999998 transactions"), problem.message)
+        XCTAssertThrowsError(try FileConverter.convert(bytes: Array(declared.utf8), fileName: "a.xml", to: .cbf))
+        // 999,997 fit: the count is then only checked against the transactions (F03).
+        let fits = declared.replacingOccurrences(of: ">999998<", with: ">999997<")
+        let fitting = Array(fits.utf8).withUnsafeBytes {
+            OneRecordReader.read(bytes: $0, fileName: "a.xml", periodsPerMonth: { _ in 4 }, maxCBFLines: FileConverter.maxCBFLines)
+        }
+        guard case .rejected(_, _, let other) = fitting else { return XCTFail("accepted") }
+        XCTAssertEqual(other.code, .F03, other.message)
+    }
+
     // MARK: well-formedness
 
     func rejectedF06(_ xml: String, file: StaticString = #filePath, line: UInt = #line) {
