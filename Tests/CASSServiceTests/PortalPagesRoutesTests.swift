@@ -426,3 +426,68 @@ final class PortalFilesRoutesTests: XCTestCase {
         XCTAssertFalse(airlinePeriods.text.contains("/close\""), "but closes none")
     }
 }
+
+/// The whole path in the browser's forms: an airline uploads its files on
+/// /files, the operator closes the period on /periods, the pipeline in the
+/// service issues the invoices, and the agent finds each of its invoices
+/// on /invoices with its documents.
+final class PortalEndToEndTests: XCTestCase {
+    func testUploadCloseAndTheAgentsInvoices() throws {
+        let harness = try ServiceHarness(today: CivilDate(iso: "2026-11-08"))
+        defer { harness.stop() }
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        XCTAssertEqual(try root.post("/api/v1/users", json: [
+            "username": "ba.input", "company": "airline-125", "role": "input", "name": "BA", "email": "ba@example.com",
+            "language": "ja", "password": AccountsWorld.password,
+        ]).status, 201)
+        let airline = BrowserClient(port: harness.port)
+        XCTAssertEqual(try airline.signIn("ba.input", AccountsWorld.password).status, 303)
+        let names = ["125_GB_20261101_000001.cbf"]
+        for name in names {
+            _ = try airline.get("/files")
+            let bytes = try [UInt8](Data(contentsOf: PortalBrowserTests.repository.appendingPathComponent("samples/input/\(name)")))
+            XCTAssertEqual(try airline.upload("/files", filename: name, content: bytes).status, 303)
+        }
+        let api = try harness.login("ba.input", AccountsWorld.password)
+        let deadline = Date().addingTimeInterval(60)
+        while try api.get("/api/v1/files").items.contains(where: { $0["status"] as? String == "received" }) {
+            guard Date() < deadline else { return XCTFail("the files were never processed") }
+            usleep(20_000)
+        }
+        let filesPage = try airline.get("/files")
+        XCTAssertTrue(filesPage.text.contains("<html lang=\"ja\" dir=\"ltr\""))
+        for name in names { XCTAssertTrue(filesPage.text.contains(name)) }
+
+        let cass = BrowserClient(port: harness.port)
+        XCTAssertEqual(try cass.signIn("root", ServiceHarness.adminPassword).status, 303)
+        _ = try cass.get("/periods")
+        XCTAssertEqual(try cass.post("/periods/GB/20261101/close", []).status, 303)
+        while try root.get("/api/v1/invoices").items.isEmpty {
+            guard Date() < deadline else { return XCTFail("no invoice was issued") }
+            usleep(20_000)
+        }
+        let invoice = try XCTUnwrap(root.get("/api/v1/invoices").items.first)
+        let number = try XCTUnwrap(invoice["number"] as? String)
+        let agentCode = try XCTUnwrap(invoice["agent"] as? String)
+        XCTAssertEqual(try root.post("/api/v1/users", json: [
+            "username": "agent.en", "company": "agent-GB-\(agentCode)", "role": "output", "name": "Agent", "email": "agent@example.com",
+            "language": "en", "password": AccountsWorld.password,
+        ]).status, 201)
+        let agent = BrowserClient(port: harness.port)
+        XCTAssertEqual(try agent.signIn("agent.en", AccountsWorld.password).status, 303)
+        let page = try agent.get("/invoices")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains(">\(number)</a>"), "the invoice number as text")
+        for format in ["pdf", "xlsx", "hot", "xml"] {
+            XCTAssertTrue(page.text.contains("href=\"/api/v1/invoices/\(number)/documents/\(format)\""))
+        }
+        let pdf = try agent.get("/api/v1/invoices/\(number)/documents/pdf")
+        XCTAssertEqual(pdf.status, 200)
+        XCTAssertEqual(Array(pdf.body.prefix(5)), Array("%PDF-".utf8))
+        XCTAssertEqual(try agent.get("/invoices/\(number)").status, 200)
+        XCTAssertEqual(try cass.get("/statistics").status, 200)
+        let figures = try root.get("/api/v1/statistics?country=GB&period=20261101").items.first
+        XCTAssertEqual((figures?["files"] as? [String: Any])?["accepted"] as? Int, 1)
+        XCTAssertGreaterThan(figures?["invoices"] as? Int ?? 0, 0)
+    }
+}
