@@ -222,6 +222,14 @@ final class SFTPTests: XCTestCase {
             try self.sftp(writer, ["get outbox/GB/20261101/settlement-airlines.csv \(settlement.path)"]).status == 0
         }, "the settlement never reached the airline's outbox")
         XCTAssertTrue(try String(contentsOf: settlement, encoding: .utf8).contains(",125,"))
+        let statistics = keys.appendingPathComponent("statistics.pdf")
+        run = try sftp(writer, ["get outbox/GB/20261101/management-statistics.pdf \(statistics.path)"])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual(Array(try Data(contentsOf: statistics).prefix(5)), Array("%PDF-".utf8))
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") {
+            let text = try HostCommand.run("/usr/bin/pdftotext", [statistics.path, "-"]).output
+            XCTAssertTrue(text.contains("Management Statistics") && text.contains("Billed by agent"), text)
+        }
     }
 
     // MARK: - Helpers

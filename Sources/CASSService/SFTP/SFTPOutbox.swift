@@ -1,13 +1,15 @@
 import CASSAccess
 import CASSDomain
 import CASSEngine
+import CASSRender
 import Foundation
 
 /// After each close, the documents of every company that chose `sftp` in
 /// its settings, in the formats it chose, under `outbox/COUNTRY/PERIOD/`:
 /// agents (and agent groups, for their members) their Cargo Sales Reports
 /// `NUMBER.pdf|xlsx|hot|xml`; airlines their settlement
-/// (`settlement-airlines.csv`, settlement.md's columns, their rows).
+/// (`settlement-airlines.csv`, settlement.md's columns, their rows) and
+/// the Management Statistics report (`management-statistics.pdf`).
 /// A document already there is never written again: what an SFTP client
 /// fetched stays what it fetched.
 final class SFTPOutbox: @unchecked Sendable {
@@ -77,8 +79,19 @@ final class SFTPOutbox: @unchecked Sendable {
             }
         case .airline(let prefix):
             let rows = period.disbursements.filter { InvoiceRoutes.prefixText($0.airlinePrefix) == prefix }
-            guard !rows.isEmpty else { return }
+            let country = period.period.country
+            let periodText = String(period.period.period.yyyymmnn)
+            let operation = context.reference.operation(country)
+            let statistics = BillingStatistics.accumulate(
+                country: country, period: periodText, currency: operation?.currency ?? rows.first?.currency ?? "",
+                minorDigits: operation?.minorDigits ?? 2, invoices: invoices, rejections: context.files.reportedRejections())
+            guard !rows.isEmpty || statistics.airlines[prefix] != nil else { return }
             documents.append(("settlement-airlines.csv", { Array(SettlementSummary.airlinesCSV(rows).utf8) }))
+            if let fonts = context.documents.renderer?.fonts {
+                let disbursed = rows.isEmpty ? nil : rows.reduce(Int64(0)) { $0 + $1.amount }
+                let report = ManagementStatisticsReport(airline: prefix, statistics: statistics, disbursedMinor: disbursed, reference: context.reference)
+                documents.append(("management-statistics.pdf", { report.render(fonts: fonts) }))
+            }
         case .cass:
             return
         }
