@@ -67,6 +67,12 @@ final class UsersImportCommandTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("nothing imported"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: activations.path))
 
+        // A dry run: the counts, nothing written.
+        let dry = try CommandRunner.run(importArgs(legacy, data: data, activations: activations) + ["--dry-run"], timeoutSeconds: 120)
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertTrue(dry.stdout.hasPrefix("\(Self.agent): 5 migrated, 2 skipped, 3 promoted\n"), dry.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: activations.path))
+
         // The import.
         let first = try CommandRunner.run(importArgs(legacy, data: data, activations: activations), timeoutSeconds: 120)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -97,6 +103,18 @@ final class UsersImportCommandTests: XCTestCase {
             """)
         XCTAssertEqual(try String(contentsOf: activations, encoding: .utf8), csv)
 
+        // A newcomer in the file: the activation file is not replaced without --force.
+        try (Self.legacy + "ba.new,airline-125,New,new@ba.example,no,1,2026-11-30\n").write(to: legacy, atomically: true, encoding: .utf8)
+        let kept = try CommandRunner.run(importArgs(legacy, data: data, activations: activations), timeoutSeconds: 120)
+        XCTAssertEqual(kept.status, 1, kept.stderr)
+        XCTAssertTrue(kept.stderr.contains("already exists") && kept.stderr.contains("--force"), kept.stderr)
+        XCTAssertEqual(try String(contentsOf: activations, encoding: .utf8), csv)
+        let forced = try CommandRunner.run(importArgs(legacy, data: data, activations: activations) + ["--force"], timeoutSeconds: 120)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stdout.contains("airline-125: 1 migrated, 1 skipped, 0 promoted, 2 already present"), forced.stdout)
+        XCTAssertEqual(try String(contentsOf: activations, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.prefix(7) }, ["ba.new,"])
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: activations.path)[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+
         // Served again: a migrated user sets a password once, then logs in.
         server = try ServeProcess.start(data: data, port: port, extra: [])
         try server.waitHealthy()
@@ -116,7 +134,7 @@ final class UsersImportCommandTests: XCTestCase {
         XCTAssertThrowsError(try ServeProcess.login(port: port, "bob", "anything at all, no password"), "not activated: no password")
 
         let root = try ServeProcess.login(port: port, "root", ServeProcess.adminPassword)
-        let roles = ["ba.admin": "admin", "ba.clerk": "viewer", "alice": "admin", "carol": "admin", "dave": "admin", "bob": "viewer", "erin": "viewer"]
+        let roles = ["ba.new": "viewer", "ba.admin": "admin", "ba.clerk": "viewer", "alice": "admin", "carol": "admin", "dave": "admin", "bob": "viewer", "erin": "viewer"]
         for (username, role) in roles {
             let user = try ServeProcess.request(port: port, "GET", "/api/v1/users/\(username)", token: root)
             XCTAssertEqual(user.status, 200, "\(username): \(user.body)")
