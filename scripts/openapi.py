@@ -501,6 +501,11 @@ paths = {
         "responses": {**ok(200, "a page of statistics", page("Statistics")), **problem(*AUTH_ERRORS, 404, 422)}}},
     "/api/v1/events": {"get": {
         "summary": "Server-Sent Events of the caller's scope", "operationId": "events",
+        "description": "The public events of docs/events.md for the companies the caller acts for: `event:` is the type without "
+                       "`org.opencass.` (invoice.issued, period.closed, file.accepted, file.rejected, file.withdrawn, dispute.*, "
+                       "payment.recorded, invoice.overdue, risk.flagged; also file.received), `id:` the event's stable id and `data:` "
+                       "its payload, the same JSON as on the Kafka topic cass.invoice-events (schemas in Topics/schemas/). "
+                       "invoice.lines are on the topic only.",
         "responses": {**ok(200, "an event stream", {"type": "string"}, media="text/event-stream"), **problem(*AUTH_ERRORS)}}},
     "/api/v1/settings": {
         "get": {"summary": "the company's settings (cass: ?company=)", "operationId": "getSettings",

@@ -3946,6 +3946,7 @@ public enum OpenAPIDocument {
       "get": {
         "summary": "Server-Sent Events of the caller's scope",
         "operationId": "events",
+        "description": "The public events of docs/events.md for the companies the caller acts for: `event:` is the type without `org.opencass.` (invoice.issued, period.closed, file.accepted, file.rejected, file.withdrawn, dispute.*, payment.recorded, invoice.overdue, risk.flagged; also file.received), `id:` the event's stable id and `data:` its payload, the same JSON as on the Kafka topic cass.invoice-events (schemas in Topics/schemas/). invoice.lines are on the topic only.",
         "responses": {
           "200": {
             "description": "an event stream",
