@@ -110,8 +110,8 @@ def token(config, username, password):
         return json.loads(answer.read())["token"]
 
 
-def agent_pages(driver, config):
-    user = config["agent"]
+def agent_pages(driver, config, key="agent"):
+    user = config[key]
     sign_in(driver, config["base"], user["username"], user["password"])
     for path in user["pages"]:
         visit(driver, config, path, user["language"], "agent-" + user["language"] + path)
@@ -153,6 +153,16 @@ def airline_pages(driver, config):
     except Exception:
         check(False, "airline /files: %s listed after the upload" % name)
     audit(driver, config, "airline-" + user["language"] + "/files-after-upload")
+    # Once accepted (the list is live), a withdraw button for it; then its own page.
+    try:
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#files-live form[action$='/withdraw'] button"))
+        check(True, "withdraw button")
+    except Exception:
+        check(False, "airline /files: no withdraw button for the accepted file")
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#files-live a[href*='/files/']")]
+    if links:
+        path = "/files/" + links[0].rsplit("/files/", 1)[1]
+        visit(driver, config, path, user["language"], "airline-" + user["language"] + "/file")
 
 
 def operator_pages(driver, config):
@@ -206,11 +216,14 @@ def main():
         config = json.load(f)
     driver = new_driver()
     try:
-        for part in (agent_pages, airline_pages, operator_pages):
+        parts = [agent_pages, airline_pages, operator_pages]
+        if "agent_en" in config:
+            parts.insert(1, lambda d, c: agent_pages(d, c, "agent_en"))
+        for part in parts:
             try:
                 part(driver, config)
             except Exception as error:
-                check(False, "%s stopped: %r" % (part.__name__, error))
+                check(False, "%s stopped: %r" % (getattr(part, "__name__", "part"), error))
     finally:
         driver.quit()
     print("%d passed, %d failed" % (passed, len(failures)), flush=True)

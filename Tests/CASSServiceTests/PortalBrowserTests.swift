@@ -4,7 +4,10 @@ import XCTest
 /// The portal in a real browser: `scripts/portal-browser.py` drives headless
 /// Chromium (Debian's chromium and chromium-driver) through Selenium
 /// against a service this test starts on 127.0.0.1 with known data, and
-/// audits every page it visits with axe-core (axe-selenium-python).
+/// audits every page it visits with axe-core (axe-selenium-python): agents
+/// in Arabic and English, a Japanese airline admin who uploads a file on
+/// /files, and the operator watching /statistics change as a payment and
+/// a file arrive.
 ///
 /// The Python comes from the venv scripts/install-deps makes
 /// (`~/.cache/opencass/portal-venv`, or `CASS_PORTAL_PYTHON`). Without it
@@ -55,6 +58,8 @@ final class PortalBrowserTests: XCTestCase {
             "arrival": Self.repository.appendingPathComponent("samples/input/125_GB_20261102_000002.cbf").path,
             "agent": ["username": "agent.ar", "password": AccountsWorld.password, "language": "ar",
                       "pages": ["/invoices", "/payments", "/disputes", "/risk", "/statistics", "/account"]],
+            "agent_en": ["username": "a.output", "password": AccountsWorld.password, "language": "en",
+                         "pages": ["/invoices", "/payments", "/disputes", "/risk", "/statistics"]],
             "airline": ["username": "airline.ja", "password": AccountsWorld.password, "language": "ja",
                         "pages": ["/disputes", "/statistics", "/users", "/settings", "/account"]],
             "operator": ["username": "root", "password": ServiceHarness.adminPassword, "language": "en",
