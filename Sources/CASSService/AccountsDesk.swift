@@ -2,6 +2,7 @@ import CASSAccounts
 import CASSDomain
 import CASSHTTP
 import CASSLog
+import CASSWorkers
 import Foundation
 
 /// Where the service writes accounts records and learns what the reducer
@@ -25,6 +26,11 @@ public final class AccountsDesk: @unchecked Sendable {
     /// Issued invoices, and how many of them this desk has recorded.
     let invoices: InvoicesView?
     private var invoicesRecorded = 0
+    /// Where the desk learns which dispute memos are on cass.files already.
+    let files: FilesView?
+    /// One memo write of this process at a time (the close route, a request
+    /// and the scheduler may each look).
+    private let memoWrites = NSLock()
     private var thread: Thread?
     /// How often the scheduler looks even when nothing happened.
     static let schedulerIntervalSeconds: TimeInterval = 60
@@ -35,8 +41,9 @@ public final class AccountsDesk: @unchecked Sendable {
     }()
 
     init(view: AccountsView, writer: RecordWriter, feed: ViewFeed, clock: ServiceClock, reference: ReferenceData,
-         openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64], invoices: InvoicesView? = nil) {
+         openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64], invoices: InvoicesView? = nil, files: FilesView? = nil) {
         self.invoices = invoices
+        self.files = files
         self.view = view
         self.writer = writer
         self.feed = feed
@@ -77,7 +84,18 @@ public final class AccountsDesk: @unchecked Sendable {
         let key = view.read { Self.key(of: record, in: $0) }
         let position = try writer.write([writer.record(ServiceTopics.accounts, key: key, value: bytes)])
         try feed.wait(for: position)
-        switch view.outcome(of: identity) {
+        let outcome = view.outcome(of: identity)
+        if case .disputeAccept = record, outcome == .applied || outcome == .alreadyApplied {
+            // Billed at once, so that a close asked for after this answer
+            // finds the memo ahead of its marker. The acceptance stands
+            // whatever happens here; the scheduler writes what is missing.
+            do {
+                try writeMemos()
+            } catch {
+                FileHandle.standardError.write(Data("serve: the memo of dispute \(identity) waits for the scheduler: \(error)\n".utf8))
+            }
+        }
+        switch outcome {
         case .applied, .alreadyApplied: return
         case .refused(let error): throw APIError.from(error)
         case nil: throw ServiceError("the accounts view has no decision for \(record.type) \(identity); it was written and will stand as the log decides")
@@ -131,7 +149,38 @@ public final class AccountsDesk: @unchecked Sendable {
         // Assessed after the collections: a grade counts what they paid.
         let rows = try riskRows(asOf: today)
         try writeSystemRecords(view.read { $0.riskRecords(for: rows, on: today) })
+        try writeMemos()
         lastRunDay = today
+    }
+
+    // MARK: - Dispute memos
+
+    /// Writes the memo of every accepted dispute that is not on cass.files
+    /// yet, each on its operation's partition (docs/accounts.md "The
+    /// memo"). Ingest bills a memo once by its name (`DSP-<dispute id>`),
+    /// so a copy written by another serve process, or again after a crash
+    /// before this process saw its own, bills nothing. Waits until the
+    /// files view has them. Call after the accounts view caught up.
+    func writeMemos() throws {
+        guard let files else { return }
+        memoWrites.lock()
+        defer { memoWrites.unlock() }
+        let missing = view.read { $0.memos }.map(Self.injected).filter { !files.hasMemo($0.name) }
+        guard !missing.isEmpty else { return }
+        let partitions = try writer.partitions(TopicCatalog.files)
+        for start in stride(from: 0, to: missing.count, by: 500) {
+            let records = missing[start..<min(missing.count, start + 500)].map {
+                Submission.record(.memo($0), operation: $0.country, partitions: partitions)
+            }
+            try feed.wait(for: try writer.write(records))
+        }
+    }
+
+    /// A dispute's memo as the pipeline takes it.
+    static func injected(_ memo: DisputeMemo) -> InjectedMemo {
+        InjectedMemo(name: InjectedMemo.disputeName(memo.disputeID), country: memo.country, period: memo.period.yyyymmnn, transaction: "CCM",
+                     agent: memo.agent, airline: memo.airline, serial: memo.awbSerial, amountMinor: memo.amountMinor, currency: memo.currency,
+                     issueDate: memo.issueDate.yyyymmdd, origin: memo.origin, destination: memo.destination, reasonCode: memo.reasonCode)
     }
 
     /// Records the invoices the pipeline issued that the accounts do not

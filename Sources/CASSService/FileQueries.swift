@@ -71,6 +71,9 @@ extension ServiceContext {
             // The accounts learn first: a dispute accepted from now on
             // bills its memo into a later period.
             try accounts.writeSystemRecords([.periodClosed(OperationPeriod(country: country, period: period))])
+            // Then the memos of the disputes accepted before: ahead of the
+            // marker, so that each is billed in the period it was given.
+            try accounts.writeMemos()
             let marker = Submission.record(.closeMarker(period: key, source: 0, sourceCount: 1), operation: country,
                                            partitions: try writer.partitions(TopicCatalog.files))
             try feed.wait(for: try writer.write([marker]))

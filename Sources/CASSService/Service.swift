@@ -104,7 +104,7 @@ public final class Service: @unchecked Sendable {
         forwarder.start()
         try startPublisher(reference: reference, progress: progress)
         let accounts = AccountsDesk(view: accountsView, writer: writer, feed: feed, clock: clock, reference: reference,
-                                    openNetDue: options.openNetDue, invoices: invoices)
+                                    openNetDue: options.openNetDue, invoices: invoices, files: files)
         let spool = options.dataDirectory.appendingPathComponent("spool")
         try Self.emptySpool(spool)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,

@@ -22,6 +22,9 @@ public final class FilesView: View, @unchecked Sendable {
     /// Every rejection with the file id it belongs to ("" when unknown).
     private var allRejections: [(id: String, rejection: Rejection)] = []
     private var closing: Set<PeriodKey> = []
+    /// Names of the memos written to cass.files (accepted disputes' `DSP-`
+    /// memos): the accounts desk writes each once it is here.
+    private var memoNames: Set<String> = []
     /// Outcomes read before their file's reference: the feed reads topics
     /// side by side, so an outcome may come first.
     private var earlyOutcomes: [String: [FileOutcome]] = [:]
@@ -67,6 +70,9 @@ public final class FilesView: View, @unchecked Sendable {
         case .closeMarker(let period, _, _):
             closing.insert(period)
             return
+        case .memo(let memo):
+            memoNames.insert(memo.name)
+            return
         default:
             return
         }
@@ -110,6 +116,13 @@ public final class FilesView: View, @unchecked Sendable {
         if !outcome.country.isEmpty { byOrdinal[outcome.country, default: [:]][entry.ordinal] = id }
         if case .airline = entry.owner ?? .cass, let owner = entry.owner, !companies.contains(owner) { companies.append(owner) }
         hub?.publish(PublicEvents.file(outcome), companies: companies)
+    }
+
+    /// Whether a memo of this name is on cass.files (ingest bills it once).
+    public func hasMemo(_ name: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return memoNames.contains(name)
     }
 
     /// Marks a file withdrawn (the withdrawal's outcome).

@@ -30,6 +30,8 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case dryRun = 25
     case dryRunChecked = 26
     case reply = 27
+    /// A memo the service bills without a file (InjectedMemo.swift).
+    case memo = 28
     case fileRef = 17
 }
 
@@ -95,6 +97,8 @@ public enum StageMessage: Sendable {
     /// A billing file uploaded to the service: its bytes wait on
     /// cass.uploads, in chunks this reference lists (cass.files).
     case fileRef(FileReference)
+    /// A memo billed without a file: an accepted dispute's `CCM` (cass.files).
+    case memo(InjectedMemo)
 
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
     public static let version: UInt8 = 2
@@ -132,6 +136,7 @@ public enum StageMessage: Sendable {
         case .dryRunChecked: .dryRunChecked
         case .reply: .reply
         case .fileRef: .fileRef
+        case .memo: .memo
         }
     }
 
@@ -189,6 +194,8 @@ public enum StageMessage: Sendable {
         case .reply(let reply): start(&w); w.data(Self.json(reply))
         case .fileRef(let reference):
             start(&w); w.data(Self.json(reference))
+        case .memo(let memo):
+            start(&w); w.data(Self.json(memo))
         }
         return w.finish()
     }
@@ -258,6 +265,7 @@ public enum StageMessage: Sendable {
         case .dryRunChecked: return .dryRunChecked(try DryRunBatch(from: &r))
         case .reply: return .reply(try unjson(StageReply.self, r.data()))
         case .fileRef: return .fileRef(try FileReference.checked(unjson(FileReference.self, r.data())))
+        case .memo: return .memo(try unjson(InjectedMemo.self, r.data()))
         }
     }
 

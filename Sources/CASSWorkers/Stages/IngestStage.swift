@@ -10,7 +10,7 @@ extension StageName {
 extension Topic {
     public static let files = Topic(
         base: "cass.files", partitions: 4, retentionMs: week, keyedBy: "operation",
-        holds: "submitted files: bytes (<= 512 KiB) or a path in the ingest workers' spool folder; period close markers", isCritical: true)
+        holds: "submitted files: bytes (<= 512 KiB) or a path in the ingest workers' spool folder; period close markers; accepted disputes' memos", isCritical: true)
     public static let records = Topic(
         base: "cass.records", partitions: 8, retentionMs: week, keyedBy: "file name",
         holds: "records that passed the history-free checks, partitioned by (operation, AWB)")
@@ -37,7 +37,7 @@ public final class IngestStage: StatefulStage {
     public static let definition = StageDefinition(
         name: .ingest, input: .files, outputs: [records.declaration, rejections.declaration, events.declaration, replies.declaration], reads: [.uploads],
         partitionedBy: "operation (country): files of one operation keep the processing order",
-        keeps: "file registry (F04) with each accepted file's ordinal and name, closed periods (F08), withdrawn files, a withdrawal waiting for its votes and the records held behind it, per cass.files partition",
+        keeps: "file registry (F04) with each accepted file's ordinal and name, closed periods (F08), the names of memos billed without a file (DSP), withdrawn files, a withdrawal waiting for its votes and the records held behind it, per cass.files partition",
         make: { context in
             let environment = context.environment
             return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
@@ -53,6 +53,8 @@ public final class IngestStage: StatefulStage {
         case withdrawn(FileKey)
         case pending
         case held(offset: Int64)
+        /// A memo billed without a file, by name (InjectedMemo): billed once.
+        case memo(String)
 
         public var encoded: String {
             switch self {
@@ -61,12 +63,15 @@ public final class IngestStage: StatefulStage {
             case .withdrawn(let file): "wd/\(file.operation)/\(file.ordinal)"
             case .pending: "wdpend"
             case .held(let offset): "held/\(offset)"
+            case .memo(let name): "memo/\(name)"
             }
         }
 
         public init(decoding text: Substring) throws {
             if text == "wdpend" {
                 self = .pending
+            } else if text.hasPrefix("memo/"), text.count > 5 {
+                self = .memo(String(text.dropFirst(5)))
             } else if text.hasPrefix("wd/") {
                 let fields = try StateKeyText.fields(text, tag: "wd", count: 3)
                 self = .withdrawn(try StateKeyText.file(fields[1], fields[2]))
@@ -104,6 +109,8 @@ public final class IngestStage: StatefulStage {
     /// other record of the partition waits behind it, in order.
     var pending: [Int32: PendingWithdrawal] = [:]
     var held: [Int32: [LogRecord]] = [:]
+    /// Names of the memos billed without a file (InjectedMemo), per partition.
+    var memos: [Int32: Set<String>] = [:]
 
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, refusesUnsafeNames: Bool = true,
                 persistState: Bool = false, log: (any Log)? = nil) {
@@ -133,6 +140,7 @@ public final class IngestStage: StatefulStage {
         case .held(let offset):
             held[partition, default: []].removeAll { $0.offset == offset }
             if !value.isEmpty { held[partition, default: []].append(try Self.heldRecord(value, partition: partition, offset: offset)) }
+        case .memo(let name): memos[partition, default: []].insert(name)
         }
     }
 
@@ -143,6 +151,7 @@ public final class IngestStage: StatefulStage {
         withdrawnFiles[partition] = nil
         pending[partition] = nil
         held[partition] = nil
+        memos[partition] = nil
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
@@ -169,6 +178,8 @@ public final class IngestStage: StatefulStage {
             closed[record.partition, default: []].insert(period)
             journal.put(record.partition, .closed(period), [1])
             output.broadcast(Self.records, key: period.description, .closeMarker(period: period, source: record.partition, sourceCount: 1))
+        case .memo(let memo):
+            try bill(memo, record: record, output: &output)
         default:
             throw DecodingFailure("the ingest stage does not take \(message.kind) messages")
         }
