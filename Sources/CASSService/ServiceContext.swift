@@ -34,6 +34,9 @@ public final class ServiceContext: @unchecked Sendable {
     /// User changes of this process, one at a time: each decides on the
     /// state its predecessor left (the last-admin rule, a username taken).
     let identityWrites = NSLock()
+    /// Called after each access change is in the views (the SFTP side
+    /// brings accounts and keys in line at once).
+    let identityCommitted = Locked<(@Sendable () -> Void)?>(nil)
     /// Settings changes of this process, one at a time.
     let settingsWrites = NSLock()
 
@@ -67,6 +70,9 @@ public final class ServiceContext: @unchecked Sendable {
         let outgoing = try records.map { try writer.record(ServiceTopics.name($0.topic), key: $0.key, value: $0.value) }
         let position = try writer.write(outgoing)
         try feed.wait(for: position)
+        // SFTP: a key registered or removed, a user disabled, applies
+        // before the request is answered.
+        identityCommitted.withLock { $0 }?()
     }
 
     /// An access command's outcome: its records written, or its refusal

@@ -105,16 +105,31 @@ final class SFTPTests: XCTestCase {
         XCTAssertEqual(try sftp(writer, ["ls"]).status, 0)
         XCTAssertEqual(try sftp(agent, ["ls -1 /"]).status, 0)
 
-        // Keys removed: no login, within a second.
+        // An open session of a user whose keys are removed ends.
+        let host = try HostAccounts.read()
+        let uid = try XCTUnwrap(host.users[writer.name]?.uid)
+        let ends = try HostCommand.pipe()
+        let session = try HostCommand.spawn("/bin/sh", ["-c", "sleep 15 | exec /usr/bin/sftp " + (clientOptions + [
+            "-i", writer.key.path, "-P", String(sftpPort), "\(writer.name)@127.0.0.1"]).joined(separator: " ")], output: ends.write)
+        close(ends.write)
+        defer {
+            kill(session, SIGKILL)
+            _ = HostCommand.wait(session)
+            close(ends.read)
+        }
+        XCTAssertTrue(try eventually { Self.processes(uid: uid) > 0 }, "the session never started")
+
+        // Keys removed: no login, at once.
         let cleared = try root.request("PUT", "/api/v1/users/\(writer.name)/ssh-keys", body: [], contentType: "text/plain")
         XCTAssertEqual(cleared.status, 200, cleared.description)
-        XCTAssertTrue(try eventually { try self.sftp(writer, ["ls"]).status != 0 }, "a removed key still logs in")
+        XCTAssertNotEqual(try sftp(writer, ["ls"]).status, 0, "a removed key still logs in after the PUT was answered")
+        XCTAssertTrue(try eventually { Self.processes(uid: uid) == 0 }, "the open session of a removed key goes on")
         // Disabled: no login; enabled again: the key works again.
         let disabled = try root.request("PATCH", "/api/v1/users/\(agent.name)", body: Array(#"{"disabled":true}"#.utf8), contentType: "application/json")
         XCTAssertEqual(disabled.status, 200, disabled.description)
-        XCTAssertTrue(try eventually { try self.sftp(agent, ["ls"]).status != 0 }, "a disabled user still logs in")
+        XCTAssertNotEqual(try sftp(agent, ["ls"]).status, 0, "a disabled user still logs in after the PATCH was answered")
         _ = try root.request("PATCH", "/api/v1/users/\(agent.name)", body: Array(#"{"disabled":false}"#.utf8), contentType: "application/json")
-        XCTAssertTrue(try eventually { try self.sftp(agent, ["ls"]).status == 0 }, "enabled again, the key logs in")
+        XCTAssertEqual(try sftp(agent, ["ls"]).status, 0, "enabled again, the key logs in")
 
         // sshd killed: cass starts it again.
         let sftpService = try XCTUnwrap(harness.service.sftp)
@@ -252,7 +267,9 @@ final class SFTPTests: XCTestCase {
                                    body: Array(try Data(contentsOf: URL(fileURLWithPath: key.path + ".pub"))), contentType: "text/plain")
         XCTAssertEqual(put.status, 200, put.description)
         let user = User(name: username, key: key)
-        XCTAssertTrue(try eventually { try self.sftp(user, ["ls"]).status == 0 }, "\(username) never logged in")
+        // At once: the key applies before the PUT is answered.
+        let run = try sftp(user, ["ls"])
+        XCTAssertEqual(run.status, 0, "\(username) cannot log in right after registering a key: \(run.output)")
         return user
     }
 
@@ -282,6 +299,15 @@ final class SFTPTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.2)
         } while Date() < deadline
         return false
+    }
+
+    /// How many processes run as this uid.
+    static func processes(uid: UInt32) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { entry in
+            var info = stat()
+            return Int32(entry) != nil && stat("/proc/\(entry)", &info) == 0 && info.st_uid == uid
+        }.count
     }
 
     static func freePort() throws -> UInt16 {

@@ -48,6 +48,8 @@ public final class SFTPService: @unchecked Sendable {
     private let inboxFinished = DispatchSemaphore(value: 0)
     private var thread: Thread?
     private var inboxThread: Thread?
+    /// One step at a time: the loop's and those of identity changes.
+    private let stepLock = NSLock()
     /// Companies whose tree is made (the inbox thread reads it).
     private let trees = Locked<Set<CompanyID>>([])
 
@@ -79,6 +81,15 @@ public final class SFTPService: @unchecked Sendable {
         }
         say("listening on sftp://\(options.host):\(options.port) (trees in \(layout.root.path))")
         inbox.recover()
+        context.identityCommitted.withLock {
+            $0 = { [weak self] in
+                do {
+                    try self?.step(outboxToo: false)
+                } catch {
+                    self?.say("\(error)")
+                }
+            }
+        }
         let thread = Thread { [self] in run() }
         thread.name = "sftp"
         self.thread = thread
@@ -120,6 +131,8 @@ public final class SFTPService: @unchecked Sendable {
 
     /// One pass: accounts and keys, the trees they need, the outbox.
     func step(outboxToo: Bool) throws {
+        stepLock.lock()
+        defer { stepLock.unlock() }
         let state = context.identity.snapshot
         let plan = SFTPAccount.plan(state.users.values)
         var companies = Set(plan.accounts.values.map(\.company))
@@ -147,6 +160,7 @@ public final class SFTPService: @unchecked Sendable {
     /// Stops sshd and ends the open sessions.
     func stop() {
         guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        context.identityCommitted.withLock { $0 = nil }
         if thread != nil { finished.wait() }
         if inboxThread != nil { inboxFinished.wait() }
         supervisor.stop()

@@ -1,3 +1,4 @@
+import CASSLog
 import Foundation
 
 /// Runs OpenSSH's server for SFTP only, with a configuration cass writes
@@ -17,6 +18,8 @@ final class SSHDSupervisor: @unchecked Sendable {
     private var restartAt: Date?
     private var backoffMs = 1_000
     private var stopping = false
+    /// sshd said "Server listening on ..." (its log at INFO).
+    private let listening = Locked(false)
 
     static let backoffMaxMs = 30_000
     /// sshd's privilege separation folder (Debian's service unit makes it).
@@ -144,6 +147,8 @@ final class SSHDSupervisor: @unchecked Sendable {
         close(fds[1])
         let say = self.say
         let reader = fds[0]
+        let listening = self.listening
+        listening.withLock { $0 = false }
         let logThread = Thread {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4_096)
@@ -153,7 +158,9 @@ final class SSHDSupervisor: @unchecked Sendable {
                 if count <= 0 { break }
                 pending.append(contentsOf: buffer[0..<count])
                 while let newline = pending.firstIndex(of: 0x0A) {
-                    say("sshd: " + String(decoding: pending[..<newline], as: UTF8.self))
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    if line.hasPrefix("Server listening on") { listening.withLock { $0 = true } }
+                    say("sshd: " + line)
                     pending.removeSubrange(...newline)
                 }
                 if pending.count > 16_384 { pending.removeAll() }
@@ -208,26 +215,15 @@ final class SSHDSupervisor: @unchecked Sendable {
         return pidRunning
     }
 
-    /// Waits until something accepts connections on the port.
+    /// Waits until sshd says it listens (a probe connection would only
+    /// add a "connection closed" line to its log).
     func waitListening(timeoutMs: Int) -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1_000)
         while Date() < deadline {
-            if Self.accepts(host: host, port: port) { return true }
+            if listening.withLock({ $0 }) { return true }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return false
-    }
-
-    static func accepts(host: String, port: UInt16) -> Bool {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else { return false }
-        defer { freeaddrinfo(result) }
-        let socket = Glibc.socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        return connect(socket, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
     }
 
     /// SIGTERM to sshd (it stops listening; open sessions are ended by the
