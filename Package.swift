@@ -67,7 +67,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal", "CASSFileLog"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal", "CASSFileLog", "CASSService"],
             swiftSettings: strict
         ),
         // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;

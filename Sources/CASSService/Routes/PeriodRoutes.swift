@@ -42,16 +42,32 @@ enum PeriodRoutes {
             try InvoiceRoutes.require(caller.principal, .readReports, .collection)
             let filter = try Filters(request, service: service, caller: caller.principal)
             let closed = Set(service.invoices.closedPeriods().map { "\($0.period.country)/\($0.period.period.yyyymmnn)" })
-            let rows = service.files.reportedRejections().filter { rejection in
-                guard closed.contains("\(rejection.country)/\(rejection.period)") else { return false }
+            let rows = service.files.reportedRejectionsWithFiles().filter { entry in
+                let rejection = entry.rejection
+                guard reported(rejection, closed: closed, reference: service.reference) else { return false }
                 if let country = filter.country, rejection.country != country { return false }
                 if let period = filter.period, rejection.period != String(period.yyyymmnn) { return false }
-                if caller.principal.company == .cass { return caller.principal.reaches(country: rejection.country) }
-                guard rejection.airline.utf8.count == 3 else { return false }
-                return authorize(caller.principal, .readFile, .billingFile(airline: .airline(prefix: rejection.airline), country: rejection.country)) == .allow
-            }
+                if caller.principal.company == .cass { return caller.principal.isOperatorAdmin || caller.principal.reaches(country: rejection.country) }
+                // An airline's rows: those naming it, and those of files it sent (a file too damaged to name its airline).
+                if case .airline(let prefix) = caller.principal.company,
+                   rejection.airline == prefix || entry.file.map({ $0.company == caller.principal.company.description }) == true {
+                    return caller.principal.reaches(country: rejection.country) || rejection.country.isEmpty
+                }
+                return false
+            }.map(\.rejection)
             return InvoiceRoutes.csv(SettlementSummary.rejectionsCSV(rows))
         }
+    }
+
+    /// Whether a rejection belongs in the report now: its period is closed,
+    /// or it names no period that will ever close (an empty file, an
+    /// unknown operation, a malformed period: such rows cannot change, and
+    /// `cass settle` lists them too). Rows of open periods wait for the close.
+    static func reported(_ rejection: Rejection, closed: Set<String>, reference: ReferenceData) -> Bool {
+        if closed.contains("\(rejection.country)/\(rejection.period)") { return true }
+        guard let operation = reference.operation(rejection.country), rejection.period.utf8.count == 8, let digits = Int(rejection.period),
+              let period = BillingPeriod(yyyymmnn: digits), period.fits(periodsPerMonth: operation.periodsPerMonth) else { return true }
+        return false
     }
 
     /// The operation the path names, if it exists and the caller reaches

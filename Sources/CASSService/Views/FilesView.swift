@@ -158,13 +158,15 @@ public final class FilesView: View, @unchecked Sendable {
         return rejections[id] ?? []
     }
 
-    /// Rejections of every file except withdrawn ones (the rejections report).
-    public func reportedRejections() -> [Rejection] {
+    /// Rejections of every file except withdrawn ones (the rejections
+    /// report), each with the file it came from when the service knows it.
+    public func reportedRejectionsWithFiles() -> [(rejection: Rejection, file: BillingFileEntry?)] {
         lock.lock()
         defer { lock.unlock() }
         return allRejections.compactMap { entry in
-            if !entry.id.isEmpty, files[entry.id]?.status == .withdrawn { return nil }
-            return entry.rejection
+            let file = entry.id.isEmpty ? nil : files[entry.id]
+            if file?.status == .withdrawn { return nil }
+            return (entry.rejection, file)
         }
     }
 

@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CASSDomain
+import CASSEngine
+import CASSFileLog
+import CASSLog
+import CASSSamples
+import CASSService
+import CASSWorkers
+import Foundation
+
+/// `cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]`:
+/// `cass serve` as airlines and agents use it, on its durable embedded log
+/// in a temporary data folder:
+///  1. a generated dataset uploaded file by file over HTTP (in processing
+///     order, one connection), then every period closed, timed until the
+///     last period is closed; beside it `cass settle`'s embedded run of the
+///     same files (the issue's goal: at most 2x);
+///  2. wrk on `GET /api/v1/invoices/{number}` with a real bearer token and
+///     64 keep-alive connections (goal: 5,000 requests/s, p99 under 25 ms),
+///     with the process's resident memory before, at its peak and after.
+func runServeBench(_ arguments: [String]) -> Int32 {
+    var awbs = 200_000, seed: UInt64 = 7, connections = 64, seconds = 10
+    var args = arguments
+    while !args.isEmpty {
+        let arg = args.removeFirst()
+        let value = args.isEmpty ? "" : args.removeFirst()
+        switch arg {
+        case "--awbs": awbs = Int(value) ?? awbs
+        case "--seed": seed = UInt64(value) ?? seed
+        case "--connections": connections = Int(value) ?? connections
+        case "--seconds": seconds = Int(value) ?? seconds
+        default:
+            FileHandle.standardError.write(Data("cass-bench serve: unknown option \(arg)\n".utf8))
+            return 2
+        }
+    }
+    do {
+        return try serveBench(awbs: awbs, seed: seed, connections: connections, seconds: seconds)
+    } catch {
+        FileHandle.standardError.write(Data("cass-bench serve: \(error)\n".utf8))
+        return 1
+    }
+}
+
+private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int) throws -> Int32 {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("cass-bench-serve-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let summary = try SampleGenerator.generate(SampleConfig(awbs: awbs, seed: seed, errorRate: 0.02), into: work)
+    let input = work.appendingPathComponent("input"), referenceFolder = work.appendingPathComponent("reference")
+    let files = try FolderSettlement.inputFiles(in: input)
+    print(String(format: "cass-bench serve: %d AWBs, %d files, %.1f MB", awbs, summary.files.count, Double(summary.bytes) / 1e6))
+
+    // The embedded run of the same files, as `cass settle` runs it (with lines, as serve keeps them).
+    let reference = try ReferenceLoader.load(directory: referenceFolder)
+    var started = Date()
+    let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: true)
+    let settleSeconds = Date().timeIntervalSince(started)
+    print(String(format: "cass settle (embedded, lines kept):   %6.2f s, %d invoices", settleSeconds, outcome.invoices.count))
+
+    let data = work.appendingPathComponent("data")
+    try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    let log = try FileLog(directory: data.appendingPathComponent("log").path, options: FileLogOptions())
+    var options = ServiceOptions(dataDirectory: data)
+    options.referenceDirectory = referenceFolder
+    options.port = 0
+    options.admin = "root"
+    options.adminPassword = "the benchmark's operator password"
+    options.passwordIterations = 1_000
+    let service = Service(options: options, log: log, clock: ServiceClock(todayOverride: nil))
+    try service.start()
+    defer {
+        service.stop()
+        try? log.close()
+    }
+    guard let port = service.port else { throw BenchFailure("the service has no port") }
+    let client = BenchClient(port: port)
+    let token = try client.login("root", "the benchmark's operator password")
+
+    started = Date()
+    var bytes = 0
+    for file in files {
+        let content = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path), options: .alwaysMapped))
+        bytes += content.count
+        let answer = try client.request("POST", "/api/v1/files?name=\(file.name)", token: token, body: content)
+        guard answer.status == 201 else { throw BenchFailure("upload of \(file.name): \(answer.status) \(answer.text.prefix(300))") }
+    }
+    let uploaded = Date().timeIntervalSince(started)
+    let periods = FolderSettlement.periodsPresent(files, reference: reference)
+    for period in periods {
+        let answer = try client.request("POST", "/api/v1/operations/\(period.country)/periods/\(period.period.yyyymmnn)/close", token: token)
+        guard answer.status == 202 || answer.status == 200 else { throw BenchFailure("close \(period): \(answer.status) \(answer.text)") }
+    }
+    let countries = Set(periods.map(\.country))
+    while true {
+        var closing = 0
+        for country in countries {
+            let answer = try client.request("GET", "/api/v1/operations/\(country)/periods?limit=1000", token: token)
+            closing += answer.text.components(separatedBy: "\"status\":\"closed\"").count - 1
+        }
+        if closing >= periods.count { break }
+        guard Date().timeIntervalSince(started) < 3600 else { throw BenchFailure("the periods did not close within an hour") }
+        usleep(20_000)
+    }
+    let serveSeconds = Date().timeIntervalSince(started)
+    print(String(format: "cass serve: uploaded %.1f MB in %6.2f s (%.0f MB/s), all %d periods closed after %6.2f s: %.2fx cass settle (goal: at most 2x)",
+                 Double(bytes) / 1e6, uploaded, Double(bytes) / 1e6 / max(uploaded, 0.001), periods.count, serveSeconds, serveSeconds / max(settleSeconds, 0.001)))
+    let agents = try client.request("GET", "/api/v1/reports/settlement-agents.csv", token: token).text
+    let same = agents == SettlementSummary.agentsCSV(outcome.invoices)
+    print("settlement-agents.csv through the API \(same ? "equals" : "DIFFERS FROM") cass settle's")
+
+    // GET one invoice under wrk.
+    guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw BenchFailure("wrk not found (scripts/install-deps installs it)")
+    }
+    guard let number = outcome.invoices.first?.number else { throw BenchFailure("no invoice issued") }
+    let before = residentMB()
+    let peak = PeakSampler()
+    peak.start()
+    let output = runProcess(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)",
+                                  "http://127.0.0.1:\(port)/api/v1/invoices/\(number)"])
+    let highest = peak.stop()
+    for line in output.split(separator: "\n") where line.contains("Requests/sec") || line.contains("%") || line.contains("Latency")
+        || line.contains("requests in") || line.contains("Non-2xx") || line.contains("Socket errors") {
+        print("  wrk: " + line.trimmingCharacters(in: .whitespaces))
+    }
+    print(String(format: "GET /api/v1/invoices/{number}: %d connections, %d s; RSS %.0f MB before, %.0f MB peak, %.0f MB after",
+                 connections, seconds, before, highest, residentMB()))
+    return same ? 0 : 1
+}
+
+private struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A blocking HTTP/1.1 client on one keep-alive connection.
+private final class BenchClient {
+    let port: UInt16
+    private var fd: Int32 = -1
+
+    init(port: UInt16) { self.port = port }
+    deinit { if fd >= 0 { close(fd) } }
+
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    func login(_ username: String, _ password: String) throws -> String {
+        let answer = try request("POST", "/api/v1/sessions", json: "{\"username\":\"\(username)\",\"password\":\"\(password)\"}")
+        guard answer.status == 201, let object = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
+              let token = object["token"] as? String else { throw BenchFailure("login: \(answer.status) \(answer.text)") }
+        return token
+    }
+
+    func request(_ method: String, _ path: String, token: String? = nil, body: [UInt8] = [], json: String? = nil) throws -> Answer {
+        if fd < 0 { try connectSocket() }
+        let payload = json.map { Array($0.utf8) } ?? body
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(payload.count)\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        head += json == nil ? "Content-Type: application/octet-stream\r\n\r\n" : "Content-Type: application/json\r\n\r\n"
+        try sendAll(Array(head.utf8))
+        try sendAll(payload)
+        return try readAnswer()
+    }
+
+    private func connectSocket() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard result == 0 else { throw BenchFailure("connect to 127.0.0.1:\(port) failed") }
+    }
+
+    private func sendAll(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw BenchFailure("send failed") }
+            sent += n
+        }
+    }
+
+    private var buffered: [UInt8] = []
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { throw BenchFailure("connection closed") }
+        buffered += chunk[0..<n]
+    }
+
+    private func readAnswer() throws -> Answer {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var end: Int?
+        while end == nil {
+            if buffered.count >= 4 {
+                for index in 0...(buffered.count - 4) where Array(buffered[index..<index + 4]) == separator { end = index; break }
+            }
+            if end == nil { try fill() }
+        }
+        guard let headEnd = end else { throw BenchFailure("no head") }
+        let head = String(decoding: buffered[0..<headEnd], as: UTF8.self)
+        buffered.removeFirst(headEnd + 4)
+        let status = Int(head.dropFirst(9).prefix(3)) ?? 0
+        var length = 0
+        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+            length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        while buffered.count < length { try fill() }
+        let body = Array(buffered[0..<length])
+        buffered.removeFirst(length)
+        if head.lowercased().contains("connection: close") {
+            close(fd)
+            fd = -1
+        }
+        return Answer(status: status, body: body)
+    }
+}
+
+private func runProcess(_ path: String, _ arguments: [String]) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    do { try process.run() } catch { return "\(path) failed: \(error)" }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+private func residentMB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return -1 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return -1 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
+/// Samples the resident memory every 100 ms until stopped.
+private final class PeakSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var highest = 0.0
+    private var running = true
+
+    func start() {
+        Thread { [self] in
+            while lock.withLock({ running }) {
+                let value = residentMB()
+                lock.withLock { highest = max(highest, value) }
+                usleep(100_000)
+            }
+        }.start()
+    }
+
+    func stop() -> Double { lock.withLock { running = false; return highest } }
+}
