@@ -158,6 +158,9 @@ public final class FilesView: View, @unchecked Sendable {
         return rejections[id] ?? []
     }
 
+    /// Rejections of every file except withdrawn ones.
+    public func reportedRejections() -> [Rejection] { reportedRejectionsWithFiles().map(\.rejection) }
+
     /// Rejections of every file except withdrawn ones (the rejections
     /// report), each with the file it came from when the service knows it.
     public func reportedRejectionsWithFiles() -> [(rejection: Rejection, file: BillingFileEntry?)] {
