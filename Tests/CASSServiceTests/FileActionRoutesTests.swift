@@ -171,6 +171,12 @@ final class FileActionRoutesTests: XCTestCase {
         let resent = try outcome(jl, resentID)
         XCTAssertEqual(resent["status"] as? String, "accepted", "\(resent)")
         XCTAssertEqual(resent["accepted"] as? Int, 5, "its AWBs billed again (no R10)")
+        // Withdrawn at once, before its outcome is known: the request follows
+        // the file through ingest.
+        let quickID = try upload(jl, try XCTUnwrap(all.first { $0.name == "131_JP_20261102_000002.cbf" }))
+        let quick = try jl.request("POST", "/api/v1/files/\(quickID)/withdraw")
+        XCTAssertEqual(quick.status, 200, quick.description)
+        XCTAssertEqual(try jl.get("/api/v1/files/\(quickID)").json["status"] as? String, "withdrawn")
     }
 
     /// A file over 512 KiB travels to ingest as chunks on cass.uploads; its

@@ -112,17 +112,17 @@ extension ServiceContext {
     /// now stands, or a `WithdrawRefusal`.
     func withdrawFile(_ file: BillingFileEntry, replies: RepliesView) throws -> BillingFileEntry {
         // What the view already knows is answered without asking the stages
-        // (which would answer the same).
+        // (which would answer the same). A file still `received` is asked
+        // about: the request follows it on cass.files, so ingest has decided
+        // the file by the time it reads the withdrawal.
         switch file.status {
         case .withdrawn:
             throw WithdrawRefusal(detail: "\(file.name) is already withdrawn", reason: WithdrawAnswer.Reason.alreadyWithdrawn.rawValue, files: [])
-        case .received:
-            throw WithdrawRefusal(detail: "\(file.name) is still being processed; only an accepted file can be withdrawn",
-                                  reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
         case .rejected:
             throw WithdrawRefusal(detail: "\(file.name) was rejected (\(file.fileCode ?? "")); only an accepted file can be withdrawn",
                                   reason: WithdrawAnswer.Reason.notAccepted.rawValue, files: [])
-        case .accepted: break
+        case .received, .accepted:
+            break
         }
         let requestId = try Self.newFileID()
         let message = StageMessage.withdraw(WithdrawRequest(requestId: requestId, operation: file.country, ordinal: file.ordinal, fileId: file.id))

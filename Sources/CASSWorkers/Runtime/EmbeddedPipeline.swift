@@ -134,11 +134,13 @@ public final class EmbeddedPipeline {
                                 progress(shared.summary())
                             }
                         }
-                        // Work flows forward only (files, records, lines,
-                        // drafts, invoices): a full round in stage order that
-                        // found every stage free and idle leaves nothing for
-                        // this thread; another thread still busy finishes
-                        // what it holds and then makes the same check.
+                        // A full round in stage order that found every stage
+                        // free and idle leaves nothing for this thread;
+                        // another thread still busy finishes what it holds
+                        // and then makes the same check. (Work that flows
+                        // back, validate's votes on a withdrawal to ingest,
+                        // comes from a step that handled something: the
+                        // thread that took it goes round again.)
                         if handled == 0 {
                             if skipped == 0 { break }
                             usleep(50)
