@@ -125,8 +125,10 @@ extension ServiceContext {
             break
         }
         let requestId = try Self.newFileID()
+        // To the file's own cass.files partition (its operation may not be
+        // known yet; the ordinal names it there).
         let message = StageMessage.withdraw(WithdrawRequest(requestId: requestId, operation: file.country, ordinal: file.ordinal, fileId: file.id))
-        let parts = try ask(requestId, message, operation: file.country, fileID: file.id, replies: replies)
+        let parts = try ask(requestId, message, operation: file.country, partition: file.filesPartition, fileID: file.id, replies: replies)
         guard let answer = parts.compactMap(\.withdrawal).first else { throw ServiceError("the withdrawal of \(file.id) was answered without its outcome") }
         switch answer.status {
         case .withdrawn:
@@ -140,7 +142,7 @@ extension ServiceContext {
             var named: [(id: String, name: String)] = []
             if answer.reason == .conflict {
                 named = answer.conflicts.map { mention in
-                    let other = files.file(country: file.country, ordinal: mention.ordinal)
+                    let other = files.file(country: answer.operation, ordinal: mention.ordinal)
                     return (other?.id ?? "", other?.name ?? mention.name)
                 }
                 detail = "records accepted after \(file.name) refer to its AWBs (a CCA or a memo): "
@@ -169,8 +171,10 @@ extension ServiceContext {
 
     /// Writes a request to cass.files (durably) and waits for every part of
     /// its answer.
-    func ask(_ requestId: String, _ message: StageMessage, operation: String, fileID: String?, replies: RepliesView) throws -> [StageReply] {
+    func ask(_ requestId: String, _ message: StageMessage, operation: String, partition: Int32? = nil, fileID: String?,
+             replies: RepliesView) throws -> [StageReply] {
         var record = Submission.record(message, operation: operation, partitions: try writer.partitions(TopicCatalog.files))
+        if let partition { record.partition = partition }
         if let fileID { record.headers = [LogHeader(name: FileReference.fileHeader, text: fileID)] }
         replies.expect(requestId)
         do {

@@ -42,8 +42,16 @@ extension IngestStage {
     // MARK: withdrawal
 
     func withdraw(_ request: WithdrawRequest, record: LogRecord, output: inout StageOutput) {
-        let file = FileKey(operation: request.operation, ordinal: request.ordinal)
         let partition = record.partition
+        // The service may not know the operation yet (the file was still
+        // being read when it asked): the ordinal alone names a file of
+        // this partition.
+        var operation = request.operation
+        if operation.isEmpty, let known = acceptedFiles[partition]?.keys.first(where: { $0.ordinal == request.ordinal })
+            ?? withdrawnFiles[partition]?.first(where: { $0.ordinal == request.ordinal }) {
+            operation = known.operation
+        }
+        let file = FileKey(operation: operation, ordinal: request.ordinal)
         func refuse(_ reason: WithdrawAnswer.Reason, _ message: String, name: String = "") {
             reply(request, WithdrawAnswer(status: .refused, reason: reason, message: message, operation: file.operation, ordinal: file.ordinal,
                                           fileName: name, conflicts: []), output: &output)
