@@ -173,6 +173,9 @@ def main():
         # settlement.md: an entry that is not a readable regular file (a
         # folder, a FIFO, a broken link) is reported and skipped.
         if not os.path.isfile(path): continue
+        # docs/decisions.md: a name that is not UTF-8 is reported and skipped.
+        try: name.encode("utf-8")
+        except UnicodeEncodeError: continue
         try:
             with open(path, "rb") as f: raw = f.read()
         except OSError: continue

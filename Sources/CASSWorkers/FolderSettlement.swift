@@ -51,17 +51,78 @@ public enum FolderSettlement {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw InputError(description: "the input \(directory.path) is not a folder")
         }
-        let names: [String]
+        // Names as the file system has them, bytes: one that is not UTF-8
+        // (a Latin-1 name from an old share) has no faithful String, and a
+        // lossy one (U+FFFD) names no file: it is reported as what it is.
+        let raw: [[UInt8]]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            raw = try rawNames(directory.path)
         } catch {
-            throw InputError(description: "the input folder \(directory.path) cannot be listed: \(ErrorText.reason(error))")
+            throw InputError(description: "the input folder \(directory.path) cannot be listed: \(error.description)")
         }
-        let billing = names.filter {
-            let lower = $0.lowercased()
-            return BillingFileFormat.inputExtensions.contains { lower.hasSuffix("." + $0) }
+        var names: [String] = []
+        var notUTF8: [SkippedEntry] = []
+        for bytes in raw {
+            let shown = String(decoding: bytes, as: UTF8.self)
+            let lower = shown.lowercased()
+            guard BillingFileFormat.inputExtensions.contains(where: { lower.hasSuffix("." + $0) }) else { continue }
+            if String(validating: bytes, as: UTF8.self) == nil {
+                notUTF8.append(SkippedEntry(name: escaped(bytes), reason: "its name is not UTF-8 text; rename the file (names travel into rejections.csv and reports)"))
+            } else {
+                names.append(shown)
+            }
         }
-        return inputFiles(named: billing.map { directory.appendingPathComponent($0) })
+        var result = inputFiles(named: names.map { directory.appendingPathComponent($0) })
+        result.skipped = (result.skipped + notUTF8).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return result
+    }
+
+    struct ListingError: Error { var description: String }
+
+    /// The entries of a folder as raw bytes (no `.` and `..`).
+    static func rawNames(_ path: String) throws(ListingError) -> [[UInt8]] {
+        guard let folder = opendir(path) else { throw ListingError(description: ErrorText.posix(errno)) }
+        defer { closedir(folder) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(folder) else {
+                if errno != 0 { throw ListingError(description: ErrorText.posix(errno)) }
+                break
+            }
+            let bytes = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: UInt8.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { start in
+                    Array(UnsafeBufferPointer(start: start, count: strlen(UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self))))
+                }
+            }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            names.append(bytes)
+        }
+        return names
+    }
+
+    /// A name for messages and the manifest: UTF-8 as it is, any other
+    /// byte as `\xNN` (so two such names stay apart and the bytes can be
+    /// found with `ls -b`).
+    static func escaped(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var index = 0
+        while index < bytes.count {
+            var length = 1
+            let lead = bytes[index]
+            if lead >= 0xC2 && lead <= 0xDF { length = 2 } else if lead >= 0xE0 && lead <= 0xEF { length = 3 } else if lead >= 0xF0 && lead <= 0xF4 { length = 4 }
+            if lead >= 0x80, index + length <= bytes.count, let scalar = String(validating: bytes[index..<index + length], as: UTF8.self) {
+                out += scalar
+                index += length
+            } else if lead < 0x80 {
+                out.unicodeScalars.append(Unicode.Scalar(lead))
+                index += 1
+            } else {
+                out += "\\x" + String(lead, radix: 16, uppercase: true)
+                index += 1
+            }
+        }
+        return out
     }
 
     /// The given files, in processing order, and those that are skipped.

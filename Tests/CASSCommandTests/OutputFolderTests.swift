@@ -155,6 +155,30 @@ final class OutputFolderTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("NSCocoaErrorDomain"), result.stderr)
     }
 
+    /// A Latin-1 name from an old share is not UTF-8: it has no faithful
+    /// name for rejections.csv, so it is reported as such (its bytes as
+    /// `\xNN`) and skipped, beside the other files, which settle.
+    func test_a_name_that_is_not_utf8_is_reported_as_such_and_skipped() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "latin1")
+        let (reference, input) = try CommandRunner.samples(into: folder)
+        let bytes = Array(input.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".cbf".utf8) + [0]
+        let descriptor = bytes.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { Foundation.open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        let content = try Data(contentsOf: input.appendingPathComponent("125_GB_20261101_000001.cbf"))
+        _ = content.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        let output = folder.appendingPathComponent("out")
+        let result = try settle(reference, input, output, documents: false)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("warning: skipped input caf\\xE9.cbf: its name is not UTF-8"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("no such file"), result.stderr)
+        let manifest = try CommandRunner.manifest(output)
+        XCTAssertEqual(manifest.skipped.count, 1, "\(manifest.skipped)")
+        XCTAssertTrue(manifest.skipped["caf\\xE9.cbf"]?.contains("not UTF-8") ?? false, "\(manifest.skipped)")
+        XCTAssertTrue(manifest.files.keys.contains("invoices/GB2026000001.json") || manifest.files.keys.contains { $0.hasPrefix("rejections/") })
+        try CommandRunner.assertFolderMatchesManifest(output)
+    }
+
     func test_a_folder_holding_other_files_is_refused_and_kept() throws {
         let folder = try CommandRunner.temporaryFolder(self, "foreign")
         let (reference, input) = try CommandRunner.samples(into: folder)
