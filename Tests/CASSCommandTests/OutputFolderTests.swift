@@ -40,28 +40,30 @@ final class OutputFolderTests: XCTestCase {
     func test_a_second_run_into_the_same_folder_at_once_is_refused() throws {
         let folder = try CommandRunner.temporaryFolder(self, "concurrent")
         let (reference, input) = try CommandRunner.samples(into: folder)
-        let output = folder.appendingPathComponent("out")
-        let first = try CommandRunner.start(["settle", "--quiet", "--reference", reference.path, "--input", input.path, "--output", output.path],
-                                            stdout: folder.appendingPathComponent("first.out"), stderr: folder.appendingPathComponent("first.err"))
-        // Once the first run holds the folder (it has emptied it and begun),
-        // a second one is refused; the first finishes untroubled.
-        let deadline = Date().addingTimeInterval(60)
         var refused = false
-        while first.isRunning && Date() < deadline && !refused {
+        for attempt in 1...5 where !refused {
+            let output = folder.appendingPathComponent("out\(attempt)")
+            let first = try CommandRunner.start(["settle", "--quiet", "--reference", reference.path, "--input", input.path, "--output", output.path],
+                                                stdout: folder.appendingPathComponent("first.out"), stderr: folder.appendingPathComponent("first.err"))
+            // A run writes into a new folder only once it holds the lock:
+            // the first entry in it says the first run has it. (Starting
+            // both at once would race for the lock, and either may win.)
+            let deadline = Date().addingTimeInterval(60)
+            while first.isRunning && Date() < deadline
+                    && ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).isEmpty { usleep(1_000) }
             let second = try settle(reference, input, output)
-            if second.status != 0 {
-                XCTAssertEqual(second.status, 1)
-                XCTAssertTrue(second.stderr.contains("another cass run is writing to the output folder"), second.stderr)
-                refused = true
-            } else {
-                // The second got in before the first took the lock: it finished, so try again.
+            first.waitUntilExit()
+            XCTAssertEqual(first.terminationStatus, 0, (try? String(contentsOf: folder.appendingPathComponent("first.err"), encoding: .utf8)) ?? "")
+            try CommandRunner.assertFolderMatchesManifest(output)
+            if second.status == 0 {
+                // The first had finished before the second began: try again.
                 continue
             }
+            XCTAssertEqual(second.status, 1)
+            XCTAssertTrue(second.stderr.contains("another cass run is writing to the output folder"), second.stderr)
+            refused = true
         }
-        first.waitUntilExit()
-        XCTAssertEqual(first.terminationStatus, 0, (try? String(contentsOf: folder.appendingPathComponent("first.err"), encoding: .utf8)) ?? "")
         XCTAssertTrue(refused, "a run into a folder another run is writing was not refused")
-        try CommandRunner.assertFolderMatchesManifest(output)
     }
 
     func test_a_killed_run_leaves_no_result_and_the_next_run_a_clean_one() throws {
