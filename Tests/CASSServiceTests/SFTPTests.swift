@@ -247,6 +247,45 @@ final class SFTPTests: XCTestCase {
         }
     }
 
+    /// cass stopped after moving a file out of the inbox (before or after
+    /// submitting it): the next start submits it, once.
+    func testAFileBeingTakenWhenCassStopsIsSubmittedOnceAfterRestarts() throws {
+        harness?.stop()
+        let log = InProcessLog()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cass-sftp-root-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let port = sftpPort
+        let configure: (inout ServiceOptions) -> Void = { options in
+            options.sftp = SFTPOptions(host: "127.0.0.1", port: port, root: root)
+            options.sftp?.tickMs = 100
+        }
+        harness = try ServiceHarness(log: log, configure: configure)
+        var admin = try XCTUnwrap(harness).login("root", ServiceHarness.adminPassword)
+        let writer = try makeUser(admin, name("ba.in"), "airline-125", "input")
+        let layout = try XCTUnwrap(harness?.service.sftp?.layout)
+        let name = "125_GB_20261101_000001.cbf"
+        let bytes = try Data(contentsOf: ServiceHarness.samplesReference.deletingLastPathComponent().appendingPathComponent("input/\(name)"))
+        let id = try ServiceContext.newFileID()
+        func leaveInSpool() throws {
+            try bytes.write(to: layout.spool.appendingPathComponent(id))
+            try JSONEncoder().encode(SFTPInbox.Taking(id: id, company: "airline-125", username: writer.name, name: name))
+                .write(to: layout.spool.appendingPathComponent("\(id).json"))
+            // A note whose file never left the inbox: dropped.
+            try Data("{}".utf8).write(to: layout.spool.appendingPathComponent("0123.json"))
+        }
+        for round in 1...2 {
+            harness?.stop()
+            try leaveInSpool()
+            harness = try ServiceHarness(log: log, admin: nil, configure: configure)
+            admin = try XCTUnwrap(harness).login("root", ServiceHarness.adminPassword)
+            let files = try admin.get("/api/v1/files").items
+            XCTAssertEqual(files.count, 1, "round \(round): \(files)")
+            XCTAssertEqual(files.first?["id"] as? String, id)
+            XCTAssertEqual(files.first?["submittedBy"] as? String, writer.name)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: layout.spool.path), [], "round \(round): the spool is left empty")
+        }
+    }
+
     // MARK: - Helpers
 
     struct User {
