@@ -183,14 +183,28 @@ enum EventsFile {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw UsageError("--events \(path) is a folder; give the file to write the events to")
         }
-        if url.path.hasPrefix(folder.path + "/"), url.deletingLastPathComponent().path != folder.path || url.lastPathComponent != "events.jsonl" {
-            throw UsageError("--events \(path) is inside the output folder \(output); put it elsewhere, or name it \(output)/events.jsonl")
+        if url.path.hasPrefix(folder.path + "/") {
+            guard url.deletingLastPathComponent().path == folder.path, url.lastPathComponent == "events.jsonl" else {
+                throw UsageError("--events \(path) is inside the output folder \(output); put it elsewhere, or name it \(output)/events.jsonl")
+            }
+            // The run makes (and checks) the output folder itself.
+            return url
         }
         let parent = url.deletingLastPathComponent()
         guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw UsageError("--events \(path): the folder \(parent.path) does not exist")
         }
+        // Writable? Found out now, not after the whole run.
+        let probe = temporary(for: url)
+        guard FileManager.default.createFile(atPath: probe.path, contents: nil) else {
+            throw UsageError("--events \(path): cannot create a file in \(parent.path)")
+        }
+        try? FileManager.default.removeItem(at: probe)
         return url
+    }
+
+    static func temporary(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     }
 
     /// Written to a temporary file beside it, then renamed: a reader never
@@ -202,7 +216,7 @@ enum EventsFile {
             bytes += event
             bytes.append(0x0A)
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let temporary = temporary(for: url)
         do {
             try Data(bytes).write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
