@@ -59,8 +59,9 @@ final class SFTPTests: XCTestCase {
         XCTAssertTrue(run.output.contains("upload.part"), run.output)
 
         // A viewer's key is read-only: no put, no remove, no rename, no mkdir.
-        run = try sftp(viewer, ["ls -1 outbox"])
-        XCTAssertEqual(run.status, 0, run.output)
+        run = try sftp(viewer, ["ls -1 outbox", "ls -1 inbox", "get inbox/upload.part \(keys.path)/viewer-got"])
+        XCTAssertEqual(run.status, 0, "a viewer lists and gets: \(run.output)")
+        XCTAssertTrue(run.output.contains("upload.part"), run.output)
         for command in ["put \(local.path) inbox/x.cbf", "put \(local.path) outbox/x.cbf", "mkdir outbox/x", "rm inbox/upload.part",
                         "rename inbox/upload.part inbox/upload.cbf"] {
             run = try sftp(viewer, [command])

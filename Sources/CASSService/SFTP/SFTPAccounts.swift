@@ -49,7 +49,7 @@ struct SFTPAccount: Sendable, Hashable {
     /// tree's top, without links (a link made inside the chroot would be
     /// followed by cass outside it), read-only unless the user writes.
     var authorizedKeys: String {
-        var command = "internal-sftp -d / -u 0007 -P symlink,hardlink,users-groups-by-id"
+        var command = "internal-sftp -d / -u 0002 -P symlink,hardlink,users-groups-by-id"
         if !writes { command += " -R" }
         return keys.map { "restrict,command=\"\(command)\" \($0)\n" }.joined()
     }

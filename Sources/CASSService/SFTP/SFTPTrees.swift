@@ -53,7 +53,8 @@ enum SFTPFiles {
 ///     ROOT/                 root:root 0711  (nobody lists the companies)
 ///     ROOT/.cass/           root:root 0700  (inbox files being taken)
 ///     ROOT/COMPANY/         root:C    0750  the chroot (C: the company's users)
-///     ROOT/COMPANY/inbox/   root:W    2770  airlines only (W: its input/admin users;
+///     ROOT/COMPANY/inbox/   root:W    2775  airlines only (W: its input/admin users
+///                                           write; the company's other users list and get;
 ///                                           setgid: files put there stay W's)
 ///     ROOT/COMPANY/outbox/  root:C    0750  and all below it; documents root:C 0640
 enum SFTPTrees {
@@ -77,7 +78,7 @@ enum SFTPTrees {
             guard let writers = host.groupIDs[layout.writersGroup(company)] else {
                 throw ServiceError("the group \(layout.writersGroup(company)) is missing")
             }
-            try SFTPFiles.folder(layout.inbox(company), group: writers, mode: 0o2770)
+            try SFTPFiles.folder(layout.inbox(company), group: writers, mode: 0o2775)
         }
         let link = layout.chroot(company)
         let target = layout.tree(company).path

@@ -57,7 +57,7 @@ final class SSHDSupervisor: @unchecked Sendable {
         PermitEmptyPasswords no
         StrictModes yes
         ChrootDirectory %h
-        Subsystem sftp internal-sftp -d / -u 0007 -P symlink,hardlink,users-groups-by-id -R
+        Subsystem sftp internal-sftp -d / -u 0002 -P symlink,hardlink,users-groups-by-id -R
         DisableForwarding yes
         AllowTcpForwarding no
         AllowStreamLocalForwarding no
