@@ -191,6 +191,137 @@ final class InjectedMemoTests: XCTestCase {
         XCTAssertEqual(SettlementSummary.airlinesCSV(with.disbursements), SettlementSummary.airlinesCSV(expected.disbursements))
     }
 
+    /// Property: over random disputes of the samples' first GB period
+    /// (several AWBs and agents, amounts up to the whole AWB, copies of
+    /// memos, and some memos written only after the next period's close
+    /// was asked for), every memo is billed exactly once, in the period
+    /// asked for or, when that closed before it came, the next; the CSVs
+    /// equal an independent settlement that bills the same memos as `CCM`
+    /// records of billing files, also with a tax on the net (a memo's only
+    /// base); and without one, each agent's invoice and each airline's
+    /// disbursement move by exactly the memos' amounts.
+    func test_property_random_memos_are_billed_once_and_move_exactly_their_amounts() throws {
+        let samples = try ReferenceLoader.load(directory: Self.samples.appendingPathComponent("reference"))
+        let levy = TaxRule(country: "GB", code: "LEVY", description: "levy on the net, 5 %", base: .net, rateHundredthsPercent: 500,
+                           direction: .charged, validFrom: CivilDate(yyyymmdd: 20000101)!, validTo: nil)
+        let taxedNet = ReferenceData(operations: Array(samples.operations.values), airlines: Array(samples.airlines.values), agents: samples.allAgents,
+                                     taxRules: samples.taxRules.values.flatMap { $0 } + [levy])
+        let periods = [20261101, 20261102, 20261103].map { StageFixture.period("GB", $0) }
+        let files = try FolderSettlement.inputFiles(in: Self.samples.appendingPathComponent("input")).filter {
+            $0.summary.operation == "GB" && periods.map(\.period).contains($0.summary.period ?? periods[0].period)
+        }
+        let contents = try files.map { (name: $0.name, bytes: try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0.path)))) }
+        func settle(_ reference: ReferenceData, _ extra: [(name: String, bytes: [UInt8])]) throws -> SettlementOutcome {
+            let pipeline = try EmbeddedPipeline(reference: reference, keepLines: true)
+            try pipeline.submit(contents + extra)
+            try pipeline.close(periods)
+            try pipeline.drain()
+            return try pipeline.collect()
+        }
+        for (seed, reference) in [(1, samples), (2, taxedNet), (3, samples), (4, taxedNet), (5, samples)] {
+            var random = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
+            func next(_ bound: Int) -> Int {
+                random = random &* 6364136223846793005 &+ 1442695040888963407
+                return Int((random >> 33) % UInt64(max(1, bound)))
+            }
+            let pipeline = try EmbeddedPipeline(reference: reference, keepLines: true)
+            try pipeline.submit(contents)
+            try pipeline.close([periods[0]])
+            try pipeline.drain()
+            // Every (invoice, airline, AWB) of the first period whose lines sum above 0.
+            var candidates: [(invoice: Invoice, airline: Int32, line: InvoiceLine, total: Int64)] = []
+            for invoice in try pipeline.collect().invoices where invoice.period == periods[0].period {
+                for section in invoice.sections {
+                    for serial in Set(section.lines.map(\.awbSerial)).sorted() {
+                        let lines = section.lines.filter { $0.awbSerial == serial }
+                        let total = lines.reduce(0) { $0 + $1.amount }
+                        if total > 0, let last = lines.last { candidates.append((invoice, section.airlinePrefix, last, total)) }
+                    }
+                }
+            }
+            XCTAssertGreaterThan(candidates.count, 3)
+            var memos: [(memo: InjectedMemo, billed: Int)] = []
+            let producer = try pipeline.log.makeProducer()
+            let partitions = try pipeline.log.partitionCount(of: TopicCatalog.files)
+            let lateFrom = 1 + next(3)
+            for index in 0..<(2 + next(4)) {
+                let pick = candidates.remove(at: next(candidates.count))
+                let amount = 1 + Int64(next(Int(min(pick.total, 1_000_000))))
+                let memo = InjectedMemo(name: "DSP-\(pick.invoice.number)-\(seed)-\(index)", country: "GB", period: 20261102, transaction: "CCM",
+                                        agent: pick.invoice.agentCode, airline: pick.airline, serial: pick.line.awbSerial, amountMinor: -amount,
+                                        currency: "GBP", issueDate: pick.line.issueDate.yyyymmdd, origin: pick.line.origin,
+                                        destination: pick.line.destination, reasonCode: "DSP")
+                // From `lateFrom` on, the next period's close was asked for first.
+                if index == lateFrom { try pipeline.close([periods[1]]) }
+                let copies = 1 + next(3)
+                for _ in 0..<copies { try producer.send([Submission.record(.memo(memo), operation: "GB", partitions: partitions)]) }
+                memos.append((memo, index >= lateFrom ? 20261103 : 20261102))
+            }
+            producer.close()
+            try pipeline.close(Array(periods.dropFirst()))
+            try pipeline.drain()
+            XCTAssertEqual(pipeline.counters.reduce(0) { $0 + $1.1.deadLettered }, 0)
+            let with = try pipeline.collect()
+            let allLines = with.invoices.flatMap { invoice in invoice.sections.flatMap { section in section.lines.map { (invoice, section.airlinePrefix, $0) } } }
+            for (memo, billed) in memos {
+                let lines = allLines.filter { $0.2.sourceFile == memo.name }
+                XCTAssertEqual(lines.count, 1, "seed \(seed): \(memo.name) billed once")
+                XCTAssertEqual(lines.first?.0.period.yyyymmnn, billed, "seed \(seed): \(memo.name)")
+                XCTAssertEqual(lines.first?.0.agentCode, memo.agent)
+                XCTAssertEqual(lines.first?.1, memo.airline)
+                XCTAssertEqual(lines.first?.2.amount, memo.amountMinor)
+            }
+            // The independent settlement: the memos as CCMs of billing files.
+            var extra: [(name: String, bytes: [UInt8])] = []
+            for (_, group) in Dictionary(grouping: memos, by: { "\($0.memo.airline)/\($0.billed)" }).sorted(by: { $0.key < $1.key }) {
+                let records = group.map { entry -> BillingRecord in
+                    var record = BillingRecord()
+                    record.airlinePrefix = entry.memo.airline
+                    record.awbSerial = entry.memo.serial
+                    record.transaction = .ccm
+                    record.agentCode = entry.memo.agent
+                    record.issueDateDigits = Int32(entry.memo.issueDate)
+                    record.origin = ASCIICode(entry.memo.origin)
+                    record.destination = ASCIICode(entry.memo.destination)
+                    record.currency = ASCIICode("GBP")
+                    record.netDue = entry.memo.amountMinor
+                    record.reasonCode = ASCIICode("DSP")
+                    return record
+                }
+                let airline = group[0].memo.airline, billed = BillingPeriod(yyyymmnn: group[0].billed)!
+                let header = FileHeader(formatVersion: 1, airlinePrefix: airline, operation: "GB", period: billed, fileSequence: 999_999,
+                                        creationDate: billed.lastDay(periodsPerMonth: 4).adding(days: 1), currency: "GBP", minorDigits: 2)
+                extra.append((name: "\(airline)_GB_\(billed.yyyymmnn)_999999.cbf",
+                              bytes: CBFWriter.write(BillingFile(name: "memo", identity: ReportedIdentity(), header: header,
+                                                                 trailer: CBFWriter.controlTotals(of: records), records: records, otherCharges: []))))
+            }
+            let expected = try settle(reference, extra)
+            XCTAssertEqual(expected.rejections.count, try settle(reference, []).rejections.count, "seed \(seed): the memo files are accepted whole")
+            XCTAssertEqual(SettlementSummary.agentsCSV(with.invoices), SettlementSummary.agentsCSV(expected.invoices), "seed \(seed)")
+            XCTAssertEqual(SettlementSummary.airlinesCSV(with.disbursements), SettlementSummary.airlinesCSV(expected.disbursements), "seed \(seed)")
+            XCTAssertEqual(with.invoices.reduce(0) { $0 + $1.total }, with.disbursements.reduce(0) { $0 + $1.amount })
+            guard reference.taxRules["GB"]?.contains(where: { $0.base == .net }) != true else { continue }
+            // No tax on the net: exactly the amounts move, per agent and per airline.
+            let without = try settle(reference, [])
+            for period in periods.dropFirst() {
+                for agent in Set(memos.map(\.memo.agent)) {
+                    let moved = memos.filter { $0.memo.agent == agent && $0.billed == period.period.yyyymmnn }.reduce(0) { $0 + $1.memo.amountMinor }
+                    func total(_ outcome: SettlementOutcome) -> Int64 {
+                        outcome.invoices.first { $0.period == period.period && $0.agentCode == agent }?.total ?? 0
+                    }
+                    XCTAssertEqual(total(with), total(without) + moved, "seed \(seed): agent \(agent) in \(period)")
+                }
+                for airline in Set(memos.map(\.memo.airline)) {
+                    let moved = memos.filter { $0.memo.airline == airline && $0.billed == period.period.yyyymmnn }.reduce(0) { $0 + $1.memo.amountMinor }
+                    func paid(_ outcome: SettlementOutcome) -> Int64 {
+                        outcome.disbursements.first { $0.period == period.period && $0.airlinePrefix == airline }?.amount ?? 0
+                    }
+                    XCTAssertEqual(paid(with), paid(without) + moved, "seed \(seed): airline \(airline) in \(period)")
+                }
+            }
+        }
+    }
+
     static var samples: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("samples")
