@@ -1,5 +1,6 @@
 import CASSAccounts
 import CASSDomain
+import CASSEngine
 import CASSHTTP
 import CASSLog
 import CASSWorkers
@@ -165,7 +166,15 @@ public final class AccountsDesk: @unchecked Sendable {
         guard let files else { return }
         memoWrites.lock()
         defer { memoWrites.unlock() }
-        let missing = view.read { $0.memos }.map(Self.injected).filter { !files.hasMemo($0.name) }
+        // A memo whose period's close marker is on cass.files (or whose
+        // period is closed) is there already: the close route writes the
+        // memos of every acceptance before it, ahead of the marker. So only
+        // open periods' memos are looked at, and a files view that lost old
+        // messages to retention writes nothing again at each start.
+        let missing = view.read { $0.memos }.filter { memo in
+            let period = PeriodKey(country: memo.country, period: memo.period)
+            return !files.closeRequested(period) && invoices?.isClosed(period) != true
+        }.map(Self.injected).filter { !files.hasMemo($0.name) }
         guard !missing.isEmpty else { return }
         let partitions = try writer.partitions(TopicCatalog.files)
         for start in stride(from: 0, to: missing.count, by: 500) {

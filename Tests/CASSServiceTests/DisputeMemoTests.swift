@@ -120,6 +120,60 @@ final class DisputeMemoTests: XCTestCase {
         XCTAssertEqual(try root.get("/api/v1/reports/settlement-airlines.csv").text, airlinesCSV)
     }
 
+    /// A process that wrote an acceptance and died before its memo: the
+    /// next start writes the memo (the scheduler runs before the first
+    /// request), and the next period's invoice carries it once.
+    func testAnAcceptanceWhoseMemoWasNeverWrittenIsBilledAfterARestart() throws {
+        let log = InProcessLog()
+        let today = try XCTUnwrap(CivilDate(yyyymmdd: 20261110))
+        var harness = try ServiceHarness(log: log, today: today)
+        defer { harness.stop() }
+        var root = try harness.login("root", ServiceHarness.adminPassword)
+        let first = PeriodKey(country: "GB", period: try XCTUnwrap(BillingPeriod(yyyymmnn: 20261101)))
+        let second = PeriodKey(country: "GB", period: try XCTUnwrap(BillingPeriod(yyyymmnn: 20261102)))
+        for file in try FolderSettlement.inputFiles(in: Self.samples.appendingPathComponent("input"))
+            where file.summary.operation == "GB" && file.summary.period == first.period {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path)))
+            let answer = try root.request("POST", "/api/v1/files?name=\(file.name)", body: bytes, contentType: "application/octet-stream")
+            _ = try waitFor(root, "/api/v1/files/\(try XCTUnwrap(answer.json["id"] as? String))") { $0["status"] as? String != "received" }
+        }
+        try close(first, root)
+        let context = try XCTUnwrap(harness.service.context)
+        // An AWB whose lines sum to more than the disputed 10.00.
+        let invoice = try XCTUnwrap(context.invoices.all().filter { $0.period == first.period }.sorted { $0.number < $1.number }.first { invoice in
+            invoice.sections.contains { section in section.lines.contains { line in section.lines.filter { $0.awb == line.awb }.reduce(0) { $0 + $1.amount } > 1_000 } }
+        })
+        let line = try XCTUnwrap(invoice.sections.lazy.compactMap { section in
+            section.lines.first { line in section.lines.filter { $0.awb == line.awb }.reduce(0) { $0 + $1.amount } > 1_000 }
+        }.first)
+        try waitUntil("the accounts know \(invoice.number)") { context.accounts.read { $0.invoice(invoice.number) } != nil }
+        let created = try root.post("/api/v1/users", json: ["username": "agent.output", "company": InvoicesView.agentCompany(invoice), "role": "output",
+                                                           "name": "agent", "email": "agent@example.com", "language": "en", "password": Self.password])
+        XCTAssertEqual(created.status, 201, created.description)
+        let agent = try harness.login("agent.output", Self.password)
+        let raised = try agent.post("/api/v1/disputes", json: ["invoice": invoice.number, "awb": line.awb, "amountMinor": 1_000, "reason": "x"])
+        XCTAssertEqual(raised.status, 201, raised.description)
+        let id = try XCTUnwrap(raised.json["id"] as? String)
+
+        // The acceptance reaches the log; the process dies before its memo.
+        harness.stop()
+        let accept = AccountsRecord.disputeAccept(AcceptDispute(dispute: id, amountMinor: 1_000, by: "ba.input", party: .airline, on: today))
+        let producer = try log.makeProducer()
+        try producer.send([OutgoingRecord(topic: ServiceTopics.accounts, partition: 0, key: Array(InvoicesView.agentCompany(invoice).utf8),
+                                          value: Array(try JSONEncoder().encode(accept)))])
+        producer.close()
+        harness = try ServiceHarness(log: log, admin: nil, today: today)
+        root = try harness.login("root", ServiceHarness.adminPassword)
+        let restarted = try XCTUnwrap(harness.service.context)
+        XCTAssertEqual(restarted.accounts.read { $0.memo(ofDispute: id) }?.amountMinor, -1_000)
+        XCTAssertTrue(restarted.files.hasMemo("DSP-\(id)"), "written by the start's scheduler run")
+        try close(second, root)
+        let next = try XCTUnwrap(restarted.invoices.all().first { $0.period == second.period && $0.agentCode == invoice.agentCode })
+        let memoLines = next.sections.flatMap(\.lines).filter { $0.sourceFile == "DSP-\(id)" }
+        XCTAssertEqual(memoLines.map(\.amount), [-1_000])
+        XCTAssertEqual(restarted.invoices.invoice(invoice.number), invoice, "the disputed invoice never changes")
+    }
+
     // MARK: - Helpers
 
     /// The memo as an airline would bill it: a `CCM` of a billing file of
