@@ -266,4 +266,20 @@ final class FileActionTests: XCTestCase {
         let lines = cca.on(.lines).messages.flatMap { message -> [BilledLine] in if case .lines(let batch) = message { batch.lines } else { [] } }
         XCTAssertEqual(lines.map(\.weightCharge), [2_000])
     }
+
+    func test_the_exported_rejections_leave_out_a_withdrawn_uploads_rows() throws {
+        let run = try Run()
+        let id = String(repeating: "c", count: 32)
+        let partition = run.partition("GB")
+        run.ordinals["w.cbf"] = try run.pipeline.log.endOffset(partition) + 1
+        // As the service sends an upload: its id in the cass-file header.
+        try run.producer.send([OutgoingRecord(topic: Topic.files.name, partition: partition.partition, key: Array("GB".utf8),
+                                              value: StageMessage.file(name: "w.cbf", bytes: Self.withdrawn).encoded(),
+                                              headers: [LogHeader(name: FileReference.fileHeader, text: id)])])
+        try run.pipeline.drain()
+        // R11 from validate (its CCA's AWB was never billed here), R02 from ingest: both carry the id.
+        XCTAssertEqual(Set(try run.rejections(of: "w.cbf").map(\.code)), [.R02, .R11])
+        try run.send(.withdraw(WithdrawRequest(requestId: run.nextRequest(), operation: "GB", ordinal: run.ordinals["w.cbf"] ?? 0, fileId: id)))
+        XCTAssertEqual(try run.rejections(of: "w.cbf"), [], "gone from the export")
+    }
 }

@@ -215,7 +215,7 @@ public enum SettlementExport {
         var rejections: [String: Rejection] = [:]
         // All three topics in one read: their fetches overlap.
         var partitions: [TopicPartition] = []
-        for topic in [TopicCatalog.invoices, TopicCatalog.settlements, TopicCatalog.rejections] {
+        for topic in [TopicCatalog.invoices, TopicCatalog.settlements, TopicCatalog.rejections, TopicCatalog.events] {
             partitions += (0..<(try log.partitionCount(of: topic))).map { TopicPartition(topic: topic, partition: $0) }
         }
         let read = try log.readAllToEnd(partitions)
@@ -244,9 +244,23 @@ public enum SettlementExport {
                 for d in list { disbursements["\(d.airlinePrefix)/\(d.country)/\(d.period)"] = d }
             }
         }
-        try each(TopicCatalog.rejections) {
-            if case .rejections(let list) = $0 {
-                for r in list { rejections["\(r.file)\u{0}\(r.sequence)"] = r }
+        // A withdrawn upload's own rows leave the report (portal.md): its
+        // outcome names its id, which its rejections carry as a header.
+        var withdrawn: Set<[UInt8]> = []
+        for partition in partitions where partition.topic == TopicCatalog.events {
+            // Only outcomes are decoded: the topic also holds every issued line.
+            for record in read[partition] ?? [] where record.value.first == MessageKind.fileOutcome.rawValue {
+                if case .fileOutcome(let outcome)? = try? StageMessage.decode(record.value), outcome.withdrawn == true, let id = outcome.id {
+                    withdrawn.insert(Array(id.utf8))
+                }
+            }
+        }
+        for partition in partitions where partition.topic == TopicCatalog.rejections {
+            for record in read[partition] ?? [] {
+                if !withdrawn.isEmpty, let id = record.header(FileReference.fileHeader), withdrawn.contains(id) { continue }
+                if case .rejections(let list)? = try? StageMessage.decode(record.value) {
+                    for r in list { rejections["\(r.file)\u{0}\(r.sequence)"] = r }
+                }
             }
         }
         return SettlementOutcome(
