@@ -38,11 +38,35 @@ public struct InvoiceAccumulator: Sendable {
     public var sections: [Int32: SectionSums] = [:]
     /// Kept only when documents are wanted: the invoice's lines.
     public var lines: [BilledLine] = []
+    /// Kept only when lines are not but files may be withdrawn: the
+    /// sections' sums per file (its ordinal), which a withdrawal subtracts.
+    public var fileSections: [Int64: [Int32: SectionSums]] = [:]
 
     public init() {}
 
     mutating func add(_ amounts: LineAmounts, airline: Int32, ruleCount: Int, rules: [TaxRule]) {
         sections[airline, default: SectionSums(ruleCount: ruleCount)].add(amounts, rules: rules)
+    }
+
+    mutating func addToFile(_ ordinal: Int64, _ amounts: LineAmounts, airline: Int32, ruleCount: Int, rules: [TaxRule]) {
+        fileSections[ordinal, default: [:]][airline, default: SectionSums(ruleCount: ruleCount)].add(amounts, rules: rules)
+    }
+
+    /// Takes one file's sums out (exact sums: as if never added); a rule's
+    /// "seen" flag stays only where another file's lines set it. False
+    /// when the invoice is left without lines.
+    mutating func subtractFile(_ ordinal: Int64) -> Bool {
+        guard let removed = fileSections.removeValue(forKey: ordinal) else { return !sections.isEmpty }
+        for (airline, sums) in removed {
+            guard var section = sections[airline] else { continue }
+            section.lines -= sums.lines
+            section.net -= sums.net
+            for index in section.ruleBases.indices where index < sums.ruleBases.count { section.ruleBases[index] -= sums.ruleBases[index] }
+            section.ruleSeen = 0
+            for other in fileSections.values { section.ruleSeen |= other[airline]?.ruleSeen ?? 0 }
+            sections[airline] = section.lines > 0 ? section : nil
+        }
+        return !sections.isEmpty
     }
 }
 
@@ -80,14 +104,22 @@ struct LineAmounts {
 public struct SettlementAccumulator: Sendable {
     public private(set) var invoices: [PeriodKey: [Int64: InvoiceAccumulator]] = [:]
     public let keepLines: Bool
+    /// Sums per file as well (withdrawals without the lines).
+    public let keepFileSums: Bool
 
-    public init(keepLines: Bool) { self.keepLines = keepLines }
+    public init(keepLines: Bool, keepFileSums: Bool = false) {
+        self.keepLines = keepLines
+        self.keepFileSums = keepFileSums && !keepLines
+    }
 
     public mutating func add(_ line: BilledLine, rules: [TaxRule]) {
         let key = PeriodKey(country: line.country, period: line.period)
         invoices[key, default: [:]][line.agentCode, default: InvoiceAccumulator()]
             .add(LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules)
         if keepLines { invoices[key]?[line.agentCode]?.lines.append(line) }
+        if keepFileSums {
+            invoices[key]?[line.agentCode]?.addToFile(line.fileOrdinal, LineAmounts(line), airline: line.airlinePrefix, ruleCount: rules.count, rules: rules)
+        }
     }
 
     /// A batch of lines: the period's agents are looked up once per run of
@@ -107,6 +139,9 @@ public struct SettlementAccumulator: Sendable {
                 let amounts = LineAmounts(lines[index])
                 agents[agent, default: InvoiceAccumulator()].add(amounts, airline: airline, ruleCount: ruleCount, rules: operationRules)
                 if keepLines { agents[agent, default: InvoiceAccumulator()].lines.append(lines[index]) }
+                if keepFileSums {
+                    agents[agent, default: InvoiceAccumulator()].addToFile(lines[index].fileOrdinal, amounts, airline: airline, ruleCount: ruleCount, rules: operationRules)
+                }
                 index += 1
             }
             invoices[key] = agents
@@ -122,10 +157,23 @@ public struct SettlementAccumulator: Sendable {
     /// lines goes. Needs the lines (`keepLines`). Returns the removed
     /// lines per agent, and the agents whose invoice is gone.
     public mutating func remove(fileOrdinal: Int64, from period: PeriodKey, rules: [TaxRule]) -> (removed: [Int64: [BilledLine]], emptied: Set<Int64>) {
-        precondition(keepLines, "taking a file's lines out needs the lines")
+        precondition(keepLines || keepFileSums, "taking a file's lines out needs the lines or the file's sums")
         guard var agents = invoices.removeValue(forKey: period) else { return ([:], []) }
         var removed: [Int64: [BilledLine]] = [:]
         var emptied: Set<Int64> = []
+        if keepFileSums {
+            // No lines: the agents whose invoices had the file's sums (with
+            // no lines listed under them).
+            for agent in agents.keys.sorted() where agents[agent]?.fileSections[fileOrdinal] != nil {
+                removed[agent] = []
+                if agents[agent]?.subtractFile(fileOrdinal) == false {
+                    agents[agent] = nil
+                    emptied.insert(agent)
+                }
+            }
+            if !agents.isEmpty { invoices[period] = agents }
+            return (removed, emptied)
+        }
         for agent in agents.keys.sorted() {
             guard let accumulated = agents[agent], accumulated.lines.contains(where: { $0.fileOrdinal == fileOrdinal }) else { continue }
             var kept = InvoiceAccumulator()

@@ -68,6 +68,35 @@ final class SettleStageTests: XCTestCase {
         XCTAssertEqual(invoices.first?.lineCount, 1)
     }
 
+    func test_without_lines_a_withdrawn_files_sums_are_taken_out_exactly_as_if_never_added() throws {
+        let environment = StageEnvironment(reference: StageFixture.reference, persistState: true, keepLines: false)
+        func lines(_ ordinal: Int64, _ serials: ClosedRange<Int>, agent: Int64, amount: Int64) -> [BilledLine] {
+            serials.map { serial in
+                var billed = line(serial, agent: agent, amount: amount)
+                billed.fileOrdinal = ordinal
+                billed.taxRuleMask = TaxCalculator.ruleMask(for: billed.taxDate, rules: StageFixture.reference.taxRules(for: "GB"))
+                return billed
+            }
+        }
+        let first = StageFixture.agent("GB"), second = StageFixture.agent("GB", 1)
+        let kept = lines(3, 1_000_001...1_000_004, agent: first, amount: 1_234)
+        let gone = lines(7, 1_000_010...1_000_012, agent: first, amount: 5_000) + lines(7, 1_000_020...1_000_021, agent: second, amount: 700)
+        let stage = try StageHarness(SettleStage.definition, environment: environment)
+        try stage.push(.lines(LineBatch(lines: kept, originPartition: 0, originOffset: 1)), partition: 2)
+        try stage.push(.lines(LineBatch(lines: gone, originPartition: 1, originOffset: 1)), partition: 2)
+        try stage.restart()
+        for source: Int32 in 0..<8 {
+            try stage.push(.withdrawLines(WithdrawLines(operation: "GB", period: 20261101, ordinal: 7, source: source, sourceCount: 8)), partition: 2)
+            if source == 2 { try stage.restart() }
+        }
+        try stage.restart()
+        let clean = try StageHarness(SettleStage.definition, environment: environment)
+        try clean.push(.lines(LineBatch(lines: kept, originPartition: 0, originOffset: 1)), partition: 2)
+        let expected = drafts(try closeAll(clean, partition: 2))
+        XCTAssertEqual(expected.count, 1)
+        XCTAssertEqual(drafts(try closeAll(stage, partition: 2)), expected, "the same invoice, taxes and all; the other agent's is gone")
+    }
+
     func test_a_batch_replayed_by_an_upstream_crash_is_applied_once() throws {
         let stage = try StageHarness(SettleStage.definition, environment: StageFixture.environment())
         let batch = StageMessage.lines(LineBatch(lines: [line(1_000_001, amount: 1_000)], originPartition: 3, originOffset: 10))

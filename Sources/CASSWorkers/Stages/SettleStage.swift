@@ -30,6 +30,8 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
     public enum StateKey: StageStateKey {
         case sums(PeriodKey, agent: Int64)
         case line(PeriodKey, agent: Int64, fileOrdinal: Int64, sequence: Int32)
+        /// One file's part of an invoice's sums, kept without lines (empty: withdrawn).
+        case fileSums(PeriodKey, agent: Int64, fileOrdinal: Int64)
         case highWater(validatePartition: Int32)
         case barrier(BarrierKey)
         case withdrawal(WithdrawalBarrierKey)
@@ -38,6 +40,7 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
             switch self {
             case .sums(let period, let agent): "acc/\(StateKeyText.encode(period))/\(agent)"
             case .line(let period, let agent, let ordinal, let sequence): "line/\(StateKeyText.encode(period))/\(agent)/\(ordinal)/\(sequence)"
+            case .fileSums(let period, let agent, let ordinal): "fsum/\(StateKeyText.encode(period))/\(agent)/\(ordinal)"
             case .highWater(let source): "hw/\(source)"
             case .barrier(let key): key.encoded
             case .withdrawal(let key): key.encoded
@@ -52,6 +55,10 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
             } else if text.hasPrefix("acc/") {
                 let fields = try StateKeyText.fields(text, tag: "acc", count: 4)
                 self = .sums(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"))
+            } else if text.hasPrefix("fsum/") {
+                let fields = try StateKeyText.fields(text, tag: "fsum", count: 5)
+                self = .fileSums(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"),
+                                 fileOrdinal: try StateKeyText.int64(fields[4], "file ordinal"))
             } else if text.hasPrefix("line/") {
                 let fields = try StateKeyText.fields(text, tag: "line", count: 6)
                 self = .line(try StateKeyText.period(fields[1], fields[2]), agent: try StateKeyText.int64(fields[3], "agent"),
@@ -77,6 +84,7 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
     var highWater: [Int32: [Int32: Int64]] = [:]
     /// What a partition's restore has read so far, assembled in `restored`.
     var removedLines: [Int32: Set<LineID>] = [:]
+    var restoringFileSums: [Int32: [PeriodKey: [Int64: [Int64: [Int32: SectionSums]]]]] = [:]
     var restoring: [Int32: (sums: [PeriodKey: [Int64: [Int32: SectionSums]]], lines: [PeriodKey: [Int64: [BilledLine]]])] = [:]
 
     public init(reference: ReferenceData, keepLines: Bool, persistState: Bool = false) {
@@ -103,6 +111,8 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
             var reader = BinaryReader(value)
             let lines = try LineBatch(from: &reader).lines
             restoring[partition, default: ([:], [:])].lines[period, default: [:]][agent, default: []].append(contentsOf: lines)
+        case .fileSums(let period, let agent, let ordinal):
+            restoringFileSums[partition, default: [:]][period, default: [:]][agent, default: [:]][ordinal] = value.isEmpty ? nil : try InvoiceAccumulator.decodeSums(value)
         case .highWater(let source):
             var reader = BinaryReader(value)
             highWater[partition, default: [:]][source] = try reader.i64()
@@ -116,12 +126,14 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
     public func restored(partition: Int32) throws {
         let state = restoring.removeValue(forKey: partition) ?? ([:], [:])
         let removed = removedLines.removeValue(forKey: partition) ?? []
-        var accumulator = SettlementAccumulator(keepLines: keepLines)
+        let fileSums = restoringFileSums.removeValue(forKey: partition) ?? [:]
+        var accumulator = SettlementAccumulator(keepLines: keepLines, keepFileSums: journal.enabled)
         for (period, agents) in state.sums where !barrier.isDone(partition: partition, period: period) {
             for (agent, sections) in agents {
                 var restored = InvoiceAccumulator()
                 restored.sections = sections
                 restored.lines = state.lines[period]?[agent] ?? []
+                if accumulator.keepFileSums { restored.fileSections = fileSums[period]?[agent] ?? [:] }
                 if !removed.isEmpty {
                     restored.lines.removeAll { removed.contains(LineID(period: period, agent: agent, ordinal: $0.fileOrdinal, sequence: $0.sequence)) }
                 }
@@ -136,6 +148,7 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
         highWater[partition] = nil
         restoring[partition] = nil
         removedLines[partition] = nil
+        restoringFileSums[partition] = nil
         barrier.forget(partition: partition)
         withdrawals.forget(partition: partition)
     }
@@ -165,7 +178,7 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
                 journal.put(record.partition, .highWater(validatePartition: batch.originPartition), w.finish())
             }
         }
-        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
+        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines, keepFileSums: journal.enabled)
         accumulator.add(batch.lines) { reference.taxRules(for: $0) }
         if journal.enabled {
             // Each invoice the batch touched, once, however many of its lines came.
@@ -175,6 +188,12 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
                 let key = StateKey.sums(period, agent: line.agentCode)
                 if touched.insert(key).inserted, let sums = accumulator.accumulator(period, agent: line.agentCode) {
                     journal.put(record.partition, key, sums.encodedSums())
+                }
+                if accumulator.keepFileSums, touched.insert(.fileSums(period, agent: line.agentCode, fileOrdinal: line.fileOrdinal)).inserted,
+                   let sums = accumulator.accumulator(period, agent: line.agentCode)?.fileSections[line.fileOrdinal] {
+                    var part = InvoiceAccumulator()
+                    part.sections = sums
+                    journal.put(record.partition, .fileSums(period, agent: line.agentCode, fileOrdinal: line.fileOrdinal), part.encodedSums())
                 }
                 if keepLines {
                     var w = BinaryWriter(capacity: 160)
@@ -192,16 +211,17 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
         guard let billingPeriod = BillingPeriod(yyyymmnn: marker.period) else { throw DecodingFailure("withdrawal of a file in period \(marker.period)") }
         let period = PeriodKey(country: marker.operation, period: billingPeriod)
         guard !barrier.isDone(partition: record.partition, period: period) else { return }
-        guard keepLines else {
-            throw DecodingFailure("withdrawing file \(marker.file) needs the invoice lines, which this settle worker does not keep (--no-documents)")
+        guard keepLines || journal.enabled else {
+            throw DecodingFailure("withdrawing file \(marker.file) needs the invoice lines or per-file sums, which a run without state does not keep")
         }
-        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines)
+        var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines, keepFileSums: journal.enabled)
         let (removed, emptied) = accumulator.remove(fileOrdinal: marker.ordinal, from: period, rules: reference.taxRules(for: period.country))
         if journal.enabled {
             for (agent, lines) in removed {
                 for line in lines {
                     journal.put(record.partition, .line(period, agent: agent, fileOrdinal: line.fileOrdinal, sequence: line.sequence), [])
                 }
+                if accumulator.keepFileSums { journal.put(record.partition, .fileSums(period, agent: agent, fileOrdinal: marker.ordinal), []) }
                 journal.put(record.partition, .sums(period, agent: agent),
                             emptied.contains(agent) ? [] : accumulator.accumulator(period, agent: agent)?.encodedSums() ?? [])
             }
