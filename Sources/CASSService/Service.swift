@@ -29,6 +29,8 @@ public struct ServiceOptions: Sendable {
     public var pipelineThreads = 2
     /// `--sftp-listen`: distribution by SFTP (docs/sftp.md); nil: none.
     public var sftp: SFTPOptions?
+    /// `--drop DIR`: the inbox without SSH (docs/sftp.md); nil: none.
+    public var drop: URL?
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -48,6 +50,7 @@ public final class Service: @unchecked Sendable {
     private(set) var forwarder: EventForwarder?
     private(set) var pipeline: PipelineRunner?
     public private(set) var sftp: SFTPService?
+    private(set) var drop: DropFolder?
     private let ready = Locked(false)
 
     public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
@@ -148,6 +151,11 @@ public final class Service: @unchecked Sendable {
             try sftp.start()
             self.sftp = sftp
         }
+        if let folder = options.drop {
+            let drop = DropFolder(directory: folder, dataDirectory: options.dataDirectory, context: context) { progress("drop: \($0)") }
+            try drop.start()
+            self.drop = drop
+        }
         hub.goLive()
         ready.withLock { $0 = true }
         progress("listening on http://\(options.host):\(server.port)")
@@ -204,6 +212,7 @@ public final class Service: @unchecked Sendable {
     public func stop(timeoutMs: Int = 10_000) {
         ready.withLock { $0 = false }
         sftp?.stop()
+        drop?.stop()
         _ = server?.stop(timeoutMs: timeoutMs)
         pipeline?.stop()
         context?.accounts.stop()

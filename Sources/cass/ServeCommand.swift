@@ -14,7 +14,7 @@ enum ServeCommand {
         help: """
         Usage: cass serve --data DIR [--reference DIR] [--listen HOST:PORT] [--admin NAME]
                           [--brokers LIST] [-X key=value]
-                          [--sftp-listen HOST:PORT [--sftp-root DIR]]
+                          [--sftp-listen HOST:PORT [--sftp-root DIR]] [--drop DIR]
 
         Runs the OpenCASS service: the HTTP API and portal for airlines, agents
         and the CASS operator, with the whole settlement pipeline inside.
@@ -39,13 +39,15 @@ enum ServeCommand {
                               company trees with inbox/ and outbox/, users by the
                               keys of PUT /api/v1/users/NAME/ssh-keys (docs/sftp.md)
           --sftp-root DIR     the companies' trees (default DIR/sftp of --data)
+          --drop DIR          take billing files from DIR/airline-PPP/inbox/ (no SSH;
+                              submittedBy "drop"; reports in DIR/airline-PPP/outbox/reports)
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic.
         SIGTERM or SIGINT: requests in flight finish, then the service stops (exit 0).
         Exit codes: 1 when the service cannot start (a message says why), 2 bad command line.
         """,
-        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root"])
+        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop"])
 
     static func run(_ args: [String]) -> ExitCode {
         spec.run(args) { parsed in
@@ -63,6 +65,7 @@ enum ServeCommand {
             } else if parsed.value("--sftp-root") != nil {
                 throw UsageError("--sftp-root goes with --sftp-listen HOST:PORT")
             }
+            options.drop = parsed.value("--drop").map { URL(fileURLWithPath: $0) }
             options.admin = parsed.value("--admin")
             options.adminPassword = ProcessInfo.processInfo.environment["CASS_ADMIN_PASSWORD"]
             if let text = ProcessInfo.processInfo.environment["CASS_TEST_PASSWORD_ITERATIONS"], !text.isEmpty {

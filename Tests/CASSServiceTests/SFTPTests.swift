@@ -378,3 +378,41 @@ final class SFTPTests: XCTestCase {
                        taxCharged: 0, taxCredited: 0, total: 9_500)
     }
 }
+
+/// `cass serve --drop DIR`: the inbox without SSH.
+final class DropFolderTests: XCTestCase {
+    func testFilesInADropInboxAreTakenOnceAsDrop() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cass-drop-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inbox = folder.appendingPathComponent("airline-125/inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let harness = try ServiceHarness { options in options.drop = folder }
+        defer { harness.stop() }
+        let root = try harness.login("root", ServiceHarness.adminPassword)
+        let name = "125_GB_20261101_000001.cbf"
+        let bytes = try Data(contentsOf: ServiceHarness.samplesReference.deletingLastPathComponent().appendingPathComponent("input/\(name)"))
+        try bytes.write(to: inbox.appendingPathComponent("\(name).part"))
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertEqual(try root.get("/api/v1/files").items.count, 0, "a .part file was taken")
+        XCTAssertEqual(rename(inbox.appendingPathComponent("\(name).part").path, inbox.appendingPathComponent(name).path), 0)
+        var file: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            file = try root.get("/api/v1/files").items.first ?? [:]
+            if (file["status"] as? String) == "accepted" { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertEqual(file["status"] as? String, "accepted", "\(file)")
+        XCTAssertEqual(file["submittedBy"] as? String, "drop")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: inbox.path), [], "the file left the inbox")
+        let reports = folder.appendingPathComponent("airline-125/outbox/reports")
+        var listing: [String] = []
+        for _ in 0..<50 {
+            listing = (try? FileManager.default.contentsOfDirectory(atPath: reports.path)) ?? []
+            if listing.contains(where: { $0.hasSuffix(".rejections.csv") }) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertTrue(listing.contains { $0.hasPrefix("\(name).") && $0.hasSuffix(".rejections.csv") }, "\(listing)")
+        XCTAssertEqual(try root.get("/api/v1/files").items.count, 1)
+    }
+}

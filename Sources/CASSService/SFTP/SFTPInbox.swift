@@ -26,6 +26,9 @@ final class SFTPInbox: @unchecked Sendable {
     let context: ServiceContext
     let say: @Sendable (String) -> Void
     let quietMs: Int
+    /// The drop folder (`--drop`): files are nobody's account, and are
+    /// submitted as this name for the airline whose folder they are in.
+    let dropSubmitter: String?
     /// Files seen in an inbox and not yet taken: their size, change time
     /// and when they were first seen so.
     private var seen: [String: (size: Int64, changed: Int64, since: Date)] = [:]
@@ -43,8 +46,9 @@ final class SFTPInbox: @unchecked Sendable {
         var name: String
     }
 
-    init(layout: SFTPLayout, context: ServiceContext, quietMs: Int, say: @escaping @Sendable (String) -> Void) {
+    init(layout: SFTPLayout, context: ServiceContext, quietMs: Int, dropSubmitter: String? = nil, say: @escaping @Sendable (String) -> Void) {
         self.layout = layout
+        self.dropSubmitter = dropSubmitter
         self.context = context
         self.quietMs = quietMs
         self.say = say
@@ -96,7 +100,7 @@ final class SFTPInbox: @unchecked Sendable {
             }
             for file in ready.sorted(by: { ($0.changed, $0.name) < ($1.changed, $1.name) }) where taken < Self.takenPerPassMax {
                 taken += 1
-                take(file.name, company: company, username: accounts[file.owner])
+                take(file.name, company: company, username: dropSubmitter ?? accounts[file.owner])
                 seen[inbox.appendingPathComponent(file.name).path] = nil
             }
         }
@@ -144,12 +148,17 @@ final class SFTPInbox: @unchecked Sendable {
             try? FileManager.default.removeItem(at: meta)
         }
         guard let company = CompanyID(taking.company) else { return done() }
-        guard let user = context.identity.read({ $0.user(taking.username) }), user.company == company else {
+        let principal: Principal
+        if let dropSubmitter, case .airline = company {
+            principal = Principal(username: dropSubmitter, company: company, role: .input)
+        } else if let user = context.identity.read({ $0.user(taking.username) }), user.company == company {
+            principal = user.principal
+        } else {
             refuse(taking.name, company: company, reason: "its user \(taking.username) no longer exists")
             return done()
         }
         do {
-            let submitted = try context.submitFile(at: data.path, name: taking.name, principal: user.principal, id: taking.id)
+            let submitted = try context.submitFile(at: data.path, name: taking.name, principal: principal, id: taking.id)
             say("inbox of \(company): took \(taking.name) from \(taking.username) as file \(submitted.id)")
             done()
         } catch let problem as HTTPError where (400..<500).contains(Int(problem.status.code)) {
