@@ -251,7 +251,10 @@ final class SFTPTests: XCTestCase {
     /// cass stopped after moving a file out of the inbox (before or after
     /// submitting it): the next start submits it, once.
     func testAFileBeingTakenWhenCassStopsIsSubmittedOnceAfterRestarts() throws {
+        // setUp's service goes (its groups and runtime folder with it).
+        let first = harness?.service.sftp?.layout
         harness?.stop()
+        if let first { try SFTPAccounts.removeAll(layout: first) }
         let log = InProcessLog()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cass-sftp-root-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
