@@ -131,6 +131,18 @@ public final class SFTPService: @unchecked Sendable {
 
     /// One pass: accounts and keys, the trees they need, the outbox.
     func step(outboxToo: Bool) throws {
+        try accountsStep(outboxToo: outboxToo)
+        // Outside the lock (the loop's thread only calls this with
+        // outboxToo): rendering a close's documents never holds up a
+        // request whose user change waits for its SFTP step.
+        if outboxToo {
+            let host = try HostAccounts.read()
+            outbox.sync { host.groupIDs[self.layout.readersGroup($0)] }
+        }
+    }
+
+    /// Accounts, keys and the trees they and the outbox need.
+    private func accountsStep(outboxToo: Bool) throws {
         stepLock.lock()
         defer { stepLock.unlock() }
         let state = context.identity.snapshot
@@ -151,10 +163,6 @@ public final class SFTPService: @unchecked Sendable {
         }
         // Trees before keys: a user who can log in finds their tree there.
         try accounts.reconcile(plan.accounts, refused: plan.refused, users: Set(state.users.keys))
-        if outboxToo {
-            let host = try HostAccounts.read()
-            outbox.sync { host.groupIDs[self.layout.readersGroup($0)] }
-        }
     }
 
     /// Stops sshd and ends the open sessions.
