@@ -149,14 +149,26 @@ final class SFTPTests: XCTestCase {
         ] as [String: Any])
         XCTAssertEqual(saved.status, 200, saved.description)
 
+        // B never saved settings: its SFTP user gets the default PDF. C
+        // saved settings without sftp: nothing.
+        let agentB = try makeUser(root, name("b.out"), "agent-GB-91200170003", "output")
+        let agentC = try makeUser(root, name("c.out"), "agent-GB-91200210010", "output")
+        XCTAssertEqual(try root.put("/api/v1/settings?company=agent-GB-91200210010", json: [
+            "language": "en", "formats": ["xml"], "distribution": ["download"], "webhooks": [], "emails": [], "directDebit": false,
+        ] as [String: Any]).status, 200)
+
         let context = try XCTUnwrap(harness.service.context)
         let invoice = Self.invoice(number: "GB2026000001", agent: 91200040002)
+        let invoiceB = Self.invoice(number: "GB2026000002", agent: 91200170003)
+        let invoiceC = Self.invoice(number: "GB2026000003", agent: 91200210010)
         let period = PeriodKey(country: "GB", period: invoice.period)
         let writer = context.writer
         let records = [
             try writer.record(TopicCatalog.invoices, key: invoice.number, value: StageMessage.invoice(invoice).encoded()),
+            try writer.record(TopicCatalog.invoices, key: invoiceB.number, value: StageMessage.invoice(invoiceB).encoded()),
+            try writer.record(TopicCatalog.invoices, key: invoiceC.number, value: StageMessage.invoice(invoiceC).encoded()),
             try writer.record(TopicCatalog.settlements, key: "GB", value: StageMessage.periodClosed(
-                period: period, invoices: 1, total: invoice.total,
+                period: period, invoices: 3, total: invoice.total * 3,
                 disbursements: [Disbursement(country: "GB", period: invoice.period, airlinePrefix: 125, currency: "GBP", agents: 1, amount: invoice.total)]).encoded()),
         ]
         try context.feed.wait(for: try writer.write(records))
@@ -169,6 +181,12 @@ final class SFTPTests: XCTestCase {
         XCTAssertTrue(xml.contains("GB2026000001"), xml)
         let run = try sftp(agent, ["rm outbox/GB/20261101/GB2026000001.xml"])
         XCTAssertNotEqual(run.status, 0, "an output user's key is read-only: \(run.output)")
+        if context.documents.renderer != nil {
+            XCTAssertTrue(try eventually(seconds: 10) { try self.sftp(agentB, ["ls outbox/GB/20261101/GB2026000002.pdf"]).status == 0 },
+                          "a company with SFTP users and no saved settings gets its PDFs")
+        }
+        XCTAssertNotEqual(try sftp(agentC, ["ls outbox/GB/20261101/GB2026000003.xml"]).status, 0,
+                          "a company whose settings leave out sftp gets nothing")
     }
 
     func testInboxTakesCompleteFilesOnceAndTheOutboxFollowsTheClose() throws {

@@ -2,6 +2,7 @@ import CASSAccess
 import CASSDomain
 import CASSEngine
 import CASSRender
+import CASSLog
 import Foundation
 
 /// After each close, the documents of every company that chose `sftp` in
@@ -27,9 +28,17 @@ final class SFTPOutbox: @unchecked Sendable {
         self.say = say
     }
 
-    /// Companies whose outbox gets documents now.
+    /// Companies with SFTP users (the service keeps this up to date).
+    let withUsers = Locked<Set<CompanyID>>([])
+
+    /// Companies whose outbox gets documents now: those whose settings
+    /// choose `sftp`, and those that never saved settings but have SFTP
+    /// users (someone who registers a key for SFTP expects the documents
+    /// there; a company that saved settings without `sftp` gets none).
     func companies() -> [CompanyID] {
-        context.settings.companies.filter { $0.kind != .operator && context.settings.distribution($0).sftp }
+        let chosen = context.settings.companies.filter { $0.kind != .operator && context.settings.distribution($0).sftp }
+        let unsaved = withUsers.withLock { $0 }.filter { $0.kind != .operator && context.settings.saved($0) == nil }
+        return Array(Set(chosen).union(unsaved)).sorted()
     }
 
     /// One pass: every closed period whose invoices have all reached this

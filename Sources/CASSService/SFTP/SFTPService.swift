@@ -148,6 +148,7 @@ public final class SFTPService: @unchecked Sendable {
         let state = context.identity.snapshot
         let plan = SFTPAccount.plan(state.users.values)
         var companies = Set(plan.accounts.values.map(\.company))
+        outbox.withUsers.withLock { $0 = companies }
         if outboxToo { companies.formUnion(outbox.companies()) }
         let missing = companies.subtracting(trees.withLock { $0 })
         if !missing.isEmpty {
