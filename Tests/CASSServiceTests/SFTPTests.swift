@@ -138,6 +138,11 @@ final class SFTPTests: XCTestCase {
         kill(pid, SIGKILL)
         XCTAssertTrue(try eventually(seconds: 10) { try (sftpService.supervisor.pid ?? pid) != pid && self.sftp(agent, ["ls"]).status == 0 },
                       "sshd was not started again")
+
+        // A deleted user's system account goes, also after a disable.
+        _ = try root.request("PATCH", "/api/v1/users/\(agent.name)", body: Array(#"{"disabled":true}"#.utf8), contentType: "application/json")
+        XCTAssertEqual(try root.delete("/api/v1/users/\(agent.name)").status, 204)
+        XCTAssertNil(try HostAccounts.read().users[agent.name], "the deleted user's account is still on the host")
     }
 
     func testOutboxAfterClose() throws {

@@ -105,6 +105,8 @@ final class SFTPAccounts: @unchecked Sendable {
     private(set) var applied: [String: SFTPAccount] = [:]
     private var refusedSaid: [String: String] = [:]
     private var groupsMade: Set<String> = []
+    private var lastUsers: Set<String> = []
+    private var reconciledOnce = false
 
     static let useradd = "/usr/sbin/useradd"
     static let usermod = "/usr/sbin/usermod"
@@ -129,6 +131,7 @@ final class SFTPAccounts: @unchecked Sendable {
         }
         try ensureGroup(layout.accountsGroup)
         applied = [:]
+        reconciledOnce = false
     }
 
     func ensureGroup(_ name: String) throws {
@@ -147,7 +150,9 @@ final class SFTPAccounts: @unchecked Sendable {
             say("no SFTP access for \(name): \(reason)")
         }
         refusedSaid = refused
-        guard wanted != applied || applied.isEmpty else { return }
+        // Nothing to do unless the accounts wanted or the users changed (a
+        // user deleted after being disabled still loses its account).
+        guard wanted != applied || users != lastUsers || !reconciledOnce else { return }
         var host = try HostAccounts.read()
         var endSessions: Set<String> = []
         for account in wanted.values.sorted(by: { $0.username < $1.username }) {
@@ -194,6 +199,8 @@ final class SFTPAccounts: @unchecked Sendable {
                 say("cannot remove the SFTP account \(user.name): \(error)")
             }
         }
+        reconciledOnce = true
+        lastUsers = users
     }
 
     private func ensureAccount(_ account: SFTPAccount, host: inout HostAccounts) throws {
