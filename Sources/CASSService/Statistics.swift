@@ -63,18 +63,22 @@ extension ServiceContext {
         var airlineTotals: [PeriodKey: [Int32: Int64]] = [:]
         var invoicePeriods: [String: PeriodKey] = [:]
 
+        // An airline's own figures, or the operator narrowing to one airline
+        // (`?company=airline-PPP`): that airline's sections, no agent's payments.
+        let airlinePrefix: Int32? = {
+            if case .airline(let prefix) = principal.company { return Int32(prefix) }
+            if let companies = filter.companies, companies.count == 1, let only = companies.first,
+               case .airline(let prefix)? = CompanyID(only) { return Int32(prefix) }
+            return nil
+        }()
+
         func item(_ key: PeriodKey) -> OperationStatisticsShape {
             items[key] ?? OperationStatisticsShape(
                 country: key.country, period: String(key.period.yyyymmnn), currency: reference.operation(key.country)?.currency ?? "",
                 files: [:], records: .init(accepted: 0, rejected: 0, rejectedByCode: [:]), netBilledByAirline: [], invoices: 0,
-                paidMinor: principal.company.kind == .airline ? nil : 0, outstandingMinor: principal.company.kind == .airline ? nil : 0,
+                paidMinor: airlinePrefix != nil ? nil : 0, outstandingMinor: airlinePrefix != nil ? nil : 0,
                 disputes: [:])
         }
-
-        let airlinePrefix: Int32? = {
-            if case .airline(let prefix) = principal.company { return Int32(prefix) }
-            return nil
-        }()
         let all = candidateInvoices(principal)
         accounts.read { state in
             for invoice in all where filter.matches(country: invoice.country, period: invoice.period) && principal.reaches(country: invoice.country) {

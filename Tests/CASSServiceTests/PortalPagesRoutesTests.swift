@@ -274,6 +274,10 @@ final class PortalPagesRoutesTests: XCTestCase {
         XCTAssertEqual(billed.map { $0["airline"] as? String }, ["125"])
         XCTAssertEqual((billed.first?["netMinor"] as? NSNumber)?.int64Value, 7_800_000)
         XCTAssertEqual(try world.client("cass.viewer").get("/api/v1/statistics").items.first?["invoices"] as? Int, 3)
+        // The operator narrows to one airline: that airline's figures, as the airline sees them.
+        let narrowed = try world.client("cass.viewer").get("/api/v1/statistics?company=airline-125").items
+        XCTAssertEqual(((narrowed.first?["netBilledByAirline"] as? [[String: Any]]) ?? []).map { $0["airline"] as? String }, ["125"])
+        XCTAssertNil(narrowed.first?["paidMinor"])
         XCTAssertEqual(try world.client("a.viewer").get("/api/v1/statistics?country=FR").items.count, 0)
         XCTAssertEqual(try world.client("a.viewer").get("/api/v1/statistics?company=agent-GB-\(AccountsWorld.agentB)").status, 404)
     }
