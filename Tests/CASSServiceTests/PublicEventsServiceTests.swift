@@ -168,6 +168,15 @@ final class PublicEventsServiceTests: XCTestCase {
             XCTAssertEqual(data, streamedData, "data of \(item.id)")
         }
         XCTAssertEqual(topical.filter { $0.event == "invoice.issued" }.count, expected.invoices.count)
+
+        // Everything on the topic, the accounts' events of these invoices
+        // included (credit notes applied, risk grades), against its schemas.
+        let envelope = try Self.schema("cloudevent")
+        for (_, event) in try Self.events(harness.service.log) {
+            let short = String((event["type"] as? String ?? "").dropFirst("org.opencass.".count))
+            let problems = Self.check(event, against: envelope, at: "event") + Self.check(event["data"] as Any, against: try Self.schema(short), at: "data")
+            XCTAssertTrue(problems.isEmpty, "\(event["id"] ?? ""): \(problems)")
+        }
     }
 
     /// Reads `/api/v1/events` on its own thread until stopped.
@@ -256,6 +265,7 @@ final class PublicEventsServiceTests: XCTestCase {
         if let type = schema["type"] as? String, !isType(type) { problems.append("\(path): not \(type)") }
         if let types = schema["type"] as? [String], !types.contains(where: isType) { problems.append("\(path): none of \(types)") }
         if let options = schema["enum"] as? [String], !options.contains(value as? String ?? "\u{0}") { problems.append("\(path): not one of \(options)") }
+        if let constant = schema["const"] as? String, value as? String != constant { problems.append("\(path): not \(constant)") }
         if let pattern = schema["pattern"] as? String, let text = value as? String, text.range(of: pattern, options: .regularExpression) == nil {
             problems.append("\(path): '\(text)' does not match \(pattern)")
         }
