@@ -143,12 +143,12 @@ public enum FolderSettlement {
                          skipped: skipped.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
     }
 
-    struct Unreadable: Error { var reason: String }
+    public struct Unreadable: Error, Sendable { public var reason: String }
 
     /// A regular file's bytes (mapped), or why the entry is not one. Opened
     /// without blocking (a FIFO would wait for a writer) and checked after
     /// opening, so an entry swapped meanwhile is judged by what was opened.
-    static func open(_ url: URL) -> Result<Data, Unreadable> {
+    public static func open(_ url: URL) -> Result<Data, Unreadable> {
         var info = stat()
         if stat(url.path, &info) != 0 {
             let code = errno

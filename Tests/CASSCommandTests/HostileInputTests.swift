@@ -113,6 +113,37 @@ final class HostileInputTests: XCTestCase {
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder.path).contains { $0.hasSuffix(".tmp") })
     }
 
+    /// An unlucky operator's `cass convert`: a folder or a FIFO as input, a
+    /// folder or a missing folder as output, the input itself by another
+    /// name. Each is exit 1 with a sentence naming the path (no Foundation
+    /// dump, no "cannot read" of the output), and nothing is written.
+    func test_convert_refuses_unusable_inputs_and_outputs_in_sentences() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "convert")
+        let cbf = folder.appendingPathComponent("a.cbf")
+        try Data(contentsOf: CommandRunner.repo.appendingPathComponent("samples/input/125_GB_20261101_000001.cbf")).write(to: cbf)
+        let original = try Data(contentsOf: cbf)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("d.cbf"), withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("p.cbf").path, 0o644), 0)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.cbf").path, withDestinationPath: cbf.path)
+        let path = { (name: String) in folder.appendingPathComponent(name).path }
+        for (arguments, expected) in [
+            ([path("d.cbf"), "--to", "xml"], "d.cbf: a folder, not a file"),
+            ([path("p.cbf"), "--to", "xml"], "p.cbf: a named pipe (FIFO), not a file"),
+            ([path("none.cbf"), "--to", "xml"], "none.cbf: cannot be read: no such file or folder"),
+            ([cbf.path, "--to", "xml", "--output", folder.path], "cannot write \(folder.path): it is a folder"),
+            ([cbf.path, "--to", "xml", "--output", path("missing/a.xml")], "cannot write \(path("missing/a.xml")): the folder \(path("missing")) does not exist"),
+            ([path("link.cbf"), "--to", "cbf", "--output", cbf.path], "it is the input file"),
+            ([cbf.path, "--to", "cbf"], "it is the input file"),
+        ] {
+            let result = try CommandRunner.run(["convert"] + arguments, timeoutSeconds: 30)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            for dump in ["NSCocoaErrorDomain", "Error Domain", "could not be completed"] { XCTAssertFalse(result.stderr.contains(dump), result.stderr) }
+        }
+        XCTAssertEqual(try Data(contentsOf: cbf), original, "the input is never overwritten")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["a.cbf", "d.cbf", "link.cbf", "p.cbf"])
+    }
+
     // MARK: the command line
 
     func test_version_and_help_for_each_command() throws {
