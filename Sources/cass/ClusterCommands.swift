@@ -347,6 +347,11 @@ enum InputSelection {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                // Arguments reach Swift as Strings: bytes that are not UTF-8
+                // became U+FFFD, so such a name names no file.
+                if path.unicodeScalars.contains("\u{FFFD}") {
+                    throw ClusterCommand.Refusal("\(path): the name is not UTF-8 text (or the file does not exist); rename the file")
+                }
                 throw ClusterCommand.Refusal("\(path) does not exist")
             }
             let scan = isDirectory.boolValue

@@ -180,6 +180,8 @@ final class HostileInputTests: XCTestCase {
         let broker = "127.0.0.1:9"
         for (arguments, expected, status) in [
             (["submit", "--brokers", broker, hostile.path], "control character", Int32(1)),
+            // A Latin-1 byte in a name reaches Swift as U+FFFD.
+            (["submit", "--brokers", broker, folder.appendingPathComponent("caf\u{FFFD}.cbf").path], "the name is not UTF-8 text", 1),
             (["close-period", "--brokers", broker, "GB", "2026"], "not a billing period", 2),
             (["close-period", "--brokers", broker, "GB", "20261101", "x"], "unexpected arguments 'x'", 2),
             (["worker", "--brokers", broker, "billing"], "unknown stage 'billing'", 2),
