@@ -56,7 +56,7 @@ func benchHTTP(connections: Int, seconds: Int) -> Int32 {
     return 0
 }
 
-private func runWRK(_ path: String, _ arguments: [String]) -> String {
+func runWRK(_ path: String, _ arguments: [String]) -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -69,14 +69,14 @@ private func runWRK(_ path: String, _ arguments: [String]) -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-private func residentMegabytes() -> Double {
+func residentMegabytes() -> Double {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return -1 }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Double(fields[1]) else { return -1 }
     return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 }
 
-private final class SharedPeak: @unchecked Sendable {
+final class SharedPeak: @unchecked Sendable {
     private let lock = NSLock()
     private var stored = 0.0
     var value: Double { lock.withLock { stored } }

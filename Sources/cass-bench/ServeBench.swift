@@ -115,18 +115,26 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int)
         throw BenchFailure("wrk not found (scripts/install-deps installs it)")
     }
     guard let number = outcome.invoices.first?.number else { throw BenchFailure("no invoice issued") }
-    let before = residentMB()
-    let peak = PeakSampler()
-    peak.start()
-    let output = runProcess(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)",
+    let before = residentMegabytes()
+    let peak = SharedPeak()
+    let sampling = SharedPeak()
+    sampling.set(1)
+    Thread {
+        while sampling.value > 0 {
+            peak.raise(residentMegabytes())
+            usleep(100_000)
+        }
+    }.start()
+    let output = runWRK(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)",
                                   "http://127.0.0.1:\(port)/api/v1/invoices/\(number)"])
-    let highest = peak.stop()
+    sampling.set(0)
+    let highest = peak.value
     for line in output.split(separator: "\n") where line.contains("Requests/sec") || line.contains("%") || line.contains("Latency")
         || line.contains("requests in") || line.contains("Non-2xx") || line.contains("Socket errors") {
         print("  wrk: " + line.trimmingCharacters(in: .whitespaces))
     }
     print(String(format: "GET /api/v1/invoices/{number}: %d connections, %d s; RSS %.0f MB before, %.0f MB peak, %.0f MB after",
-                 connections, seconds, before, highest, residentMB()))
+                 connections, seconds, before, highest, residentMegabytes()))
     return same ? 0 : 1
 }
 
@@ -221,43 +229,4 @@ private final class BenchClient {
         }
         return Answer(status: status, body: body)
     }
-}
-
-private func runProcess(_ path: String, _ arguments: [String]) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    do { try process.run() } catch { return "\(path) failed: \(error)" }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
-private func residentMB() -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return -1 }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Double(fields[1]) else { return -1 }
-    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
-}
-
-/// Samples the resident memory every 100 ms until stopped.
-private final class PeakSampler: @unchecked Sendable {
-    private let lock = NSLock()
-    private var highest = 0.0
-    private var running = true
-
-    func start() {
-        Thread { [self] in
-            while lock.withLock({ running }) {
-                let value = residentMB()
-                lock.withLock { highest = max(highest, value) }
-                usleep(100_000)
-            }
-        }.start()
-    }
-
-    func stop() -> Double { lock.withLock { running = false; return highest } }
 }
