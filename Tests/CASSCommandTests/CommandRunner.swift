@@ -28,12 +28,23 @@ enum CommandRunner {
         let process = Process()
         process.executableURL = try cass
         process.arguments = arguments
+        process.environment = inheritedEnvironment
         FileManager.default.createFile(atPath: stdout.path, contents: nil)
         FileManager.default.createFile(atPath: stderr.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
         try process.run()
         return process
+    }
+
+    /// The test process's environment without the broker: CI exports
+    /// CASS_BROKERS for the Kafka tests, and a command under test must not
+    /// switch to Kafka mode (or share a cluster with other tests) unless
+    /// the test asks for it.
+    static var inheritedEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CASS_BROKERS"] = nil
+        return environment
     }
 
     /// Runs `cass ARGS` to the end (killed after `timeoutSeconds`).
@@ -51,7 +62,7 @@ enum CommandRunner {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.environment = inheritedEnvironment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         let started = Date()

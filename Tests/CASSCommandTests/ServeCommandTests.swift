@@ -51,7 +51,7 @@ struct ServeProcess {
     static func start(data: URL, port: UInt16, extra: [String], environment: [String: String] = [:]) throws -> ServeProcess {
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-log-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        var env = ProcessInfo.processInfo.environment
+        var env = CommandRunner.inheritedEnvironment
         env["CASS_ADMIN_PASSWORD"] = adminPassword
         env["CASS_TEST_PASSWORD_ITERATIONS"] = "1000"
         for (key, value) in environment { env[key] = value }
