@@ -49,15 +49,16 @@ final class PDFDocument {
     private var runCache: [String: [Run]] = [:]
 
     /// Shapes `text` and splits it into runs of one font each.
-    func runs(_ text: String, bold: Bool) -> [Run] {
-        let key = bold ? "B" + text : "R" + text
+    /// `paragraphLevel`: see `TextShaper.visual` (nil: from the text itself).
+    func runs(_ text: String, bold: Bool, paragraphLevel: UInt8? = nil) -> [Run] {
+        let key = (bold ? "B" : "R") + (paragraphLevel.map(String.init) ?? "") + ":" + text
         if let cached = runCache[key] { return cached }
-        let result = shapeRuns(text, bold: bold)
+        let result = shapeRuns(text, bold: bold, paragraphLevel: paragraphLevel)
         runCache[key] = result
         return result
     }
 
-    private func shapeRuns(_ text: String, bold: Bool) -> [Run] {
+    private func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
         var result: [Run] = []
@@ -71,7 +72,7 @@ final class PDFDocument {
             glyphs = []
             width = 0
         }
-        for item in TextShaper.visual(text) {
+        for item in TextShaper.visual(text, paragraphLevel: paragraphLevel) {
             var scalar = item.scalar
             if scalar.value < 0x20 { scalar = " " }
             var index = -1

@@ -41,9 +41,11 @@ final class ReportCanvas {
     /// Draws text in the cell [x, x + w) (logical, from the start edge) at
     /// baseline `baseline`, shrinking it to 70 % and then cutting it with an
     /// ellipsis rather than letting it run into the next cell.
-    func cell(_ text: String, x: Double, w: Double, baseline: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0) {
+    /// `paragraphLevel` is the direction of the paragraph a wrapped line
+    /// belongs to (nil: the line is a paragraph of its own).
+    func cell(_ text: String, x: Double, w: Double, baseline: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0, paragraphLevel: UInt8? = nil) {
         guard !text.isEmpty else { return }
-        var runs = document.runs(text, bold: bold)
+        var runs = document.runs(text, bold: bold, paragraphLevel: paragraphLevel)
         var fontSize = size
         var textWidth = document.width(of: runs, size: fontSize)
         if textWidth > w {
@@ -56,7 +58,7 @@ final class ReportCanvas {
                 scalars.removeLast()
                 var shortened = String.UnicodeScalarView()
                 shortened.append(contentsOf: scalars)
-                runs = document.runs(String(shortened) + "…", bold: bold)
+                runs = document.runs(String(shortened) + "…", bold: bold, paragraphLevel: paragraphLevel)
                 textWidth = document.width(of: runs, size: fontSize)
             }
         }
@@ -101,11 +103,18 @@ final class ReportCanvas {
     }
 
     /// Draws wrapped text in a logical cell and moves the cursor below it.
+    /// Each line of a paragraph keeps the paragraph's direction (UAX #9
+    /// resolves the paragraph level once, rule P2-P3, then breaks lines):
+    /// an Arabic address whose second line starts with a Latin word stays
+    /// right-to-left.
     func paragraph(_ text: String, x: Double, w: Double, size: Double, bold: Bool = false, gray: Double = 0) {
-        for line in wrap(text, w: w, size: size, bold: bold) {
-            need(size * 1.35)
-            y -= size * 1.35
-            cell(line, x: x, w: w, baseline: y, size: size, bold: bold, gray: gray)
+        for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let level = Bidi.firstStrongLevel(piece.unicodeScalars.lazy.map(\.value)) ?? 0
+            for line in wrap(String(piece), w: w, size: size, bold: bold) {
+                need(size * 1.35)
+                y -= size * 1.35
+                cell(line, x: x, w: w, baseline: y, size: size, bold: bold, gray: gray, paragraphLevel: level)
+            }
         }
     }
 

@@ -1,12 +1,11 @@
 /// Turns a string in logical order into glyph-ready characters in visual
 /// (left-to-right drawing) order: Arabic letters take their contextual
 /// forms from the Unicode Arabic Presentation Forms (with lam-alef
-/// ligatures), then right-to-left runs are reversed while numbers and Latin
-/// words inside them keep their own left-to-right order (a compact version
-/// of the Unicode bidirectional algorithm: no explicit embeddings).
+/// ligatures), then the line is put in visual order by the Unicode
+/// Bidirectional Algorithm (`Bidi`, UAX #9 without explicit embeddings).
 public enum TextShaper {
-    /// One drawable character and the logical text it stands for (for copy
-    /// and paste: a lam-alef ligature stands for two letters).
+    /// One drawable character and the text it stands for (for copy and
+    /// paste: a lam-alef ligature stands for two letters).
     public struct Item: Sendable, Equatable {
         public var scalar: Unicode.Scalar
         public var text: String
@@ -92,98 +91,44 @@ public enum TextShaper {
 
     enum Direction { case left, right, number, neutral }
 
+    /// Strong direction of a character (for choosing fonts and the
+    /// direction of a line); the ordering itself uses `Bidi`'s classes.
     static func direction(_ s: Unicode.Scalar) -> Direction {
-        let v = s.value
-        if (0x30...0x39).contains(v) || (0x0660...0x0669).contains(v) || (0x06F0...0x06F9).contains(v) { return .number }
-        if (0x0590...0x08FF).contains(v) || (0xFB1D...0xFDFF).contains(v) || (0xFE70...0xFEFF).contains(v) {
-            return (0x064B...0x065F).contains(v) ? .neutral : .right
+        switch Bidi.bidiClass(s.value) {
+        case .L: .left
+        case .R, .AL: .right
+        case .EN, .AN: .number
+        default: .neutral
         }
-        return s.properties.isAlphabetic ? .left : .neutral
     }
 
-    /// True when the text's first strong character is right-to-left.
+    /// True when the text's first strong character is right-to-left (P2-P3).
     public static func isRightToLeft(_ text: String) -> Bool {
-        for s in text.unicodeScalars {
-            switch direction(s) {
-            case .right: return true
-            case .left: return false
-            default: continue
-            }
-        }
-        return false
+        Bidi.firstStrongLevel(text.unicodeScalars.lazy.map(\.value)) == 1
     }
 
-    static let mirrored: [Unicode.Scalar: Unicode.Scalar] = ["(": ")", ")": "(", "[": "]", "]": "[", "{": "}", "}": "{", "<": ">", ">": "<", "«": "»", "»": "«"]
-
-    /// Shapes and reorders a line for drawing from left to right.
-    public static func visual(_ text: String) -> [Item] {
+    /// Shapes and reorders a line for drawing from left to right, by the
+    /// Unicode Bidirectional Algorithm (`Bidi`). `paragraphLevel` is the
+    /// direction of the paragraph the line belongs to (0 left-to-right,
+    /// 1 right-to-left); nil takes it from the line's first strong character.
+    public static func visual(_ text: String, paragraphLevel: UInt8? = nil) -> [Item] {
         let scalars = Array(text.unicodeScalars)
-        // Most text on an invoice has no right-to-left character at all.
-        guard scalars.contains(where: { (0x0590...0x08FF).contains($0.value) || (0xFB1D...0xFEFF).contains($0.value) }) else {
+        // Most text on an invoice has no right-to-left character at all; in a
+        // left-to-right paragraph such a line is drawn as it is stored.
+        let hasRightToLeft = scalars.contains { Bidi.isRightToLeft($0.value) }
+        guard hasRightToLeft || paragraphLevel == 1 else {
             return scalars.map { Item(scalar: $0, text: String($0)) }
         }
         let needsArabic = scalars.contains { (0x0600...0x06FF).contains($0.value) }
         let items = needsArabic ? shapeArabic(scalars) : scalars.map { Item(scalar: $0, text: String($0)) }
-        let directions = items.map { direction($0.scalar) }
-        guard directions.contains(.right) else { return items }
-        let base = isRightToLeft(text) ? 1 : 0
-
-        // Numbers take the direction of the last strong character before them.
-        var resolved = directions
-        var lastStrong: Direction = base == 1 ? .right : .left
-        for i in resolved.indices {
-            switch directions[i] {
-            case .left, .right: lastStrong = directions[i]
-            case .number: resolved[i] = lastStrong == .right ? .number : .left
-            case .neutral: break
-            }
-        }
-        var levels = [Int](repeating: base, count: items.count)
-        for i in items.indices {
-            switch resolved[i] {
-            case .right: levels[i] = 1
-            case .left: levels[i] = base == 1 ? 2 : 0
-            case .number: levels[i] = 2
-            case .neutral: break
-            }
-        }
-        // Neutrals between two characters of the same direction take it
-        // (numbers count as right-to-left here); others take the base's.
-        func strength(_ d: Direction) -> Direction? {
-            switch d {
-            case .right, .number: .right
-            case .left: .left
-            case .neutral: nil
-            }
-        }
-        var i = 0
-        while i < items.count {
-            guard resolved[i] == .neutral else { i += 1; continue }
-            var j = i
-            while j < items.count && resolved[j] == .neutral { j += 1 }
-            let before = i > 0 ? strength(resolved[i - 1]) : (base == 1 ? .right : .left)
-            let after = j < items.count ? strength(resolved[j]) : (base == 1 ? .right : .left)
-            let level = before == after ? (before == .right ? 1 : (base == 1 ? 2 : 0)) : base
-            for k in i..<j { levels[k] = level }
-            i = j
-        }
-        var order = Array(items.indices)
-        let highest = levels.max() ?? 0
-        var level = highest
-        while level >= 1 {
-            var k = 0
-            while k < order.count {
-                guard levels[order[k]] >= level else { k += 1; continue }
-                var end = k
-                while end < order.count && levels[order[end]] >= level { end += 1 }
-                order[k..<end].reverse()
-                k = end
-            }
-            level -= 1
-        }
-        return order.map { index in
+        let values = items.map(\.scalar.value)
+        let base = paragraphLevel ?? Bidi.firstStrongLevel(values) ?? 0
+        let levels = Bidi.levels(values, paragraphLevel: base)
+        return Bidi.visualOrder(levels).map { index in
             var item = items[index]
-            if levels[index] % 2 == 1, let mirror = mirrored[item.scalar] { item.scalar = mirror }
+            // L4: mirrored characters (brackets) at right-to-left levels.
+            guard levels[index] & 1 == 1 else { return item }
+            if let mirror = Bidi.mirror(item.scalar.value), let scalar = Unicode.Scalar(mirror) { item.scalar = scalar }
             return item
         }
     }
