@@ -5,7 +5,8 @@
 /// Bidirectional Algorithm (`Bidi`, UAX #9 without explicit embeddings).
 public enum TextShaper {
     /// One drawable character and the text it stands for (for copy and
-    /// paste: a lam-alef ligature stands for two letters).
+    /// paste: a lam-alef ligature stands for two letters). After `visual`,
+    /// the letters of a right-to-left ligature are in drawing order.
     public struct Item: Sendable, Equatable {
         public var scalar: Unicode.Scalar
         public var text: String
@@ -129,6 +130,11 @@ public enum TextShaper {
             // L4: mirrored characters (brackets) at right-to-left levels.
             guard levels[index] & 1 == 1 else { return item }
             if let mirror = Bidi.mirror(item.scalar.value), let scalar = Unicode.Scalar(mirror) { item.scalar = scalar }
+            // A ligature drawn right to left stands for its letters in
+            // drawing order too (alef then lam for lam-alef): extractors
+            // reverse right-to-left runs whole, its letters with them, and
+            // so give lam then alef back (docs/documents.md).
+            if item.text.unicodeScalars.count > 1 { item.text = String(String.UnicodeScalarView(item.text.unicodeScalars.reversed())) }
             return item
         }
     }

@@ -29,4 +29,27 @@ final class CargoSalesReportTests: XCTestCase {
             try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: 0, lines: 120)), to: folder.appendingPathComponent("en-long.pdf"))
         }
     }
+
+    /// Lam-alef ligatures map back to lam then alef in the ToUnicode map, so
+    /// pdftotext extracts (and a viewer searches) the Arabic words whole:
+    /// الإصدار, الأساس and تعديلات (column headings) each have one.
+    func test_arabicInvoice_pdftotextExtractsLamAlefAsLamThenAlef() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let arabic = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "ar" })
+        let pdf = try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(Fixtures.invoice(market: arabic, lines: 14))
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("ar.pdf")
+        try AtomicFile.write(pdf, to: url)
+        for mode in [["-layout"], ["-raw"], []] {
+            let text = try XCTUnwrap(Fixtures.run("pdftotext", mode + [url.path, "-"]))
+            let t = Translations(language: "ar")
+            for label in [t["col.issue_date"], t["col.base"], t["adjustments"]] {
+                for word in label.split(separator: " ") {
+                    XCTAssertTrue(text.contains(word), "pdftotext \(mode): '\(word)' of '\(label)' not found")
+                }
+            }
+            // The reversed reading the old map gave.
+            XCTAssertFalse(text.contains("اإلصدار"), "pdftotext \(mode): lam-alef came out alef then lam")
+        }
+    }
 }
