@@ -103,7 +103,7 @@ let package = Package(
         // inputs, amounts beyond 64 bits, the command-line preamble.
         .testTarget(
             name: "CASSCommandTests",
-            dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples", "CASSWorkers", "CASSLog", "CASSNotify"],
+            dependencies: ["CASSDomain", "CASSOneRecord", "CASSSamples", "CASSWorkers", "CASSEngine", "CASSLog", "CASSNotify"],
             swiftSettings: strict
         ),
         // Appends records and prints each acknowledged offset: the crash tests SIGKILL it.
