@@ -56,12 +56,24 @@ extension ServiceContext {
 
     /// An invoice in full: its lines, payments and disputes as of today.
     func invoiceInFull(_ invoice: Invoice) -> InvoiceShape {
+        let (standing, disputes) = standingAndDisputes(invoice)
+        return InvoiceShapes.full(invoice, standing, disputes: disputes, reference: reference)
+    }
+
+    /// `invoiceInFull` as JSON bytes, with the sections' JSON kept between
+    /// requests (InvoiceJSONCache): what `GET /api/v1/invoices/{number}` answers.
+    func invoiceJSON(_ invoice: Invoice) throws -> [UInt8] {
+        let (standing, disputes) = standingAndDisputes(invoice)
+        let shape = InvoiceShapes.full(invoice, standing, disputes: disputes, reference: reference, sections: [])
+        return try invoiceJSONCache.json(shape) { InvoiceShapes.sections(invoice, reference: reference) }
+    }
+
+    private func standingAndDisputes(_ invoice: Invoice) -> (PaymentStanding, [Dispute]) {
         let today = clock.today()
-        let (standing, disputes) = accounts.read { state in
+        return accounts.read { state in
             (PaymentStanding(invoice, summary: state.paymentSummary(of: invoice.number, asOf: today), today: today),
              state.disputes(asOf: today).filter { $0.invoice == invoice.number })
         }
-        return InvoiceShapes.full(invoice, standing, disputes: disputes, reference: reference)
     }
 
     // MARK: - Disputes

@@ -122,7 +122,24 @@ enum InvoiceShapes {
     }
 
     static func full(_ invoice: Invoice, _ standing: PaymentStanding, disputes: [Dispute], reference: ReferenceData) -> InvoiceShape {
-        let sections = invoice.sections.map { section in
+        full(invoice, standing, disputes: disputes, reference: reference, sections: sections(invoice, reference: reference))
+    }
+
+    /// The shape with the given sections (`[]` when the caller joins the
+    /// sections' JSON itself, InvoiceJSONCache).
+    static func full(_ invoice: Invoice, _ standing: PaymentStanding, disputes: [Dispute], reference: ReferenceData,
+                     sections: [SectionShape]) -> InvoiceShape {
+        InvoiceShape(
+            number: invoice.number, country: invoice.country, period: String(invoice.period.yyyymmnn), agent: invoice.agentCodeText,
+            agentName: reference.agent(invoice.agentCode, in: invoice.country)?.name ?? "", currency: invoice.currency,
+            minorDigits: invoice.minorDigits, invoiceDate: invoice.invoiceDate.description, remittanceDate: invoice.remittanceDate.description,
+            lines: invoice.lineCount, netDueMinor: invoice.netDue, taxChargedMinor: invoice.taxCharged, taxCreditedMinor: invoice.taxCredited,
+            totalMinor: invoice.total, status: standing.status, paidMinor: standing.paidMinor, outstandingMinor: standing.outstandingMinor,
+            sections: sections, payments: standing.payments, disputes: disputes)
+    }
+
+    static func sections(_ invoice: Invoice, reference: ReferenceData) -> [SectionShape] {
+        invoice.sections.map { section in
             let prefix = String(repeating: "0", count: max(0, 3 - String(section.airlinePrefix).count)) + String(section.airlinePrefix)
             return SectionShape(
                 airline: prefix, airlineName: reference.airline(section.airlinePrefix)?.name ?? "",
@@ -139,12 +156,5 @@ enum InvoiceShapes {
                 },
                 netDueMinor: section.netDue, taxChargedMinor: section.taxCharged, taxCreditedMinor: section.taxCredited, totalMinor: section.total)
         }
-        return InvoiceShape(
-            number: invoice.number, country: invoice.country, period: String(invoice.period.yyyymmnn), agent: invoice.agentCodeText,
-            agentName: reference.agent(invoice.agentCode, in: invoice.country)?.name ?? "", currency: invoice.currency,
-            minorDigits: invoice.minorDigits, invoiceDate: invoice.invoiceDate.description, remittanceDate: invoice.remittanceDate.description,
-            lines: invoice.lineCount, netDueMinor: invoice.netDue, taxChargedMinor: invoice.taxCharged, taxCreditedMinor: invoice.taxCredited,
-            totalMinor: invoice.total, status: standing.status, paidMinor: standing.paidMinor, outstandingMinor: standing.outstandingMinor,
-            sections: sections, payments: standing.payments, disputes: disputes)
     }
 }

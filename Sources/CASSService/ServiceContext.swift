@@ -39,6 +39,8 @@ public final class ServiceContext: @unchecked Sendable {
     let identityCommitted = Locked<(@Sendable () -> Void)?>(nil)
     /// Settings changes of this process, one at a time.
     let settingsWrites = NSLock()
+    /// The JSON of issued invoices' sections (64 MiB at most).
+    let invoiceJSONCache = InvoiceJSONCache()
 
     init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsDesk,
          settings: SettingsView, files: FilesView, spool: String, hub: EventHub, clock: ServiceClock, reference: ReferenceData,

@@ -24,7 +24,7 @@ enum InvoiceRoutes {
         router.get("/api/v1/invoices/{number}") { request in
             let caller = try service.authenticator.caller(request)
             let invoice = try visibleInvoice(request, caller.principal, .readInvoice, service)
-            return try JSONBodies.answer(service.invoiceInFull(invoice))
+            return .json(try service.invoiceJSON(invoice))
         }
 
         router.get("/api/v1/invoices/{number}/documents/{format}") { request in
