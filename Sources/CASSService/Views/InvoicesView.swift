@@ -16,6 +16,12 @@ public final class InvoicesView: View, @unchecked Sendable {
     private var waiting: [String: (header: Invoice, parts: Int, received: [Int: LinePart])] = [:]
     private var numbersByAgent: [String: [String]] = [:]
     private var closed: [PeriodKey: ClosedPeriod] = [:]
+    /// Invoices in the view per period. The close (cass.settlements) and
+    /// the invoices (cass.invoices) are different topics, read in no fixed
+    /// order: a period counts as closed only once all the invoices its
+    /// close names are here too, so that "closed" never shows a period with
+    /// invoices missing from its reports.
+    private var issuedPerPeriod: [PeriodKey: Int] = [:]
 
     public struct ClosedPeriod: Sendable {
         public var period: PeriodKey
@@ -76,6 +82,7 @@ public final class InvoicesView: View, @unchecked Sendable {
     private func issue(_ invoice: Invoice, parts: Int) {
         guard invoices[invoice.number] == nil else { return }
         invoices[invoice.number] = invoice
+        issuedPerPeriod[PeriodKey(country: invoice.country, period: invoice.period), default: 0] += 1
         issuedOrder.append(invoice.number)
         issued?()
         numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
@@ -118,12 +125,17 @@ public final class InvoicesView: View, @unchecked Sendable {
     public func closedPeriods() -> [ClosedPeriod] {
         lock.lock()
         defer { lock.unlock() }
-        return closed.values.sorted { $0.period < $1.period }
+        return closed.values.filter(isComplete).sorted { $0.period < $1.period }
     }
 
     public func isClosed(_ period: PeriodKey) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return closed[period] != nil
+        return closed[period].map(isComplete) ?? false
+    }
+
+    /// Under `lock`: every invoice of the close is in the view.
+    private func isComplete(_ period: ClosedPeriod) -> Bool {
+        issuedPerPeriod[period.period, default: 0] >= period.invoices
     }
 }
