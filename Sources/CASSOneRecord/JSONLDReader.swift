@@ -57,6 +57,18 @@ struct JSONLDDocumentReader {
         }
     }
 
+    /// The JSON grammar alone (characters, strings, nesting, duplicate
+    /// keys), no JSON-LD: `ReaderProfile`'s first stage. The bytes read, or -1.
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return -1 }
+        var reader = JSONLDDocumentReader(bytes: bytes, p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, limits: .standard)
+        do {
+            do { try XMLCharacters.validate(bytes, json: true) } catch { return -1 }
+            try reader.skipValue(depth: 1)
+        } catch { return -1 }
+        return reader.i
+    }
+
     private init(bytes: UnsafeRawBufferPointer, p: UnsafePointer<UInt8>, n: Int, limits: XMLLimits) {
         self.bytes = bytes
         self.p = p

@@ -1,6 +1,7 @@
 import CASSDomain
 import CASSEngine
 import CASSOneRecord
+import CASSSamples
 import CASSWorkers
 import Foundation
 
@@ -9,13 +10,90 @@ import Foundation
 /// of that format's bytes) and `cass settle --no-documents` timed on each
 /// twin folder (median of three, with its ratio to the CBF run).
 enum InputFormatsBenchmark {
-    static func run(dataset: URL, work: URL, now: () -> Double) throws {
+    static let usage = """
+    Usage: cass-bench formats [--awbs N] [--seed S] [--error-rate R] [--dataset DIR] [--runs N] [--readers-only]
+
+    The same dataset as CBF, ONE Record RDF/XML and JSON-LD: each format's
+    reader alone on one core (MB/s of that format's bytes, median of the
+    runs), where its time goes (the scanner alone, then the element events,
+    then the whole reader), and `cass settle --no-documents` on each twin
+    folder (median of the runs, with its ratio to the CBF run).
+
+      --awbs N        AWBs to generate (default 100000)
+      --seed S        generator seed (default 42)
+      --error-rate R  fraction of deliberately broken items (default 0.01)
+      --dataset DIR   use DIR/input/*.cbf and DIR/reference (from `cass sample`)
+                      instead of generating; the twins go to DIR/twins and are
+                      reused by the next run
+      --runs N        timed runs per figure (default 3)
+      --readers-only  no settlement runs
+    """
+
+    /// `cass-bench formats ...`
+    static func main(_ arguments: [String]) -> Int32 {
+        var awbs = 100_000, seed: UInt64 = 42, errorRate = 0.01, dataset: String?, runs = 3, readersOnly = false
+        var args = arguments
+        while !args.isEmpty {
+            let arg = args.removeFirst()
+            if arg == "--help" || arg == "-h" { print(usage); return 0 }
+            if arg == "--readers-only" { readersOnly = true; continue }
+            guard !args.isEmpty else { FileHandle.standardError.write(Data("cass-bench formats: \(arg) needs a value\n\n\(usage)\n".utf8)); return 2 }
+            let value = args.removeFirst()
+            switch arg {
+            case "--awbs": awbs = Int(value) ?? awbs
+            case "--seed": seed = UInt64(value) ?? seed
+            case "--error-rate": errorRate = Double(value) ?? errorRate
+            case "--dataset": dataset = value
+            case "--runs": runs = max(1, Int(value) ?? runs)
+            default: FileHandle.standardError.write(Data("cass-bench formats: unknown option \(arg)\n\n\(usage)\n".utf8)); return 2
+            }
+        }
+        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        do {
+            let root: URL
+            var temporary: URL?
+            if let dataset {
+                root = URL(fileURLWithPath: dataset)
+            } else {
+                root = FileManager.default.temporaryDirectory.appendingPathComponent("cass-bench-formats-\(getpid())")
+                temporary = root
+                let began = now()
+                let summary = try SampleGenerator.generate(SampleConfig(awbs: awbs, seed: seed, errorRate: errorRate), into: root)
+                print(String(format: "cass-bench formats: generated %d AWBs (seed %d, error rate %.2f): %d files, %d billing records, %.1f MB of CBF in %.2f s",
+                             awbs, seed, errorRate, summary.files.count, summary.billingRecords, Double(summary.bytes) / 1e6, now() - began))
+            }
+            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+            try run(dataset: root, work: root.appendingPathComponent("twins"), runs: runs, settles: !readersOnly, now: now)
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("cass-bench formats: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    /// The load average (1 minute), for the record: the machine is shared.
+    static func load() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+        return String(text.split(separator: " ").first ?? "?")
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
+    static func run(dataset: URL, work: URL, runs: Int = 3, settles: Bool = true, now: () -> Double) throws {
         let input = dataset.appendingPathComponent("input")
         let reference = try ReferenceLoader.load(directory: dataset.appendingPathComponent("reference"))
         let names = try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".cbf") }.sorted()
         var folders: [(BillingFileFormat, URL)] = [(.cbf, input)]
         for format in BillingFileFormat.allCases where format != .cbf {
             let folder = work.appendingPathComponent("input-\(format.rawValue)")
+            folders.append((format, folder))
+            // Twins already written by an earlier run (--dataset) are reused.
+            let done = folder.appendingPathComponent(".complete")
+            if FileManager.default.fileExists(atPath: done.path) { continue }
+            try? FileManager.default.removeItem(at: folder)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for name in names {
                 let bytes = try [UInt8](Data(contentsOf: input.appendingPathComponent(name)))
@@ -27,41 +105,74 @@ enum InputFormatsBenchmark {
                     try Data(bytes).write(to: folder.appendingPathComponent(name))
                 }
             }
-            folders.append((format, folder))
+            FileManager.default.createFile(atPath: done.path, contents: Data())
         }
 
         print("")
-        print("input formats (the same dataset as CBF, ONE Record RDF/XML and JSON-LD twins):")
+        print("input formats (the same dataset as CBF, ONE Record RDF/XML and JSON-LD twins; load average \(load()) at the start, 2 cores):")
+        print("  readers alone, one core, median of \(runs); each file's bytes mapped and read in memory (page cache warm):")
         var cbfSettle = 0.0
+        var settleLines: [String] = []
         for (format, folder) in folders {
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0) }
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted().map { folder.appendingPathComponent($0) }
             let contents = try files.map { try Data(contentsOf: $0, options: .alwaysMapped) }
             let bytes = contents.reduce(0) { $0 + $1.count }
-            // The reader alone, one core, best of three.
-            var best = Double.infinity
-            var records = 0
-            for _ in 0..<3 {
-                records = 0
-                let began = now()
+            let megabytes = Double(bytes) / 1e6
+            // Fault the pages in once, untimed.
+            var touched = 0
+            for data in contents { data.withUnsafeBytes { raw in var k = 0; while k < raw.count { touched &+= Int(raw[k]); k += 4096 } } }
+            func timed(_ body: () -> Int) -> (seconds: Double, count: Int) {
+                var times: [Double] = []
+                var count = 0
+                for _ in 0..<runs {
+                    let began = now()
+                    count = body()
+                    times.append(now() - began)
+                }
+                return (median(times), count)
+            }
+            let reader = timed {
+                var records = 0
                 for (url, data) in zip(files, contents) {
                     let result = data.withUnsafeBytes { BillingFileReader.read(bytes: $0, fileName: url.lastPathComponent, periodsPerMonth: { _ in nil }) }
                     if case .parsed(let file) = result { records += file.records.count }
                 }
-                best = min(best, now() - began)
+                return records
             }
-            // cass settle --no-documents on the folder, median of three.
-            var settles: [Double] = []
-            for _ in 0..<3 {
+            print(String(format: "  %-6@ %8.1f MB  reader %7.3f s = %7.1f MB/s, %9.0f records/s",
+                         format.rawValue, megabytes, reader.seconds, megabytes / reader.seconds, Double(reader.count) / reader.seconds))
+            if format != .cbf {
+                // Where the reader's time goes: each stage includes the ones before.
+                for stage in ReaderProfile.Stage.allCases where stage != .whole {
+                    let part = timed {
+                        var elements = 0
+                        for data in contents { elements += data.withUnsafeBytes { ReaderProfile.run(stage, $0) } }
+                        return elements
+                    }
+                    print(String(format: "           %-44@ %7.3f s = %7.1f MB/s (%4.0f%% of the reader)",
+                                 stage.description, part.seconds, megabytes / part.seconds, 100 * part.seconds / reader.seconds))
+                }
+            }
+            guard settles else { continue }
+            // cass settle --no-documents on the folder.
+            var times: [Double] = []
+            for _ in 0..<runs {
                 let began = now()
                 let ordered = try FolderSettlement.inputFiles(in: folder)
                 let (outcome, _) = try FolderSettlement.run(reference: reference, files: ordered, keepLines: false)
                 _ = SettlementSummary.agentsCSV(outcome.invoices)
-                settles.append(now() - began)
+                times.append(now() - began)
             }
-            let settle = settles.sorted()[1]
+            let settle = median(times)
             if format == .cbf { cbfSettle = settle }
-            print(String(format: "  %-6@ %8.1f MB  reader %7.3f s = %7.1f MB/s (%.0f records/s, one core)   settle %6.3f s (median of 3, %.1fx the CBF run)",
-                         format.rawValue, Double(bytes) / 1e6, best, Double(bytes) / 1e6 / best, Double(records) / best, settle, cbfSettle > 0 ? settle / cbfSettle : 1))
+            settleLines.append(String(format: "  %-6@ %8.1f MB  settle %6.3f s (median of %d: %@), %.1fx the CBF run",
+                                      format.rawValue, megabytes, settle, runs, times.map { String(format: "%.3f", $0) }.joined(separator: " "),
+                                      cbfSettle > 0 ? settle / cbfSettle : 1))
         }
+        if settles {
+            print("  cass settle --no-documents on each twin folder (read, settle, write; both cores):")
+            for line in settleLines { print(line) }
+        }
+        print("  load average \(load()) at the end")
     }
 }

@@ -14,6 +14,7 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
        cass-bench --pbkdf2
        cass-bench --http [--connections N] [--seconds S]
        cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]
+       cass-bench formats [--awbs N] [--seed S] [--dataset DIR] [--runs N] [--readers-only]
        cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
 
   --awbs N         AWBs to generate (default 1000000)
@@ -35,6 +36,8 @@ Build it in release mode for real figures: swift run -c release cass-bench --awb
 // `cass-bench filelog ...`: the durable embedded log on its own.
 // `cass-bench serve ...`: the service over HTTP on its durable log.
 if CommandLine.arguments.dropFirst().first == "serve" { exit(runServeBench(Array(CommandLine.arguments.dropFirst(2)))) }
+// `cass-bench formats ...`: CBF, RDF/XML and JSON-LD twins of one dataset.
+if CommandLine.arguments.dropFirst().first == "formats" { exit(InputFormatsBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))) }
 if CommandLine.arguments.dropFirst().first == "filelog" { exit(FileLogBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 
 var skipFormats = false
