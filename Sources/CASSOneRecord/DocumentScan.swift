@@ -253,7 +253,14 @@ enum XMLDocumentReader {
                 case .start:
                     if skipping > 0 { skipping += 1; continue }
                     guard builder.start(scanner.namespace, scanner.localName) else { skipping = 1; continue }
-                    for attribute in scanner.attributes where scanner.isAttribute(attribute, .rdf, "resource") {
+                    // By index: iterating the array while calling the
+                    // scanner would copy the scanner for each element.
+                    let attributeCount = scanner.attributes.count
+                    var k = 0
+                    while k < attributeCount {
+                        let attribute = scanner.attributes[k]
+                        k += 1
+                        guard attribute.namespace == .rdf, scanner.isAttribute(attribute, .rdf, "resource") else { continue }
                         if attribute.references {
                             var value: [UInt8] = []
                             scanner.value(of: attribute, into: &value)

@@ -48,6 +48,9 @@ public struct XMLScanner {
         var prefixStart: Int
         var prefixEnd: Int
         var namespace: XMLNamespace
+        /// The prefix's first (up to) eight bytes as one word: a prefix of
+        /// at most eight bytes is matched by one comparison, no `memcmp`.
+        var key: UInt64 = 0
     }
 
     public let bytes: UnsafeRawBufferPointer
@@ -55,6 +58,9 @@ public struct XMLScanner {
     /// buffer's bounds checks (every index is checked against `count` first).
     private let p: UnsafePointer<UInt8>
     private let count: Int
+    /// `XMLCharacters.nameTable`, held here: a static's lazy initialiser
+    /// would be checked on every name.
+    private let nameTable: UnsafePointer<UInt8>
     let limits: XMLLimits
     public private(set) var index = 0
     private var stack: [OpenElement] = []
@@ -69,6 +75,14 @@ public struct XMLScanner {
     private var prologRead = false
     private var finished = false
     private var scratch: [UInt8] = []
+    /// The last prefix resolved (at most eight bytes) and the number of
+    /// bindings then: bindings are only ever added or removed at the end,
+    /// and removing then adding changes which are in force, so the cache
+    /// is dropped whenever any is removed (`resolvedBindingsCount` = -1).
+    private var resolvedKey: UInt64 = 0
+    private var resolvedLength = -1
+    private var resolvedNamespace: XMLNamespace = .none
+    private var resolvedBindingsCount = -1
     /// Off only for a reader that wants the envelope's identity and stops
     /// there (processing order): the full read checks every byte.
     public var checksCharacters = true
@@ -78,6 +92,7 @@ public struct XMLScanner {
         self.count = bytes.count
         self.p = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? XMLScanner.empty
         self.limits = limits
+        self.nameTable = XMLCharacters.nameTable
         stack.reserveCapacity(limits.maxDepth + 1)
         bindings.reserveCapacity(16)
         attributes.reserveCapacity(8)
@@ -146,13 +161,18 @@ public struct XMLScanner {
     /// no `]]>`, nothing but whitespace outside the root element.
     private mutating func readText() throws(XMLSyntaxError) -> Event {
         let start = index
-        let n = bytes.count
+        let n = count
         guard let base = bytes.baseAddress else { return .endOfDocument }
-        let end = memchr(base + start, 0x3C, n - start).map { base.distance(to: UnsafeRawPointer($0)) } ?? n
+        // Most character data is indentation between tags: whitespace up
+        // to a '<' is found without searching further.
         var i = start
-        while i < end, isWhitespace(p[i]) { i += 1 }
+        while i < n, isWhitespace(p[i]) { i += 1 }
+        if i == n || p[i] == UInt8(ascii: "<") {
+            index = i
+            return .text(start: start, end: i, references: false, whitespace: true)
+        }
+        let end = memchr(base + i, 0x3C, n - i).map { base.distance(to: UnsafeRawPointer($0)) } ?? n
         index = end
-        if i == end { return .text(start: start, end: end, references: false, whitespace: true) }
         if stack.isEmpty { throw failAt(start, rootSeen ? "text after the root element" : "text outside the root element") }
         let length = end - start
         let references = memchr(base + start, 0x26, length) != nil
@@ -280,6 +300,14 @@ public struct XMLScanner {
         index += 1
         let name = try readName(until: bytes.count)
         if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
+        // Most elements have no attribute: `>` or `/>` right after the name
+        // opens them without the attribute and binding passes.
+        if index < count, p[index] == UInt8(ascii: ">") || (p[index] == UInt8(ascii: "/") && index + 1 < count && p[index + 1] == UInt8(ascii: ">")) {
+            let selfClosing = p[index] == UInt8(ascii: "/")
+            index += selfClosing ? 2 : 1
+            try open(name, selfClosing: selfClosing, bindingsCount: bindings.count)
+            return
+        }
         var selfClosing = false
         while true {
             let hadSpace = skipWhitespace()
@@ -310,16 +338,17 @@ public struct XMLScanner {
         let bindingsCount = bindings.count
         for attribute in attributes {
             let length = attribute.nameEnd - attribute.nameStart
-            guard length >= 5, startsWith("xmlns", at: attribute.nameStart) else { continue }
+            guard length >= 5, isXMLNS(attribute.nameStart) else { continue }
             if length == 5 {
-                bindings.append(Binding(prefixStart: 0, prefixEnd: 0, namespace: try namespaceOf(attribute)))
+                bindings.append(Binding(prefixStart: 0, prefixEnd: 0, namespace: try namespaceOf(attribute), key: 0))
             } else if attribute.colon == attribute.nameStart + 5 {
                 guard attribute.valueEnd > attribute.valueStart else { throw fail("namespace prefix cannot be unbound in XML 1.0") }
-                bindings.append(Binding(prefixStart: attribute.colon + 1, prefixEnd: attribute.nameEnd, namespace: try namespaceOf(attribute)))
+                bindings.append(Binding(prefixStart: attribute.colon + 1, prefixEnd: attribute.nameEnd, namespace: try namespaceOf(attribute),
+                                        key: prefixKey(attribute.colon + 1, attribute.nameEnd)))
             }
         }
         for k in attributes.indices where attributes[k].colon >= 0 {
-            if attributes[k].colon == attributes[k].nameStart + 5, startsWith("xmlns", at: attributes[k].nameStart) { continue }
+            if attributes[k].colon == attributes[k].nameStart + 5, isXMLNS(attributes[k].nameStart) { continue }
             attributes[k].namespace = try resolve(prefixStart: attributes[k].nameStart, prefixEnd: attributes[k].colon)
         }
         if attributes.count > 1 {
@@ -332,9 +361,28 @@ public struct XMLScanner {
                 }
             }
         }
+        try open(name, selfClosing: selfClosing, bindingsCount: bindingsCount)
+    }
+
+    /// The element named `name` is open: its namespace resolved, pushed.
+    @inline(__always)
+    private mutating func open(_ name: Name, selfClosing: Bool, bindingsCount: Int) throws(XMLSyntaxError) {
         if name.colon >= 0 {
-            if name.colon == name.start + 5, startsWith("xmlns", at: name.start) { throw fail("the prefix xmlns is reserved") }
-            namespace = try resolve(prefixStart: name.start, prefixEnd: name.colon)
+            if name.colon == name.start + 5, isXMLNS(name.start) { throw fail("the prefix xmlns is reserved") }
+            // The prefix of the last element, while no binding changed,
+            // means what it meant then: one comparison, no search.
+            let length = name.colon - name.start
+            if length <= 8, bindings.count == resolvedBindingsCount, length == resolvedLength, prefixKey(name.start, name.colon) == resolvedKey {
+                namespace = resolvedNamespace
+            } else {
+                namespace = try resolve(prefixStart: name.start, prefixEnd: name.colon)
+                if length <= 8 {
+                    resolvedKey = prefixKey(name.start, name.colon)
+                    resolvedLength = length
+                    resolvedNamespace = namespace
+                    resolvedBindingsCount = bindings.count
+                }
+            }
             localStart = name.colon + 1
         } else {
             namespace = defaultNamespace
@@ -349,10 +397,10 @@ public struct XMLScanner {
     private mutating func readEndTag() throws(XMLSyntaxError) {
         index += 2
         // The common case: the open element's name, then '>'.
-        if let open = stack.last, let base = bytes.baseAddress {
+        if let open = stack.last {
             let length = open.nameEnd - open.nameStart
             let after = index + length
-            if after < bytes.count, bytes[after] == UInt8(ascii: ">"), memcmp(base + index, base + open.nameStart, length) == 0 {
+            if after < count, p[after] == UInt8(ascii: ">"), Self.equal(p + index, p + open.nameStart, length) {
                 index = after + 1
                 try closeElement()
                 return
@@ -370,8 +418,12 @@ public struct XMLScanner {
     }
 
     private mutating func closeElement() throws(XMLSyntaxError) {
-        guard let open = stack.popLast() else { throw fail("unbalanced end tag") }
-        if bindings.count > open.bindingsCount { bindings.removeSubrange(open.bindingsCount...) }
+        guard let open = stack.last else { throw fail("unbalanced end tag") }
+        stack.removeLast()
+        if bindings.count > open.bindingsCount {
+            bindings.removeSubrange(open.bindingsCount...)
+            resolvedBindingsCount = -1
+        }
         if stack.isEmpty {
             // Only comments, PIs and whitespace may follow the root.
             while index < bytes.count {
@@ -393,13 +445,14 @@ public struct XMLScanner {
         return .none
     }
 
-    private func resolve(prefixStart: Int, prefixEnd: Int) throws(XMLSyntaxError) -> XMLNamespace {
+    private mutating func resolve(prefixStart: Int, prefixEnd: Int) throws(XMLSyntaxError) -> XMLNamespace {
         let length = prefixEnd - prefixStart
+        let key = prefixKey(prefixStart, prefixEnd)
         var k = bindings.count - 1
         while k >= 0 {
             let binding = bindings[k]
-            if binding.prefixEnd - binding.prefixStart == length, length > 0,
-               memcmp(p + binding.prefixStart, p + prefixStart, length) == 0 {
+            if binding.key == key, binding.prefixEnd - binding.prefixStart == length, length > 0,
+               length <= 8 || memcmp(p + binding.prefixStart + 8, p + prefixStart + 8, length - 8) == 0 {
                 return binding.namespace
             }
             k -= 1
@@ -433,18 +486,17 @@ public struct XMLScanner {
         // one colon, tested against two bit masks per byte.
         var i = start
         let end = min(limit, start + limits.maxNameBytes + 1)
-        let table = XMLCharacters.nameTable
-        while i < end, table[Int(p[i])] != 0 { i += 1 }
-        if i < end, p[i] >= 0x80 { return try readNameSlowly(until: limit) }
+        let table = nameTable
         var colon = -1
-        var k = start
-        while k < i {
-            if p[k] == UInt8(ascii: ":") {
-                if colon >= 0 { return try readNameSlowly(until: limit) }
-                colon = k
-            }
-            k += 1
+        while i < end {
+            let kind = table[Int(p[i])]
+            if kind == 1 { i += 1; continue }
+            guard kind == 2 else { break }
+            if colon >= 0 { return try readNameSlowly(until: limit) }
+            colon = i
+            i += 1
         }
+        if i < end, p[i] >= 0x80 { return try readNameSlowly(until: limit) }
         // Each part starts with a letter or '_', and neither part is empty.
         guard i > start, i - start <= limits.maxNameBytes, XMLCharacters.isASCIINameStart(p[start]),
               colon < 0 || (colon + 1 < i && XMLCharacters.isASCIINameStart(p[colon + 1])) else {
@@ -582,6 +634,39 @@ public struct XMLScanner {
     }
 
     // MARK: - Bytes
+
+    /// Whether `length` bytes at `a` and `b` are equal: words, not a call.
+    @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        if length < 8 {
+            var k = 0
+            while k < length { if a[k] != b[k] { return false }; k += 1 }
+            return true
+        }
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var k = 0
+        while k + 8 <= length {
+            if ra.loadUnaligned(fromByteOffset: k, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k += 8
+        }
+        // The last eight bytes (overlapping those compared already).
+        return k == length || ra.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+    }
+
+    /// `xmlns` at `position` (the caller knows five bytes follow).
+    @inline(__always) private func isXMLNS(_ position: Int) -> Bool {
+        position + 5 <= count && p[position] == UInt8(ascii: "x") && p[position + 1] == UInt8(ascii: "m") && p[position + 2] == UInt8(ascii: "l")
+            && p[position + 3] == UInt8(ascii: "n") && p[position + 4] == UInt8(ascii: "s")
+    }
+
+    /// The first (up to) eight bytes of a prefix, little-endian, zero-filled.
+    @inline(__always) private func prefixKey(_ start: Int, _ end: Int) -> UInt64 {
+        let length = min(end - start, 8)
+        if length == 8 { return UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self) }
+        var key: UInt64 = 0
+        var k = 0
+        while k < length { key |= UInt64(p[start + k]) << UInt64(8 * k); k += 1 }
+        return key
+    }
 
     private func startsWith(_ literal: StaticString) -> Bool { startsWith(literal, at: index) }
 
@@ -742,11 +827,11 @@ enum XMLCharacters {
         return (UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F), 4)
     }
 
-    /// 1 for the ASCII bytes a qualified name may hold (letters, digits,
-    /// '-', '.', '_', ':'), 0 for every other byte: one load per byte.
+    /// 1 for the ASCII bytes a name may hold (letters, digits, '-', '.',
+    /// '_'), 2 for ':', 0 for every other byte: one load per byte.
     nonisolated(unsafe) static let nameTable: UnsafePointer<UInt8> = {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
-        for b in 0..<256 { table[b] = isASCIINameByte(UInt8(b)) || b == 0x3A ? 1 : 0 }
+        for b in 0..<256 { table[b] = isASCIINameByte(UInt8(b)) ? 1 : b == 0x3A ? 2 : 0 }
         return UnsafePointer(table)
     }()
 
