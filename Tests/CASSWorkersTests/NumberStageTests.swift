@@ -9,10 +9,10 @@ import XCTest
 /// gapless numbers, invoices, the period's settlement and events; pending
 /// drafts and counters survive a restart.
 final class NumberStageTests: XCTestCase {
-    func draft(agent: Int64, total: Int64, period yyyymmnn: Int = 20261101) -> Invoice {
+    func draft(agent: Int64, total: Int64, period yyyymmnn: Int = 20261101, country: String = "GB") -> Invoice {
         let period = BillingPeriod(yyyymmnn: yyyymmnn)!
         let section = InvoiceSection(airlinePrefix: 125, lines: [], taxes: [], netDue: total, taxCharged: 0, taxCredited: 0, total: total)
-        return Invoice(number: "", country: "GB", period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
+        return Invoice(number: "", country: country, period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
                        remittanceDate: CivilDate(yyyymmdd: 20261117)!, agentCode: agent, sections: [section], lineCount: 1, netDue: total,
                        taxCharged: 0, taxCredited: 0, total: total)
     }
@@ -43,6 +43,41 @@ final class NumberStageTests: XCTestCase {
         let next = try stage.push(.drafts(period: StageFixture.period("GB", 20261102), source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 1, period: 20261102)]))
         XCTAssertTrue(next.on(.invoices).messages.contains { if case .invoiceHeader(let invoice, _) = $0 { return invoice.number == "GB2026000003" } else { return false } },
                       "the counter continues after the restart")
+    }
+
+    func numbers(_ out: [StageHarness.Emitted]) -> [String] {
+        out.on(.invoices).messages.compactMap { message -> String? in
+            if case .invoiceHeader(let invoice, _) = message { return invoice.number }
+            return nil
+        }.sorted()
+    }
+
+    /// Two operations on two partitions: the counter of one must not come
+    /// back from the other's partition, older, when the worker restores
+    /// (found by the file log crash test: GB's counter went back two
+    /// periods, and the next period re-used issued invoice numbers).
+    func test_an_operations_counter_never_goes_back_after_another_operation_was_numbered() throws {
+        let stage = try StageHarness(NumberStage.definition, environment: StageFixture.environment())
+        let partitions = try stage.log.partitionCount(of: Topic.drafts.name)
+        let gb = Partitioner.partition(for: "GB", count: partitions), jp = Partitioner.partition(for: "JP", count: partitions)
+        XCTAssertNotEqual(gb, jp, "the test needs the two operations on two partitions")
+        XCTAssertEqual(numbers(try stage.push(.drafts(period: StageFixture.period("GB", 20261101), source: 0, sourceCount: 1,
+                                                         invoices: [draft(agent: 20, total: 1), draft(agent: 30, total: 2)]), partition: gb)),
+                       ["GB2026000001", "GB2026000002"])
+        // Restored in both orders of the two partitions (the last restored wins a stale copy).
+        for (period, expected) in [(20261102, "GB2026000003"), (20261103, "GB2026000004")] {
+            XCTAssertEqual(numbers(try stage.push(.drafts(period: StageFixture.period("JP", period), source: 0, sourceCount: 1,
+                                                             invoices: [draft(agent: 40, total: 5, period: period, country: "JP")]), partition: jp)).count, 1)
+            XCTAssertEqual(numbers(try stage.push(.drafts(period: StageFixture.period("GB", period), source: 0, sourceCount: 1,
+                                                             invoices: [draft(agent: 20, total: 1, period: period)]), partition: gb)), [expected])
+            try stage.restart()
+        }
+        XCTAssertEqual(numbers(try stage.push(.drafts(period: StageFixture.period("GB", 20261104), source: 0, sourceCount: 1,
+                                                         invoices: [draft(agent: 20, total: 1, period: 20261104)]), partition: gb)), ["GB2026000005"],
+                       "numbers continue after every issued one, never re-used")
+        for entry in try stage.stateEntries(partition: jp) {
+            XCTAssertFalse(entry.key.hasPrefix("ctr/GB"), "GB's counter is journaled only in GB's partition, found \(entry.key) in JP's")
+        }
     }
 
     func test_state_keys_read_back_what_they_write() throws {

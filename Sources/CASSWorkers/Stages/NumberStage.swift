@@ -98,7 +98,11 @@ public final class NumberStage: StatefulStage {
         switch key {
         case .counter(let name):
             var reader = BinaryReader(value)
-            restoringCounters[name] = Int(try reader.i64())
+            // Counters only grow: the highest copy is the true one (folders
+            // written before counters were journaled per operation hold
+            // stale copies in other operations' partitions).
+            let restored = Int(try reader.i64())
+            restoringCounters[name] = max(restoringCounters[name] ?? 0, restored)
         case .numbered(let period):
             restoringNumbered.insert(period)
         case .lines(let period, let agent, _):
@@ -113,7 +117,7 @@ public final class NumberStage: StatefulStage {
 
     public func restored(partition: Int32) throws {
         var counters = numbering.lastIssued
-        for (name, value) in restoringCounters { counters[name] = value }
+        for (name, value) in restoringCounters { counters[name] = max(counters[name] ?? 0, value) }
         let numbered = numbering.numbered.union(restoringNumbered)
         for period in numbered {
             pending[period] = nil
@@ -163,7 +167,11 @@ public final class NumberStage: StatefulStage {
         guard let issue = try numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
         journal.put(record.partition, .numbered(period), [1])
         if journal.enabled {
-            for (key, value) in numbering.lastIssued {
+            // Only this operation's counters, into this partition: a counter
+            // of another operation journaled here would be a stale copy of
+            // the one its own partition keeps, and could win at restore.
+            for key in Set(issue.invoices.map { period.country + String($0.invoiceDate.year) }) {
+                guard let value = numbering.lastIssued[key] else { continue }
                 var w = BinaryWriter(capacity: 8)
                 w.i64(Int64(value))
                 journal.put(record.partition, .counter(key), w.finish())
