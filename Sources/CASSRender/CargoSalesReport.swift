@@ -57,7 +57,7 @@ public struct CargoSalesReport {
 
     public func render(fonts: FontSet) -> [UInt8] {
         let t = translations
-        let document = PDFDocument(fonts: fonts)
+        let document = PDFDocument(fonts: fonts, language: t.language)
         let canvas = ReportCanvas(document: document, rightToLeft: t.isRightToLeft)
         let agentName = agent?.name ?? invoice.agentCodeText
         canvas.onNewPage = { c in

@@ -7,6 +7,8 @@ import Foundation
 public final class FontSet: Sendable {
     public let regular: [TrueTypeFont]
     public let bold: [TrueTypeFont]
+    /// Subsets built once and shared by every document (PreparedFonts).
+    let prepared = PreparedFonts()
 
     /// `regular` and `bold` are fallback chains of the same length or not;
     /// bold falls back to the regular chain for scripts it lacks.

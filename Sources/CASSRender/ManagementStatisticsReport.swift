@@ -26,7 +26,7 @@ public struct ManagementStatisticsReport: Sendable {
         func money(_ minor: Int64) -> String { english.amount(minor, digits: stats.minorDigits) + " " + stats.currency }
         let airlineName = Int32(airline).flatMap { reference.airline($0)?.name } ?? ""
         let entity = reference.operation(stats.country)?.entityName ?? "CASS \(stats.country)"
-        let document = PDFDocument(fonts: fonts)
+        let document = PDFDocument(fonts: fonts, language: "en")
         let canvas = ReportCanvas(document: document, rightToLeft: false)
         let title = "Management Statistics · \(airline) \(airlineName) · \(stats.country) \(stats.period)"
         canvas.onNewPage = { c in

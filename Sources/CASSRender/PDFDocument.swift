@@ -6,7 +6,7 @@ final class PDFDocument {
     let pageWidth: Double
     let pageHeight: Double
     private(set) var pages: [[Op]] = []
-    private var usage: [String: FontUse] = [:]
+    private(set) var usage: [String: FontUse] = [:]
     private var fontOrder: [String] = []
 
     struct Run {
@@ -24,14 +24,46 @@ final class PDFDocument {
 
     final class FontUse {
         let font: TrueTypeFont
-        var glyphs: Set<UInt16> = []
+        /// One bit per glyph of the font: drawn or not (a set of UInt16
+        /// hashed every glyph of every cell).
+        private var drawn: [UInt64]
         var unicode: [UInt16: String] = [:]
         var scalar: [UInt16: UInt32] = [:]
-        init(font: TrueTypeFont) { self.font = font }
+        init(font: TrueTypeFont) {
+            self.font = font
+            drawn = [UInt64](repeating: 0, count: (max(font.numGlyphs, 1) + 63) / 64)
+        }
+
+        /// Marks a glyph drawn; true the first time.
+        @inline(__always) func insert(_ glyph: UInt16) -> Bool {
+            let word = Int(glyph) >> 6, bit = UInt64(1) << UInt64(glyph & 63)
+            guard word < drawn.count else { return false }
+            if drawn[word] & bit != 0 { return false }
+            drawn[word] |= bit
+            return true
+        }
+
+        /// The glyphs drawn, ascending.
+        var glyphs: [UInt16] {
+            var result: [UInt16] = []
+            for (index, word) in drawn.enumerated() where word != 0 {
+                var bits = word
+                while bits != 0 {
+                    result.append(UInt16(index * 64 + bits.trailingZeroBitCount))
+                    bits &= bits - 1
+                }
+            }
+            return result
+        }
     }
 
-    init(fonts: FontSet, pageWidth: Double = 595.28, pageHeight: Double = 841.89) {
+    /// The document's language, whose labels' glyphs every document of it
+    /// embeds (nil: only the glyphs drawn).
+    let language: String?
+
+    init(fonts: FontSet, language: String?, pageWidth: Double = 595.28, pageHeight: Double = 841.89) {
         self.fonts = fonts
+        self.language = language
         self.pageWidth = pageWidth
         self.pageHeight = pageHeight
     }
@@ -58,10 +90,13 @@ final class PDFDocument {
         return result
     }
 
-    private func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
+    func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
         var result: [Run] = []
+        // The FontUse of each font of the chain, found once per text
+        // rather than by name for every glyph.
+        var uses = [FontUse?](repeating: nil, count: chain.count)
         var currentIndex = -1
         var glyphs: [UInt16] = []
         var width = 0.0
@@ -88,9 +123,9 @@ final class PDFDocument {
             if index < 0 { index = 0 }  // .notdef of the primary font: visible as a box
             if index != currentIndex { flush(); currentIndex = index }
             let font = chain[index]
-            let use = self.use(font)
-            use.glyphs.insert(glyph)
-            if use.unicode[glyph] == nil { use.unicode[glyph] = item.text; use.scalar[glyph] = scalar.value }
+            let use: FontUse
+            if let known = uses[index] { use = known } else { use = self.use(font); uses[index] = use }
+            if use.insert(glyph) { use.unicode[glyph] = item.text; use.scalar[glyph] = scalar.value }
             glyphs.append(glyph)
             width += Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
         }
@@ -124,11 +159,12 @@ final class PDFDocument {
         var pdf = PDFWriter()
         let catalog = pdf.reserve()
         let pagesID = pdf.reserve()
-        var subsets: [String: FontSubset] = [:]
+        var subsets: [String: PreparedSubset] = [:]
         var fontResources = ""
+        let base = language.map { fonts.prepared.base(language: $0, fonts: fonts) } ?? [:]
         for (index, key) in fontOrder.enumerated() {
             guard let use = usage[key] else { continue }
-            let (ref, subset) = embed(use, in: &pdf)
+            let (ref, subset) = embed(use, base: base[key] ?? [], in: &pdf)
             subsets[key] = subset
             fontResources += " /F\(index + 1) \(ref) 0 R"
         }
@@ -144,58 +180,88 @@ final class PDFDocument {
         return pdf.finish(root: catalog, info: info)
     }
 
-    private func contentStream(_ ops: [Op], subsets: [String: FontSubset]) -> [UInt8] {
-        var s = ""
-        s.reserveCapacity(ops.count * 48)
-        let names = Dictionary(uniqueKeysWithValues: fontOrder.enumerated().map { ($1, "/F\($0 + 1)") })
+    private func contentStream(_ ops: [Op], subsets: [String: PreparedSubset]) -> [UInt8] {
+        var s: [UInt8] = []
+        s.reserveCapacity(ops.count * 64)
+        // Font resource name and subset per font, looked up once per run
+        // rather than formatted for every one.
+        var fontsByKey: [String: (name: [UInt8], subset: PreparedSubset)] = [:]
+        for (index, key) in fontOrder.enumerated() {
+            if let subset = subsets[key] { fontsByKey[key] = (Array("/F\(index + 1) ".utf8), subset) }
+        }
+        func number(_ value: Double) { PDFWriter.append(number: value, to: &s) }
+        func text(_ ascii: StaticString) { s.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
         for op in ops {
             switch op {
             case let .line(x1, y1, x2, y2, width, gray):
-                s += "\(PDFWriter.number(gray)) G \(PDFWriter.number(width)) w \(PDFWriter.number(x1)) \(PDFWriter.number(y1)) m \(PDFWriter.number(x2)) \(PDFWriter.number(y2)) l S\n"
+                number(gray); text(" G "); number(width); text(" w "); number(x1); text(" "); number(y1); text(" m ")
+                number(x2); text(" "); number(y2); text(" l S\n")
             case let .fill(x, y, width, height, gray):
-                s += "\(PDFWriter.number(gray)) g \(PDFWriter.number(x)) \(PDFWriter.number(y)) \(PDFWriter.number(width)) \(PDFWriter.number(height)) re f\n"
+                number(gray); text(" g "); number(x); text(" "); number(y); text(" "); number(width); text(" "); number(height); text(" re f\n")
             case let .text(x, y, size, gray, runs):
-                s += "BT \(PDFWriter.number(gray)) g\n"
+                text("BT "); number(gray); text(" g\n")
                 var pen = x
                 for run in runs {
-                    guard let name = names[run.fontKey], let subset = subsets[run.fontKey] else { continue }
-                    s += "\(name) \(PDFWriter.number(size)) Tf 1 0 0 1 \(PDFWriter.number(pen)) \(PDFWriter.number(y)) Tm <"
-                    for glyph in run.glyphs { s += PDFWriter.hex4(subset.newGlyph[glyph] ?? 0) }
-                    s += "> Tj\n"
+                    guard let font = fontsByKey[run.fontKey] else { continue }
+                    s.append(contentsOf: font.name); number(size); text(" Tf 1 0 0 1 "); number(pen); text(" "); number(y); text(" Tm <")
+                    for glyph in run.glyphs { PDFWriter.append(hex4: font.subset.cid(glyph), to: &s) }
+                    text("> Tj\n")
                     pen += run.width * size / 1000
                 }
-                s += "ET\n"
+                text("ET\n")
             }
         }
-        return Array(s.utf8)
+        return s
     }
 
     /// Embeds a font subset as Type0 / CIDFontType2 with Identity-H and a
-    /// ToUnicode map; returns the Type0 font's object number.
-    private func embed(_ use: FontUse, in pdf: inout PDFWriter) -> (Int, FontSubset) {
+    /// ToUnicode map; returns the Type0 font's object number. The subset is
+    /// the font's base set for the language when the document drew nothing
+    /// else (then prepared once and shared), else the base set and the rest.
+    private func embed(_ use: FontUse, base: [UInt16], in pdf: inout PDFWriter) -> (Int, PreparedSubset) {
         let font = use.font
-        let subset = font.subset(glyphs: use.glyphs, unicode: use.scalar)
-        // Deterministic subset tag: same glyphs, same name.
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for g in use.glyphs.sorted() { hash = (hash ^ UInt64(g)) &* 0x0000_0100_0000_01B3 }
-        var tag = ""
-        for _ in 0..<6 { tag.append(Character(Unicode.Scalar(UInt8(65 + hash % 26)))); hash /= 26 }
-        let name = "\(tag)+\(font.postScriptName)"
+        let used = use.glyphs
+        let glyphs = used.allSatisfy { Self.contains(base, $0) } ? base : Array(Set(used).union(base)).sorted()
+        let subset = fonts.prepared.subset(of: font, glyphs: glyphs)
         let scale = 1000.0 / Double(font.unitsPerEm)
         func scaled(_ v: Int) -> String { String(Int((Double(v) * scale).rounded())) }
 
-        let file = pdf.addStream(subset.bytes, extra: "/Length1 \(subset.bytes.count)")
+        let file = pdf.add(bytes: subset.fontFileObject)
         let flags = 4 | (font.italicAngle != 0 ? 64 : 0)
-        let descriptor = pdf.add("<< /Type /FontDescriptor /FontName /\(name) /Flags \(flags) /FontBBox [\(font.bbox.map(scaled).joined(separator: " "))] /ItalicAngle \(font.italicAngle) /Ascent \(scaled(font.ascender)) /Descent \(scaled(font.descender)) /CapHeight \(scaled(font.capHeight)) /StemV \(font.isBold ? 120 : 80) /FontFile2 \(file) 0 R >>")
-        let widths = subset.advances.map(scaled).joined(separator: " ")
-        let cid = pdf.add("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(name) /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(descriptor) 0 R /DW 1000 /W [0 [\(widths)]] /CIDToGIDMap /Identity >>")
+        let descriptor = pdf.add("<< /Type /FontDescriptor /FontName /\(subset.name) /Flags \(flags) /FontBBox [\(font.bbox.map(scaled).joined(separator: " "))] /ItalicAngle \(font.italicAngle) /Ascent \(scaled(font.ascender)) /Descent \(scaled(font.descender)) /CapHeight \(scaled(font.capHeight)) /StemV \(font.isBold ? 120 : 80) /FontFile2 \(file) 0 R >>")
+        let cid = pdf.add("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(subset.name) /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(descriptor) 0 R /DW 1000 /W [0 [\(subset.widths)]] /CIDToGIDMap /Identity >>")
         let toUnicode = pdf.addStream(toUnicodeCMap(use, subset))
-        let type0 = pdf.add("<< /Type /Font /Subtype /Type0 /BaseFont /\(name) /Encoding /Identity-H /DescendantFonts [\(cid) 0 R] /ToUnicode \(toUnicode) 0 R >>")
+        let type0 = pdf.add("<< /Type /Font /Subtype /Type0 /BaseFont /\(subset.name) /Encoding /Identity-H /DescendantFonts [\(cid) 0 R] /ToUnicode \(toUnicode) 0 R >>")
         return (type0, subset)
     }
 
-    private func toUnicodeCMap(_ use: FontUse, _ subset: FontSubset) -> [UInt8] {
-        let entries = use.unicode.compactMap { old, text -> (UInt16, String)? in subset.newGlyph[old].map { ($0, text) } }.sorted { $0.0 < $1.0 }
+    /// Binary search in a sorted glyph list.
+    static func contains(_ sorted: [UInt16], _ glyph: UInt16) -> Bool {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < glyph { low = mid + 1 } else { high = mid }
+        }
+        return low < sorted.count && sorted[low] == glyph
+    }
+
+    /// The glyphs every label of a language (and printable ASCII) draws
+    /// with, per font: what a document of that language embeds at least.
+    static func baseGlyphs(language: String, fonts: FontSet) -> [String: [UInt16]] {
+        let document = PDFDocument(fonts: fonts, language: nil)
+        let translations = Translations(language: language)
+        var texts = Array(translations.english.values) + Array(translations.table.values)
+        texts.append(String(String.UnicodeScalarView((0x20...0x7E).compactMap(Unicode.Scalar.init))))
+        texts.append("\u{00A0}…")
+        for text in texts {
+            _ = document.shapeRuns(text, bold: false, paragraphLevel: nil)
+            _ = document.shapeRuns(text, bold: true, paragraphLevel: nil)
+        }
+        return document.usage.mapValues { $0.glyphs }
+    }
+
+    private func toUnicodeCMap(_ use: FontUse, _ subset: PreparedSubset) -> [UInt8] {
+        let entries = use.unicode.map { old, text in (subset.cid(old), text) }.sorted { $0.0 < $1.0 }
         var s = "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
         var start = 0
         while start < entries.count {

@@ -41,6 +41,31 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertEqual(try renderer.renderPDF(invoice), try renderer.renderPDF(invoice))
     }
 
+    /// Font subsets are prepared once per language and shared; a name in
+    /// letters outside the language's labels gets a subset with them, and
+    /// what a document embeds never depends on what was rendered before.
+    func test_preparedSubsets_nameOutsideTheBaseSet_extractsAndBytesDoNotDependOnOrder() throws {
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let invoice = Fixtures.invoice(market: 0, lines: 3)
+        var agent = try XCTUnwrap(Fixtures.reference.agent(invoice.agentCode, in: invoice.country))
+        agent.name = "Łódź Ærø Cargo Šped"
+        let reference = ReferenceData(operations: Array(Fixtures.reference.operations.values), airlines: Array(Fixtures.reference.airlines.values),
+                                      agents: [agent])
+        // Two renderers over fresh font sets: one renders the odd name first,
+        // the other a plain invoice first.
+        let first = DocumentRenderer(reference: reference, fonts: try FontSet.locate())
+        let second = DocumentRenderer(reference: Fixtures.reference, fonts: try FontSet.locate())
+        let odd = try first.renderPDF(invoice)
+        let plain = try second.renderPDF(invoice)
+        let oddAgain = try DocumentRenderer(reference: reference, fonts: second.fonts).renderPDF(invoice)
+        XCTAssertEqual(odd, oddAgain, "the same invoice gives the same bytes whatever was rendered before")
+        XCTAssertEqual(plain, try DocumentRenderer(reference: Fixtures.reference, fonts: first.fonts).renderPDF(invoice))
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("odd.pdf")
+        try AtomicFile.write(odd, to: url)
+        let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"]))
+        XCTAssertTrue(text.contains("Łódź Ærø Cargo Šped"), String(text.prefix(600)))
+    }
+
     func test_languageFallsBackFromAgentToOperationToEnglish() throws {
         var agent = try XCTUnwrap(Fixtures.reference.agent(Fixtures.agentCode(1), in: "FR"))
         agent.language = "pt-BR"
