@@ -137,8 +137,9 @@ public struct InvoiceSpreadsheet {
         return xml
     }
 
-    func stylesXML() -> String {
-        let digits = invoice.minorDigits
+    func stylesXML() -> String { Self.stylesXML(digits: invoice.minorDigits) }
+
+    static func stylesXML(digits: Int) -> String {
         let amountFormat = digits > 0 ? "#,##0." + String(repeating: "0", count: digits) : "#,##0"
         return #"""
 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -146,27 +147,41 @@ public struct InvoiceSpreadsheet {
 """#
     }
 
+    /// The parts every workbook holds unchanged, compressed once.
+    static let fixedParts: [ZipWriter.PreparedEntry] = [
+        ZipWriter.PreparedEntry("[Content_Types].xml", Array(#"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+"""#.utf8)),
+        ZipWriter.PreparedEntry("_rels/.rels", Array(#"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+"""#.utf8)),
+    ]
+    static let workbookRelationships = ZipWriter.PreparedEntry("xl/_rels/workbook.xml.rels", Array(#"""
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+"""#.utf8))
+    /// styles.xml by the currency's minor digits (0 to 4 cover ISO 4217).
+    static let stylesByDigits: [ZipWriter.PreparedEntry] = (0...4).map { digits in
+        ZipWriter.PreparedEntry("xl/styles.xml", Array(stylesXML(digits: digits).utf8))
+    }
+
     public func workbook() -> [UInt8] {
         let sheetName = Self.escape(String((translations["sheet.report"] + " " + invoice.number).prefix(31)))
         var zip = ZipWriter()
-        zip.add("[Content_Types].xml", text: #"""
-<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
-"""#)
-        zip.add("_rels/.rels", text: #"""
-<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
-"""#)
+        for part in Self.fixedParts { zip.add(part) }
         zip.add("xl/workbook.xml", text: #"""
 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="\#(sheetName)" sheetId="1" r:id="rId1"/></sheets></workbook>
 """#)
-        zip.add("xl/_rels/workbook.xml.rels", text: #"""
-<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
-"""#)
-        zip.add("xl/styles.xml", text: stylesXML())
-        zip.add("xl/worksheets/sheet1.xml", text: sheetXML())
+        zip.add(Self.workbookRelationships)
+        if Self.stylesByDigits.indices.contains(invoice.minorDigits) {
+            zip.add(Self.stylesByDigits[invoice.minorDigits])
+        } else {
+            zip.add("xl/styles.xml", text: stylesXML())
+        }
+        zip.add("xl/worksheets/sheet1.xml", Array(sheetXML().utf8))
         return zip.finish()
     }
 }

@@ -17,20 +17,41 @@ public struct ZipWriter {
 
     public init() {}
 
+    /// An entry checksummed and compressed once, for parts every archive
+    /// holds unchanged (an XLSX's content types, relationships, styles).
+    public struct PreparedEntry: Sendable {
+        let name: String
+        let crc: UInt32
+        let method: UInt16
+        let payload: [UInt8]
+        let size: Int
+
+        public init(_ name: String, _ data: [UInt8], compress: Bool = true) {
+            let deflated = compress ? Deflate.compress(data) : data
+            let useDeflate = compress && deflated.count < data.count
+            self.name = name
+            crc = CRC32.checksum(data)
+            method = useDeflate ? 8 : 0
+            payload = useDeflate ? deflated : data
+            size = data.count
+        }
+    }
+
     public mutating func add(_ name: String, _ data: [UInt8], compress: Bool = true) {
-        let crc = CRC32.checksum(data)
-        let deflated = compress ? Deflate.compress(data) : data
-        let useDeflate = compress && deflated.count < data.count
-        let payload = useDeflate ? deflated : data
-        let nameBytes = Array(name.utf8)
-        let entry = Entry(name: name, crc: crc, method: useDeflate ? 8 : 0, compressedSize: payload.count, size: data.count, offset: out.bytes.count)
+        add(PreparedEntry(name, data, compress: compress))
+    }
+
+    public mutating func add(_ prepared: PreparedEntry) {
+        let nameBytes = Array(prepared.name.utf8)
+        let entry = Entry(name: prepared.name, crc: prepared.crc, method: prepared.method, compressedSize: prepared.payload.count, size: prepared.size, offset: out.bytes.count)
+        out.bytes.reserveCapacity(out.bytes.count + 30 + nameBytes.count + prepared.payload.count)
         out.le32(0x0403_4B50)
         out.le16(20); out.le16(0x0800)  // version needed; UTF-8 names
         out.le16(entry.method); out.le16(0); out.le16(0x21)  // 00:00, 1980-01-01
-        out.le32(crc); out.le32(UInt32(payload.count)); out.le32(UInt32(data.count))
+        out.le32(prepared.crc); out.le32(UInt32(prepared.payload.count)); out.le32(UInt32(prepared.size))
         out.le16(UInt16(nameBytes.count)); out.le16(0)
         out.append(nameBytes)
-        out.append(payload)
+        out.append(prepared.payload)
         entries.append(entry)
     }
 
