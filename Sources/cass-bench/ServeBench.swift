@@ -57,7 +57,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int)
     var started = Date()
     let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: true)
     let settleSeconds = Date().timeIntervalSince(started)
-    print(String(format: "cass settle (embedded, lines kept):   %6.2f s, %d invoices", settleSeconds, outcome.invoices.count))
+    print(String(format: "cass settle (embedded, lines kept):   %6.2f s, %d invoices; load average %@", settleSeconds, outcome.invoices.count, loadAverage()))
 
     let data = work.appendingPathComponent("data")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -78,6 +78,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int)
     let client = BenchClient(port: port)
     let token = try client.login("root", "the benchmark's operator password")
 
+    let uploadLoad = loadAverage()
     started = Date()
     var bytes = 0
     for file in files {
@@ -110,32 +111,97 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int)
     let same = agents == SettlementSummary.agentsCSV(outcome.invoices)
     print("settlement-agents.csv through the API \(same ? "equals" : "DIFFERS FROM") cass settle's")
 
-    // GET one invoice under wrk.
+    // GET one invoice under wrk: a 2 s warm-up (threads, buffers, the
+    // invoice's JSON kept), then the measured run with the process's
+    // resident memory sampled every second.
     guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         throw BenchFailure("wrk not found (scripts/install-deps installs it)")
     }
-    guard let number = outcome.invoices.first?.number else { throw BenchFailure("no invoice issued") }
+    guard let invoice = outcome.invoices.first else { throw BenchFailure("no invoice issued") }
+    let number = invoice.number
+    let one = try client.request("GET", "/api/v1/invoices/\(number)", token: token)
+    guard one.status == 200 else { throw BenchFailure("GET /api/v1/invoices/\(number): \(one.status) \(one.text.prefix(300))") }
+    let lineCounts = outcome.invoices.map(\.lineCount).sorted()
+    print(String(format: "GET /api/v1/invoices/%@: %d lines, %d bytes of JSON (the dataset's invoices have %d-%d lines, median %d)",
+                 number, invoice.lineCount, one.body.count, lineCounts.first ?? 0, lineCounts.last ?? 0, lineCounts[lineCounts.count / 2]))
+    let url = "http://127.0.0.1:\(port)/api/v1/invoices/\(number)"
+    let wrkArguments = ["-t2", "-c\(connections)", "--latency", "-H", "Authorization: Bearer \(token)", url]
+    let beforeWarmUp = residentMegabytes()
+    _ = runWRK(wrk, ["-d2s"] + wrkArguments)
     let before = residentMegabytes()
-    let peak = SharedPeak()
+    let samples = Locked<[Double]>([])
     let sampling = SharedPeak()
     sampling.set(1)
     Thread {
         while sampling.value > 0 {
-            peak.raise(residentMegabytes())
-            usleep(100_000)
+            let rss = residentMegabytes()
+            samples.withLock { $0.append(rss) }
+            usleep(1_000_000)
         }
     }.start()
-    let output = runWRK(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)",
-                                  "http://127.0.0.1:\(port)/api/v1/invoices/\(number)"])
+    let getLoad = loadAverage()
+    let output = runWRK(wrk, ["-d\(seconds)s"] + wrkArguments)
     sampling.set(0)
-    let highest = peak.value
+    let after = residentMegabytes()
+    let sampled = samples.withLock { $0 }
     for line in output.split(separator: "\n") where line.contains("Requests/sec") || line.contains("%") || line.contains("Latency")
         || line.contains("requests in") || line.contains("Non-2xx") || line.contains("Socket errors") {
         print("  wrk: " + line.trimmingCharacters(in: .whitespaces))
     }
-    print(String(format: "GET /api/v1/invoices/{number}: %d connections, %d s; RSS %.0f MB before, %.0f MB peak, %.0f MB after",
-                 connections, seconds, before, highest, residentMegabytes()))
+    let rate = WRKFigures(output)
+    print(String(format: "GET /api/v1/invoices/{number}: %d connections, %d s; RSS %.0f MB before the warm-up, %.0f MB after it, %.0f MB peak, %.0f MB after; every second: %@",
+                 connections, seconds, beforeWarmUp, before, max(sampled.max() ?? 0, after), after,
+                 sampled.map { String(format: "%.0f", $0) }.joined(separator: " ")))
+
+    let ratio = serveSeconds / max(settleSeconds, 0.001)
+    let getMet = rate.requestsPerSecond >= 5_000 && rate.p99Ms < 25 && rate.errors == 0
+    print("summary:")
+    print(String(format: "  a) cass settle %.2f s; upload + close through cass serve %.2f s = %.2fx (goal at most 2x: %@); load average %@",
+                 settleSeconds, serveSeconds, ratio, ratio <= 2 ? "met" : "NOT met", uploadLoad))
+    print(String(format: "  b) GET %d bytes: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d errors (goal 5,000/s at p99 < 25 ms: %@); RSS %.0f -> %.0f MB (peak %.0f); load average %@",
+                 one.body.count, rate.requestsPerSecond, rate.p50Ms, rate.p99Ms, rate.errors, getMet ? "met" : "NOT met",
+                 before, after, max(sampled.max() ?? 0, after), getLoad))
     return same ? 0 : 1
+}
+
+/// The 1, 5 and 15 minute load averages (the machine is shared: figures
+/// are worth little without them).
+func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+/// What the benchmark reads from wrk's `--latency` report.
+struct WRKFigures {
+    var requestsPerSecond = 0.0
+    var p50Ms = 0.0
+    var p99Ms = 0.0
+    /// Non-2xx answers, socket errors and timeouts.
+    var errors = 0
+
+    init(_ output: String) {
+        for raw in output.split(separator: "\n") {
+            let fields = raw.split(separator: " ", omittingEmptySubsequences: true)
+            guard let first = fields.first else { continue }
+            if first == "Requests/sec:", fields.count > 1 { requestsPerSecond = Double(fields[1]) ?? 0 }
+            if first == "50%", fields.count > 1 { p50Ms = Self.milliseconds(fields[1]) }
+            if first == "99%", fields.count > 1 { p99Ms = Self.milliseconds(fields[1]) }
+            if raw.contains("Non-2xx"), let last = fields.last { errors += Int(last) ?? 0 }
+            if raw.contains("Socket errors") {
+                // "Socket errors: connect 0, read 0, write 0, timeout 24"
+                for (index, field) in fields.enumerated() where index > 0 && ["connect", "read", "write", "timeout"].contains(fields[index - 1]) {
+                    errors += Int(field.trimmingCharacters(in: CharacterSet(charactersIn: ","))) ?? 0
+                }
+            }
+        }
+    }
+
+    static func milliseconds(_ text: Substring) -> Double {
+        for (suffix, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60_000.0)] where text.hasSuffix(suffix) {
+            return (Double(text.dropLast(suffix.count)) ?? 0) * scale
+        }
+        return Double(text) ?? 0
+    }
 }
 
 private struct BenchFailure: Error, CustomStringConvertible {
