@@ -10,11 +10,7 @@ import XCTest
 /// drafts and counters survive a restart.
 final class NumberStageTests: XCTestCase {
     func draft(agent: Int64, total: Int64, period yyyymmnn: Int = 20261101, country: String = "GB") -> Invoice {
-        let period = BillingPeriod(yyyymmnn: yyyymmnn)!
-        let section = InvoiceSection(airlinePrefix: 125, lines: [], taxes: [], netDue: total, taxCharged: 0, taxCredited: 0, total: total)
-        return Invoice(number: "", country: country, period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
-                       remittanceDate: CivilDate(yyyymmdd: 20261117)!, agentCode: agent, sections: [section], lineCount: 1, netDue: total,
-                       taxCharged: 0, taxCredited: 0, total: total)
+        numberingDraft(agent: agent, total: total, period: yyyymmnn, country: country)
     }
 
     func test_a_period_is_numbered_once_every_settle_partition_sent_its_drafts_across_restarts() throws {
@@ -86,6 +82,37 @@ final class NumberStageTests: XCTestCase {
         for key in keys { XCTAssertEqual(try NumberStage.StateKey(decoding: Substring(key.encoded)), key) }
         for bad in ["ctr/", "numbered/GB", "draft/GB/20261101/x", "src/GB/20261101", "lines/GB/20261101/4", "other/1"] {
             XCTAssertThrowsError(try NumberStage.StateKey(decoding: Substring(bad)), bad)
+        }
+    }
+}
+
+/// A one-section draft invoice as a settle partition sends it.
+func numberingDraft(agent: Int64, total: Int64, period yyyymmnn: Int = 20261101, country: String = "GB") -> Invoice {
+    let period = BillingPeriod(yyyymmnn: yyyymmnn)!
+    let section = InvoiceSection(airlinePrefix: 125, lines: [], taxes: [], netDue: total, taxCharged: 0, taxCredited: 0, total: total)
+    return Invoice(number: "", country: country, period: period, currency: "GBP", minorDigits: 2, invoiceDate: CivilDate(yyyymmdd: 20261107)!,
+                   remittanceDate: CivilDate(yyyymmdd: 20261117)!, agentCode: agent, sections: [section], lineCount: 1, netDue: total,
+                   taxCharged: 0, taxCredited: 0, total: total)
+}
+
+/// The export refuses two invoices under one number instead of keeping
+/// the later one: re-used numbers were how the counter defect hid.
+final class SettlementExportNumberTests: XCTestCase {
+    func test_two_invoices_under_one_number_stop_the_export_and_a_replay_does_not() throws {
+        let log = InProcessLog()
+        try log.createTopics(TopicCatalog.specs())
+        let producer = try log.makeProducer()
+        var first = numberingDraft(agent: 20, total: 1)
+        first.number = "GB2026000001"
+        let replayed = first
+        try producer.send([OutgoingRecord(topic: TopicCatalog.invoices, partition: 0, key: Array(first.number.utf8), value: StageMessage.invoiceHeader(first, parts: 0).encoded()),
+                           OutgoingRecord(topic: TopicCatalog.invoices, partition: 0, key: Array(first.number.utf8), value: StageMessage.invoiceHeader(replayed, parts: 0).encoded())])
+        XCTAssertEqual(try SettlementExport.collect(from: log).invoices.count, 1, "a replay of the same invoice is one invoice")
+        var other = numberingDraft(agent: 30, total: 2, period: 20261102)
+        other.number = first.number
+        try producer.send([OutgoingRecord(topic: TopicCatalog.invoices, partition: 1, key: Array(other.number.utf8), value: StageMessage.invoiceHeader(other, parts: 0).encoded())])
+        XCTAssertThrowsError(try SettlementExport.collect(from: log)) { error in
+            XCTAssertTrue("\(error)".contains("GB2026000001"), "\(error)")
         }
     }
 }

@@ -228,13 +228,28 @@ public enum SettlementExport {
         }
         var headers: [String: Invoice] = [:]
         var parts: [String: [Int: LinePart]] = [:]
+        // An invoice number is a legal identity: a replay re-sends the same
+        // invoice under it, but two invoices under one number is a defect
+        // that must stop the export, not let the later one hide the earlier.
+        var reused: [String] = []
+        func check(_ earlier: Invoice?, _ invoice: Invoice) {
+            guard let earlier, earlier.country != invoice.country || earlier.period != invoice.period || earlier.agentCode != invoice.agentCode else { return }
+            reused.append("\(invoice.number) (agent \(earlier.agentCode) period \(earlier.period) and agent \(invoice.agentCode) period \(invoice.period))")
+        }
         try each(TopicCatalog.invoices) {
             switch $0 {
-            case .invoice(let invoice): invoices[invoice.number] = invoice
-            case .invoiceHeader(let header, _): headers[header.number] = header
+            case .invoice(let invoice):
+                check(invoices[invoice.number], invoice)
+                invoices[invoice.number] = invoice
+            case .invoiceHeader(let header, _):
+                check(headers[header.number], header)
+                headers[header.number] = header
             case .invoiceLines(let number, let part): parts[number, default: [:]][part.index] = part
             default: break
             }
+        }
+        guard reused.isEmpty else {
+            throw LogError("invoice numbers issued to two invoices: \(reused.prefix(5).joined(separator: ", "))\(reused.count > 5 ? " and \(reused.count - 5) more" : "")")
         }
         for (number, header) in headers {
             invoices[number] = LinePart.join(header, (parts[number] ?? [:]).values.sorted { $0.index < $1.index }) ?? header
