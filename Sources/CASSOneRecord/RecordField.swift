@@ -71,7 +71,16 @@ enum RecordField: Int, CaseIterable {
     }
 
     static func amountField(chargeIdentifier code: String) -> RecordField? {
-        allCases.first { $0.chargeIdentifier == code }
+        switch code {
+        case "WT": .weightCharge
+        case "VC": .valuationCharge
+        case "OC": .otherChargesDueCarrier
+        case "OA": .otherChargesDueAgent
+        case "CO": .commission
+        case "SI": .incentive
+        case "CN": .netDue
+        default: nil
+        }
     }
 }
 

@@ -37,8 +37,8 @@ enum TransactionParser {
         }
 
         // Raw texts for rejections.csv's PPP-SSSSSSSS, as written.
-        record.awbPrefixText = ASCIICode(OneRecordValues.reportable(text(.prefix) ?? "", width: 3))
-        record.awbSerialText = ASCIICode(OneRecordValues.reportable(text(.serial) ?? "", width: 8))
+        record.awbPrefixText = packed(OneRecordValues.reportable(text(.prefix) ?? "", width: 3))
+        record.awbSerialText = packed(OneRecordValues.reportable(text(.serial) ?? "", width: 8))
 
         if let value = text(.prefix).flatMap({ OneRecordValues.digits($0, count: 3) }) {
             record.airlinePrefix = Int32(value)
@@ -63,8 +63,8 @@ enum TransactionParser {
 
         // Airports are taken as written: whether they are three letters is R05, the engine's.
         // Non-ASCII shows as '?': never three letters either.
-        if let value = text(.origin) { record.origin = ASCIICode(OneRecordValues.reportable(value, width: 8)) } else { flag(.origin, "one location code", raw[.origin]) }
-        if let value = text(.destination) { record.destination = ASCIICode(OneRecordValues.reportable(value, width: 8)) } else { flag(.destination, "one location code", raw[.destination]) }
+        if let value = text(.origin) { record.origin = packed(OneRecordValues.reportable(value, width: 8)) } else { flag(.origin, "one location code", raw[.origin]) }
+        if let value = text(.destination) { record.destination = packed(OneRecordValues.reportable(value, width: 8)) } else { flag(.destination, "one location code", raw[.destination]) }
 
         switch text(.indicator) {
         case "P": record.indicator = .prepaid
@@ -73,11 +73,12 @@ enum TransactionParser {
         }
 
         switch raw[.currency] {
-        case .absent: record.currency = ASCIICode(header.currency)
-        case .text(let code): record.currency = ASCIICode(OneRecordValues.reportable(code, width: 8))
+        case .absent: record.currency = packed(header.currency)
+        case .text(let code): record.currency = packed(OneRecordValues.reportable(code, width: 8))
         default: flag(.currency, "one CurrencyCode IRI", raw[.currency])
         }
-        let currency = record.currency.description
+        // The record's currency as text, only where a unit must be compared.
+        let currency = raw.otherCharges.isEmpty ? "" : record.currency.description
 
         if let found = optionalText(.weight), let value = found.map(OneRecordValues.weightTenths) ?? 0 {
             record.chargeableWeightTenthsKg = value
@@ -107,11 +108,11 @@ enum TransactionParser {
         // The CBF's reason field is 3 characters: an absent or short code is padded with spaces.
         switch raw[.reason] {
         case .absent:
-            record.reasonCode = ASCIICode("   ")
+            record.reasonCode = packed("   ")
         case .text(let code) where code.utf8.count <= 3 && code.utf8.allSatisfy(isAlphanumericOrSpace):
-            record.reasonCode = ASCIICode(code + String(repeating: " ", count: 3 - code.utf8.count))
+            record.reasonCode = packed(code + String(repeating: " ", count: 3 - code.utf8.count))
         default:
-            record.reasonCode = ASCIICode(OneRecordValues.reportable(text(.reason) ?? "", width: 3))
+            record.reasonCode = packed(OneRecordValues.reportable(text(.reason) ?? "", width: 3))
             flag(.reason, "1 to 3 letters or digits", raw[.reason])
         }
         if record.transaction.isMemo, record.reasonCode.isBlank, malformed == nil {
@@ -136,11 +137,11 @@ enum TransactionParser {
                 malformed = (.chargeIdentifier, Problem(code: .R12, field: name, location: otherLocation + element, expected: expected, found: found,
                                                         message: "malformed field: \(name) of other charge \(charges.count + 1) must be \(expected), found \(found)"))
             }
-            var code = ASCIICode(bytes: [])
-            if case .text(let value) = other.code, value.utf8.count == 2, ASCIICode(value).isUppercaseLetters {
-                code = ASCIICode(value)
+            var code = ASCIICode(rawPacked: 0, length: 0)
+            if case .text(let value) = other.code, value.utf8.count == 2, packed(value).isUppercaseLetters {
+                code = packed(value)
             } else {
-                if case .text(let value) = other.code { code = ASCIICode(OneRecordValues.reportable(value, width: 2)) }
+                if case .text(let value) = other.code { code = packed(OneRecordValues.reportable(value, width: 2)) }
                 flagOther("other-charge code", "cargo:otherChargeCode", "an OtherChargeCode IRI ending in 2 uppercase letters", other.code)
             }
             var dueCarrier = true
@@ -170,6 +171,20 @@ enum TransactionParser {
         }
         record.malformed = malformed?.problem
         return (record, charges)
+    }
+
+    /// An ASCII code from a string without the array `ASCIICode(String)`
+    /// builds (one allocation per field, per record).
+    /// (`ASCIICode(bytes:)` is generic across modules: not specialised.)
+    private static func packed(_ text: String) -> ASCIICode {
+        var value: UInt64 = 0
+        var count: UInt8 = 0
+        for byte in text.utf8 {
+            guard count < 8 else { break }
+            value = value << 8 | UInt64(byte)
+            count += 1
+        }
+        return ASCIICode(rawPacked: value, length: count)
     }
 
     private static func isAlphanumericOrSpace(_ b: UInt8) -> Bool {
