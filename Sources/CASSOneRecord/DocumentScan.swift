@@ -12,7 +12,7 @@ struct BillingDocumentBuilder {
     /// Only the envelope's identity is wanted (processing order): stop
     /// as soon as it is known, and never look into transactions.
     let identityOnly: Bool
-    let terms = TermTable()
+    let terms = TermTable.shared
     /// When set, reading stops once the records would need more CBF lines
     /// than this (`cass convert --to cbf`: refused early, not after reading all).
     var maxCBFLines: Int?
@@ -36,6 +36,11 @@ struct BillingDocumentBuilder {
     /// The open nodes of the property being read (indices into its tree).
     private var open: [Int32] = []
     private var propertyElements = 0
+    /// Whitespace read in the innermost open element, not copied yet: it
+    /// is its value only if no child element follows, and nearly always
+    /// one does (indentation). Bytes of the document, which outlive this.
+    private var pendingWhitespace = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var pendingNode: Int32 = -1
 
     init(limits: XMLLimits, identityOnly: Bool) {
         self.limits = limits
@@ -49,7 +54,11 @@ struct BillingDocumentBuilder {
     /// false when the caller must skip the element and everything in it
     /// (no `end` follows then).
     mutating func start(_ namespace: XMLNamespace, _ local: UnsafeRawBufferPointer) -> Bool {
-        let term = terms.term(namespace, local)
+        start(namespace, term: terms.term(namespace, local), local)
+    }
+
+    /// `start` with the name's term already looked up (`terms.term`).
+    mutating func start(_ namespace: XMLNamespace, term: Term?, _ local: UnsafeRawBufferPointer) -> Bool {
         switch level {
         case 0:
             rootSeen = true
@@ -96,6 +105,8 @@ struct BillingDocumentBuilder {
                 return false
             }
             propertyElements += 1
+            // A child: the whitespace before it was indentation.
+            pendingNode = -1
             if propertyElements > Self.maxElementsPerProperty {
                 note(Problem(code: .F06, field: "XML", expected: "at most \(Self.maxElementsPerProperty) elements in one property", found: "more",
                              message: "an element of cass:BillingFile holds more than \(Self.maxElementsPerProperty) elements"))
@@ -113,6 +124,7 @@ struct BillingDocumentBuilder {
     /// whatever its length.
     mutating func text(_ piece: UnsafeRawBufferPointer, whitespace: Bool) throws(XMLSyntaxError) {
         guard level >= 3, let node = open.last else { return }
+        flushWhitespace()
         let length: Int
         if inTransaction {
             if transaction[node].hasChildren { return }
@@ -122,6 +134,30 @@ struct BillingDocumentBuilder {
             length = envelope.appendText(node, piece)
         }
         if length > limits.maxTextBytes, !whitespace { throw XMLSyntaxError(message: "text node longer than \(limits.maxTextBytes) bytes", line: 0) }
+    }
+
+    /// Whitespace in the document's own bytes (they outlive the read):
+    /// kept aside until it is known whether a child element follows.
+    mutating func whitespace(inDocument piece: UnsafeRawBufferPointer) throws(XMLSyntaxError) {
+        guard level >= 3, let node = open.last else { return }
+        if pendingNode < 0, inTransaction ? transaction[node].textEnd == transaction[node].textStart : envelope[node].textEnd == envelope[node].textStart {
+            pendingNode = node
+            pendingWhitespace = piece
+            return
+        }
+        try text(piece, whitespace: true)
+    }
+
+    /// The whitespace kept aside becomes text of its element after all.
+    private mutating func flushWhitespace() {
+        guard pendingNode >= 0 else { return }
+        let node = pendingNode
+        pendingNode = -1
+        if inTransaction {
+            if !transaction[node].hasChildren { transaction.appendText(node, pendingWhitespace) }
+        } else {
+            if !envelope[node].hasChildren { envelope.appendText(node, pendingWhitespace) }
+        }
     }
 
     mutating func text(_ piece: [UInt8], whitespace: Bool) throws(XMLSyntaxError) {
@@ -145,6 +181,7 @@ struct BillingDocumentBuilder {
     }
 
     mutating func end() {
+        flushWhitespace()
         switch level {
         case 0: return
         case 1, 2: level -= 1
@@ -279,8 +316,10 @@ enum XMLDocumentReader {
                         scanner.decode(start, end, into: &value)
                         let copy = value
                         try builder.text(copy, whitespace: whitespace)
+                    } else if whitespace {
+                        try builder.whitespace(inDocument: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                     } else {
-                        try builder.text(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), whitespace: whitespace)
+                        try builder.text(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), whitespace: false)
                     }
                 case .endOfDocument:
                     builder.endDocument()

@@ -63,38 +63,66 @@ enum Term: UInt8, CaseIterable {
 }
 
 /// Name lookup without allocation: an open-addressed table of hashes of
-/// (namespace, local name), each hit confirmed byte for byte.
-struct TermTable {
+/// (namespace, local name), each hit confirmed by the name's length, first
+/// and last eight bytes (which are the whole name up to 16 bytes) and, for
+/// longer names, the bytes between. Built once and shared (immutable).
+struct TermTable: @unchecked Sendable {
     private static let slots = 256
-    private var keys: [UInt64]
-    private var terms: [UInt8]
-    private var names: [[UInt8]]
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let heads: UnsafeMutablePointer<UInt64>
+    private let tails: UnsafeMutablePointer<UInt64>
+    private let lengths: UnsafeMutablePointer<Int>
+    private let terms: UnsafeMutablePointer<UInt8>
+    /// Each term's local name, for the bytes between head and tail.
+    private let names: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>>
 
-    init() {
-        keys = Array(repeating: 0, count: Self.slots)
-        terms = Array(repeating: 0xFF, count: Self.slots)
-        names = Term.allCases.map { Array($0.local.utf8) }
-        for term in Term.allCases where term.isKnown {
-            let key = names[Int(term.rawValue)].withUnsafeBytes { Self.hash(term.namespace, $0) }
+    /// The one table: never written after it is built.
+    static let shared = TermTable()
+
+    private init() {
+        keys = .allocate(capacity: Self.slots)
+        keys.initialize(repeating: 0, count: Self.slots)
+        heads = .allocate(capacity: Self.slots)
+        heads.initialize(repeating: 0, count: Self.slots)
+        tails = .allocate(capacity: Self.slots)
+        tails.initialize(repeating: 0, count: Self.slots)
+        lengths = .allocate(capacity: Self.slots)
+        lengths.initialize(repeating: -1, count: Self.slots)
+        terms = .allocate(capacity: Self.slots)
+        terms.initialize(repeating: 0xFF, count: Self.slots)
+        names = .allocate(capacity: Term.allCases.count)
+        for term in Term.allCases {
+            let bytes = Array(term.local.utf8)
+            let name = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+            name.initialize(from: bytes, count: bytes.count)
+            names[Int(term.rawValue)] = name
+            guard term.isKnown else { continue }
+            let raw = UnsafeRawBufferPointer(start: name, count: bytes.count)
+            let (head, tail) = Self.words(raw)
+            let key = Self.hash(term.namespace, count: bytes.count, head: head, tail: tail)
             var slot = Int(truncatingIfNeeded: key) & (Self.slots - 1)
             while terms[slot] != 0xFF { slot = (slot + 1) & (Self.slots - 1) }
             keys[slot] = key
+            heads[slot] = head
+            tails[slot] = tail
+            lengths[slot] = bytes.count
             terms[slot] = term.rawValue
         }
     }
 
-    /// The length and up to the first and last eight bytes, mixed: names
-    /// of the format differ there, and each hit is confirmed byte for byte.
-    @inline(__always) static func hash(_ namespace: XMLNamespace, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    /// The first and last eight bytes (zero-filled below eight).
+    @inline(__always) static func words(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         let count = bytes.count
-        var head: UInt64 = 0
-        var tail: UInt64 = 0
         if count >= 8 {
-            head = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-            tail = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        } else {
-            for k in 0..<count { head |= UInt64(bytes[k]) << UInt64(8 * k) }
+            return (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
         }
+        var head: UInt64 = 0
+        for k in 0..<count { head |= UInt64(bytes[k]) << UInt64(8 * k) }
+        return (head, 0)
+    }
+
+    /// The length and the first and last eight bytes, mixed.
+    @inline(__always) static func hash(_ namespace: XMLNamespace, count: Int, head: UInt64, tail: UInt64) -> UInt64 {
         var h = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(count) ^ (UInt64(namespace.rawValue) << 56)
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
@@ -106,17 +134,15 @@ struct TermTable {
     /// `unknown...` one if the format has no such name); nil for others.
     func term(_ namespace: XMLNamespace, _ local: UnsafeRawBufferPointer) -> Term? {
         guard let unknown = Term.unknown(in: namespace) else { return nil }
-        let key = Self.hash(namespace, local)
+        let count = local.count
+        let (head, tail) = Self.words(local)
+        let key = Self.hash(namespace, count: count, head: head, tail: tail)
         var slot = Int(truncatingIfNeeded: key) & (Self.slots - 1)
         while terms[slot] != 0xFF {
-            if keys[slot] == key {
-                if let candidate = Term(rawValue: terms[slot]), candidate.namespace == namespace,
-                   names[Int(candidate.rawValue)].withUnsafeBytes({ name in
-                       guard name.count == local.count, let a = name.baseAddress, let b = local.baseAddress else { return false }
-                       return memcmp(a, b, name.count) == 0
-                   }) {
-                    return candidate
-                }
+            if keys[slot] == key, lengths[slot] == count, heads[slot] == head, tails[slot] == tail,
+               let candidate = Term(rawValue: terms[slot]), candidate.namespace == namespace {
+                if count <= 16 { return candidate }
+                if let base = local.baseAddress, memcmp(base + 8, names[Int(candidate.rawValue)] + 8, count - 16) == 0 { return candidate }
             }
             slot = (slot + 1) & (Self.slots - 1)
         }
