@@ -40,7 +40,17 @@ struct JSONLDDocumentReader {
     /// duplicate check (the first `keyCount` entries are live).
     private var keys: [(start: Int, end: Int)] = []
     private var keyCount = 0
-    private var keyCache: [UInt64: (key: [UInt8], name: JSONLDName)] = [:]
+    /// Keys expanded already, direct-mapped by a hash of their length and
+    /// first and last eight bytes (no hashing of every byte, no
+    /// `Dictionary`), each hit confirmed byte for byte.
+    private var keyCache = [CachedKey?](repeating: nil, count: JSONLDDocumentReader.keyCacheSlots)
+    private static let keyCacheSlots = 256
+
+    private struct CachedKey {
+        var hash: UInt64
+        var key: [UInt8]
+        var name: JSONLDName
+    }
 
     static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
@@ -141,7 +151,7 @@ struct JSONLDDocumentReader {
         if let typeAt {
             i = typeAt
             let type = try readType()
-            entered = type.withUnsafeBytes { builder.start(type.namespace, $0) }
+            entered = type.withUnsafeBytes { builder.start(type.namespace, term: type.term, $0) }
         } else {
             entered = builder.start(.rdf, JSONLDContext.rdfDescription)
         }
@@ -168,7 +178,7 @@ struct JSONLDDocumentReader {
         if peek() == UInt8(ascii: "[") {
             try forEachElement(depth: depth) { reader, depth throws(JSONLDError) in
                 if reader.peek() == UInt8(ascii: "[") {
-                    guard name.withUnsafeBytes({ builder.start(name.namespace, $0) }) else { return try reader.skipValue(depth: depth) }
+                    guard name.withUnsafeBytes({ builder.start(name.namespace, term: name.term, $0) }) else { return try reader.skipValue(depth: depth) }
                     builder.invalidValue(.list)
                     try reader.skipValue(depth: depth)
                     builder.end()
@@ -182,7 +192,7 @@ struct JSONLDDocumentReader {
     }
 
     private mutating func singleValue(_ name: JSONLDName, _ builder: inout BillingDocumentBuilder, depth: Int) throws(JSONLDError) {
-        guard name.withUnsafeBytes({ builder.start(name.namespace, $0) }) else { return try skipValue(depth: depth) }
+        guard name.withUnsafeBytes({ builder.start(name.namespace, term: name.term, $0) }) else { return try skipValue(depth: depth) }
         defer { if !builder.done { builder.end() } }
         skipWhitespace()
         guard i < n else { throw fail("a value expected") }
@@ -340,20 +350,20 @@ struct JSONLDDocumentReader {
         // Keys repeat on every transaction: expanded once, found again by
         // a hash of their bytes (confirmed byte for byte).
         let raw = UnsafeRawBufferPointer(start: p + key.start, count: key.end - key.start)
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        if !key.escaped {
-            for b in raw { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            if let cached = keyCache[hash], cached.key.count == raw.count,
-               cached.key.withUnsafeBytes({ stored in
-                   guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
-                   return memcmp(a, b, raw.count) == 0
-               }) {
-                return cached.name
-            }
+        let (head, tail) = TermTable.words(raw)
+        let hash = TermTable.hash(.none, count: raw.count, head: head, tail: tail)
+        let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.keyCacheSlots - 1)
+        if !key.escaped, let cached = keyCache[slot], cached.hash == hash, cached.key.count == raw.count,
+           cached.key.withUnsafeBytes({ stored in
+               guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
+               return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self), raw.count)
+           }) {
+            return cached.name
         }
         guard try expandToken(key, vocabulary: true) else { return nil }
         let name = JSONLDName(scratch)
-        if !key.escaped, keyCache.count < 1_024 { keyCache[hash] = (Array(raw), name) }
+        // Keys are bounded (`readString`); a slot holds the last key hashed to it.
+        if !key.escaped { keyCache[slot] = CachedKey(hash: hash, key: Array(raw), name: name) }
         return name
     }
 
@@ -505,16 +515,25 @@ struct JSONLDDocumentReader {
         guard peek() == UInt8(ascii: "\"") else { throw fail("a string expected") }
         let start = i + 1
         // The common case: no backslash before the closing quote, no
-        // control character; found with memchr and a word test.
-        if let found = memchr(p + start, 0x22, n - start) {
-            let end = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(found))
-            if memchr(p + start, 0x5C, end - start) == nil, !XMLCharacters.hasControlByte(UnsafeRawBufferPointer(start: p + start, count: end - start)) {
-                if end - start > limits.maxTextBytes * 6 { throw JSONLDError(message: "string longer than \(limits.maxTextBytes) bytes", offset: start) }
-                i = end + 1
-                return StringToken(start: start, end: end, escaped: false)
-            }
-        }
+        // control character. Eight bytes at a time: the first quote,
+        // backslash or control byte (the lowest flagged byte is exact).
         var k = start
+        while k + 8 <= n {
+            let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = word ^ (0x22 &* ones), backslash = word ^ (0x5C &* ones)
+            let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- 0x20 &* ones) & ~word) & highs
+            if flags == 0 { k += 8; continue }
+            k += flags.trailingZeroBitCount / 8
+            break
+        }
+        while k < n, p[k] != UInt8(ascii: "\""), p[k] != UInt8(ascii: "\\"), p[k] >= 0x20 { k += 1 }
+        if k < n, p[k] == UInt8(ascii: "\"") {
+            if k - start > limits.maxTextBytes * 6 { throw JSONLDError(message: "string longer than \(limits.maxTextBytes) bytes", offset: start) }
+            i = k + 1
+            return StringToken(start: start, end: k, escaped: false)
+        }
+        k = start
         var escaped = false
         while true {
             guard k < n else { throw JSONLDError(message: "unterminated string", offset: start - 1) }
@@ -653,17 +672,21 @@ struct JSONLDDocumentReader {
 struct JSONLDName {
     var namespace: XMLNamespace
     var local: [UInt8]
+    /// The format's term for it, looked up once (names are cached).
+    var term: Term?
 
     init(_ iri: [UInt8]) {
         for (candidate, uri) in JSONLDContext.namespaces {
             if iri.count > uri.count, iri.starts(with: uri) {
                 namespace = candidate
                 local = Array(iri[uri.count...])
+                term = local.withUnsafeBytes { TermTable.shared.term(candidate, $0) }
                 return
             }
         }
         namespace = .other
         local = iri
+        term = nil
     }
 
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { local.withUnsafeBytes(body) }
