@@ -53,7 +53,10 @@ struct SectionShape: Encodable {
     var totalMinor: Int64
 }
 
+/// A payment as `Payment` of docs/openapi.json: with its id, the one
+/// `POST /invoices/{number}/payments` answered.
 struct PaymentShape: Encodable {
+    var id: String
     var amountMinor: Int64
     var method: String
     var date: String
@@ -98,7 +101,7 @@ struct PaymentStanding {
             status = summary.status.rawValue
             paidMinor = summary.paidMinor
             outstandingMinor = summary.outstandingMinor
-            payments = summary.payments.map { PaymentShape(amountMinor: $0.amountMinor, method: $0.method.rawValue, date: $0.date.description, reference: $0.reference) }
+            payments = summary.payments.map { PaymentShape(id: $0.id, amountMinor: $0.amountMinor, method: $0.method.rawValue, date: $0.date.description, reference: $0.reference) }
             return
         }
         paidMinor = 0

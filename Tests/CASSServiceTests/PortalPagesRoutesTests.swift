@@ -197,6 +197,12 @@ final class PortalPagesRoutesTests: XCTestCase {
         XCTAssertEqual(paid.header("Location"), "/invoices/GB2026000001")
         let invoice = try world.client("a.output").get("/api/v1/invoices/GB2026000001")
         XCTAssertEqual(invoice.int("paidMinor"), 100_050)
+        // Each payment of the invoice in full as docs/openapi.json's Payment,
+        // id included (schemathesis found the id missing).
+        let listed = (invoice.json["payments"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(listed.map { Set($0.keys) }, [["id", "amountMinor", "method", "date", "reference"]])
+        XCTAssertEqual((listed.first?["id"] as? String)?.hasPrefix("p-"), true, "\(listed)")
+        XCTAssertEqual(listed.first?["reference"] as? String, "BANK-1")
         XCTAssertTrue(try agent.get("/payments").text.contains("BANK-1"))
         // B cannot pay A's invoice: it does not exist for B.
         let other = try Self.browser(world, "b.output")
