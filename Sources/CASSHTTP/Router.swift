@@ -75,28 +75,36 @@ public struct Router: Sendable {
         }
     }
 
-    /// The handler for a method and decoded path segments. HEAD is served by
-    /// the GET route when there is no HEAD route of its own (the server then
-    /// sends no body). A path matched only under other methods gives 405
-    /// with those methods.
+    /// The handler for a method and decoded path segments. The most
+    /// specific pattern that matches the path owns it under every method:
+    /// `/files/validate` (POST) is not also a file id of `/files/{id}`, so
+    /// GET there is 405 with `Allow: POST`, and the Allow header names
+    /// exactly the methods the path's own routes (and API document) have.
+    /// HEAD is served by the GET route when there is no HEAD route of its
+    /// own (the server then sends no body). A path matched only under other
+    /// methods gives 405 with those methods.
     public func match(_ method: HTTPMethod, _ pathSegments: [String]) -> Match {
-        var best: (route: Route, parameters: [String: String], ranks: [Int], exact: Bool)?
-        var allowed: [HTTPMethod] = []
+        var owned: [(route: Route, parameters: [String: String])] = []
+        var owner: [Int]?
         for route in routes {
             guard let parameters = Router.bind(route.segments, pathSegments) else { continue }
-            if !allowed.contains(route.method) { allowed.append(route.method) }
-            let exact = route.method == method
-            guard exact || (method == .HEAD && route.method == .GET) else { continue }
-            let candidate = (route: route, parameters: parameters, ranks: route.segments.map(\.rank), exact: exact)
-            guard let current = best else { best = candidate; continue }
-            // An exact method beats GET-for-HEAD; then the more specific pattern.
-            if candidate.exact != current.exact {
-                if candidate.exact { best = candidate }
-            } else if candidate.ranks.lexicographicallyPrecedes(current.ranks) {
-                best = candidate
+            let ranks = route.segments.map(\.rank)
+            if let current = owner {
+                if ranks.lexicographicallyPrecedes(current) {
+                    owner = ranks
+                    owned = [(route, parameters)]
+                } else if ranks == current {
+                    owned.append((route, parameters))
+                }
+            } else {
+                owner = ranks
+                owned = [(route, parameters)]
             }
         }
-        if let best { return .found(best.route.handler, parameters: best.parameters) }
+        if let exact = owned.first(where: { $0.route.method == method }) { return .found(exact.route.handler, parameters: exact.parameters) }
+        if method == .HEAD, let get = owned.first(where: { $0.route.method == .GET }) { return .found(get.route.handler, parameters: get.parameters) }
+        var allowed: [HTTPMethod] = []
+        for candidate in owned where !allowed.contains(candidate.route.method) { allowed.append(candidate.route.method) }
         guard !allowed.isEmpty else { return .notFound }
         if allowed.contains(.GET), !allowed.contains(.HEAD) { allowed.append(.HEAD) }
         return .methodNotAllowed(allowed: allowed)
