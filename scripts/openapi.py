@@ -49,6 +49,9 @@ def p(name, description, schema=None):
 
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
 PERIOD = {"type": "string", "pattern": "^[0-9]{6}0[1-4]$"}
+# The accounts routes (disputes, wallet, risk) share the portal's filter,
+# whose "all operations" choice sends an empty country.
+COUNTRY_OR_EMPTY = {"type": "string", "pattern": "^([A-Z]{2})?$", "description": "empty: every operation"}
 DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 MINOR = {"type": "integer", "format": "int64"}
 PAGING = [q("limit", "page size (default 100, at most 1000)", {"type": "integer", "minimum": 1, "maximum": 1000}),
@@ -59,6 +62,16 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "description": "1-200 printable ASCII characters: a retried request with the same key (from the same company, "
                               "for the same object) is the same request and is recorded once; the same key with another body is 409",
                "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+# The limits of docs/access.md "Limits" that a schema can state; the rest
+# (a username's bytes, a known company, a password's 4,096 bytes) are the
+# service's 422.
+LANGUAGE = {"type": "string", "enum": ["en", "fr", "es", "de", "zh-Hans", "ja", "ko", "ar"]}
+PASSWORD = {"type": "string", "minLength": 12, "maxLength": 1024, "description": "12-1,024 characters and at most 4,096 bytes"}
+NAME = {"type": "string", "maxLength": 200}
+EMAIL = {"type": "string", "maxLength": 254}
+OPERATIONS = {"type": "array", "minItems": 1, "items": {"type": "string"},
+              "description": "[\"*\"] (every operation) or operation countries"}
 
 def body(schema, media="application/json", required=True):
     return {"required": required, "content": {media: {"schema": schema}}}
@@ -74,12 +87,12 @@ schemas = {
                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         },
     },
-    "Login": {"type": "object", "required": ["username", "password"],
+    "Login": {"type": "object", "required": ["username", "password"], "additionalProperties": False,
               "properties": {"username": {"type": "string"}, "password": {"type": "string"}}},
     "Session": {"type": "object", "required": ["token", "expiresAt"], "additionalProperties": False,
                 "properties": {"token": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}},
-    "Activation": {"type": "object", "required": ["token", "password"],
-                   "properties": {"token": {"type": "string"}, "password": {"type": "string"}}},
+    "Activation": {"type": "object", "required": ["token", "password"], "additionalProperties": False,
+                   "properties": {"token": {"type": "string"}, "password": PASSWORD}},
     "User": {
         "type": "object", "additionalProperties": False,
         "required": ["username", "company", "role", "name", "email", "language", "operations", "disabled"],
@@ -92,20 +105,19 @@ schemas = {
     },
     "UserCreate": {
         "type": "object", "required": ["username", "company", "role", "name", "email", "language", "password"],
+        "additionalProperties": False,
         "properties": {
-            "username": {"type": "string"}, "company": {"type": "string"},
+            "username": {"type": "string", "description": "3-64 bytes"}, "company": {"type": "string"},
             "role": {"type": "string", "enum": ["viewer", "input", "output", "admin"]},
-            "name": {"type": "string"}, "email": {"type": "string"}, "language": {"type": "string"},
-            "operations": {"type": "array", "items": {"type": "string"}}, "password": {"type": "string"},
+            "name": NAME, "email": EMAIL, "language": LANGUAGE, "operations": OPERATIONS, "password": PASSWORD,
         },
     },
     "UserPatch": {
-        "type": "object",
+        "type": "object", "additionalProperties": False,
         "properties": {
             "role": {"type": "string", "enum": ["viewer", "input", "output", "admin"]},
-            "name": {"type": "string"}, "email": {"type": "string"}, "language": {"type": "string"},
-            "operations": {"type": "array", "items": {"type": "string"}}, "disabled": {"type": "boolean"},
-            "password": {"type": "string", "description": "only on /users/me"},
+            "name": NAME, "email": EMAIL, "language": LANGUAGE, "operations": OPERATIONS, "disabled": {"type": "boolean"},
+            "password": {**PASSWORD, "description": "only on /users/me; " + PASSWORD["description"]},
         },
     },
     "SSHKey": {"type": "object", "required": ["type", "fingerprint", "comment"], "additionalProperties": False,
@@ -359,7 +371,8 @@ paths = {
         "get": {"summary": "the user's SSH public keys", "operationId": "getSSHKeys",
                 "responses": {**ok(200, "the keys", page("SSHKey")), **problem(*AUTH_ERRORS, 403, 404)}},
         "put": {"summary": "replace the user's SSH public keys (OpenSSH public key lines)", "operationId": "putSSHKeys",
-                "requestBody": body({"type": "string"}, media="text/plain"),
+                "requestBody": {**body({"type": "string"}, media="text/plain", required=False),
+                                "description": "one OpenSSH public key per line; an empty or missing body removes every key"},
                 "responses": {**ok(200, "the keys now", page("SSHKey")), **problem(400, 401, 403, 404, 413, 415, 422)}}},
     "/api/v1/audit": {"get": {
         "summary": "the audit trail (cass admin)", "operationId": "audit",
@@ -456,7 +469,7 @@ paths = {
     "/api/v1/disputes": {
         "get": {"summary": "disputes the caller is party to (all for cass), in the order raised", "operationId": "listDisputes",
                 "parameters": [q("status", "dispute status as of today", {"type": "string", "enum": ["open", "escalated", "accepted", "rejected", "withdrawn"]}),
-                               q("country", "operation", COUNTRY)] + PAGING,
+                               q("country", "operation", COUNTRY_OR_EMPTY)] + PAGING,
                 "responses": {**ok(200, "a page of disputes", page("Dispute")), **problem(*AUTH_ERRORS, 404, 422)}},
         "post": {"summary": "dispute an AWB's lines on an invoice (the invoice's agent, output or admin)", "operationId": "raiseDispute",
                  "parameters": [IDEMPOTENCY], "requestBody": body(ref("DisputeCreate")),
@@ -483,7 +496,7 @@ paths = {
                  "responses": {**ok(200, "withdrawn", ref("Dispute")), **problem(*JSON_BODY_ERRORS, 403, 404, 409)}}},
     "/api/v1/wallet": {"get": {
         "summary": "wallet balance, credit and direct debit of each agent company in the caller's scope", "operationId": "getWallet",
-        "parameters": [q("country", "operation", COUNTRY), q("company", "an agent company or group in scope")] + PAGING,
+        "parameters": [q("country", "operation", COUNTRY_OR_EMPTY), q("company", "an agent company or group in scope")] + PAGING,
         "responses": {**ok(200, "balances", page("Wallet")), **problem(*AUTH_ERRORS, 403, 404, 422)}}},
     "/api/v1/wallet/topups": {"post": {
         "summary": "fund an agent company's wallet (its output or admin users, or the cass admin)", "operationId": "topUpWallet",
@@ -492,7 +505,7 @@ paths = {
         "responses": {**ok(201, "the wallet now", ref("Wallet")), **problem(*JSON_BODY_ERRORS, 403, 404, 409)}}},
     "/api/v1/risk": {"get": {
         "summary": "risk per agent as of today (cass: all; an agent: its own; airlines: 403)", "operationId": "listRisk",
-        "parameters": [q("country", "operation", COUNTRY), q("grade", "grade", {"type": "string", "enum": ["A", "B", "C", "D"]})] + PAGING,
+        "parameters": [q("country", "operation", COUNTRY_OR_EMPTY), q("grade", "grade", {"type": "string", "enum": ["A", "B", "C", "D"]})] + PAGING,
         "responses": {**ok(200, "a page of risk rows", page("Risk")), **problem(*AUTH_ERRORS, 403, 404, 422)}}},
     "/api/v1/statistics": {"get": {
         "summary": "figures per operation and period, in the caller's scope", "operationId": "statistics",
@@ -515,6 +528,22 @@ paths = {
                 "parameters": [q("company", "the company (cass admin)")], "requestBody": body(ref("Settings")),
                 "responses": {**ok(200, "settings", ref("Settings")), **problem(*JSON_BODY_ERRORS, 403, 404, 409)}}},
 }
+
+# Every query parameter is checked beyond what its schema says (a cursor
+# `after` must be one this service gave, a period a real one, a company one
+# that exists): a value that fails is 422 (an unknown company, 404). Said
+# here once for every operation that takes them, so that no operation's
+# list of answers forgets it (scripts/check-api holds the service to it).
+for item in paths.values():
+    shared = item.get("parameters", [])
+    for method, operation in item.items():
+        if method == "parameters":
+            continue
+        query = [parameter["name"] for parameter in shared + operation.get("parameters", []) if parameter.get("in") == "query"]
+        if query and "422" not in operation["responses"]:
+            operation["responses"].update(problem(422))
+        if "company" in query and "404" not in operation["responses"]:
+            operation["responses"].update(problem(404))
 
 document = {
     "openapi": "3.1.0",

@@ -355,6 +355,26 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       },
@@ -914,14 +934,15 @@ public enum OpenAPIDocument {
         "summary": "replace the user's SSH public keys (OpenSSH public key lines)",
         "operationId": "putSSHKeys",
         "requestBody": {
-          "required": true,
+          "required": false,
           "content": {
             "text/plain": {
               "schema": {
                 "type": "string"
               }
             }
-          }
+          },
+          "description": "one OpenSSH public key per line; an empty or missing body removes every key"
         },
         "responses": {
           "200": {
@@ -1120,6 +1141,26 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -1237,6 +1278,16 @@ public enum OpenAPIDocument {
           },
           "403": {
             "description": "The role lacks this right",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1612,6 +1663,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -1850,6 +1911,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -1944,6 +2015,16 @@ public enum OpenAPIDocument {
           },
           "404": {
             "description": "No such object (or one of another company)",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2111,6 +2192,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2171,6 +2262,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2224,6 +2325,16 @@ public enum OpenAPIDocument {
           },
           "401": {
             "description": "No valid credentials",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2349,6 +2460,26 @@ public enum OpenAPIDocument {
           },
           "401": {
             "description": "No valid credentials",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such object (or one of another company)",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2757,6 +2888,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2789,7 +2930,8 @@ public enum OpenAPIDocument {
             "description": "operation",
             "schema": {
               "type": "string",
-              "pattern": "^[A-Z]{2}$"
+              "pattern": "^([A-Z]{2})?$",
+              "description": "empty: every operation"
             }
           },
           {
@@ -3434,7 +3576,8 @@ public enum OpenAPIDocument {
             "description": "operation",
             "schema": {
               "type": "string",
-              "pattern": "^[A-Z]{2}$"
+              "pattern": "^([A-Z]{2})?$",
+              "description": "empty: every operation"
             }
           },
           {
@@ -3692,7 +3835,8 @@ public enum OpenAPIDocument {
             "description": "operation",
             "schema": {
               "type": "string",
-              "pattern": "^[A-Z]{2}$"
+              "pattern": "^([A-Z]{2})?$",
+              "description": "empty: every operation"
             }
           },
           {
@@ -4046,6 +4190,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "422": {
+            "description": "Invalid input",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       },
@@ -4220,6 +4374,7 @@ public enum OpenAPIDocument {
           "username",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
             "type": "string"
@@ -4252,12 +4407,16 @@ public enum OpenAPIDocument {
           "token",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "token": {
             "type": "string"
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "minLength": 12,
+            "maxLength": 1024,
+            "description": "12-1,024 characters and at most 4,096 bytes"
           }
         }
       },
@@ -4321,9 +4480,11 @@ public enum OpenAPIDocument {
           "language",
           "password"
         ],
+        "additionalProperties": false,
         "properties": {
           "username": {
-            "type": "string"
+            "type": "string",
+            "description": "3-64 bytes"
           },
           "company": {
             "type": "string"
@@ -4338,27 +4499,45 @@ public enum OpenAPIDocument {
             ]
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 200
           },
           "email": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 254
           },
           "language": {
-            "type": "string"
+            "type": "string",
+            "enum": [
+              "en",
+              "fr",
+              "es",
+              "de",
+              "zh-Hans",
+              "ja",
+              "ko",
+              "ar"
+            ]
           },
           "operations": {
             "type": "array",
+            "minItems": 1,
             "items": {
               "type": "string"
-            }
+            },
+            "description": "[\"*\"] (every operation) or operation countries"
           },
           "password": {
-            "type": "string"
+            "type": "string",
+            "minLength": 12,
+            "maxLength": 1024,
+            "description": "12-1,024 characters and at most 4,096 bytes"
           }
         }
       },
       "UserPatch": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "role": {
             "type": "string",
@@ -4370,26 +4549,42 @@ public enum OpenAPIDocument {
             ]
           },
           "name": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 200
           },
           "email": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 254
           },
           "language": {
-            "type": "string"
+            "type": "string",
+            "enum": [
+              "en",
+              "fr",
+              "es",
+              "de",
+              "zh-Hans",
+              "ja",
+              "ko",
+              "ar"
+            ]
           },
           "operations": {
             "type": "array",
+            "minItems": 1,
             "items": {
               "type": "string"
-            }
+            },
+            "description": "[\"*\"] (every operation) or operation countries"
           },
           "disabled": {
             "type": "boolean"
           },
           "password": {
             "type": "string",
-            "description": "only on /users/me"
+            "minLength": 12,
+            "maxLength": 1024,
+            "description": "only on /users/me; 12-1,024 characters and at most 4,096 bytes"
           }
         }
       },
