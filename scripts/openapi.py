@@ -49,8 +49,9 @@ def p(name, description, schema=None):
 
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
 PERIOD = {"type": "string", "pattern": "^[0-9]{6}0[1-4]$"}
-# The accounts routes (disputes, wallet, risk) share the portal's filter,
-# whose "all operations" choice sends an empty country.
+# The accounts routes (disputes, wallet, risk) share the portal's filters,
+# whose "all" choices send an empty value: empty country, status or grade
+# filters nothing.
 COUNTRY_OR_EMPTY = {"type": "string", "pattern": "^([A-Z]{2})?$", "description": "empty: every operation"}
 DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 MINOR = {"type": "integer", "format": "int64"}
@@ -357,7 +358,7 @@ paths = {
                 "responses": {**ok(200, "the caller", ref("User")), **problem(*AUTH_ERRORS)}},
         "patch": {"summary": "change the caller's name, email, language or password", "operationId": "patchMe",
                   "requestBody": body(ref("UserPatch")),
-                  "responses": {**ok(200, "changed", ref("User")), **problem(*JSON_BODY_ERRORS, 403)}}},
+                  "responses": {**ok(200, "changed", ref("User")), **problem(*JSON_BODY_ERRORS, 403, 409)}}},
     "/api/v1/users/{username}": {
         "parameters": [p("username", "a username")],
         "get": {"summary": "one user", "operationId": "getUser",
@@ -468,7 +469,7 @@ paths = {
         "responses": {**ok(200, "a page of disbursements", page("Settlement")), **problem(*AUTH_ERRORS, 403)}}},
     "/api/v1/disputes": {
         "get": {"summary": "disputes the caller is party to (all for cass), in the order raised", "operationId": "listDisputes",
-                "parameters": [q("status", "dispute status as of today", {"type": "string", "enum": ["open", "escalated", "accepted", "rejected", "withdrawn"]}),
+                "parameters": [q("status", "dispute status as of today (empty: every status)", {"type": "string", "enum": ["", "open", "escalated", "accepted", "rejected", "withdrawn"]}),
                                q("country", "operation", COUNTRY_OR_EMPTY)] + PAGING,
                 "responses": {**ok(200, "a page of disputes", page("Dispute")), **problem(*AUTH_ERRORS, 404, 422)}},
         "post": {"summary": "dispute an AWB's lines on an invoice (the invoice's agent, output or admin)", "operationId": "raiseDispute",
@@ -505,7 +506,7 @@ paths = {
         "responses": {**ok(201, "the wallet now", ref("Wallet")), **problem(*JSON_BODY_ERRORS, 403, 404, 409)}}},
     "/api/v1/risk": {"get": {
         "summary": "risk per agent as of today (cass: all; an agent: its own; airlines: 403)", "operationId": "listRisk",
-        "parameters": [q("country", "operation", COUNTRY_OR_EMPTY), q("grade", "grade", {"type": "string", "enum": ["A", "B", "C", "D"]})] + PAGING,
+        "parameters": [q("country", "operation", COUNTRY_OR_EMPTY), q("grade", "grade (empty: every grade)", {"type": "string", "enum": ["", "A", "B", "C", "D"]})] + PAGING,
         "responses": {**ok(200, "a page of risk rows", page("Risk")), **problem(*AUTH_ERRORS, 403, 404, 422)}}},
     "/api/v1/statistics": {"get": {
         "summary": "figures per operation and period, in the caller's scope", "operationId": "statistics",

@@ -605,6 +605,16 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "409": {
+            "description": "Conflicts with the current state",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2911,10 +2921,11 @@ public enum OpenAPIDocument {
             "name": "status",
             "in": "query",
             "required": false,
-            "description": "dispute status as of today",
+            "description": "dispute status as of today (empty: every status)",
             "schema": {
               "type": "string",
               "enum": [
+                "",
                 "open",
                 "escalated",
                 "accepted",
@@ -3843,10 +3854,11 @@ public enum OpenAPIDocument {
             "name": "grade",
             "in": "query",
             "required": false,
-            "description": "grade",
+            "description": "grade (empty: every grade)",
             "schema": {
               "type": "string",
               "enum": [
+                "",
                 "A",
                 "B",
                 "C",
