@@ -30,6 +30,31 @@ public enum ChargesIndicator: UInt8, Sendable, Hashable, Codable {
     case prepaid, collect
 
     public var code: String { self == .prepaid ? "P" : "C" }
+
+    public init?(code: String) {
+        switch code {
+        case "P": self = .prepaid
+        case "C": self = .collect
+        default: return nil
+        }
+    }
+
+    /// JSON says `"P"` or `"C"`, as the billing file and the events do;
+    /// the raw numbers 0 and 1 are still read.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(UInt8.self), let value = ChargesIndicator(rawValue: number) { self = value; return }
+        let text = try container.decode(String.self)
+        guard let value = ChargesIndicator(code: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "charges indicator '\(text)': expected P or C")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
 }
 
 /// An OCH line: one other charge of the billing record before it.

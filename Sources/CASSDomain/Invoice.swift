@@ -82,8 +82,12 @@ public struct InvoiceLine: Sendable, Hashable, Codable {
     /// Where it came from: file name and sequence number.
     public var sourceFile: String
     public var sourceSequence: Int32
+    /// Prepaid or collect, for `AWB` and `CCA` lines (a collect AWB's net
+    /// is minus its commission and incentive: the documents say why); nil
+    /// on memos, and on lines stored before the field existed.
+    public var chargesIndicator: ChargesIndicator?
 
-    public init(awb: String, awbSerial: Int32, transaction: TransactionType, issueDate: CivilDate, origin: String, destination: String, chargeableWeightTenthsKg: Int64, weightCharge: Int64, valuationCharge: Int64, otherChargesDueCarrier: Int64, commission: Int64, incentive: Int64, amount: Int64, reasonCode: String, sourceFile: String, sourceSequence: Int32) {
+    public init(awb: String, awbSerial: Int32, transaction: TransactionType, issueDate: CivilDate, origin: String, destination: String, chargeableWeightTenthsKg: Int64, weightCharge: Int64, valuationCharge: Int64, otherChargesDueCarrier: Int64, commission: Int64, incentive: Int64, amount: Int64, reasonCode: String, sourceFile: String, sourceSequence: Int32, chargesIndicator: ChargesIndicator? = nil) {
         self.awb = awb
         self.awbSerial = awbSerial
         self.transaction = transaction
@@ -100,6 +104,7 @@ public struct InvoiceLine: Sendable, Hashable, Codable {
         self.reasonCode = reasonCode
         self.sourceFile = sourceFile
         self.sourceSequence = sourceSequence
+        self.chargesIndicator = chargesIndicator
     }
 }
 

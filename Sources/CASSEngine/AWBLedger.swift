@@ -125,7 +125,7 @@ public struct AWBLedger: Sendable {
                 taxDate: taxDate, origin: record.origin, destination: record.destination,
                 chargeableWeightTenthsKg: record.chargeableWeightTenthsKg, weightCharge: amounts.0, valuationCharge: amounts.1,
                 otherChargesDueCarrier: amounts.2, commission: amounts.3, incentive: amounts.4, amount: amounts.5,
-                reasonCode: record.reasonCode)
+                reasonCode: record.reasonCode, chargesIndicator: record.transaction.isVersion ? record.indicator : nil)
         }
         switch record.transaction {
         case .awb:

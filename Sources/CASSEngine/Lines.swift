@@ -75,8 +75,10 @@ public struct BilledLine: Sendable, Hashable {
     public var reasonCode: ASCIICode
     /// Bit i set: the operation's tax rule i applies to this line.
     public var taxRuleMask: UInt64 = 0
+    /// The record's charges indicator on `AWB` and `CCA` lines; nil on memos.
+    public var chargesIndicator: ChargesIndicator?
 
-    public init(country: String, period: BillingPeriod, agentCode: Int64, airlinePrefix: Int32, awbSerial: Int32, transaction: TransactionType, fileName: String, fileOrdinal: Int64, sequence: Int32, issueDate: CivilDate, taxDate: CivilDate, origin: ASCIICode, destination: ASCIICode, chargeableWeightTenthsKg: Int64, weightCharge: Int64, valuationCharge: Int64, otherChargesDueCarrier: Int64, commission: Int64, incentive: Int64, amount: Int64, reasonCode: ASCIICode, taxRuleMask: UInt64 = 0) {
+    public init(country: String, period: BillingPeriod, agentCode: Int64, airlinePrefix: Int32, awbSerial: Int32, transaction: TransactionType, fileName: String, fileOrdinal: Int64, sequence: Int32, issueDate: CivilDate, taxDate: CivilDate, origin: ASCIICode, destination: ASCIICode, chargeableWeightTenthsKg: Int64, weightCharge: Int64, valuationCharge: Int64, otherChargesDueCarrier: Int64, commission: Int64, incentive: Int64, amount: Int64, reasonCode: ASCIICode, taxRuleMask: UInt64 = 0, chargesIndicator: ChargesIndicator? = nil) {
         self.country = country
         self.period = period
         self.agentCode = agentCode
@@ -99,6 +101,7 @@ public struct BilledLine: Sendable, Hashable {
         self.amount = amount
         self.reasonCode = reasonCode
         self.taxRuleMask = taxRuleMask
+        self.chargesIndicator = chargesIndicator
     }
 
     /// The line's base for a tax rule.
@@ -110,6 +113,7 @@ public struct BilledLine: Sendable, Hashable {
             issueDate: issueDate, origin: origin.description, destination: destination.description,
             chargeableWeightTenthsKg: chargeableWeightTenthsKg, weightCharge: weightCharge, valuationCharge: valuationCharge,
             otherChargesDueCarrier: otherChargesDueCarrier, commission: commission, incentive: incentive, amount: amount,
-            reasonCode: reasonCode.isBlank ? "" : reasonCode.description, sourceFile: fileName, sourceSequence: sequence)
+            reasonCode: reasonCode.isBlank ? "" : reasonCode.description, sourceFile: fileName, sourceSequence: sequence,
+            chargesIndicator: chargesIndicator)
     }
 }

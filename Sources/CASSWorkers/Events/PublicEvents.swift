@@ -153,11 +153,13 @@ public enum PublicEvents {
     /// The airline prefix as the CSVs write it: three digits.
     public static func airlineText(_ prefix: Int32) -> String { Padding.zeros(String(prefix), to: 3) }
 
-    /// `P` or `C`. Invoice lines keep the amounts, not the indicator; a
-    /// collect record's net due is minus its commission and incentive
+    /// `P` or `C`: the line's own indicator. Lines stored before invoice
+    /// lines kept it (schema version 2) have none; for those it is inferred:
+    /// a collect record's net due is minus its commission and incentive
     /// (billing-file.md), which a prepaid record's is only when it has no
     /// charges, and then both read the same.
     static func chargesIndicator(_ line: InvoiceLine) -> String {
+        if let known = line.chargesIndicator { return known.code }
         let charges = line.weightCharge &+ line.valuationCharge &+ line.otherChargesDueCarrier
         let collectAmount = 0 &- line.commission &- line.incentive
         return charges != 0 && line.amount == collectAmount ? "C" : "P"

@@ -4,7 +4,30 @@ import CASSEngine
 // Binary forms of the domain values that cross stages in volume: invoice
 // lines (every billed AWB travels twice as one, in draft and issued
 // invoices) and rejections. JSON of these was a third of a settle run's
-// instructions. Layouts are in Topics/README.md (schema version 2).
+// instructions. Layouts are in Topics/README.md (schema version 3).
+
+/// The transaction byte of an invoice or billed line (schema version 3):
+/// bits 0-5 the transaction, bit 6 set when the charges indicator is known,
+/// bit 7 set when it is collect. Version 2 messages and state written
+/// before have neither bit: their lines' indicator is unknown (nil).
+enum LineTransactionByte {
+    static let known: UInt8 = 0x40
+    static let collect: UInt8 = 0x80
+
+    static func encode(_ transaction: TransactionType, _ indicator: ChargesIndicator?) -> UInt8 {
+        guard let indicator else { return transaction.rawValue }
+        return transaction.rawValue | known | (indicator == .collect ? collect : 0)
+    }
+
+    static func decode(_ byte: UInt8) throws(DecodingFailure) -> (TransactionType, ChargesIndicator?) {
+        guard let transaction = TransactionType(rawValue: byte & 0x3F) else { throw DecodingFailure("bad transaction") }
+        guard byte & known != 0 else {
+            guard byte & collect == 0 else { throw DecodingFailure("bad transaction byte \(byte): collect without known") }
+            return (transaction, nil)
+        }
+        return (transaction, byte & collect != 0 ? .collect : .prepaid)
+    }
+}
 
 extension BinaryWriter {
     mutating func rejections(_ list: [Rejection]) {
@@ -26,7 +49,7 @@ extension BinaryWriter {
             let newFile = line.sourceFile != lastFile
             u8(newFile ? 1 : 0)
             if newFile { string(line.sourceFile); lastFile = line.sourceFile }
-            string(line.awb); i32(line.awbSerial); u8(line.transaction.rawValue); date(line.issueDate)
+            string(line.awb); i32(line.awbSerial); u8(LineTransactionByte.encode(line.transaction, line.chargesIndicator)); date(line.issueDate)
             string(line.origin); string(line.destination); i64(line.chargeableWeightTenthsKg); i64(line.weightCharge)
             i64(line.valuationCharge); i64(line.otherChargesDueCarrier); i64(line.commission); i64(line.incentive)
             i64(line.amount); string(line.reasonCode); i32(line.sourceSequence)
@@ -93,14 +116,15 @@ extension BinaryReader {
         for _ in 0..<n {
             if try u8() != 0 { file = try string() }
             let awb = try string(), serial = try i32()
-            guard let transaction = TransactionType(rawValue: try u8()) else { throw DecodingFailure("bad transaction") }
+            let (transaction, indicator) = try LineTransactionByte.decode(try u8())
             let issueDate = try date(), origin = try string(), destination = try string()
             let weight = try i64(), weightCharge = try i64(), valuation = try i64(), ocdc = try i64()
             let commission = try i64(), incentive = try i64(), amount = try i64(), reason = try string(), sequence = try i32()
             lines.append(InvoiceLine(
                 awb: awb, awbSerial: serial, transaction: transaction, issueDate: issueDate, origin: origin, destination: destination,
                 chargeableWeightTenthsKg: weight, weightCharge: weightCharge, valuationCharge: valuation, otherChargesDueCarrier: ocdc,
-                commission: commission, incentive: incentive, amount: amount, reasonCode: reason, sourceFile: file, sourceSequence: sequence))
+                commission: commission, incentive: incentive, amount: amount, reasonCode: reason, sourceFile: file, sourceSequence: sequence,
+                chargesIndicator: indicator))
         }
         return lines
     }

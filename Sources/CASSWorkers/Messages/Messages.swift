@@ -101,7 +101,9 @@ public enum StageMessage: Sendable {
     case memo(InjectedMemo)
 
     /// Version 2: invoices, invoice lines and rejections in binary (version 1 carried them as JSON).
-    public static let version: UInt8 = 2
+    /// Version 3: a line's transaction byte also says prepaid or collect
+    /// (`LineTransactionByte`); versions 1 and 2 are still read.
+    public static let version: UInt8 = 3
 
     /// Message size bounds (Kafka's default limit is 1 MB): about 180
     /// bytes a record, a few hundred a rejection.
@@ -206,8 +208,8 @@ public enum StageMessage: Sendable {
         let kindByte = try r.u8()
         let version = try r.u8()
         guard let kind = MessageKind(rawValue: kindByte) else { throw DecodingFailure("unknown message kind \(kindByte)") }
-        guard version == Self.version || version == 1 else {
-            throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads 1 and \(Self.version)")
+        guard (1...Self.version).contains(version) else {
+            throw DecodingFailure("message kind \(kind) has schema version \(version); this worker reads 1 to \(Self.version)")
         }
         // Version 1 differs only in carrying these as JSON: records still in
         // a topic when workers are upgraded stay readable.
@@ -470,7 +472,7 @@ public struct LineBatch: Sendable {
                 try need(fixedLineBytes)
                 typealias Offset = FixedLineOffset
                 _ = try BinaryReader.checkedPeriod(i32(at + Offset.period))
-                guard TransactionType(rawValue: buffer[at + Offset.transaction]) != nil else { throw DecodingFailure("bad transaction") }
+                _ = try LineTransactionByte.decode(buffer[at + Offset.transaction])
                 _ = try BinaryReader.checkedDate(i32(at + Offset.issueDate))
                 let taxDate = try BinaryReader.checkedDate(i32(at + Offset.taxDate))
                 // Origin, destination and reason codes: a length over 8 is damage.
@@ -508,7 +510,7 @@ public struct LineBatch: Sendable {
             if flags & 2 != 0 { w.string(l.country); lastCountry = l.country }
             w.fixed(Self.fixedLineBytes) { f in
                 f.period(l.period); f.i64(l.agentCode); f.i32(l.airlinePrefix); f.i32(l.awbSerial)
-                f.u8(l.transaction.rawValue); f.i64(l.fileOrdinal); f.i32(l.sequence); f.date(l.issueDate); f.date(l.taxDate)
+                f.u8(LineTransactionByte.encode(l.transaction, l.chargesIndicator)); f.i64(l.fileOrdinal); f.i32(l.sequence); f.date(l.issueDate); f.date(l.taxDate)
                 f.code(l.origin); f.code(l.destination); f.i64(l.chargeableWeightTenthsKg); f.i64(l.weightCharge)
                 f.i64(l.valuationCharge); f.i64(l.otherChargesDueCarrier); f.i64(l.commission); f.i64(l.incentive)
                 f.i64(l.amount); f.code(l.reasonCode); f.u64(l.taxRuleMask)
@@ -540,7 +542,7 @@ public struct LineBatch: Sendable {
                  wc: f.i64(), vc: f.i64(), ocdc: f.i64(), commission: f.i64(), incentive: f.i64(), amount: f.i64(),
                  reason: f.code(), mask: f.u64())
             }
-            guard let transaction = TransactionType(rawValue: raw.transaction) else { throw DecodingFailure("bad transaction") }
+            let (transaction, indicator) = try LineTransactionByte.decode(raw.transaction)
             lines.append(BilledLine(
                 country: country, period: try BinaryReader.checkedPeriod(raw.period), agentCode: raw.agent, airlinePrefix: raw.airline,
                 awbSerial: raw.serial, transaction: transaction, fileName: file, fileOrdinal: raw.ordinal, sequence: raw.sequence,
@@ -548,7 +550,7 @@ public struct LineBatch: Sendable {
                 origin: try BinaryReader.checked(raw.origin), destination: try BinaryReader.checked(raw.destination),
                 chargeableWeightTenthsKg: raw.weight, weightCharge: raw.wc, valuationCharge: raw.vc, otherChargesDueCarrier: raw.ocdc,
                 commission: raw.commission, incentive: raw.incentive, amount: raw.amount, reasonCode: try BinaryReader.checked(raw.reason),
-                taxRuleMask: raw.mask))
+                taxRuleMask: raw.mask, chargesIndicator: indicator))
         }
     }
 }
