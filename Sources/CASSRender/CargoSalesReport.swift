@@ -30,19 +30,24 @@ public struct CargoSalesReport {
         var align: ReportCanvas.Align { centered ? .center : numeric ? .end : .start }
     }
 
+    /// Widths add up to the 523 pt between the margins. `col.charges` is
+    /// the AWB's charges indicator (prepaid or collect): it says why a
+    /// collect AWB's net is negative, and a note under the table says it in words.
     static let lineColumns: [Column] = [
-        Column(key: "col.awb", width: 60, numeric: false), Column(key: "col.issue_date", width: 44, numeric: false),
-        Column(key: "col.route", width: 45, numeric: false), Column(key: "col.weight", width: 40, numeric: true),
-        Column(key: "col.weight_charge", width: 60, numeric: true), Column(key: "col.valuation", width: 54, numeric: true),
-        Column(key: "col.due_carrier", width: 54, numeric: true), Column(key: "col.commission", width: 54, numeric: true),
-        Column(key: "col.incentive", width: 50, numeric: true), Column(key: "col.net", width: 62, numeric: true),
+        Column(key: "col.awb", width: 60, numeric: false), Column(key: "col.issue_date", width: 42, numeric: false),
+        Column(key: "col.route", width: 45, numeric: false), Column(key: "col.charges", width: 24, numeric: false, centered: true),
+        Column(key: "col.weight", width: 38, numeric: true),
+        Column(key: "col.weight_charge", width: 56, numeric: true), Column(key: "col.valuation", width: 50, numeric: true),
+        Column(key: "col.due_carrier", width: 50, numeric: true), Column(key: "col.commission", width: 50, numeric: true),
+        Column(key: "col.incentive", width: 48, numeric: true), Column(key: "col.net", width: 60, numeric: true),
     ]
     static let adjustmentColumns: [Column] = [
         Column(key: "col.awb", width: 58, numeric: false), Column(key: "col.type", width: 28, numeric: false),
-        Column(key: "col.reason", width: 30, numeric: false), Column(key: "col.issue_date", width: 44, numeric: false),
-        Column(key: "col.route", width: 43, numeric: false), Column(key: "col.weight_charge", width: 56, numeric: true),
-        Column(key: "col.valuation", width: 50, numeric: true), Column(key: "col.due_carrier", width: 50, numeric: true),
-        Column(key: "col.commission", width: 50, numeric: true), Column(key: "col.incentive", width: 50, numeric: true),
+        Column(key: "col.reason", width: 30, numeric: false), Column(key: "col.issue_date", width: 42, numeric: false),
+        Column(key: "col.route", width: 43, numeric: false), Column(key: "col.charges", width: 24, numeric: false, centered: true),
+        Column(key: "col.weight_charge", width: 52, numeric: true),
+        Column(key: "col.valuation", width: 46, numeric: true), Column(key: "col.due_carrier", width: 46, numeric: true),
+        Column(key: "col.commission", width: 46, numeric: true), Column(key: "col.incentive", width: 44, numeric: true),
         Column(key: "col.net", width: 64, numeric: true),
     ]
     static let taxColumns: [Column] = [
@@ -95,6 +100,12 @@ public struct CargoSalesReport {
     }
 
     private func money(_ minor: Int64) -> String { translations.amount(minor, digits: invoice.minorDigits) }
+
+    /// Prepaid or collect in the invoice's language; blank on memos and on
+    /// lines stored before lines kept the indicator.
+    private func charges(_ line: InvoiceLine) -> String {
+        line.chargesIndicator.map { translations["charges." + $0.code] } ?? ""
+    }
 
     private func drawHeader(_ c: ReportCanvas, agentName: String) {
         let t = translations
@@ -197,7 +208,7 @@ public struct CargoSalesReport {
             }
             headings(Self.lineColumns, c)
             for (i, line) in regular.enumerated() {
-                row([line.awb, t.date(line.issueDate, short: true), line.origin + "-" + line.destination, t.weight(line.chargeableWeightTenthsKg),
+                row([line.awb, t.date(line.issueDate, short: true), line.origin + "-" + line.destination, charges(line), t.weight(line.chargeableWeightTenthsKg),
                      money(line.weightCharge), money(line.valuationCharge), money(line.otherChargesDueCarrier),
                      money(line.commission), money(line.incentive), money(line.amount)], Self.lineColumns, c, shaded: i % 2 == 1)
             }
@@ -212,7 +223,7 @@ public struct CargoSalesReport {
             headings(Self.adjustmentColumns, c)
             for (i, line) in adjustments.enumerated() {
                 row([line.awb, t["transaction." + line.transaction.code], line.reasonCode, t.date(line.issueDate, short: true),
-                     line.origin + "-" + line.destination, money(line.weightCharge), money(line.valuationCharge),
+                     line.origin + "-" + line.destination, charges(line), money(line.weightCharge), money(line.valuationCharge),
                      money(line.otherChargesDueCarrier), money(line.commission), money(line.incentive), money(line.amount)],
                     Self.adjustmentColumns, c, shaded: i % 2 == 1)
             }
@@ -220,6 +231,10 @@ public struct CargoSalesReport {
         c.runningHeading = { c in
             c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
             c.y -= 13
+        }
+        if section.lines.contains(where: { $0.chargesIndicator == .collect }) {
+            c.y -= 2
+            c.paragraph(t["charges.note"], x: 0, w: c.width, size: 6.5, gray: 0.3)
         }
         if !section.taxes.isEmpty {
             subheading(t["taxes"], c)

@@ -32,7 +32,8 @@ public struct InvoiceSpreadsheet {
 
     /// The header of the table: the column count every row is padded to.
     static let columnKeys = ["airline", "col.awb", "col.type", "col.reason", "col.issue_date", "col.route", "col.weight",
-                             "col.weight_charge", "col.valuation", "col.due_carrier", "col.commission", "col.incentive", "col.net"]
+                             "col.weight_charge", "col.valuation", "col.due_carrier", "col.commission", "col.incentive", "col.net",
+                             "col.charges"]
 
     func rows() -> [(cells: [Cell], bold: Bool)] {
         let t = translations
@@ -54,7 +55,8 @@ public struct InvoiceSpreadsheet {
                 rows.append(([.text(prefix), .text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode),
                               .date(line.issueDate), .text(line.origin + "-" + line.destination), .weight(line.chargeableWeightTenthsKg),
                               .amount(line.weightCharge), .amount(line.valuationCharge), .amount(line.otherChargesDueCarrier),
-                              .amount(line.commission), .amount(line.incentive), .amount(line.amount)], false))
+                              .amount(line.commission), .amount(line.incentive), .amount(line.amount),
+                              .text(line.chargesIndicator.map { t["charges." + $0.code] } ?? "")], false))
             }
             for tax in section.taxes {
                 rows.append(([.text(prefix), .text(t["col.tax"] + " " + tax.code), .text(t["tax." + tax.direction.rawValue]),
@@ -67,6 +69,11 @@ public struct InvoiceSpreadsheet {
         }
         rows.append(([.text(t["grand_total"]), .text(invoice.currency), .empty, .empty, .empty, .empty, .empty,
                       .empty, .empty, .empty, .empty, .empty, .amount(invoice.total)], true))
+        // Why a collect line's net is negative, as on the PDF.
+        if invoice.sections.contains(where: { $0.lines.contains { $0.chargesIndicator == .collect } }) {
+            rows.append(([], false))
+            rows.append(([.text(t["col.charges"]), .text(t["charges.note"])], false))
+        }
         return rows
     }
 
@@ -104,7 +111,7 @@ public struct InvoiceSpreadsheet {
         xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
         if translations.isRightToLeft { xml += #"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# }
         xml += "<cols>"
-        let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16]
+        let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16, 10]
         for (i, w) in widths.enumerated() { xml += #"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"# }
         xml += "</cols><sheetData>"
         for (r, row) in rows().enumerated() {

@@ -52,4 +52,36 @@ final class CargoSalesReportTests: XCTestCase {
             XCTAssertFalse(text.contains("اإلصدار"), "pdftotext \(mode): lam-alef came out alef then lam")
         }
     }
+
+    /// Every AWB and CCA line says prepaid or collect in the invoice's
+    /// language, and a section with a collect line explains its negative net.
+    func test_everyLanguage_linesShowPrepaidOrCollect_andCollectIsExplained() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
+        let folder = try Fixtures.temporaryDirectory()
+        let marks = Set("\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}".unicodeScalars)
+        for (index, market) in Fixtures.markets.enumerated() {
+            let invoice = Fixtures.invoice(market: index, lines: 14)
+            let url = folder.appendingPathComponent("\(market.language).pdf")
+            try AtomicFile.write(try renderer.renderPDF(invoice), to: url)
+            var text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"]))
+            text.unicodeScalars.removeAll { marks.contains($0) }
+            let rows = text.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+            let t = Translations(language: market.language)
+            var collect = 0
+            for line in invoice.sections.flatMap(\.lines) {
+                let row = try XCTUnwrap(rows.first { $0.contains(line.awb) }, "\(market.language): no row for \(line.awb)")
+                guard let indicator = line.chargesIndicator else { continue }
+                if indicator == .collect { collect += 1 }
+                let label = t["charges." + indicator.code], other = t["charges." + (indicator == .collect ? "P" : "C")]
+                XCTAssertTrue(row.contains(label) && !row.contains(other), "\(market.language): \(line.awb) should say \(label): \(row)")
+            }
+            XCTAssertGreaterThan(collect, 0, "the fixture has collect lines")
+            // The note's first words (a line holds more than these).
+            let words = t["charges.note"].split(separator: " ").prefix(market.language == "ar" ? 1 : 3).joined(separator: " ")
+            let start = ["zh-Hans", "ja", "ko"].contains(market.language) ? String(t["charges.note"].prefix(6)) : words
+            XCTAssertTrue(text.contains(start), "\(market.language): the collect note ('\(start)') is missing")
+        }
+    }
 }

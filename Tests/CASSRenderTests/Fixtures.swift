@@ -70,7 +70,9 @@ enum Fixtures {
         var ocdc = Int64(1500 + (k * 61) % 3000) * scale / 100 * (digits == 0 ? 150 : 1)
         var commission = Money.applyRate(wc, rateHundredthsPercent: 500)
         var incentive = Int64(k % 3 == 0 ? 100 * scale / 100 : 0)
-        var amount = wc + val + ocdc - commission - incentive
+        // Every fifth AWB is collect: its net is minus commission and incentive.
+        var indicator: ChargesIndicator? = k % 5 == 2 ? .collect : .prepaid
+        var amount = indicator == .collect ? -commission - incentive : wc + val + ocdc - commission - incentive
         var reason = ""
         switch transaction {
         case .awb: break
@@ -78,12 +80,15 @@ enum Fixtures {
             reason = "WGT"
             wc = 1200 * scale / 100; val = 0; ocdc = 0; commission = 60 * scale / 100; incentive = 0
             amount = wc - commission
+            indicator = .prepaid
         case .dcm:
             reason = "RAT"
             wc = 0; val = 0; ocdc = 0; commission = 0; incentive = 0; amount = 4_550 * scale / 100
+            indicator = nil
         case .ccm:
             reason = "DSC"
             wc = 0; val = 0; ocdc = 0; commission = 0; incentive = 0; amount = -2_075 * scale / 100
+            indicator = nil
         }
         let origins = ["LHR", "CDG", "MAD", "FRA", "PVG", "NRT", "ICN", "DXB"]
         return InvoiceLine(awb: padded(Int(prefix), 3) + "-" + padded(Int(serial), 8), awbSerial: serial, transaction: transaction,
@@ -91,7 +96,7 @@ enum Fixtures {
                            origin: origins[k % origins.count], destination: origins[(k + 3) % origins.count],
                            chargeableWeightTenthsKg: weight, weightCharge: wc, valuationCharge: val, otherChargesDueCarrier: ocdc,
                            commission: commission, incentive: incentive, amount: amount, reasonCode: reason,
-                           sourceFile: "\(prefix)_XX_2026110101.cbf", sourceSequence: Int32(k + 2))
+                           sourceFile: "\(prefix)_XX_2026110101.cbf", sourceSequence: Int32(k + 2), chargesIndicator: indicator)
     }
 
     /// An invoice of `lines` lines spread over up to three airlines, with

@@ -37,13 +37,16 @@ final class InvoiceSpreadsheetTests: XCTestCase {
             // Formatted as shown: "#,##0.00" gives 1,234.56.
             func number(_ text: String) -> String { text.replacingOccurrences(of: ",", with: "") }
             let grand = try XCTUnwrap(rows.first { $0.first == t["grand_total"] }, "no grand total row in \(invoice.number)")
-            XCTAssertEqual(number(grand.last ?? ""), Money.decimalString(invoice.total, digits: invoice.minorDigits))
+            XCTAssertEqual(number(grand.count > 12 ? grand[12] : ""), Money.decimalString(invoice.total, digits: invoice.minorDigits))
+            XCTAssertTrue(rows.contains { $0.contains(t["charges.note"]) }, "the note on collect lines is missing in \(invoice.number)")
             for section in invoice.sections {
                 let prefix = Fixtures.padded(Int(section.airlinePrefix), 3)
                 let totalRow = try XCTUnwrap(rows.first { $0.count > 1 && $0[0] == prefix && $0[1] == t.text("section_total", ["airline": prefix]) })
-                XCTAssertEqual(number(totalRow.last ?? ""), Money.decimalString(section.total, digits: invoice.minorDigits))
-                let lineRows = rows.filter { $0.count == 13 && $0[0] == prefix && $0[1].hasPrefix(prefix + "-") }
+                XCTAssertEqual(number(totalRow.count > 12 ? totalRow[12] : ""), Money.decimalString(section.total, digits: invoice.minorDigits))
+                let lineRows = rows.filter { $0.count >= 13 && $0[0] == prefix && $0[1].hasPrefix(prefix + "-") }
                 XCTAssertEqual(lineRows.count, section.lines.count)
+                // Column N: prepaid or collect, in the sheet's language.
+                XCTAssertEqual(lineRows.map { $0.count > 13 ? $0[13] : "" }, section.lines.map { $0.chargesIndicator.map { t["charges." + $0.code] } ?? "" })
                 let sum = lineRows.compactMap { Money.parseDecimal(Substring(number($0[12])), digits: invoice.minorDigits) }.reduce(0, +)
                 XCTAssertEqual(sum, section.netDue, "line amounts of \(prefix) do not add up to its net due")
             }

@@ -29,6 +29,10 @@ col.due_carrier = مستحق للناقل
 col.commission = العمولة
 col.incentive = الحافز
 col.net = الصافي
+col.charges = P/C
+charges.P = P
+charges.C = C
+charges.note = الرمز P = مدفوع مسبقًا، C = يُدفع عند الوصول. رسوم بوليصة الشحن التي تُدفع عند الوصول يدفعها المرسل إليه في الوجهة، لذا صافيها هو سالب العمولة والحافز المستحقين لكم (رصيد دائن).
 col.type = النوع
 col.reason = السبب
 adjustments = تعديلات ورسوم إضافية

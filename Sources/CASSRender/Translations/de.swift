@@ -28,6 +28,10 @@ col.due_carrier = Für Carrier
 col.commission = Provision
 col.incentive = Bonus
 col.net = Netto
+col.charges = P/C
+charges.P = P
+charges.C = C
+charges.note = P = prepaid (frei), C = collect (unfrei). Die Kosten eines Collect-AWB zahlt der Empfänger am Bestimmungsort: sein Netto ist minus der Ihnen zustehenden Provision und Incentive (eine Gutschrift).
 col.type = Art
 col.reason = Grund
 adjustments = Zusätzliche Anpassungen und Gebühren

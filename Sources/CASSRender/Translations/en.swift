@@ -43,6 +43,10 @@ col.due_carrier = Due carrier
 col.commission = Commission
 col.incentive = Incentive
 col.net = Net
+col.charges = P/C
+charges.P = P
+charges.C = C
+charges.note = P = prepaid, C = collect. The charges of a collect AWB are paid by the consignee at destination, so its net is minus the commission and incentive due to you (a credit).
 col.type = Type
 col.reason = Reason
 adjustments = Additional Adjustments & Charges

@@ -40,6 +40,10 @@ col.due_carrier = Debido al transportista
 col.commission = Comisión
 col.incentive = Incentivo
 col.net = Neto
+col.charges = P/C
+charges.P = P
+charges.C = C
+charges.note = P = prepagado, C = al cobro. Los cargos de una guía aérea al cobro los paga el consignatario en destino: su neto es menos la comisión y el incentivo que se le deben (un crédito).
 col.type = Tipo
 col.reason = Motivo
 adjustments = Ajustes y cargos adicionales

@@ -40,6 +40,10 @@ col.due_carrier = Dû transporteur
 col.commission = Commission
 col.incentive = Prime
 col.net = Net
+col.charges = P/C
+charges.P = P
+charges.C = C
+charges.note = P = port payé, C = port dû. Les frais d'une LTA en port dû sont payés par le destinataire à l'arrivée : son net est moins la commission et l'incitation qui vous sont dues (un crédit).
 col.type = Type
 col.reason = Motif
 adjustments = Ajustements et frais supplémentaires
