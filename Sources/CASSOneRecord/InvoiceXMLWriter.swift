@@ -64,6 +64,10 @@ public enum InvoiceXMLWriter {
                 out.value("cass:origin", line.origin)
                 out.value("cass:destination", line.destination)
                 out.value("cass:chargeableWeight", Money.decimalString(line.chargeableWeightTenthsKg, digits: 1))
+                // Prepaid or collect, as the billing record says it (memos have none).
+                if let indicator = line.chargesIndicator {
+                    out.resource("cargo:weightValuationIndicator", CodeList.prepaidCollect(indicator.code))
+                }
                 for (identifier, amount) in [("WT", line.weightCharge), ("VC", line.valuationCharge), ("OC", line.otherChargesDueCarrier),
                                              ("CO", line.commission), ("SI", line.incentive), ("CN", line.amount)]
                 where amount != 0 || identifier == "CN" {

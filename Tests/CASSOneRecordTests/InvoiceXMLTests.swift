@@ -14,7 +14,8 @@ enum InvoiceFixture {
     static var invoice: Invoice {
         let line = InvoiceLine(awb: "125-68792614", awbSerial: Fixture.firstSerial, transaction: .awb, issueDate: Fixture.date(20_261_112), origin: "MAN", destination: "CDG",
                                chargeableWeightTenthsKg: 810_842, weightCharge: 16_528, valuationCharge: 0, otherChargesDueCarrier: 1_781, commission: 826,
-                               incentive: 0, amount: 17_483, reasonCode: "   ", sourceFile: "125_GB_2026110220.xml", sourceSequence: 1)
+                               incentive: 0, amount: 17_483, reasonCode: "   ", sourceFile: "125_GB_2026110220.xml", sourceSequence: 1,
+                               chargesIndicator: .collect)
         let correction = InvoiceLine(awb: "125-68792614", awbSerial: Fixture.firstSerial, transaction: .cca, issueDate: Fixture.date(20_261_112), origin: "MAN", destination: "CDG",
                                      chargeableWeightTenthsKg: -5, weightCharge: -100, valuationCharge: 0, otherChargesDueCarrier: 0, commission: -5,
                                      incentive: 0, amount: -95, reasonCode: "WGT", sourceFile: "125_GB_2026110221.cbf", sourceSequence: 2)
@@ -44,6 +45,9 @@ final class InvoiceXMLTests: XCTestCase {
         XCTAssertTrue(text.contains("ChargeIdentifier#CN\"/><cargo:subTotal>-0.95</cargo:subTotal>"))
         XCTAssertTrue(text.contains("<cass:chargeableWeight>-0.5</cass:chargeableWeight>"))
         XCTAssertTrue(text.contains("<cass:reasonCode>WGT</cass:reasonCode>"))
+        // The charges indicator of a line that has one (the CCA here has none).
+        XCTAssertEqual(text.components(separatedBy: "<cargo:weightValuationIndicator rdf:resource=\"https://onerecord.iata.org/ns/code-lists/PrepaidCollectIndicator#C\"/>").count, 2)
+        XCTAssertFalse(text.contains("PrepaidCollectIndicator#P"))
         XCTAssertTrue(text.contains("<cass:ratePercentage>20.00</cass:ratePercentage>"))
     }
 
