@@ -101,7 +101,13 @@ public enum Bidi {
     /// paragraph at `paragraphLevel` (0 left-to-right, 1 right-to-left).
     /// Characters removed by X9 get the level of the character before them
     /// (the paragraph level at the start), so that they can still be drawn.
-    public static func levels(_ scalars: [UInt32], paragraphLevel: UInt8) -> [UInt8] {
+    ///
+    /// `unitsFollowNumbers` turns on one higher-level protocol (HL3, as if a
+    /// left-to-right mark followed): terminators (`%`, currency signs) after
+    /// a European number and spaces stay with the number, so that
+    /// "levy 2.5 %" inside an Arabic line reads "2.5 %" and not "% ... 2.5".
+    /// Plain UAX #9 (the conformance tests) has it off.
+    public static func levels(_ scalars: [UInt32], paragraphLevel: UInt8, unitsFollowNumbers: Bool = false) -> [UInt8] {
         let base = paragraphLevel & 1
         let count = scalars.count
         var original = [Class](repeating: .L, count: count)
@@ -155,6 +161,27 @@ public enum Bidi {
             case .L, .R: lastStrong = t[k]
             case .EN where lastStrong == .L: t[k] = .L
             default: break
+            }
+        }
+
+        if unitsFollowNumbers {
+            // European digits (EN, or L after W7; not AN: after Arabic
+            // letters the sign follows the number right to left, as Arabic
+            // writes "%25"), then spaces, then terminators: all take the
+            // digits' type.
+            var k = 0
+            while k < n {
+                guard original[kept[k]] == .EN, t[k] == .EN || t[k] == .L else { k += 1; continue }
+                var end = k + 1
+                while end < n && original[kept[end]] == .WS { end += 1 }
+                var last = end
+                while last < n && original[kept[last]] == .ET { last += 1 }
+                if last > end {
+                    for j in (k + 1)..<last { t[j] = t[k] }
+                    k = last
+                } else {
+                    k += 1
+                }
             }
         }
 

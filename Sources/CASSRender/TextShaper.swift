@@ -124,7 +124,7 @@ public enum TextShaper {
         let items = needsArabic ? shapeArabic(scalars) : scalars.map { Item(scalar: $0, text: String($0)) }
         let values = items.map(\.scalar.value)
         let base = paragraphLevel ?? Bidi.firstStrongLevel(values) ?? 0
-        let levels = Bidi.levels(values, paragraphLevel: base)
+        let levels = Bidi.levels(values, paragraphLevel: base, unitsFollowNumbers: true)
         return Bidi.visualOrder(levels).map { index in
             var item = items[index]
             // L4: mirrored characters (brackets) at right-to-left levels.

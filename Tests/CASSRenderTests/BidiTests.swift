@@ -137,6 +137,20 @@ final class BidiTests: XCTestCase {
         XCTAssertEqual(visual("-1,234.500"), "-1,234.500")
     }
 
+    func test_HL3_percentAfterAEuropeanNumberAndASpace_staysWithTheNumber() {
+        // The sample KW tax description: an English phrase ending in a rate,
+        // in an Arabic paragraph. Plain UAX #9 draws the sign at the far
+        // left of the English phrase ("% Airport services levy 2.5").
+        let line = "رسوم خدمات المطار، Airport services levy 2.5 %"
+        XCTAssertTrue(visual(line).hasPrefix("Airport services levy 2.5 % "), visual(line))
+        let plain = Bidi.visualOrder(Bidi.levels(line.unicodeScalars.map(\.value), paragraphLevel: 1))
+            .map { String(line.unicodeScalars[line.unicodeScalars.index(line.unicodeScalars.startIndex, offsetBy: $0)]) }.joined()
+        XCTAssertTrue(plain.hasPrefix("% Airport services levy 2.5"), plain)
+        // A cell of a right-to-left paragraph.
+        XCTAssertEqual(visual("2.50 %", paragraphLevel: 1), "2.50 %")
+        XCTAssertEqual(visual("KWD 12.500 $", paragraphLevel: 1), "KWD 12.500 $")
+    }
+
     func test_N1_latinNameInsideArabic_keepsItsWordOrder() {
         let v = visual("شركة Kuwait Airways Cargo للشحن")
         XCTAssertTrue(v.contains("Kuwait Airways Cargo"), v)

@@ -84,4 +84,22 @@ final class CargoSalesReportTests: XCTestCase {
             XCTAssertTrue(text.contains(start), "\(market.language): the collect note ('\(start)') is missing")
         }
     }
+
+    /// The KW sample's tax description: an English phrase ending in a rate
+    /// inside an Arabic line. pdftotext gives "levy 2.5 %" back, not the
+    /// sign at the far end of the English phrase ("% Airport ... 2.5").
+    func test_arabicInvoice_rateInsideAnArabicLine_pdftotextReads2Point5Percent() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let arabic = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "ar" })
+        var invoice = Fixtures.invoice(market: arabic, lines: 4)
+        invoice.sections[0].taxes[0].description = "رسوم خدمات المطار، Airport services levy 2.5 %"
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("ar-rate.pdf")
+        try AtomicFile.write(try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(invoice), to: url)
+        for mode in [["-layout"], []] {
+            let text = try XCTUnwrap(Fixtures.run("pdftotext", mode + [url.path, "-"]))
+            XCTAssertTrue(text.contains("Airport services levy 2.5 %"), "pdftotext \(mode): \(text.split(separator: "\n").filter { $0.contains("levy") })")
+            XCTAssertTrue(text.contains("رسوم خدمات المطار"), "pdftotext \(mode)")
+        }
+    }
 }
