@@ -326,6 +326,8 @@ schemas = {
                                "secret": {"type": "string", "minLength": 1, "maxLength": 256}}}},
             "emails": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 254}},
             "directDebit": {"type": "boolean", "description": "agents only: collect every outstanding amount on its remittance date"},
+            "warnings": {"type": "array", "readOnly": True, "maxItems": 10, "items": {"type": "string"},
+                         "description": "read-only, present when there is something to say (a webhook over plain http); PUT ignores it"},
         },
     },
     "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},

@@ -252,6 +252,9 @@ extension ServiceContext {
         if after != before {
             try AccountsAPI.audit(self, request, caller, action: "settings.updated", target: "company:\(company)",
                                   detail: SettingsRoutes.changes(before, after))
+            for warning in after.warnings where !before.warnings.contains(warning) {
+                FileHandle.standardError.write(Data("serve: settings of \(company) saved by \(caller.principal.username): \(warning)\n".utf8))
+            }
         }
         return after
     }

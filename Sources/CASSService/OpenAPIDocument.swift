@@ -5895,6 +5895,15 @@ public enum OpenAPIDocument {
           "directDebit": {
             "type": "boolean",
             "description": "agents only: collect every outstanding amount on its remittance date"
+          },
+          "warnings": {
+            "type": "array",
+            "readOnly": true,
+            "maxItems": 10,
+            "items": {
+              "type": "string"
+            },
+            "description": "read-only, present when there is something to say (a webhook over plain http); PUT ignores it"
           }
         }
       },

@@ -58,7 +58,9 @@ public struct CompanySettings: Sendable, Hashable, Codable {
     /// only; 422 naming every problem at once.
     static func decode(_ bytes: [UInt8], for company: CompanyID) throws -> CompanySettings {
         let isAgent = company.kind == .agent
-        var known: Set<String> = ["language", "formats", "distribution", "webhooks", "emails"]
+        // `warnings` is read-only: GET gives it, PUT takes the object back
+        // as GET gave it, so it is allowed here and ignored.
+        var known: Set<String> = ["language", "formats", "distribution", "webhooks", "emails", "warnings"]
         if isAgent { known.insert("directDebit") }
         let fields = try RequestFields(bytes, known: known)
         let language = fields.string("language", maxCharacters: 16)
@@ -105,6 +107,18 @@ public struct CompanySettings: Sendable, Hashable, Codable {
         return allowed.filter { chosen.contains($0) }
     }
 
+    /// What is allowed but unwise, said back on every answer and logged
+    /// when saved: a webhook over plain `http` carries each event, and its
+    /// signature, in the clear (the signature still stops tampering and
+    /// replays; https keeps the content private).
+    public var warnings: [String] {
+        webhooks.enumerated().compactMap { index, hook in
+            Self.isPlainHTTP(hook.url) ? "webhooks[\(index)].url: \(hook.url) is plain http: events and their signatures travel unencrypted; use https" : nil
+        }
+    }
+
+    static func isPlainHTTP(_ url: String) -> Bool { url.lowercased().hasPrefix("http://") }
+
     /// An absolute `http` or `https` URL with a host, printable ASCII only:
     /// it is handed to the notifier as it stands.
     static func webhookURLProblem(_ url: String) -> String? {
@@ -123,5 +137,22 @@ public struct CompanySettings: Sendable, Hashable, Codable {
         let host = authority.split(separator: "@").last.map { $0.prefix { $0 != ":" } } ?? ""
         guard !host.isEmpty || authority.hasPrefix("[") else { return "must name a host" }
         return nil
+    }
+}
+
+/// The settings as the API answers them: the object, and `warnings` when
+/// there are any (read-only; PUT ignores it).
+struct SettingsAnswer: Encodable {
+    var settings: CompanySettings
+
+    enum Keys: String, CodingKey { case warnings }
+
+    func encode(to encoder: any Encoder) throws {
+        try settings.encode(to: encoder)
+        let warnings = settings.warnings
+        if !warnings.isEmpty {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(warnings, forKey: .warnings)
+        }
     }
 }

@@ -202,6 +202,12 @@ final class PortalPagesTests: XCTestCase {
         let other = Page.text(PortalPages.settings(ctx(.cassOperator, .admin), settings: PortalSamples.settings(agent: false)))
         XCTAssertTrue(other.contains("action=\"/settings?company=airline-125\""))
         XCTAssertFalse(other.contains("name=\"directDebit\""), "airlines have no direct debit")
+        XCTAssertFalse(settings.contains("class=\"warning\""), "no plain http webhook, no warning")
+        var plain = PortalSamples.settings(agent: true)
+        plain.webhooks = [PortalWebhook(url: "https://a.example/x", secret: "s"), PortalWebhook(url: "http://b.example/x", secret: "s")]
+        let warned = Page.text(PortalPages.settings(ctx(.agent, .admin), settings: plain))
+        XCTAssertEqual(warned.components(separatedBy: "class=\"warning\"").count - 1, 1, "one warning, for the http webhook")
+        XCTAssertTrue(warned.contains("Webhook 2 uses plain http"), "the second row is named")
     }
 
     func test_userEditPage() {

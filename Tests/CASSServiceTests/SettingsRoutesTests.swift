@@ -77,6 +77,26 @@ final class SettingsRoutesTests: XCTestCase {
         XCTAssertEqual(try world.count("direct-debit.set"), 0, "nothing was changed by a refused request")
     }
 
+    /// Plain http webhooks are allowed (an intranet receiver) but said:
+    /// the answer carries a read-only warning, which PUT takes back.
+    func testAPlainHttpWebhookIsSavedWithAWarningThatGoesBackUnchanged() throws {
+        let world = try W(today: "2026-11-10")
+        let admin = try world.client("a.admin")
+        let body: [String: Any] = ["language": "en", "formats": ["pdf"], "distribution": ["download"], "emails": [], "directDebit": false,
+                                   "webhooks": [["url": "https://erp.example.com/cass", "secret": "s1"], ["url": "HTTP://intranet.example/cass", "secret": "s2"]]]
+        let saved = try admin.put("/api/v1/settings", json: body)
+        XCTAssertEqual(saved.status, 200, saved.description)
+        let warnings = try XCTUnwrap(saved.json["warnings"] as? [String], saved.description)
+        XCTAssertEqual(warnings.count, 1, "only the http one: \(warnings)")
+        XCTAssertTrue(warnings[0].hasPrefix("webhooks[1].url:") && warnings[0].contains("plain http"), warnings[0])
+        let read = try admin.get("/api/v1/settings")
+        XCTAssertEqual(read.json["warnings"] as? [String], warnings)
+        XCTAssertEqual(try admin.put("/api/v1/settings", json: read.json).status, 200, "GET's object, warnings included, goes back")
+        var https = body
+        https["webhooks"] = [["url": "https://erp.example.com/cass", "secret": "s1"]]
+        XCTAssertNil(try admin.put("/api/v1/settings", json: https).json["warnings"], "nothing to say, no field")
+    }
+
     func testWhoReadsAndChangesWhichSettings() throws {
         let world = try W(today: "2026-11-10")
         let body: [String: Any] = ["language": "de", "formats": ["pdf"], "distribution": ["download"], "webhooks": [], "emails": [], "directDebit": false]

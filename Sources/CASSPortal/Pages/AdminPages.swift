@@ -169,6 +169,12 @@ extension PortalPages {
             p.w.raw("\" value=\"")
             p.w.attribute(hook.secret)
             p.w.raw("\" autocomplete=\"new-password\"></div></div>")
+            // Allowed, but said: the event and its signature go in the clear.
+            if hook.url.lowercased().hasPrefix("http://") {
+                p.w.raw("<p class=\"warning\" role=\"note\">")
+                p.w.text(p.t("settings.webhookPlainHttp", ["n": String(index + 1)]))
+                p.w.raw("</p>")
+            }
         }
         for error in ctx.errors(.settings, "webhookUrl") + ctx.errors(.settings, "webhooks") { p.w.wrap("<p class=\"error\">", error, "</p>") }
         p.w.raw("</fieldset>")

@@ -80,6 +80,7 @@ input[type="text"], input[type="password"], input[type="email"], input[type="url
 input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="true"] { border-color: var(--bad-ink); border-width: 2px; }
 .hint { color: var(--muted); font-size: 0.9rem; margin: 0.2rem 0 0; }
 .error { color: var(--bad-ink); font-weight: 600; margin: 0.2rem 0 0; }
+.warning { color: var(--warn-ink); background: var(--warn-bg); padding: 0.2rem 0.4rem; margin: 0.2rem 0 0; }
 fieldset { border: 1px solid var(--line); border-radius: 0.4rem; padding: 0.5rem 1rem; }
 .choice { display: flex; gap: 0.5rem; align-items: center; }
 .pair { display: flex; flex-wrap: wrap; gap: 0 1rem; }

@@ -13,7 +13,7 @@ enum SettingsRoutes {
         router.get("/api/v1/settings") { request in
             let caller = try service.authenticator.caller(request)
             let company = try target(request, caller, service)
-            return try JSONBodies.answer(service.readSettings(company, by: caller))
+            return try JSONBodies.answer(SettingsAnswer(settings: service.readSettings(company, by: caller)))
         }
 
         router.put("/api/v1/settings") { request in
@@ -21,7 +21,7 @@ enum SettingsRoutes {
             let company = try target(request, caller, service)
             try AccountsAPI.enforce(authorize(caller.principal, .manageSettings, .company(company)), "settings are the company admin's")
             let wanted = try CompanySettings.decode(try JSONBodies.read(request), for: company)
-            return try JSONBodies.answer(service.saveSettings(wanted, of: company, by: caller, request: request))
+            return try JSONBodies.answer(SettingsAnswer(settings: service.saveSettings(wanted, of: company, by: caller, request: request)))
         }
     }
 

@@ -312,6 +312,7 @@ settings.webhooks = خطافات الويب
 settings.webhooksHint = امسح العنوان لحذف خطافه؛ املأ السطر الأخير لإضافة خطاف.
 settings.webhookUrl = عنوان خطاف الويب {n}
 settings.webhookSecret = سرّ خطاف الويب {n}
+settings.webhookPlainHttp = يستخدم خطاف الويب {n} بروتوكول http غير المشفّر: تُرسَل الأحداث وتواقيعها دون تشفير. استخدم عنوان https.
 settings.emails = عناوين البريد الإلكتروني للإشعارات
 settings.emailsHint = عنوان واحد في كل سطر.
 account.title = حسابي

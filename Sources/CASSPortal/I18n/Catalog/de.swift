@@ -312,6 +312,7 @@ settings.webhooks = Webhooks
 settings.webhooksHint = Leeren Sie eine Adresse, um ihren Webhook zu entfernen; füllen Sie die letzte Zeile aus, um einen hinzuzufügen.
 settings.webhookUrl = Adresse von Webhook {n}
 settings.webhookSecret = Geheimnis von Webhook {n}
+settings.webhookPlainHttp = Webhook {n} verwendet unverschlüsseltes http: Ereignisse und ihre Signaturen werden unverschlüsselt übertragen. Verwenden Sie eine https-Adresse.
 settings.emails = E-Mail-Adressen für Benachrichtigungen
 settings.emailsHint = Eine Adresse pro Zeile.
 account.title = Mein Konto

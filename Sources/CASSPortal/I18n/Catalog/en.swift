@@ -316,6 +316,7 @@ settings.webhooks = Webhooks
 settings.webhooksHint = Clear an address to remove its webhook; fill the last row to add one.
 settings.webhookUrl = Webhook {n} address
 settings.webhookSecret = Webhook {n} secret
+settings.webhookPlainHttp = Webhook {n} uses plain http: events and their signatures travel unencrypted. Use an https address.
 settings.emails = E-mail addresses for notifications
 settings.emailsHint = One address per line.
 account.title = My account

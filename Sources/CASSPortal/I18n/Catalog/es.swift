@@ -312,6 +312,7 @@ settings.webhooks = Webhooks
 settings.webhooksHint = Borre una dirección para quitar su webhook; rellene la última fila para añadir uno.
 settings.webhookUrl = Dirección del webhook {n}
 settings.webhookSecret = Secreto del webhook {n}
+settings.webhookPlainHttp = El webhook {n} usa http sin cifrar: los eventos y sus firmas viajan sin cifrado. Use una dirección https.
 settings.emails = Correos electrónicos para avisos
 settings.emailsHint = Una dirección por línea.
 account.title = Mi cuenta

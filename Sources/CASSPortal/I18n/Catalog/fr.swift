@@ -312,6 +312,7 @@ settings.webhooks = Webhooks
 settings.webhooksHint = Videz une adresse pour supprimer son webhook ; remplissez la dernière ligne pour en ajouter un.
 settings.webhookUrl = Adresse du webhook {n}
 settings.webhookSecret = Secret du webhook {n}
+settings.webhookPlainHttp = Le webhook {n} utilise http sans chiffrement : les événements et leurs signatures circulent en clair. Utilisez une adresse https.
 settings.emails = Adresses de courriel pour les notifications
 settings.emailsHint = Une adresse par ligne.
 account.title = Mon compte

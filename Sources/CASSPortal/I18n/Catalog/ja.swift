@@ -312,6 +312,7 @@ settings.webhooks = Webhook
 settings.webhooksHint = アドレスを空にするとその Webhook を削除します。最後の行に入力すると追加します。
 settings.webhookUrl = Webhook {n} のアドレス
 settings.webhookSecret = Webhook {n} のシークレット
+settings.webhookPlainHttp = Webhook {n} は暗号化されていない http を使用しています。イベントとその署名は平文で送信されます。https のアドレスを使用してください。
 settings.emails = 通知先メールアドレス
 settings.emailsHint = 1 行に 1 アドレス。
 account.title = アカウント

@@ -312,6 +312,7 @@ settings.webhooks = 웹훅
 settings.webhooksHint = 주소를 지우면 해당 웹훅이 삭제됩니다. 마지막 행을 채우면 추가됩니다.
 settings.webhookUrl = 웹훅 {n} 주소
 settings.webhookSecret = 웹훅 {n} 비밀 값
+settings.webhookPlainHttp = 웹훅 {n}은(는) 암호화되지 않은 http를 사용합니다. 이벤트와 서명이 암호화되지 않은 채 전송됩니다. https 주소를 사용하세요.
 settings.emails = 알림 받을 이메일 주소
 settings.emailsHint = 한 줄에 주소 하나.
 account.title = 내 계정

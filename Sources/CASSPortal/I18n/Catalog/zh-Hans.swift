@@ -312,6 +312,7 @@ settings.webhooks = Webhook
 settings.webhooksHint = 清空地址即删除该 Webhook；填写最后一行即可新增。
 settings.webhookUrl = Webhook {n} 地址
 settings.webhookSecret = Webhook {n} 密钥
+settings.webhookPlainHttp = Webhook {n} 使用未加密的 http：事件及其签名以明文传输。请使用 https 地址。
 settings.emails = 通知邮箱地址
 settings.emailsHint = 每行一个地址。
 account.title = 我的账户
