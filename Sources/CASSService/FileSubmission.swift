@@ -3,6 +3,7 @@ import CASSCrypto
 import CASSDomain
 import CASSHTTP
 import CASSLog
+import CASSOneRecord
 import CASSWorkers
 import Foundation
 
@@ -113,15 +114,27 @@ extension ServiceContext {
     /// taken: ingest rejects it with its file code, which the uploader sees.
     func checkHeader(_ data: Data, name: String, principal: Principal) throws -> String {
         let identity: ReportedIdentity = data.withUnsafeBytes { bytes in
-            switch DefaultReaders.any(bytes, name, { self.reference.operation($0)?.periodsPerMonth }) {
-            case .rejected(_, let identity, _): return identity
-            case .parsed(let file): return file.identity
-            }
+            Self.reportedIdentity(bytes, name: name, reference: reference)
         }
         if case .airline(let prefix) = principal.company, !identity.airline.isEmpty, identity.airline != prefix {
             throw APIError.forbidden("the file's header names airline \(identity.airline); you upload for airline \(prefix) only. Nothing was kept.")
         }
         return identity.country.isEmpty ? "??" : identity.country
+    }
+
+    /// The identity the ingest stage will report for the file: for CBF,
+    /// what the reader gives for every outcome (the first line's positions
+    /// 12-14, 15-16, 17-24, or nothing when the file holds a non-ASCII
+    /// byte: `CBFReader.reportedIdentity`), without parsing every record in
+    /// the request (ingest does that; the whole parse here had cost an
+    /// upload as much CPU as ingesting it). XML and JSON-LD name it in an
+    /// envelope only their readers find: those are read whole.
+    static func reportedIdentity(_ bytes: UnsafeRawBufferPointer, name: String, reference: ReferenceData) -> ReportedIdentity {
+        if BillingFileFormat.detect(bytes) == .cbf { return CBFReader.reportedIdentity(of: bytes) }
+        switch DefaultReaders.any(bytes, name, { reference.operation($0)?.periodsPerMonth }) {
+        case .rejected(_, let identity, _): return identity
+        case .parsed(let file): return file.identity
+        }
     }
 
     static func newFileID() throws -> String {
