@@ -14,9 +14,9 @@ public enum ReaderProfile {
 
         public var description: String {
             switch self {
-            case .scan: "scan (well-formedness, characters)"
-            case .events: "+ elements into transactions (fields found)"
-            case .whole: "+ values parsed (the whole reader)"
+            case .scan: "scan alone (syntax, UTF-8, limits)"
+            case .events: "+ elements into transactions"
+            case .whole: "+ values parsed (whole reader)"
             }
         }
     }

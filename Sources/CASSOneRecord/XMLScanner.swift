@@ -166,7 +166,12 @@ public struct XMLScanner {
         // Most character data is indentation between tags: whitespace up
         // to a '<' is found without searching further.
         var i = start
-        while i < n, isWhitespace(p[i]) { i += 1 }
+        while i < n {
+            // Indentation: eight spaces at a time.
+            if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8; continue }
+            guard isWhitespace(p[i]) else { break }
+            i += 1
+        }
         if i == n || p[i] == UInt8(ascii: "<") {
             index = i
             return .text(start: start, end: i, references: false, whitespace: true)

@@ -85,6 +85,13 @@ enum InputFormatsBenchmark {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
+    /// CPU time of the whole process (every thread), user and system.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -149,7 +156,7 @@ enum InputFormatsBenchmark {
                 }
                 return records
             }
-            print(String(format: "  %-6@ %8.1f MB  reader %7.3f s = %7.1f MB/s, %9.0f records/s  [wall %.3f s = %.1f MB/s]",
+            print(String(format: "  %-6@ %8.1f MB  reader %7.3f s = %7.1f MB/s, %8.0f records/s  [wall %.3f s = %.1f MB/s]",
                          format.rawValue, megabytes, reader.seconds, megabytes / reader.seconds, Double(reader.count) / reader.seconds,
                          reader.wall, megabytes / reader.wall))
             if format != .cbf {
@@ -160,25 +167,27 @@ enum InputFormatsBenchmark {
                         for data in contents { elements += data.withUnsafeBytes { ReaderProfile.run(stage, $0) } }
                         return elements
                     }
-                    print(String(format: "           %-44@ %7.3f s = %7.1f MB/s (%4.0f%% of the reader)",
+                    print(String(format: "           %-34@ %7.3f s = %7.1f MB/s (%3.0f%% of the reader's time)",
                                  stage.description, part.seconds, megabytes / part.seconds, 100 * part.seconds / reader.seconds))
                 }
             }
             guard settles else { continue }
             // cass settle --no-documents on the folder.
             var times: [Double] = []
+            var cpus: [Double] = []
             for _ in 0..<runs {
-                let began = now()
+                let began = now(), cpu = processCPUSeconds()
                 let ordered = try FolderSettlement.inputFiles(in: folder)
                 let (outcome, _) = try FolderSettlement.run(reference: reference, files: ordered, keepLines: false)
                 _ = SettlementSummary.agentsCSV(outcome.invoices)
                 times.append(now() - began)
+                cpus.append(processCPUSeconds() - cpu)
             }
             let settle = median(times)
             if format == .cbf { cbfSettle = settle }
-            settleLines.append(String(format: "  %-6@ %8.1f MB  settle %6.3f s (median of %d: %@), %.1fx the CBF run",
+            settleLines.append(String(format: "  %-6@ %8.1f MB  settle %6.3f s wall (median of %d: %@), %.1fx the CBF run; CPU %.3f s (both threads)",
                                       format.rawValue, megabytes, settle, runs, times.map { String(format: "%.3f", $0) }.joined(separator: " "),
-                                      cbfSettle > 0 ? settle / cbfSettle : 1))
+                                      cbfSettle > 0 ? settle / cbfSettle : 1, median(cpus)))
         }
         if settles {
             print("  cass settle --no-documents on each twin folder (read, settle, write; both cores):")
