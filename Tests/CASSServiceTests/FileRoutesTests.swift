@@ -61,6 +61,19 @@ final class FileRoutesTests: XCTestCase {
         XCTAssertEqual(try admin.get("/api/v1/reports/settlement-airlines.csv").text, SettlementSummary.airlinesCSV(expected.disbursements))
         XCTAssertEqual(try admin.get("/api/v1/reports/rejections.csv").text, SettlementSummary.rejectionsCSV(expected.rejections),
                        "every period closed: every rejection, as cass settle lists them")
+        // An accepted file's counts include what validate rejected later
+        // (R10, R11...), each record once: they add up to its rejection rows.
+        var laterCodes: Set<String> = []
+        for id in ids {
+            let file = try admin.get("/api/v1/files/\(id)")
+            guard file.json["status"] as? String == "accepted" else { continue }
+            let rows = try admin.get("/api/v1/files/\(id)/rejections?limit=1000").items
+            let sequences = Set(rows.compactMap { $0["sequence"] as? Int })
+            laterCodes.formUnion(rows.compactMap { $0["code"] as? String }.filter { ["R10", "R11"].contains($0) })
+            XCTAssertEqual(file.json["rejected"] as? Int, sequences.count, "\(file.json["name"] ?? id): \(rows.count) rows")
+            XCTAssertEqual((file.json["accepted"] as? Int ?? -1) + (file.json["rejected"] as? Int ?? -1), file.json["records"] as? Int)
+        }
+        XCTAssertEqual(laterCodes, ["R10", "R11"], "the samples have records validate rejects")
         // The file-level rejections show on their files.
         let rejectedFile = try XCTUnwrap(zip(ids, files).first { $0.1.name.contains("F05") })
         let file = try admin.get("/api/v1/files/\(rejectedFile.0)")

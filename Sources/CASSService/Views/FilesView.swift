@@ -19,6 +19,8 @@ public final class FilesView: View, @unchecked Sendable {
     /// Files of an operation by their ordinal (offset + 1 on cass.files).
     private var byOrdinal: [String: [Int64: String]] = [:]
     private var rejections: [String: [Rejection]] = [:]
+    /// The record sequences rejected per file id, by any stage.
+    private var rejectedSequences: [String: Set<Int>] = [:]
     /// Every rejection with the file id it belongs to ("" when unknown).
     private var allRejections: [(id: String, rejection: Rejection)] = []
     private var closing: Set<PeriodKey> = []
@@ -45,7 +47,11 @@ public final class FilesView: View, @unchecked Sendable {
             if case .fileOutcome(let outcome) = message { applyOutcome(outcome, fileID: fileID) }
         } else if case .rejections(let list) = message {
             for rejection in list { allRejections.append((fileID ?? "", rejection)) }
-            if let fileID { rejections[fileID, default: []].append(contentsOf: list) }
+            if let fileID {
+                rejections[fileID, default: []].append(contentsOf: list)
+                for rejection in list where rejection.sequence > 0 { rejectedSequences[fileID, default: []].insert(rejection.sequence) }
+                recount(fileID)
+            }
         }
     }
 
@@ -112,10 +118,26 @@ public final class FilesView: View, @unchecked Sendable {
         entry.message = outcome.message
         entry.accepted = outcome.recordsPassed
         entry.rejected = outcome.recordsRejected
+        entry.outcomeRecords = outcome.recordsPassed + outcome.recordsRejected
+        entry.outcomeRejected = outcome.recordsRejected
         files[id] = entry
+        recount(id)
         if !outcome.country.isEmpty { byOrdinal[outcome.country, default: [:]][entry.ordinal] = id }
         if case .airline = entry.owner ?? .cass, let owner = entry.owner, !companies.contains(owner) { companies.append(owner) }
         hub?.publish(PublicEvents.file(outcome), companies: companies)
+    }
+
+    /// An accepted file's counts with every record rejection it got: the
+    /// outcome counts what ingest refused, validate refuses more later
+    /// (R10, R11, an inactive agent...), each record once whatever its
+    /// codes. Replayed rejections are the same sequences, counted once.
+    private func recount(_ id: String) {
+        guard var entry = files[id], entry.status == .accepted || entry.status == .withdrawn else { return }
+        let records = entry.outcomeRecords
+        let rejected = max(entry.outcomeRejected, rejectedSequences[id]?.count ?? 0)
+        entry.rejected = min(rejected, records)
+        entry.accepted = records - entry.rejected
+        files[id] = entry
     }
 
     /// Whether a memo of this name is on cass.files (ingest bills it once).
@@ -214,8 +236,13 @@ public struct BillingFileEntry: Sendable {
     public var status = FileStatus.received
     public var fileCode: String?
     public var message = ""
+    /// Records accepted and rejected by every stage so far.
     public var accepted = 0
     public var rejected = 0
+    /// What the file's outcome said (ingest's checks): the file's records,
+    /// and those ingest rejected.
+    public var outcomeRecords = 0
+    public var outcomeRejected = 0
 
     init(id: String, name: String, company: String, submittedBy: String, submittedAt: String, size: Int64, reference: FileReference?,
          ordinal: Int64, filesPartition: Int32) {
