@@ -2,8 +2,9 @@ import CASSDomain
 
 /// The CASS Cargo Sales Report of one invoice as a PDF: A4 portrait, one
 /// section per airline (AWB lines, then corrections and memos as
-/// "Additional Adjustments & Charges", then taxes and the section total), a
-/// payment summary and the grand total. Column headings repeat on every page
+/// "Additional Adjustments & Charges", then taxes and the section total), the
+/// agent's Additional Adjustments & Charges (credits applied, dispute memos),
+/// the payment summary as it stands on `payments.asOf`, and the grand total. Column headings repeat on every page
 /// and every page says "page n of m". Right-to-left languages get the whole
 /// grid mirrored.
 public struct CargoSalesReport {
@@ -12,10 +13,13 @@ public struct CargoSalesReport {
     public let agent: Agent?
     public let reference: ReferenceData
     public let translations: Translations
+    /// Where payment stands; nothing paid (period close) unless given.
+    public let payments: DocumentPayments
 
-    public init(invoice: Invoice, reference: ReferenceData) {
+    public init(invoice: Invoice, reference: ReferenceData, payments: DocumentPayments? = nil) {
         self.invoice = invoice
         self.reference = reference
+        self.payments = payments ?? .unpaid(invoice)
         self.operation = reference.operation(invoice.country)
         self.agent = reference.agent(invoice.agentCode, in: invoice.country)
         self.translations = Translations(preferring: [agent?.language, operation?.language].compactMap { $0 })
@@ -83,6 +87,7 @@ public struct CargoSalesReport {
         if invoice.sections.isEmpty {
             canvas.paragraph(t["no_lines"], x: 0, w: canvas.width, size: 9)
         }
+        drawAgentAdjustments(canvas)
         drawSummary(canvas)
 
         let pages = document.pageCount
@@ -263,35 +268,121 @@ public struct CargoSalesReport {
         c.y -= 8
     }
 
-    private func drawSummary(_ c: ReportCanvas) {
+    static let creditColumns: [Column] = [
+        Column(key: "col.date", width: 80, numeric: false), Column(key: "col.reference", width: 250, numeric: false),
+        Column(key: "col.amount", width: 100, numeric: true),
+    ]
+    static let memoColumns: [Column] = [
+        Column(key: "col.dispute", width: 150, numeric: false), Column(key: "airline", width: 60, numeric: false),
+        Column(key: "col.awb", width: 80, numeric: false), Column(key: "col.type", width: 40, numeric: false),
+        Column(key: "col.issue_date", width: 60, numeric: false), Column(key: "col.amount", width: 100, numeric: true),
+    ]
+
+    /// The agent's Additional Adjustments & Charges: credits from earlier
+    /// overpayments applied to this invoice, and the memos of disputes
+    /// billed on it (already in their airline's section: listed here so the
+    /// agent sees which dispute each settles).
+    private func drawAgentAdjustments(_ c: ReportCanvas) {
         let t = translations
-        let entity = operation?.entityName ?? "CASS"
-        let owed = invoice.total >= 0
-        let explanation = owed
-            ? t.text("how_to_pay.text", ["entity": entity, "number": invoice.number])
-            : t.text("credit.text", ["entity": entity])
-        let lines = c.wrap(explanation, w: c.width - 130, size: 8)
-        c.need(Double(lines.count) * 11 + 90)
+        let memos = DisputeMemoLine.all(in: invoice)
+        let credits = payments.creditsApplied
+        c.need(60)
         c.y -= 10
         c.rule(at: c.y, width: 1, gray: 0.2)
         c.y -= 14
-        c.cell(t["summary"], x: 0, w: c.width, baseline: c.y, size: 11, bold: true)
+        c.cell(t["adjustments"], x: 0, w: c.width, baseline: c.y, size: 11, bold: true)
         c.y -= 4
-        let facts: [(String, String)] = [
-            (owed ? t["amount_due"] : t["amount_credit"], money(Int64(clamping: invoice.total.magnitude)) + " " + invoice.currency),
-            (t["due_date"], t.date(invoice.remittanceDate)),
-        ]
+        c.runningHeading = nil
+        if credits.isEmpty && memos.isEmpty {
+            c.y -= 12
+            c.cell(t["bta.none"], x: 0, w: c.width, baseline: c.y, size: 8)
+            return
+        }
+        if !credits.isEmpty {
+            subheading(t["bta.credits"], c)
+            c.paragraph(t["bta.credits.note"], x: 0, w: c.width, size: 7.5, gray: 0.3)
+            c.y -= 4
+            headings(Self.creditColumns, c)
+            for (i, credit) in credits.enumerated() {
+                row([t.date(credit.date), credit.reference, money(credit.amountMinor)], Self.creditColumns, c, shaded: i % 2 == 1)
+            }
+        }
+        if !memos.isEmpty {
+            subheading(t["bta.memos"], c)
+            c.paragraph(t["bta.memos.note"], x: 0, w: c.width, size: 7.5, gray: 0.3)
+            c.y -= 4
+            headings(Self.memoColumns, c)
+            for (i, memo) in memos.enumerated() {
+                let prefix = reference.airline(memo.airlinePrefix)?.prefixText ?? String(memo.airlinePrefix)
+                row([memo.disputeID ?? "", prefix, memo.line.awb, t["transaction." + memo.line.transaction.code],
+                     t.date(memo.line.issueDate, short: true), money(memo.line.amount)], Self.memoColumns, c, shaded: i % 2 == 1)
+            }
+        }
+    }
+
+    /// The operation's bank account as one line, from what operations.csv
+    /// gives (nil when it gives none). The IBAN is printed in groups of
+    /// four, the way it is written on paper.
+    static func bankLine(_ operation: CASSDomain.Operation?, _ t: Translations) -> String? {
+        guard let operation else { return nil }
+        var parts: [String] = []
+        if let name = operation.bankName { parts.append(name) }
+        if let iban = operation.iban { parts.append("IBAN " + groupedIBAN(iban)) }
+        if let bic = operation.bic { parts.append("BIC " + bic) }
+        return parts.isEmpty ? nil : t["bank"] + ": " + parts.joined(separator: " · ")
+    }
+
+    static func groupedIBAN(_ iban: String) -> String {
+        let compact = Array(iban.filter { $0 != " " })
+        return stride(from: 0, to: compact.count, by: 4).map { String(compact[$0..<min($0 + 4, compact.count)]) }.joined(separator: " ")
+    }
+
+    private func drawSummary(_ c: ReportCanvas) {
+        let t = translations
+        let entity = operation?.entityName ?? "CASS"
+        let owed = invoice.total > 0
+        var explanation: [String]
+        if !owed {
+            explanation = [t.text("credit.text", ["entity": entity])]
+        } else if payments.outstandingMinor == 0 {
+            explanation = [t["paid.text"]]
+        } else {
+            explanation = [t.text("how_to_pay.text", ["entity": entity, "number": invoice.number])]
+            if let bank = Self.bankLine(operation, t) { explanation.append(bank) }
+        }
+        let lines = explanation.flatMap { c.wrap($0, w: c.width - 170, size: 8) }
+        let currency = " " + invoice.currency
+        var facts: [(label: String, value: String, indent: Bool)] = []
+        if owed {
+            facts.append((t["invoice_total"], money(invoice.total) + currency, false))
+            facts.append((t["paid"], money(payments.paidMinor) + currency, false))
+            for paid in payments.paidByMethod {
+                facts.append((t["method." + paid.method.rawValue], money(paid.amountMinor) + currency, true))
+            }
+            facts.append((t["outstanding"], money(payments.outstandingMinor) + currency, false))
+        } else {
+            facts.append((t["amount_credit"], money(Int64(clamping: invoice.total.magnitude)) + currency, false))
+        }
+        facts.append((t["remittance_date"], t.date(invoice.remittanceDate), false))
+        facts.append((t["status"], t["status." + payments.status.rawValue], false))
+        c.need(Double(lines.count) * 11 + Double(facts.count) * 12 + 70)
+        c.y -= 10
+        c.rule(at: c.y, width: 1, gray: 0.2)
+        c.y -= 14
+        c.cell(t["summary"], x: 0, w: c.width * 0.6, baseline: c.y, size: 11, bold: true)
+        c.cell(t.text("as_of", ["date": t.date(payments.asOf)]), x: c.width * 0.6, w: c.width * 0.4, baseline: c.y, size: 8.5, align: .end, gray: 0.3)
+        c.y -= 4
         for fact in facts {
             c.y -= 12
-            c.cell(fact.0, x: 0, w: 120, baseline: c.y, size: 8.5, gray: 0.3)
-            c.cell(fact.1, x: 125, w: c.width - 125, baseline: c.y, size: 9, bold: true)
+            c.cell(fact.label, x: fact.indent ? 12 : 0, w: fact.indent ? 148 : 160, baseline: c.y, size: fact.indent ? 8 : 8.5, gray: 0.3)
+            c.cell(fact.value, x: 165, w: c.width - 165, baseline: c.y, size: fact.indent ? 8.5 : 9, bold: !fact.indent)
         }
         c.y -= 12
-        c.cell(t["how_to_pay"], x: 0, w: 120, baseline: c.y, size: 8.5, gray: 0.3)
+        c.cell(t["how_to_pay"], x: 0, w: 160, baseline: c.y, size: 8.5, gray: 0.3)
         c.y += 9
         for line in lines {
             c.y -= 11
-            c.cell(line, x: 125, w: c.width - 125, baseline: c.y - 0, size: 8)
+            c.cell(line, x: 165, w: c.width - 165, baseline: c.y - 0, size: 8)
         }
         c.y -= 10
         c.shade(from: c.y - 22, height: 22, gray: 0.85)

@@ -12,14 +12,16 @@ public struct DocumentRenderer: Sendable {
         self.fonts = fonts
     }
 
-    /// The Cargo Sales Report as PDF, in the agent's language.
-    public func renderPDF(_ invoice: Invoice) throws -> [UInt8] {
-        CargoSalesReport(invoice: invoice, reference: reference).render(fonts: fonts)
+    /// The Cargo Sales Report as PDF, in the agent's language. `payments`
+    /// is where payment stands today; nil renders it as at period close
+    /// (nothing paid).
+    public func renderPDF(_ invoice: Invoice, payments: DocumentPayments? = nil) throws -> [UInt8] {
+        CargoSalesReport(invoice: invoice, reference: reference, payments: payments).render(fonts: fonts)
     }
 
     /// The same report as an XLSX workbook, amounts as numbers.
-    public func renderXLSX(_ invoice: Invoice) throws -> [UInt8] {
-        InvoiceSpreadsheet(invoice: invoice, reference: reference).workbook()
+    public func renderXLSX(_ invoice: Invoice, payments: DocumentPayments? = nil) throws -> [UInt8] {
+        InvoiceSpreadsheet(invoice: invoice, reference: reference, payments: payments).workbook()
     }
 
     /// The fixed-width HOT file of the invoice (docs/hot.md).

@@ -4,15 +4,21 @@ import CASSDomain
 /// SpreadsheetML in our own ZIP): one sheet, a heading block, then one table
 /// of every line, tax and total with the airline in column A, so that it
 /// sorts and filters well. Amounts are numeric cells in major units with
-/// the currency's decimals; dates are date cells.
+/// the currency's decimals; dates are date cells. Below the grand total:
+/// the payment summary as it stands on `payments.asOf`, then the agent's
+/// Additional Adjustments & Charges (credits applied, dispute memos), label
+/// in column A and value in column B.
 public struct InvoiceSpreadsheet {
     public let invoice: Invoice
     public let reference: ReferenceData
     public let translations: Translations
+    /// Where payment stands; nothing paid (period close) unless given.
+    public let payments: DocumentPayments
 
-    public init(invoice: Invoice, reference: ReferenceData) {
+    public init(invoice: Invoice, reference: ReferenceData, payments: DocumentPayments? = nil) {
         self.invoice = invoice
         self.reference = reference
+        self.payments = payments ?? .unpaid(invoice)
         let agent = reference.agent(invoice.agentCode, in: invoice.country)
         self.translations = Translations(preferring: [agent?.language, reference.operation(invoice.country)?.language].compactMap { $0 })
     }
@@ -73,6 +79,71 @@ public struct InvoiceSpreadsheet {
         if invoice.sections.contains(where: { $0.lines.contains { $0.chargesIndicator == .collect } }) {
             rows.append(([], false))
             rows.append(([.text(t["col.charges"]), .text(t["charges.note"])], false))
+        }
+        rows.append(([], false))
+        rows += summaryRows(operation: operation)
+        rows.append(([], false))
+        rows += adjustmentRows()
+        return rows
+    }
+
+    /// The payment summary: the same facts as the PDF's, amounts as numbers.
+    func summaryRows(operation: CASSDomain.Operation?) -> [(cells: [Cell], bold: Bool)] {
+        let t = translations
+        var rows: [([Cell], Bool)] = []
+        rows.append(([.text(t["summary"]), .text(t.text("as_of", ["date": t.date(payments.asOf)])), .date(payments.asOf)], true))
+        if invoice.total > 0 {
+            rows.append(([.text(t["invoice_total"]), .amount(invoice.total), .text(invoice.currency)], false))
+            rows.append(([.text(t["paid"]), .amount(payments.paidMinor), .text(invoice.currency)], false))
+            for paid in payments.paidByMethod {
+                rows.append(([.text(t["paid"] + " · " + t["method." + paid.method.rawValue]), .amount(paid.amountMinor), .text(invoice.currency)], false))
+            }
+            rows.append(([.text(t["outstanding"]), .amount(payments.outstandingMinor), .text(invoice.currency)], false))
+        } else {
+            rows.append(([.text(t["amount_credit"]), .amount(Int64(clamping: invoice.total.magnitude)), .text(invoice.currency)], false))
+        }
+        rows.append(([.text(t["remittance_date"]), .date(invoice.remittanceDate)], false))
+        rows.append(([.text(t["status"]), .text(t["status." + payments.status.rawValue])], false))
+        let entity = operation?.entityName ?? "CASS"
+        if invoice.total <= 0 {
+            rows.append(([.text(t["how_to_pay"]), .text(t.text("credit.text", ["entity": entity]))], false))
+        } else if payments.outstandingMinor == 0 {
+            rows.append(([.text(t["how_to_pay"]), .text(t["paid.text"])], false))
+        } else {
+            rows.append(([.text(t["how_to_pay"]), .text(t.text("how_to_pay.text", ["entity": entity, "number": invoice.number]))], false))
+            if let operation, operation.bankName != nil || operation.iban != nil || operation.bic != nil {
+                rows.append(([.text(t["bank"]), .text(operation.bankName ?? ""), .text("IBAN"), .text(operation.iban ?? ""),
+                              .text("BIC"), .text(operation.bic ?? "")], false))
+            }
+        }
+        return rows
+    }
+
+    /// Credits applied and dispute memos, each under its own heading row.
+    func adjustmentRows() -> [(cells: [Cell], bold: Bool)] {
+        let t = translations
+        var rows: [([Cell], Bool)] = [([.text(t["adjustments"])], true)]
+        let memos = DisputeMemoLine.all(in: invoice)
+        if payments.creditsApplied.isEmpty && memos.isEmpty {
+            rows.append(([.text(t["bta.none"])], false))
+            return rows
+        }
+        if !payments.creditsApplied.isEmpty {
+            rows.append(([.text(t["bta.credits"]), .text(t["bta.credits.note"])], true))
+            rows.append(([.text(t["col.date"]), .text(t["col.reference"]), .text(t["col.amount"])], true))
+            for credit in payments.creditsApplied {
+                rows.append(([.date(credit.date), .text(credit.reference), .amount(credit.amountMinor)], false))
+            }
+        }
+        if !memos.isEmpty {
+            rows.append(([.text(t["bta.memos"]), .text(t["bta.memos.note"])], true))
+            rows.append(([.text(t["col.dispute"]), .text(t["airline"]), .text(t["col.awb"]), .text(t["col.type"]),
+                          .text(t["col.issue_date"]), .text(t["col.amount"])], true))
+            for memo in memos {
+                let prefix = reference.airline(memo.airlinePrefix)?.prefixText ?? String(memo.airlinePrefix)
+                rows.append(([.text(memo.disputeID ?? ""), .text(prefix), .text(memo.line.awb), .text(t["transaction." + memo.line.transaction.code]),
+                              .date(memo.line.issueDate), .amount(memo.line.amount)], false))
+            }
         }
         return rows
     }
