@@ -37,25 +37,43 @@ public enum Deflate {
         return out
     }
 
+    /// Bits into a buffer allocated once for the worst case (9 bits per
+    /// literal): appending byte by byte to an array checked its capacity
+    /// and uniqueness for every output byte.
     private struct BitWriter {
-        var out: [UInt8] = []
+        let out: UnsafeMutableBufferPointer<UInt8>
+        var at = 0
         var buffer: UInt64 = 0
         var count: UInt64 = 0
 
-        /// Writes `n` bits of `value`, least significant first.
+        init(capacity: Int) { out = .allocate(capacity: capacity) }
+
+        /// Writes `n` (at most 32) bits of `value`, least significant first.
         @inline(__always) mutating func write(_ value: UInt32, _ n: UInt32) {
             buffer |= UInt64(value) << count
             count += UInt64(n)
-            while count >= 8 {
-                out.append(UInt8(truncatingIfNeeded: buffer))
-                buffer >>= 8
-                count -= 8
+            if count >= 32 {
+                out[at] = UInt8(truncatingIfNeeded: buffer)
+                out[at + 1] = UInt8(truncatingIfNeeded: buffer >> 8)
+                out[at + 2] = UInt8(truncatingIfNeeded: buffer >> 16)
+                out[at + 3] = UInt8(truncatingIfNeeded: buffer >> 24)
+                at += 4
+                buffer >>= 32
+                count -= 32
             }
         }
 
+        /// The bytes written, the last one padded with zero bits; frees the buffer.
         mutating func finish() -> [UInt8] {
-            if count > 0 { out.append(UInt8(truncatingIfNeeded: buffer)) }
-            return out
+            while count > 0 {
+                out[at] = UInt8(truncatingIfNeeded: buffer)
+                at += 1
+                buffer >>= 8
+                count = count >= 8 ? count - 8 : 0
+            }
+            let result = Array(UnsafeBufferPointer(rebasing: out[0..<at]))
+            out.deallocate()
+            return result
         }
     }
 
@@ -102,8 +120,8 @@ public enum Deflate {
     }
 
     static func fixedHuffman(_ input: [UInt8]) -> [UInt8] {
-        var bits = BitWriter()
-        bits.out.reserveCapacity(input.count / 2 + 16)
+        // Worst case: 9 bits per literal, plus the block header and end code.
+        var bits = BitWriter(capacity: input.count * 9 / 8 + 16)
         bits.write(1, 1)  // BFINAL
         bits.write(1, 2)  // BTYPE = 01, fixed Huffman
         let n = input.count
