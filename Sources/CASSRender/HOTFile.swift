@@ -25,9 +25,12 @@ public enum HOTFile {
         var chars = [UInt8](repeating: 32, count: HOTFile.recordLength)
 
         mutating func put(_ text: String, at position: Int, _ length: Int) {
-            var bytes = text.unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? UInt8($0.value) : UInt8(ascii: "?") }
-            bytes = Array(bytes.prefix(length))
-            for (i, b) in bytes.enumerated() { chars[position - 1 + i] = b }
+            var i = 0
+            for scalar in text.unicodeScalars {
+                guard i < length else { break }
+                chars[position - 1 + i] = scalar.value >= 32 && scalar.value < 127 ? UInt8(scalar.value) : UInt8(ascii: "?")
+                i += 1
+            }
         }
 
         mutating func number(_ value: Int64, at position: Int, _ length: Int) {

@@ -33,7 +33,7 @@ public struct InvoiceSpreadsheet {
         case empty
     }
 
-    /// Style indexes in styles.xml.
+    /// Style indexes in styles.xml (sheetBytes writes them as literals).
     enum Style: Int { case plain = 0, bold = 1, amount = 2, boldAmount = 3, weight = 4, date = 5, rate = 6 }
 
     /// The header of the table: the column count every row is padded to.
@@ -177,42 +177,78 @@ public struct InvoiceSpreadsheet {
         return out
     }
 
-    func sheetXML() -> String {
-        var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-        xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
-        if translations.isRightToLeft { xml += #"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# }
-        xml += "<cols>"
+    func sheetXML() -> String { String(decoding: sheetBytes(), as: UTF8.self) }
+
+    /// Cell references' column letters, A to Z (the sheet has 14 columns).
+    static let columnNames: [[UInt8]] = (0..<26).map { Array(columnName($0).utf8) }
+
+    /// The worksheet written straight into bytes (string concatenation per
+    /// cell was most of the workbook's cost).
+    func sheetBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096 + invoice.lineCount * 700)
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
+        func add(_ ascii: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
+        add(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# as StaticString)
+        add("\n" as StaticString)
+        add(#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"# as StaticString)
+        if translations.isRightToLeft { add(#"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# as StaticString) }
+        add("<cols>" as StaticString)
         let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16, 10]
-        for (i, w) in widths.enumerated() { xml += #"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"# }
-        xml += "</cols><sheetData>"
+        for (i, w) in widths.enumerated() { add(#"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"#) }
+        add("</cols><sheetData>" as StaticString)
+        let digits = invoice.minorDigits
         for (r, row) in rows().enumerated() {
-            let number = r + 1
-            xml += #"<row r="\#(number)">"#
+            let number = Array(String(r + 1).utf8)
+            add(#"<row r=""# as StaticString); out.append(contentsOf: number); add(#"">"# as StaticString)
             for (c, cell) in row.cells.enumerated() {
-                let ref = Self.columnName(c) + String(number)
-                let bold = row.bold
+                if case .empty = cell { continue }
+                add(#"<c r=""# as StaticString)
+                if c < Self.columnNames.count { out.append(contentsOf: Self.columnNames[c]) } else { add(Self.columnName(c)) }
+                out.append(contentsOf: number)
+                add("\"" as StaticString)
                 switch cell {
                 case .empty: continue
                 case .text(let text):
-                    xml += #"<c r="\#(ref)" t="inlineStr"\#(bold ? #" s="1""# : "")><is><t xml:space="preserve">\#(Self.escape(text))</t></is></c>"#
+                    add(row.bold ? #" t="inlineStr" s="1"><is><t xml:space="preserve">"# as StaticString : #" t="inlineStr"><is><t xml:space="preserve">"# as StaticString)
+                    Self.appendEscaped(text, to: &out)
+                    add("</t></is></c>" as StaticString)
                 case .amount(let minor):
-                    xml += #"<c r="\#(ref)" s="\#(bold ? Style.boldAmount.rawValue : Style.amount.rawValue)"><v>\#(Money.decimalString(minor, digits: invoice.minorDigits))</v></c>"#
+                    add(row.bold ? #" s="3"><v>"# as StaticString : #" s="2"><v>"# as StaticString)
+                    add(Money.decimalString(minor, digits: digits))
+                    add("</v></c>" as StaticString)
                 case .weight(let tenths):
-                    xml += #"<c r="\#(ref)" s="\#(Style.weight.rawValue)"><v>\#(Money.decimalString(tenths, digits: 1))</v></c>"#
+                    add(#" s="4"><v>"# as StaticString); add(Money.decimalString(tenths, digits: 1)); add("</v></c>" as StaticString)
                 case .rate(let hundredths):
                     // A percentage cell holds the fraction: 5.00 % is 0.05.
-                    xml += #"<c r="\#(ref)" s="\#(Style.rate.rawValue)"><v>\#(Money.decimalString(hundredths, digits: 4))</v></c>"#
+                    add(#" s="6"><v>"# as StaticString); add(Money.decimalString(hundredths, digits: 4)); add("</v></c>" as StaticString)
                 case .date(let date):
                     // Spreadsheet dates count days from 1899-12-30.
-                    xml += #"<c r="\#(ref)" s="\#(Style.date.rawValue)"><v>\#(date.dayNumber + 25569)</v></c>"#
+                    add(#" s="5"><v>"# as StaticString); add(String(date.dayNumber + 25569)); add("</v></c>" as StaticString)
                 case .integer(let value):
-                    xml += #"<c r="\#(ref)"><v>\#(value)</v></c>"#
+                    add("><v>" as StaticString); add(String(value)); add("</v></c>" as StaticString)
                 }
             }
-            xml += "</row>"
+            add("</row>" as StaticString)
         }
-        xml += "</sheetData></worksheet>"
-        return xml
+        add("</sheetData></worksheet>" as StaticString)
+        return out
+    }
+
+    /// `escape` appended as UTF-8.
+    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".utf8)
+            case "<": out.append(contentsOf: "&lt;".utf8)
+            case ">": out.append(contentsOf: "&gt;".utf8)
+            case "\"": out.append(contentsOf: "&quot;".utf8)
+            case "\t", "\n", "\r": out.append(UInt8(scalar.value))
+            default:
+                // XML 1.0 forbids other control characters outright.
+                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { UTF8.encode(scalar).map { out.append(contentsOf: $0) } }
+            }
+        }
     }
 
     func stylesXML() -> String { Self.stylesXML(digits: invoice.minorDigits) }
@@ -259,7 +295,7 @@ public struct InvoiceSpreadsheet {
         } else {
             zip.add("xl/styles.xml", text: stylesXML())
         }
-        zip.add("xl/worksheets/sheet1.xml", Array(sheetXML().utf8))
+        zip.add("xl/worksheets/sheet1.xml", sheetBytes())
         return zip.finish()
     }
 }
