@@ -13,7 +13,7 @@ struct XMLOutput {
 
     mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
         indent()
-        append("<" + name)
+        append("<"); append(name)
         appendAttributes(attributes)
         append(">")
         newline()
@@ -23,16 +23,16 @@ struct XMLOutput {
     mutating func close(_ name: String) {
         depth -= 1
         indent()
-        append("</" + name + ">")
+        append("</"); append(name); append(">")
         newline()
     }
 
     /// `<name>value</name>` on one line.
     mutating func value(_ name: String, _ text: String) {
         indent()
-        append("<" + name + ">")
+        append("<"); append(name); append(">")
         appendEscaped(text, inAttribute: false)
-        append("</" + name + ">")
+        append("</"); append(name); append(">")
         newline()
     }
 
@@ -43,7 +43,7 @@ struct XMLOutput {
 
     mutating func empty(_ name: String, _ attributes: [(String, String)]) {
         indent()
-        append("<" + name)
+        append("<"); append(name)
         appendAttributes(attributes)
         append("/>")
         newline()
@@ -60,7 +60,7 @@ struct XMLOutput {
 
     private mutating func appendAttributes(_ attributes: [(String, String)]) {
         for (name, value) in attributes {
-            append(" " + name + "=\"")
+            append(" "); append(name); append("=\"")
             appendEscaped(value, inAttribute: true)
             append("\"")
         }
@@ -93,7 +93,9 @@ struct XMLOutput {
             case UInt8(ascii: "<"): append("&lt;")
             case UInt8(ascii: ">"): append("&gt;")
             case UInt8(ascii: "\"") where inAttribute: append("&quot;")
-            case 0x09, 0x0A, 0x0D: append("&#\(b);")
+            case 0x09: append("&#9;")
+            case 0x0A: append("&#10;")
+            case 0x0D: append("&#13;")
             case 0..<0x20: append("\u{FFFD}")
             default: bytes.append(b)
             }
