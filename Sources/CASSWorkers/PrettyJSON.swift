@@ -146,15 +146,20 @@ enum PrettyJSON {
         var codingPath: [any CodingKey] { [] }
 
         mutating func encodeNil(forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array("null".utf8)))) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { try add(value, key) }
-        mutating func encode(_ value: String, forKey key: Key) throws { try add(value, key) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array((value ? "true" : "false").utf8)))) }
+        mutating func encode(_ value: String, forKey key: Key) throws {
+            var text: [UInt8] = []
+            text.reserveCapacity(value.utf8.count + 2)
+            PrettyJSON.appendString(value, to: &text)
+            storage.members.append((key.stringValue, .text(text)))
+        }
         mutating func encode(_ value: Double, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array("\(value)".utf8)))) }
         mutating func encode(_ value: Float, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array("\(value)".utf8)))) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { try add(value, key) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
         mutating func encode(_ value: Int8, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
         mutating func encode(_ value: Int16, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
-        mutating func encode(_ value: Int32, forKey key: Key) throws { try add(value, key) }
-        mutating func encode(_ value: Int64, forKey key: Key) throws { try add(value, key) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
         mutating func encode(_ value: UInt, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
         mutating func encode(_ value: UInt8, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
         mutating func encode(_ value: UInt16, forKey key: Key) throws { storage.members.append((key.stringValue, .text(Array(String(value).utf8)))) }
@@ -212,8 +217,12 @@ enum PrettyJSON {
 
         mutating func encodeNil() throws { storage.single = Array("null".utf8) }
         mutating func encode<T: Encodable>(_ value: T) throws { storage.single = try PrettyJSON.fragment(value, depth: depth) }
-        mutating func encode(_ value: Bool) throws { storage.single = try PrettyJSON.fragment(value, depth: depth) }
-        mutating func encode(_ value: String) throws { storage.single = try PrettyJSON.fragment(value, depth: depth) }
+        mutating func encode(_ value: Bool) throws { storage.single = Array((value ? "true" : "false").utf8) }
+        mutating func encode(_ value: String) throws {
+            var text: [UInt8] = []
+            PrettyJSON.appendString(value, to: &text)
+            storage.single = text
+        }
         mutating func encode(_ value: Double) throws { storage.single = Array("\(value)".utf8) }
         mutating func encode(_ value: Float) throws { storage.single = Array("\(value)".utf8) }
         mutating func encode(_ value: Int) throws { storage.single = Array(String(value).utf8) }
