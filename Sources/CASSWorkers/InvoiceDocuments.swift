@@ -20,13 +20,27 @@ public struct InvoiceDocuments: Sendable {
         self.renderer = DocumentRenderer(reference: reference, fonts: try FontSet.locate())
     }
 
+    /// The documents of an invoice, by file extension.
+    public enum Format: String, CaseIterable, Sendable {
+        case pdf, xlsx, hot, xml, json
+    }
+
+    /// One document's bytes (cass-bench times each format with this).
+    public func render(_ invoice: Invoice, as format: Format) throws -> [UInt8] {
+        switch format {
+        case .pdf: try renderer.renderPDF(invoice)
+        case .xlsx: try renderer.renderXLSX(invoice)
+        case .hot: try renderer.renderHOT(invoice)
+        case .xml: InvoiceXMLWriter.write(invoice, reference: reference)
+        case .json: InvoiceJSON.encode(invoice, reference: reference)
+        }
+    }
+
     public func write(_ invoice: Invoice, to folder: URL) throws {
         let base = folder.appendingPathComponent(invoice.number)
-        try AtomicFile.write(try renderer.renderPDF(invoice), to: base.appendingPathExtension("pdf"), durable: false)
-        try AtomicFile.write(try renderer.renderXLSX(invoice), to: base.appendingPathExtension("xlsx"), durable: false)
-        try AtomicFile.write(try renderer.renderHOT(invoice), to: base.appendingPathExtension("hot"), durable: false)
-        try AtomicFile.write(InvoiceXMLWriter.write(invoice, reference: reference), to: base.appendingPathExtension("xml"), durable: false)
-        try AtomicFile.write(InvoiceJSON.encode(invoice, reference: reference), to: base.appendingPathExtension("json"), durable: false)
+        for format in Format.allCases {
+            try AtomicFile.write(try render(invoice, as: format), to: base.appendingPathExtension(format.rawValue), durable: false)
+        }
     }
 
     /// All invoices over both cores; the first error wins.

@@ -156,6 +156,18 @@ do {
     print("")
     print(String(format: "documents (%d AWBs: %d invoices, %d lines; PDF+XLSX+HOT+XML+JSON each, both cores): %.2f s, %.1f invoices/s, %.0f lines/s",
                  documentAWBs, outcome.invoices.count, lines, seconds, Double(outcome.invoices.count) / seconds, Double(lines) / seconds))
+    // Each format alone, rendered in memory on one core (no files): where
+    // the time of the run above goes. The first invoice of each language
+    // prepares its font subsets; that is inside these figures.
+    print("  per format, one core, in memory (invoices/s, lines/s, MB written):")
+    for format in InvoiceDocuments.Format.allCases {
+        let began = now()
+        var bytes = 0
+        for invoice in outcome.invoices { bytes += try documents.render(invoice, as: format).count }
+        let seconds = now() - began
+        print("    " + format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+              + String(format: " %8.1f invoices/s  %9.0f lines/s  %7.1f MB", Double(outcome.invoices.count) / seconds, Double(lines) / seconds, Double(bytes) / 1e6))
+    }
 } catch {
     FileHandle.standardError.write(Data("cass-bench: documents run failed: \(error)\n".utf8))
     exit(1)
