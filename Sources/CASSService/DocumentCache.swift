@@ -4,8 +4,8 @@ import CASSRender
 import Foundation
 
 /// The Cargo Sales Report in the formats agents download, rendered when
-/// asked (so that it shows the payments as they stand) and kept in the
-/// data folder's cache while nothing on it changes.
+/// asked so that the PDF and XLSX show the payments as they stand
+/// (`payments`; nil: as at period close, nothing paid).
 final class DocumentCache: @unchecked Sendable {
     // @unchecked: the renderer is immutable; the cache folder is written
     // with atomic renames only.
@@ -24,12 +24,12 @@ final class DocumentCache: @unchecked Sendable {
         }
     }
 
-    func render(_ invoice: Invoice, format: DocumentFormat) throws -> [UInt8] {
+    func render(_ invoice: Invoice, format: DocumentFormat, payments: DocumentPayments? = nil) throws -> [UInt8] {
         if format == .xml { return InvoiceXMLWriter.write(invoice, reference: reference) }
         guard let renderer else { throw ServiceError(rendererProblem ?? "no renderer") }
         switch format {
-        case .pdf: return try renderer.renderPDF(invoice)
-        case .xlsx: return try renderer.renderXLSX(invoice)
+        case .pdf: return try renderer.renderPDF(invoice, payments: payments)
+        case .xlsx: return try renderer.renderXLSX(invoice, payments: payments)
         case .hot: return try renderer.renderHOT(invoice)
         case .xml: return InvoiceXMLWriter.write(invoice, reference: reference)
         }

@@ -33,7 +33,9 @@ enum InvoiceRoutes {
             guard let format = DocumentFormat(rawValue: request.parameter("format") ?? "") else {
                 throw APIError.notFound()
             }
-            let bytes = try service.documents.render(invoice, format: format)
+            // The PDF and XLSX show the payment summary as it stands today.
+            let payments = format == .pdf || format == .xlsx ? service.documentPayments(invoice) : nil
+            let bytes = try service.documents.render(invoice, format: format, payments: payments)
             var response = Response.bytes(bytes, contentType: format.contentType)
             response.headers.add("Content-Disposition", "attachment; filename=\"\(invoice.number).\(format.rawValue)\"")
             return response
