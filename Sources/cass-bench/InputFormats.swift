@@ -120,7 +120,7 @@ enum InputFormatsBenchmark {
                     try Data(bytes).write(to: folder.appendingPathComponent(name))
                 }
             }
-            FileManager.default.createFile(atPath: done.path, contents: Data())
+            _ = FileManager.default.createFile(atPath: done.path, contents: Data())
         }
 
         print("")
