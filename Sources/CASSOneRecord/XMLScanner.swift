@@ -823,10 +823,15 @@ enum XMLCharacters {
         return XMLSyntaxError(message: message, line: line)
     }
 
-    /// The scalar of a UTF-8 sequence already validated, and its length.
+    /// The scalar of a UTF-8 sequence, and its length. Validated
+    /// sequences come whole; without validation (the identity-only scan
+    /// for processing order) a sequence cut by the end of the document is
+    /// scalar 0, which no name holds: never a read past the end.
     static func scalar(_ bytes: UnsafeRawBufferPointer, at i: Int) -> (UInt32, Int) {
         let b = bytes[i]
         if b < 0x80 { return (UInt32(b), 1) }
+        let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        guard i + length <= bytes.count else { return (0, 1) }
         if b < 0xE0 { return (UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F), 2) }
         if b < 0xF0 { return (UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F), 3) }
         return (UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F), 4)

@@ -19,6 +19,19 @@ final class MutatedInputTests: XCTestCase {
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
     }
 
+    /// The processing-order scan reads names before (without) the UTF-8
+    /// check: a name cut by the end of the document inside a multi-byte
+    /// sequence (found by fuzz-xml) was read one byte past the end.
+    func test_summary_nameCutInsideUTF8Sequence_staysInTheBuffer() {
+        let bytes = Array("<?xml version=\"1.0\"?><rdf:RDFF".utf8) + [0xC3]
+        let summary = bytes.withUnsafeBytes { BillingFileReader.summary(of: $0, fileName: "cut.xml") }
+        XCTAssertEqual(summary.operation, "")
+        guard case .rejected(_, _, let problem) = OneRecordReader.read(bytes: bytes, fileName: "cut.xml", periodsPerMonth: Fixture.periodsPerMonth) else {
+            return XCTFail("a document cut inside a UTF-8 sequence must be rejected")
+        }
+        XCTAssertEqual(problem.code, .F06)
+    }
+
     func test_damagedDocuments_alwaysGetAVerdict() {
         let original = Array(Fixture.xml.utf8)
         let alphabet = Array("<>/&;#:=\"' x9.-AWBCDG\n".utf8) + [0x00, 0xC3, 0xFF]
