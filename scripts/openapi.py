@@ -452,7 +452,7 @@ paths = {
     "/api/v1/invoices/{number}/documents/{format}": {
         "parameters": [p("number", "an invoice number"),
                        p("format", "document format", {"type": "string", "enum": ["pdf", "xlsx", "hot", "xml"]})],
-        "get": {"summary": "the Cargo Sales Report in that format", "operationId": "getInvoiceDocument",
+        "get": {"summary": "the Cargo Sales Report in that format (the PDF and XLSX show the payment summary as it stands today)", "operationId": "getInvoiceDocument",
                 "responses": {"200": {"description": "the document", "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},

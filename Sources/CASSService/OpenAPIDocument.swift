@@ -2588,7 +2588,7 @@ public enum OpenAPIDocument {
         }
       ],
       "get": {
-        "summary": "the Cargo Sales Report in that format",
+        "summary": "the Cargo Sales Report in that format (the PDF and XLSX show the payment summary as it stands today)",
         "operationId": "getInvoiceDocument",
         "responses": {
           "200": {
