@@ -2,6 +2,7 @@ import CASSAccounts
 import CASSDomain
 import CASSEngine
 import CASSLog
+import CASSRender
 @testable import CASSService
 import CASSWorkers
 import Foundation
@@ -90,6 +91,19 @@ final class DisputeMemoTests: XCTestCase {
         XCTAssertEqual(memoLines.first?.1.transaction, .ccm)
         XCTAssertEqual(memoLines.first?.1.reasonCode, "DSP")
         XCTAssertEqual(memoLines.first?.1.awb, line.awb)
+        // The next invoice's Cargo Sales Report lists the memo under the
+        // agent's Additional Adjustments & Charges with its dispute's id.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext"), restarted.documents.renderer != nil {
+            let pdf = try root.get("/api/v1/invoices/\(next.number)/documents/pdf")
+            XCTAssertEqual(pdf.status, 200)
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("memo-\(getpid())-\(UUID().uuidString).pdf")
+            try Data(pdf.body).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let text = try HostCommand.run("/usr/bin/pdftotext", ["-layout", url.path, "-"]).output
+            let memos = Translations(language: restarted.documents.renderer?.language(of: next) ?? "en")["bta.memos"]
+            XCTAssertTrue(text.contains(memos), "no '\(memos)' list on \(next.number)")
+            XCTAssertTrue(text.contains(id), "dispute \(id) not named on \(next.number)")
+        }
         // The disputed invoice never changes.
         XCTAssertEqual(restarted.invoices.invoice(invoice.number), invoice)
         let after = try root.get("/api/v1/invoices/\(invoice.number)")
