@@ -30,6 +30,38 @@ final class DocumentStandingTests: XCTestCase {
         }
     }
 
+    /// An overpayment's credit paying the agent's next invoice reaches the
+    /// report as "credit applied" (by method and in the credits list).
+    func testCreditAppliedFromAnOverpaymentReachesTheDocumentFigures() throws {
+        typealias W = AccountsWorld
+        let world = try W(today: "2026-11-10")
+        try world.issue(W.invoiceC)
+        let card = try world.client("c.output").post("/api/v1/invoices/GB2026000003/payments", json: [
+            "amountMinor": 650_000, "method": "card", "date": "2026-11-10", "reference": "card 4421"])
+        XCTAssertEqual(card.status, 201, card.description)
+        let next = W.invoice("GB2026000005", agent: W.agentC, total: 180_000, awbs: [W.awb(176, 7_777_777, 180_000)], period: 20261102,
+                             invoiceDate: W.date("2026-11-16"))
+        try world.issue(next)
+        let today = W.date("2026-11-16")
+        let summary = try world.desk.read { $0.paymentSummary(of: "GB2026000005", asOf: today) }
+        XCTAssertNotNil(summary)
+        // Only the number, total and remittance date of the invoice matter here.
+        let invoice = Invoice(number: "GB2026000005", country: "GB", period: next.period, currency: "GBP", minorDigits: 2, invoiceDate: next.invoiceDate,
+                              remittanceDate: next.remittanceDate, agentCode: next.agent, sections: [], lineCount: 0, netDue: 180_000,
+                              taxCharged: 0, taxCredited: 0, total: 180_000)
+        let figures = ServiceContext.documentPayments(invoice, summary: summary, today: today)
+        XCTAssertEqual(figures.status, .paid)
+        XCTAssertEqual(figures.paidByMethod, [DocumentPayments.MethodTotal(method: .credit, amountMinor: 180_000)])
+        XCTAssertEqual(figures.creditsApplied.map(\.amountMinor), [180_000])
+        XCTAssertEqual(figures.creditsApplied.map(\.date), [W.date("2026-11-16")])
+        XCTAssertEqual(figures.outstandingMinor, 0)
+        // Before the accounts know an invoice: nothing paid, the rules' status for today.
+        let unknown = ServiceContext.documentPayments(invoice, summary: nil, today: W.date("2026-11-27"))
+        XCTAssertEqual(unknown.status, .overdue)
+        XCTAssertEqual(unknown.outstandingMinor, 180_000)
+        XCTAssertEqual(unknown.paidMinor, 0)
+    }
+
     func testDownloadedReportShowsTodaysPayments() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext") else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
         let today = try XCTUnwrap(CivilDate(yyyymmdd: 20261110))
