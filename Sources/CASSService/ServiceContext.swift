@@ -63,6 +63,11 @@ public final class ServiceContext: @unchecked Sendable {
         self.settings = settings
     }
 
+    /// The views the SFTP outbox distributes from.
+    var outboxSources: OutboxSources {
+        OutboxSources(invoices: invoices, settings: settings, files: files, documents: documents, directory: directory, reference: reference)
+    }
+
     func context(_ request: Request) -> RequestContext {
         RequestContext(now: clock.instant(), from: request.remoteAddress)
     }

@@ -14,17 +14,35 @@ import Foundation
 /// A document already there is never written again: what an SFTP client
 /// fetched stays what it fetched.
 final class SFTPOutbox: @unchecked Sendable {
-    // @unchecked: used from the SFTP service's one thread only.
+    // @unchecked: used from one thread only (the SFTP service's, or the
+    // distribution worker's).
     let layout: SFTPLayout
-    let context: ServiceContext
+    let sources: OutboxSources
     let say: @Sendable (String) -> Void
     /// `company|country|period|formats` already complete.
     private var done: Set<String> = []
     private var failedSaid: Set<String> = []
 
-    init(layout: SFTPLayout, context: ServiceContext, say: @escaping @Sendable (String) -> Void) {
+    /// Who owns what the outbox writes.
+    enum Owner {
+        /// root and the company's readers group (the trees cass's own
+        /// sshd serves: the company's users read, nobody writes).
+        case group(UInt32)
+        /// The running user, modes 0750/0640 (`cass distribute`: the trees
+        /// are served or copied by something else).
+        case process
+
+        var group: UInt32? {
+            switch self {
+            case .group(let id): id
+            case .process: nil
+            }
+        }
+    }
+
+    init(layout: SFTPLayout, sources: OutboxSources, say: @escaping @Sendable (String) -> Void) {
         self.layout = layout
-        self.context = context
+        self.sources = sources
         self.say = say
     }
 
@@ -36,24 +54,24 @@ final class SFTPOutbox: @unchecked Sendable {
     /// users (someone who registers a key for SFTP expects the documents
     /// there; a company that saved settings without `sftp` gets none).
     func companies() -> [CompanyID] {
-        let chosen = context.settings.companies.filter { $0.kind != .operator && context.settings.distribution($0).sftp }
-        let unsaved = withUsers.withLock { $0 }.filter { $0.kind != .operator && context.settings.saved($0) == nil }
+        let chosen = sources.settings.companies.filter { $0.kind != .operator && sources.settings.distribution($0).sftp }
+        let unsaved = withUsers.withLock { $0 }.filter { $0.kind != .operator && sources.settings.saved($0) == nil }
         return Array(Set(chosen).union(unsaved)).sorted()
     }
 
     /// One pass: every closed period whose invoices have all reached this
     /// process, for every company that distributes by SFTP.
-    func sync(groups: (CompanyID) -> UInt32?) {
-        let closed = context.invoices.closedPeriods()
+    func sync(owner: (CompanyID) -> Owner?) {
+        let closed = sources.invoices.closedPeriods()
         guard !closed.isEmpty else { return }
         let wanting = companies()
         guard !wanting.isEmpty else { return }
-        let all = context.invoices.all()
+        let all = sources.invoices.all()
         var byPeriod: [PeriodKey: [Invoice]] = [:]
         for invoice in all { byPeriod[PeriodKey(country: invoice.country, period: invoice.period), default: []].append(invoice) }
         for company in wanting {
-            guard let group = groups(company) else { continue }
-            let formats = context.settings.distribution(company).formats
+            guard let owner = owner(company) else { continue }
+            let formats = sources.settings.distribution(company).formats
             for period in closed {
                 let key = "\(company)|\(period.period.country)|\(period.period.period.yyyymmnn)|\(formats.joined(separator: ","))"
                 guard !done.contains(key) else { continue }
@@ -62,7 +80,7 @@ final class SFTPOutbox: @unchecked Sendable {
                 // invoices: wait for them all.
                 guard invoices.count >= period.invoices else { continue }
                 do {
-                    try write(company, period: period, invoices: invoices, formats: formats, group: group)
+                    try write(company, period: period, invoices: invoices, formats: formats, owner: owner)
                     done.insert(key)
                 } catch {
                     if failedSaid.insert(key).inserted { say("outbox of \(company), \(period.period): \(error)") }
@@ -71,11 +89,11 @@ final class SFTPOutbox: @unchecked Sendable {
         }
     }
 
-    private func write(_ company: CompanyID, period: InvoicesView.ClosedPeriod, invoices: [Invoice], formats: [String], group: UInt32) throws {
+    private func write(_ company: CompanyID, period: InvoicesView.ClosedPeriod, invoices: [Invoice], formats: [String], owner: Owner) throws {
         var documents: [(name: String, bytes: () throws -> [UInt8])] = []
         switch company {
         case .agent, .agentGroup:
-            let members = Set(context.directory.companies[company]?.members.map(\.description) ?? [])
+            let members = Set(sources.directory.companies[company]?.members.map(\.description) ?? [])
             let own = invoices.filter { invoice in
                 let agent = InvoicesView.agentCompany(invoice)
                 return agent == company.description || members.contains(agent)
@@ -83,39 +101,62 @@ final class SFTPOutbox: @unchecked Sendable {
             for invoice in own {
                 for format in formats {
                     guard let kind = DocumentFormat(rawValue: format) else { continue }
-                    documents.append(("\(invoice.number).\(format)", { try self.context.documents.render(invoice, format: kind) }))
+                    documents.append(("\(invoice.number).\(format)", { try self.sources.documents.render(invoice, format: kind) }))
                 }
             }
         case .airline(let prefix):
             let rows = period.disbursements.filter { InvoiceRoutes.prefixText($0.airlinePrefix) == prefix }
             let country = period.period.country
             let periodText = String(period.period.period.yyyymmnn)
-            let operation = context.reference.operation(country)
+            let operation = sources.reference.operation(country)
             let statistics = BillingStatistics.accumulate(
                 country: country, period: periodText, currency: operation?.currency ?? rows.first?.currency ?? "",
-                minorDigits: operation?.minorDigits ?? 2, invoices: invoices, rejections: context.files.reportedRejections())
+                minorDigits: operation?.minorDigits ?? 2, invoices: invoices, rejections: sources.files.reportedRejections())
             guard !rows.isEmpty || statistics.airlines[prefix] != nil else { return }
             documents.append(("settlement-airlines.csv", { Array(SettlementSummary.airlinesCSV(rows).utf8) }))
-            if let fonts = context.documents.renderer?.fonts {
+            if let fonts = sources.documents.renderer?.fonts {
                 let disbursed = rows.isEmpty ? nil : rows.reduce(Int64(0)) { $0 + $1.amount }
-                let report = ManagementStatisticsReport(airline: prefix, statistics: statistics, disbursedMinor: disbursed, reference: context.reference)
+                let report = ManagementStatisticsReport(airline: prefix, statistics: statistics, disbursedMinor: disbursed, reference: sources.reference)
                 documents.append(("management-statistics.pdf", { report.render(fonts: fonts) }))
             }
         case .cass:
             return
         }
         guard !documents.isEmpty else { return }
-        let country = layout.outbox(company).appendingPathComponent(period.period.country)
+        let group = owner.group
+        let outbox = layout.outbox(company)
+        let country = outbox.appendingPathComponent(period.period.country)
         let folder = country.appendingPathComponent(String(period.period.period.yyyymmnn))
-        try SFTPFiles.folder(country, group: group, mode: 0o750)
-        try SFTPFiles.folder(folder, group: group, mode: 0o750)
+        // The tree and its outbox as SFTPTrees makes them (already there
+        // under cass's sshd; made here by `cass distribute`).
+        for level in [layout.tree(company), outbox, country, folder] { try SFTPFiles.folder(level, group: group, mode: 0o750) }
+        // What a process killed while writing left: its temporary names
+        // (`.NAME.RANDOM.tmp`), never listed as documents, removed here so
+        // that they do not pile up. One writer per tree (docs/sftp.md).
+        let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix(".") && $0.hasSuffix(".tmp") }
+        for name in leftovers { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
         var written = 0
         for document in documents {
             let file = folder.appendingPathComponent(document.name)
+            // Never rewritten: what a client fetched stays what it fetched
+            // (also after a restart, when `done` is empty again).
             if FileManager.default.fileExists(atPath: file.path) { continue }
             try SFTPFiles.writeAtomically(try document.bytes(), to: file, mode: 0o640, group: group)
             written += 1
         }
         if written > 0 { say("outbox of \(company): \(written) document(s) for \(period.period.country) \(period.period.period.yyyymmnn)") }
     }
+}
+
+/// What the outbox reads: closes and invoices, settings, file outcomes
+/// (the statistics' rejections), the documents' renderer and the reference
+/// data. `cass serve` gives its own views; `cass distribute` those of its
+/// own feed (`Distributor`). One outbox, whoever runs it.
+struct OutboxSources: Sendable {
+    let invoices: InvoicesView
+    let settings: SettingsView
+    let files: FilesView
+    let documents: DocumentCache
+    let directory: CompanyDirectory
+    let reference: ReferenceData
 }

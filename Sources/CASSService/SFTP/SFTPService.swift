@@ -60,7 +60,7 @@ public final class SFTPService: @unchecked Sendable {
         self.say = say
         self.supervisor = SSHDSupervisor(layout: layout, host: options.host, port: options.port, sshd: options.sshd, say: say)
         self.accounts = SFTPAccounts(layout: layout, say: say)
-        self.outbox = SFTPOutbox(layout: layout, context: context, say: say)
+        self.outbox = SFTPOutbox(layout: layout, sources: context.outboxSources, say: say)
         self.inbox = SFTPInbox(layout: layout, context: context, quietMs: options.inboxQuietMs, say: say)
     }
 
@@ -137,7 +137,7 @@ public final class SFTPService: @unchecked Sendable {
         // request whose user change waits for its SFTP step.
         if outboxToo {
             let host = try HostAccounts.read()
-            outbox.sync { host.groupIDs[self.layout.readersGroup($0)] }
+            outbox.sync { host.groupIDs[self.layout.readersGroup($0)].map(SFTPOutbox.Owner.group) }
         }
     }
 

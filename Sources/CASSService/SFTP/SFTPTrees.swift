@@ -6,7 +6,8 @@ import Foundation
 enum SFTPFiles {
     /// Writes through a temporary name and renames, so that an SFTP client
     /// never lists a half-written document.
-    static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: Int, group: UInt32 = 0) throws {
+    /// `group` nil: the file stays the running user's (only its mode is set).
+    static func writeAtomically(_ bytes: [UInt8], to url: URL, mode: Int, group: UInt32? = 0) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes),
                                              attributes: [.posixPermissions: mode]) else {
@@ -23,15 +24,16 @@ enum SFTPFiles {
         }
     }
 
-    /// root:group and the mode, on the item itself (never through a link).
-    static func own(_ url: URL, group: UInt32, mode: Int) throws {
-        guard lchown(url.path, 0, group) == 0 else { throw ServiceError("cannot chown \(url.path): \(String(cString: strerror(errno)))") }
+    /// root:group and the mode, on the item itself (never through a link);
+    /// `group` nil: only the mode (the running user keeps it).
+    static func own(_ url: URL, group: UInt32?, mode: Int) throws {
+        if let group, lchown(url.path, 0, group) != 0 { throw ServiceError("cannot chown \(url.path): \(String(cString: strerror(errno)))") }
         guard chmod(url.path, mode_t(mode)) == 0 else { throw ServiceError("cannot chmod \(url.path): \(String(cString: strerror(errno)))") }
     }
 
     /// A folder root:group with the mode (made if missing; a link or file
     /// in its place is an error, never followed).
-    static func folder(_ url: URL, group: UInt32, mode: Int) throws {
+    static func folder(_ url: URL, group: UInt32?, mode: Int) throws {
         var info = stat()
         if lstat(url.path, &info) != 0 {
             guard mkdir(url.path, 0o700) == 0 || errno == EEXIST else {
@@ -39,7 +41,7 @@ enum SFTPFiles {
             }
         } else if info.st_mode & S_IFMT != S_IFDIR {
             throw ServiceError("\(url.path) should be a folder and is not")
-        } else if info.st_uid == 0, info.st_gid == group, Int(info.st_mode & 0o7777) == mode {
+        } else if Int(info.st_mode & 0o7777) == mode, group.map({ info.st_uid == 0 && info.st_gid == $0 }) ?? true {
             return
         }
         try own(url, group: group, mode: mode)
