@@ -25,6 +25,7 @@ Cluster (Kafka; brokers from --brokers or CASS_BROKERS):
   close-period       close a period (or every period present in files)
   export-settlement  write the three settlement CSVs from the cluster's topics
   status             lag per stage and partition, periods closed
+  distribute         write the SFTP outbox trees after each close (no HTTP service)
 
 Run `cass help <command>` or `cass <command> --help` for a command's options;
 `cass --version` prints the version.
@@ -57,6 +58,7 @@ case "export-settlement": code = ExportCommand.run(arguments)
 case "status": code = StatusCommand.run(arguments)
 case "topics": code = TopicsCommand.run(arguments)
 case "serve": code = ServeCommand.run(arguments)
+case "distribute": code = DistributeCommand.run(arguments)
 case "users": code = UsersCommand.run(arguments)
 case "--help", "-h", "help":
     print(usage)

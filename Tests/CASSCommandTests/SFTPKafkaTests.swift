@@ -106,6 +106,74 @@ final class SFTPKafkaTests: XCTestCase {
         }
     }
 
+    /// `cass distribute` (no HTTP service) on the same cluster writes the
+    /// same trees; killed with SIGKILL and started again, it writes only
+    /// what is missing: a document removed comes back, one already there
+    /// is not written again, a temporary name left by a crash goes.
+    func testDistributeWorkerWritesTheOutboxAndResumesAfterSIGKILL() throws {
+        try withClosedPeriodOnKafka("distribute", sftp: false) { closed, sftpRoot, brokers, environment in
+            let root = sftpRoot.deletingLastPathComponent().appendingPathComponent("distributed")
+            var worker = try Self.startDistribute(root: root, brokers: brokers, environment: environment)
+            defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL); worker.waitUntilExit() } }
+            try Self.checkOutbox(closed, root: root)
+
+            let agentFolder = root.appendingPathComponent("\(closed.agent)/outbox/GB/20261101")
+            let airlineFolder = root.appendingPathComponent("airline-125/outbox/GB/20261101")
+            let number = try XCTUnwrap(closed.numbers.first)
+            let hot = agentFolder.appendingPathComponent("\(number).hot")
+            let hotInode = try XCTUnwrap((try FileManager.default.attributesOfItem(atPath: hot.path)[.systemFileNumber] as? NSNumber)?.intValue)
+            kill(worker.processIdentifier, SIGKILL)
+            worker.waitUntilExit()
+
+            // What a crash can leave, and what a client may have fetched.
+            try FileManager.default.removeItem(at: agentFolder.appendingPathComponent("\(number).xml"))
+            let leftover = agentFolder.appendingPathComponent(".\(number).xml.12345.tmp")
+            try Data("half a docu".utf8).write(to: leftover)
+            let settlement = airlineFolder.appendingPathComponent("settlement-airlines.csv")
+            try Data("as fetched\n".utf8).write(to: settlement)
+
+            worker = try Self.startDistribute(root: root, brokers: brokers, environment: environment)
+            _ = try APIScenario.eventually("\(number).xml written again") { () -> Bool? in
+                FileManager.default.fileExists(atPath: agentFolder.appendingPathComponent("\(number).xml").path) ? true : nil
+            }
+            XCTAssertTrue(try String(contentsOf: agentFolder.appendingPathComponent("\(number).xml"), encoding: .utf8).contains(number))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: leftover.path), "the temporary name left by the crash")
+            XCTAssertEqual(try String(contentsOf: settlement, encoding: .utf8), "as fetched\n", "a document already there was written again")
+            XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: hot.path)[.systemFileNumber] as? NSNumber)?.intValue, hotInode,
+                           "a document already there was replaced")
+            let info = try FileManager.default.attributesOfItem(atPath: hot.path)
+            XCTAssertEqual((info[.posixPermissions] as? NSNumber).map { $0.intValue & 0o777 }, 0o640)
+
+            // SIGTERM: stops, exit 0.
+            kill(worker.processIdentifier, SIGTERM)
+            worker.waitUntilExit()
+            XCTAssertEqual(worker.terminationStatus, 0)
+        }
+    }
+
+    func testDistributeCommandLine() throws {
+        XCTAssertEqual(try CommandRunner.run(["distribute", "--brokers", "127.0.0.1:1"]).status, 2, "no --root")
+        XCTAssertEqual(try CommandRunner.run(["distribute", "--root", "/tmp/x", "--every-ms", "5", "--brokers", "127.0.0.1:1"]).status, 2)
+        let help = try CommandRunner.run(["distribute", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("Usage: cass distribute --root DIR"), help.stdout)
+    }
+
+    /// `cass distribute --root ROOT` on the test's namespace; its stderr in
+    /// ROOT's sibling `distribute.err`.
+    static func startDistribute(root: URL, brokers: String, environment: [String: String]) throws -> Process {
+        let err = root.deletingLastPathComponent().appendingPathComponent("distribute-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = try CommandRunner.cass
+        process.arguments = ["distribute", "--root", root.path, "--every-ms", "200", "--brokers", brokers]
+        process.environment = CommandRunner.inheritedEnvironment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return process
+    }
+
     /// The agent's invoices in its two formats, the airline's settlement
     /// rows and its statistics, under `outbox/GB/20261101/`, complete.
     static func checkOutbox(_ closed: Closed, root: URL, file: StaticString = #filePath, line: UInt = #line) throws {
