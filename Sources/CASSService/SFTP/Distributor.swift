@@ -57,6 +57,10 @@ public final class Distributor: @unchecked Sendable {
         guard !reference.operations.isEmpty else {
             throw ServiceError("no reference data in the cluster yet: `cass reference load DIR` (or `cass serve --reference DIR`) first")
         }
+        // As `cass serve` does at each start (existing topics are left as
+        // they are): the worker may start before the first serve process
+        // has made the service's topics (users, settings).
+        try log.createTopics(TopicCatalog.specs() + ServiceTopics.specs())
         try FileManager.default.createDirectory(at: options.root, withIntermediateDirectories: true)
         let identity = IdentityView()
         let invoices = InvoicesView()
