@@ -21,6 +21,8 @@ public final class KafkaConsumer: LogConsumer, @unchecked Sendable {
         var lastPollUptimeNs: UInt64 = DispatchTime.now().uptimeNanoseconds
         /// Partitions revoked since the last check inside `poll`.
         var revokedDuringPoll: Set<TopicPartition> = []
+        /// The group's rebalance protocol as last reported.
+        var cooperative = false
     }
 
     private let state = Locked(State())
@@ -54,7 +56,16 @@ public final class KafkaConsumer: LogConsumer, @unchecked Sendable {
     private func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
                            _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         let partitions = PartitionList.read(list).map(\.partition).sorted()
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        // The protocol is asked each time (it is the group's, not ours) but
+        // librdkafka answers NULL once the group is being torn down (a
+        // revoke from inside rd_kafka_consumer_close): the last answer stands.
+        let cooperative: Bool
+        if let name = RdKafkaClient.rebalanceProtocol(rk) {
+            cooperative = name == "COOPERATIVE"
+            state.withLock { $0.cooperative = cooperative }
+        } else {
+            cooperative = state.withLock { $0.cooperative }
+        }
         if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, list) {

@@ -132,10 +132,21 @@ final class RdKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// "NONE", "EAGER" or "COOPERATIVE"; nil when librdkafka cannot say
+    /// (it returns NULL while the consumer group is being torn down, as
+    /// during rd_kafka_consumer_close: reading that NULL as a C string
+    /// crashed `cass serve` on SIGTERM).
+    static func rebalanceProtocol(_ rk: OpaquePointer) -> String? {
+        guard let name: UnsafePointer<CChar> = rd_kafka_rebalance_protocol(rk) else { return nil }
+        return String(cString: name)
+    }
+
     /// Applies a rebalance for a consumer whose Swift side is gone.
     static func applyRebalanceWithoutListener(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
                                               _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        // Unknown (the group is going away): eager's calls; a wrong guess
+        // only gets an error answer, which is ignored here.
+        let cooperative = rebalanceProtocol(rk) == "COOPERATIVE"
         if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) { rd_kafka_error_destroy(error) }

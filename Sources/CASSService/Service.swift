@@ -209,15 +209,25 @@ public final class Service: @unchecked Sendable {
     }
 
     /// Stops taking requests, lets those in flight finish, stops the views.
-    public func stop(timeoutMs: Int = 10_000) {
+    /// `stopping` is told each part before it is stopped, so that a stop
+    /// that never ends says where it is stuck.
+    public func stop(timeoutMs: Int = 10_000, stopping: (String) -> Void = { _ in }) {
         ready.withLock { $0 = false }
+        stopping("the SFTP service")
         sftp?.stop()
+        stopping("the drop folder")
         drop?.stop()
+        stopping("the HTTP server")
         _ = server?.stop(timeoutMs: timeoutMs)
+        stopping("the pipeline's stage workers")
         pipeline?.stop()
+        stopping("the accounts scheduler")
         context?.accounts.stop()
+        stopping("the event forwarder")
         forwarder?.stop()
+        stopping("the publish stage")
         publisher?.stop()
+        stopping("the views' feed")
         context?.feed.stop()
     }
 }

@@ -151,6 +151,9 @@ enum ExitCode: Int32 {
     case failure = 1
     /// The command line was wrong.
     case usage = 2
+    /// `cass serve` was told to stop and did not finish stopping within its
+    /// deadline (it names the part it was stuck in); it exited anyway.
+    case stopTimedOut = 3
 }
 
 enum Console {

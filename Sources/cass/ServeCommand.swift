@@ -45,9 +45,14 @@ enum ServeCommand {
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic.
         SIGTERM or SIGINT: requests in flight finish, then the service stops (exit 0).
-        Exit codes: 1 when the service cannot start (a message says why), 2 bad command line.
+        Exit codes: 1 when the service cannot start (a message says why), 2 bad command line,
+        3 when stopping did not finish within 45 s (the message names the part it was
+        stuck in; acknowledged requests are kept, as after a crash).
         """,
         values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop"])
+
+    /// How long stopping may take before the process exits anyway.
+    static let stopDeadlineSeconds = 45
 
     static func run(_ args: [String]) -> ExitCode {
         spec.run(args) { parsed in
@@ -88,8 +93,26 @@ enum ServeCommand {
             signal.onSignal { _ in stopped.signal() }
             stopped.wait()
             Console.progress("serve: stopping (requests in flight finish)")
-            service.stop()
+            // A stop that never ends would keep the port and the data
+            // folder's lock: after a deadline the process exits on its own,
+            // naming the part it was stuck in. That is as safe as a crash
+            // (what was acknowledged is on the log; the rest is replayed).
+            let part = Locked("the service")
+            let done = DispatchSemaphore(value: 0)
+            let watchdog = Thread {
+                if done.wait(timeout: .now() + .seconds(Self.stopDeadlineSeconds)) == .timedOut {
+                    Console.error("serve: stopping did not finish within \(Self.stopDeadlineSeconds) s, stuck stopping \(part.withLock { $0 }); exiting (exit code \(ExitCode.stopTimedOut.rawValue))")
+                    exit(ExitCode.stopTimedOut.rawValue)
+                }
+            }
+            watchdog.start()
+            service.stop { name in
+                part.withLock { $0 = name }
+                Console.progress("serve: stopping \(name)")
+            }
+            part.withLock { $0 = "the log" }
             try ServiceLog.close(log)
+            done.signal()
             Console.progress("serve: stopped")
             return .ok
         }

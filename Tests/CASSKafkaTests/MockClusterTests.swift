@@ -1,6 +1,7 @@
-import CASSKafka
+@testable import CASSKafka
 import CASSLog
 import XCTest
+import Foundation
 
 /// The wrapper against librdkafka's in-process mock cluster: no broker
 /// process needed, a few seconds in all.
@@ -203,4 +204,39 @@ private final class StatisticsInbox: @unchecked Sendable {
     func add(_ statistics: KafkaStatistics) { lock.withLock { all.append(statistics) } }
 
     func latest(type: String) -> KafkaStatistics? { lock.withLock { all.last { $0.type == type } } }
+}
+
+/// librdkafka answers NULL for the rebalance protocol of a handle without a
+/// consumer group, and of a consumer whose group is being torn down (a
+/// revoke inside rd_kafka_consumer_close): reading it as a C string crashed
+/// `cass serve` on SIGTERM in Kafka mode.
+final class RebalanceProtocolTests: XCTestCase {
+    func test_a_handle_without_a_group_has_no_protocol_and_nothing_crashes() throws {
+        let cluster = try KafkaMockCluster()
+        let admin = try RdKafkaClient(config: KafkaConfig(brokers: cluster.brokers), role: .admin)
+        XCTAssertNil(RdKafkaClient.rebalanceProtocol(admin.pointer))
+    }
+
+    func test_closing_a_consumer_with_a_listener_while_assigned_revokes_cleanly() throws {
+        let cluster = try KafkaMockCluster()
+        let topic = uniqueTopic("mock.close-revoke")
+        try cluster.createTopic(topic, partitions: 2)
+        let log = try KafkaLog(config: KafkaConfig(brokers: cluster.brokers, properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]))
+        for round in 0..<3 {
+            let listener = CountingListener()
+            let consumer = try log.makeConsumer(group: "g-\(topic)-\(round)", topics: [topic], listener: listener)
+            let deadline = Date().addingTimeInterval(30)
+            while listener.assigned.current == 0, Date() < deadline { _ = try consumer.poll(maxRecords: 10, timeoutMs: 100) }
+            XCTAssertGreaterThan(listener.assigned.current, 0, "round \(round): assigned")
+            consumer.close()
+            XCTAssertGreaterThan(listener.revoked.current, 0, "round \(round): the close revoked the partitions through the listener")
+        }
+    }
+}
+
+final class CountingListener: RebalanceListener, @unchecked Sendable {
+    let assigned = Locked(0)
+    let revoked = Locked(0)
+    func assigned(_ partitions: [TopicPartition], consumer: any LogConsumer) { assigned.withLock { $0 += partitions.count } }
+    func revoked(_ partitions: [TopicPartition], consumer: any LogConsumer) { revoked.withLock { $0 += partitions.count } }
 }
