@@ -8,7 +8,9 @@ import XCTest
 /// airline accepts it on the other, both processes see the acceptance (each
 /// may write the memo; ingest bills it once), the next period closes, and
 /// the CSVs of both equal `cass settle` on the same files plus a billing
-/// file holding the same memo as a `CCM`.
+/// file holding the same memo as a `CCM`. Then payments on the cluster:
+/// part paid on one process, overdue and default on the other restarted
+/// days later, the rest paid.
 final class ServeKafkaDisputeTests: XCTestCase {
     static let password = "correct horse battery"
 
@@ -149,6 +151,53 @@ final class ServeKafkaDisputeTests: XCTestCase {
             XCTAssertEqual(try ServeProcess.request(port: portA, "GET", "/api/v1/reports/\(report)", token: root).body, expected, "A: \(report)")
             XCTAssertEqual(try ServeProcess.request(port: portB, "GET", "/api/v1/reports/\(report)", token: root).body, expected, "B: \(report)")
         }
+
+        // Payments on the cluster: part paid by card on A shows on B; B
+        // restarted 3 and 11 days past the remittance date sees the invoice
+        // overdue, then in default (A, still on an earlier day, partly paid);
+        // the rest paid on B is paid on both. Accounts disputes and payments
+        // are one record stream on cass.accounts, so both processes agree.
+        let before = try object(portB, root, "/api/v1/invoices/\(disputed.number)")
+        let total = int(before["totalMinor"])
+        XCTAssertEqual(before["status"] as? String, "open", "the dispute never changes the invoice")
+        XCTAssertGreaterThan(total, 1)
+        let part = total / 2
+        let paid = try ServeProcess.request(port: portA, "POST", "/api/v1/invoices/\(disputed.number)/payments", token: agent,
+                                            json: "{\"amountMinor\":\(part),\"method\":\"card\"}")
+        XCTAssertEqual(paid.status, 201, paid.body)
+        let seen = Date().addingTimeInterval(60)
+        while try object(portB, root, "/api/v1/invoices/\(disputed.number)")["status"] as? String != "partly-paid" {
+            guard Date() < seen else { return XCTFail("B never saw A's payment") }
+            usleep(200_000)
+        }
+        XCTAssertEqual(int(try object(portB, root, "/api/v1/invoices/\(disputed.number)")["outstandingMinor"]), total - part)
+        let remittance = try XCTUnwrap(CivilDate(yyyymmdd: Int(try XCTUnwrap((before["remittanceDate"] as? String)?.replacingOccurrences(of: "-", with: ""))) ?? 0))
+        var rootB = root
+        for (days, status) in [(3, "overdue"), (11, "default")] {
+            if let running = b { ServeKafkaTests.stop(running) }
+            var later = environment
+            later["CASS_TODAY"] = remittance.adding(days: days).description
+            let restarted = try ServeProcess.start(data: dataB, port: portB, extra: ["--brokers", brokers], environment: later)
+            b = restarted
+            try restarted.waitHealthy(seconds: 180)
+            // Days later the sessions of today have expired: sign in again.
+            rootB = try ServeProcess.login(port: portB, "root", ServeProcess.adminPassword)
+            let invoice = try object(portB, rootB, "/api/v1/invoices/\(disputed.number)")
+            XCTAssertEqual(invoice["status"] as? String, status, "\(days) days past the remittance date (today \(later["CASS_TODAY"] ?? ""))")
+            XCTAssertEqual(int(invoice["outstandingMinor"]), total - part, "a restart changes no amount")
+        }
+        XCTAssertEqual(try object(portA, root, "/api/v1/invoices/\(disputed.number)")["status"] as? String, "partly-paid", "A's today is earlier")
+        let agentB = try ServeProcess.login(port: portB, "agent.output", Self.password)
+        let rest = try ServeProcess.request(port: portB, "POST", "/api/v1/invoices/\(disputed.number)/payments", token: agentB,
+                                            json: "{\"amountMinor\":\(total - part),\"method\":\"bank-transfer\"}")
+        XCTAssertEqual(rest.status, 201, rest.body)
+        let settled = Date().addingTimeInterval(60)
+        while try object(portB, rootB, "/api/v1/invoices/\(disputed.number)")["status"] as? String != "paid" {
+            guard Date() < settled else { return XCTFail("B never saw the invoice paid") }
+            usleep(200_000)
+        }
+        // (A, whose today is before that payment's date, reads the invoice
+        // as of its own today: statuses and payments are as of a date.)
     }
 
     // MARK: - Helpers
