@@ -191,9 +191,9 @@ final class ServeKafkaDisputeTests: XCTestCase {
         let rest = try ServeProcess.request(port: portB, "POST", "/api/v1/invoices/\(disputed.number)/payments", token: agentB,
                                             json: "{\"amountMinor\":\(total - part),\"method\":\"bank-transfer\"}")
         XCTAssertEqual(rest.status, 201, rest.body)
-        let settled = Date().addingTimeInterval(60)
+        let paidDeadline = Date().addingTimeInterval(60)
         while try object(portB, rootB, "/api/v1/invoices/\(disputed.number)")["status"] as? String != "paid" {
-            guard Date() < settled else { return XCTFail("B never saw the invoice paid") }
+            guard Date() < paidDeadline else { return XCTFail("B never saw the invoice paid") }
             usleep(200_000)
         }
         // (A, whose today is before that payment's date, reads the invoice
