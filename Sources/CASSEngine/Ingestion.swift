@@ -22,6 +22,15 @@ public enum Ingestion {
         closedPeriods: Set<PeriodKey>, registry: inout FileRegistry, reader: Reader
     ) -> IngestionResult {
         let read = reader(bytes, fileName) { reference.operation($0)?.periodsPerMonth }
+        return ingest(read, fileOrdinal: fileOrdinal, reference: reference, closedPeriods: closedPeriods, registry: &registry)
+    }
+
+    /// The same, for a file a reader has already read (`cass settle` reads
+    /// files ahead on other threads: reading depends only on the bytes, the
+    /// name and the reference; admission depends on the order).
+    public static func ingest(
+        _ read: FileReadResult, fileOrdinal: Int64, reference: ReferenceData, closedPeriods: Set<PeriodKey>, registry: inout FileRegistry
+    ) -> IngestionResult {
         switch read {
         case .rejected(let name, let identity, let problem):
             return IngestionResult(fileName: name, identity: identity, fileRejection: fileRejection(name, identity, problem))

@@ -192,8 +192,27 @@ public enum FolderSettlement {
         return periods.sorted()
     }
 
+    /// The threads that read files ahead of ingest by default: one per core.
+    public static var readThreadsDefault: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// `readThreads`: how many threads read (parse) files ahead of ingest;
+    /// 1 reads every file in ingest, one after another. The results are
+    /// the same either way (ParallelFileReads). `readAheadBytesMax`: the
+    /// bound on the bytes of files read ahead and not yet ingested.
     public static func run(reference: ReferenceData, files: [InputFile], keepLines: Bool, parallel: Bool = true, publishesEvents: Bool = false,
+                           readThreads: Int = readThreadsDefault, readAheadBytesMax: Int = ParallelFileReads.bytesInFlightDefault,
                            progress: (@Sendable (String) -> Void)? = nil) throws -> (SettlementOutcome, EmbeddedPipeline) {
+        let (outcome, pipeline, _) = try runReadingAhead(reference: reference, files: files, keepLines: keepLines, parallel: parallel,
+                                                        publishesEvents: publishesEvents, readThreads: readThreads,
+                                                        readAheadBytesMax: readAheadBytesMax, progress: progress)
+        return (outcome, pipeline)
+    }
+
+    /// The same, with what the read-ahead did (nil: no read-ahead).
+    public static func runReadingAhead(reference: ReferenceData, files: [InputFile], keepLines: Bool, parallel: Bool = true,
+                                       publishesEvents: Bool = false, readThreads: Int, readAheadBytesMax: Int = ParallelFileReads.bytesInFlightDefault,
+                                       progress: (@Sendable (String) -> Void)? = nil) throws
+        -> (SettlementOutcome, EmbeddedPipeline, ParallelFileReads.Statistics?) {
         // A CBF line is 161 bytes and most lines are AWB records: enough to
         // size the ledgers without reading the files twice. XML files are
         // left out (their size says less); the ledgers grow for them.
@@ -203,11 +222,30 @@ public enum FolderSettlement {
         // are in (links resolved: this run's files are the user's own).
         let folders = Set(files.map { URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().deletingLastPathComponent().standardizedFileURL.path })
         let spool = folders.count == 1 ? folders.first.map { URL(fileURLWithPath: $0) } : URL(fileURLWithPath: commonFolder(Array(folders)))
-        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs, spool: spool,
-                                          publishesEvents: publishesEvents)
-        try pipeline.submit(files.map {
+        let submitted = files.map {
             SubmittedFile(name: $0.name, operation: $0.summary.operation, content: .path(URL(fileURLWithPath: $0.path).resolvingSymlinksInPath().path))
-        })
+        }
+        var readAhead: ParallelFileReads?
+        if readThreads > 1 {
+            // Ingest takes cass.files' partitions one after another (the
+            // embedded consumer fetches its first partition with records),
+            // each in submission order: read ahead in that order.
+            let partitions = TopicCatalog.Partitions().files
+            var ahead: [(partition: Int32, position: Int, file: ParallelFileReads.File)] = []
+            for (position, (file, message)) in zip(files, submitted).enumerated() {
+                guard case .path(let path) = message.content else { continue }
+                ahead.append((Partitioner.partition(for: message.operation, count: partitions), position,
+                              ParallelFileReads.File(name: file.name, path: path, size: file.size)))
+            }
+            ahead.sort { ($0.partition, $0.position) < ($1.partition, $1.position) }
+            readAhead = ParallelFileReads(files: ahead.map(\.file), limits: ParallelFileReads.Limits(threads: readThreads, bytesInFlightMax: readAheadBytesMax),
+                                          reader: DefaultReaders.any, reference: reference)
+        }
+        defer { readAhead?.cancel() }
+        let pipeline = try EmbeddedPipeline(reference: reference, keepLines: keepLines, expectedAWBs: expectedAWBs, spool: spool,
+                                          publishesEvents: publishesEvents, readAhead: readAhead)
+        try pipeline.submit(submitted)
+        readAhead?.start()
         try pipeline.close(periodsPresent(files, reference: reference))
         if parallel {
             try pipeline.drainInParallel(progress: progress)
@@ -221,7 +259,7 @@ public enum FolderSettlement {
         if letters > 0 {
             throw InputError(description: "\(letters) message(s) could not be handled, so no settlement is written; the first: \(try firstDeadLetter(in: pipeline) ?? "unknown")")
         }
-        return (try pipeline.collect(), pipeline)
+        return (try pipeline.collect(), pipeline, readAhead?.stats)
     }
 
     static func firstDeadLetter(in pipeline: EmbeddedPipeline) throws -> String? {

@@ -12,6 +12,7 @@ import Foundation
 enum InputFormatsBenchmark {
     static let usage = """
     Usage: cass-bench formats [--awbs N] [--seed S] [--error-rate R] [--dataset DIR] [--runs N] [--readers-only]
+                             [--read-threads N]
 
     The same dataset as CBF, ONE Record RDF/XML and JSON-LD: each format's
     reader alone on one core (MB/s of that format's bytes, median of the
@@ -27,11 +28,14 @@ enum InputFormatsBenchmark {
                       reused by the next run
       --runs N        timed runs per figure (default 3)
       --readers-only  no settlement runs
+      --read-threads N  threads reading files ahead of ingest in the settle
+                      runs (default: one per core; 1: the sequential reading)
     """
 
     /// `cass-bench formats ...`
     static func main(_ arguments: [String]) -> Int32 {
         var awbs = 100_000, seed: UInt64 = 42, errorRate = 0.01, dataset: String?, runs = 3, readersOnly = false
+        var readThreads = FolderSettlement.readThreadsDefault
         var args = arguments
         while !args.isEmpty {
             let arg = args.removeFirst()
@@ -45,6 +49,7 @@ enum InputFormatsBenchmark {
             case "--error-rate": errorRate = Double(value) ?? errorRate
             case "--dataset": dataset = value
             case "--runs": runs = max(1, Int(value) ?? runs)
+            case "--read-threads": readThreads = min(64, max(1, Int(value) ?? readThreads))
             default: FileHandle.standardError.write(Data("cass-bench formats: unknown option \(arg)\n\n\(usage)\n".utf8)); return 2
             }
         }
@@ -63,7 +68,7 @@ enum InputFormatsBenchmark {
                              awbs, seed, errorRate, summary.files.count, summary.billingRecords, Double(summary.bytes) / 1e6, now() - began))
             }
             defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
-            try run(dataset: root, work: root.appendingPathComponent("twins"), runs: runs, settles: !readersOnly, now: now)
+            try run(dataset: root, work: root.appendingPathComponent("twins"), runs: runs, settles: !readersOnly, readThreads: readThreads, now: now)
             return 0
         } catch {
             FileHandle.standardError.write(Data("cass-bench formats: \(error)\n".utf8))
@@ -97,7 +102,8 @@ enum InputFormatsBenchmark {
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
-    static func run(dataset: URL, work: URL, runs: Int = 3, settles: Bool = true, now: () -> Double) throws {
+    static func run(dataset: URL, work: URL, runs: Int = 3, settles: Bool = true, readThreads: Int = FolderSettlement.readThreadsDefault,
+                    now: () -> Double) throws {
         let input = dataset.appendingPathComponent("input")
         let reference = try ReferenceLoader.load(directory: dataset.appendingPathComponent("reference"))
         let names = try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".cbf") }.sorted()
@@ -178,7 +184,7 @@ enum InputFormatsBenchmark {
             for _ in 0..<runs {
                 let began = now(), cpu = processCPUSeconds()
                 let ordered = try FolderSettlement.inputFiles(in: folder)
-                let (outcome, _) = try FolderSettlement.run(reference: reference, files: ordered, keepLines: false)
+                let (outcome, _) = try FolderSettlement.run(reference: reference, files: ordered, keepLines: false, readThreads: readThreads)
                 _ = SettlementSummary.agentsCSV(outcome.invoices)
                 times.append(now() - began)
                 cpus.append(processCPUSeconds() - cpu)
@@ -190,7 +196,7 @@ enum InputFormatsBenchmark {
                                       cbfSettle > 0 ? settle / cbfSettle : 1, median(cpus)))
         }
         if settles {
-            print("  cass settle --no-documents on each twin folder (read, settle, write; both cores):")
+            print("  cass settle --no-documents on each twin folder (read, settle, write; both cores; \(readThreads) read thread(s)):")
             for line in settleLines { print(line) }
         }
         print("  load average \(load()) at the end")

@@ -8,7 +8,7 @@ import Foundation
 enum SettleCommand {
     static let help = """
     Usage: cass settle --reference DIR --input DIR --output DIR [--no-documents] [--events FILE]
-                       [--notify FILE [--notify-wait S]] [--quiet]
+                       [--notify FILE [--notify-wait S]] [--read-threads N] [--quiet]
 
     Settles every billing file (*.cbf, *.xml, *.jsonld) of the input folder on this
     machine, through the same stage workers as the cluster, on an in-process
@@ -49,6 +49,12 @@ enum SettleCommand {
       --notify-wait S   how long to wait for deliveries after the results are written
                         (default 30 s, at most 3600): what is still being retried then
                         is listed in notifications-pending.jsonl and reported
+      --read-threads N  threads that read (parse) files ahead of the processing
+                        (default: one per core, at most 64; 1 reads one file after
+                        another). The files are still processed in the processing
+                        order and the results are the same byte for byte; at most
+                        2 x N files and 256 MiB of input files are read ahead and
+                        not yet processed (docs/settle-parallel-reading.md)
       --quiet           no progress on stderr
 
     The output folder holds exactly this run's results: an earlier run's
@@ -65,7 +71,8 @@ enum SettleCommand {
     folder), 2 bad command line.
     """
 
-    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify", "--notify-wait", "--events"],
+    static let command = CommandSpec(name: "settle", help: help, values: ["--reference", "--input", "--output", "--notify", "--notify-wait", "--events",
+                                                                                "--read-threads"],
                                      flags: ["--no-documents", "--quiet"])
 
     static func run(_ args: [String]) -> ExitCode {
@@ -87,6 +94,7 @@ enum SettleCommand {
             // folder is touched.
             let recipients = try parsed.value("--notify").map { try RecipientsConfiguration.load(path: $0) }
             let notifyWait = try parsed.integer("--notify-wait", default: 30, in: 0...3600)
+            let readThreads = try parsed.integer("--read-threads", default: min(64, FolderSettlement.readThreadsDefault), in: 1...64)
             for warning in recipients?.warnings(source: parsed.value("--notify") ?? "") ?? [] { Console.warning(warning) }
             let scan = try FolderSettlement.scan(URL(fileURLWithPath: inputPath))
             for entry in scan.skipped { Console.warning("skipped input \(entry.name): \(entry.reason)") }
@@ -100,7 +108,7 @@ enum SettleCommand {
             let outcome: SettlementOutcome, pipeline: EmbeddedPipeline
             do {
                 (outcome, pipeline) = try FolderSettlement.run(reference: reference, files: files, keepLines: documents || eventsFile != nil,
-                                                              publishesEvents: eventsFile != nil, progress: report)
+                                                              publishesEvents: eventsFile != nil, readThreads: readThreads, progress: report)
             } catch let overflow as AmountOverflow {
                 Console.error("no settlement written: \(overflow)")
                 return .failure

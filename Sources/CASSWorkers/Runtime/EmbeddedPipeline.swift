@@ -44,12 +44,14 @@ public final class EmbeddedPipeline {
     /// `expectedAWBs`: about how many AWBs the run will see (0: unknown),
     /// to size the ledgers once. `spool`: the folder files submitted as a
     /// path must lie in.
+    /// `readAhead`: files submitted as a path that other threads read
+    /// ahead of ingest (nil: ingest reads every file itself).
     /// `publishesEvents`: also run the publish stage, whose public events
     /// (cass.invoice-events, one partition: the order they were published)
     /// `publicEvents()` reads back.
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, keepLines: Bool,
                 partitions: TopicCatalog.Partitions = TopicCatalog.Partitions(), persistState: Bool = false, expectedAWBs: Int = 0,
-                spool: URL? = nil, publishesEvents: Bool = false) throws {
+                spool: URL? = nil, publishesEvents: Bool = false, readAhead: ParallelFileReads? = nil) throws {
         // Every group of the run exists from the start: records all of them
         // are done with can go.
         log = InProcessLog(dropsConsumedRecords: true)
@@ -69,6 +71,7 @@ public final class EmbeddedPipeline {
         var environment = StageEnvironment(reference: reference, persistState: persistState, keepLines: keepLines, reader: reader,
                                            spool: spool, refusesUnsafeNames: false, expectedAWBs: expectedAWBs)
         environment.sendsLineEvents = publishesEvents
+        environment.readAhead = readAhead
         workers = try Pipeline.workers(Pipeline.settlement + (publishesEvents ? [PublishStage.definition] : []), environment: environment, log: log)
         producer = try log.makeProducer()
         filePartitions = partitions.files

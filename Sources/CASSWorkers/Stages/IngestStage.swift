@@ -40,8 +40,10 @@ public final class IngestStage: StatefulStage {
         keeps: "file registry (F04) with each accepted file's ordinal and name, closed periods (F08), the names of memos billed without a file (DSP), withdrawn files, a withdrawal waiting for its votes and the records held behind it, per cass.files partition",
         make: { context in
             let environment = context.environment
-            return IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
-                               refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState, log: context.log)
+            let stage = IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
+                                    refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState, log: context.log)
+            stage.readAhead = environment.readAhead
+            return stage
         })
 
     /// The state entries: an accepted file (F04; an empty value: withdrawn),
@@ -111,6 +113,8 @@ public final class IngestStage: StatefulStage {
     var held: [Int32: [LogRecord]] = [:]
     /// Names of the memos billed without a file (InjectedMemo), per partition.
     var memos: [Int32: Set<String>] = [:]
+    /// Files read ahead on other threads (embedded run); see ParallelFileReads.
+    var readAhead: ParallelFileReads?
 
     public init(reference: ReferenceData, reader: @escaping FileReader = DefaultReaders.any, spool: URL? = nil, refusesUnsafeNames: Bool = true,
                 persistState: Bool = false, log: (any Log)? = nil) {
@@ -162,10 +166,12 @@ public final class IngestStage: StatefulStage {
             bytes.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
         case .fileAt(let name, let path):
             if refusesUnsafeNames { try FileNames.check(name) }
+            // Taken first, so a file refused below does not stay in flight.
+            let readEarly = readAhead?.take(path: path)
             // Large files travel as a path in the spool folder, not as bytes;
             // mapping them avoids a copy of a file that may be 100 MB.
             let data = try SpoolFolder.map(path, of: name, spool: spool)
-            data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output) }
+            data.withUnsafeBytes { ingest($0, name: name, record: record, output: &output, read: readEarly) }
         case .fileRef(let reference):
             if refusesUnsafeNames { try FileNames.check(reference.name) }
             guard let log else { throw DecodingFailure("file \(reference.name): this ingest worker has no log to read uploads from") }
@@ -185,12 +191,20 @@ public final class IngestStage: StatefulStage {
         }
     }
 
-    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput, id: String? = nil) {
+    /// `read`: the file as already read by the read-ahead (nil: read it here).
+    func ingest(_ bytes: UnsafeRawBufferPointer, name: String, record: LogRecord, output: inout StageOutput, id: String? = nil,
+                read: FileReadResult? = nil) {
         var registry = registries[record.partition] ?? FileRegistry()
         // The file's offset in its operation's partition is its place in
         // the processing order: stable across replays.
-        let result = Ingestion.ingest(bytes: bytes, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
+        let result: IngestionResult
+        if let read {
+            result = Ingestion.ingest(read, fileOrdinal: record.offset + 1, reference: reference, closedPeriods: closed[record.partition] ?? [],
+                                      registry: &registry)
+        } else {
+            result = Ingestion.ingest(bytes: bytes, fileName: name, fileOrdinal: record.offset + 1, reference: reference,
                                       closedPeriods: closed[record.partition] ?? [], registry: &registry, reader: reader)
+        }
         registries[record.partition] = registry
         if result.fileRejection == nil, let header = result.header {
             let key = FileRegistry.Key(airline: header.airlinePrefix, operation: header.operation, period: header.period.yyyymmnn, fileSequence: header.fileSequence)

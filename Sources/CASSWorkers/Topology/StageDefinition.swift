@@ -83,6 +83,9 @@ public struct StageEnvironment: Sendable {
     /// events. Everywhere but an embedded run without `--events`, where
     /// nothing reads them and they would only be held in memory.
     public var sendsLineEvents = true
+    /// Ingest: results of files read ahead on other threads (embedded
+    /// `cass settle`); nil reads every file in ingest.
+    public var readAhead: ParallelFileReads?
 
     public init(reference: ReferenceData, persistState: Bool, keepLines: Bool = true, reader: @escaping FileReader = DefaultReaders.any,
                 spool: URL? = nil, refusesUnsafeNames: Bool = true, documents: URL? = nil, notifier: Notifier? = nil, expectedAWBs: Int = 0) {
