@@ -284,12 +284,32 @@ enum XMLDocumentReader {
         var scanner = XMLScanner(bytes: bytes, limits: builder.limits)
         scanner.checksCharacters = !builder.identityOnly
         var skipping = 0
+        // Terms by the scanner's `nameIdentity` (256 slots, direct-mapped).
+        var termIdentities = [Int](repeating: -1, count: 256)
+        var termNamespaces = [XMLNamespace](repeating: .none, count: 256)
+        var termValues = [UInt8](repeating: 0xFF, count: 256)
         do throws(XMLSyntaxError) {
             while !builder.done {
                 switch try scanner.next() {
                 case .start:
                     if skipping > 0 { skipping += 1; continue }
-                    guard builder.start(scanner.namespace, scanner.localName) else { skipping = 1; continue }
+                    // The term of a name seen before (the scanner's name
+                    // cache says which earlier bytes it equals), in the same
+                    // namespace: no hash of the name, no table probe.
+                    let term: Term?
+                    let identity = scanner.nameIdentity
+                    let slot = Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: identity) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+                    if identity >= 0, termIdentities[slot] == identity, termNamespaces[slot] == scanner.namespace {
+                        term = termValues[slot] == 0xFF ? nil : Term(rawValue: termValues[slot])
+                    } else {
+                        term = builder.terms.term(scanner.namespace, scanner.localName)
+                        if identity >= 0 {
+                            termIdentities[slot] = identity
+                            termNamespaces[slot] = scanner.namespace
+                            termValues[slot] = term?.rawValue ?? 0xFF
+                        }
+                    }
+                    guard builder.start(scanner.namespace, term: term, scanner.localName) else { skipping = 1; continue }
                     // By index: iterating the array while calling the
                     // scanner would copy the scanner for each element.
                     let attributeCount = scanner.attributes.count

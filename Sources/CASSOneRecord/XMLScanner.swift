@@ -86,6 +86,20 @@ public struct XMLScanner {
     /// Off only for a reader that wants the envelope's identity and stops
     /// there (processing order): the full read checks every byte.
     public var checksCharacters = true
+    /// Start-tag names seen before, so a name repeated (nearly all of them)
+    /// is matched by a few word comparisons against its earlier occurrence
+    /// instead of the per-byte name loop. 64 sets of 4, chosen by the eight
+    /// bytes after `<`; each entry packs the earlier occurrence's offset
+    /// (40 bits), its length (12 bits) and its colon's offset in it plus
+    /// one (12 bits, 0 for none); 0 is an empty entry. The bytes compared
+    /// are the document's own, which outlive the scan. A name equal byte
+    /// for byte to one already checked, followed by a byte that cannot
+    /// continue a name, is that same valid name: nothing is skipped.
+    private var nameCache = [UInt64](repeating: 0, count: XMLScanner.nameCacheSets * 4)
+    private static let nameCacheSets = 64
+    /// The offset of the earlier occurrence the last start tag's name
+    /// matched or was stored as (-1: not cached): equal offsets, equal names.
+    public private(set) var nameIdentity = -1
 
     public init(bytes: UnsafeRawBufferPointer, limits: XMLLimits = .standard) {
         self.bytes = bytes
@@ -303,7 +317,7 @@ public struct XMLScanner {
         if stack.isEmpty && rootSeen { throw fail("a second root element") }
         if stack.count >= limits.maxDepth { throw fail("elements nested deeper than \(limits.maxDepth)") }
         index += 1
-        let name = try readName(until: bytes.count)
+        let name = try readStartTagName()
         if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         // Most elements have no attribute: `>` or `/>` right after the name
         // opens them without the attribute and binding passes.
@@ -481,6 +495,50 @@ public struct XMLScanner {
         var start: Int
         var end: Int
         var colon: Int
+    }
+
+    /// A start tag's name: from the name cache when the same bytes were a
+    /// name before, else read (and remembered).
+    @inline(__always)
+    private mutating func readStartTagName() throws(XMLSyntaxError) -> Name {
+        let start = index
+        guard start + 8 <= count else {
+            nameIdentity = -1
+            return try readName(until: count)
+        }
+        let word = UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self)
+        let set = Int(truncatingIfNeeded: (word &* 0x9E37_79B9_7F4A_7C15) >> 58) &* 4
+        var way = 0
+        while way < 4 {
+            let entry = nameCache[set &+ way]
+            if entry == 0 { break }
+            let earlier = Int(truncatingIfNeeded: entry & 0xFF_FFFF_FFFF)
+            let length = Int(truncatingIfNeeded: (entry >> 40) & 0xFFF)
+            let after = start + length
+            if after < count, Self.equal(p + start, p + earlier, length) {
+                let b = p[after]
+                if b < 0x80, nameTable[Int(b)] == 0 {
+                    let colon = Int(truncatingIfNeeded: entry >> 52) - 1
+                    index = after
+                    nameIdentity = earlier
+                    return Name(start: start, end: after, colon: colon >= 0 ? start + colon : -1)
+                }
+            }
+            way += 1
+        }
+        let name = try readName(until: count)
+        let length = name.end - name.start
+        if length < 0xFFF, start < 0xFF_FFFF_FFFF {
+            let colon = name.colon >= 0 ? UInt64(name.colon - start + 1) : 0
+            nameCache[set + 3] = nameCache[set + 2]
+            nameCache[set + 2] = nameCache[set + 1]
+            nameCache[set + 1] = nameCache[set]
+            nameCache[set] = UInt64(start) | UInt64(length) << 40 | colon << 52
+            nameIdentity = start
+        } else {
+            nameIdentity = -1
+        }
+        return name
     }
 
     /// A QName: an NCName, or two joined by one colon. Non-ASCII name
