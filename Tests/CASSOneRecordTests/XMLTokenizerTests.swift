@@ -41,6 +41,21 @@ final class XMLTokenizerTests: XCTestCase {
         XCTAssertEqual(try events(text), ["<a>", "GB<&>&A", "</a>"])
     }
 
+    /// Repeated start-tag names are matched against their earlier
+    /// occurrence (the scanner's name cache): a longer name sharing the
+    /// bytes, a name going on past them, the same prefix bound again to
+    /// another namespace and a bad name after a good one must all read
+    /// exactly as they would the first time.
+    func test_repeatedNames_readAsTheFirstTime() throws {
+        let text = "<c:longName \(cass)><c:longName/><c:longNameMore/><c:longName/><c:longNameé/><c:longName xmlns:c=\"urn:other\"/>"
+            + "<c:longName/><c:longName></c:longName></c:longName>"
+        XCTAssertEqual(try events(text), ["<cass:longName>", "<cass:longName>", "</cass:longName>", "<cass:longNameMore>", "</cass:longNameMore>",
+                                          "<cass:longName>", "</cass:longName>", "<cass:longNameé>", "</cass:longNameé>", "<?:longName>", "</?:longName>",
+                                          "<cass:longName>", "</cass:longName>", "<cass:longName>", "</cass:longName>", "</cass:longName>"])
+        assertRefused("<c:longName \(cass)><c:longName/><c:longName:x/></c:longName>", "malformed qualified name")
+        assertRefused("<c:longName \(cass)><c:longName/><c:longName\u{7F}/></c:longName>", "whitespace expected")
+    }
+
     func test_whitespaceBetweenTags_isNoEvent() throws {
         XCTAssertEqual(try events("<a>\n  <b> x </b>\n</a>\n"), ["<a>", "<b>", " x ", "</b>", "</a>"])
     }
