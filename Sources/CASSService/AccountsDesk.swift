@@ -229,6 +229,10 @@ public final class AccountsDesk: @unchecked Sendable {
     /// may make an action due, and once a minute.
     func start() {
         let thread = Thread { [self] in
+            // The desk records each newly issued invoice (records per line):
+            // after a close that is much work that no client waits for,
+            // so the stages and the requests get the cores first.
+            ThreadPriority.lowerCurrent()
             while view.changed.wait(seconds: Self.schedulerIntervalSeconds) {
                 do {
                     try runDue(today: clock.today())

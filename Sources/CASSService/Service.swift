@@ -166,6 +166,10 @@ public final class Service: @unchecked Sendable {
     private func startPublisher(reference: ReferenceData, progress: @Sendable (String) -> Void) throws {
         var options = PipelineRunner.Options()
         options.threads = 1
+        // Nothing a client waits for needs the public events at once (a
+        // period reads as closed from the invoices view): while a close
+        // keeps the stages busy, they come second.
+        options.background = true
         let runner = PipelineRunner(log: log, stages: [PublishStage.definition],
                                     environment: StageEnvironment(reference: reference, persistState: true), options: options)
         try runner.start()

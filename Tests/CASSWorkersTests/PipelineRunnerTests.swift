@@ -61,6 +61,23 @@ final class PipelineRunnerTests: XCTestCase {
     }
 
     /// A stage whose worker fails is replaced (and keeps failing visibly).
+    func test_a_lowered_thread_runs_at_the_background_priority_and_the_thread_that_started_it_keeps_its_own() throws {
+        #if os(Linux)
+        let before = ThreadPriority.current()
+        let seen = Locked<Int32?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            ThreadPriority.lowerCurrent()
+            seen.withLock { $0 = ThreadPriority.current() }
+            done.signal()
+        }
+        thread.start()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(seen.withLock { $0 }, ThreadPriority.background, "the thread itself is lowered")
+        XCTAssertEqual(ThreadPriority.current(), before, "per thread: the process's other threads keep their priority")
+        #endif
+    }
+
     func test_a_failing_worker_is_replaced_and_its_failure_reported() throws {
         let log = InProcessLog()
         try log.createTopics(TopicCatalog.specs(definitions: Pipeline.definitions + [StageWorkerTests.rogue]))

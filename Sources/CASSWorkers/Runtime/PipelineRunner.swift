@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CASSLog
 import Dispatch
 import Foundation
@@ -26,6 +29,11 @@ public final class PipelineRunner: @unchecked Sendable {
         public var idleWaitMs: Int = 5
         /// Backoff of a stage whose workers keep failing.
         public var restartBackoff = Backoff(delayInitialMs: 100, delayMaxMs: 10_000)
+        /// Whether the threads run at a lower scheduling priority than the
+        /// process's others (`ThreadPriority.background`): for stages that
+        /// nothing a client waits for depends on (the public events), so
+        /// that they take the cores only when the rest leaves them idle.
+        public var background = false
 
         public init() {}
     }
@@ -85,6 +93,7 @@ public final class PipelineRunner: @unchecked Sendable {
             finished.enter()
             let thread = Thread { [self] in
                 defer { finished.leave() }
+                if options.background { ThreadPriority.lowerCurrent() }
                 loop()
             }
             thread.name = "cass-pipeline"
@@ -178,5 +187,35 @@ public final class PipelineRunner: @unchecked Sendable {
             slot.retryAtNs = now + UInt64(delay) * 1_000_000
             return 0
         }
+    }
+}
+
+/// The scheduling priority of the calling thread. On Linux the nice value
+/// is a thread's own: `setpriority(PRIO_PROCESS, 0, ...)` changes the
+/// calling thread only. Elsewhere it does nothing (the order of work is
+/// the same either way; only who gets the cores first changes).
+public enum ThreadPriority {
+    /// The nice value background threads take: 5, a third of a normal
+    /// thread's share of a busy core, not 19: a background thread may hold
+    /// a lock a client's request waits for (the log's, a view's), and
+    /// starving it would stall that request (priority inversion).
+    public static let background: Int32 = 5
+
+    /// Lowers the calling thread to `background`. A failure (a sandbox
+    /// that forbids it) leaves the priority as it was: nothing depends on it.
+    public static func lowerCurrent() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, background)
+        #endif
+    }
+
+    /// The calling thread's nice value (tests).
+    public static func current() -> Int32 {
+        #if os(Linux)
+        errno = 0
+        return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        #else
+        return 0
+        #endif
     }
 }
