@@ -43,10 +43,13 @@ struct JSONLDDocumentReader {
     /// Keys expanded already, direct-mapped by a hash of their length and
     /// first and last eight bytes (no hashing of every byte, no
     /// `Dictionary`), each hit confirmed byte for byte.
-    private var keyCache = [CachedKey?](repeating: nil, count: JSONLDDocumentReader.keyCacheSlots)
+    /// Not optionals: a slot is tested where it stands (`filled`), not
+    /// copied out with its two arrays retained and released per key.
+    private var keyCache = [CachedKey](repeating: CachedKey(filled: false, hash: 0, key: [], name: JSONLDName([])), count: JSONLDDocumentReader.keyCacheSlots)
     private static let keyCacheSlots = 256
 
     private struct CachedKey {
+        var filled: Bool
         var hash: UInt64
         var key: [UInt8]
         var name: JSONLDName
@@ -233,8 +236,7 @@ struct JSONLDDocumentReader {
                     skipWhitespace()
                     if peek() == UInt8(ascii: "}") {
                         i += 1
-                        try expandIRI(iri, vocabulary: false)
-                        scratch.withUnsafeBytes { builder.resource($0) }
+                        try resource(iri, &builder)
                         return
                     }
                 }
@@ -285,8 +287,7 @@ struct JSONLDDocumentReader {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw fail("@id holds a string") }
             let iri = try readString()
-            try expandIRI(iri, vocabulary: false)
-            scratch.withUnsafeBytes { builder.resource($0) }
+            try resource(iri, &builder)
             i = end
             return
         }
@@ -353,17 +354,17 @@ struct JSONLDDocumentReader {
         let (head, tail) = TermTable.words(raw)
         let hash = TermTable.hash(.none, count: raw.count, head: head, tail: tail)
         let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.keyCacheSlots - 1)
-        if !key.escaped, let cached = keyCache[slot], cached.hash == hash, cached.key.count == raw.count,
-           cached.key.withUnsafeBytes({ stored in
+        if !key.escaped, keyCache[slot].filled, keyCache[slot].hash == hash, keyCache[slot].key.count == raw.count,
+           keyCache[slot].key.withUnsafeBytes({ stored in
                guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
                return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self), raw.count)
            }) {
-            return cached.name
+            return keyCache[slot].name
         }
         guard try expandToken(key, vocabulary: true) else { return nil }
         let name = JSONLDName(scratch)
         // Keys are bounded (`readString`); a slot holds the last key hashed to it.
-        if !key.escaped { keyCache[slot] = CachedKey(hash: hash, key: Array(raw), name: name) }
+        if !key.escaped { keyCache[slot] = CachedKey(filled: true, hash: hash, key: Array(raw), name: name) }
         return name
     }
 
@@ -376,6 +377,19 @@ struct JSONLDDocumentReader {
         if token.escaped { try decode(token, into: &text) } else { text.append(contentsOf: UnsafeRawBufferPointer(start: p + token.start, count: token.end - token.start)) }
         scratch.removeAll(keepingCapacity: true)
         return context.expand(text, vocabulary: vocabulary, into: &scratch)
+    }
+
+    /// An `@id` value into the builder. Code-list values are absolute
+    /// IRIs (`https://...`), which the context gives back unchanged: those
+    /// are passed on in place, not copied twice and expanded.
+    private mutating func resource(_ iri: StringToken, _ builder: inout BillingDocumentBuilder) throws(JSONLDError) {
+        let raw = UnsafeRawBufferPointer(start: p + iri.start, count: iri.end - iri.start)
+        if !iri.escaped, context.keepsUnchanged(raw) {
+            builder.resource(raw)
+            return
+        }
+        try expandIRI(iri, vocabulary: false)
+        scratch.withUnsafeBytes { builder.resource($0) }
     }
 
     private mutating func expandIRI(_ token: StringToken, vocabulary: Bool) throws(JSONLDError) {
@@ -797,6 +811,23 @@ struct JSONLDContext {
             context.define(name, expanded)
         }
         self = context
+    }
+
+    /// Whether `expand` gives `name` back as it is because it is an
+    /// absolute IRI with an authority (`scheme://...`): its first colon is
+    /// followed by `//` (so no prefix applies) and no term is spelled the
+    /// same (terms come first). No copy, no allocation.
+    func keepsUnchanged(_ name: UnsafeRawBufferPointer) -> Bool {
+        let n = name.count
+        var colon = 0
+        while colon < n, name[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon + 2 < n, name[colon + 1] == UInt8(ascii: "/"), name[colon + 2] == UInt8(ascii: "/") else { return false }
+        var k = 0
+        while k < terms.count {
+            if terms[k].term.count == n, terms[k].term.withUnsafeBytes({ $0.elementsEqual(name) }) { return false }
+            k += 1
+        }
+        return true
     }
 
     /// Expands `name` into `out`. Terms first, then `prefix:suffix` through

@@ -87,6 +87,27 @@ final class JSONLDTests: XCTestCase {
         XCTAssertEqual(try parsed(read(String(graph))).records, expected)
     }
 
+    func test_codeListIRIs_compactOrFull_andATermSpelledAsAnIRIComesFirst() throws {
+        // Code-list values are absolute IRIs, passed on without expansion
+        // unless a prefix or a term of the context says otherwise.
+        let expected = try parsed(read(jsonld)).records
+        let lists = "https://onerecord.iata.org/ns/code-lists/"
+        let context = "\"cass\": \"\(XMLNamespace.cassURI)\"}"
+        XCTAssertTrue(jsonld.contains(context))
+        let compact = jsonld.replacingOccurrences(of: context, with: "\"cass\": \"\(XMLNamespace.cassURI)\", \"cl\": \"\(lists)\"}")
+            .replacingOccurrences(of: "{\"@id\": \"\(lists)", with: "{\"@id\": \"cl:")
+        XCTAssertNotEqual(compact, jsonld)
+        XCTAssertEqual(try parsed(read(compact)).records, expected)
+        // A term spelled as the IRI itself is expanded as the term: terms come first.
+        let (from, to) = jsonld.contains("\(lists)PrepaidCollectIndicator#P\"") ? ("P", "C") : ("C", "P")
+        XCTAssertTrue(jsonld.contains("\(lists)PrepaidCollectIndicator#\(from)\""))
+        let term = jsonld.replacingOccurrences(of: context, with: "\"cass\": \"\(XMLNamespace.cassURI)\", "
+            + "\"\(lists)PrepaidCollectIndicator#\(from)\": \"\(lists)PrepaidCollectIndicator#\(to)\"}")
+        let termRecords = try parsed(read(term)).records
+        XCTAssertEqual(termRecords.count, expected.count)
+        XCTAssertNotEqual(termRecords, expected)
+    }
+
     // MARK: the same codes on bad input
 
     func test_F06_notJSON_orNotTheShape() {
