@@ -191,7 +191,7 @@ enum InputFormatsBenchmark {
             }
             let settle = median(times)
             if format == .cbf { cbfSettle = settle }
-            settleLines.append(String(format: "  %-6@ %8.1f MB  settle %6.3f s wall (median of %d: %@), %.1fx the CBF run; CPU %.3f s (both threads)",
+            settleLines.append(String(format: "  %-6@ %8.1f MB  settle %6.3f s wall (median of %d: %@), %.1fx the CBF run; CPU %.3f s (all threads of the process)",
                                       format.rawValue, megabytes, settle, runs, times.map { String(format: "%.3f", $0) }.joined(separator: " "),
                                       cbfSettle > 0 ? settle / cbfSettle : 1, median(cpus)))
         }
