@@ -15,7 +15,15 @@ public final class FontSet: Sendable {
     public init(regular: [TrueTypeFont], bold: [TrueTypeFont]) {
         self.regular = regular
         self.bold = bold
+        asciiRegular = ASCIIShaping(chain: regular)
+        asciiBold = ASCIIShaping(chain: bold.isEmpty ? regular : bold)
     }
+
+    /// ASCII lookups of each chain (see `ASCIIShaping`), built once.
+    let asciiRegular: ASCIIShaping
+    let asciiBold: ASCIIShaping
+
+    func ascii(bold isBold: Bool) -> ASCIIShaping { isBold && !bold.isEmpty ? asciiBold : asciiRegular }
 
     /// A font the renderer wants, where Debian installs it, and the package that does.
     public struct Wanted: Sendable {
@@ -73,4 +81,48 @@ public final class FontSet: Sendable {
     }
 
     func chain(bold isBold: Bool) -> [TrueTypeFont] { isBold && !bold.isEmpty ? bold : regular }
+}
+
+/// What shaping needs to know about the 128 ASCII characters in one font
+/// chain, so that a cell of plain ASCII text (amounts, dates, codes: most
+/// cells) is shaped by table lookups instead of the general path (one
+/// `Item` and `String` per character, bidi classes, cmap lookups). The
+/// values are exactly those the general path computes, so the runs and
+/// widths, and hence the PDF bytes, are the same.
+struct ASCIIShaping: Sendable {
+    let fontCount: Int
+    /// Glyph of ASCII byte `b` in font `i` of the chain at `i * 128 + b`, 0 = none.
+    let glyphs: [UInt16]
+    /// Advance of that glyph in thousandths of the font size, computed as
+    /// the general path does (`advance * 1000 / unitsPerEm`).
+    let widths: [Double]
+    /// The first font of the chain with a glyph for `b`, 0 when none has
+    /// one (the primary font's .notdef, glyph 0).
+    let first: [Int]
+    /// Neutral direction (spaces, punctuation): stays in the current font.
+    let neutral: [Bool]
+
+    init(chain: [TrueTypeFont]) {
+        fontCount = chain.count
+        var glyphs = [UInt16](repeating: 0, count: chain.count * 128)
+        var widths = [Double](repeating: 0, count: chain.count * 128)
+        var first = [Int](repeating: 0, count: 128)
+        var neutral = [Bool](repeating: false, count: 128)
+        for b in 0..<128 {
+            let value = UInt32(b)
+            var found = -1
+            for (i, font) in chain.enumerated() {
+                let glyph = font.glyph(for: value) ?? 0
+                glyphs[i * 128 + b] = glyph
+                widths[i * 128 + b] = Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
+                if found < 0, glyph != 0 { found = i }
+            }
+            first[b] = max(found, 0)
+            neutral[b] = Unicode.Scalar(value).map { TextShaper.direction($0) == .neutral } ?? false
+        }
+        self.glyphs = glyphs
+        self.widths = widths
+        self.first = first
+        self.neutral = neutral
+    }
 }

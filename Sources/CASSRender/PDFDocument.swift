@@ -78,12 +78,20 @@ final class PDFDocument {
     }
 
     /// Tables repeat the same short texts (zeros, dates, codes) many times.
-    private var runCache: [String: [Run]] = [:]
+    private var runCache: [RunKey: [Run]] = [:]
+
+    /// A cached shaping: the text and how it was asked for (a struct, so
+    /// that looking up a cell builds no concatenated string).
+    private struct RunKey: Hashable {
+        let text: String
+        let bold: Bool
+        let paragraphLevel: UInt8?
+    }
 
     /// Shapes `text` and splits it into runs of one font each.
     /// `paragraphLevel`: see `TextShaper.visual` (nil: from the text itself).
     func runs(_ text: String, bold: Bool, paragraphLevel: UInt8? = nil) -> [Run] {
-        let key = (bold ? "B" : "R") + (paragraphLevel.map(String.init) ?? "") + ":" + text
+        let key = RunKey(text: text, bold: bold, paragraphLevel: paragraphLevel)
         if let cached = runCache[key] { return cached }
         let result = shapeRuns(text, bold: bold, paragraphLevel: paragraphLevel)
         runCache[key] = result
@@ -91,6 +99,61 @@ final class PDFDocument {
     }
 
     func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
+        // Plain ASCII in a left-to-right (or unknown-direction) paragraph
+        // has no right-to-left character, so `TextShaper.visual` would
+        // return it as stored: the table path gives the same runs.
+        if paragraphLevel != 1,
+           let runs = text.utf8.withContiguousStorageIfAvailable({ bytes -> [Run]? in
+               bytes.allSatisfy { $0 < 0x80 } ? shapeASCII(bytes, bold: bold) : nil
+           }) ?? nil {
+            return runs
+        }
+        return shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel)
+    }
+
+    /// `shapeGeneral` for ASCII bytes by the chain's `ASCIIShaping` tables:
+    /// the same font choice (neutral characters stay in the current font
+    /// when it has them), glyphs, and widths summed in the same order.
+    private func shapeASCII(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> [Run] {
+        let chain = fonts.chain(bold: bold)
+        let table = fonts.ascii(bold: bold)
+        guard !chain.isEmpty, table.fontCount == chain.count else { return [] }
+        var result: [Run] = []
+        var uses = [FontUse?](repeating: nil, count: chain.count)
+        var currentIndex = -1
+        var glyphs: [UInt16] = []
+        var width = 0.0
+        for original in bytes {
+            // Control characters are drawn as spaces (as the general path does).
+            let b = original < 0x20 ? 0x20 : Int(original)
+            var index = table.first[b]
+            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * 128 + b] != 0 { index = currentIndex }
+            let glyph = table.glyphs[index * 128 + b]
+            if index != currentIndex {
+                if !glyphs.isEmpty, currentIndex >= 0 {
+                    result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
+                }
+                glyphs = []
+                width = 0
+                currentIndex = index
+            }
+            let use: FontUse
+            if let known = uses[index] { use = known } else { use = self.use(chain[index]); uses[index] = use }
+            if use.insert(glyph) {
+                use.unicode[glyph] = String(Unicode.Scalar(original))
+                use.scalar[glyph] = UInt32(b)
+            }
+            glyphs.append(glyph)
+            width += table.widths[index * 128 + b]
+        }
+        if !glyphs.isEmpty, currentIndex >= 0 {
+            result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
+        }
+        return result
+    }
+
+    /// Any text: shaped and put in visual order by `TextShaper.visual`.
+    func shapeGeneral(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
         var result: [Run] = []
