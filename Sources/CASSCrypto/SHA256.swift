@@ -130,63 +130,176 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
-    /// One block from bytes: loads the 16 big-endian words, then compresses.
+    /// One block from bytes: the 16 big-endian words, then the rounds.
+    /// `schedule` is no longer used (kept for the callers' signature).
     @inline(__always)
     static func compress(_ state: inout Words, block: UnsafeRawPointer, schedule w: UnsafeMutablePointer<UInt32>) {
-        for t in 0..<16 {
-            w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+        @inline(__always) func word(_ t: Int) -> UInt32 {
+            UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
         }
-        compress(&state, schedule: w)
+        rounds(&state, (word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7),
+                        word(8), word(9), word(10), word(11), word(12), word(13), word(14), word(15)))
     }
 
-    /// One block whose 16 message words are already in `w[0..<16]`;
-    /// `w[16..<64]` is scratch, so `w[0..<16]` is left as it was.
+    /// One block whose 16 message words are already in `w[0..<16]`, which
+    /// are only read (left as they were).
     @inline(__always)
     static func compress(_ state: inout Words, schedule w: UnsafeMutablePointer<UInt32>) {
-        for t in 16..<64 {
-            let x = w[t - 15], y = w[t - 2]
-            let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
-            let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-        }
+        rounds(&state, (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+                        w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]))
+    }
+
+    @inline(__always)
+    static func sigma0(_ x: UInt32) -> UInt32 { x.rotr(7) ^ x.rotr(18) ^ (x >> 3) }
+
+    @inline(__always)
+    static func sigma1(_ x: UInt32) -> UInt32 { x.rotr(17) ^ x.rotr(19) ^ (x >> 10) }
+
+    /// One round with the working variables in their roles for it: `d`
+    /// and `h` are the two that change (h becomes the new a, d the new e).
+    @inline(__always)
+    static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                      _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ k: UInt32, _ w: UInt32) {
+        let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
+        let choice = g ^ (e & (f ^ g))
+        let temp1 = h &+ s1 &+ choice &+ k &+ w
+        let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
+        let majority = (a & b) | (c & (a | b))
+        d &+= temp1
+        h = temp1 &+ s0 &+ majority
+    }
+
+    /// The 64 rounds, unrolled: the message schedule lives in 16 locals
+    /// (a sliding window, updated in place) and the eight working
+    /// variables change roles each round instead of being shifted, so a
+    /// round is only its arithmetic (about 2x fewer instructions than the
+    /// loop over a 64-word array it replaces). Round t uses the variables
+    /// shifted by t (a...h, then h, a...g, ...), word t mod 16, and K[t] of
+    /// FIPS 180-4 written out; rounds 16...63 first extend the schedule.
+    @inline(__always)
+    static func rounds(_ state: inout Words,
+                       _ w: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+                             UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)) {
+        var w0 = w.0, w1 = w.1, w2 = w.2, w3 = w.3, w4 = w.4, w5 = w.5, w6 = w.6, w7 = w.7
+        var w8 = w.8, w9 = w.9, w10 = w.10, w11 = w.11, w12 = w.12, w13 = w.13, w14 = w.14, w15 = w.15
         var a = state.h0, b = state.h1, c = state.h2, d = state.h3
         var e = state.h4, f = state.h5, g = state.h6, h = state.h7
-        withUnsafePointer(to: roundConstants) { tuple in
-            tuple.withMemoryRebound(to: UInt32.self, capacity: 64) { k in
-                for t in 0..<64 {
-                    let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-                    let choice = (e & f) ^ (~e & g)
-                    let temp1 = h &+ s1 &+ choice &+ k[t] &+ w[t]
-                    let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                    let majority = (a & b) ^ (a & c) ^ (b & c)
-                    let temp2 = s0 &+ majority
-                    h = g; g = f; f = e; e = d &+ temp1
-                    d = c; c = b; b = a; a = temp1 &+ temp2
-                }
-            }
-        }
+        round(a, b, c, &d, e, f, g, &h, 0x428a2f98, w0)
+        round(h, a, b, &c, d, e, f, &g, 0x71374491, w1)
+        round(g, h, a, &b, c, d, e, &f, 0xb5c0fbcf, w2)
+        round(f, g, h, &a, b, c, d, &e, 0xe9b5dba5, w3)
+        round(e, f, g, &h, a, b, c, &d, 0x3956c25b, w4)
+        round(d, e, f, &g, h, a, b, &c, 0x59f111f1, w5)
+        round(c, d, e, &f, g, h, a, &b, 0x923f82a4, w6)
+        round(b, c, d, &e, f, g, h, &a, 0xab1c5ed5, w7)
+        round(a, b, c, &d, e, f, g, &h, 0xd807aa98, w8)
+        round(h, a, b, &c, d, e, f, &g, 0x12835b01, w9)
+        round(g, h, a, &b, c, d, e, &f, 0x243185be, w10)
+        round(f, g, h, &a, b, c, d, &e, 0x550c7dc3, w11)
+        round(e, f, g, &h, a, b, c, &d, 0x72be5d74, w12)
+        round(d, e, f, &g, h, a, b, &c, 0x80deb1fe, w13)
+        round(c, d, e, &f, g, h, a, &b, 0x9bdc06a7, w14)
+        round(b, c, d, &e, f, g, h, &a, 0xc19bf174, w15)
+        w0 = w0 &+ sigma0(w1) &+ w9 &+ sigma1(w14)
+        round(a, b, c, &d, e, f, g, &h, 0xe49b69c1, w0)
+        w1 = w1 &+ sigma0(w2) &+ w10 &+ sigma1(w15)
+        round(h, a, b, &c, d, e, f, &g, 0xefbe4786, w1)
+        w2 = w2 &+ sigma0(w3) &+ w11 &+ sigma1(w0)
+        round(g, h, a, &b, c, d, e, &f, 0x0fc19dc6, w2)
+        w3 = w3 &+ sigma0(w4) &+ w12 &+ sigma1(w1)
+        round(f, g, h, &a, b, c, d, &e, 0x240ca1cc, w3)
+        w4 = w4 &+ sigma0(w5) &+ w13 &+ sigma1(w2)
+        round(e, f, g, &h, a, b, c, &d, 0x2de92c6f, w4)
+        w5 = w5 &+ sigma0(w6) &+ w14 &+ sigma1(w3)
+        round(d, e, f, &g, h, a, b, &c, 0x4a7484aa, w5)
+        w6 = w6 &+ sigma0(w7) &+ w15 &+ sigma1(w4)
+        round(c, d, e, &f, g, h, a, &b, 0x5cb0a9dc, w6)
+        w7 = w7 &+ sigma0(w8) &+ w0 &+ sigma1(w5)
+        round(b, c, d, &e, f, g, h, &a, 0x76f988da, w7)
+        w8 = w8 &+ sigma0(w9) &+ w1 &+ sigma1(w6)
+        round(a, b, c, &d, e, f, g, &h, 0x983e5152, w8)
+        w9 = w9 &+ sigma0(w10) &+ w2 &+ sigma1(w7)
+        round(h, a, b, &c, d, e, f, &g, 0xa831c66d, w9)
+        w10 = w10 &+ sigma0(w11) &+ w3 &+ sigma1(w8)
+        round(g, h, a, &b, c, d, e, &f, 0xb00327c8, w10)
+        w11 = w11 &+ sigma0(w12) &+ w4 &+ sigma1(w9)
+        round(f, g, h, &a, b, c, d, &e, 0xbf597fc7, w11)
+        w12 = w12 &+ sigma0(w13) &+ w5 &+ sigma1(w10)
+        round(e, f, g, &h, a, b, c, &d, 0xc6e00bf3, w12)
+        w13 = w13 &+ sigma0(w14) &+ w6 &+ sigma1(w11)
+        round(d, e, f, &g, h, a, b, &c, 0xd5a79147, w13)
+        w14 = w14 &+ sigma0(w15) &+ w7 &+ sigma1(w12)
+        round(c, d, e, &f, g, h, a, &b, 0x06ca6351, w14)
+        w15 = w15 &+ sigma0(w0) &+ w8 &+ sigma1(w13)
+        round(b, c, d, &e, f, g, h, &a, 0x14292967, w15)
+        w0 = w0 &+ sigma0(w1) &+ w9 &+ sigma1(w14)
+        round(a, b, c, &d, e, f, g, &h, 0x27b70a85, w0)
+        w1 = w1 &+ sigma0(w2) &+ w10 &+ sigma1(w15)
+        round(h, a, b, &c, d, e, f, &g, 0x2e1b2138, w1)
+        w2 = w2 &+ sigma0(w3) &+ w11 &+ sigma1(w0)
+        round(g, h, a, &b, c, d, e, &f, 0x4d2c6dfc, w2)
+        w3 = w3 &+ sigma0(w4) &+ w12 &+ sigma1(w1)
+        round(f, g, h, &a, b, c, d, &e, 0x53380d13, w3)
+        w4 = w4 &+ sigma0(w5) &+ w13 &+ sigma1(w2)
+        round(e, f, g, &h, a, b, c, &d, 0x650a7354, w4)
+        w5 = w5 &+ sigma0(w6) &+ w14 &+ sigma1(w3)
+        round(d, e, f, &g, h, a, b, &c, 0x766a0abb, w5)
+        w6 = w6 &+ sigma0(w7) &+ w15 &+ sigma1(w4)
+        round(c, d, e, &f, g, h, a, &b, 0x81c2c92e, w6)
+        w7 = w7 &+ sigma0(w8) &+ w0 &+ sigma1(w5)
+        round(b, c, d, &e, f, g, h, &a, 0x92722c85, w7)
+        w8 = w8 &+ sigma0(w9) &+ w1 &+ sigma1(w6)
+        round(a, b, c, &d, e, f, g, &h, 0xa2bfe8a1, w8)
+        w9 = w9 &+ sigma0(w10) &+ w2 &+ sigma1(w7)
+        round(h, a, b, &c, d, e, f, &g, 0xa81a664b, w9)
+        w10 = w10 &+ sigma0(w11) &+ w3 &+ sigma1(w8)
+        round(g, h, a, &b, c, d, e, &f, 0xc24b8b70, w10)
+        w11 = w11 &+ sigma0(w12) &+ w4 &+ sigma1(w9)
+        round(f, g, h, &a, b, c, d, &e, 0xc76c51a3, w11)
+        w12 = w12 &+ sigma0(w13) &+ w5 &+ sigma1(w10)
+        round(e, f, g, &h, a, b, c, &d, 0xd192e819, w12)
+        w13 = w13 &+ sigma0(w14) &+ w6 &+ sigma1(w11)
+        round(d, e, f, &g, h, a, b, &c, 0xd6990624, w13)
+        w14 = w14 &+ sigma0(w15) &+ w7 &+ sigma1(w12)
+        round(c, d, e, &f, g, h, a, &b, 0xf40e3585, w14)
+        w15 = w15 &+ sigma0(w0) &+ w8 &+ sigma1(w13)
+        round(b, c, d, &e, f, g, h, &a, 0x106aa070, w15)
+        w0 = w0 &+ sigma0(w1) &+ w9 &+ sigma1(w14)
+        round(a, b, c, &d, e, f, g, &h, 0x19a4c116, w0)
+        w1 = w1 &+ sigma0(w2) &+ w10 &+ sigma1(w15)
+        round(h, a, b, &c, d, e, f, &g, 0x1e376c08, w1)
+        w2 = w2 &+ sigma0(w3) &+ w11 &+ sigma1(w0)
+        round(g, h, a, &b, c, d, e, &f, 0x2748774c, w2)
+        w3 = w3 &+ sigma0(w4) &+ w12 &+ sigma1(w1)
+        round(f, g, h, &a, b, c, d, &e, 0x34b0bcb5, w3)
+        w4 = w4 &+ sigma0(w5) &+ w13 &+ sigma1(w2)
+        round(e, f, g, &h, a, b, c, &d, 0x391c0cb3, w4)
+        w5 = w5 &+ sigma0(w6) &+ w14 &+ sigma1(w3)
+        round(d, e, f, &g, h, a, b, &c, 0x4ed8aa4a, w5)
+        w6 = w6 &+ sigma0(w7) &+ w15 &+ sigma1(w4)
+        round(c, d, e, &f, g, h, a, &b, 0x5b9cca4f, w6)
+        w7 = w7 &+ sigma0(w8) &+ w0 &+ sigma1(w5)
+        round(b, c, d, &e, f, g, h, &a, 0x682e6ff3, w7)
+        w8 = w8 &+ sigma0(w9) &+ w1 &+ sigma1(w6)
+        round(a, b, c, &d, e, f, g, &h, 0x748f82ee, w8)
+        w9 = w9 &+ sigma0(w10) &+ w2 &+ sigma1(w7)
+        round(h, a, b, &c, d, e, f, &g, 0x78a5636f, w9)
+        w10 = w10 &+ sigma0(w11) &+ w3 &+ sigma1(w8)
+        round(g, h, a, &b, c, d, e, &f, 0x84c87814, w10)
+        w11 = w11 &+ sigma0(w12) &+ w4 &+ sigma1(w9)
+        round(f, g, h, &a, b, c, d, &e, 0x8cc70208, w11)
+        w12 = w12 &+ sigma0(w13) &+ w5 &+ sigma1(w10)
+        round(e, f, g, &h, a, b, c, &d, 0x90befffa, w12)
+        w13 = w13 &+ sigma0(w14) &+ w6 &+ sigma1(w11)
+        round(d, e, f, &g, h, a, b, &c, 0xa4506ceb, w13)
+        w14 = w14 &+ sigma0(w15) &+ w7 &+ sigma1(w12)
+        round(c, d, e, &f, g, h, a, &b, 0xbef9a3f7, w14)
+        w15 = w15 &+ sigma0(w0) &+ w8 &+ sigma1(w13)
+        round(b, c, d, &e, f, g, h, &a, 0xc67178f2, w15)
         state.h0 &+= a; state.h1 &+= b; state.h2 &+= c; state.h3 &+= d
         state.h4 &+= e; state.h5 &+= f; state.h6 &+= g; state.h7 &+= h
     }
 }
-
-/// The 64 round constants, as a tuple so that reading them needs neither a
-/// heap array nor bounds checks in the inner loop.
-private let roundConstants: (
-    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
-) = (
-    0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-    0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-    0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-    0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-    0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-    0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-    0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-    0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2
-)
 
 extension UInt32 {
     @inline(__always)
