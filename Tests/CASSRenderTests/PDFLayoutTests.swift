@@ -41,6 +41,42 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertEqual(try renderer.renderPDF(invoice), try renderer.renderPDF(invoice))
     }
 
+    /// Plain ASCII cells take a table path in `shapeRuns`; it must give the
+    /// runs, widths and glyph usage (hence PDF bytes) the general path does,
+    /// for every ASCII byte (control characters drawn as spaces included),
+    /// in regular and bold, and leave other text to the general path.
+    func test_asciiFastPath_sameRunsAndGlyphUseAsTheGeneralPath() throws {
+        let fonts = try Fixtures.requireFonts()
+        var texts = ["", " ", "0.00", "176-12345675", "2026-12-03", "EUR 1,234.56", "a\tb\nc\u{7F}", "(x) [y] {z} -5%"]
+        texts.append(String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self))
+        for b in 0..<128 { texts.append(" " + String(UnicodeScalar(UInt8(b))) + "x" + String(UnicodeScalar(UInt8(b)))) }
+        for bold in [false, true] {
+            for level: UInt8? in [nil, 0] {
+                let fast = PDFDocument(fonts: fonts, language: nil), general = PDFDocument(fonts: fonts, language: nil)
+                for text in texts {
+                    let a = fast.shapeRuns(text, bold: bold, paragraphLevel: level)
+                    let b = general.shapeGeneral(text, bold: bold, paragraphLevel: level)
+                    XCTAssertEqual(a.map(\.fontKey), b.map(\.fontKey), text.debugDescription)
+                    XCTAssertEqual(a.map(\.glyphs), b.map(\.glyphs), text.debugDescription)
+                    XCTAssertEqual(a.map(\.width), b.map(\.width), text.debugDescription)
+                }
+                XCTAssertEqual(Set(fast.usage.keys), Set(general.usage.keys))
+                for (key, use) in general.usage {
+                    let other = try XCTUnwrap(fast.usage[key])
+                    XCTAssertEqual(other.glyphs, use.glyphs, key)
+                    XCTAssertEqual(other.unicode, use.unicode, key)
+                    XCTAssertEqual(other.scalar, use.scalar, key)
+                }
+            }
+        }
+        // Not ASCII: the general path, whatever the level.
+        let document = PDFDocument(fonts: fonts, language: nil)
+        for text in ["café 12", "مرحبا 12"] {
+            XCTAssertEqual(document.shapeRuns(text, bold: false, paragraphLevel: nil).map(\.glyphs),
+                           document.shapeGeneral(text, bold: false, paragraphLevel: nil).map(\.glyphs))
+        }
+    }
+
     /// Font subsets are prepared once per language and shared; a name in
     /// letters outside the language's labels gets a subset with them, and
     /// what a document embeds never depends on what was rendered before.
