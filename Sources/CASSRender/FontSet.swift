@@ -83,15 +83,18 @@ public final class FontSet: Sendable {
     func chain(bold isBold: Bool) -> [TrueTypeFont] { isBold && !bold.isEmpty ? bold : regular }
 }
 
-/// What shaping needs to know about the 128 ASCII characters in one font
-/// chain, so that a cell of plain ASCII text (amounts, dates, codes: most
-/// cells) is shaped by table lookups instead of the general path (one
+/// What shaping needs to know about the 256 characters U+0000-U+00FF
+/// (ASCII and Latin-1: no right-to-left character among them) in one font
+/// chain, so that a cell of such text (amounts, with U+00A0 as the group
+/// separator in some languages, dates, codes, Latin names: most cells) is
+/// shaped by table lookups instead of the general path (one
 /// `Item` and `String` per character, bidi classes, cmap lookups). The
 /// values are exactly those the general path computes, so the runs and
 /// widths, and hence the PDF bytes, are the same.
 struct ASCIIShaping: Sendable {
     let fontCount: Int
-    /// Glyph of ASCII byte `b` in font `i` of the chain at `i * 128 + b`, 0 = none.
+    static let size = 256
+    /// Glyph of character `b` in font `i` of the chain at `i * 256 + b`, 0 = none.
     let glyphs: [UInt16]
     /// Advance of that glyph in thousandths of the font size, computed as
     /// the general path does (`advance * 1000 / unitsPerEm`).
@@ -104,17 +107,18 @@ struct ASCIIShaping: Sendable {
 
     init(chain: [TrueTypeFont]) {
         fontCount = chain.count
-        var glyphs = [UInt16](repeating: 0, count: chain.count * 128)
-        var widths = [Double](repeating: 0, count: chain.count * 128)
-        var first = [Int](repeating: 0, count: 128)
-        var neutral = [Bool](repeating: false, count: 128)
-        for b in 0..<128 {
+        let n = ASCIIShaping.size
+        var glyphs = [UInt16](repeating: 0, count: chain.count * n)
+        var widths = [Double](repeating: 0, count: chain.count * n)
+        var first = [Int](repeating: 0, count: n)
+        var neutral = [Bool](repeating: false, count: n)
+        for b in 0..<n {
             let value = UInt32(b)
             var found = -1
             for (i, font) in chain.enumerated() {
                 let glyph = font.glyph(for: value) ?? 0
-                glyphs[i * 128 + b] = glyph
-                widths[i * 128 + b] = Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
+                glyphs[i * n + b] = glyph
+                widths[i * n + b] = Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
                 if found < 0, glyph != 0 { found = i }
             }
             first[b] = max(found, 0)

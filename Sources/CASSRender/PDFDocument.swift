@@ -99,36 +99,48 @@ final class PDFDocument {
     }
 
     func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
-        // Plain ASCII in a left-to-right (or unknown-direction) paragraph
-        // has no right-to-left character, so `TextShaper.visual` would
-        // return it as stored: the table path gives the same runs.
+        // Text of U+0000-U+00FF only (no right-to-left character among
+        // them) in a left-to-right (or unknown-direction) paragraph would be
+        // returned as stored by `TextShaper.visual`: the table path gives
+        // the same runs.
         if paragraphLevel != 1,
-           let runs = text.utf8.withContiguousStorageIfAvailable({ bytes -> [Run]? in
-               bytes.allSatisfy { $0 < 0x80 } ? shapeASCII(bytes, bold: bold) : nil
-           }) ?? nil {
+           let runs = text.utf8.withContiguousStorageIfAvailable({ shapeLatin1($0, bold: bold) }) ?? nil {
             return runs
         }
         return shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel)
     }
 
-    /// `shapeGeneral` for ASCII bytes by the chain's `ASCIIShaping` tables:
-    /// the same font choice (neutral characters stay in the current font
-    /// when it has them), glyphs, and widths summed in the same order.
-    private func shapeASCII(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> [Run] {
+    /// `shapeGeneral` for UTF-8 of U+0000-U+00FF by the chain's
+    /// `ASCIIShaping` tables: the same font choice (neutral characters stay
+    /// in the current font when it has them), glyphs, and widths summed in
+    /// the same order. Nil at the first other character (general path).
+    private func shapeLatin1(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> [Run]? {
         let chain = fonts.chain(bold: bold)
         let table = fonts.ascii(bold: bold)
-        guard !chain.isEmpty, table.fontCount == chain.count else { return [] }
+        guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
+        let n = ASCIIShaping.size
         var result: [Run] = []
         var uses = [FontUse?](repeating: nil, count: chain.count)
         var currentIndex = -1
         var glyphs: [UInt16] = []
+        glyphs.reserveCapacity(bytes.count)
         var width = 0.0
-        for original in bytes {
+        var at = 0
+        while at < bytes.count {
+            let lead = bytes[at]
+            let value: Int
+            if lead < 0x80 {
+                value = Int(lead); at += 1
+            } else if lead == 0xC2 || lead == 0xC3, at + 1 < bytes.count, bytes[at + 1] & 0xC0 == 0x80 {
+                value = Int(lead & 0x1F) << 6 | Int(bytes[at + 1] & 0x3F); at += 2
+            } else {
+                return nil
+            }
             // Control characters are drawn as spaces (as the general path does).
-            let b = original < 0x20 ? 0x20 : Int(original)
+            let b = value < 0x20 ? 0x20 : value
             var index = table.first[b]
-            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * 128 + b] != 0 { index = currentIndex }
-            let glyph = table.glyphs[index * 128 + b]
+            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * n + b] != 0 { index = currentIndex }
+            let glyph = table.glyphs[index * n + b]
             if index != currentIndex {
                 if !glyphs.isEmpty, currentIndex >= 0 {
                     result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
@@ -140,11 +152,11 @@ final class PDFDocument {
             let use: FontUse
             if let known = uses[index] { use = known } else { use = self.use(chain[index]); uses[index] = use }
             if use.insert(glyph) {
-                use.unicode[glyph] = String(Unicode.Scalar(original))
+                use.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
                 use.scalar[glyph] = UInt32(b)
             }
             glyphs.append(glyph)
-            width += table.widths[index * 128 + b]
+            width += table.widths[index * n + b]
         }
         if !glyphs.isEmpty, currentIndex >= 0 {
             result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))

@@ -16,6 +16,9 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
        cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]
        cass-bench formats [--awbs N] [--seed S] [--dataset DIR] [--runs N] [--readers-only]
        cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
+       cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--keep]
+                   a period close with every document: `cass sample`, then `cass settle`
+                   timed (invoices/s, seconds, issue 15's 30 s goal for 1M AWBs met or not)
 
   --awbs N         AWBs to generate (default 1000000)
   --seed S         generator seed (default 42)
@@ -38,6 +41,7 @@ Build it in release mode for real figures: swift run -c release cass-bench --awb
 if CommandLine.arguments.dropFirst().first == "serve" { exit(runServeBench(Array(CommandLine.arguments.dropFirst(2)))) }
 // `cass-bench formats ...`: CBF, RDF/XML and JSON-LD twins of one dataset.
 if CommandLine.arguments.dropFirst().first == "formats" { exit(InputFormatsBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))) }
+if CommandLine.arguments.dropFirst().first == "close-documents" { exit(CloseDocumentsBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 if CommandLine.arguments.dropFirst().first == "filelog" { exit(FileLogBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 
 var skipFormats = false

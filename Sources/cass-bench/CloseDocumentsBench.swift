@@ -1,0 +1,98 @@
+import Foundation
+
+/// `cass-bench close-documents`: a period close with every document, end
+/// to end as an operator runs it. Generates the dataset with `cass sample`
+/// (as `cass sample` does, fixed seed), then times `cass settle` writing
+/// the settlement, five documents per invoice (PDF, XLSX, HOT, ONE Record
+/// XML, JSON) and the manifest with every file's SHA-256. Both are the
+/// `cass` binary built beside this benchmark. Issue 15's goal is a 1M-AWB
+/// close in at most 30 s; the run prints whether it was met on this
+/// machine, with the load average (other work on the machine slows it).
+/// A benchmark, not a test: it judges nothing but prints the figure.
+enum CloseDocumentsBench {
+    static let goalSeconds = 30.0
+
+    static func run(_ arguments: [String]) -> Int32 {
+        var awbs = 1_000_000, seed: UInt64 = 42, errorRate = 0.01
+        var keep = false
+        var args = arguments
+        while !args.isEmpty {
+            let arg = args.removeFirst()
+            func value() -> String? { args.isEmpty ? nil : args.removeFirst() }
+            switch arg {
+            case "--awbs": guard let v = value().flatMap({ Int($0) }), v > 0 else { return usage("--awbs needs a positive number") }; awbs = v
+            case "--seed": guard let v = value().flatMap({ UInt64($0) }) else { return usage("--seed needs a number") }; seed = v
+            case "--error-rate": guard let v = value().flatMap({ Double($0) }), v >= 0, v < 1 else { return usage("--error-rate needs a fraction below 1") }; errorRate = v
+            case "--keep": keep = true
+            default: return usage("unknown option \(arg)")
+            }
+        }
+        let cass = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cass")
+        guard FileManager.default.isExecutableFile(atPath: cass.path) else {
+            return usage("\(cass.path) not found: build it too (swift build -c release)")
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cass-bench-close-\(getpid())")
+        defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+        let dataset = work.appendingPathComponent("dataset"), output = work.appendingPathComponent("out")
+        print("close with documents: \(awbs) AWBs, seed \(seed), error rate \(errorRate); load average before: \(loadAverage())")
+        let generated = launch(cass, ["sample", "--awbs", String(awbs), "--seed", String(seed), "--error-rate", String(errorRate), "--output", dataset.path])
+        guard generated.status == 0 else { print("cass sample failed (exit \(generated.status)):\n\(generated.log)"); return 1 }
+        print(String(format: "  dataset generated in %.2f s (not part of the figure)", generated.seconds))
+        let settled = launch(cass, ["settle", "--quiet", "--reference", dataset.appendingPathComponent("reference").path,
+                                    "--input", dataset.appendingPathComponent("input").path, "--output", output.path])
+        guard settled.status == 0 else { print("cass settle failed (exit \(settled.status)):\n\(settled.log)"); return 1 }
+        let invoices = count(in: output.appendingPathComponent("invoices"), suffix: ".pdf")
+        let files = count(in: output, suffix: "")
+        let bytes = size(of: output)
+        print(String(format: "  cass settle with documents: %.2f s wall, %d invoices (%d files, %.1f MB): %.0f invoices/s",
+                     settled.seconds, invoices, files, Double(bytes) / 1e6, Double(invoices) / max(settled.seconds, 1e-9)))
+        print("  load average after: \(loadAverage())")
+        let met = settled.seconds <= goalSeconds
+        print(String(format: "  goal (%d-AWB close with every document in <= %.0f s): %@", awbs, goalSeconds,
+                     met ? "met" : "NOT met") + (awbs == 1_000_000 ? "" : " (the goal is stated for 1,000,000 AWBs)"))
+        if keep { print("  kept \(work.path)") }
+        return 0
+    }
+
+    static func usage(_ problem: String) -> Int32 {
+        FileHandle.standardError.write(Data("cass-bench close-documents: \(problem)\nusage: cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--keep]\n".utf8))
+        return 2
+    }
+
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    static func launch(_ executable: URL, _ arguments: [String]) -> (status: Int32, seconds: Double, log: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let began = DispatchTime.now().uptimeNanoseconds
+        do { try process.run() } catch { return (-1, 0, "could not start \(executable.path): \(error)") }
+        let log = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        return (process.terminationStatus, seconds, String(decoding: log, as: UTF8.self))
+    }
+
+    /// Regular files under `folder` whose names end with `suffix`.
+    static func count(in folder: URL, suffix: String) -> Int {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return 0 }
+        var n = 0
+        for case let url as URL in walker where url.lastPathComponent.hasSuffix(suffix) {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { n += 1 }
+        }
+        return n
+    }
+
+    static func size(of folder: URL) -> Int {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+        var total = 0
+        for case let url as URL in walker { total += (try? url.resourceValues(forKeys: [.fileSizeKey]))?.fileSize ?? 0 }
+        return total
+    }
+}
