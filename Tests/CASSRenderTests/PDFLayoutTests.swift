@@ -50,6 +50,9 @@ final class PDFLayoutTests: XCTestCase {
         var texts = ["", " ", "0.00", "176-12345675", "2026-12-03", "EUR 1,234.56", "a\tb\nc\u{7F}", "(x) [y] {z} -5%"]
         texts.append(String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self))
         for b in 0..<128 { texts.append(" " + String(UnicodeScalar(UInt8(b))) + "x" + String(UnicodeScalar(UInt8(b)))) }
+        // The table path covers U+0080-U+00FF too (Latin-1; U+00A0 is a group separator).
+        for b in 0x80..<0x100 { texts.append(" " + String(UnicodeScalar(UInt8(b))) + "x" + String(UnicodeScalar(UInt8(b)))) }
+        texts += ["1\u{00A0}234,56 €", "Müller & Søn, São Paulo", "ÿ\u{0085}¿"]
         for bold in [false, true] {
             for level: UInt8? in [nil, 0] {
                 let fast = PDFDocument(fonts: fonts, language: nil), general = PDFDocument(fonts: fonts, language: nil)
