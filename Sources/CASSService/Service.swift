@@ -27,6 +27,15 @@ public struct ServiceOptions: Sendable {
     public var runsPipeline = true
     /// Threads stepping the stage workers.
     public var pipelineThreads = 2
+    /// Batches a stage worker handles between checkpoints of its state and
+    /// input offsets (`StageWorker.checkpointEvery`): on the durable file
+    /// log each checkpoint is two more fsync waits and the state of keys
+    /// rewritten every batch; a crash replays at most this many batches.
+    public var checkpointBatches = 16
+    /// How long a stage that ran out of input keeps its last batches
+    /// without a checkpoint (`StageWorker.checkpointIdleMs`): the stages keep up
+    /// with uploads and go idle between most batches.
+    public var checkpointIdleMs = 200
     /// `--sftp-listen`: distribution by SFTP (docs/sftp.md); nil: none.
     public var sftp: SFTPOptions?
     /// `--drop DIR`: the inbox without SSH (docs/sftp.md); nil: none.
@@ -81,6 +90,8 @@ public final class Service: @unchecked Sendable {
             let environment = StageEnvironment(reference: reference, persistState: true)
             var pipelineOptions = PipelineRunner.Options()
             pipelineOptions.threads = max(1, options.pipelineThreads)
+            pipelineOptions.checkpointEvery = max(1, options.checkpointBatches)
+            pipelineOptions.checkpointIdleMs = max(0, options.checkpointIdleMs)
             let runner = PipelineRunner(log: log, stages: Pipeline.settlement, environment: environment, options: pipelineOptions)
             runner.onFailure = { stage, error in
                 FileHandle.standardError.write(Data("serve: the \(stage) stage: \(error)\n".utf8))

@@ -35,15 +35,30 @@ final class FileLogPipelineTests: XCTestCase {
         [SettlementSummary.agentsCSV(outcome.invoices), SettlementSummary.airlinesCSV(outcome.disbursements), SettlementSummary.rejectionsCSV(outcome.rejections)]
     }
 
-    func workers(_ log: FileLog, _ reference: ReferenceData) throws -> [StageWorker] {
+    func workers(_ log: FileLog, _ reference: ReferenceData, checkpointEvery: Int) throws -> [StageWorker] {
         let environment = StageEnvironment(reference: reference, persistState: true, keepLines: true)
         return try Pipeline.workers(Pipeline.settlement, environment: environment, log: log).map { worker in
             worker.maxBatch = 16
+            worker.checkpointEvery = checkpointEvery
+            // Idle polls checkpoint only batches older than this: most
+            // kills then find batches pending.
+            worker.checkpointIdleMs = checkpointEvery > 1 ? 60_000 : 0
             return worker
         }
     }
 
     func test_stageWorkersOnAFileLogKilledAtRandomMomentsSettleExactlyLikeACleanRun() throws {
+        try killedAtRandomMoments(checkpointEvery: 1)
+    }
+
+    /// As `cass serve` runs them: state and offsets written every few
+    /// batches, so most kills land between a batch's outputs and its
+    /// checkpoint, and several batches are read again after restart.
+    func test_workersCheckpointingEveryFewBatchesKilledAtRandomMomentsSettleExactlyLikeACleanRun() throws {
+        try killedAtRandomMoments(checkpointEvery: 5)
+    }
+
+    func killedAtRandomMoments(checkpointEvery: Int) throws {
         let (reference, files, periods) = try dataset()
         let clean = try EmbeddedPipeline(reference: reference, keepLines: true)
         try clean.submit(files)
@@ -72,7 +87,7 @@ final class FileLogPipelineTests: XCTestCase {
                                               key: Array(period.country.utf8),
                                               value: StageMessage.closeMarker(period: period, source: 0, sourceCount: 1).encoded())])
         }
-        var running = try workers(log, reference)
+        var running = try workers(log, reference, checkpointEvery: checkpointEvery)
         // A failing sequence replays from its seed (printed below).
         let seed = ProcessInfo.processInfo.environment["CASS_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
         var random = SeededGenerator(seed: seed)
@@ -89,7 +104,7 @@ final class FileLogPipelineTests: XCTestCase {
                     running = []
                     log = try FileLog(directory: directory, options: options)
                     XCTAssertEqual(log.recovery.previousShutdown, .unclean)
-                    running = try workers(log, reference)
+                    running = try workers(log, reference, checkpointEvery: checkpointEvery)
                     kills += 1
                     handled += 1
                     break
@@ -99,7 +114,7 @@ final class FileLogPipelineTests: XCTestCase {
         }
         defer { try? log.close() }
         XCTAssertGreaterThan(kills, 5, "the test must actually kill the process")
-        print("filelog pipeline test: \(kills) kills over \(rounds) rounds (CASS_TEST_SEED=\(seed))")
+        print("filelog pipeline test (checkpoint every \(checkpointEvery) batches): \(kills) kills over \(rounds) rounds (CASS_TEST_SEED=\(seed))")
         let got = csvs(try SettlementExport.collect(from: log))
         XCTAssertGreaterThan(expected[0].split(separator: "\n").count, 10)
         for (index, name) in ["agents", "airlines", "rejections"].enumerated() where got[index] != expected[index] {

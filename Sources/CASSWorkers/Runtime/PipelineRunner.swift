@@ -25,6 +25,10 @@ public final class PipelineRunner: @unchecked Sendable {
         public var workersPerStage: Int = 1
         /// Records a worker polls at most per step.
         public var maxBatch: Int = 512
+        /// Batches per checkpoint of each worker (`StageWorker.checkpointEvery`).
+        public var checkpointEvery: Int = 1
+        /// `StageWorker.checkpointIdleMs`.
+        public var checkpointIdleMs: Int = 0
         /// How long an idle thread waits before looking again.
         public var idleWaitMs: Int = 5
         /// Backoff of a stage whose workers keep failing.
@@ -136,6 +140,8 @@ public final class PipelineRunner: @unchecked Sendable {
     func makeWorker(_ definition: StageDefinition) throws -> StageWorker {
         let worker = try StageWorker(definition, environment: environment, log: log)
         worker.maxBatch = options.maxBatch
+        worker.checkpointEvery = max(1, options.checkpointEvery)
+        worker.checkpointIdleMs = max(0, options.checkpointIdleMs)
         return worker
     }
 

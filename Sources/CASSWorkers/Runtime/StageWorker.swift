@@ -83,6 +83,32 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public var onRebalance: ((_ assigned: [TopicPartition], _ revoked: [TopicPartition]) -> Void)?
     /// Tests only: returns true to crash the worker at that point.
     public var faultInjector: ((StageName, FaultPoint) -> Bool)?
+    /// Batches whose outputs are written before their state and offsets
+    /// are (a checkpoint): 1 journals every batch. More trades a longer
+    /// replay after a crash (at most this many batches, recognised
+    /// downstream like any replay) for fewer state writes and commits,
+    /// each a wait for an fsync on the durable file log; a stage's state
+    /// keys that change every batch (running sums) are written once per
+    /// checkpoint. A poll that brings nothing (once the oldest pending
+    /// batch is `checkpointIdleMs` old), and `close`, checkpoint what is
+    /// pending. At least 1.
+    public var checkpointEvery = 1
+    /// How old the oldest pending batch must be before a poll that brings
+    /// nothing checkpoints it: a stage that keeps up with its input goes
+    /// idle between most batches, and would otherwise checkpoint each.
+    /// 0: at once. This also bounds how long `cass status` shows the lag
+    /// of batches already handled (plus the runner's idle wait).
+    public var checkpointIdleMs = 0
+    var pendingSinceNs: UInt64 = 0
+    /// Input offsets of batches whose outputs are acknowledged but whose
+    /// state and offsets are not yet written (the journal holds their
+    /// state changes), and how many such batches.
+    var pendingOffsets: [TopicPartition: Int64] = [:]
+    var pendingBatches = 0
+    /// Between the start of a batch and its outputs' acknowledgement:
+    /// `close` does not checkpoint then (the journal holds changes of
+    /// records whose outputs may not be written).
+    var inBatch = false
 
     public var name: StageName { definition.name }
 
@@ -122,6 +148,11 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         onRebalance?([], partitions)
         logic.revoked(partitions)
         for partition in partitions {
+            // What was not checkpointed is the new owner's to replay: the
+            // journal's changes and offsets of the partition go unwritten
+            // (its outputs are written; the replay is recognised downstream).
+            state?.drop(partition.partition)
+            pendingOffsets[partition] = nil
             state?.forget(partition.partition)
             restoredThrough[partition.partition] = nil
         }
@@ -181,6 +212,19 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
             throw failure
         }
         guard !records.isEmpty else {
+            // Nothing more to read for now: what is pending is written
+            // (a quiet stage keeps nothing to replay).
+            if pendingBatches > 0,
+               DispatchTime.now().uptimeNanoseconds &- pendingSinceNs >= UInt64(max(0, checkpointIdleMs)) * 1_000_000 {
+                do {
+                    try checkpoint()
+                } catch let crash as SimulatedCrash {
+                    throw crash
+                } catch {
+                    isBroken = true
+                    throw error
+                }
+            }
             if let idler = logic as? any IdleStageLogic {
                 var output = StageOutput(layout: layout)
                 idler.idle(output: &output)
@@ -199,6 +243,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         defer { counters.busyNanoseconds += DispatchTime.now().uptimeNanoseconds - started }
         var output = StageOutput(layout: layout)
         var offsets: [TopicPartition: Int64] = [:]
+        inBatch = true
         for record in records {
             if let through = restoredThrough[record.partition], record.offset <= through {
                 offsets[record.topicPartition] = record.offset + 1
@@ -247,11 +292,29 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     }
 
     /// Outputs first: once they are acknowledged, the state that produced
-    /// them, then the input offsets. Each write is retried on transient
-    /// errors (the producer is idempotent, a resend duplicates nothing).
+    /// them, then the input offsets (every `checkpointEvery` batches). Each
+    /// write is retried on transient errors (the producer is idempotent, a
+    /// resend duplicates nothing).
     func writeAndCommit(output: [OutgoingRecord], offsets: [TopicPartition: Int64]) throws {
         if !output.isEmpty { try writeBackoff.run { try producer.send(output) } }
         if faultInjector?(definition.name, .afterOutputs) == true { throw SimulatedCrash() }
+        inBatch = false
+        // Offsets only grow within a partition: the latest batch's stand.
+        for (topicPartition, next) in offsets { pendingOffsets[topicPartition] = next }
+        if pendingBatches == 0 { pendingSinceNs = DispatchTime.now().uptimeNanoseconds }
+        pendingBatches += 1
+        // An idle stage's own outputs (no input) checkpoint at once, as
+        // every batch did before checkpoints spanned batches.
+        if pendingBatches >= max(1, checkpointEvery) || offsets.isEmpty { try checkpoint() }
+    }
+
+    /// The state changes of the pending batches and an offset marker per
+    /// input partition, then the commit of their offsets: restore stops at
+    /// the marker, and input after it is read again.
+    func checkpoint() throws {
+        let offsets = pendingOffsets
+        pendingOffsets = [:]
+        pendingBatches = 0
         if let state, state.enabled {
             let changes = state.take()
             var records: [OutgoingRecord] = []
@@ -271,7 +334,10 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         try writeBackoff.run { try consumer.commit(offsets) }
     }
 
+    /// Checkpoints what is pending (unless the worker failed or stopped
+    /// mid-batch), then leaves.
     public func close() {
+        if pendingBatches > 0, !isBroken, !inBatch { try? checkpoint() }
         consumer.close()
         producer.close()
     }

@@ -66,6 +66,12 @@ public final class StateJournal<Key: StageStateKey> {
         changes[partition, default: [:]][key] = value
     }
 
+    /// Forgets the changes of a partition another worker now owns.
+    func drop(_ partition: Int32) {
+        changes[partition] = nil
+        order[partition] = nil
+    }
+
     /// The batch's changes in the order first touched, keys encoded, and a
     /// fresh journal.
     func take() -> [Int32: [(String, [UInt8])]] {
@@ -121,6 +127,8 @@ struct StateAccess {
     let apply: (_ partition: Int32, _ key: Substring, _ value: [UInt8]) throws -> Void
     let finish: (_ partition: Int32) throws -> Void
     let forget: (_ partition: Int32) -> Void
+    /// Drops the journal's unwritten changes of a partition.
+    let drop: (_ partition: Int32) -> Void
 
     init<Stage: StatefulStage>(_ stage: Stage) {
         enabled = stage.journal.enabled
@@ -130,6 +138,7 @@ struct StateAccess {
         }
         finish = { try stage.restored(partition: $0) }
         forget = { stage.forget(partition: $0) }
+        drop = { stage.journal.drop($0) }
     }
 
     static func of(_ logic: any StageLogic) -> StateAccess? {
