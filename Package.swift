@@ -29,7 +29,9 @@ let package = Package(
         // The deterministic sample dataset generator (pure; generate(into:) writes the files).
         .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
         // Pure: SHA-256, HMAC-SHA256, PBKDF2, kernel random bytes, constant-time compare, hex, base64url.
-        .target(name: "CASSCrypto", swiftSettings: strict),
+        .target(name: "CASSCrypto", dependencies: ["CSHA256"], swiftSettings: strict),
+        // C: SHA-256 blocks with the x86 SHA extensions (checked at run time; CASSCrypto's Swift rounds otherwise).
+        .target(name: "CSHA256"),
         // A small, strict HTTP/1.1 server on POSIX sockets: router, limits, problem+json, SSE.
         .target(name: "CASSHTTP", dependencies: ["CASSCrypto"], swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.

@@ -1,3 +1,5 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), written here because OpenCASS takes no package
 /// dependencies and Foundation on Linux has no digest API.
 ///
@@ -7,6 +9,11 @@
 /// straight back in without converting them to bytes.
 public struct SHA256: Sendable {
     public static let blockSize = 64
+    /// Whether runs of whole blocks go to the CPU's SHA instructions
+    /// (x86 SHA extensions, checked once); false: the Swift rounds below.
+    public static let usesHardware = cass_sha256_hardware_available() == 1
+    /// Tests only: false forces the Swift rounds, to compare both paths.
+    nonisolated(unsafe) static var hardwareAllowed = true
     public static let digestSize = 32
 
     /// The eight chaining words (H0...H7).
@@ -74,6 +81,12 @@ public struct SHA256: Sendable {
                     SHA256.compress(&words, block: UnsafeRawPointer(blockStart), schedule: w)
                     blockCount = 0
                 }
+                if remaining >= SHA256.blockSize, SHA256.usesHardware, SHA256.hardwareAllowed {
+                    let blocks = remaining / SHA256.blockSize
+                    SHA256.hardwareBlocks(&words, source, blocks)
+                    source += blocks * SHA256.blockSize
+                    remaining -= blocks * SHA256.blockSize
+                }
                 while remaining >= SHA256.blockSize {
                     SHA256.compress(&words, block: source, schedule: w)
                     source += SHA256.blockSize
@@ -128,6 +141,17 @@ public struct SHA256: Sendable {
         var hasher = SHA256()
         hasher.update(text)
         return hasher.finalize()
+    }
+
+    /// Whole blocks through the SHA instructions (only when `usesHardware`).
+    static func hardwareBlocks(_ words: inout Words, _ source: UnsafeRawPointer, _ blocks: Int) {
+        var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+            (words.h0, words.h1, words.h2, words.h3, words.h4, words.h5, words.h6, words.h7)
+        withUnsafeMutableBytes(of: &h) { raw in
+            cass_sha256_hardware_blocks(raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt32.self),
+                                        source.assumingMemoryBound(to: UInt8.self), blocks)
+        }
+        words = Words(h0: h.0, h1: h.1, h2: h.2, h3: h.3, h4: h.4, h5: h.5, h6: h.6, h7: h.7)
     }
 
     /// One block from bytes: the 16 big-endian words, then the rounds.
