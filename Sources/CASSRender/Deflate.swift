@@ -156,8 +156,23 @@ public enum Deflate {
                     let limit = min(258, n - i)
                     while candidate >= 0 && i - candidate <= windowMask && chain < maxChain {
                         if data[candidate + bestLength] == data[i + bestLength] || bestLength == 0 {
+                            // Eight bytes at a time (a content stream's matches run long);
+                            // the first differing byte from the XOR's low zero bits.
                             var length = 0
-                            while length < limit && data[candidate + length] == data[i + length] { length += 1 }
+                            let base = UnsafeRawPointer(data.baseAddress.unsafelyUnwrapped)
+                            while length + 8 <= limit {
+                                let a = base.loadUnaligned(fromByteOffset: candidate + length, as: UInt64.self)
+                                let b = base.loadUnaligned(fromByteOffset: i + length, as: UInt64.self)
+                                let difference = UInt64(littleEndian: a ^ b)
+                                if difference != 0 {
+                                    length += difference.trailingZeroBitCount / 8
+                                    break
+                                }
+                                length += 8
+                            }
+                            if length + 8 > limit {
+                                while length < limit && data[candidate + length] == data[i + length] { length += 1 }
+                            }
                             if length > bestLength {
                                 bestLength = length
                                 bestDistance = i - candidate
