@@ -31,7 +31,9 @@ public struct ServiceOptions: Sendable {
     /// input offsets (`StageWorker.checkpointEvery`): on the durable file
     /// log each checkpoint is two more fsync waits and the state of keys
     /// rewritten every batch; a crash replays at most this many batches.
-    public var checkpointBatches = 16
+    /// 1: more measured no faster (docs/architecture.md), so the shortest
+    /// replay window is kept.
+    public var checkpointBatches = 1
     /// How long a stage that ran out of input keeps its last batches
     /// without a checkpoint (`StageWorker.checkpointIdleMs`): the stages keep up
     /// with uploads and go idle between most batches.
