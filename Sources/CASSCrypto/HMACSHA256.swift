@@ -67,7 +67,7 @@ public enum HMACSHA256 {
     /// are the digest, the 0x80 pad and the length (64 + 32 bytes = 768 bits).
     @inline(__always)
     static func outerHash(_ outer: SHA256.Words, innerDigest d: SHA256.Words) -> SHA256.Words {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { schedule in
             let w = schedule.baseAddress.unsafelyUnwrapped
             loadDigestBlock(w, d)
             var state = outer

@@ -55,7 +55,7 @@ public enum PBKDF2 {
         var t = u
         guard iterations > 1 else { return t }
         let inner = key.inner, outer = key.outer
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { schedule in
             let w = schedule.baseAddress.unsafelyUnwrapped
             HMACSHA256.loadDigestBlock(w, u)
             for _ in 1..<iterations {

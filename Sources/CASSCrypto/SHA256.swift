@@ -4,8 +4,8 @@ import CSHA256
 /// dependencies and Foundation on Linux has no digest API.
 ///
 /// PBKDF2 runs 1.2 million compressions per login, so the compression
-/// works on a fixed state and a caller-provided schedule buffer: no heap
-/// allocation per block, and `SHA256.Words` lets HMAC feed digest words
+/// works on a fixed state and the block's 16 message words (the schedule
+/// is extended in locals): no heap allocation per block, and `SHA256.Words` lets HMAC feed digest words
 /// straight back in without converting them to bytes.
 public struct SHA256: Sendable {
     public static let blockSize = 64
@@ -67,35 +67,32 @@ public struct SHA256: Sendable {
         var words = state
         var block = pending
         var blockCount = pendingCount
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
-            let w = schedule.baseAddress.unsafelyUnwrapped
-            withUnsafeMutableBytes(of: &block) { blockBytes in
-                let blockStart = blockBytes.baseAddress.unsafelyUnwrapped
-                if blockCount > 0 {
-                    let take = min(remaining, SHA256.blockSize - blockCount)
-                    (blockStart + blockCount).copyMemory(from: source, byteCount: take)
-                    blockCount += take
-                    source += take
-                    remaining -= take
-                    guard blockCount == SHA256.blockSize else { return }
-                    SHA256.compress(&words, block: UnsafeRawPointer(blockStart), schedule: w)
-                    blockCount = 0
-                }
-                if remaining >= SHA256.blockSize, SHA256.usesHardware, SHA256.hardwareAllowed {
-                    let blocks = remaining / SHA256.blockSize
-                    SHA256.hardwareBlocks(&words, source, blocks)
-                    source += blocks * SHA256.blockSize
-                    remaining -= blocks * SHA256.blockSize
-                }
-                while remaining >= SHA256.blockSize {
-                    SHA256.compress(&words, block: source, schedule: w)
-                    source += SHA256.blockSize
-                    remaining -= SHA256.blockSize
-                }
-                if remaining > 0 {
-                    blockStart.copyMemory(from: source, byteCount: remaining)
-                    blockCount = remaining
-                }
+        withUnsafeMutableBytes(of: &block) { blockBytes in
+            let blockStart = blockBytes.baseAddress.unsafelyUnwrapped
+            if blockCount > 0 {
+                let take = min(remaining, SHA256.blockSize - blockCount)
+                (blockStart + blockCount).copyMemory(from: source, byteCount: take)
+                blockCount += take
+                source += take
+                remaining -= take
+                guard blockCount == SHA256.blockSize else { return }
+                SHA256.compress(&words, block: UnsafeRawPointer(blockStart))
+                blockCount = 0
+            }
+            if remaining >= SHA256.blockSize, SHA256.usesHardware, SHA256.hardwareAllowed {
+                let blocks = remaining / SHA256.blockSize
+                SHA256.hardwareBlocks(&words, source, blocks)
+                source += blocks * SHA256.blockSize
+                remaining -= blocks * SHA256.blockSize
+            }
+            while remaining >= SHA256.blockSize {
+                SHA256.compress(&words, block: source)
+                source += SHA256.blockSize
+                remaining -= SHA256.blockSize
+            }
+            if remaining > 0 {
+                blockStart.copyMemory(from: source, byteCount: remaining)
+                blockCount = remaining
             }
         }
         state = words
@@ -155,9 +152,8 @@ public struct SHA256: Sendable {
     }
 
     /// One block from bytes: the 16 big-endian words, then the rounds.
-    /// `schedule` is no longer used (kept for the callers' signature).
     @inline(__always)
-    static func compress(_ state: inout Words, block: UnsafeRawPointer, schedule w: UnsafeMutablePointer<UInt32>) {
+    static func compress(_ state: inout Words, block: UnsafeRawPointer) {
         @inline(__always) func word(_ t: Int) -> UInt32 {
             UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
         }
