@@ -63,9 +63,15 @@ final class SettleStageTests: XCTestCase {
         // A duplicate marker after the barrier changes nothing.
         try stage.push(.withdrawLines(WithdrawLines(operation: "GB", period: 20261101, ordinal: 7, source: 0, sourceCount: 8)), partition: 2)
         try stage.restart()
-        let invoices = drafts(try closeAll(stage, partition: 2))
+        let out = try closeAll(stage, partition: 2)
+        let invoices = drafts(out)
         XCTAssertEqual(invoices.map(\.netDue), [1_000], "the other agent's invoice had only the withdrawn file's line: it is gone")
         XCTAssertEqual(invoices.first?.lineCount, 1)
+        let lines = out.on(.drafts).messages.flatMap { message -> [InvoiceLine] in
+            if case .draftLines(_, _, let part) = message { return part.lines }
+            return []
+        }
+        XCTAssertEqual(lines.map(\.awbSerial), [line(1_000_001, amount: 1_000).awbSerial], "the restored lines are the kept file's, not the withdrawn one's")
     }
 
     func test_without_lines_a_withdrawn_files_sums_are_taken_out_exactly_as_if_never_added() throws {
@@ -110,9 +116,10 @@ final class SettleStageTests: XCTestCase {
         let period = StageFixture.period()
         let keys: [SettleStage.StateKey] = [
             .sums(period, agent: 91_200_040_006), .line(period, agent: 5, fileOrdinal: 9, sequence: 3), .highWater(validatePartition: 7), .barrier(.done(period)),
+            .inputLines(offset: 1_234_567), .withdrawnLines(period, fileOrdinal: 42),
         ]
         for key in keys { XCTAssertEqual(try SettleStage.StateKey(decoding: Substring(key.encoded)), key) }
-        for bad in ["acc/GB/20261101", "line/GB/20261101/1/2", "hw/", "xyz/1"] {
+        for bad in ["acc/GB/20261101", "line/GB/20261101/1/2", "hw/", "xyz/1", "in/", "in/1/2", "wdl/GB/20261101"] {
             XCTAssertThrowsError(try SettleStage.StateKey(decoding: Substring(bad)), bad)
         }
     }
