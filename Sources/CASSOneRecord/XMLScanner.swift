@@ -181,8 +181,14 @@ public struct XMLScanner {
         // to a '<' is found without searching further.
         var i = start
         while i < n {
-            // Indentation: eight spaces at a time.
-            if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8; continue }
+            // Indentation (a line feed, then spaces): the first byte that
+            // is not a space in the next eight is found from one word (its
+            // lowest nonzero byte after XOR with spaces), not byte by byte.
+            if i + 8 <= n {
+                let notSpace = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+                if notSpace == 0 { i += 8; continue }
+                i += notSpace.trailingZeroBitCount >> 3
+            }
             guard isWhitespace(p[i]) else { break }
             i += 1
         }
@@ -724,7 +730,13 @@ public struct XMLScanner {
     /// The first (up to) eight bytes of a prefix, little-endian, zero-filled.
     @inline(__always) private func prefixKey(_ start: Int, _ end: Int) -> UInt64 {
         let length = min(end - start, 8)
-        if length == 8 { return UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self) }
+        // One load, the bytes past the prefix masked off (little-endian:
+        // the prefix is the low `length` bytes), when eight bytes are there
+        // to load; byte by byte only near the end of the document.
+        if start + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
+            return length >= 8 ? word : length <= 0 ? 0 : word & (UInt64.max >> UInt64(64 - 8 * length))
+        }
         var key: UInt64 = 0
         var k = 0
         while k < length { key |= UInt64(p[start + k]) << UInt64(8 * k); k += 1 }
@@ -805,28 +817,61 @@ public struct XMLScanner {
 /// Character-level rules of XML 1.0, shared by the scanner and its checks.
 enum XMLCharacters {
     /// Valid UTF-8 and no character XML 1.0 forbids, checked once for the
-    /// whole document so the scanner can trust every byte. Eight ASCII
-    /// bytes at a time: printable ASCII is the common case.
+    /// whole document so the scanner can trust every byte. Thirty-two or
+    /// eight ASCII bytes at a time: printable ASCII is the common case.
     static func validate(_ bytes: UnsafeRawBufferPointer, json: Bool = false) throws(XMLSyntaxError) {
         let n = bytes.count
         var i = 0
+        // Eight ASCII bytes at a time (the words and bytes left by the
+        // vector loop below): exact per byte for ASCII, no carries.
+        let seven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func allowed(_ word: UInt64) -> Bool {
+            let controls = ~((word & seven) &+ 0x6060_6060_6060_6060) & high
+            @inline(__always) func equal(_ c: UInt64) -> UInt64 {
+                let y = word ^ (c &* 0x0101_0101_0101_0101)
+                return ~(((y & seven) &+ seven) | y) & high
+            }
+            return controls == 0 || controls & ~(equal(0x0A) | equal(0x09) | equal(0x0D)) == 0
+        }
+        let base = bytes.baseAddress
+        // Where the vector loop may start again: after a block it left to
+        // the checks below, so text that is mostly non-ASCII pays for one
+        // vector test per 32 bytes, not per character.
+        var vectorFrom = 0
         while i < n {
+            if i >= vectorFrom, let base {
+                // Thirty-two bytes a time as two 16-byte vectors (SSE2 or
+                // NEON compares): as signed bytes, one comparison finds both
+                // the bytes below 0x20 and those from 0x80 (negative). Only
+                // a block that has one (mostly a line's line feed) is looked
+                // at again, for tab, LF and CR; anything else there (a
+                // non-ASCII character, a refused control byte) goes to the
+                // checks below, and the vector loop resumes after it.
+                let space = SIMD16<Int8>(repeating: 0x20)
+                while i + 32 <= n {
+                    let a = (base + i).loadUnaligned(as: SIMD16<Int8>.self)
+                    let b = (base + i + 16).loadUnaligned(as: SIMD16<Int8>.self)
+                    let lowA = a .< space, lowB = b .< space
+                    if any(lowA .| lowB) {
+                        // Tab and LF (9, 10), CR (13), by ranges: the
+                        // comparisons vectorise where equality does not.
+                        let eight = SIMD16<Int8>(repeating: 8), eleven = SIMD16<Int8>(repeating: 11)
+                        let twelve = SIMD16<Int8>(repeating: 12), fourteen = SIMD16<Int8>(repeating: 14)
+                        let spaceA = ((a .> eight) .& (a .< eleven)) .| ((a .> twelve) .& (a .< fourteen))
+                        let spaceB = ((b .> eight) .& (b .< eleven)) .| ((b .> twelve) .& (b .< fourteen))
+                        if any((lowA .& .!spaceA) .| (lowB .& .!spaceB)) { break }
+                    }
+                    i += 32
+                }
+                if i >= n { break }
+                vectorFrom = i + 32
+            }
+            // Eight at a time: no byte >= 0x80, and no byte < 0x20 but tab,
+            // LF or CR (exact per byte for ASCII: no carries).
             if i + 8 <= n {
                 let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                // No byte >= 0x80 and no byte < 0x20: 8 plain characters.
-                let high = word & 0x8080_8080_8080_8080
-                if high == 0 {
-                    // Exact per byte for ASCII (no carries): below 0x20, or
-                    // equal to tab, LF or CR.
-                    let seven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-                    let control = ~((word & seven) &+ 0x6060_6060_6060_6060) & 0x8080_8080_8080_8080
-                    if control == 0 { i += 8; continue }
-                    @inline(__always) func equal(_ c: UInt64) -> UInt64 {
-                        let y = word ^ (c &* 0x0101_0101_0101_0101)
-                        return ~(((y & seven) &+ seven) | y) & 0x8080_8080_8080_8080
-                    }
-                    if control & ~(equal(0x0A) | equal(0x09) | equal(0x0D)) == 0 { i += 8; continue }
-                }
+                if word & high == 0, allowed(word) { i += 8; continue }
             }
             let b = bytes[i]
             if b < 0x80 {

@@ -104,6 +104,54 @@ final class XMLTokenizerTests: XCTestCase {
         refused("<a/>     ", XMLLimits(maxDocumentBytes: 5), "larger")
     }
 
+    /// The character check reads 32 bytes at a time, then 8, then one:
+    /// a byte it must refuse, or a character it must let through, is put at
+    /// every offset of a text long enough for all three (before, inside,
+    /// across and after the blocks), alone and after a non-ASCII character
+    /// (where the block loop hands over to the byte checks and resumes).
+    func test_characterCheck_atEveryOffset() throws {
+        func read(_ bytes: [UInt8]) -> Result<[String], XMLSyntaxError> {
+            var tokenizer = XMLTokenizer(bytes: bytes)
+            var out: [String] = []
+            do {
+                while true {
+                    switch try tokenizer.next() {
+                    case .text(let text): out.append(text)
+                    case .endOfDocument: return .success(out)
+                    default: continue
+                    }
+                }
+            } catch { return .failure(error) }
+        }
+        let refused: [([UInt8], String)] = [
+            ([0x00], "control character"), ([0x01], "control character"), ([0x0B], "control character"), ([0x0C], "control character"),
+            ([0x08], "control character"), ([0x0E], "control character"), ([0x1F], "control character"), ([0x80], "not UTF-8"),
+            ([0xC0, 0x80], "not UTF-8"), ([0xFF], "not UTF-8"), ([0xED, 0xA0, 0x80], "not a valid XML character"), ([0xEF, 0xBF, 0xBF], "not a valid XML character"),
+        ]
+        let accepted: [[UInt8]] = [[0x09], [0x0A], [0x0D, 0x0A], [0x20], [0x7F], [0x7E], Array("é".utf8), Array("书".utf8), Array("🙂".utf8)]
+        for lead in [[UInt8](), Array("ü".utf8)] {
+            for offset in 0...80 {
+                let before = lead + [UInt8](repeating: UInt8(ascii: "x"), count: offset)
+                let after = [UInt8](repeating: UInt8(ascii: "y"), count: 80 - offset)
+                func document(_ middle: [UInt8]) -> [UInt8] { Array("<a>".utf8) + before + middle + after + Array("</a>".utf8) }
+                for (bytes, message) in refused {
+                    switch read(document(bytes)) {
+                    case .success: XCTFail("\(bytes) accepted at offset \(offset)")
+                    case .failure(let error): XCTAssertTrue(error.message.contains(message), "\(bytes) at \(offset): \(error.message)")
+                    }
+                }
+                for bytes in accepted {
+                    // CR LF is read as it stands: the scanner does not normalise line ends.
+                    let expected = String(decoding: before + bytes + after, as: UTF8.self)
+                    switch read(document(bytes)) {
+                    case .success(let texts): XCTAssertEqual(texts.joined(), expected, "\(bytes) at offset \(offset)")
+                    case .failure(let error): XCTFail("\(bytes) refused at offset \(offset): \(error.message)")
+                    }
+                }
+            }
+        }
+    }
+
     func test_errors_sayTheLine() {
         XCTAssertThrowsError(try events("<a>\n<b>\n</c>\n</a>")) { error in
             XCTAssertEqual((error as? XMLSyntaxError)?.line, 3)
