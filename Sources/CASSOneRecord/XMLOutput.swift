@@ -87,18 +87,36 @@ struct XMLOutput {
     private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
     private mutating func appendEscaped(_ text: String, inAttribute: Bool) {
-        for b in text.utf8 {
-            switch b {
-            case UInt8(ascii: "&"): append("&amp;")
-            case UInt8(ascii: "<"): append("&lt;")
-            case UInt8(ascii: ">"): append("&gt;")
-            case UInt8(ascii: "\"") where inAttribute: append("&quot;")
-            case 0x09: append("&#9;")
-            case 0x0A: append("&#10;")
-            case 0x0D: append("&#13;")
-            case 0..<0x20: append("\u{FFFD}")
-            default: bytes.append(b)
+        // Runs of bytes needing no escape go in with one append each: byte
+        // by byte, every byte paid the array's capacity and uniqueness
+        // checks (3 % of a period close with documents). Same bytes out.
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            var runStart = 0
+            for index in 0..<utf8.count {
+                let b = utf8[index]
+                // Only these bytes are escaped below: '&', '<', '>', '"' (in attributes) and controls.
+                guard b < 0x20 || b == 0x26 || b == 0x3C || b == 0x3E || (b == 0x22 && inAttribute) else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                appendEscaped(byte: b, inAttribute: inAttribute)
+                runStart = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        if copied != nil { return }
+        for b in text.utf8 { appendEscaped(byte: b, inAttribute: inAttribute) }
+    }
+
+    private mutating func appendEscaped(byte b: UInt8, inAttribute: Bool) {
+        switch b {
+        case UInt8(ascii: "&"): append("&amp;")
+        case UInt8(ascii: "<"): append("&lt;")
+        case UInt8(ascii: ">"): append("&gt;")
+        case UInt8(ascii: "\"") where inAttribute: append("&quot;")
+        case 0x09: append("&#9;")
+        case 0x0A: append("&#10;")
+        case 0x0D: append("&#13;")
+        case 0..<0x20: append("\u{FFFD}")
+        default: bytes.append(b)
         }
     }
 }
