@@ -115,9 +115,11 @@ public enum TextShaper {
     public static func visual(_ text: String, paragraphLevel: UInt8? = nil) -> [Item] {
         let scalars = Array(text.unicodeScalars)
         // Most text on an invoice has no right-to-left character at all; in a
-        // left-to-right paragraph such a line is drawn as it is stored.
-        let hasRightToLeft = scalars.contains { Bidi.isRightToLeft($0.value) }
-        guard hasRightToLeft || paragraphLevel == 1 else {
+        // left-to-right paragraph such a line is drawn as it is stored
+        // (`Bidi.mayReorder` names the characters that can change that,
+        // among them the explicit controls RLE, RLO and RLI).
+        let mayReorder = scalars.contains { Bidi.mayReorder($0.value) }
+        guard mayReorder || paragraphLevel == 1 else {
             return scalars.map { Item(scalar: $0, text: String($0)) }
         }
         let needsArabic = scalars.contains { (0x0600...0x06FF).contains($0.value) }
