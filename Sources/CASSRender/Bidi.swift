@@ -99,6 +99,13 @@ public enum Bidi {
         }
     }
 
+    /// The explicit embedding, override and isolate controls (U+202A-U+202E,
+    /// U+2066-U+2069): they order text and are not drawn.
+    @inline(__always)
+    public static func isExplicitControl(_ value: UInt32) -> Bool {
+        (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+    }
+
     /// Rules P2-P3: 1 when the first strong character is R or AL, 0 when it
     /// is L, nil when there is none. Characters between an isolate initiator
     /// and its matching PDI (or the end of the line) do not count, nor do

@@ -183,6 +183,10 @@ final class PDFDocument {
             width = 0
         }
         for item in TextShaper.visual(text, paragraphLevel: paragraphLevel) {
+            // The explicit bidi controls have done their work in the order
+            // and have no appearance (default ignorable): most fonts lack
+            // them, and .notdef would draw a box and extract as the control.
+            if Bidi.isExplicitControl(item.scalar.value) { continue }
             var scalar = item.scalar
             if scalar.value < 0x20 { scalar = " " }
             var index = -1

@@ -102,4 +102,48 @@ final class CargoSalesReportTests: XCTestCase {
             XCTAssertTrue(text.contains("رسوم خدمات المطار"), "pdftotext \(mode)")
         }
     }
+
+    /// An agent name in reference data with explicit bidi controls (a
+    /// careless or hostile entry) is drawn in the order UAX #9 gives them,
+    /// in the running heading and the address block, and nothing breaks:
+    /// an override reverses "ograC" to "Cargo" up to its PDF, an
+    /// unterminated override stays inside the name's cell, an isolate keeps
+    /// "7 Seas" together inside an Arabic name.
+    func test_agentNamesWithBidiControls_areDrawnInUAX9Order() throws {
+        let fonts = try Fixtures.requireFonts()
+        guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
+        let english = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "en" })
+        let arabic = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "ar" })
+        let names = [
+            english: "Heathrow \u{202E}ograC\u{202C} Agents \u{202E}dtL",
+            arabic: "شركة \u{2066}7 Seas\u{2069} للشحن",
+        ]
+        var agents = Fixtures.reference.agents.values.flatMap(\.values)
+        for (index, name) in names {
+            let code = Fixtures.agentCode(index)
+            let at = try XCTUnwrap(agents.firstIndex { $0.code == code && $0.country == Fixtures.markets[index].country })
+            agents[at].name = name
+        }
+        let reference = ReferenceData(operations: Array(Fixtures.reference.operations.values),
+                                      airlines: Array(Fixtures.reference.airlines.values), agents: agents)
+        let renderer = DocumentRenderer(reference: reference, fonts: fonts)
+        let folder = try Fixtures.temporaryDirectory()
+
+        let englishURL = folder.appendingPathComponent("en-bidi.pdf")
+        try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: english, lines: 40)), to: englishURL)
+        let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", englishURL.path, "-"]))
+        let lines = text.split(separator: "\n").filter { $0.contains("Heathrow") }
+        XCTAssertGreaterThanOrEqual(lines.count, 2, "the address block and the running heading: \(lines)")
+        for line in lines {
+            XCTAssertTrue(line.contains("Heathrow Cargo Agents Ltd"), String(line))
+            XCTAssertFalse(line.contains("ograC"), String(line))
+        }
+
+        let arabicURL = folder.appendingPathComponent("ar-bidi.pdf")
+        try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: arabic, lines: 4)), to: arabicURL)
+        let arabicText = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", arabicURL.path, "-"]))
+        XCTAssertTrue(arabicText.contains("7 Seas"), String(arabicText.prefix(800)))
+        XCTAssertFalse(arabicText.contains("Seas 7"), String(arabicText.prefix(800)))
+    }
 }
+
