@@ -148,10 +148,10 @@ public enum Bidi {
     /// "levy 2.5 %" inside an Arabic line reads "2.5 %" and not "% ... 2.5".
     /// Plain UAX #9 (the conformance tests) has it off.
     ///
-    /// Work: classes, types and levels of the line, the order of its
-    /// isolating run sequences and one buffer for a sequence's types; a line
-    /// with explicit controls adds the status stack (at most 127 entries),
-    /// isolate pairs and level runs. Nothing per character.
+    /// Work: classes, types, levels and the sequence order of the line (four
+    /// arrays; a fifth for a sequence's types when X9 removed a character);
+    /// a line with explicit controls adds the status stack (at most 127
+    /// entries), isolate pairs and level runs. Nothing per character.
     public static func levels(_ scalars: [UInt32], paragraphLevel: UInt8, unitsFollowNumbers: Bool = false) -> [UInt8] {
         let base = paragraphLevel & 1
         let count = scalars.count
@@ -168,29 +168,38 @@ public enum Bidi {
         // The isolating run sequences one after the other, as character indices.
         var order: [Int] = []
         order.reserveCapacity(count)
-        var sequences: [RunSequence] = []
         if explicit {
             let partner = resolveExplicit(original, &t, &levels, base: base)
+            var sequences: [RunSequence] = []
             isolatingRunSequences(original, levels, partner: partner, base: base, order: &order, sequences: &sequences)
+            // Each sequence's types in a row for W1-N2, then back.
+            var s: [Class] = []
+            s.reserveCapacity(order.count)
+            var start = 0
+            for sequence in sequences {
+                guard sequence.end > start else { continue }
+                s.removeAll(keepingCapacity: true)
+                for k in start..<sequence.end { s.append(t[order[k]]) }
+                resolveSequence(&s, order: order, from: start, level: levels[order[start]], sos: sequence.sos, eos: sequence.eos,
+                                original: original, scalars: scalars, unitsFollowNumbers: unitsFollowNumbers)
+                for k in start..<sequence.end { t[order[k]] = s[k - start] }
+                start = sequence.end
+            }
         } else {
             // Without explicit controls every kept character is at the
-            // paragraph level: one level run, one sequence, sos = eos.
+            // paragraph level: one level run, one sequence, sos = eos. When
+            // X9 removed nothing (the usual line) its types are `t` itself.
             for i in 0..<count where !original[i].isRemoved { order.append(i) }
             let e: Class = base == 1 ? .R : .L
-            sequences.append(RunSequence(end: order.count, sos: e, eos: e))
-        }
-
-        var s: [Class] = []
-        s.reserveCapacity(order.count)
-        var start = 0
-        for sequence in sequences {
-            guard sequence.end > start else { continue }
-            s.removeAll(keepingCapacity: true)
-            for k in start..<sequence.end { s.append(t[order[k]]) }
-            resolveSequence(&s, order: order, from: start, level: levels[order[start]], sos: sequence.sos, eos: sequence.eos,
-                            original: original, scalars: scalars, unitsFollowNumbers: unitsFollowNumbers)
-            for k in start..<sequence.end { t[order[k]] = s[k - start] }
-            start = sequence.end
+            if order.count == count {
+                resolveSequence(&t, order: order, from: 0, level: base, sos: e, eos: e,
+                                original: original, scalars: scalars, unitsFollowNumbers: unitsFollowNumbers)
+            } else {
+                var s = order.map { t[$0] }
+                resolveSequence(&s, order: order, from: 0, level: base, sos: e, eos: e,
+                                original: original, scalars: scalars, unitsFollowNumbers: unitsFollowNumbers)
+                for (k, i) in order.enumerated() { t[i] = s[k] }
+            }
         }
 
         // I1-I2: after N1-N2 every kept character is L, R, EN or AN. Levels
