@@ -1,19 +1,30 @@
-/// The Unicode Bidirectional Algorithm (UAX #9) for a paragraph that is
-/// drawn as one line, as every cell and wrapped line of our documents is.
+/// The Unicode Bidirectional Algorithm (UAX #9, Unicode 15.0) for a
+/// paragraph that is drawn as one line, as every cell and wrapped line of
+/// our documents is.
 ///
-/// Implemented: P2-P3 (paragraph level from the first strong character, or
-/// given by the caller as the higher-level protocol HL1 allows), W1-W7,
-/// N0 (bracket pairs, BD16), N1-N2, I1-I2, L1 (trailing whitespace and
-/// separators to the paragraph level), L2 (reordering) and L4 (mirroring).
-/// Not implemented: the explicit embeddings, overrides and isolates
-/// (X1-X8, X10): their control characters (U+202A-U+202E, U+2066-U+2069)
-/// are removed as rule X9 removes BN, so the whole line is one level run.
-/// Invoice texts come from reference data and translations, which do not
-/// use them; L3 (combining marks) is not applied.
+/// Implemented: P2-P3 (paragraph level from the first strong character
+/// outside isolates, or given by the caller as the higher-level protocol
+/// HL1 allows), X1-X8 (explicit embeddings, overrides and isolates with the
+/// directional status stack of depth 125 and its overflow counters), X9,
+/// X10 (isolating run sequences, BD13, with their sos and eos), W1-W7, N0
+/// (bracket pairs, BD16), N1-N2 and I1-I2 per isolating run sequence, L1
+/// (separators, and trailing whitespace and isolate controls, to the
+/// paragraph level), L2 (reordering) and L4 (mirroring, in `TextShaper`).
+/// Every case of Unicode's BidiTest.txt and BidiCharacterTest.txt passes.
+///
+/// Not implemented: P1 (a line is one paragraph; a paragraph separator
+/// inside it ends every embedding, X8, but the level is not chosen again:
+/// callers split paragraphs at line feeds) and L3 (combining marks). Lines
+/// of a wrapped paragraph are resolved one by one with the paragraph's
+/// level, so an embedding opened on one line does not reach the next.
+/// Reference data and translations rarely hold explicit controls; a
+/// careless or hostile name that does is ordered as UAX #9 says, within its
+/// own cell (the controls are not drawn, see `PDFDocument.shapeGeneral`).
 ///
 /// Bidi classes, mirrored glyphs and bracket pairs come from the generated
 /// tables of `BidiData` (all of Unicode, see scripts/gen-bidi-data).
-/// Work per call is a few arrays per line, none per character.
+/// Work per call is a few arrays per line, none per character; a line
+/// without explicit controls skips the stack and the run sequences.
 public enum Bidi {
     /// Bidi_Class values; the raw values are those of the generated table.
     public enum Class: UInt8, Sendable {
