@@ -132,7 +132,9 @@ final class SFTPKafkaTests: XCTestCase {
             let settlement = airlineFolder.appendingPathComponent("settlement-airlines.csv")
             try Data("as fetched\n".utf8).write(to: settlement)
 
-            worker = try Self.startDistribute(root: root, brokers: brokers, environment: environment)
+            let errors = root.deletingLastPathComponent().appendingPathComponent("distribute-metrics.err")
+            worker = try Self.startDistribute(root: root, brokers: brokers, environment: environment,
+                                              extra: ["--metrics-port", "0"], errorFile: errors)
             _ = try APIScenario.eventually("\(number).xml written again") { () -> Bool? in
                 FileManager.default.fileExists(atPath: agentFolder.appendingPathComponent("\(number).xml").path) ? true : nil
             }
@@ -143,6 +145,29 @@ final class SFTPKafkaTests: XCTestCase {
                            "a document already there was replaced")
             let info = try FileManager.default.attributesOfItem(atPath: hot.path)
             XCTAssertEqual((info[.posixPermissions] as? NSNumber).map { $0.intValue & 0o777 }, 0o640)
+
+            // One writer per root: a second worker on it is refused, naming the first.
+            let second = try CommandRunner.run(["distribute", "--root", root.path, "--every-ms", "200", "--brokers", brokers],
+                                               environment: environment, timeoutSeconds: 60)
+            XCTAssertEqual(second.status, 1, second.stderr)
+            XCTAssertTrue(second.stderr.contains("another process (pid \(worker.processIdentifier))"), second.stderr)
+
+            // Its metrics: what the restarted worker wrote (the .xml removed above).
+            let port = try APIScenario.eventually("the metrics port in \(errors.path)") { () -> Int? in
+                let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+                guard let range = text.range(of: "metrics on http://127.0.0.1:") else { return nil }
+                return Int(text[range.upperBound...].prefix { $0.isNumber })
+            }
+            let metrics = try APIScenario.eventually("a pass in the metrics") { () -> String? in
+                guard let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/metrics")!),
+                      let text = String(data: data, encoding: .utf8), !text.contains("cass_distribute_passes_total 0\n") else { return nil }
+                return text
+            }
+            XCTAssertTrue(metrics.contains("cass_distribute_documents_written_total 1\n"), metrics)
+            XCTAssertTrue(metrics.contains("cass_distribute_closed_periods 1\n"), metrics)
+            XCTAssertTrue(metrics.contains("cass_distribute_failures_total 0\n"), metrics)
+            let health = try String(contentsOf: URL(string: "http://127.0.0.1:\(port)/healthz")!, encoding: .utf8)
+            XCTAssertTrue(health.hasPrefix("ok:"), health)
 
             // SIGTERM: stops, exit 0.
             kill(worker.processIdentifier, SIGTERM)
@@ -161,12 +186,13 @@ final class SFTPKafkaTests: XCTestCase {
 
     /// `cass distribute --root ROOT` on the test's namespace; its stderr in
     /// ROOT's sibling `distribute.err`.
-    static func startDistribute(root: URL, brokers: String, environment: [String: String]) throws -> Process {
-        let err = root.deletingLastPathComponent().appendingPathComponent("distribute-\(UUID().uuidString).err")
+    static func startDistribute(root: URL, brokers: String, environment: [String: String], extra: [String] = [],
+                                errorFile: URL? = nil) throws -> Process {
+        let err = errorFile ?? root.deletingLastPathComponent().appendingPathComponent("distribute-\(UUID().uuidString).err")
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = try CommandRunner.cass
-        process.arguments = ["distribute", "--root", root.path, "--every-ms", "200", "--brokers", brokers]
+        process.arguments = ["distribute", "--root", root.path, "--every-ms", "200", "--brokers", brokers] + extra
         process.environment = CommandRunner.inheritedEnvironment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: err)

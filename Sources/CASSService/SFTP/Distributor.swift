@@ -18,8 +18,8 @@ import Foundation
 /// a document is written under a temporary dot-name and renamed, so that a
 /// process killed half way leaves either the whole document or none.
 public final class Distributor: @unchecked Sendable {
-    // @unchecked: `outbox` is used on the thread of `run` only; `stopped`
-    // is a lock.
+    // @unchecked: `outbox` and `lock` are used on the thread of `start`
+    // and `run` only, `onPass` is set before `start`; `stopped` is a lock.
     public struct Options: Sendable {
         /// The trees: `ROOT/COMPANY/outbox/...`.
         public var root: URL
@@ -43,6 +43,20 @@ public final class Distributor: @unchecked Sendable {
     private var identity: IdentityView?
     private var outbox: SFTPOutbox?
     private let stopped = Locked(false)
+    private var lock: OutboxLock?
+
+    /// What a pass found and did, for the process's metrics.
+    public struct Pass: Sendable {
+        /// Since the start.
+        public var documentsWritten: Int
+        /// Since the start: a period's documents that could not be written
+        /// (retried at the next pass).
+        public var failures: Int
+        public var closedPeriods: Int
+    }
+
+    /// Called after every pass, on the thread of `run`.
+    public var onPass: (@Sendable (Pass) -> Void)?
 
     public init(options: Options, log: any Log, say: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -53,6 +67,10 @@ public final class Distributor: @unchecked Sendable {
     /// Loads the reference data from its topic, starts the views and waits
     /// until they hold what the topics hold now.
     public func start() throws {
+        // Before anything is read or written: a second writer of the same
+        // trees stops here, naming the first.
+        try FileManager.default.createDirectory(at: options.root, withIntermediateDirectories: true)
+        lock = try OutboxLock(root: options.root)
         let reference = try ReferenceTopic.load(from: log)
         guard !reference.operations.isEmpty else {
             throw ServiceError("no reference data in the cluster yet: `cass reference load DIR` (or `cass serve --reference DIR`) first")
@@ -61,7 +79,6 @@ public final class Distributor: @unchecked Sendable {
         // they are): the worker may start before the first serve process
         // has made the service's topics (users, settings).
         try log.createTopics(TopicCatalog.specs() + ServiceTopics.specs())
-        try FileManager.default.createDirectory(at: options.root, withIntermediateDirectories: true)
         let identity = IdentityView()
         let invoices = InvoicesView()
         let settings = SettingsView()
@@ -92,6 +109,8 @@ public final class Distributor: @unchecked Sendable {
         let companies = Set(SFTPAccount.plan(identity.snapshot.users.values).accounts.values.map(\.company))
         outbox.withUsers.withLock { $0 = companies }
         outbox.sync { _ in .process }
+        onPass?(Pass(documentsWritten: outbox.documentsWritten, failures: outbox.failures,
+                     closedPeriods: outbox.sources.invoices.closedPeriods().count))
     }
 
     /// Passes every `everyMs` until `stop`; returns the views' failure (the

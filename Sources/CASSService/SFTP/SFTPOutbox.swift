@@ -22,6 +22,10 @@ final class SFTPOutbox: @unchecked Sendable {
     /// `company|country|period|formats` already complete.
     private var done: Set<String> = []
     private var failedSaid: Set<String> = []
+    /// Since the start: documents written, and writes of a period's
+    /// documents that failed (retried at the next pass). For metrics.
+    private(set) var documentsWritten = 0
+    private(set) var failures = 0
 
     /// Who owns what the outbox writes.
     enum Owner {
@@ -80,16 +84,18 @@ final class SFTPOutbox: @unchecked Sendable {
                 // invoices: wait for them all.
                 guard invoices.count >= period.invoices else { continue }
                 do {
-                    try write(company, period: period, invoices: invoices, formats: formats, owner: owner)
+                    documentsWritten += try write(company, period: period, invoices: invoices, formats: formats, owner: owner)
                     done.insert(key)
                 } catch {
+                    failures += 1
                     if failedSaid.insert(key).inserted { say("outbox of \(company), \(period.period): \(error)") }
                 }
             }
         }
     }
 
-    private func write(_ company: CompanyID, period: InvoicesView.ClosedPeriod, invoices: [Invoice], formats: [String], owner: Owner) throws {
+    /// Returns how many documents it wrote (those already there are kept).
+    private func write(_ company: CompanyID, period: InvoicesView.ClosedPeriod, invoices: [Invoice], formats: [String], owner: Owner) throws -> Int {
         var documents: [(name: String, bytes: () throws -> [UInt8])] = []
         switch company {
         case .agent, .agentGroup:
@@ -112,7 +118,7 @@ final class SFTPOutbox: @unchecked Sendable {
             let statistics = BillingStatistics.accumulate(
                 country: country, period: periodText, currency: operation?.currency ?? rows.first?.currency ?? "",
                 minorDigits: operation?.minorDigits ?? 2, invoices: invoices, rejections: sources.files.reportedRejections())
-            guard !rows.isEmpty || statistics.airlines[prefix] != nil else { return }
+            guard !rows.isEmpty || statistics.airlines[prefix] != nil else { return 0 }
             documents.append(("settlement-airlines.csv", { Array(SettlementSummary.airlinesCSV(rows).utf8) }))
             if let fonts = sources.documents.renderer?.fonts {
                 let disbursed = rows.isEmpty ? nil : rows.reduce(Int64(0)) { $0 + $1.amount }
@@ -120,9 +126,9 @@ final class SFTPOutbox: @unchecked Sendable {
                 documents.append(("management-statistics.pdf", { report.render(fonts: fonts) }))
             }
         case .cass:
-            return
+            return 0
         }
-        guard !documents.isEmpty else { return }
+        guard !documents.isEmpty else { return 0 }
         let group = owner.group
         let outbox = layout.outbox(company)
         let country = outbox.appendingPathComponent(period.period.country)
@@ -145,6 +151,7 @@ final class SFTPOutbox: @unchecked Sendable {
             written += 1
         }
         if written > 0 { say("outbox of \(company): \(written) document(s) for \(period.period.country) \(period.period.period.yyyymmnn)") }
+        return written
     }
 }
 

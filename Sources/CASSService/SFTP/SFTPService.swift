@@ -48,6 +48,7 @@ public final class SFTPService: @unchecked Sendable {
     private let inboxFinished = DispatchSemaphore(value: 0)
     private var thread: Thread?
     private var inboxThread: Thread?
+    private var outboxLock: OutboxLock?
     /// One step at a time: the loop's and those of identity changes.
     private let stepLock = NSLock()
     /// Companies whose tree is made (the inbox thread reads it).
@@ -71,6 +72,9 @@ public final class SFTPService: @unchecked Sendable {
             throw ServiceError("--sftp-listen needs root: sshd chroots each company and logs users in as their own system accounts")
         }
         try SFTPTrees.prepareRoot(layout)
+        // One writer of these trees (docs/sftp.md): refused at start if a
+        // `cass distribute` or another serve process writes them.
+        outboxLock = try OutboxLock(root: layout.root)
         try accounts.prepare()
         try step(outboxToo: false)
         try supervisor.prepare()
