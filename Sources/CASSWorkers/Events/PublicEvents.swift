@@ -172,15 +172,24 @@ public struct JSONObject: Sendable {
 
     public init() {}
 
-    public mutating func string(_ key: String, _ value: String) { add(key, JSONText.quote(value)) }
+    public mutating func string(_ key: String, _ value: String) {
+        add(key, "\"")
+        JSONText.quote(value, into: &body)
+        body += "\""
+    }
     public mutating func int(_ key: String, _ value: Int64) { add(key, String(value)) }
     public mutating func bool(_ key: String, _ value: Bool) { add(key, value ? "true" : "false") }
     /// A value that is JSON already (an array, an object).
     public mutating func raw(_ key: String, _ json: String) { add(key, json) }
 
     private mutating func add(_ key: String, _ json: String) {
+        // Appended piece by piece in place: joining the pieces first built
+        // two temporary strings per field.
         if !body.isEmpty { body += "," }
-        body += JSONText.quote(key) + ":" + json
+        body += "\""
+        JSONText.quote(key, into: &body)
+        body += "\":"
+        body += json
     }
 
     public var text: String { "{" + body + "}" }
