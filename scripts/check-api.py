@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The driver of scripts/check-api (run with the venv's python).
 
-Starts `cass serve` on a fresh data folder (embedded log, no broker) with
+Starts `cass serve` on a fresh data folder (embedded log, no broker; with
+--brokers LIST on a Kafka cluster instead, in a namespace of its own that
+is deleted at the end) with
 the shipped reference data, makes users of several roles, uploads the
 samples and closes a period (so that lists, invoices and settlements hold
 real objects whose bodies the response schemas are checked against), then
@@ -139,6 +141,7 @@ def main():
     parser.add_argument("--examples", type=int, default=40)
     parser.add_argument("--mode", default="all", choices=["all", "positive", "negative"])
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--brokers", help="run cass serve on this Kafka cluster instead of its embedded log")
     args = parser.parse_args()
 
     schemathesis = Path(sys.executable).parent / "schemathesis"
@@ -147,11 +150,16 @@ def main():
     log_path = data.parent / (data.name + ".serve.log")
     environment = dict(os.environ)
     environment.pop("CASS_BROKERS", None)  # the embedded log: CI exports the test broker's address
+    kafka = []
+    if args.brokers:
+        # State in Kafka's topics, under a namespace of this run only.
+        environment["CASS_NAMESPACE"] = f"check-api-{os.getpid()}-{int(time.time())}."
+        kafka = ["--brokers", args.brokers]
     environment["CASS_ADMIN_PASSWORD"] = ADMIN_PASSWORD
     environment["CASS_TEST_PASSWORD_ITERATIONS"] = "1000"
     with open(log_path, "wb") as log:
         serve = subprocess.Popen([args.cass, "serve", "--data", str(data), "--reference", str(REPO / "samples/reference"),
-                                  "--listen", f"127.0.0.1:{port}", "--admin", "root"],
+                                  "--listen", f"127.0.0.1:{port}", "--admin", "root"] + kafka,
                                  stdout=subprocess.DEVNULL, stderr=log, env=environment)
     api = API(port)
     failures = []
@@ -198,6 +206,11 @@ def main():
         if failures:
             print(f"\ncheck-api: the service's log (last 60 lines of {log_path}):", file=sys.stderr)
             print("\n".join(log_text.splitlines()[-60:]), file=sys.stderr)
+        if args.brokers:
+            deleted = subprocess.call([args.cass, "topics", "delete", "--yes", "--brokers", args.brokers],
+                                      env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if deleted != 0:
+                print(f"check-api: could not delete the topics of namespace {environment['CASS_NAMESPACE']} (exit {deleted})", file=sys.stderr)
         if args.keep:
             print(f"check-api: kept {data}, {log_path} and the reports beside them", file=sys.stderr)
         else:
