@@ -113,11 +113,19 @@ public enum Deflate {
 
     private static let distanceCodes5: [UInt32] = (0..<30).map { reversed(UInt32($0), 5) }
 
-    @inline(__always) private static func distanceIndex(_ distance: Int) -> Int {
-        var code = 29
-        while distanceBase[code] > distance { code -= 1 }
-        return code
-    }
+    /// Distance 1...32768 to its index in `distanceBase`, as zlib finds it:
+    /// entry d - 1 for distances up to 256, entry 256 + (d - 1) >> 7 above
+    /// (every code above 256 starts on a multiple of 128, plus one).
+    private static let distanceIndexTable: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 512)
+        for slot in 0..<512 {
+            let distance = slot < 256 ? slot + 1 : ((slot - 256) << 7) + 1
+            var code = 29
+            while distanceBase[code] > distance { code -= 1 }
+            table[slot] = UInt8(code)
+        }
+        return table
+    }()
 
     static func fixedHuffman(_ input: [UInt8]) -> [UInt8] {
         // Worst case: 9 bits per literal, plus the block header and end code.
@@ -133,24 +141,35 @@ public enum Deflate {
         var windowMask = 255
         while windowMask + 1 < min(windowSize, max(n, 256)) { windowMask = windowMask << 1 | 1 }
         let maxChain = 8
+        // A match this long ends the search (zlib's "nice length").
+        let niceLength = 64
+        // Matches longer than this enter the hash chains at their first
+        // `maxInsert` positions only (see the insertion below).
+        let maxInsert = 8
         let head = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 1 << hashBits)
         head.initialize(repeating: -1)
+        // Not cleared: a slot is read only for a position in the window,
+        // which wrote it when it entered the chains (a later position with
+        // the same slot is a whole window further, so not yet entered).
         let previous = UnsafeMutableBufferPointer<Int32>.allocate(capacity: windowMask + 1)
-        previous.initialize(repeating: -1)
         defer {
             head.deallocate()
             previous.deallocate()
         }
         let lengthIndex = Self.lengthIndex, literalCodes = Self.literalCodes, lengthExtra = Self.lengthExtra, lengthBase = Self.lengthBase
         let distanceCodes5 = Self.distanceCodes5, distanceExtra = Self.distanceExtra, distanceBase = Self.distanceBase
+        let distanceIndexTable = Self.distanceIndexTable
         input.withUnsafeBufferPointer { data in
             let shift = UInt32(32 - hashBits)
+            @inline(__always) func hash(_ p: Int) -> Int {
+                Int(((UInt32(data[p]) << 16 | UInt32(data[p + 1]) << 8 | UInt32(data[p + 2])) &* 2_654_435_761) >> shift)
+            }
             var i = 0
             while i < n {
                 var bestLength = 0
                 var bestDistance = 0
                 if i + 2 < n {
-                    let h = Int(((UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])) &* 2_654_435_761) >> shift)
+                    let h = hash(i)
                     var candidate = Int(head[h])
                     var chain = 0
                     let limit = min(258, n - i)
@@ -176,7 +195,7 @@ public enum Deflate {
                             if length > bestLength {
                                 bestLength = length
                                 bestDistance = i - candidate
-                                if length == limit { break }
+                                if length >= niceLength || length == limit { break }
                             }
                         }
                         let next = Int(previous[candidate & windowMask])
@@ -184,6 +203,9 @@ public enum Deflate {
                         candidate = next
                         chain += 1
                     }
+                    // Position i enters the chains with the hash computed for its search.
+                    previous[i & windowMask] = head[h]
+                    head[h] = Int32(i)
                 }
                 let end: Int
                 if bestLength >= 3 {
@@ -191,8 +213,8 @@ public enum Deflate {
                     let (code, length) = literalCodes[257 + li]
                     bits.write(code, length)
                     if lengthExtra[li] > 0 { bits.write(UInt32(bestLength - lengthBase[li]), lengthExtra[li]) }
-                    var di = 29
-                    while distanceBase[di] > bestDistance { di -= 1 }
+                    let slot = bestDistance <= 256 ? bestDistance - 1 : 256 + (bestDistance - 1) >> 7
+                    let di = Int(distanceIndexTable[slot])
                     bits.write(distanceCodes5[di], 5)
                     if distanceExtra[di] > 0 { bits.write(UInt32(bestDistance - distanceBase[di]), distanceExtra[di]) }
                     end = i + bestLength
@@ -201,15 +223,22 @@ public enum Deflate {
                     bits.write(code, length)
                     end = i + 1
                 }
-                // Every position passed enters the hash chains.
-                while i < end {
-                    if i + 2 < n {
-                        let h = Int(((UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])) &* 2_654_435_761) >> shift)
-                        previous[i & windowMask] = head[h]
-                        head[h] = Int32(i)
-                    }
-                    i += 1
+                // The rest of a match enters the hash chains, but only its
+                // first `maxInsert` positions when it is longer (as zlib's fast
+                // levels do): inserting every byte of a content stream's long
+                // matches was a third of this function (a store into `head`
+                // and one into `previous` per byte, mostly cache misses), and
+                // the strings inside a long match were mostly entered already
+                // where it was copied from.
+                let insertEnd = min(end - i > maxInsert ? i + maxInsert : end, n - 2)
+                var p = i + 1
+                while p < insertEnd {
+                    let h = hash(p)
+                    previous[p & windowMask] = head[h]
+                    head[h] = Int32(p)
+                    p += 1
                 }
+                i = end
             }
         }
         let (endCode, endLength) = literalCodes[256]

@@ -40,7 +40,20 @@ final class ZipAndDeflateTests: XCTestCase {
         let text = Array(String(repeating: "BT /F1 7 Tf 1 0 0 1 36 700 Tm <0012003A0041> Tj ET\n", count: 400).utf8)
         // Sizes around the tables' sizes (which follow the input's: 256 to 32 KiB).
         let mixed = Array(text.prefix(300)) + Array(random.prefix(200)) + Array(text.prefix(700)) + Array(random.prefix(1800)) + Array(text.prefix(2500))
-        for input in [[], text, random, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000), Array(text.prefix(255)), Array(text.prefix(257)),
+        // Content-stream-like lines with varying numbers, over three 32 KiB
+        // windows: long matches (entered into the chains only at their
+        // start), literals between them, and chain slots reused as the
+        // window wraps.
+        var state: UInt64 = 42
+        var lines = ""
+        while lines.utf8.count < 100_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            lines += "BT 0 g\n/F1 7 Tf 1 0 0 1 36 \(state >> 54).\((state >> 40) & 0xFF) Tm <00\(String(state >> 60, radix: 16))2400\(String((state >> 52) & 0xFF, radix: 16))> Tj\nET\n"
+        }
+        let stream = Array(lines.utf8)
+        XCTAssertEqual(Deflate.compress(stream), Deflate.compress(stream), "same input, same bytes")
+        XCTAssertLessThan(Deflate.compress(stream).count, stream.count / 3, "content-stream-like text must compress")
+        for input in [[], text, random, stream, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000), Array(text.prefix(255)), Array(text.prefix(257)),
                       Array(text.prefix(600)), mixed, Array((text + text + text).prefix(40_000))] as [[UInt8]] {
             let deflated = Deflate.compress(input)
             var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
