@@ -1,3 +1,4 @@
+import CASSDomain
 @testable import CASSWorkers
 import Foundation
 import XCTest
@@ -68,5 +69,26 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(parsed?["file"] as? String, "a \"quoted\"\\name\n.cbf")
         XCTAssertEqual(parsed?["sequence"] as? Int, -42)
         XCTAssertEqual(JSONObject().text, "{}")
+    }
+
+    /// The per-line objects share one buffer: every line's object must
+    /// still be that line's alone (a short line after a long one, a file
+    /// name that needs escaping), in the documented key order.
+    func test_invoice_lines_event_data_is_each_lines_own_object() throws {
+        func line(_ serial: Int32, file: String, amount: Int64, indicator: ChargesIndicator?) -> InvoiceLine {
+            InvoiceLine(awb: "125-\(serial)", awbSerial: serial, transaction: .awb, issueDate: CivilDate(yyyymmdd: 20261101) ?? CivilDate(dayNumber: 0),
+                        origin: "LHR", destination: "NRT", chargeableWeightTenthsKg: 15, weightCharge: amount, valuationCharge: 0,
+                        otherChargesDueCarrier: 0, commission: 0, incentive: 0, amount: amount, reasonCode: "", sourceFile: file,
+                        sourceSequence: 7, chargesIndicator: indicator)
+        }
+        let part = LinePart(index: 0, count: 1, airlinePrefix: 125, lines: [
+            line(10_000_013, file: "a very long \"quoted\" file name é.cbf", amount: 123_456_789, indicator: .prepaid),
+            line(10_000_024, file: "b.cbf", amount: -5, indicator: .collect),
+        ])
+        let event = PublicEvents.invoiceLines(country: "GB", invoiceDate: CivilDate(yyyymmdd: 20261105) ?? CivilDate(dayNumber: 0), number: "GB-1", part: part)
+        let first = #"{"airline":"125","awb":"125-10000013","transaction":"AWB","issueDate":"2026-11-01","origin":"LHR","destination":"NRT","chargesIndicator":"P","chargeableWeightTenthsKg":15,"weightChargeMinor":123456789,"valuationChargeMinor":0,"otherChargesDueCarrierMinor":0,"commissionMinor":0,"incentiveMinor":0,"amountMinor":123456789,"reasonCode":"","file":"a very long \"quoted\" file name é.cbf","sequence":7}"#
+        let second = #"{"airline":"125","awb":"125-10000024","transaction":"AWB","issueDate":"2026-11-01","origin":"LHR","destination":"NRT","chargesIndicator":"C","chargeableWeightTenthsKg":15,"weightChargeMinor":-5,"valuationChargeMinor":0,"otherChargesDueCarrierMinor":0,"commissionMinor":0,"incentiveMinor":0,"amountMinor":-5,"reasonCode":"","file":"b.cbf","sequence":7}"#
+        XCTAssertEqual(event.data, #"{"number":"GB-1","part":1,"parts":1,"lines":["# + first + "," + second + "]}")
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(event.data.utf8)))
     }
 }

@@ -63,8 +63,12 @@ public enum PublicEvents {
         let airline = airlineText(part.airlinePrefix)
         var lines = "["
         lines.reserveCapacity(part.lines.count * 420)
+        // One object's buffer for every line, emptied between them (its
+        // capacity kept): a fresh object per line allocated and grew a
+        // string per line, up to 1,000 lines per event.
+        var object = JSONObject()
         for (index, line) in part.lines.enumerated() {
-            var object = JSONObject()
+            object.removeAll()
             object.string("airline", airline)
             object.string("awb", line.awb)
             object.string("transaction", line.transaction.code)
@@ -83,9 +87,10 @@ public enum PublicEvents {
             object.string("file", line.sourceFile)
             object.int("sequence", Int64(line.sourceSequence))
             if index > 0 { lines += "," }
-            lines += object.text
+            object.append(to: &lines)
         }
-        data.raw("lines", lines + "]")
+        lines += "]"
+        data.raw("lines", lines)
         return PublicEvent(type: .invoiceLines, id: "invoice.lines:\(number):\(part.index + 1)", country: country, subject: number,
                            key: number, time: PublicEvent.time(invoiceDate), data: data.text)
     }
@@ -193,4 +198,14 @@ public struct JSONObject: Sendable {
     }
 
     public var text: String { "{" + body + "}" }
+
+    /// Appends `text` to `out` without building it first.
+    public func append(to out: inout String) {
+        out += "{"
+        out += body
+        out += "}"
+    }
+
+    /// Empties the object, keeping its buffer for the next one.
+    public mutating func removeAll() { body.removeAll(keepingCapacity: true) }
 }
