@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
-        .testTarget(name: "CASSAccountsTests", dependencies: ["CASSAccounts", "CASSDomain"], swiftSettings: strict),
+        .testTarget(name: "CASSAccountsTests", dependencies: ["CASSAccounts", "CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),
         .testTarget(name: "CASSNotifyTests", dependencies: ["CASSNotify", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
@@ -94,7 +94,7 @@ let package = Package(
             dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers", "CASSPortal"],
             swiftSettings: strict
         ),
-        .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto"], swiftSettings: strict),
+        .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto", "CASSSamples"], swiftSettings: strict),
         .testTarget(
             name: "CASSWorkersTests",
             dependencies: ["CASSWorkers", "CASSLog", "CASSDomain", "CASSEngine", "CASSNotify", "CASSSamples"],

@@ -1,5 +1,6 @@
 import CASSAccess
 import CASSDomain
+import CASSSamples
 
 /// A small installation: GB, FR and JP; airlines 125 (GB, FR) and 057
 /// (GB); forwarder 1234567 with a GB head office and a FR branch, and two
@@ -46,18 +47,14 @@ enum AccessFixtures {
 
 /// Deterministic bytes (SplitMix64), so a test can be replayed.
 struct SeededRandom: RandomSource {
-    var state: UInt64
+    var generator: SplitMix64
 
-    init(seed: UInt64 = 42) { state = seed }
+    init(seed: UInt64 = 42) { generator = SplitMix64(seed: seed) }
 
     mutating func bytes(_ count: Int) throws(AccessError) -> [UInt8] {
         var out: [UInt8] = []
         while out.count < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
+            let z = generator.next()
             for shift in stride(from: 0, to: 64, by: 8) where out.count < count { out.append(UInt8(truncatingIfNeeded: z >> UInt64(shift))) }
         }
         return out

@@ -92,7 +92,8 @@ final class FileLogPipelineTests: XCTestCase {
         var running = try workers(log, reference, checkpointEvery: checkpointEvery)
         // A failing sequence replays from its seed (printed below).
         let seed = ProcessInfo.processInfo.environment["CASS_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        var random = SeededGenerator(seed: seed)
+        // Seeded, so that a failing kill sequence is replayed from its seed.
+        var random = SplitMix64(seed: seed)
         var kills = 0, quietRounds = 0, rounds = 0
         while quietRounds < 2 {
             rounds += 1
@@ -146,16 +147,3 @@ final class FileLogPipelineTests: XCTestCase {
     }
 }
 
-/// SplitMix64: a small seeded generator, so that a failing kill sequence
-/// can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
