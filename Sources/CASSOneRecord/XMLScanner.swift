@@ -61,6 +61,8 @@ public struct XMLScanner {
     /// `XMLCharacters.nameTable`, held here: a static's lazy initialiser
     /// would be checked on every name.
     private let nameTable: UnsafePointer<UInt8>
+    /// `XMLCharacters.textTable`, held here for the same reason.
+    private let textTable: UnsafePointer<UInt8>
     let limits: XMLLimits
     public private(set) var index = 0
     private var stack: [OpenElement] = []
@@ -107,6 +109,7 @@ public struct XMLScanner {
         self.p = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? XMLScanner.empty
         self.limits = limits
         self.nameTable = XMLCharacters.nameTable
+        self.textTable = XMLCharacters.textTable
         stack.reserveCapacity(limits.maxDepth + 1)
         bindings.reserveCapacity(16)
         attributes.reserveCapacity(8)
@@ -196,18 +199,36 @@ public struct XMLScanner {
             index = i
             return .text(start: start, end: i, references: false, whitespace: true)
         }
-        let end = memchr(base + i, 0x3C, n - i).map { base.distance(to: UnsafeRawPointer($0)) } ?? n
+        // A value (mostly a few bytes) is read in one pass up to its '<',
+        // noting whether it holds '&' or '>' (both rare): a table load per
+        // byte rather than three `memchr` calls. Past 64 bytes the rest is
+        // searched with `memchr` (vectorised) and both are looked for.
+        var end = i
+        var seen: UInt8 = 0
+        let table = textTable
+        let shortEnd = min(n, i + 64)
+        while end < shortEnd {
+            let kind = table[Int(p[end])]
+            if kind == 0 { end += 1; continue }
+            if kind == XMLCharacters.textLess { break }
+            seen |= kind
+            end += 1
+        }
+        if end == shortEnd, end < n {
+            end = memchr(base + end, 0x3C, n - end).map { base.distance(to: UnsafeRawPointer($0)) } ?? n
+            seen = XMLCharacters.textAmpersand | XMLCharacters.textGreater
+        }
         index = end
         if stack.isEmpty { throw failAt(start, rootSeen ? "text after the root element" : "text outside the root element") }
         let length = end - start
-        let references = memchr(base + start, 0x26, length) != nil
+        let references = seen & XMLCharacters.textAmpersand != 0 && memchr(base + start, 0x26, length) != nil
         if references {
             var k = start
             while k < end {
                 if bytes[k] == UInt8(ascii: "&") { k = try checkReference(at: k) } else { k += 1 }
             }
         }
-        if var gt = memchr(base + start, 0x3E, length).map({ base.distance(to: UnsafeRawPointer($0)) }) {
+        if seen & XMLCharacters.textGreater != 0, var gt = memchr(base + start, 0x3E, length).map({ base.distance(to: UnsafeRawPointer($0)) }) {
             while gt < end {
                 if bytes[gt] == UInt8(ascii: ">"), gt >= start + 2, bytes[gt - 1] == UInt8(ascii: "]"), bytes[gt - 2] == UInt8(ascii: "]") {
                     index = gt
@@ -947,6 +968,20 @@ enum XMLCharacters {
         for b in 0..<256 { table[b] = isASCIINameByte(UInt8(b)) ? 1 : b == 0x3A ? 2 : 0 }
         return UnsafePointer(table)
     }()
+
+    /// What character data must stop at or look at again: `textLess` for
+    /// '<' (its end), `textAmpersand` for '&' (a reference), `textGreater`
+    /// for '>' (which may close a refused `]]>`), 0 for every other byte.
+    nonisolated(unsafe) static let textTable: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
+            table[b] = b == 0x3C ? textLess : b == 0x26 ? textAmpersand : b == 0x3E ? textGreater : 0
+        }
+        return UnsafePointer(table)
+    }()
+    static let textLess: UInt8 = 1
+    static let textAmpersand: UInt8 = 2
+    static let textGreater: UInt8 = 4
 
     /// Letters, digits, '-', '.', '_' (not ':'): bits of two 64-bit masks.
     @inline(__always) static func isASCIINameByte(_ b: UInt8) -> Bool {

@@ -152,6 +152,22 @@ final class XMLTokenizerTests: XCTestCase {
         }
     }
 
+    /// Character data is read in one pass up to 64 bytes, then with
+    /// `memchr`: a reference, a lone '>' and a refused ']]>' are put at
+    /// every offset of texts on both sides of that length.
+    func test_textSpecials_atEveryOffset() throws {
+        for length in [0, 1, 7, 8, 30, 62, 63, 64, 65, 66, 100, 150] {
+            for offset in 0...length {
+                let before = String(repeating: "x", count: offset), after = String(repeating: "y", count: length - offset)
+                XCTAssertEqual(try events("<a>\(before)&amp;\(after)</a>"), ["<a>", before + "&" + after, "</a>"], "& at \(offset) of \(length)")
+                XCTAssertEqual(try events("<a>\(before)>\(after)</a>"), ["<a>", before + ">" + after, "</a>"], "> at \(offset) of \(length)")
+                XCTAssertEqual(try events("<a>\(before)]>\(after)</a>"), ["<a>", before + "]>" + after, "</a>"], "]> at \(offset) of \(length)")
+                assertRefused("<a>\(before)]]>\(after)</a>", "']]>' in character data")
+                assertRefused("<a>\(before)&bogus;\(after)</a>", "only the five predefined")
+            }
+        }
+    }
+
     func test_errors_sayTheLine() {
         XCTAssertThrowsError(try events("<a>\n<b>\n</c>\n</a>")) { error in
             XCTAssertEqual((error as? XMLSyntaxError)?.line, 3)
