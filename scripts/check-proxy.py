@@ -34,8 +34,9 @@ def main():
     def connect():
         return http.client.HTTPSConnection("127.0.0.1", args.https, context=context, timeout=30)
 
-    def request(method, path, body=None, headers=None):
-        connection = connect()
+    def request(method, path, body=None, headers=None, source=None):
+        connection = connect() if source is None else \
+            http.client.HTTPSConnection("127.0.0.1", args.https, context=context, timeout=30, source_address=(source, 0))
         connection.request(method, path, body=body, headers=headers or {})
         answer = connection.getresponse()
         data = answer.read()
@@ -62,11 +63,18 @@ def main():
     # An API session, then the portal's sign-in: the session cookie is
     # Secure, because the service sees X-Forwarded-Proto: https, and the
     # origin check accepts the browser's https origin.
+    # The client (from 127.0.0.2, not a proxy) claims an address of its
+    # own; the proxy appends the real one, and the service
+    # (--trusted-proxy 127.0.0.1, the proxy's side) records that.
     answer, data = request("POST", "/api/v1/sessions", json.dumps({"username": "root", "password": args.password}),
-                           {"Content-Type": "application/json"})
+                           {"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.66"}, source="127.0.0.2")
     token = json.loads(data).get("token", "") if answer.status in (200, 201) else ""
     check(bool(token), f"API login through the proxy: {answer.status}")
     auth = {"Authorization": f"Bearer {token}"}
+    answer, data = request("GET", "/api/v1/audit?limit=1000", headers=auth)
+    started = [item for item in json.loads(data).get("items", []) if item.get("action") == "session.started"] if answer.status == 200 else []
+    check(bool(started) and started[-1].get("from") == "127.0.0.2",
+          f"the audit trail names the client the proxy saw, not the address the client claimed: {started[-1].get('from') if started else answer.status}")
 
     answer, page = request("GET", "/login")
     cookies = "; ".join(value.split(";")[0] for name, value in answer.getheaders() if name.lower() == "set-cookie")

@@ -42,6 +42,8 @@ public struct ServiceOptions: Sendable {
     public var sftp: SFTPOptions?
     /// `--drop DIR`: the inbox without SSH (docs/sftp.md); nil: none.
     public var drop: URL?
+    /// `--trusted-proxy`: whose X-Forwarded-For names the client.
+    public var trustedProxies = TrustedProxies.none
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -125,7 +127,7 @@ public final class Service: @unchecked Sendable {
         try Self.emptySpool(spool)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
                                      settings: settings, files: files, spool: spool.path, hub: hub, clock: clock, reference: reference,
-                                     hasher: PBKDF2Passwords(iterations: options.passwordIterations))
+                                     hasher: PBKDF2Passwords(iterations: options.passwordIterations), trustedProxies: options.trustedProxies)
         self.context = context
         try bootstrapAdmin(context, progress: progress)
         // What became due while the service was down happens before the

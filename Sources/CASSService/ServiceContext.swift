@@ -39,12 +39,15 @@ public final class ServiceContext: @unchecked Sendable {
     let identityCommitted = Locked<(@Sendable () -> Void)?>(nil)
     /// Settings changes of this process, one at a time.
     let settingsWrites = NSLock()
+    /// Whose X-Forwarded-For names the client (`--trusted-proxy`).
+    let trustedProxies: TrustedProxies
     /// The JSON of issued invoices' sections (64 MiB at most).
     let invoiceJSONCache = InvoiceJSONCache()
 
     init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsDesk,
          settings: SettingsView, files: FilesView, spool: String, hub: EventHub, clock: ServiceClock, reference: ReferenceData,
-         hasher: PBKDF2Passwords) {
+         hasher: PBKDF2Passwords, trustedProxies: TrustedProxies = .none) {
+        self.trustedProxies = trustedProxies
         self.files = files
         self.spool = spool
         self.log = log
@@ -69,7 +72,14 @@ public final class ServiceContext: @unchecked Sendable {
     }
 
     func context(_ request: Request) -> RequestContext {
-        RequestContext(now: clock.instant(), from: request.remoteAddress)
+        RequestContext(now: clock.instant(), from: clientAddress(request))
+    }
+
+    /// The client's address as records keep it: the peer's, or behind a
+    /// trusted proxy the one its X-Forwarded-For gives.
+    func clientAddress(_ request: Request) -> String {
+        trustedProxies.isEmpty ? request.remoteAddress
+            : trustedProxies.client(peer: request.remoteAddress, forwardedFor: request.headers.listElements("X-Forwarded-For"))
     }
 
     /// Writes access records and waits until this process's views show them.

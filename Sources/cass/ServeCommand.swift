@@ -15,6 +15,7 @@ enum ServeCommand {
         Usage: cass serve --data DIR [--reference DIR] [--listen HOST:PORT] [--admin NAME]
                           [--brokers LIST] [-X key=value]
                           [--sftp-listen HOST:PORT [--sftp-root DIR]] [--drop DIR]
+                          [--trusted-proxy LIST]
 
         Runs the OpenCASS service: the HTTP API and portal for airlines, agents
         and the CASS operator, with the whole settlement pipeline inside.
@@ -41,6 +42,10 @@ enum ServeCommand {
           --sftp-root DIR     the companies' trees (default DIR/sftp of --data)
           --drop DIR          take billing files from DIR/airline-PPP/inbox/ (no SSH;
                               submittedBy "drop"; reports in DIR/airline-PPP/outbox/reports)
+          --trusted-proxy LIST  reverse proxies (addresses or CIDR networks, comma-
+                              separated, e.g. 172.16.0.0/12) whose X-Forwarded-For
+                              names the client in the audit trail and login records
+                              (default: none; the peer's own address is recorded)
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic.
@@ -49,7 +54,7 @@ enum ServeCommand {
         3 when stopping did not finish within 45 s (the message names the part it was
         stuck in; acknowledged requests are kept, as after a crash).
         """,
-        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop"])
+        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop", "--trusted-proxy"])
 
     /// How long stopping may take before the process exits anyway.
     static let stopDeadlineSeconds = 45
@@ -71,6 +76,13 @@ enum ServeCommand {
                 throw UsageError("--sftp-root goes with --sftp-listen HOST:PORT")
             }
             options.drop = parsed.value("--drop").map { URL(fileURLWithPath: $0) }
+            if let text = parsed.value("--trusted-proxy") {
+                do {
+                    options.trustedProxies = try TrustedProxies(parsing: text)
+                } catch {
+                    throw UsageError("\(error)")
+                }
+            }
             options.admin = parsed.value("--admin")
             options.adminPassword = ProcessInfo.processInfo.environment["CASS_ADMIN_PASSWORD"]
             if let text = ProcessInfo.processInfo.environment["CASS_TEST_PASSWORD_ITERATIONS"], !text.isEmpty {

@@ -98,7 +98,7 @@ enum AccountsAPI {
     /// One entry of the audit trail for a change a request made.
     static func audit(_ service: ServiceContext, _ request: Request, _ caller: Authenticated, action: String, target: String, detail: String) throws {
         let entry = AuditEntry(at: service.clock.instant(), by: caller.principal, action: action, target: target, detail: detail,
-                               from: request.remoteAddress)
+                               from: service.clientAddress(request))
         try service.commit([.audit(entry)])
     }
 
