@@ -39,6 +39,45 @@ final class TranslationsTests: XCTestCase {
         XCTAssertEqual(Translations(language: "fr").date(date), "7 nov. 2026")
     }
 
+    /// `amount` as it was written before it went to bytes: through
+    /// `Money.decimalString`, a split and the table's marks.
+    func referenceAmount(_ t: Translations, _ minor: Int64, digits: Int) -> String {
+        let plain = Money.decimalString(minor, digits: digits)
+        let negative = plain.hasPrefix("-")
+        let unsigned = negative ? String(plain.dropFirst()) : plain
+        let parts = unsigned.split(separator: ".", maxSplits: 1)
+        let whole = Array(parts.first.map(String.init) ?? "0")
+        let group = t["format.group"] == "space" ? "\u{00A0}" : t["format.group"]
+        var grouped = ""
+        for (index, digit) in whole.enumerated() {
+            if index > 0 && (whole.count - index) % 3 == 0 { grouped += group }
+            grouped.append(digit)
+        }
+        if parts.count == 2 { grouped += t["format.decimal"] + parts[1] }
+        return (negative ? "-" : "") + grouped
+    }
+
+    func test_amount_equalsTheStringFormatting_inEveryLanguage() {
+        var values: [Int64] = [0, 1, -1, 9, 10, 99, 100, 999, 1_000, -1_000, 9_999, 10_000, 99_999, 100_000, 999_999, 1_000_000, -1_234_567,
+                               123_456_789, Int64.max, Int64.min, Int64.min + 1]
+        var state: UInt64 = 7
+        for _ in 0..<200 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            values.append(Int64(bitPattern: state) >> Int64(state % 60))
+        }
+        var compared = 0
+        for language in Translations.supported {
+            let t = Translations(language: language)
+            for digits in 0...4 {
+                for value in values {
+                    XCTAssertEqual(t.amount(value, digits: digits), referenceAmount(t, value, digits: digits), "\(language) \(value) \(digits)")
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertEqual(compared, Translations.supported.count * 5 * values.count)
+    }
+
     func test_tableParser_ignoresCommentsAndKeepsEqualsInValues() {
         let table = Translations.parse("# comment\nkey = a = b\n  other=x\\ny\n")
         XCTAssertEqual(table["key"], "a = b")
