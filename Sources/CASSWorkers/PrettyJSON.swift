@@ -67,6 +67,26 @@ enum PrettyJSON {
         }
     }
 
+    /// Byte order of two keys' UTF-8 (what `.sortedKeys` sorts by), over
+    /// unsafe buffers when both have contiguous UTF-8 (native strings do): the
+    /// generic `lexicographicallyPrecedes` over two UTF8Views was 1.4 % of
+    /// a period close with documents, every line's keys being sorted.
+    static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        let fast: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                var index = 0
+                while index < common {
+                    if x[index] != y[index] { return x[index] < y[index] }
+                    index += 1
+                }
+                return x.count < y.count
+            }
+        }
+        if let known = fast, let result = known { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
     static func indent(_ depth: Int, _ out: inout [UInt8]) {
         for _ in 0..<depth { out.append(32); out.append(32) }
     }
@@ -124,7 +144,7 @@ enum PrettyJSON {
             case .object:
                 if storage.members.isEmpty { return Array("{\n\n".utf8) + indentBytes(depth) + [UInt8(ascii: "}")] }
                 var out: [UInt8] = [UInt8(ascii: "{"), 10]
-                let sorted = storage.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                let sorted = storage.members.sorted { PrettyJSON.bytesPrecede($0.key, $1.key) }
                 for (index, member) in sorted.enumerated() {
                     if index > 0 { out.append(UInt8(ascii: ",")); out.append(10) }
                     indent(depth + 1, &out)

@@ -43,4 +43,14 @@ final class InvoiceJSONTests: XCTestCase {
         }
         XCTAssertEqual(compared, 6)
     }
+
+    /// Keys sort by their UTF-8 bytes, as `.sortedKeys` does: prefixes
+    /// first, non-ASCII after ASCII, long (heap) strings as small ones.
+    func test_keyOrder_isUTF8ByteOrder() {
+        let keys = ["b", "a", "ab", "", "aB", "é", "z", "e\u{301}", String(repeating: "k", count: 40), String(repeating: "k", count: 39) + "a", "中", "125", "1250"]
+        let sorted = keys.sorted { PrettyJSON.bytesPrecede($0, $1) }
+        XCTAssertEqual(sorted, keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        XCTAssertEqual(sorted.first, "")
+        XCTAssertFalse(PrettyJSON.bytesPrecede("a", "a"))
+    }
 }
