@@ -78,6 +78,32 @@ final class ReportCanvas {
     /// With `breakWords: false` a word wider than the line stays whole (the
     /// cell then shrinks it): for column headings.
     func wrap(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
+        let key = WrapKey(text: text, w: w, size: size, bold: bold, breakWords: breakWords)
+        if let known = wrapped[key] { return known }
+        let lines = wrapMeasuring(text, w: w, size: size, bold: bold, breakWords: breakWords)
+        wrapped[key] = lines
+        return lines
+    }
+
+    private struct WrapKey: Hashable {
+        let text: String
+        let w: Double
+        let size: Double
+        let bold: Bool
+        let breakWords: Bool
+    }
+
+    /// Lines of texts wrapped before in this document. The same notes
+    /// (under every airline's section) and column headings (on every page)
+    /// are wrapped again and again, and wrapping measures every candidate
+    /// line from its start: 7 % of a period close with documents. A pure
+    /// function of its key for one document's fonts, so the lines are the
+    /// same. Holds one entry per distinct text and width wrapped in the
+    /// document (labels, notes, the names and address of the header).
+    private var wrapped: [WrapKey: [String]] = [:]
+
+    /// `wrap` without the cache (what the tests compare it with).
+    func wrapMeasuring(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var current = ""

@@ -80,6 +80,28 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// Wrapped lines are cached per document: the cached lines are the
+    /// measured ones for every text, width and weight, asked for twice.
+    func test_wrapCache_givesTheMeasuredLines() throws {
+        let fonts = try FontSet.locate()
+        let canvas = ReportCanvas(document: PDFDocument(fonts: fonts, language: nil), rightToLeft: false)
+        let texts = ["", "short", "a note long enough to wrap over more than one line of a narrow column, twice over and again",
+                     "Supercalifragilisticexpialidocious", "two  spaces\nand a break", "مرحبا بكم في تقرير المبيعات", "中文字符没有空格的一段很长的文字"]
+        for _ in 0..<2 {
+            for text in texts {
+                for w in [20.0, 80.0, 400.0] {
+                    for bold in [false, true] {
+                        for breakWords in [false, true] {
+                            XCTAssertEqual(canvas.wrap(text, w: w, size: 8, bold: bold, breakWords: breakWords),
+                                           canvas.wrapMeasuring(text, w: w, size: 8, bold: bold, breakWords: breakWords), "\(text) \(w)")
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(canvas.wrap(texts[2], w: 80, size: 8).count, 1, "the long note must wrap")
+    }
+
     /// Font subsets are prepared once per language and shared; a name in
     /// letters outside the language's labels gets a subset with them, and
     /// what a document embeds never depends on what was rendered before.
