@@ -54,8 +54,19 @@ final class CrashSimulationTests: XCTestCase {
         return (reference, files, periods.sorted())
     }
 
+    /// The three CSVs, then every invoice's lines (the CSVs hold sums only,
+    /// which the settle stage keeps apart from the lines it journals): one
+    /// row per line under its invoice, keyed without the invoice number.
     func csvs(_ outcome: SettlementOutcome) -> [String] {
-        [SettlementSummary.agentsCSV(outcome.invoices), SettlementSummary.airlinesCSV(outcome.disbursements), SettlementSummary.rejectionsCSV(outcome.rejections)]
+        let lines = outcome.invoices.flatMap { invoice in
+            invoice.sections.flatMap { section in
+                section.lines.map { line in
+                    "\(invoice.country)/\(invoice.period.yyyymmnn)/\(invoice.agentCode) \(section.airlinePrefix) \(line.awb) \(line.transaction.code) \(line.amount) \(line.sourceFile):\(line.sourceSequence)"
+                }
+            }
+        }
+        return [SettlementSummary.agentsCSV(outcome.invoices), SettlementSummary.airlinesCSV(outcome.disbursements), SettlementSummary.rejectionsCSV(outcome.rejections),
+                lines.sorted().joined(separator: "\n")]
     }
 
     func runWithCrashes(seed: UInt64, oneIn: UInt64, workersPerStage: Int) throws -> ([String], Int) {
@@ -155,6 +166,7 @@ final class CrashSimulationTests: XCTestCase {
         let expected = csvs(try clean.collect())
         let decided = try withdrawals(clean.log)
         XCTAssertGreaterThan(decided.values.filter { $0 == .withdrawn }.count, 3, "some files are withdrawn")
+        XCTAssertGreaterThan(expected[3].split(separator: "\n").count, 100, "the clean run has invoice lines")
         for (seed, workers) in [(UInt64(4), 1), (5, 2), (6, 3)] {
             let (got, crashes, answers) = try runWithCrashes(seed: seed, oneIn: 25, workersPerStage: workers, withdrawing: true)
             XCTAssertGreaterThan(crashes, 5, "the simulation must actually crash workers")
@@ -162,6 +174,7 @@ final class CrashSimulationTests: XCTestCase {
             XCTAssertEqual(got[0], expected[0], "agents CSV, seed \(seed), \(crashes) crashes")
             XCTAssertEqual(got[1], expected[1], "airlines CSV, seed \(seed)")
             XCTAssertEqual(got[2], expected[2], "rejections CSV, seed \(seed)")
+            XCTAssertEqual(got[3], expected[3], "invoice lines, seed \(seed)")
         }
     }
 
@@ -179,6 +192,7 @@ final class CrashSimulationTests: XCTestCase {
             XCTAssertEqual(got[0], expected[0], "agents CSV, seed \(seed), \(crashes) crashes")
             XCTAssertEqual(got[1], expected[1], "airlines CSV, seed \(seed)")
             XCTAssertEqual(got[2], expected[2], "rejections CSV, seed \(seed)")
+            XCTAssertEqual(got[3], expected[3], "invoice lines, seed \(seed)")
         }
     }
 }
