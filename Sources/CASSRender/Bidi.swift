@@ -16,7 +16,8 @@
 /// inside it ends every embedding, X8, but the level is not chosen again:
 /// callers split paragraphs at line feeds) and L3 (combining marks). Lines
 /// of a wrapped paragraph are resolved one by one with the paragraph's
-/// level, so an embedding opened on one line does not reach the next.
+/// level and the embeddings still open before them (`openControls`), so
+/// only the weak and neutral rules do not look across a line break.
 /// Reference data and translations rarely hold explicit controls; a
 /// careless or hostile name that does is ordered as UAX #9 says, within its
 /// own cell (the controls are not drawn, see `PDFDocument.shapeGeneral`).
@@ -136,6 +137,24 @@ public enum Bidi {
         return nil
     }
 
+    /// The explicit controls to put before a continuation line of a wrapped
+    /// paragraph (`scalars`, whose line starts at `offset`), so that the
+    /// line's characters get the embedding levels and overrides they have
+    /// in the whole paragraph (X1-X8): the embeddings, overrides and
+    /// isolates still open there, oldest first, an FSI as the LRI or RLI
+    /// it resolved to. Lines are resolved one by one (see the header), so
+    /// without them an override would end at the first line break.
+    /// Embeddings and isolates that overflowed are not carried (past 125
+    /// levels a continuation line may differ). Empty when the paragraph
+    /// has no explicit control: the usual case costs one pass of lookups.
+    public static func openControls(_ scalars: [UInt32], at offset: Int, paragraphLevel: UInt8) -> [UInt32] {
+        guard offset > 0, scalars.contains(where: isExplicitControl) else { return [] }
+        let original = scalars.map(bidiClass)
+        var t = original
+        var levels = [UInt8](repeating: 0, count: scalars.count)
+        return resolveExplicit(original, &t, &levels, base: paragraphLevel & 1, until: offset).open
+    }
+
     /// Deepest explicit embedding level (BD2, max_depth).
     static let maxDepth: UInt8 = 125
 
@@ -180,7 +199,7 @@ public enum Bidi {
         var order: [Int] = []
         order.reserveCapacity(count)
         if explicit {
-            let partner = resolveExplicit(original, &t, &levels, base: base)
+            let partner = resolveExplicit(original, &t, &levels, base: base).partner
             var sequences: [RunSequence] = []
             isolatingRunSequences(original, levels, partner: partner, base: base, order: &order, sequences: &sequences)
             // Each sequence's types in a row for W1-N2, then back.
@@ -249,7 +268,12 @@ public enum Bidi {
     /// `maxDepth` levels; embeddings and isolates beyond are counted as
     /// overflow and otherwise ignored, as X5 and X5a say). Returns, for each
     /// isolate initiator and PDI, the index of its partner (BD9), -1 if none.
-    private static func resolveExplicit(_ original: [Class], _ t: inout [Class], _ levels: inout [UInt8], base: UInt8) -> [Int] {
+    ///
+    /// With `until`, stops before that character and also returns the
+    /// controls that opened the entries then on the stack, oldest first (an
+    /// FSI as the LRI or RLI it resolved to): see `openControls`.
+    private static func resolveExplicit(_ original: [Class], _ t: inout [Class], _ levels: inout [UInt8], base: UInt8,
+                                        until: Int? = nil) -> (partner: [Int], open: [UInt32]) {
         let count = original.count
         // BD9 and, for X5c, the first strong character inside each isolate:
         // one pass, as a strong character belongs to the innermost isolate
@@ -284,12 +308,13 @@ public enum Bidi {
             var level: UInt8
             var override: Class  // L, R, or ON for none
             var isolate: Bool
+            var opener: UInt32  // the control that pushed it (0 for the paragraph's entry)
         }
-        let initial = Status(level: base, override: .ON, isolate: false)
+        let initial = Status(level: base, override: .ON, isolate: false, opener: 0)
         var stack = [initial]
         stack.reserveCapacity(Int(maxDepth) + 2)
         var overflowIsolates = 0, overflowEmbeddings = 0, validIsolates = 0
-        for i in 0..<count {
+        for i in 0..<min(until ?? count, count) {
             let c = original[i]
             let top = stack[stack.count - 1]
             switch c {
@@ -298,7 +323,8 @@ public enum Bidi {
                 levels[i] = top.level
                 let next = c == .RLE || c == .RLO ? (top.level + 1) | 1 : (top.level + 2) & ~1
                 if next <= maxDepth && overflowIsolates == 0 && overflowEmbeddings == 0 {
-                    stack.append(Status(level: next, override: c == .RLO ? .R : c == .LRO ? .L : .ON, isolate: false))
+                    let opener: UInt32 = c == .RLE ? 0x202B : c == .LRE ? 0x202A : c == .RLO ? 0x202E : 0x202D
+                    stack.append(Status(level: next, override: c == .RLO ? .R : c == .LRO ? .L : .ON, isolate: false, opener: opener))
                 } else if overflowIsolates == 0 {
                     overflowEmbeddings += 1
                 }
@@ -310,7 +336,7 @@ public enum Bidi {
                 let next = rightToLeft ? (top.level + 1) | 1 : (top.level + 2) & ~1
                 if next <= maxDepth && overflowIsolates == 0 && overflowEmbeddings == 0 {
                     validIsolates += 1
-                    stack.append(Status(level: next, override: .ON, isolate: true))
+                    stack.append(Status(level: next, override: .ON, isolate: true, opener: rightToLeft ? 0x2067 : 0x2066))
                 } else {
                     overflowIsolates += 1
                 }
@@ -349,7 +375,7 @@ public enum Bidi {
                 if top.override != .ON { t[i] = top.override }
             }
         }
-        return partner
+        return (partner, until == nil ? [] : stack.dropFirst().map(\.opener))
     }
 
     /// Rules X9-X10: level runs of the characters X9 keeps, chained into

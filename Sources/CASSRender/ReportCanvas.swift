@@ -136,10 +136,25 @@ final class ReportCanvas {
     func paragraph(_ text: String, x: Double, w: Double, size: Double, bold: Bool = false, gray: Double = 0) {
         for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let level = Bidi.firstStrongLevel(piece.unicodeScalars.lazy.map(\.value)) ?? 0
-            for line in wrap(String(piece), w: w, size: size, bold: bold) {
+            let lines = wrap(String(piece), w: w, size: size, bold: bold)
+            // An embedding, override or isolate open at a line break goes on
+            // on the next line: its opening controls are put before that
+            // line (they are not drawn). The lines joined by spaces hold the
+            // paragraph's controls and strong characters in order (wrapping
+            // drops only spaces), which is all `openControls` looks at.
+            let hasControls = piece.unicodeScalars.contains { Bidi.isExplicitControl($0.value) }
+            let joined = hasControls ? lines.joined(separator: " ").unicodeScalars.map(\.value) : []
+            var offset = 0
+            for line in lines {
+                var text = line
+                if hasControls {
+                    let open = Bidi.openControls(joined, at: offset, paragraphLevel: level)
+                    text = String(String.UnicodeScalarView(open.compactMap(Unicode.Scalar.init))) + line
+                    offset += line.unicodeScalars.count + 1
+                }
                 need(size * 1.35)
                 y -= size * 1.35
-                cell(line, x: x, w: w, baseline: y, size: size, bold: bold, gray: gray, paragraphLevel: level)
+                cell(text, x: x, w: w, baseline: y, size: size, bold: bold, gray: gray, paragraphLevel: level)
             }
         }
     }

@@ -205,6 +205,18 @@ final class BidiTests: XCTestCase {
         XCTAssertTrue(v.hasSuffix(" Cargo Ltd"), v)
     }
 
+    func test_openControls_areThoseStillOpenAtALineBreak() {
+        let line = Array("\u{202E}abc \u{2068}שלום \u{202A}x\u{202C} def\u{2069} ghi".unicodeScalars.map(\.value))
+        let def = line.firstIndex(of: 0x64) ?? 0, ghi = line.firstIndex(of: 0x67) ?? 0
+        XCTAssertEqual(Bidi.openControls(line, at: 0, paragraphLevel: 0), [])
+        XCTAssertEqual(Bidi.openControls(line, at: 1, paragraphLevel: 0), [0x202E])
+        // The FSI resolved right-to-left (its first strong character is
+        // Hebrew); the LRE is closed by its PDF before "def".
+        XCTAssertEqual(Bidi.openControls(line, at: def, paragraphLevel: 0), [0x202E, 0x2067])
+        XCTAssertEqual(Bidi.openControls(line, at: ghi, paragraphLevel: 0), [0x202E])
+        XCTAssertEqual(Bidi.openControls(Array("abc def".unicodeScalars.map(\.value)), at: 4, paragraphLevel: 0), [])
+    }
+
     func test_P2_isolatedTextDoesNotChooseTheParagraphDirection() {
         XCTAssertEqual(Bidi.firstStrongLevel("\u{2067}ABC\u{2069} شركة".unicodeScalars.map(\.value)), 1)
         XCTAssertNil(Bidi.firstStrongLevel("\u{2066}שלום".unicodeScalars.map(\.value)))

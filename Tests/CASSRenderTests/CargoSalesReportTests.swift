@@ -123,6 +123,9 @@ final class CargoSalesReportTests: XCTestCase {
             let code = Fixtures.agentCode(index)
             let at = try XCTUnwrap(agents.firstIndex { $0.code == code && $0.country == Fixtures.markets[index].country })
             agents[at].name = name
+            // An override that wraps: the address block is half the page
+            // wide, so this takes three lines, and the override goes on.
+            if index == english { agents[at].address = "\u{202E}" + String(repeating: "ograC worhtaeH ", count: 10) }
         }
         let reference = ReferenceData(operations: Array(Fixtures.reference.operations.values),
                                       airlines: Array(Fixtures.reference.airlines.values), agents: agents)
@@ -132,12 +135,15 @@ final class CargoSalesReportTests: XCTestCase {
         let englishURL = folder.appendingPathComponent("en-bidi.pdf")
         try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: english, lines: 40)), to: englishURL)
         let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", englishURL.path, "-"]))
-        let lines = text.split(separator: "\n").filter { $0.contains("Heathrow") }
+        let lines = text.split(separator: "\n").filter { $0.contains("Agents") }
         XCTAssertGreaterThanOrEqual(lines.count, 2, "the address block and the running heading: \(lines)")
         for line in lines {
             XCTAssertTrue(line.contains("Heathrow Cargo Agents Ltd"), String(line))
-            XCTAssertFalse(line.contains("ograC"), String(line))
         }
+        let address = text.split(separator: "\n").filter { $0.contains("Heathrow Cargo Heathrow") }
+        XCTAssertGreaterThanOrEqual(address.count, 2, "the address wraps: \(text.prefix(1200))")
+        XCTAssertFalse(text.contains("ograC"), String(text.prefix(1200)))
+        XCTAssertFalse(text.contains("worhtaeH"), String(text.prefix(1200)))
 
         let arabicURL = folder.appendingPathComponent("ar-bidi.pdf")
         try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: arabic, lines: 4)), to: arabicURL)
