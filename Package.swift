@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "CASSDomainTests", dependencies: ["CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSEngineTests", dependencies: ["CASSDomain", "CASSEngine", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSOneRecordTests", dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples"], swiftSettings: strict),
-        .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender"], swiftSettings: strict),
+        .testTarget(name: "CASSRenderTests", dependencies: ["CASSDomain", "CASSEngine", "CASSRender", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSAccountsTests", dependencies: ["CASSAccounts", "CASSDomain", "CASSSamples"], swiftSettings: strict),
         .testTarget(name: "CASSCryptoTests", dependencies: ["CASSCrypto"], swiftSettings: strict),
         .testTarget(name: "CASSHTTPTests", dependencies: ["CASSHTTP"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 @testable import CASSRender
+import CASSSamples
 import Foundation
 import XCTest
 
@@ -168,18 +169,10 @@ final class BidiTests: XCTestCase {
         let alphabet: [UInt32] = [0x41, 0x5D0, 0x627, 0x31, 0x2B, 0x25, 0x661, 0x2C, 0x300, 0xAD, 0x2029, 0x09, 0x20, 0x21,
                                   0x28, 0x29, 0x5B, 0x5D, 0x2329, 0x3009, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
                                   0x2066, 0x2067, 0x2068, 0x2069]
-        var state: UInt64 = 0x15
-        func next() -> UInt64 {
-            // SplitMix64.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: 0x15)
         for _ in 0..<1_000 {
-            let length = Int(next() % 300)
-            let line = (0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
+            let length = random.below(300)
+            let line = (0..<length).map { _ in alphabet[random.below(alphabet.count)] }
             for level: UInt8 in [0, 1] {
                 for units in [false, true] {
                     let levels = Bidi.levels(line, paragraphLevel: level, unitsFollowNumbers: units)
