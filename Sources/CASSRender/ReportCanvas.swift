@@ -104,12 +104,61 @@ final class ReportCanvas {
 
     /// `wrap` without the cache (what the tests compare it with).
     func wrapMeasuring(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
+        wrapMeasuring(text, w: w, size: size, bold: bold, breakWords: breakWords, gallop: true)
+    }
+
+    /// Greedy wrapping: each line takes words while the line still fits.
+    ///
+    /// `gallop`: for ASCII paragraphs, the number of words a line takes is
+    /// found by trying 1, 2, 4, ... words and then halving, not by
+    /// measuring every longer candidate from the line's start (a long note
+    /// measured O(words²) characters). Same lines: ASCII is shaped left to
+    /// right with one glyph per character whatever follows, so a candidate's
+    /// width is its prefix's running sum of non-negative advances plus more
+    /// non-negative terms, and floating-point addition of a non-negative
+    /// term never decreases the sum: a longer candidate is never narrower,
+    /// "fits" holds for a prefix of the counts, and the largest count that
+    /// fits is where the greedy loop stops. Candidates measured past the
+    /// line hold only characters of the same paragraph, so the glyphs
+    /// recorded for the font subsets are the same. `gallop: false` is the
+    /// plain loop the tests compare with.
+    func wrapMeasuring(_ text: String, w: Double, size: Double, bold: Bool, breakWords: Bool, gallop: Bool) -> [String] {
         var lines: [String] = []
+        func fits(_ candidate: String) -> Bool { document.width(candidate, size: size, bold: bold) <= w }
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var current = ""
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true) {
+            let words = paragraph.split(separator: " ", omittingEmptySubsequences: true)
+            let ascii = gallop && paragraph.utf8.allSatisfy { $0 < 0x80 }
+            var index = 0
+            while index < words.count {
+                let remaining = words.count - index
+                if ascii && remaining >= 4 {
+                    // The candidate of the next `count` words after `current`, as the loop below builds it.
+                    func candidate(_ count: Int) -> String {
+                        let tail = words[index..<index + count].joined(separator: " ")
+                        return current.isEmpty ? tail : current + " " + tail
+                    }
+                    if fits(candidate(1)) {
+                        // low fits; high does not, or is past the last word.
+                        var low = 1
+                        var high = remaining + 1
+                        var step = 2
+                        while step <= remaining {
+                            if fits(candidate(step)) { low = step; step *= 2 } else { high = step; break }
+                        }
+                        while high - low > 1 {
+                            let middle = (low + high) / 2
+                            if fits(candidate(middle)) { low = middle } else { high = middle }
+                        }
+                        current = candidate(low)
+                        index += low
+                        continue
+                    }
+                }
+                let word = words[index]
+                index += 1
                 let candidate = current.isEmpty ? String(word) : current + " " + word
-                if document.width(candidate, size: size, bold: bold) <= w { current = candidate; continue }
+                if fits(candidate) { current = candidate; continue }
                 if !current.isEmpty { lines.append(current); current = "" }
                 guard breakWords else { current = String(word); continue }
                 // A word wider than the line is broken between characters.

@@ -102,6 +102,41 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertGreaterThan(canvas.wrap(texts[2], w: 80, size: 8).count, 1, "the long note must wrap")
     }
 
+    /// Galloping over an ASCII paragraph's words gives the lines of the
+    /// plain greedy loop, and records the same glyphs for the subsets:
+    /// long and short notes, words wider than the line, runs of spaces,
+    /// every width from 5 to 500 points, both weights, with and without
+    /// breaking words.
+    func test_wrapGallop_givesThePlainLoopsLines() throws {
+        let fonts = try FontSet.locate()
+        var state: UInt64 = 11
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        let vocabulary = ["a", "of", "the", "AWB", "collect", "charges", "0.00", "1,234,567.89", "Supercalifragilisticexpialidocious", "W", "i", "--", "(x)"]
+        var texts = ["", " ", "one", "one two three four", "  leading and trailing spaces  ", "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+                     "Charges collect are due from the consignee at destination and are shown for information; they are not part of the amount due.\nSecond paragraph."]
+        for _ in 0..<40 { texts.append((0..<(4 + next(60))).map { _ in vocabulary[next(vocabulary.count)] }.joined(separator: next(5) == 0 ? "  " : " ")) }
+        var compared = 0
+        for text in texts {
+            for w in stride(from: 5.0, through: 500.0, by: 15.0) {
+                for bold in [false, true] {
+                    for breakWords in [false, true] {
+                        let plainDocument = PDFDocument(fonts: fonts, language: nil), gallopDocument = PDFDocument(fonts: fonts, language: nil)
+                        let plain = ReportCanvas(document: plainDocument, rightToLeft: false), galloping = ReportCanvas(document: gallopDocument, rightToLeft: false)
+                        let expected = plain.wrapMeasuring(text, w: w, size: 7, bold: bold, breakWords: breakWords, gallop: false)
+                        XCTAssertEqual(galloping.wrapMeasuring(text, w: w, size: 7, bold: bold, breakWords: breakWords, gallop: true), expected, "\(text) \(w)")
+                        XCTAssertEqual(Set(gallopDocument.usage.keys), Set(plainDocument.usage.keys))
+                        for (key, use) in plainDocument.usage { XCTAssertEqual(gallopDocument.usage[key]?.unicode, use.unicode, key) }
+                        compared += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(compared, texts.count * 34 * 4)
+    }
+
     /// Font subsets are prepared once per language and shared; a name in
     /// letters outside the language's labels gets a subset with them, and
     /// what a document embeds never depends on what was rendered before.
