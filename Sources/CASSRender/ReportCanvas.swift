@@ -109,11 +109,13 @@ final class ReportCanvas {
 
     /// Greedy wrapping: each line takes words while the line still fits.
     ///
-    /// `gallop`: for ASCII paragraphs, the number of words a line takes is
+    /// `gallop`: for paragraphs of U+0000-U+00FF (English, French, Spanish,
+    /// German), the number of words a line takes is
     /// found by trying 1, 2, 4, ... words and then halving, not by
     /// measuring every longer candidate from the line's start (a long note
-    /// measured O(words²) characters). Same lines: ASCII is shaped left to
-    /// right with one glyph per character whatever follows, so a candidate's
+    /// measured O(words²) characters). Same lines: these characters are
+    /// all left to right or neutral, shaped with one glyph per character
+    /// whatever follows, so a candidate's
     /// width is its prefix's running sum of non-negative advances plus more
     /// non-negative terms, and floating-point addition of a non-negative
     /// term never decreases the sum: a longer candidate is never narrower,
@@ -128,11 +130,11 @@ final class ReportCanvas {
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var current = ""
             let words = paragraph.split(separator: " ", omittingEmptySubsequences: true)
-            let ascii = gallop && paragraph.utf8.allSatisfy { $0 < 0x80 }
+            let latin1 = gallop && paragraph.unicodeScalars.allSatisfy { $0.value <= 0xFF }
             var index = 0
             while index < words.count {
                 let remaining = words.count - index
-                if ascii && remaining >= 4 {
+                if latin1 && remaining >= 4 {
                     // The candidate of the next `count` words after `current`, as the loop below builds it.
                     func candidate(_ count: Int) -> String {
                         let tail = words[index..<index + count].joined(separator: " ")

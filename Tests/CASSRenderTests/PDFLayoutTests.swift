@@ -102,7 +102,7 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertGreaterThan(canvas.wrap(texts[2], w: 80, size: 8).count, 1, "the long note must wrap")
     }
 
-    /// Galloping over an ASCII paragraph's words gives the lines of the
+    /// Galloping over a Latin-1 paragraph's words gives the lines of the
     /// plain greedy loop, and records the same glyphs for the subsets:
     /// long and short notes, words wider than the line, runs of spaces,
     /// every width from 5 to 500 points, both weights, with and without
@@ -114,9 +114,9 @@ final class PDFLayoutTests: XCTestCase {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int(state >> 33) % bound
         }
-        let vocabulary = ["a", "of", "the", "AWB", "collect", "charges", "0.00", "1,234,567.89", "Supercalifragilisticexpialidocious", "W", "i", "--", "(x)"]
+        let vocabulary = ["a", "of", "the", "AWB", "collect", "charges", "0.00", "1,234,567.89", "Supercalifragilisticexpialidocious", "W", "i", "--", "(x)", "payé", "dû", "«LTA»", "Größe", "¿qué?"]
         var texts = ["", " ", "one", "one two three four", "  leading and trailing spaces  ", "a b c d e f g h i j k l m n o p q r s t u v w x y z",
-                     "Charges collect are due from the consignee at destination and are shown for information; they are not part of the amount due.\nSecond paragraph."]
+                     "Les frais d'une LTA en port dû sont payés par le destinataire à l'arrivée : son net est moins la commission", "Charges collect are due from the consignee at destination and are shown for information; they are not part of the amount due.\nSecond paragraph."]
         for _ in 0..<40 { texts.append((0..<(4 + next(60))).map { _ in vocabulary[next(vocabulary.count)] }.joined(separator: next(5) == 0 ? "  " : " ")) }
         var compared = 0
         for text in texts {
@@ -135,6 +135,7 @@ final class PDFLayoutTests: XCTestCase {
             }
         }
         XCTAssertEqual(compared, texts.count * 34 * 4)
+        XCTAssertEqual(texts.count, 48)
     }
 
     /// Font subsets are prepared once per language and shared; a name in
