@@ -139,5 +139,6 @@ public final class Distributor: @unchecked Sendable {
     /// After `run` has returned: lets go of the log.
     public func close() {
         feed?.stop()
+        lock?.release()
     }
 }

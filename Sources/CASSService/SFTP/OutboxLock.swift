@@ -7,11 +7,14 @@ import Foundation
 /// missing and both write it, so the second one is refused at start with
 /// the first one's pid, instead of being left to a sentence in the docs.
 /// The kernel drops the lock when the process ends, however it ends: a
-/// killed writer never leaves a stale lock behind.
+/// killed writer never leaves a stale lock behind; a writer that stops
+/// and starts again in the same process (the service restarted in place)
+/// lets go with `release`.
 public final class OutboxLock: Sendable {
     public static let fileName = ".cass-outbox.lock"
 
-    private let descriptor: Int32
+    /// The locked file's descriptor; -1 once released.
+    private let descriptor: Locked<Int32>
     public let path: String
 
     public init(root: URL) throws(ServiceError) {
@@ -39,8 +42,16 @@ public final class OutboxLock: Sendable {
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, pid, pid.count, 0)
-        descriptor = fd
+        descriptor = Locked(fd)
     }
 
-    deinit { close(descriptor) }
+    /// Lets go of the lock (closing the file drops it); later calls do nothing.
+    public func release() {
+        descriptor.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+    }
+
+    deinit { release() }
 }

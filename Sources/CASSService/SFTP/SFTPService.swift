@@ -180,6 +180,9 @@ public final class SFTPService: @unchecked Sendable {
         if let host = try? HostAccounts.read() {
             SFTPAccounts.endSessions(uids: Set(host.users.values.filter { $0.gecos == layout.accountMarker }.map(\.uid)))
         }
+        // Nothing more is written to the trees: a service started again
+        // in this process (or another writer) may take them.
+        outboxLock?.release()
         say("sshd stopped")
     }
 }
