@@ -38,6 +38,15 @@ public struct HTTPServerConfiguration: Sendable {
     /// An unread request body up to this size is read and dropped after the
     /// answer so the connection can be kept; a larger one closes it.
     public var drainBytesMax = 64 * 1024
+    /// After an answer that closes the connection (a 413, an error), what
+    /// the client still sends is read and dropped, up to this many bytes
+    /// and for at most `lingerMs`, before the socket is closed: closing
+    /// with unread bytes resets the connection, and a client (or a proxy
+    /// such as nginx, which then answers 502) still sending its body would
+    /// lose the answer. 8 MiB covers a JSON body several times over its
+    /// 1 MiB limit; a larger one is cut off (the answer may then be lost).
+    public var lingerBytesMax = 8 << 20
+    public var lingerMs = 1_000
     /// File and stream responses are sent in pieces of this size: the most
     /// the server buffers for one response.
     public var responseChunkBytes = 64 * 1024

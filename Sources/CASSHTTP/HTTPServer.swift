@@ -311,9 +311,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// which can destroy the answer before the client reads it.
     private func lingeringClose(_ io: ConnectionIO) {
         _ = shutdown(io.descriptor, Int32(SHUT_WR))
-        let deadline = Monotonic.now() &+ 1_000_000_000
+        let deadline = Monotonic.now() &+ UInt64(max(configuration.lingerMs, 0)) * 1_000_000
         var dropped = 0
-        while dropped < 1 << 20 {
+        while dropped < configuration.lingerBytesMax {
             do {
                 dropped += try io.receive(deadline: deadline)
                 io.consume(io.unread)

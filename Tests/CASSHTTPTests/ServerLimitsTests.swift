@@ -90,6 +90,22 @@ final class ServerLimitsTests: ServerTestCase {
         XCTAssertTrue(response.problem()["detail"] as? String == "the body is 1048577 bytes; at most 1048576 are accepted here")
     }
 
+    /// A client (or proxy) that sends its whole over-limit body before it
+    /// reads gets the 413, not a reset: the server reads and drops what
+    /// follows its answer (lingerBytesMax). nginx answered 502 here when
+    /// the server stopped reading after 1 MiB.
+    func test_jsonOver1MiB_sentWholeBeforeReading_stillGetsThe413() throws {
+        let server = try limitedServer()
+        for size in [(1 << 20) + 1, 1_100_000, 3 << 20] {
+            let client = try RawClient(port: server.port)
+            client.send(request("POST /json HTTP/1.1\nHost: t\nContent-Type: application/json\nContent-Length: \(size)\n\n"))
+            let body = [UInt8](repeating: UInt8(ascii: " "), count: size)
+            XCTAssertTrue(client.send(body), "the server stopped reading a \(size)-byte body before its answer was read")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 413, "\(size) bytes")
+        }
+    }
+
     func test_chunkedJSONOver1MiB_413() throws {
         let server = try limitedServer()
         let client = try RawClient(port: server.port)
