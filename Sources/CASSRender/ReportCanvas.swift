@@ -81,7 +81,7 @@ final class ReportCanvas {
         let key = WrapKey(text: text, w: w, size: size, bold: bold, breakWords: breakWords)
         if let known = wrapped[key] { return known }
         let lines = wrapMeasuring(text, w: w, size: size, bold: bold, breakWords: breakWords)
-        wrapped[key] = lines
+        if wrapped.count < Self.wrappedMax { wrapped[key] = lines }
         return lines
     }
 
@@ -99,8 +99,11 @@ final class ReportCanvas {
     /// line from its start: 7 % of a period close with documents. A pure
     /// function of its key for one document's fonts, so the lines are the
     /// same. Holds one entry per distinct text and width wrapped in the
-    /// document (labels, notes, the names and address of the header).
+    /// document (labels, notes, the names and address of the header), at
+    /// most `wrappedMax`: past that, texts are wrapped without keeping them
+    /// (the repeated ones came first, on the first pages).
     private var wrapped: [WrapKey: [String]] = [:]
+    static let wrappedMax = 4_096
 
     /// `wrap` without the cache (what the tests compare it with).
     func wrapMeasuring(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
