@@ -69,9 +69,35 @@ public struct Translations: Sendable {
 
     /// A label with `{name}` placeholders filled in.
     public func text(_ key: String, _ values: [String: String] = [:]) -> String {
-        var result = self[key]
-        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
-        return result
+        Self.fill(self[key], values)
+    }
+
+    /// Fills `{name}` placeholders in one pass from the start: a value is
+    /// put in as it is, never searched for placeholders itself (chained
+    /// `replacingOccurrences` did that, in the dictionary's order, so a
+    /// value holding `{n}` came out differently from run to run); an
+    /// unknown `{name}` and a lone brace stay as written. One pass over
+    /// bytes: through Foundation each label cost about 70,000 instructions,
+    /// several per invoice of every document.
+    static func fill(_ template: String, _ values: [String: String]) -> String {
+        guard !values.isEmpty else { return template }
+        let utf8 = Array(template.utf8)
+        guard utf8.contains(UInt8(ascii: "{")) else { return template }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 32)
+        var at = 0
+        while at < utf8.count {
+            let byte = utf8[at]
+            if byte == UInt8(ascii: "{"), let close = utf8[(at + 1)...].firstIndex(of: UInt8(ascii: "}")),
+               let value = values[String(decoding: utf8[(at + 1)..<close], as: UTF8.self)] {
+                out.append(contentsOf: value.utf8)
+                at = close + 1
+            } else {
+                out.append(byte)
+                at += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public var isRightToLeft: Bool { self["direction"] == "rtl" }
