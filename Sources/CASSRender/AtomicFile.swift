@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes a file so that readers see either the old content or the whole new
 /// one, never a half-written file: write a temporary file in the same
@@ -8,12 +9,24 @@ public enum AtomicFile {
     /// machine stays up, much faster for bulk output that can be redone.
     public static func write(_ bytes: [UInt8], to url: URL, durable: Bool = true) throws {
         let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A bounded name whatever the target's (a 250-byte name plus a
         // suffix would pass the file system's 255), hidden and ending in
-        // .tmp so that a later run recognises one a killed run left.
-        let temporary = folder.appendingPathComponent(".cass-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        // .tmp so that a later run recognises one a killed run left. The
+        // process id and a per-process count make it unique without asking
+        // the kernel for random bytes per file; a name a killed process of
+        // the same id left behind is skipped with a random one.
+        var temporary = folder.appendingPathComponent(".cass-\(processID)-\(String(sequence.add(1, ordering: .relaxed).newValue, radix: 16)).tmp")
+        var descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            // The folder is missing: made here, not stat'ed before every
+            // file (five documents per invoice go into one folder).
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        }
+        if descriptor < 0 && errno == EEXIST {
+            temporary = folder.appendingPathComponent(".cass-\(processID)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp")
+            descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        }
         guard descriptor >= 0 else { throw AtomicFileError.cannotCreate(temporary.path, errno) }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { buffer in
@@ -40,6 +53,9 @@ public enum AtomicFile {
             throw AtomicFileError.cannotWrite(url.path, code)
         }
     }
+
+    private static let processID = ProcessInfo.processInfo.processIdentifier
+    private static let sequence = Atomic<UInt64>(0)
 
     public static func write(_ text: String, to url: URL, durable: Bool = true) throws {
         try write(Array(text.utf8), to: url, durable: durable)

@@ -1,0 +1,53 @@
+import Dispatch
+import Foundation
+import XCTest
+@testable import CASSRender
+
+final class AtomicFileTests: XCTestCase {
+    private func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("atomicfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func test_missingFoldersAreMade_theLastWriteWins_andNoTemporaryFileStays() throws {
+        let root = try temporaryFolder()
+        let target = root.appendingPathComponent("a/b/c/file.pdf")
+        try AtomicFile.write(Array("one".utf8), to: target, durable: false)
+        try AtomicFile.write(Array("two".utf8), to: target, durable: true)
+        XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "two")
+        let left = try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path)
+        XCTAssertEqual(left, ["file.pdf"])
+    }
+
+    func test_manyThreadsWritingIntoOneNewFolder_allLand() throws {
+        let folder = try temporaryFolder().appendingPathComponent("invoices")
+        let failures = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 400) { index in
+            do { try AtomicFile.write(Array("\(index)".utf8), to: folder.appendingPathComponent("\(index).json"), durable: false) }
+            catch { failures.withLock { $0 += 1 } }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssertEqual(names.count, 400)
+        XCTAssertFalse(names.contains { $0.hasSuffix(".tmp") })
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("399.json"), encoding: .utf8), "399")
+    }
+
+    func test_aFolderThatIsAFile_isReportedWithItsPath() throws {
+        let root = try temporaryFolder()
+        let blocker = root.appendingPathComponent("blocker")
+        try Data("x".utf8).write(to: blocker)
+        XCTAssertThrowsError(try AtomicFile.write([1], to: blocker.appendingPathComponent("file.pdf"))) { error in
+            XCTAssertTrue("\(error)".contains(blocker.path), "\(error)")
+        }
+    }
+}
+
+private final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&value) }
+}
