@@ -43,12 +43,17 @@ public struct InvoiceDocuments: Sendable {
         }
     }
 
-    /// All invoices over both cores; the first error wins.
+    /// All invoices over both cores; the first error wins. The largest
+    /// invoices go first: the sample close of 1,000,000 AWBs has 156
+    /// invoices of 3,900 to 11,000 lines, and a large one taken last keeps
+    /// one core busy alone at the end.
     public func writeAll(_ invoices: [Invoice], to folder: URL, progress: (@Sendable (Int) -> Void)? = nil) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let failure = FirstError()
         let done = ProgressCounter()
-        DispatchQueue.concurrentPerform(iterations: invoices.count) { index in
+        let order = Self.largestFirst(invoices)
+        DispatchQueue.concurrentPerform(iterations: order.count) { position in
+            let index = order[position]
             do {
                 try write(invoices[index], to: folder)
                 let count = done.increment()
@@ -58,6 +63,13 @@ public struct InvoiceDocuments: Sendable {
             }
         }
         if let error = failure.error { throw error }
+    }
+
+    /// Indices of `invoices`, the most lines first (ties in input order).
+    static func largestFirst(_ invoices: [Invoice]) -> [Int] {
+        invoices.indices.sorted { a, b in
+            invoices[a].lineCount != invoices[b].lineCount ? invoices[a].lineCount > invoices[b].lineCount : a < b
+        }
     }
 
     /// Per operation and period: the management statistics CSV and the
