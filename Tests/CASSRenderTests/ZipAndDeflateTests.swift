@@ -78,6 +78,108 @@ final class ZipAndDeflateTests: XCTestCase {
         XCTAssertLessThan(Deflate.compress(text).count, text.count / 10, "repetitive text must compress")
     }
 
+    /// Inflates `members` (raw DEFLATE data) with gzip, an independent
+    /// inflater, as one file of gzip members: gzip checks each member's
+    /// CRC-32 and length against the original's, and the output must be all
+    /// originals in order. nil when gzip is not installed.
+    static func gunzip(_ members: [(deflated: [UInt8], original: [UInt8])]) throws -> (status: Int32, output: [UInt8])? {
+        guard let gzip = Fixtures.toolPath("gzip") else { return nil }
+        var file: [UInt8] = []
+        for member in members {
+            file += [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
+            file += member.deflated
+            var tail = BinaryWriter()
+            tail.le32(CRC32.checksum(member.original)); tail.le32(UInt32(truncatingIfNeeded: member.original.count))
+            file += tail.bytes
+        }
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("members.gz")
+        try Data(file).write(to: url)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: gzip)
+        process.arguments = ["-dc", url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, [UInt8](out))
+    }
+
+    /// Every path of the compressor against gzip: sizes 0-6 (under the 4
+    /// bytes the matcher needs), around the longest match (258) and the
+    /// block length (16,384 symbols: random bytes are one symbol each, so
+    /// 40,000 of them make three blocks), past the 32 KiB window, random
+    /// (fixed codes or stored), repetitive (long matches, few symbols:
+    /// dynamic codes), one byte repeated (a single distance code), and
+    /// skewed (literal codes cut to 15 bits).
+    func test_deflate_roundTripsThroughGzipAtManySizes() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let random = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: next()) }
+        var text = ""
+        while text.utf8.count < 150_000 {
+            text += "<c r=\"B\(next() % 900)\" s=\"2\"><v>\(next() % 100_000).\(next() % 100)</v></c>q \(next() % 7) 0 0 1 \(next() % 600) Tm\n"
+        }
+        let repetitive = Array(text.utf8)
+        // Byte k about 1.6^k times: a Huffman tree over these is deeper than 15.
+        var skewed: [UInt8] = []
+        var weight = 1.0
+        for k in 0..<26 {
+            skewed += [UInt8](repeating: UInt8(k * 9), count: Int(weight))
+            weight *= 1.6
+        }
+        for k in stride(from: skewed.count - 1, to: 0, by: -1) { skewed.swapAt(k, Int(next() % UInt64(k + 1))) }
+        var inputs: [[UInt8]] = []
+        for size in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 256, 257, 258, 259, 260, 1000, 16383, 16384, 16385, 32767, 32768, 32769, 40000, 70000, 100_000] {
+            inputs.append(Array(random.prefix(size)))
+            inputs.append(Array(repetitive.prefix(size)))
+        }
+        inputs.append(repetitive)
+        inputs.append([UInt8](repeating: 0x41, count: 70_000))
+        inputs.append(skewed)
+        inputs.append(Array(repetitive.prefix(20000)) + Array(random.prefix(30000)) + Array(repetitive.prefix(50000)))
+        let members = inputs.map { (deflated: Deflate.compress($0), original: $0) }
+        guard let (status, output) = try Self.gunzip(members) else { throw XCTSkip("gzip missing") }
+        XCTAssertEqual(status, 0, "gzip rejected a member or its CRC (sizes \(inputs.map(\.count)))")
+        XCTAssertEqual(output.count, inputs.reduce(0) { $0 + $1.count })
+        XCTAssertTrue(output == inputs.flatMap { $0 }, "inflated bytes differ from the originals")
+        // The paths above were taken: a worksheet-like stream gets its own
+        // codes (BTYPE 2 in the first block's bits 1-2), a few bytes the
+        // fixed ones (BTYPE 1), and the skewed bytes some code cut to 15 bits.
+        XCTAssertEqual((Deflate.compress(repetitive)[0] >> 1) & 3, 2, "dynamic codes expected")
+        XCTAssertEqual((Deflate.compress(Array("abc".utf8))[0] >> 1) & 3, 1, "fixed codes expected")
+        XCTAssertLessThan(Deflate.compress(repetitive).count, repetitive.count / 4)
+    }
+
+    /// Code lengths within the limit and filling the code space exactly
+    /// (Kraft sum 1): too long a code, or a space over- or underfilled, is
+    /// an invalid dynamic block.
+    func test_codeLengths_areLimitedAndComplete() {
+        var fibonacci: [UInt32] = [1, 1]
+        while fibonacci.count < 30 { fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2]) }
+        let cases: [([UInt32], Int)] = [
+            (fibonacci + [UInt32](repeating: 0, count: 256), 15),
+            (Array(fibonacci.prefix(19)), 7),
+            ([UInt32](repeating: 0, count: 30), 15),  // no distances at all: two codes still
+            ([0, 0, 5, 0], 15),  // one used symbol: a second joins
+            ((0..<286).map { UInt32($0 % 7 + 1) }, 15),
+        ]
+        for (frequencies, limit) in cases {
+            let lengths = Deflate.codeLengths(frequencies, limit: limit)
+            XCTAssertEqual(lengths.count, frequencies.count)
+            XCTAssertLessThanOrEqual(Int(lengths.max() ?? 0), limit)
+            let kraft = lengths.reduce(0) { $1 == 0 ? $0 : $0 + (1 << (limit - Int($1))) }
+            XCTAssertEqual(kraft, 1 << limit, "code space not exactly filled: \(lengths)")
+            XCTAssertGreaterThanOrEqual(lengths.filter { $0 > 0 }.count, 2)
+            for (symbol, frequency) in frequencies.enumerated() where frequency > 0 { XCTAssertGreaterThan(lengths[symbol], 0, "used symbol \(symbol) without a code") }
+        }
+        XCTAssertEqual(Deflate.codeLengths(Array(fibonacci.prefix(19)), limit: 7).max(), 7, "the limit must have cut this tree")
+    }
+
     func test_zipArchive_passesUnzipIntegrityTest() throws {
         guard let unzip = Fixtures.toolPath("unzip") else { throw XCTSkip("unzip missing") }
         var zip = ZipWriter()
