@@ -193,13 +193,15 @@ public struct InvoiceSpreadsheet {
         add("\n" as StaticString)
         add(#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"# as StaticString)
         if translations.isRightToLeft { add(#"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# as StaticString) }
-        add("<cols>" as StaticString)
-        let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16, 10]
-        for (i, w) in widths.enumerated() { add(#"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"#) }
-        add("</cols><sheetData>" as StaticString)
+        out.append(contentsOf: Self.columnsXML)
+        add("<sheetData>" as StaticString)
         let digits = invoice.minorDigits
+        // The row number, written once per row and copied into each cell reference.
+        var number: [UInt8] = []
+        number.reserveCapacity(20)
         for (r, row) in rows().enumerated() {
-            let number = Array(String(r + 1).utf8)
+            number.removeAll(keepingCapacity: true)
+            Self.appendDecimal(Int64(r + 1), digits: 0, to: &number)
             add(#"<row r=""# as StaticString); out.append(contentsOf: number); add(#"">"# as StaticString)
             for (c, cell) in row.cells.enumerated() {
                 if case .empty = cell { continue }
@@ -215,18 +217,18 @@ public struct InvoiceSpreadsheet {
                     add("</t></is></c>" as StaticString)
                 case .amount(let minor):
                     add(row.bold ? #" s="3"><v>"# as StaticString : #" s="2"><v>"# as StaticString)
-                    add(Money.decimalString(minor, digits: digits))
+                    Self.appendDecimal(minor, digits: digits, to: &out)
                     add("</v></c>" as StaticString)
                 case .weight(let tenths):
-                    add(#" s="4"><v>"# as StaticString); add(Money.decimalString(tenths, digits: 1)); add("</v></c>" as StaticString)
+                    add(#" s="4"><v>"# as StaticString); Self.appendDecimal(tenths, digits: 1, to: &out); add("</v></c>" as StaticString)
                 case .rate(let hundredths):
                     // A percentage cell holds the fraction: 5.00 % is 0.05.
-                    add(#" s="6"><v>"# as StaticString); add(Money.decimalString(hundredths, digits: 4)); add("</v></c>" as StaticString)
+                    add(#" s="6"><v>"# as StaticString); Self.appendDecimal(hundredths, digits: 4, to: &out); add("</v></c>" as StaticString)
                 case .date(let date):
                     // Spreadsheet dates count days from 1899-12-30.
-                    add(#" s="5"><v>"# as StaticString); add(String(date.dayNumber + 25569)); add("</v></c>" as StaticString)
+                    add(#" s="5"><v>"# as StaticString); Self.appendDecimal(Int64(date.dayNumber) + 25569, digits: 0, to: &out); add("</v></c>" as StaticString)
                 case .integer(let value):
-                    add("><v>" as StaticString); add(String(value)); add("</v></c>" as StaticString)
+                    add("><v>" as StaticString); Self.appendDecimal(value, digits: 0, to: &out); add("</v></c>" as StaticString)
                 }
             }
             add("</row>" as StaticString)
@@ -235,8 +237,57 @@ public struct InvoiceSpreadsheet {
         return out
     }
 
-    /// `escape` appended as UTF-8.
+    /// The column widths, the same in every sheet.
+    static let columnsXML: [UInt8] = {
+        let widths = [16, 16, 10, 10, 12, 10, 12, 14, 14, 14, 14, 14, 16, 10]
+        var xml = "<cols>"
+        for (i, w) in widths.enumerated() { xml += #"<col min="\#(i + 1)" max="\#(i + 1)" width="\#(w)" customWidth="1"/>"# }
+        return Array((xml + "</cols>").utf8)
+    }()
+
+    /// `Money.decimalString(value, digits: digits)` appended as ASCII
+    /// without making a String (it was a String per numeric cell).
+    /// Limit: `digits` at most 18 here (more goes through decimalString).
+    static func appendDecimal(_ value: Int64, digits: Int, to out: inout [UInt8]) {
+        guard digits >= 0, digits <= 18 else { out.append(contentsOf: Money.decimalString(value, digits: digits).utf8); return }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Least significant digit first: `digits` fraction digits (zero
+        // padded), the point, then the whole part (at least "0"); at most
+        // 18 + 1 + 20 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { scratch in
+            var k = 0
+            for _ in 0..<digits {
+                scratch[k] = 48 + UInt8(magnitude % 10)
+                magnitude /= 10
+                k += 1
+            }
+            if digits > 0 { scratch[k] = UInt8(ascii: "."); k += 1 }
+            repeat {
+                scratch[k] = 48 + UInt8(magnitude % 10)
+                magnitude /= 10
+                k += 1
+            } while magnitude > 0
+            while k > 0 { k -= 1; out.append(scratch[k]) }
+        }
+    }
+
+    /// `escape` appended as UTF-8. Most texts need nothing escaped or
+    /// dropped: their bytes are copied at once.
     static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        let copied = text.withUTF8 { bytes -> Bool in
+            // Below 0x20 (controls), the four markup characters, and 0xEF
+            // (the lead byte of U+FFFE and U+FFFF, which XML forbids) need
+            // the slow path; everything else stands as it is.
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                || byte == UInt8(ascii: "\"") || byte == 0xEF {
+                return false
+            }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied { return }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out.append(contentsOf: "&amp;".utf8)

@@ -65,6 +65,31 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         XCTAssertEqual(InvoiceSpreadsheet.escape("A&B <x> \u{1}\"q\""), "A&amp;B &lt;x&gt; &quot;q&quot;")
     }
 
+    /// The byte writer against Money.decimalString, the String form the
+    /// sheet wrote before: signs, zero padding, the extremes of Int64.
+    func test_appendDecimal_matchesDecimalString() {
+        let values: [Int64] = [0, 1, -1, 5, -5, 9, 10, 99, 100, 101, 12345, -12345, 1_000_000, 999_999_999,
+                               Int64.max, Int64.min, Int64.min + 1, -100, 7_000_000_000_000_000_001]
+        for digits in [0, 1, 2, 3, 4, 18] {
+            for value in values {
+                var out: [UInt8] = [0x41]
+                InvoiceSpreadsheet.appendDecimal(value, digits: digits, to: &out)
+                XCTAssertEqual(String(decoding: out, as: UTF8.self), "A" + Money.decimalString(value, digits: digits), "\(value), \(digits) digits")
+            }
+        }
+    }
+
+    /// The byte copy of plain texts and the scalar path for the rest give
+    /// what `escape` gives (markup escaped, controls and U+FFFE/U+FFFF
+    /// dropped, other non-ASCII kept).
+    func test_appendEscaped_matchesEscape() {
+        for text in ["", "plain ASCII 123", "A&B <x> \u{1}\"q\"", "日本語 العربية", "\u{FFFE}x\u{FFFF}y\u{FFFD}", "\u{EFFF}ï", "tab\tnew\nline\r", "\u{1F600}&"] {
+            var out: [UInt8] = []
+            InvoiceSpreadsheet.appendEscaped(text, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), InvoiceSpreadsheet.escape(text), text.debugDescription)
+        }
+    }
+
     private func parseCSVLine(_ line: String) -> [String] {
         var fields: [String] = [], current = "", quoted = false
         var iterator = Array(line).makeIterator()
