@@ -240,16 +240,18 @@ public enum Deflate {
         var windowMask = 255
         while windowMask + 1 < min(windowSize, max(n, 256)) { windowMask = windowMask << 1 | 1 }
         // Candidates tried per position, and the match length that ends the
-        // search (zlib's "nice length"): measured on a sample of real PDF
-        // streams and worksheets (44 MB), 8 and 64 gave 3.5 % smaller output
-        // for 12 % more instructions than 6 and 32; 4 and 16 gave 3 % larger
-        // for 3 % fewer. Dynamic codes already make the output 13 % smaller
-        // than the fixed-code version was with 8 and 64.
-        let maxChain = 6
-        let niceLength = 32
+        // search (zlib's "nice length"). Each candidate is a dependent load
+        // from tables of up to 256 KiB, so chains cost time more than
+        // instructions. Measured in CPU time on 44 MB of real PDF streams
+        // and worksheets: 3 and 16 (with 2 inserts below) compress 1.5x as
+        // fast as the fixed-code version did with 8 and 64 (8 inserts), and
+        // the output is still 9 % smaller thanks to the dynamic codes;
+        // 6 and 32 gave 4 % smaller output at 1.2x.
+        let maxChain = 3
+        let niceLength = 16
         // Matches longer than this enter the hash chains at their first
         // `maxInsert` positions only (see the insertion below).
-        let maxInsert = 4
+        let maxInsert = 2
         let head = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 1 << hashBits)
         // Empty slots hold a position further back than any window, so the
         // distance test alone ends a chain there.
