@@ -69,7 +69,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "cass-bench",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal", "CASSFileLog", "CASSService"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSPortal", "CASSFileLog", "CASSService"],
             swiftSettings: strict
         ),
         // Fuzz targets (docs/fuzzing.md): `scripts/fuzz` builds each with libFuzzer;

@@ -16,6 +16,8 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
        cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]
        cass-bench formats [--awbs N] [--seed S] [--dataset DIR] [--runs N] [--readers-only]
        cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
+       cass-bench deflate [--seconds S]
+                   Deflate.zlib on content-stream-like text: MB/s of input and size ratio
        cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--keep]
                    a period close with every document: `cass sample`, then `cass settle`
                    timed (invoices/s, seconds, issue 15's 30 s goal for 1M AWBs met or not)
@@ -42,6 +44,7 @@ if CommandLine.arguments.dropFirst().first == "serve" { exit(runServeBench(Array
 // `cass-bench formats ...`: CBF, RDF/XML and JSON-LD twins of one dataset.
 if CommandLine.arguments.dropFirst().first == "formats" { exit(InputFormatsBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))) }
 if CommandLine.arguments.dropFirst().first == "close-documents" { exit(CloseDocumentsBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
+if CommandLine.arguments.dropFirst().first == "deflate" { exit(DeflateBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 if CommandLine.arguments.dropFirst().first == "filelog" { exit(FileLogBench.run(Array(CommandLine.arguments.dropFirst(2)))) }
 
 var skipFormats = false
