@@ -1,0 +1,74 @@
+import CASSDomain
+import CASSSamples
+import XCTest
+
+/// DecimalBytes writes the characters of the String functions it replaces
+/// in the document writers: `String(value)`, `Padding.zeros`,
+/// `Money.decimalString`, `CivilDate.description`.
+final class DecimalBytesTests: XCTestCase {
+    static let edges: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, 12_345, -12_345, 999_999_999, 1_000_000_000, Int64(Int32.max), Int64(Int32.min),
+                                 Int64.max, Int64.min, Int64.max - 1, Int64.min + 1, 1_000_000_000_000_000_000, -1_000_000_000_000_000_000]
+
+    func values() -> [Int64] {
+        var random = SplitMix64(seed: 42)
+        var values = Self.edges
+        for _ in 0..<2_000 {
+            // Magnitudes of every length, both signs.
+            let digits = 1 + random.below(19)
+            var bound: Int64 = 1
+            for _ in 0..<min(digits, 18) { bound *= 10 }
+            var value = Int64(bitPattern: random.next()) % bound
+            if random.below(2) == 0 { value = -value }
+            values.append(value)
+        }
+        return values
+    }
+
+    func text(_ write: (inout [UInt8]) -> Void) -> String {
+        var out: [UInt8] = Array("x".utf8)
+        write(&out)
+        return String(decoding: out.dropFirst(), as: UTF8.self)
+    }
+
+    func test_integers_are_written_as_String_writes_them() {
+        for value in values() {
+            XCTAssertEqual(text { DecimalBytes.append(value, to: &$0) }, String(value))
+        }
+    }
+
+    func test_money_is_written_as_decimalString_writes_it() {
+        for value in values() {
+            for digits in 0...18 {
+                XCTAssertEqual(text { DecimalBytes.appendMoney(value, digits: digits, to: &$0) }, Money.decimalString(value, digits: digits), "\(value) \(digits)")
+            }
+        }
+    }
+
+    func test_zero_padding_is_written_as_Padding_writes_it() {
+        for value in values() + [5, 42, 7_000, 12_345_678, 123_456_789] {
+            for width in [0, 1, 3, 4, 7, 8, 12, 25] {
+                XCTAssertEqual(text { DecimalBytes.appendZeroPadded(value, width: width, to: &$0) }, Padding.zeros(String(value), to: width), "\(value) \(width)")
+            }
+        }
+    }
+
+    func test_dates_are_written_as_description_writes_them() {
+        var checked = 0
+        for year in [1, 9, 10, 99, 100, 999, 1_000, 2_026, 9_999] {
+            for month in 1...12 {
+                for day in [1, 9, 10, 28] {
+                    guard let date = CivilDate(year: year, month: month, day: day) else { continue }
+                    XCTAssertEqual(text { DecimalBytes.appendDate(date, to: &$0) }, date.description)
+                    checked += 1
+                }
+            }
+        }
+        // Out of the 1...9999 range a date can still be reached by day arithmetic.
+        for dayNumber in [-800_000, -719_468, -719_162, 2_932_896, 3_000_000] {
+            let date = CivilDate(dayNumber: dayNumber)
+            XCTAssertEqual(text { DecimalBytes.appendDate(date, to: &$0) }, date.description)
+            checked += 1
+        }
+        XCTAssertEqual(checked, 9 * 12 * 4 + 5)
+    }
+}
