@@ -106,32 +106,33 @@ public enum InvoiceJSON {
     }
 
     public static func encode(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
+        // The text JSONEncoder([.prettyPrinted, .sortedKeys,
+        // .withoutEscapingSlashes]) writes, without Encodable or a tree.
+        InvoiceJSONWriter.write(document(invoice, reference: reference))
+    }
+
+    /// The invoice with its names from the reference data; `airlines` maps
+    /// each section's prefix text to its airline's name (unknown prefixes
+    /// are left out).
+    static func document(_ invoice: Invoice, reference: ReferenceData) -> Document {
         let agent = reference.agent(invoice.agentCode, in: invoice.country)
         let operation = reference.operation(invoice.country)
         var names: [String: String] = [:]
         for section in invoice.sections {
             if let airline = reference.airline(section.airlinePrefix) { names[airline.prefixText] = airline.name }
         }
-        let document = Document(
+        return Document(
             invoice: invoice, agentName: agent?.name ?? "", agentAddress: agent?.address ?? "", agentTaxID: agent?.taxID ?? "",
             entityName: operation?.entityName ?? "", entityTaxID: operation?.entityTaxID ?? "", airlines: names)
-        // The text JSONEncoder([.prettyPrinted, .sortedKeys,
-        // .withoutEscapingSlashes]) writes, without its tree of boxes.
-        return (try? PrettyJSON.encode(document)) ?? []
     }
 
     /// The same document through Foundation's JSONEncoder: what
     /// `encode` must equal (tested).
     static func encodeWithFoundation(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
-        let agent = reference.agent(invoice.agentCode, in: invoice.country)
-        let operation = reference.operation(invoice.country)
-        var names: [String: String] = [:]
-        for section in invoice.sections {
-            if let airline = reference.airline(section.airlinePrefix) { names[airline.prefixText] = airline.name }
-        }
-        let document = Document(
-            invoice: invoice, agentName: agent?.name ?? "", agentAddress: agent?.address ?? "", agentTaxID: agent?.taxID ?? "",
-            entityName: operation?.entityName ?? "", entityTaxID: operation?.entityTaxID ?? "", airlines: names)
+        encodeWithFoundation(document(invoice, reference: reference))
+    }
+
+    static func encodeWithFoundation(_ document: Document) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? [UInt8](encoder.encode(document))) ?? []
