@@ -36,10 +36,15 @@ public struct InvoiceDocuments: Sendable {
         }
     }
 
-    public func write(_ invoice: Invoice, to folder: URL) throws {
+    /// `digests`, when given, records each file's SHA-256 from the bytes
+    /// in hand (the output folder's manifest then need not read it back).
+    public func write(_ invoice: Invoice, to folder: URL, digests: WrittenDigests? = nil) throws {
         let base = folder.appendingPathComponent(invoice.number)
         for format in Format.allCases {
-            try AtomicFile.write(try render(invoice, as: format), to: base.appendingPathExtension(format.rawValue), durable: false)
+            let bytes = try render(invoice, as: format)
+            let file = base.appendingPathExtension(format.rawValue)
+            try AtomicFile.write(bytes, to: file, durable: false)
+            digests?.record(bytes, writtenTo: file)
         }
     }
 
@@ -47,7 +52,7 @@ public struct InvoiceDocuments: Sendable {
     /// invoices go first: the sample close of 1,000,000 AWBs has 156
     /// invoices of 3,900 to 11,000 lines, and a large one taken last keeps
     /// one core busy alone at the end.
-    public func writeAll(_ invoices: [Invoice], to folder: URL, progress: (@Sendable (Int) -> Void)? = nil) throws {
+    public func writeAll(_ invoices: [Invoice], to folder: URL, digests: WrittenDigests? = nil, progress: (@Sendable (Int) -> Void)? = nil) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let failure = FirstError()
         let done = ProgressCounter()
@@ -55,7 +60,7 @@ public struct InvoiceDocuments: Sendable {
         DispatchQueue.concurrentPerform(iterations: order.count) { position in
             let index = order[position]
             do {
-                try write(invoices[index], to: folder)
+                try write(invoices[index], to: folder, digests: digests)
                 let count = done.increment()
                 if let progress, count % 500 == 0 { progress(count) }
             } catch {

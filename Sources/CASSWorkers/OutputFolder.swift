@@ -30,6 +30,9 @@ public final class OutputFolder {
     public static func isTemporary(_ name: String) -> Bool { name.hasPrefix(".") && name.hasSuffix(".tmp") }
 
     public let url: URL
+    /// Digests of files recorded as they were written (the invoice
+    /// documents): `finish` takes them instead of reading the files back.
+    public let written = WrittenDigests()
     /// The folder itself, open and locked (flock) for the life of the run:
     /// the kernel drops the lock when the process ends, however it ends, so
     /// a killed run never leaves a stale lock.
@@ -141,7 +144,7 @@ public final class OutputFolder {
     @discardableResult
     public func finish(command: String, skipped: [Skipped] = []) throws(Failure) -> [Entry] {
         let paths = try regularFiles()
-        let entries = try Self.describe(paths, in: url)
+        let entries = try Self.describe(paths, in: url, known: written)
         var json = "{\n  \"createdBy\": \(JSONText.quote(command)),\n  \"files\": ["
         for (index, entry) in entries.enumerated() {
             json += (index == 0 ? "\n" : ",\n")
@@ -190,19 +193,26 @@ public final class OutputFolder {
         return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// Sizes and SHA-256 of the files, on both cores.
-    static func describe(_ paths: [String], in folder: URL) throws(Failure) -> [Entry] {
+    /// Sizes and SHA-256 of the files, on both cores. A file `known`
+    /// recorded when it was written, and still the same file (same inode,
+    /// size and modification time), takes the recorded digest; any other is
+    /// read back and hashed.
+    static func describe(_ paths: [String], in folder: URL, known: WrittenDigests? = nil) throws(Failure) -> [Entry] {
         let results = Locked<[Int: Result<Entry, Failure>]>([:])
         let lanes = max(1, min(2, paths.count))
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for index in stride(from: lane, to: paths.count, by: lanes) {
                 let file = folder.appendingPathComponent(paths[index])
                 let outcome: Result<Entry, Failure>
-                do {
-                    let data = try Data(contentsOf: file, options: .alwaysMapped)
-                    outcome = .success(Entry(path: paths[index], size: data.count, sha256: FileDigest.sha256Hex(data)))
-                } catch {
-                    outcome = .failure(Failure(description: "cannot read \(file.path) back for the manifest: \(ErrorText.reason(error))"))
+                if let recorded = known?.digest(of: file) {
+                    outcome = .success(Entry(path: paths[index], size: recorded.size, sha256: recorded.sha256))
+                } else {
+                    do {
+                        let data = try Data(contentsOf: file, options: .alwaysMapped)
+                        outcome = .success(Entry(path: paths[index], size: data.count, sha256: FileDigest.sha256Hex(data)))
+                    } catch {
+                        outcome = .failure(Failure(description: "cannot read \(file.path) back for the manifest: \(ErrorText.reason(error))"))
+                    }
                 }
                 results.withLock { $0[index] = outcome }
             }
@@ -228,6 +238,70 @@ enum FileDigest {
         data.withUnsafeBytes { hasher.update($0) }
         return Hex.encode(hasher.finalize())
     }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update($0) }
+        return Hex.encode(hasher.finalize())
+    }
+}
+
+/// Size and SHA-256 of files as this process wrote them, so the manifest
+/// need not read them back: for the documents of a large run that was a
+/// second pass over hundreds of MB (5 % of a settle). Each file's identity
+/// (device, inode, size, modification time) is taken right after it is
+/// written; `digest(of:)` gives the recorded digest only while the file
+/// there is still that one (a file replaced, even by a rename, has another
+/// inode; one changed in place another size or time), so the manifest
+/// describes what is on disk either way.
+public final class WrittenDigests: Sendable {
+    struct Identity: Hashable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modifiedSeconds: Int64
+        var modifiedNanoseconds: Int64
+
+        init?(path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            modifiedSeconds = Int64(info.st_mtim.tv_sec)
+            modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+        }
+    }
+
+    struct Recorded: Sendable {
+        var identity: Identity
+        var size: Int
+        var sha256: String
+    }
+
+    private let recorded = Locked<[String: Recorded]>([:])
+
+    public init() {}
+
+    /// Records `bytes` as the content just written to `url`. A file that
+    /// cannot be looked at now, or whose size is not the bytes' count, is
+    /// not recorded: the manifest reads it back.
+    public func record(_ bytes: [UInt8], writtenTo url: URL) {
+        let path = url.path
+        guard let identity = Identity(path: path), identity.size == Int64(bytes.count) else { return }
+        let entry = Recorded(identity: identity, size: bytes.count, sha256: FileDigest.sha256Hex(bytes))
+        recorded.withLock { $0[path] = entry }
+    }
+
+    /// The recorded size and digest of the file at `url`, if it is still
+    /// the file that was recorded.
+    func digest(of url: URL) -> (size: Int, sha256: String)? {
+        let path = url.path
+        guard let entry = recorded.withLock({ $0[path] }), Identity(path: path) == entry.identity else { return nil }
+        return (entry.size, entry.sha256)
+    }
+
+    var count: Int { recorded.withLock { $0.count } }
 }
 
 /// JSON string literals (RFC 8259): quotes, backslashes and control

@@ -8,7 +8,9 @@ import Foundation
 
 /// Writes a settlement's results to a folder, each file atomically.
 enum OutputWriter {
-    static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool) throws {
+    /// `digests`: the output folder's, so that the manifest takes the
+    /// documents' SHA-256 from when they were written.
+    static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool, digests: WrittenDigests? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try atomic(Array(SettlementSummary.agentsCSV(outcome.invoices).utf8), directory.appendingPathComponent("settlement-agents.csv"))
         try atomic(Array(SettlementSummary.airlinesCSV(outcome.disbursements).utf8), directory.appendingPathComponent("settlement-airlines.csv"))
@@ -17,7 +19,7 @@ enum OutputWriter {
         if documents {
             let documents = try InvoiceDocuments(reference: reference)
             let count = outcome.invoices.count
-            try documents.writeAll(outcome.invoices, to: directory.appendingPathComponent("invoices")) { done in
+            try documents.writeAll(outcome.invoices, to: directory.appendingPathComponent("invoices"), digests: digests) { done in
                 Console.progress("documents: \(done) of \(count) invoices rendered")
             }
             try InvoiceDocuments.writeStatistics(invoices: outcome.invoices, rejections: outcome.rejections, reference: reference,

@@ -114,7 +114,7 @@ enum SettleCommand {
                 return .failure
             }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
-            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents)
+            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written)
             if let eventsFile {
                 let events = try pipeline.publicEvents()
                 try EventsFile.write(events, to: eventsFile)

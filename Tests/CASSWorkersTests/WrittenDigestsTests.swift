@@ -1,0 +1,78 @@
+@testable import CASSWorkers
+import Foundation
+import XCTest
+
+/// The manifest takes the SHA-256 of a document from when it was written,
+/// but only while the file on disk is still the one written: whatever
+/// happened to a file since, the manifest describes what is there.
+final class WrittenDigestsTests: XCTestCase {
+    func sha256(_ bytes: [UInt8]) -> String { FileDigest.sha256Hex(Data(bytes)) }
+
+    /// Written as cass writes: a temporary file renamed into place.
+    func write(_ bytes: [UInt8], to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url, options: .atomic)
+    }
+
+    func test_the_manifest_equals_what_reading_back_gives_and_follows_files_changed_after_they_were_written() throws {
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
+        let output = try OutputFolder(folder)
+        let invoices = folder.appendingPathComponent("invoices")
+        var contents: [String: [UInt8]] = [:]
+        for index in 0..<6 {
+            let name = "invoices/GB\(index).json"
+            let bytes = Array("{\"n\" : \(index)}".utf8) + [UInt8](repeating: UInt8(index), count: index * 1_000)
+            try write(bytes, to: folder.appendingPathComponent(name))
+            output.written.record(bytes, writtenTo: folder.appendingPathComponent(name))
+            contents[name] = bytes
+        }
+        // Written but not recorded: read back.
+        try write(Array("a,b\n".utf8), to: folder.appendingPathComponent("rejections.csv"))
+        contents["rejections.csv"] = Array("a,b\n".utf8)
+        XCTAssertEqual(output.written.count, 6)
+
+        // Replaced after it was recorded (a new file, another inode), and
+        // changed in place to another size: both read back.
+        let replaced = Array("replaced".utf8)
+        try write(replaced, to: invoices.appendingPathComponent("GB1.json"))
+        contents["invoices/GB1.json"] = replaced
+        let handle = try FileHandle(forWritingTo: invoices.appendingPathComponent("GB2.json"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("more".utf8))
+        try handle.close()
+        contents["invoices/GB2.json", default: []] += Array("more".utf8)
+        // A recorded one removed: not in the manifest.
+        try FileManager.default.removeItem(at: invoices.appendingPathComponent("GB3.json"))
+        contents["invoices/GB3.json"] = nil
+
+        let entries = try output.finish(command: "test")
+        XCTAssertEqual(entries.map(\.path), contents.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for entry in entries {
+            let bytes = try XCTUnwrap(contents[entry.path])
+            XCTAssertEqual(entry.size, bytes.count, entry.path)
+            XCTAssertEqual(entry.sha256, sha256(bytes), entry.path)
+        }
+        // The same entries as reading every file back.
+        XCTAssertEqual(entries, try OutputFolder.describe(entries.map(\.path), in: folder))
+    }
+
+    func test_a_recorded_digest_is_given_only_for_the_same_file() throws {
+        let folder = try StageFixture.temporaryFolder(self)
+        let file = folder.appendingPathComponent("a.xml")
+        let digests = WrittenDigests()
+        try write(Array("one".utf8), to: file)
+        // Bytes that are not what the file holds (another size): not recorded.
+        digests.record(Array("other bytes".utf8), writtenTo: file)
+        XCTAssertNil(digests.digest(of: file))
+        digests.record(Array("one".utf8), writtenTo: file)
+        XCTAssertEqual(digests.digest(of: file)?.sha256, sha256(Array("one".utf8)))
+        XCTAssertEqual(digests.digest(of: file)?.size, 3)
+        // Same size, new file in its place.
+        try write(Array("two".utf8), to: file)
+        XCTAssertNil(digests.digest(of: file))
+        XCTAssertNil(digests.digest(of: folder.appendingPathComponent("never.xml")))
+        // Nothing there to record.
+        digests.record(Array("x".utf8), writtenTo: folder.appendingPathComponent("missing.xml"))
+        XCTAssertEqual(digests.count, 1)
+    }
+}
