@@ -11,7 +11,16 @@ struct XMLOutput {
         append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
     }
 
-    mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
+    /// `<name>` without attributes: most elements (no attribute list to
+    /// pass or walk).
+    mutating func open(_ name: String) {
+        indent()
+        startTag(name)
+        newline()
+        depth += 1
+    }
+
+    mutating func open(_ name: String, _ attributes: [(String, String)]) {
         indent()
         append("<"); append(name)
         appendAttributes(attributes)
@@ -23,22 +32,59 @@ struct XMLOutput {
     mutating func close(_ name: String) {
         depth -= 1
         indent()
-        append("</"); append(name); append(">")
+        endTag(name)
         newline()
     }
 
     /// `<name>value</name>` on one line.
     mutating func value(_ name: String, _ text: String) {
         indent()
-        append("<"); append(name); append(">")
+        startTag(name)
         appendEscaped(text, inAttribute: false)
-        append("</"); append(name); append(">")
+        endTag(name)
         newline()
     }
 
+    /// `<name>text</name>` on one line, the text appended by `body` as it
+    /// is, unescaped: for numbers and dates written straight into the
+    /// buffer (DecimalBytes) without a String per value. The caller
+    /// vouches that the bytes hold no markup (digits, '-', '.').
+    mutating func value(_ name: String, unescaped body: (inout [UInt8]) -> Void) {
+        indent()
+        startTag(name)
+        body(&bytes)
+        endTag(name)
+        newline()
+    }
+
+    /// A property holding one node whose only attribute's value is appended
+    /// by `attributeValue`, unescaped (the caller vouches it holds no
+    /// markup): an IRI made of constants and digits, without a String.
+    mutating func node(_ property: String, _ type: String, attribute: String, unescaped attributeValue: (inout [UInt8]) -> Void,
+                       _ body: (inout XMLOutput) -> Void) {
+        open(property)
+        indent()
+        append("<"); append(type)
+        append(" "); append(attribute); append("=\"")
+        attributeValue(&bytes)
+        append("\">")
+        newline()
+        depth += 1
+        body(&self)
+        close(type)
+        close(property)
+    }
+
     /// `<name rdf:resource="iri"/>`: a code-list value.
+    /// Written as `empty(name, [("rdf:resource", iri)])` would, without
+    /// making the attribute list.
     mutating func resource(_ name: String, _ iri: String) {
-        empty(name, [("rdf:resource", iri)])
+        indent()
+        bytes.append(UInt8(ascii: "<")); append(name)
+        append(" rdf:resource=\"")
+        appendEscaped(iri, inAttribute: true)
+        append("\"/>")
+        newline()
     }
 
     mutating func empty(_ name: String, _ attributes: [(String, String)]) {
@@ -52,7 +98,7 @@ struct XMLOutput {
     /// A property holding one node: `<property><Node>...</Node></property>`.
     mutating func node(_ property: String, _ type: String, _ attributes: [(String, String)] = [], _ body: (inout XMLOutput) -> Void) {
         open(property)
-        open(type, attributes)
+        if attributes.isEmpty { open(type) } else { open(type, attributes) }
         body(&self)
         close(type)
         close(property)
@@ -79,12 +125,37 @@ struct XMLOutput {
         if inlineLevel == 0 { bytes.append(0x0A) }
     }
 
+    /// Indentation is copied from this constant, 64 spaces at a time
+    /// (appending a repeated element cost about 200 instructions a line).
+    private static var spaces: StaticString { "                                                                " }
+
     private mutating func indent() {
         guard inlineLevel == 0 else { return }
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+        var count = depth * 2
+        Self.spaces.withUTF8Buffer { spaces in
+            while count > 0 {
+                let run = min(count, spaces.count)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
+                count -= run
+            }
+        }
     }
 
-    private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    private mutating func startTag(_ name: String) {
+        bytes.append(UInt8(ascii: "<")); append(name); bytes.append(UInt8(ascii: ">"))
+    }
+
+    private mutating func endTag(_ name: String) {
+        bytes.append(UInt8(ascii: "<")); bytes.append(UInt8(ascii: "/")); append(name); bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// A String's UTF-8 in one copy from its contiguous storage (native
+    /// strings, literals and small strings have it): appending the UTF8View
+    /// as a sequence cost about 180 instructions per tag name.
+    private mutating func append(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: text.utf8) }
+    }
 
     private mutating func appendEscaped(_ text: String, inAttribute: Bool) {
         // Runs of bytes needing no escape go in with one append each: byte
