@@ -8,7 +8,6 @@ import CASSDomain
 public enum InvoiceXMLWriter {
     public static func write(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
         let digits = invoice.minorDigits
-        func money(_ value: Int64) -> String { Money.decimalString(value, digits: digits) }
         var out = XMLOutput()
         out.open("rdf:RDF", OneRecordWriter.rootAttributes)
         out.open("cass:Invoice", [("rdf:about", "urn:opencass:invoice:" + invoice.number)])
@@ -50,33 +49,52 @@ public enum InvoiceXMLWriter {
             out.value("cargo:prefix", prefix)
             if let airline = reference.airline(section.airlinePrefix) { out.value("cargo:name", airline.name) }
         }
+        // Per line, numbers, dates and the waybill IRI go straight into the
+        // buffer (DecimalBytes), and the code-list IRIs are made once here:
+        // a String per value was most of this document's cost. Same bytes.
+        let chargeIRIs = Self.chargeIdentifiers.map { CodeList.chargeIdentifier($0) }
+        let prepaidIRI = CodeList.prepaidCollect(ChargesIndicator.prepaid.code), collectIRI = CodeList.prepaidCollect(ChargesIndicator.collect.code)
+        let prefixBytes = Array(prefix.utf8)
         for (index, line) in section.lines.enumerated() {
             out.node("cass:line", "cass:InvoiceLine") { out in
-                out.value("cass:lineNumber", String(index + 1))
+                out.value("cass:lineNumber") { DecimalBytes.append(Int64(index) + 1, to: &$0) }
                 out.value("cass:transactionType", line.transaction.code)
                 out.inline { out in
-                    out.node("cass:waybill", "cargo:Waybill", [("rdf:about", "urn:opencass:awb:\(prefix)-\(Padding.zeros(String(line.awbSerial), to: 8))")]) { out in
+                    out.node("cass:waybill", "cargo:Waybill", attribute: "rdf:about", unescaped: { bytes in
+                        // urn:opencass:awb:PPP-SSSSSSSS: digits and constants only.
+                        bytes.append(contentsOf: "urn:opencass:awb:".utf8)
+                        bytes.append(contentsOf: prefixBytes)
+                        bytes.append(UInt8(ascii: "-"))
+                        DecimalBytes.appendZeroPadded(Int64(line.awbSerial), width: 8, to: &bytes)
+                    }) { out in
                         out.value("cargo:waybillPrefix", prefix)
-                        out.value("cargo:waybillNumber", Padding.zeros(String(line.awbSerial), to: 8))
+                        out.value("cargo:waybillNumber") { DecimalBytes.appendZeroPadded(Int64(line.awbSerial), width: 8, to: &$0) }
                     }
                 }
-                out.value("cass:issueDate", line.issueDate.description)
+                out.value("cass:issueDate") { DecimalBytes.appendDate(line.issueDate, to: &$0) }
                 out.value("cass:origin", line.origin)
                 out.value("cass:destination", line.destination)
-                out.value("cass:chargeableWeight", Money.decimalString(line.chargeableWeightTenthsKg, digits: 1))
+                out.value("cass:chargeableWeight") { DecimalBytes.appendMoney(line.chargeableWeightTenthsKg, digits: 1, to: &$0) }
                 // Prepaid or collect, as the billing record says it (memos have none).
                 if let indicator = line.chargesIndicator {
-                    out.resource("cargo:weightValuationIndicator", CodeList.prepaidCollect(indicator.code))
+                    out.resource("cargo:weightValuationIndicator", indicator == .prepaid ? prepaidIRI : collectIRI)
                 }
-                for (identifier, amount) in [("WT", line.weightCharge), ("VC", line.valuationCharge), ("OC", line.otherChargesDueCarrier),
-                                             ("CO", line.commission), ("SI", line.incentive), ("CN", line.amount)]
-                where amount != 0 || identifier == "CN" {
-                    OneRecordWriter.writeRatings("cass:charge", identifier: identifier, text: Money.decimalString(amount, digits: digits), to: &out)
+                // In the order of `chargeIdentifiers`; zero amounts left out but the line amount (CN).
+                let amounts = (line.weightCharge, line.valuationCharge, line.otherChargesDueCarrier, line.commission, line.incentive, line.amount)
+                func charge(_ slot: Int, _ amount: Int64) {
+                    guard amount != 0 || slot == 5 else { return }
+                    out.inline { out in
+                        out.node("cass:charge", "cargo:Ratings") { out in
+                            out.resource("cargo:billingChargeIdentifier", chargeIRIs[slot])
+                            out.value("cargo:subTotal") { DecimalBytes.appendMoney(amount, digits: digits, to: &$0) }
+                        }
+                    }
                 }
-                let reason = line.reasonCode.trimmingSpaces
+                charge(0, amounts.0); charge(1, amounts.1); charge(2, amounts.2); charge(3, amounts.3); charge(4, amounts.4); charge(5, amounts.5)
+                let reason = Self.trimmingSpaces(line.reasonCode)
                 if !reason.isEmpty { out.value("cass:reasonCode", reason) }
                 out.value("cass:sourceFile", line.sourceFile)
-                out.value("cass:sourceSequence", String(line.sourceSequence))
+                out.value("cass:sourceSequence") { DecimalBytes.append(Int64(line.sourceSequence), to: &$0) }
             }
         }
         for tax in section.taxes {
@@ -84,13 +102,30 @@ public enum InvoiceXMLWriter {
                 out.value("cass:taxCode", tax.code)
                 out.value("cass:description", tax.description)
                 out.value("cass:taxBase", tax.base.rawValue)
-                out.value("cass:ratePercentage", Money.decimalString(tax.rateHundredthsPercent, digits: 2))
+                out.value("cass:ratePercentage") { DecimalBytes.appendMoney(tax.rateHundredthsPercent, digits: 2, to: &$0) }
                 out.value("cass:direction", tax.direction.rawValue)
-                out.value("cass:baseAmount", Money.decimalString(tax.baseAmount, digits: digits))
-                out.value("cass:amount", Money.decimalString(tax.amount, digits: digits))
+                out.value("cass:baseAmount") { DecimalBytes.appendMoney(tax.baseAmount, digits: digits, to: &$0) }
+                out.value("cass:amount") { DecimalBytes.appendMoney(tax.amount, digits: digits, to: &$0) }
             }
         }
         writeTotals(netDue: section.netDue, taxCharged: section.taxCharged, taxCredited: section.taxCredited, total: section.total, digits: digits, to: &out)
+    }
+
+    /// A line's charges, in the order they are written (WT, VC, OC, CO,
+    /// SI, CN): what `OneRecordWriter.writeRatings` wrote for each.
+    static let chargeIdentifiers = ["WT", "VC", "OC", "CO", "SI", "CN"]
+
+    /// `text.trimmingSpaces` (leading and trailing " " Characters dropped),
+    /// on the UTF-8 bytes when the text is ASCII: reason codes are, and the
+    /// Character-wise version cost more than the rest of the line. Non-ASCII
+    /// text keeps the Character-wise trim, where a space followed by a
+    /// combining mark is one Character and not a space.
+    static func trimmingSpaces(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingSpaces }
+        guard let first = utf8.firstIndex(where: { $0 != UInt8(ascii: " ") }), let last = utf8.lastIndex(where: { $0 != UInt8(ascii: " ") }) else { return "" }
+        if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return text }
+        return String(text[first...last])
     }
 
     /// Totals are `cargo:Ratings` nodes under `cass:total`, told apart by
@@ -100,7 +135,7 @@ public enum InvoiceXMLWriter {
             out.inline { out in
                 out.node("cass:total", "cargo:Ratings") { out in
                     out.value("cass:totalType", kind)
-                    out.value("cargo:subTotal", Money.decimalString(amount, digits: digits))
+                    out.value("cargo:subTotal") { DecimalBytes.appendMoney(amount, digits: digits, to: &$0) }
                 }
             }
         }
