@@ -22,7 +22,9 @@ public struct CargoSalesReport {
         self.payments = payments ?? .unpaid(invoice)
         self.operation = reference.operation(invoice.country)
         self.agent = reference.agent(invoice.agentCode, in: invoice.country)
-        self.translations = Translations(preferring: [agent?.language, operation?.language].compactMap { $0 })
+        let translations = Translations(preferring: [agent?.language, operation?.language].compactMap { $0 })
+        self.translations = translations
+        chargesTexts = (translations["charges." + ChargesIndicator.prepaid.code], translations["charges." + ChargesIndicator.collect.code])
     }
 
     struct Column {
@@ -109,8 +111,33 @@ public struct CargoSalesReport {
     /// Prepaid or collect in the invoice's language; blank on memos and on
     /// lines stored before lines kept the indicator.
     private func charges(_ line: InvoiceLine) -> String {
-        line.chargesIndicator.map { translations["charges." + $0.code] } ?? ""
+        switch line.chargesIndicator {
+        case .prepaid: chargesTexts.prepaid
+        case .collect: chargesTexts.collect
+        case nil: ""
+        }
     }
+
+    /// `charges.P` and `charges.C`, looked up once rather than per line.
+    private let chargesTexts: (prepaid: String, collect: String)
+
+    /// A date in the short pattern, formatted once per date of the report.
+    private func shortDate(_ date: CivilDate) -> String {
+        if let known = shortDates.texts[date] { return known }
+        let text = translations.date(date, short: true)
+        if shortDates.texts.count < ShortDates.capacity { shortDates.texts[date] = text }
+        return text
+    }
+
+    /// The short dates of one report's lines (a period's issue dates: a
+    /// few dozen), kept because formatting one through the language's
+    /// pattern builds several Strings and every line has one. At most
+    /// `capacity`: past it, dates are formatted without being kept.
+    private final class ShortDates {
+        static let capacity = 1_024
+        var texts: [CivilDate: String] = [:]
+    }
+    private let shortDates = ShortDates()
 
     private func drawHeader(_ c: ReportCanvas, agentName: String) {
         let t = translations
@@ -172,13 +199,41 @@ public struct CargoSalesReport {
         c.y -= height + 1
     }
 
-    private func row(_ values: [String], _ columns: [Column], _ c: ReportCanvas, shaded: Bool, bold: Bool = false) {
+    /// What a table cell shows: text, or a value written straight into
+    /// the canvas' buffer (amounts and routes of every AWB line: a String
+    /// each was a good part of a row's cost).
+    enum Cell {
+        case text(String)
+        /// An amount in the invoice's minor units (`money`).
+        case money(Int64)
+        /// A chargeable weight in tenths of a kilogram (`Translations.weight`).
+        case weight(Int64)
+        /// Origin and destination joined by "-".
+        case route(String, String)
+    }
+
+    private func row(_ values: [Cell], _ columns: [Column], _ c: ReportCanvas, shaded: Bool, bold: Bool = false) {
         c.need(Self.rowHeight)
         if shaded { c.shade(from: c.y - Self.rowHeight, height: Self.rowHeight, gray: 0.96) }
         c.y -= Self.rowHeight
         var x = 0.0
+        let t = translations, digits = invoice.minorDigits
         for (column, value) in zip(columns, values) {
-            c.cell(value, x: x + 2, w: column.width - 4, baseline: c.y + 3, size: Self.tableSize, bold: bold, align: column.align)
+            let (cx, w, baseline, align) = (x + 2, column.width - 4, c.y + 3, column.align)
+            switch value {
+            case .text(let text):
+                c.cell(text, x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align)
+            case .money(let minor):
+                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(minor, digits: digits, to: &$0) }
+            case .weight(let tenths):
+                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(tenths, digits: 1, to: &$0) }
+            case let .route(origin, destination):
+                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) {
+                    $0.append(contentsOf: origin.utf8)
+                    $0.append(UInt8(ascii: "-"))
+                    $0.append(contentsOf: destination.utf8)
+                }
+            }
             x += column.width
         }
     }
@@ -213,9 +268,10 @@ public struct CargoSalesReport {
             }
             headings(Self.lineColumns, c)
             for (i, line) in regular.enumerated() {
-                row([line.awb, t.date(line.issueDate, short: true), line.origin + "-" + line.destination, charges(line), t.weight(line.chargeableWeightTenthsKg),
-                     money(line.weightCharge), money(line.valuationCharge), money(line.otherChargesDueCarrier),
-                     money(line.commission), money(line.incentive), money(line.amount)], Self.lineColumns, c, shaded: i % 2 == 1)
+                row([.text(line.awb), .text(shortDate(line.issueDate)), .route(line.origin, line.destination), .text(charges(line)),
+                     .weight(line.chargeableWeightTenthsKg), .money(line.weightCharge), .money(line.valuationCharge),
+                     .money(line.otherChargesDueCarrier), .money(line.commission), .money(line.incentive), .money(line.amount)],
+                    Self.lineColumns, c, shaded: i % 2 == 1)
             }
         }
         if !adjustments.isEmpty {
@@ -227,9 +283,9 @@ public struct CargoSalesReport {
             }
             headings(Self.adjustmentColumns, c)
             for (i, line) in adjustments.enumerated() {
-                row([line.awb, t["transaction." + line.transaction.code], line.reasonCode, t.date(line.issueDate, short: true),
-                     line.origin + "-" + line.destination, charges(line), money(line.weightCharge), money(line.valuationCharge),
-                     money(line.otherChargesDueCarrier), money(line.commission), money(line.incentive), money(line.amount)],
+                row([.text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode), .text(shortDate(line.issueDate)),
+                     .route(line.origin, line.destination), .text(charges(line)), .money(line.weightCharge), .money(line.valuationCharge),
+                     .money(line.otherChargesDueCarrier), .money(line.commission), .money(line.incentive), .money(line.amount)],
                     Self.adjustmentColumns, c, shaded: i % 2 == 1)
             }
         }
@@ -245,9 +301,9 @@ public struct CargoSalesReport {
             subheading(t["taxes"], c)
             headings(Self.taxColumns, c)
             for (i, tax) in section.taxes.enumerated() {
-                row([tax.code, tax.description, t["base." + tax.base.rawValue], money(tax.baseAmount),
-                     t.amount(tax.rateHundredthsPercent, digits: 2) + " %", t["tax." + tax.direction.rawValue],
-                     money(tax.direction == .credited ? -tax.amount : tax.amount)], Self.taxColumns, c, shaded: i % 2 == 1)
+                row([.text(tax.code), .text(tax.description), .text(t["base." + tax.base.rawValue]), .money(tax.baseAmount),
+                     .text(t.amount(tax.rateHundredthsPercent, digits: 2) + " %"), .text(t["tax." + tax.direction.rawValue]),
+                     .money(tax.direction == .credited ? -tax.amount : tax.amount)], Self.taxColumns, c, shaded: i % 2 == 1)
             }
         }
         c.need(Self.rowHeight * 4 + 12)
@@ -304,7 +360,7 @@ public struct CargoSalesReport {
             c.y -= 4
             headings(Self.creditColumns, c)
             for (i, credit) in credits.enumerated() {
-                row([t.date(credit.date), credit.reference, money(credit.amountMinor)], Self.creditColumns, c, shaded: i % 2 == 1)
+                row([.text(t.date(credit.date)), .text(credit.reference), .money(credit.amountMinor)], Self.creditColumns, c, shaded: i % 2 == 1)
             }
         }
         if !memos.isEmpty {
@@ -314,8 +370,8 @@ public struct CargoSalesReport {
             headings(Self.memoColumns, c)
             for (i, memo) in memos.enumerated() {
                 let prefix = reference.airline(memo.airlinePrefix)?.prefixText ?? String(memo.airlinePrefix)
-                row([memo.disputeID ?? "", prefix, memo.line.awb, t["transaction." + memo.line.transaction.code],
-                     t.date(memo.line.issueDate, short: true), money(memo.line.amount)], Self.memoColumns, c, shaded: i % 2 == 1)
+                row([.text(memo.disputeID ?? ""), .text(prefix), .text(memo.line.awb), .text(t["transaction." + memo.line.transaction.code]),
+                     .text(shortDate(memo.line.issueDate)), .money(memo.line.amount)], Self.memoColumns, c, shaded: i % 2 == 1)
             }
         }
     }

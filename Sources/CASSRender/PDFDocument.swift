@@ -5,32 +5,61 @@ final class PDFDocument {
     let fonts: FontSet
     let pageWidth: Double
     let pageHeight: Double
-    private(set) var pages: [[Op]] = []
+    private(set) var pages: [Page] = []
     private(set) var usage: [String: FontUse] = [:]
     private var fontOrder: [String] = []
 
     struct Run {
         let fontKey: String
+        /// The font's place in the document's font order (`FontUse.index`).
+        let fontIndex: Int
         let glyphs: [UInt16]
         /// Advance in thousandths of the font size.
         let width: Double
     }
 
     enum Op {
-        case text(x: Double, y: Double, size: Double, gray: Double, runs: [Run])
         case line(x1: Double, y1: Double, x2: Double, y2: Double, width: Double, gray: Double)
         case fill(x: Double, y: Double, width: Double, height: Double, gray: Double)
     }
 
+    /// One page's content stream, written as it is drawn rather than kept
+    /// as operations and formatted at the end (an array of enums holding
+    /// arrays of runs, walked again by `write`). Each glyph of a text run
+    /// takes four placeholder bytes: its CID in the font subset is known
+    /// only when the file is written (the subset holds every glyph the
+    /// document drew), and `write` puts it there.
+    struct Page {
+        var bytes: [UInt8] = []
+        /// The glyphs of every run drawn, in order; `slots` says where each goes.
+        var glyphs: [UInt16] = []
+        var slots: [GlyphSlot] = []
+    }
+
+    /// A run's glyphs: `count` of them from `glyphs[start]`, their hex CIDs
+    /// written at `bytes[offset]` (four bytes each), in font `font` (`FontUse.index`).
+    struct GlyphSlot {
+        let offset: Int
+        let font: Int
+        let start: Int
+        let count: Int
+    }
+
     final class FontUse {
         let font: TrueTypeFont
+        /// Order of first use in the document: the font is resource `/F<index + 1>`.
+        let index: Int
+        /// `/F<index + 1> ` as bytes, written before every run in the font.
+        let resourceName: [UInt8]
         /// One bit per glyph of the font: drawn or not (a set of UInt16
         /// hashed every glyph of every cell).
         private var drawn: [UInt64]
         var unicode: [UInt16: String] = [:]
         var scalar: [UInt16: UInt32] = [:]
-        init(font: TrueTypeFont) {
+        init(font: TrueTypeFont, index: Int) {
             self.font = font
+            self.index = index
+            resourceName = Array("/F\(index + 1) ".utf8)
             drawn = [UInt64](repeating: 0, count: (max(font.numGlyphs, 1) + 63) / 64)
         }
 
@@ -57,6 +86,9 @@ final class PDFDocument {
         }
     }
 
+    /// The fonts in order of first use (`FontUse.index`).
+    private var uses: [FontUse] = []
+
     /// The document's language, whose labels' glyphs every document of it
     /// embeds (nil: only the glyphs drawn).
     let language: String?
@@ -70,11 +102,18 @@ final class PDFDocument {
 
     var pageCount: Int { pages.count }
 
-    func newPage() { pages.append([]) }
+    func newPage() { pages.append(Page()) }
 
+    /// Writes a rule or a filled rectangle on a page (the last by default).
     func append(_ op: Op, toPage index: Int? = nil) {
         if pages.isEmpty { newPage() }
-        pages[index ?? (pages.count - 1)].append(op)
+        let page = index ?? (pages.count - 1)
+        switch op {
+        case let .line(x1, y1, x2, y2, width, gray):
+            pages[page].line(x1: x1, y1: y1, x2: x2, y2: y2, width: width, gray: gray)
+        case let .fill(x, y, width, height, gray):
+            pages[page].fill(x: x, y: y, width: width, height: height, gray: gray)
+        }
     }
 
     /// Tables repeat the same short texts (zeros, dates, codes) many times.
@@ -110,58 +149,10 @@ final class PDFDocument {
         return shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel)
     }
 
-    /// `shapeGeneral` for UTF-8 of U+0000-U+00FF by the chain's
-    /// `ASCIIShaping` tables: the same font choice (neutral characters stay
-    /// in the current font when it has them), glyphs, and widths summed in
-    /// the same order. Nil at the first other character (general path).
+    /// `shapeGeneral` for UTF-8 of U+0000-U+00FF (see `shapePending`);
+    /// nil at the first other character (general path).
     private func shapeLatin1(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> [Run]? {
-        let chain = fonts.chain(bold: bold)
-        let table = fonts.ascii(bold: bold)
-        guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
-        let n = ASCIIShaping.size
-        var result: [Run] = []
-        var uses = [FontUse?](repeating: nil, count: chain.count)
-        var currentIndex = -1
-        var glyphs: [UInt16] = []
-        glyphs.reserveCapacity(bytes.count)
-        var width = 0.0
-        var at = 0
-        while at < bytes.count {
-            let lead = bytes[at]
-            let value: Int
-            if lead < 0x80 {
-                value = Int(lead); at += 1
-            } else if lead == 0xC2 || lead == 0xC3, at + 1 < bytes.count, bytes[at + 1] & 0xC0 == 0x80 {
-                value = Int(lead & 0x1F) << 6 | Int(bytes[at + 1] & 0x3F); at += 2
-            } else {
-                return nil
-            }
-            // Control characters are drawn as spaces (as the general path does).
-            let b = value < 0x20 ? 0x20 : value
-            var index = table.first[b]
-            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * n + b] != 0 { index = currentIndex }
-            let glyph = table.glyphs[index * n + b]
-            if index != currentIndex {
-                if !glyphs.isEmpty, currentIndex >= 0 {
-                    result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
-                }
-                glyphs = []
-                width = 0
-                currentIndex = index
-            }
-            let use: FontUse
-            if let known = uses[index] { use = known } else { use = self.use(chain[index]); uses[index] = use }
-            if use.insert(glyph) {
-                use.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
-                use.scalar[glyph] = UInt32(b)
-            }
-            glyphs.append(glyph)
-            width += table.widths[index * n + b]
-        }
-        if !glyphs.isEmpty, currentIndex >= 0 {
-            result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
-        }
-        return result
+        shapePending(bytes, bold: bold) == nil ? nil : pendingAsRuns()
     }
 
     /// Any text: shaped and put in visual order by `TextShaper.visual`.
@@ -176,8 +167,8 @@ final class PDFDocument {
         var glyphs: [UInt16] = []
         var width = 0.0
         func flush() {
-            if !glyphs.isEmpty, currentIndex >= 0 {
-                result.append(Run(fontKey: chain[currentIndex].postScriptName, glyphs: glyphs, width: width))
+            if !glyphs.isEmpty, currentIndex >= 0, let use = uses[currentIndex] {
+                result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: glyphs, width: width))
             }
             glyphs = []
             width = 0
@@ -215,9 +206,10 @@ final class PDFDocument {
 
     private func use(_ font: TrueTypeFont) -> FontUse {
         if let existing = usage[font.postScriptName] { return existing }
-        let created = FontUse(font: font)
+        let created = FontUse(font: font, index: fontOrder.count)
         usage[font.postScriptName] = created
         fontOrder.append(font.postScriptName)
+        uses.append(created)
         return created
     }
 
@@ -229,7 +221,137 @@ final class PDFDocument {
     func width(of runs: [Run], size: Double) -> Double { runs.reduce(0) { $0 + $1.width } * size / 1000 }
 
     func draw(_ runs: [Run], x: Double, y: Double, size: Double, gray: Double = 0, page: Int? = nil) {
-        append(.text(x: x, y: y, size: size, gray: gray, runs: runs), toPage: page)
+        if pages.isEmpty { newPage() }
+        let index = page ?? (pages.count - 1)
+        pages[index].beginText(gray: gray)
+        var pen = x
+        for run in runs {
+            pages[index].run(uses[run.fontIndex], run.glyphs, size: size, x: pen, y: y)
+            pen += run.width * size / 1000
+        }
+        pages[index].endText()
+    }
+
+    // MARK: Latin-1 cells without arrays of runs
+
+    /// A run of the pending text: `count` glyphs from `pendingGlyphs[start]`.
+    private struct PendingRun {
+        let font: Int
+        let start: Int
+        let count: Int
+        let width: Double
+    }
+
+    /// The text last shaped by `shapePending`, kept in buffers every cell
+    /// reuses: a table cell shaped into new arrays (and cached by text,
+    /// when amounts and AWB numbers are nearly all different) cost more
+    /// than drawing it. Hold one cell's glyphs: no limit beyond the text's.
+    private var pendingGlyphs: [UInt16] = []
+    private var pendingRuns: [PendingRun] = []
+
+    /// Shapes UTF-8 of U+0000-U+00FF by the chain's `ASCIIShaping` tables
+    /// into the pending buffers: the same font choice as `shapeGeneral`
+    /// (neutral characters stay in the current font when it has them),
+    /// glyphs, glyph use and widths summed in the same order. Returns the
+    /// runs' total advance in thousandths of the size, summed as
+    /// `width(of:size:)` sums it; nil at the first other character (the
+    /// general path then shapes the text; glyph use recorded before that
+    /// is what the general path records too, as the table path did).
+    func shapePending(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> Double? {
+        pendingGlyphs.removeAll(keepingCapacity: true)
+        pendingRuns.removeAll(keepingCapacity: true)
+        let chain = fonts.chain(bold: bold)
+        let table = fonts.ascii(bold: bold)
+        guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
+        let n = ASCIIShaping.size
+        var currentIndex = -1
+        var current: FontUse?
+        var start = 0
+        var width = 0.0
+        var total = 0.0
+        var at = 0
+        while at < bytes.count {
+            let lead = bytes[at]
+            let value: Int
+            if lead < 0x80 {
+                value = Int(lead); at += 1
+            } else if lead == 0xC2 || lead == 0xC3, at + 1 < bytes.count, bytes[at + 1] & 0xC0 == 0x80 {
+                value = Int(lead & 0x1F) << 6 | Int(bytes[at + 1] & 0x3F); at += 2
+            } else {
+                return nil
+            }
+            // Control characters are drawn as spaces (as the general path does).
+            let b = value < 0x20 ? 0x20 : value
+            var index = table.first[b]
+            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * n + b] != 0 { index = currentIndex }
+            let glyph = table.glyphs[index * n + b]
+            if index != currentIndex {
+                if let current, pendingGlyphs.count > start {
+                    pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
+                    total += width
+                }
+                start = pendingGlyphs.count
+                width = 0
+                currentIndex = index
+                current = chainUse(index, bold: bold, chain)
+            }
+            if let current, current.insert(glyph) {
+                current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
+                current.scalar[glyph] = UInt32(b)
+            }
+            pendingGlyphs.append(glyph)
+            width += table.widths[index * n + b]
+        }
+        if let current, pendingGlyphs.count > start {
+            pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
+            total += width
+        }
+        return total
+    }
+
+    /// The FontUse of each font of the regular and bold chains, found by
+    /// name once per document rather than once per cell. At most the
+    /// chains' length each.
+    private var regularUses: [FontUse?] = []
+    private var boldUses: [FontUse?] = []
+
+    private func chainUse(_ index: Int, bold: Bool, _ chain: [TrueTypeFont]) -> FontUse {
+        if bold {
+            if index < boldUses.count, let known = boldUses[index] { return known }
+            let found = use(chain[index])
+            if boldUses.count < chain.count { boldUses = [FontUse?](repeating: nil, count: chain.count) }
+            boldUses[index] = found
+            return found
+        }
+        if index < regularUses.count, let known = regularUses[index] { return known }
+        let found = use(chain[index])
+        if regularUses.count < chain.count { regularUses = [FontUse?](repeating: nil, count: chain.count) }
+        regularUses[index] = found
+        return found
+    }
+
+    /// The pending text as runs (what `shapeRuns` returns for it).
+    private func pendingAsRuns() -> [Run] {
+        pendingRuns.map { run in
+            let use = uses[run.font]
+            return Run(fontKey: use.font.postScriptName, fontIndex: run.font,
+                       glyphs: Array(pendingGlyphs[run.start..<(run.start + run.count)]), width: run.width)
+        }
+    }
+
+    /// Draws the pending text as `draw` draws its runs.
+    func drawPending(x: Double, y: Double, size: Double, gray: Double = 0) {
+        if pages.isEmpty { newPage() }
+        let index = pages.count - 1
+        pages[index].beginText(gray: gray)
+        var pen = x
+        pendingGlyphs.withUnsafeBufferPointer { glyphs in
+            for run in pendingRuns {
+                pages[index].run(uses[run.font], UnsafeBufferPointer(rebasing: glyphs[run.start..<(run.start + run.count)]), size: size, x: pen, y: y)
+                pen += run.width * size / 1000
+            }
+        }
+        pages[index].endText()
     }
 
     // MARK: writing
@@ -238,59 +360,25 @@ final class PDFDocument {
         var pdf = PDFWriter()
         let catalog = pdf.reserve()
         let pagesID = pdf.reserve()
-        var subsets: [String: PreparedSubset] = [:]
+        var subsets: [PreparedSubset] = []
         var fontResources = ""
         let base = language.map { fonts.prepared.base(language: $0, fonts: fonts) } ?? [:]
-        for (index, key) in fontOrder.enumerated() {
-            guard let use = usage[key] else { continue }
-            let (ref, subset) = embed(use, base: base[key] ?? [], in: &pdf)
-            subsets[key] = subset
-            fontResources += " /F\(index + 1) \(ref) 0 R"
+        for use in uses {
+            let (ref, subset) = embed(use, base: base[use.font.postScriptName] ?? [], in: &pdf)
+            subsets.append(subset)
+            fontResources += " /F\(use.index + 1) \(ref) 0 R"
         }
         let resources = pdf.add("<< /Font <<\(fontResources) >> /ProcSet [/PDF /Text] >>")
         var pageRefs: [Int] = []
-        for ops in pages {
-            let content = pdf.addStream(contentStream(ops, subsets: subsets))
+        for index in pages.indices {
+            pages[index].writeCIDs(subsets)
+            let content = pdf.addStream(pages[index].bytes)
             pageRefs.append(pdf.add("<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 \(PDFWriter.number(pageWidth)) \(PDFWriter.number(pageHeight))] /Resources \(resources) 0 R /Contents \(content) 0 R >>"))
         }
         pdf.set(pagesID, "<< /Type /Pages /Kids [\(pageRefs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pageRefs.count) >>")
         pdf.set(catalog, "<< /Type /Catalog /Pages \(pagesID) 0 R >>")
         let info = pdf.add("<< /Title \(PDFWriter.textString(title)) /Author \(PDFWriter.textString(author)) /Producer (OpenCASS) >>")
         return pdf.finish(root: catalog, info: info)
-    }
-
-    private func contentStream(_ ops: [Op], subsets: [String: PreparedSubset]) -> [UInt8] {
-        var s: [UInt8] = []
-        s.reserveCapacity(ops.count * 64)
-        // Font resource name and subset per font, looked up once per run
-        // rather than formatted for every one.
-        var fontsByKey: [String: (name: [UInt8], subset: PreparedSubset)] = [:]
-        for (index, key) in fontOrder.enumerated() {
-            if let subset = subsets[key] { fontsByKey[key] = (Array("/F\(index + 1) ".utf8), subset) }
-        }
-        func number(_ value: Double) { PDFWriter.append(number: value, to: &s) }
-        func text(_ ascii: StaticString) { s.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
-        for op in ops {
-            switch op {
-            case let .line(x1, y1, x2, y2, width, gray):
-                number(gray); text(" G "); number(width); text(" w "); number(x1); text(" "); number(y1); text(" m ")
-                number(x2); text(" "); number(y2); text(" l S\n")
-            case let .fill(x, y, width, height, gray):
-                number(gray); text(" g "); number(x); text(" "); number(y); text(" "); number(width); text(" "); number(height); text(" re f\n")
-            case let .text(x, y, size, gray, runs):
-                text("BT "); number(gray); text(" g\n")
-                var pen = x
-                for run in runs {
-                    guard let font = fontsByKey[run.fontKey] else { continue }
-                    s.append(contentsOf: font.name); number(size); text(" Tf 1 0 0 1 "); number(pen); text(" "); number(y); text(" Tm <")
-                    for glyph in run.glyphs { PDFWriter.append(hex4: font.subset.cid(glyph), to: &s) }
-                    text("> Tj\n")
-                    pen += run.width * size / 1000
-                }
-                text("ET\n")
-            }
-        }
-        return s
     }
 
     /// Embeds a font subset as Type0 / CIDFontType2 with Identity-H and a
@@ -364,5 +452,58 @@ final class PDFDocument {
         }
         text("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
         return s
+    }
+}
+
+extension PDFDocument.Page {
+    private mutating func text(_ ascii: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount))
+    }
+
+    private mutating func number(_ value: Double) { PDFWriter.append(number: value, to: &bytes) }
+
+    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, width: Double, gray: Double) {
+        number(gray); text(" G "); number(width); text(" w "); number(x1); text(" "); number(y1); text(" m ")
+        number(x2); text(" "); number(y2); text(" l S\n")
+    }
+
+    mutating func fill(x: Double, y: Double, width: Double, height: Double, gray: Double) {
+        number(gray); text(" g "); number(x); text(" "); number(y); text(" "); number(width); text(" "); number(height); text(" re f\n")
+    }
+
+    mutating func beginText(gray: Double) { text("BT "); number(gray); text(" g\n") }
+
+    mutating func endText() { text("ET\n") }
+
+    /// One run at pen position `x`: its glyphs' CIDs are placeholders until `writeCIDs`.
+    mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double) {
+        bytes.append(contentsOf: use.resourceName)
+        number(size); text(" Tf 1 0 0 1 "); number(x); text(" "); number(y); text(" Tm <")
+        slots.append(PDFDocument.GlyphSlot(offset: bytes.count, font: use.index, start: glyphs.count, count: runGlyphs.count))
+        glyphs.append(contentsOf: runGlyphs)
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 * runGlyphs.count))
+        text("> Tj\n")
+    }
+
+    /// Puts each glyph's CID in its font's subset (`subsets[font]`) in
+    /// place of its placeholder, as four upper-case hex digits.
+    mutating func writeCIDs(_ subsets: [PreparedSubset]) {
+        let hex: StaticString = "0123456789ABCDEF"
+        let digits = UnsafeBufferPointer(start: hex.utf8Start, count: 16)
+        let slots = self.slots, glyphs = self.glyphs
+        bytes.withUnsafeMutableBufferPointer { out in
+            for slot in slots where slot.font < subsets.count {
+                let subset = subsets[slot.font]
+                var at = slot.offset
+                for k in slot.start..<(slot.start + slot.count) {
+                    let cid = subset.cid(glyphs[k])
+                    out[at] = digits[Int(cid >> 12)]
+                    out[at + 1] = digits[Int((cid >> 8) & 0xF)]
+                    out[at + 2] = digits[Int((cid >> 4) & 0xF)]
+                    out[at + 3] = digits[Int(cid & 0xF)]
+                    at += 4
+                }
+            }
+        }
     }
 }

@@ -45,6 +45,15 @@ final class ReportCanvas {
     /// belongs to (nil: the line is a paragraph of its own).
     func cell(_ text: String, x: Double, w: Double, baseline: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0, paragraphLevel: UInt8? = nil) {
         guard !text.isEmpty else { return }
+        // Text of U+0000-U+00FF in a paragraph that is not right-to-left
+        // (what `PDFDocument.shapeRuns` gives the table path): shaped into
+        // the document's reusable buffers and drawn from them when it fits,
+        // shrunk or not. Text that must be cut takes the path below.
+        if paragraphLevel != 1, let drawn = text.utf8.withContiguousStorageIfAvailable({ bytes in
+            fastCell(bytes, x: x, w: w, baseline: baseline, size: size, bold: bold, align: align, gray: gray)
+        }), drawn {
+            return
+        }
         var runs = document.runs(text, bold: bold, paragraphLevel: paragraphLevel)
         var fontSize = size
         var textWidth = document.width(of: runs, size: fontSize)
@@ -71,6 +80,47 @@ final class ReportCanvas {
         case .center: dx = (w - textWidth) / 2
         }
         document.draw(runs, x: x0 + dx, y: baseline, size: fontSize, gray: gray)
+    }
+
+    /// A cell whose text `write` appends as UTF-8 to a buffer the canvas
+    /// reuses (amounts and routes of table rows): no String per value when
+    /// it is Latin-1 and fits; otherwise drawn as `cell` draws that text.
+    /// The buffer holds one cell's text: no limit beyond the text's.
+    func cell(x: Double, w: Double, baseline: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0,
+              write: (inout [UInt8]) -> Void) {
+        var bytes = scratch
+        scratch = []
+        defer { bytes.removeAll(keepingCapacity: true); scratch = bytes }
+        write(&bytes)
+        guard !bytes.isEmpty else { return }
+        let drawn = bytes.withUnsafeBufferPointer { fastCell($0, x: x, w: w, baseline: baseline, size: size, bold: bold, align: align, gray: gray) }
+        if !drawn { cell(String(decoding: bytes, as: UTF8.self), x: x, w: w, baseline: baseline, size: size, bold: bold, align: align, gray: gray) }
+    }
+
+    private var scratch: [UInt8] = []
+
+    /// `cell` for UTF-8 of U+0000-U+00FF by `PDFDocument.shapePending`:
+    /// the same size, position and runs as the general path. False, having
+    /// drawn nothing, for other text or text that must be cut.
+    func fastCell(_ bytes: UnsafeBufferPointer<UInt8>, x: Double, w: Double, baseline: Double, size: Double, bold: Bool, align: Align, gray: Double) -> Bool {
+        guard let advance = document.shapePending(bytes, bold: bold) else { return false }
+        var fontSize = size
+        var textWidth = advance * fontSize / 1000
+        if textWidth > w {
+            fontSize = max(size * 0.7, size * w / textWidth)
+            textWidth = advance * fontSize / 1000
+        }
+        if textWidth > w { return false }
+        let x0 = place(x, w)
+        let physical: Align = rightToLeft ? (align == .start ? .end : align == .end ? .start : .center) : align
+        let dx: Double
+        switch physical {
+        case .start: dx = 0
+        case .end: dx = w - textWidth
+        case .center: dx = (w - textWidth) / 2
+        }
+        document.drawPending(x: x0 + dx, y: baseline, size: fontSize, gray: gray)
+        return true
     }
 
     /// Splits text into lines no wider than `w`: at spaces, or anywhere in

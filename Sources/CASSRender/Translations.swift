@@ -109,24 +109,30 @@ public struct Translations: Sendable {
     /// against it). Like `Money.decimalString`, `digits` above 19 overflows
     /// the scale (currencies have 0-4).
     public func amount(_ minor: Int64, digits: Int) -> String {
+        var out: [UInt8] = []
+        appendAmount(minor, digits: digits, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `amount` appended to UTF-8 bytes: report rows draw their amounts
+    /// from one reused buffer instead of a String each.
+    public func appendAmount(_ minor: Int64, digits: Int, to out: inout [UInt8]) {
         var scale: UInt64 = 1
         for _ in 0..<max(digits, 0) { scale *= 10 }
         let magnitude = minor.magnitude
-        var whole = magnitude / scale
-        // The whole part's digits, least significant first (at most 20 for 64 bits).
-        var reversed: [UInt8] = []
-        reversed.reserveCapacity(20)
-        repeat {
-            reversed.append(UInt8(ascii: "0") + UInt8(whole % 10))
-            whole /= 10
-        } while whole > 0
-        var out: [UInt8] = []
-        out.reserveCapacity(1 + reversed.count + (reversed.count / 3) * groupMark.count + decimalMark.count + max(digits, 0))
+        let whole = magnitude / scale
+        // The whole part has `count` digits (at most 20 for 64 bits); `divisor` picks the first.
+        var count = 1
+        var divisor: UInt64 = 1
+        while whole / divisor >= 10 {
+            divisor *= 10
+            count += 1
+        }
         if minor < 0 { out.append(UInt8(ascii: "-")) }
-        let count = reversed.count
         for index in 0..<count {
             if index > 0 && (count - index) % 3 == 0 { out.append(contentsOf: groupMark) }
-            out.append(reversed[count - 1 - index])
+            out.append(UInt8(ascii: "0") + UInt8(whole / divisor % 10))
+            divisor /= 10
         }
         if digits > 0 {
             out.append(contentsOf: decimalMark)
@@ -140,7 +146,6 @@ public struct Translations: Sendable {
                 at -= 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Chargeable weight from tenths of a kilogram.
