@@ -9,6 +9,8 @@ public final class FontSet: Sendable {
     public let bold: [TrueTypeFont]
     /// Subsets built once and shared by every document (PreparedFonts).
     let prepared = PreparedFonts()
+    /// Texts wrapped once and shared by every document (SharedWraps).
+    let wraps = SharedWraps()
 
     /// `regular` and `bold` are fallback chains of the same length or not;
     /// bold falls back to the regular chain for scripts it lacks.
@@ -90,8 +92,9 @@ public final class FontSet: Sendable {
 /// shaped by table lookups instead of the general path (one
 /// `Item` and `String` per character, bidi classes, cmap lookups). The
 /// values are exactly those the general path computes, so the runs and
-/// widths, and hence the PDF bytes, are the same.
-struct ASCIIShaping: Sendable {
+/// widths, and hence the PDF bytes, are the same. A class: every cell
+/// takes its chain's tables, one reference rather than four arrays.
+final class ASCIIShaping: Sendable {
     let fontCount: Int
     static let size = 256
     /// Glyph of character `b` in font `i` of the chain at `i * 256 + b`, 0 = none.
@@ -128,5 +131,42 @@ struct ASCIIShaping: Sendable {
         self.widths = widths
         self.first = first
         self.neutral = neutral
+    }
+}
+
+/// Texts wrapped by one document, for every other document drawn with the
+/// same fonts: the notes under every airline section and the column
+/// headings are the same in every invoice of a language, and wrapping
+/// measures candidate lines again and again (Japanese and Arabic notes,
+/// broken between characters, most: 6 % of a period close with documents).
+/// Lines depend only on the text, width, size, weight and fonts; the glyphs
+/// the measuring marked drawn are kept with them and marked again in the
+/// document that reuses them (`PDFDocument.replay`), so its font subsets
+/// and bytes are those it would have made itself.
+final class SharedWraps: @unchecked Sendable {
+    /// At most this many wraps are kept (a text, its lines and a few dozen
+    /// glyph tries each): past it, texts are wrapped by each document. The
+    /// labels and notes of all languages come first and take a few hundred.
+    static let capacity = 2_048
+
+    struct Wrap: Sendable {
+        let lines: [String]
+        let glyphUse: PDFDocument.GlyphUseRecord
+    }
+
+    private let lock = NSLock()
+    private var wraps: [ReportCanvas.WrapKey: Wrap] = [:]
+
+    subscript(key: ReportCanvas.WrapKey) -> Wrap? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return wraps[key]
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            if wraps[key] == nil, wraps.count < Self.capacity { wraps[key] = newValue }
+        }
     }
 }

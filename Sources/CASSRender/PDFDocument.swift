@@ -52,16 +52,21 @@ final class PDFDocument {
         /// `/F<index + 1> ` as bytes, written before every run in the font.
         let resourceName: [UInt8]
         /// One bit per glyph of the font: drawn or not (a set of UInt16
-        /// hashed every glyph of every cell).
-        private var drawn: [UInt64]
+        /// hashed every glyph of every cell). Memory the use owns rather
+        /// than an array property: every glyph drawn tests a bit, and an
+        /// array in a class is checked for exclusive access at each test.
+        private let drawn: UnsafeMutableBufferPointer<UInt64>
         var unicode: [UInt16: String] = [:]
         var scalar: [UInt16: UInt32] = [:]
         init(font: TrueTypeFont, index: Int) {
             self.font = font
             self.index = index
             resourceName = Array("/F\(index + 1) ".utf8)
-            drawn = [UInt64](repeating: 0, count: (max(font.numGlyphs, 1) + 63) / 64)
+            drawn = .allocate(capacity: (max(font.numGlyphs, 1) + 63) / 64)
+            drawn.initialize(repeating: 0)
         }
+
+        deinit { drawn.deallocate() }
 
         /// Marks a glyph drawn; true the first time.
         @inline(__always) func insert(_ glyph: UInt16) -> Bool {
@@ -131,7 +136,9 @@ final class PDFDocument {
     /// `paragraphLevel`: see `TextShaper.visual` (nil: from the text itself).
     func runs(_ text: String, bold: Bool, paragraphLevel: UInt8? = nil) -> [Run] {
         let key = RunKey(text: text, bold: bold, paragraphLevel: paragraphLevel)
-        if let cached = runCache[key] { return cached }
+        // While glyph use is recorded every shaping must happen (a cached
+        // text records nothing), see `recordingGlyphUse`.
+        if recorded == nil, let cached = runCache[key] { return cached }
         let result = shapeRuns(text, bold: bold, paragraphLevel: paragraphLevel)
         runCache[key] = result
         return result
@@ -159,6 +166,7 @@ final class PDFDocument {
     func shapeGeneral(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
+        let recording = recorded != nil
         var result: [Run] = []
         // The FontUse of each font of the chain, found once per text
         // rather than by name for every glyph.
@@ -196,12 +204,67 @@ final class PDFDocument {
             let use: FontUse
             if let known = uses[index] { use = known } else { use = self.use(font); uses[index] = use }
             if use.insert(glyph) { use.unicode[glyph] = item.text; use.scalar[glyph] = scalar.value }
+            if recording { noteTry(use, glyph, text: item.text, scalar: scalar.value) }
             glyphs.append(glyph)
             width += Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
         }
         flush()
         _ = primary
         return result
+    }
+
+    // MARK: glyph use of work shared between documents
+
+    /// Every glyph a piece of work tried to mark drawn, the first try of
+    /// each in order, with the text and scalar that try gave it: marking
+    /// them again in another document (`replay`) leaves its glyph use, font
+    /// order and ToUnicode texts as doing the work there would have. A
+    /// font enters a document's order at its first glyph, so the order of
+    /// first tries gives the font order too.
+    struct GlyphUseRecord: Sendable {
+        var fonts: [TrueTypeFont] = []
+        var tries: [(font: Int, glyph: UInt16, text: String, scalar: UInt32)] = []
+    }
+
+    /// The record being made (nil: none), and the glyphs in it by
+    /// `FontUse.index << 16 | glyph`. Both grow with one wrap's distinct glyphs.
+    private var recorded: GlyphUseRecord?
+    private var recordedKeys: Set<Int> = []
+
+    private func noteTry(_ use: FontUse, _ glyph: UInt16, text: String, scalar: UInt32) {
+        guard recordedKeys.insert(use.index << 16 | Int(glyph)).inserted, recorded != nil else { return }
+        let slot: Int
+        if let known = recorded?.fonts.firstIndex(where: { $0.postScriptName == use.font.postScriptName }) {
+            slot = known
+        } else {
+            slot = recorded?.fonts.count ?? 0
+            recorded?.fonts.append(use.font)
+        }
+        recorded?.tries.append((slot, glyph, text, scalar))
+    }
+
+    /// Runs `work` and returns what it gave and the glyph use it recorded.
+    /// The run cache is not read meanwhile, so every shaping records.
+    func recordingGlyphUse<T>(_ work: () -> T) -> (T, GlyphUseRecord) {
+        recorded = GlyphUseRecord()
+        recordedKeys = []
+        let result = work()
+        let made = recorded ?? GlyphUseRecord()
+        recorded = nil
+        recordedKeys = []
+        return (result, made)
+    }
+
+    /// Marks the recorded glyphs drawn in this document, as the recorded work would have.
+    func replay(_ record: GlyphUseRecord) {
+        for attempt in record.tries where attempt.font < record.fonts.count {
+            let use = self.use(record.fonts[attempt.font])
+            if use.insert(attempt.glyph) {
+                use.unicode[attempt.glyph] = attempt.text
+                use.scalar[attempt.glyph] = attempt.scalar
+            }
+            if recorded != nil { noteTry(use, attempt.glyph, text: attempt.text, scalar: attempt.scalar) }
+        }
     }
 
     private func use(_ font: TrueTypeFont) -> FontUse {
@@ -223,13 +286,22 @@ final class PDFDocument {
     func draw(_ runs: [Run], x: Double, y: Double, size: Double, gray: Double = 0, page: Int? = nil) {
         if pages.isEmpty { newPage() }
         let index = page ?? (pages.count - 1)
-        pages[index].beginText(gray: gray)
+        let uses = self.uses
+        Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray, runs: runs.lazy.map { (uses[$0.fontIndex], $0.glyphs[...], $0.width) })
+    }
+
+    /// A text object of runs (font, glyphs, advance in thousandths of the
+    /// size), each placed where the previous one ends. Static, on a page
+    /// passed in: one exclusive access to the page for the whole text.
+    private static func text<Runs: Sequence, Glyphs: Collection<UInt16>>(on page: inout Page, x: Double, y: Double, size: Double, gray: Double, runs: Runs)
+    where Runs.Element == (FontUse, Glyphs, Double) {
+        page.beginText(gray: gray)
         var pen = x
-        for run in runs {
-            pages[index].run(uses[run.fontIndex], run.glyphs, size: size, x: pen, y: y)
-            pen += run.width * size / 1000
+        for (use, glyphs, width) in runs {
+            page.run(use, glyphs, size: size, x: pen, y: y)
+            pen += width * size / 1000
         }
-        pages[index].endText()
+        page.endText()
     }
 
     // MARK: Latin-1 cells without arrays of runs
@@ -258,12 +330,22 @@ final class PDFDocument {
     /// general path then shapes the text; glyph use recorded before that
     /// is what the general path records too, as the table path did).
     func shapePending(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> Double? {
+        // The buffers are worked on as locals (a class's array property is
+        // checked for exclusive access at every append) and put back.
+        var pendingGlyphs = self.pendingGlyphs, pendingRuns = self.pendingRuns
+        self.pendingGlyphs = []
+        self.pendingRuns = []
         pendingGlyphs.removeAll(keepingCapacity: true)
         pendingRuns.removeAll(keepingCapacity: true)
+        defer {
+            self.pendingGlyphs = pendingGlyphs
+            self.pendingRuns = pendingRuns
+        }
         let chain = fonts.chain(bold: bold)
         let table = fonts.ascii(bold: bold)
         guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
         let n = ASCIIShaping.size
+        let recording = recorded != nil
         var currentIndex = -1
         var current: FontUse?
         var start = 0
@@ -298,6 +380,9 @@ final class PDFDocument {
             if let current, current.insert(glyph) {
                 current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
                 current.scalar[glyph] = UInt32(b)
+            }
+            if recording, let current {
+                noteTry(current, glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
             }
             pendingGlyphs.append(glyph)
             width += table.widths[index * n + b]
@@ -343,15 +428,9 @@ final class PDFDocument {
     func drawPending(x: Double, y: Double, size: Double, gray: Double = 0) {
         if pages.isEmpty { newPage() }
         let index = pages.count - 1
-        pages[index].beginText(gray: gray)
-        var pen = x
-        pendingGlyphs.withUnsafeBufferPointer { glyphs in
-            for run in pendingRuns {
-                pages[index].run(uses[run.font], UnsafeBufferPointer(rebasing: glyphs[run.start..<(run.start + run.count)]), size: size, x: pen, y: y)
-                pen += run.width * size / 1000
-            }
-        }
-        pages[index].endText()
+        let uses = self.uses, glyphs = pendingGlyphs
+        Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray,
+                  runs: pendingRuns.lazy.map { (uses[$0.font], glyphs[$0.start..<($0.start + $0.count)], $0.width) })
     }
 
     // MARK: writing
@@ -453,6 +532,7 @@ final class PDFDocument {
         text("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
         return s
     }
+
 }
 
 extension PDFDocument.Page {

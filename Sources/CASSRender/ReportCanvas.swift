@@ -130,12 +130,24 @@ final class ReportCanvas {
     func wrap(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
         let key = WrapKey(text: text, w: w, size: size, bold: bold, breakWords: breakWords)
         if let known = wrapped[key] { return known }
-        let lines = wrapMeasuring(text, w: w, size: size, bold: bold, breakWords: breakWords)
+        let lines: [String]
+        if let shared = document.fonts.wraps[key] {
+            // Wrapped by an earlier document: its lines, and the glyphs its
+            // measuring marked drawn (they go into the font subsets).
+            document.replay(shared.glyphUse)
+            lines = shared.lines
+        } else {
+            let (measured, glyphUse) = document.recordingGlyphUse {
+                wrapMeasuring(text, w: w, size: size, bold: bold, breakWords: breakWords)
+            }
+            document.fonts.wraps[key] = SharedWraps.Wrap(lines: measured, glyphUse: glyphUse)
+            lines = measured
+        }
         if wrapped.count < Self.wrappedMax { wrapped[key] = lines }
         return lines
     }
 
-    private struct WrapKey: Hashable {
+    struct WrapKey: Hashable, Sendable {
         let text: String
         let w: Double
         let size: Double

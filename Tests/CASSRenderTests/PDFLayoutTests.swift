@@ -102,6 +102,40 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertGreaterThan(canvas.wrap(texts[2], w: 80, size: 8).count, 1, "the long note must wrap")
     }
 
+    /// A text wrapped by one document is reused by the next with the same
+    /// fonts (`SharedWraps`): the lines, and the glyphs its measuring
+    /// marked drawn, replayed, give the file that wrapping it there gives,
+    /// byte for byte (subsets, ToUnicode texts, font order), also when the
+    /// document had drawn other text before.
+    func test_sharedWrap_replaysTheGlyphUseOfMeasuring() throws {
+        let fonts = try FontSet.locate()
+        let texts = ["中文字符没有空格的一段很长的文字，还有标点符号。", "مرحبا بكم في تقرير المبيعات الخاص بالشحن الجوي 2026",
+                     "Charges collect are due from the consignee at destination and are shown for information only.",
+                     "請求書の合計 1,234 円 AWB 176-12345675 mixed with Latin", "Ünïcödé — «quotes» and ﬁ ligature 12 %"]
+        for (index, text) in texts.enumerated() {
+            for before in ["", "Total 1,234.56", "مرحبا 12", "合計"] {
+                func document(shared: Bool) -> (lines: [String], pdf: [UInt8]) {
+                    let document = PDFDocument(fonts: fonts, language: nil)
+                    let canvas = ReportCanvas(document: document, rightToLeft: false)
+                    if !before.isEmpty { canvas.cell(before, x: 0, w: 200, baseline: 700, size: 8) }
+                    let w = 60.0 + Double(index) * 7
+                    let lines = shared ? canvas.wrap(text, w: w, size: 8) : canvas.wrapMeasuring(text, w: w, size: 8)
+                    for (k, line) in lines.enumerated() { canvas.cell(line, x: 0, w: w, baseline: 600 - Double(k) * 10, size: 8) }
+                    return (lines, document.write(title: "t", author: "a"))
+                }
+                let measured = document(shared: false)
+                // The first may measure and keep the wrap; the second finds it kept.
+                for _ in 0..<2 {
+                    let reused = document(shared: true)
+                    XCTAssertEqual(reused.lines, measured.lines, text)
+                    XCTAssertTrue(reused.pdf == measured.pdf, "\(text) after \(before): the files differ")
+                }
+            }
+            let key = ReportCanvas.WrapKey(text: text, w: 60.0 + Double(index) * 7, size: 8, bold: false, breakWords: true)
+            XCTAssertNotNil(fonts.wraps[key], "the wrap must be kept for the next document")
+        }
+    }
+
     /// Galloping over a Latin-1 paragraph's words gives the lines of the
     /// plain greedy loop, and records the same glyphs for the subsets:
     /// long and short notes, words wider than the line, runs of spaces,
