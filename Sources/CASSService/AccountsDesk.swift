@@ -35,11 +35,6 @@ public final class AccountsDesk: @unchecked Sendable {
     private var thread: Thread?
     /// How often the scheduler looks even when nothing happened.
     static let schedulerIntervalSeconds: TimeInterval = 60
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     init(view: AccountsView, writer: RecordWriter, feed: ViewFeed, clock: ServiceClock, reference: ReferenceData,
          openNetDue: @escaping @Sendable () throws -> [AccountKey: Int64], invoices: InvoicesView? = nil, files: FilesView? = nil) {
@@ -78,7 +73,7 @@ public final class AccountsDesk: @unchecked Sendable {
         case .duplicateRecord: return
         case let error?: throw APIError.from(error)
         }
-        let bytes = Array(try Self.encoder.encode(record))
+        let bytes = try AccountsRecordCoding.encode(record)
         guard let identity = AccountsView.identity(of: record, bytes: bytes) else {
             preconditionFailure("submit is for records people ask for; \(record.type) is the system's")
         }
@@ -108,7 +103,7 @@ public final class AccountsDesk: @unchecked Sendable {
     func writeSystemRecords(_ records: [AccountsRecord]) throws {
         guard !records.isEmpty else { return }
         let outgoing = try view.read { state in
-            try records.map { try writer.record(ServiceTopics.accounts, key: Self.key(of: $0, in: state), value: Array(Self.encoder.encode($0))) }
+            try records.map { try writer.record(ServiceTopics.accounts, key: Self.key(of: $0, in: state), value: AccountsRecordCoding.encode($0)) }
         }
         try feed.wait(for: try writer.write(outgoing))
     }

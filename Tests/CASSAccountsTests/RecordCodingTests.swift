@@ -3,8 +3,8 @@ import CASSDomain
 import Foundation
 import XCTest
 
-/// Records go to topics as JSON and come back unchanged; views encode in
-/// the shapes portal.md gives.
+/// Records go to topics (JSON, `invoice.issued` binary) and come back
+/// unchanged; views encode in the shapes portal.md gives.
 final class RecordCodingTests: XCTestCase {
     typealias F = Fixture
 
@@ -37,6 +37,80 @@ final class RecordCodingTests: XCTestCase {
             XCTAssertEqual(try json(record)["type"] as? String, record.type)
         }
     }
+
+    /// `invoice.issued` goes to the topic binary, the others as the JSON
+    /// above; both come back unchanged through `AccountsRecordCoding`.
+    func test_everyRecord_roundTripsThroughTheTopicsCoding() throws {
+        var awbs = F.standardAWBs
+        awbs.append(InvoiceAWB(airline: 0, serial: -1, amountMinor: .min, issueDate: F.date("2028-02-29"), origin: "Zürich 東京", destination: ""))
+        awbs.append(InvoiceAWB(airline: 999, serial: .max, amountMinor: .max, issueDate: F.date("9999-12-31"), origin: "\u{0}\"", destination: "KIX"))
+        let invoices: [AccountsRecord] = [
+            .invoiceIssued(F.invoice()),
+            .invoiceIssued(F.invoice(number: "X", period: 20261204, agent: 0, totalMinor: -5, periodsPerMonth: 4, disputeDays: 0, awbs: [])),
+            .invoiceIssued(F.invoice(agent: 99_999_999_999, totalMinor: .min, awbs: awbs)),
+        ]
+        for record in invoices {
+            let bytes = try AccountsRecordCoding.encode(record)
+            XCTAssertEqual(bytes.first, AccountsRecordCoding.binaryMark)
+            XCTAssertEqual(try AccountsRecordCoding.decode(bytes), record)
+            XCTAssertLessThan(bytes.count * 3, try JSONEncoder().encode(record).count, "a third of the JSON's bytes or less")
+        }
+        let others: [AccountsRecord] = [
+            .periodClosed(OperationPeriod(country: "GB", period: F.period(20261102))), F.raise(amountMinor: 5), F.accept(), F.pay("p1", amountMinor: 5, method: .card),
+            .scheduled(ScheduledAction(kind: .escalate, subject: "d1", date: F.date("2026-12-06"))),
+        ]
+        for record in others {
+            let bytes = try AccountsRecordCoding.encode(record)
+            XCTAssertEqual(String(decoding: bytes, as: UTF8.self), try text(record), "JSON as documented")
+            XCTAssertEqual(try AccountsRecordCoding.decode(bytes), record)
+        }
+    }
+
+    /// Data folders written before the binary layout hold `invoice.issued`
+    /// as JSON: it is read as it is.
+    func test_invoiceIssued_asJSON_isStillRead() throws {
+        let record = AccountsRecord.invoiceIssued(F.invoice())
+        XCTAssertEqual(try AccountsRecordCoding.decode(Array(try JSONEncoder().encode(record))), record)
+    }
+
+    /// A binary record is refused, never read wrong, when it is cut
+    /// anywhere, has bytes after its end, or holds a value the JSON would
+    /// not hold.
+    func test_binaryInvoiceIssued_refusesDamagedBytes() throws {
+        let bytes = try AccountsRecordCoding.encode(.invoiceIssued(F.invoice()))
+        for count in 1..<bytes.count {
+            XCTAssertThrowsError(try AccountsRecordCoding.decode(Array(bytes.prefix(count))), "cut at \(count)")
+        }
+        XCTAssertThrowsError(try AccountsRecordCoding.decode(bytes + [0]), "a byte after the end")
+        var unknown = bytes
+        unknown[1] = 2
+        XCTAssertThrowsError(try AccountsRecordCoding.decode(unknown), "unknown type")
+        // Offsets in F.invoice(): mark, type, "GB2026000001" (2 + 12), "GB" (2 + 2), period at 20, "GBP" (2 + 3), agent at 29,
+        // invoice date at 37, remittance at 41, total at 45, periods a month at 53, dispute days at 54, count at 58, first AWB at 62.
+        func damaged(_ at: Int, _ value: [UInt8]) -> [UInt8] {
+            var copy = bytes
+            copy.replaceSubrange(at..<(at + value.count), with: value)
+            return copy
+        }
+        XCTAssertEqual(try AccountsRecordCoding.decode(damaged(62, [0x7D, 0])), .invoiceIssued(F.invoice()), "the offsets above are right (airline 125)")
+        let cases: [(String, [UInt8])] = [
+            ("period 20261199", damaged(20, le(UInt32(20_261_199)))),
+            ("agent -1", damaged(29, le(Int64(-1)))),
+            ("agent of 12 digits", damaged(29, le(Int64(100_000_000_000)))),
+            ("invoice date 20260230", damaged(37, le(UInt32(20_260_230)))),
+            ("airline 1000", damaged(62, le(UInt16(1_000)))),
+            ("AWB count past the bytes", damaged(58, le(UInt32(1_000_000)))),
+            ("number not UTF-8", damaged(4, [0xFF])),
+        ]
+        for (what, damaged) in cases {
+            XCTAssertThrowsError(try AccountsRecordCoding.decode(damaged), what)
+        }
+        XCTAssertThrowsError(try AccountsRecordCoding.encode(.invoiceIssued(F.invoice(awbs: [
+            InvoiceAWB(airline: 1_000, serial: 1, amountMinor: 1, issueDate: F.date("2026-11-02"), origin: "LHR", destination: "JFK"),
+        ]))), "an airline prefix of 4 digits is not written")
+    }
+
+    private func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
 
     func test_record_readsAsDocumented() throws {
         XCTAssertEqual(try text(F.pay("p1", amountMinor: 5, method: .bankTransfer)),

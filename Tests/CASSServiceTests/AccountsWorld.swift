@@ -83,7 +83,7 @@ final class AccountsWorld {
     /// The records on the accounts topic, by type.
     func accountsRecords() throws -> [AccountsRecord] {
         try log.readToEnd(TopicPartition(topic: ServiceTopics.accounts, partition: 0)).map {
-            try JSONDecoder().decode(AccountsRecord.self, from: Data($0.value))
+            try AccountsRecordCoding.decode($0.value)
         }
     }
 

@@ -1,5 +1,6 @@
 import CASSAccounts
 import CASSDomain
+import CASSLog
 @testable import CASSService
 import Foundation
 import XCTest
@@ -8,6 +9,29 @@ import XCTest
 /// over real HTTP with restarts (portal.md "Payments", "Risk assessment").
 final class PaymentRoutesTests: XCTestCase {
     typealias W = AccountsWorld
+
+    /// The service writes `invoice.issued` binary; a data folder from
+    /// before holds it as JSON. Both, on one topic, are invoices the
+    /// accounts know after a restart: paid, disputed, listed.
+    func testInvoiceFactsAsJSONFromAnOlderDataFolderAndBinaryAreBothRead() throws {
+        let world = try W(today: "2026-11-10")
+        let producer = try world.log.makeProducer()
+        try producer.send([OutgoingRecord(topic: ServiceTopics.accounts, partition: 0, key: Array(W.companyA.utf8),
+                                          value: Array(try JSONEncoder().encode(AccountsRecord.invoiceIssued(W.invoiceA))))])
+        producer.close()
+        try world.issue(W.invoiceB)
+        let written = try world.log.readToEnd(TopicPartition(topic: ServiceTopics.accounts, partition: 0)).filter {
+            try AccountsRecordCoding.decode($0.value).type == "invoice.issued"
+        }
+        XCTAssertEqual(written.map { $0.value.first }, [UInt8(ascii: "{"), AccountsRecordCoding.binaryMark])
+        try world.restart(today: "2026-11-10")
+        let paid = try world.client("a.output").post("/api/v1/invoices/GB2026000001/payments", json: [
+            "amountMinor": 10_000_000, "method": "bank-transfer", "date": "2026-11-10", "reference": "BACS 1"])
+        XCTAssertEqual(paid.string("status"), "paid", paid.description)
+        let raised = try world.client("b.output").post("/api/v1/disputes", json: ["invoice": "GB2026000002", "awb": W.invoiceB.awbs[0].awbText, "reason": "x"])
+        XCTAssertEqual(raised.status, 201, raised.description)
+        XCTAssertEqual(raised.int("amountMinor"), 800_000)
+    }
 
     func testPaymentsPartlyFullyTooMuchByCardAndRefused() throws {
         let world = try W(today: "2026-11-10")

@@ -45,7 +45,7 @@ public final class AccountsView: View, @unchecked Sendable {
     public func apply(_ record: LogRecord) throws {
         let decoded: AccountsRecord
         do {
-            decoded = try JSONDecoder().decode(AccountsRecord.self, from: Data(record.value))
+            decoded = try AccountsRecordCoding.decode(record.value)
         } catch {
             throw ServiceError("\(record.topic)[\(record.partition)]@\(record.offset) is not an accounts record: \(error)")
         }
