@@ -59,7 +59,9 @@ let package = Package(
         // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.
         .target(name: "CASSPortal", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The durable embedded log: segments, CRC-32C, group-commit fsync, recovery, compaction.
-        .target(name: "CASSFileLog", dependencies: ["CASSLog"], swiftSettings: strict),
+        .target(name: "CASSFileLog", dependencies: ["CASSLog", "CCRC32C"], swiftSettings: strict),
+        // C: CRC-32C with the x86 SSE4.2 crc32 instruction (checked at run time; CASSFileLog's tables otherwise).
+        .target(name: "CCRC32C"),
         // The only module above C that touches librdkafka.
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(

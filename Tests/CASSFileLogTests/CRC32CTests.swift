@@ -55,6 +55,25 @@ final class CRC32CTests: XCTestCase {
         }
     }
 
+    /// The tables and the CPU's instruction (where there is one) give the
+    /// same states as the reference, from any starting state.
+    func test_softwareAndHardwareMatchTheReferenceAtEveryLengthAndAlignment() {
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<600).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        if !CRC32C.hardware { print("CRC32CTests: no crc32 instruction on this CPU; the tables alone are checked") }
+        for start in 0..<9 {
+            for length in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 200, 591 - start] {
+                let slice = Array(data[start..<(start + length)])
+                data.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    XCTAssertEqual(~CRC32C.softwareUpdate(0xFFFF_FFFF, bytes), reference(slice), "tables, start \(start), length \(length)")
+                    XCTAssertEqual(~CRC32C.update(0xFFFF_FFFF, bytes), reference(slice), "start \(start), length \(length)")
+                    XCTAssertEqual(CRC32C.update(0x1234_5678, bytes), CRC32C.softwareUpdate(0x1234_5678, bytes), "from another state")
+                }
+            }
+        }
+    }
+
     func test_updateInPiecesEqualsTheWhole() {
         let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let whole = CRC32C.checksum(data)
