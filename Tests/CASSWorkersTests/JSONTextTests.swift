@@ -54,6 +54,10 @@ final class JSONTextTests: XCTestCase {
             // same path: a substring's copy.
             let sliced = String(("." + text).dropFirst())
             XCTAssertEqual(JSONText.quote(sliced), expected(text), text.debugDescription)
+            // The bytes the objects and envelopes are built of: the same text.
+            var bytes = Array("prefix".utf8)
+            JSONBytes.quote(sliced, into: &bytes)
+            XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "prefix" + expected(text).dropFirst().dropLast(), text.debugDescription)
         }
     }
 
@@ -69,6 +73,25 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(parsed?["file"] as? String, "a \"quoted\"\\name\n.cbf")
         XCTAssertEqual(parsed?["sequence"] as? Int, -42)
         XCTAssertEqual(JSONObject().text, "{}")
+    }
+
+    func test_decimal_isWhatStringWrites() {
+        var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, -123_456_789, .max, .min, .max - 1, .min + 1]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { values.append(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0...63, using: &generator)) }
+        for value in values {
+            var bytes: [UInt8] = [UInt8(ascii: "x")]
+            JSONBytes.decimal(value, into: &bytes)
+            XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "x" + String(value))
+        }
+    }
+
+    func test_envelope_isTheCloudEventInItsFixedOrder() throws {
+        let event = PublicEvent(type: .fileRejected, id: "file.rejected:a\"b.cbf", country: "GB", subject: "a\"b.cbf", key: "airline-125",
+                                time: "2026-11-05T00:00:00Z", data: #"{"file":"a\"b.cbf"}"#)
+        XCTAssertEqual(event.envelope, #"{"specversion":"1.0","id":"file.rejected:a\"b.cbf","source":"urn:opencass:operation:GB","type":"org.opencass.file.rejected","subject":"a\"b.cbf","time":"2026-11-05T00:00:00Z","datacontenttype":"application/json","dataschema":"https://opencass.org/schemas/events/file.rejected.schema.json","data":{"file":"a\"b.cbf"}}"#)
+        XCTAssertEqual(event.envelopeBytes, Array(event.envelope.utf8))
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(event.envelopeBytes)))
     }
 
     /// The per-line objects share one buffer: every line's object must

@@ -73,15 +73,30 @@ public struct PublicEvent: Sendable, Hashable {
     public var source: String { "urn:opencass:operation:" + country }
 
     /// The whole event as one JSON object, attributes in a fixed order.
-    public var envelope: String {
-        var out = "{\"specversion\":\"1.0\",\"id\":" + JSONText.quote(id)
-        out += ",\"source\":" + JSONText.quote(source)
-        out += ",\"type\":" + JSONText.quote(type.cloudEventType)
-        out += ",\"subject\":" + JSONText.quote(subject)
-        out += ",\"time\":" + JSONText.quote(time)
-        out += ",\"datacontenttype\":\"application/json\""
-        out += ",\"dataschema\":" + JSONText.quote(type.dataSchema)
-        out += ",\"data\":" + data + "}"
+    public var envelope: String { String(decoding: envelopeBytes, as: UTF8.self) }
+
+    /// `envelope` as UTF-8, built as bytes: the record's value (an
+    /// invoice.lines event is up to 900 KB; joining strings copied it
+    /// several times over).
+    public var envelopeBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(data.utf8.count + 300)
+        func attribute(_ name: String, _ value: String) {
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: "\""))
+            JSONBytes.quote(value, into: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        attribute("{\"specversion\":\"1.0\",\"id\":", id)
+        attribute(",\"source\":", source)
+        attribute(",\"type\":", type.cloudEventType)
+        attribute(",\"subject\":", subject)
+        attribute(",\"time\":", time)
+        out.append(contentsOf: ",\"datacontenttype\":\"application/json\"".utf8)
+        attribute(",\"dataschema\":", type.dataSchema)
+        out.append(contentsOf: ",\"data\":".utf8)
+        out.append(contentsOf: data.utf8)
+        out.append(UInt8(ascii: "}"))
         return out
     }
 

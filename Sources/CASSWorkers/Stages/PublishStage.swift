@@ -44,7 +44,7 @@ public final class PublishStage: StageLogic {
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         for event in try Self.events(for: message, reference: reference, now: now()) {
-            let bytes = Array(event.envelope.utf8)
+            let bytes = event.envelopeBytes
             guard bytes.count <= PublicEvent.bytesMax else {
                 throw DecodingFailure("event \(event.id) would be \(bytes.count) bytes, over the \(PublicEvent.bytesMax)-byte limit of a public event")
             }
