@@ -6,16 +6,24 @@
 /// operators and tags, where dynamic codes gain more than a deeper search
 /// would, for much less time.
 ///
-/// Limits: the input is any size the process can hold; output is at most
-/// 5 bytes per 64 KiB over the input (stored blocks when that is smaller).
+/// Limits: inputs of up to `maxCompressedInput` bytes are compressed
+/// (positions are kept as Int32); larger ones go out as stored blocks.
+/// Output is at most 5 bytes per 64 KiB over the input (stored blocks
+/// when that is smaller).
 public enum Deflate {
     /// Raw DEFLATE data (what ZIP stores).
     public static func compress(_ input: [UInt8]) -> [UInt8] {
+        guard input.count <= maxCompressedInput else { return stored(input) }
         let packed = huffman(input)
         // Incompressible data (font outlines can be): stored blocks cost
         // 5 bytes per 64 KiB instead of up to 1/8 more.
         return packed.count <= input.count + 5 * (input.count / 65535 + 1) ? packed : stored(input)
     }
+
+    /// 1 GiB: the hash chains hold positions as Int32, with empty slots a
+    /// window further back than position 0 (PDF streams and worksheet parts
+    /// are megabytes at most; a ZIP without ZIP64 stops at 4 GiB anyway).
+    public static let maxCompressedInput = 1 << 30
 
     /// A zlib stream (RFC 1950): what PDF's /FlateDecode expects.
     public static func zlib(_ input: [UInt8]) -> [UInt8] {
