@@ -185,15 +185,14 @@ public struct InvoiceSpreadsheet {
     /// The worksheet written straight into bytes (string concatenation per
     /// cell was most of the workbook's cost).
     func sheetBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096 + invoice.lineCount * 700)
-        func add(_ text: String) { out.append(contentsOf: text.utf8) }
-        func add(_ ascii: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
+        var out = ByteSink(capacity: 4096 + invoice.lineCount * 700)
+        func add(_ text: String) { out.append(text) }
+        func add(_ ascii: StaticString) { out.append(ascii) }
         add(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# as StaticString)
         add("\n" as StaticString)
         add(#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"# as StaticString)
         if translations.isRightToLeft { add(#"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# as StaticString) }
-        out.append(contentsOf: Self.columnsXML)
+        out.append(Self.columnsXML)
         add("<sheetData>" as StaticString)
         let digits = invoice.minorDigits
         // The row number, written once per row and copied into each cell reference.
@@ -202,12 +201,12 @@ public struct InvoiceSpreadsheet {
         for (r, row) in rows().enumerated() {
             number.removeAll(keepingCapacity: true)
             Self.appendDecimal(Int64(r + 1), digits: 0, to: &number)
-            add(#"<row r=""# as StaticString); out.append(contentsOf: number); add(#"">"# as StaticString)
+            add(#"<row r=""# as StaticString); out.append(number); add(#"">"# as StaticString)
             for (c, cell) in row.cells.enumerated() {
                 if case .empty = cell { continue }
                 add(#"<c r=""# as StaticString)
-                if c < Self.columnNames.count { out.append(contentsOf: Self.columnNames[c]) } else { add(Self.columnName(c)) }
-                out.append(contentsOf: number)
+                if c < Self.columnNames.count { out.append(Self.columnNames[c]) } else { add(Self.columnName(c)) }
+                out.append(number)
                 add("\"" as StaticString)
                 switch cell {
                 case .empty: continue
@@ -234,7 +233,7 @@ public struct InvoiceSpreadsheet {
             add("</row>" as StaticString)
         }
         add("</sheetData></worksheet>" as StaticString)
-        return out
+        return out.finish()
     }
 
     /// The column widths, the same in every sheet.
@@ -248,8 +247,8 @@ public struct InvoiceSpreadsheet {
     /// `Money.decimalString(value, digits: digits)` appended as ASCII
     /// without making a String (it was a String per numeric cell).
     /// Limit: `digits` at most 18 here (more goes through decimalString).
-    static func appendDecimal(_ value: Int64, digits: Int, to out: inout [UInt8]) {
-        guard digits >= 0, digits <= 18 else { out.append(contentsOf: Money.decimalString(value, digits: digits).utf8); return }
+    static func appendDecimal(_ value: Int64, digits: Int, to out: inout some ByteOutput) {
+        guard digits >= 0, digits <= 18 else { out.append(Money.decimalString(value, digits: digits)); return }
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // Least significant digit first: `digits` fraction digits (zero
@@ -268,13 +267,16 @@ public struct InvoiceSpreadsheet {
                 magnitude /= 10
                 k += 1
             } while magnitude > 0
-            while k > 0 { k -= 1; out.append(scratch[k]) }
+            // Reversed in place, then appended at once.
+            var low = 0, high = k - 1
+            while low < high { scratch.swapAt(low, high); low += 1; high -= 1 }
+            out.append(bytes: UnsafeBufferPointer(rebasing: scratch[0..<k]))
         }
     }
 
     /// `escape` appended as UTF-8. Most texts need nothing escaped or
     /// dropped: their bytes are copied at once.
-    static func appendEscaped(_ text: String, to out: inout [UInt8]) {
+    static func appendEscaped(_ text: String, to out: inout some ByteOutput) {
         var text = text
         let copied = text.withUTF8 { bytes -> Bool in
             // Below 0x20 (controls), the four markup characters, and 0xEF
@@ -284,20 +286,20 @@ public struct InvoiceSpreadsheet {
                 || byte == UInt8(ascii: "\"") || byte == 0xEF {
                 return false
             }
-            out.append(contentsOf: bytes)
+            out.append(bytes: bytes)
             return true
         }
         if copied { return }
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "&": out.append(contentsOf: "&amp;".utf8)
-            case "<": out.append(contentsOf: "&lt;".utf8)
-            case ">": out.append(contentsOf: "&gt;".utf8)
-            case "\"": out.append(contentsOf: "&quot;".utf8)
+            case "&": out.append("&amp;" as StaticString)
+            case "<": out.append("&lt;" as StaticString)
+            case ">": out.append("&gt;" as StaticString)
+            case "\"": out.append("&quot;" as StaticString)
             case "\t", "\n", "\r": out.append(UInt8(scalar.value))
             default:
                 // XML 1.0 forbids other control characters outright.
-                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { UTF8.encode(scalar).map { out.append(contentsOf: $0) } }
+                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { UTF8.encode(scalar).map { for byte in $0 { out.append(byte) } } }
             }
         }
     }
@@ -348,5 +350,73 @@ public struct InvoiceSpreadsheet {
         }
         zip.add("xl/worksheets/sheet1.xml", sheetBytes())
         return zip.finish()
+    }
+}
+
+/// Where the worksheet's bytes go: the sheet's own sink, or an array (tests).
+protocol ByteOutput {
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension ByteOutput {
+    mutating func append(_ ascii: StaticString) { append(bytes: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append(bytes: $0) }
+    }
+    mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append(bytes: $0) } }
+}
+
+extension Array: ByteOutput where Element == UInt8 {
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+/// Bytes copied through a pointer into spare capacity: Array's
+/// append(contentsOf:) of a short buffer cost about 100 instructions a
+/// call (uniqueness, capacity, the generic copy), and a worksheet makes
+/// about eight per cell. Not an Array, so `finish` must be called once: it
+/// returns the bytes and frees the buffer (sheetBytes cannot throw, so it
+/// always is).
+struct ByteSink: ByteOutput {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    @inline(__always) mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        if capacity - count < bytes.count { grow(bytes.count) }
+        (base + count).initialize(from: start, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// At least doubles, so appending stays linear overall.
+    private mutating func grow(_ needed: Int) {
+        let newCapacity = max(capacity * 2, count + needed)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.initialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// The bytes appended; frees the buffer, so it is the sink's last use.
+    mutating func finish() -> [UInt8] {
+        let result = [UInt8](UnsafeBufferPointer(start: base, count: count))
+        base.deallocate()
+        capacity = 0
+        count = 0
+        return result
     }
 }

@@ -90,6 +90,25 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         }
     }
 
+    /// The sheet's byte sink against an array fed the same appends, through
+    /// many growths from its smallest capacity (64 bytes).
+    func test_byteSink_keepsEveryAppendAcrossGrowth() {
+        var sink = ByteSink(capacity: 0)
+        var expected: [UInt8] = []
+        for k in 0..<3000 {
+            switch k % 4 {
+            case 0: sink.append(UInt8(k & 0xFF)); expected.append(UInt8(k & 0xFF))
+            case 1: sink.append("<c r=\"" as StaticString); expected += Array("<c r=\"".utf8)
+            case 2: sink.append("é\(k)"); expected += Array("é\(k)".utf8)
+            default:
+                let chunk = [UInt8](repeating: UInt8(k % 251), count: k % 200)
+                sink.append(chunk); expected += chunk
+            }
+        }
+        sink.append(bytes: UnsafeBufferPointer(start: nil, count: 0))
+        XCTAssertEqual(sink.finish(), expected)
+    }
+
     private func parseCSVLine(_ line: String) -> [String] {
         var fields: [String] = [], current = "", quoted = false
         var iterator = Array(line).makeIterator()
