@@ -230,7 +230,7 @@ struct BillingDocumentBuilder {
         }
         let sequence = transaction.single(node, .sequence)
         let sequenceMatches: Bool
-        if case .text(let text) = transaction.value(sequence) { sequenceMatches = text == String(position) } else { sequenceMatches = false }
+        if case .text(let text) = transaction.value(sequence) { sequenceMatches = OneRecordValues.isDecimal(text, of: position) } else { sequenceMatches = false }
         guard sequenceMatches else {
             let found: String
             if case .text(let text) = transaction.value(sequence) { found = OneRecordValues.reportable(text, width: 12) } else { found = "missing or repeated" }

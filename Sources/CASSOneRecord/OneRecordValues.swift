@@ -24,12 +24,39 @@ enum OneRecordValues {
     }
 
     private static func number(_ text: String) -> Int64? {
-        var value: Int64 = 0
-        for b in text.utf8 {
-            guard b >= 48, b <= 57 else { return nil }
-            value = value &* 10 &+ Int64(b - 48)
+        withBytes(text) { bytes -> Int64? in
+            var value: Int64 = 0
+            for b in bytes {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value &* 10 &+ Int64(b - 48)
+            }
+            return value
         }
-        return value
+    }
+
+    /// The string's UTF-8 bytes in place: a loop over a buffer instead of
+    /// `String.UTF8View`'s iterator, which checks the string's form at every
+    /// byte (values are short: small strings are copied to the stack).
+    @inline(__always) static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
+    }
+
+    /// Whether `text` is exactly `String(value)`, without building that
+    /// string (a transaction's sequence number, checked for each one).
+    static func isDecimal(_ text: String, of value: Int) -> Bool {
+        guard value > 0 else { return text == String(value) }
+        return withBytes(text) { bytes -> Bool in
+            var rest = value
+            var k = bytes.count
+            while rest > 0 {
+                k -= 1
+                guard k >= 0, bytes[k] == UInt8(48 + rest % 10) else { return false }
+                rest /= 10
+            }
+            return k == 0
+        }
     }
 
     /// The code of a code-list IRI: what follows the last `#`.
@@ -96,20 +123,22 @@ enum OneRecordValues {
 
     /// Unsigned decimal with at most `decimals` decimals, scaled to that many.
     static func scaledDecimal(_ text: String, decimals: Int, max: Int64) -> Int64? {
-        var wholeCount = 0
-        var fractionCount = 0
-        var seenDot = false
-        var value: Int64 = 0
-        for b in text.utf8 {
-            if b == UInt8(ascii: "."), !seenDot { seenDot = true; continue }
-            guard isDigit(b) else { return nil }
-            if seenDot { fractionCount += 1 } else { wholeCount += 1 }
-            guard wholeCount <= 12, fractionCount <= decimals else { return nil }
-            value = value * 10 + Int64(b - 48)
+        withBytes(text) { bytes -> Int64? in
+            var wholeCount = 0
+            var fractionCount = 0
+            var seenDot = false
+            var value: Int64 = 0
+            for b in bytes {
+                if b == UInt8(ascii: "."), !seenDot { seenDot = true; continue }
+                guard isDigit(b) else { return nil }
+                if seenDot { fractionCount += 1 } else { wholeCount += 1 }
+                guard wholeCount <= 12, fractionCount <= decimals else { return nil }
+                value = value * 10 + Int64(b - 48)
+            }
+            guard wholeCount > 0, !seenDot || fractionCount > 0 else { return nil }
+            for _ in fractionCount..<decimals { value *= 10 }
+            return value <= max ? value : nil
         }
-        guard wholeCount > 0, !seenDot || fractionCount > 0 else { return nil }
-        for _ in fractionCount..<decimals { value *= 10 }
-        return value <= max ? value : nil
     }
 
     /// Kilograms with at most one decimal, in tenths.
@@ -129,33 +158,35 @@ enum OneRecordValues {
         // A valid amount is at most 14 characters; longer ones could
         // overflow while being parsed.
         guard text.utf8.count <= 18 else { return nil }
-        var negative = false
-        var first = true
-        var wholeCount = 0
-        var fractionCount = -1
-        var value: Int64 = 0
-        for b in text.utf8 {
-            defer { first = false }
-            if first, b == UInt8(ascii: "-") { negative = true; continue }
-            if b == UInt8(ascii: "."), fractionCount < 0 { fractionCount = 0; continue }
-            guard isDigit(b) else { return nil }
-            if fractionCount >= 0 { fractionCount += 1 } else { wholeCount += 1 }
-            value = value * 10 + Int64(b - 48)
+        return withBytes(text) { bytes -> Int64? in
+            var negative = false
+            var wholeCount = 0
+            var fractionCount = -1
+            var value: Int64 = 0
+            var k = 0
+            if bytes.count > 0, bytes[0] == UInt8(ascii: "-") { negative = true; k = 1 }
+            while k < bytes.count {
+                let b = bytes[k]
+                k += 1
+                if b == UInt8(ascii: "."), fractionCount < 0 { fractionCount = 0; continue }
+                guard isDigit(b) else { return nil }
+                if fractionCount >= 0 { fractionCount += 1 } else { wholeCount += 1 }
+                value = value * 10 + Int64(b - 48)
+            }
+            guard wholeCount > 0, wholeCount <= 15, minorDigits == 0 ? fractionCount < 0 : fractionCount == minorDigits else { return nil }
+            guard value <= maxAmountMinor else { return nil }
+            return negative ? -value : value
         }
-        guard wholeCount > 0, wholeCount <= 15, minorDigits == 0 ? fractionCount < 0 : fractionCount == minorDigits else { return nil }
-        guard value <= maxAmountMinor else { return nil }
-        return negative ? -value : value
     }
 
     /// How a raw value is shown in a rejection: printable ASCII, no commas
     /// (rejections.csv is unquoted), at most `width` characters.
     static func reportable(_ text: String, width: Int) -> String {
         // Nearly always already so: hand the string back as it is.
-        var plain = true
-        var count = 0
-        for b in text.utf8 {
-            count += 1
-            if count > width || b < 0x20 || b >= 0x7F || b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") { plain = false; break }
+        let plain = withBytes(text) { bytes -> Bool in
+            guard bytes.count <= width else { return false }
+            for b in bytes where b < 0x20 || b >= 0x7F || b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") { return false }
+            return true
         }
         if plain { return text }
         var out: [UInt8] = []
@@ -168,9 +199,10 @@ enum OneRecordValues {
     /// `-0`, `-0.00`...: a negative sign on a zero amount, kept so that
     /// conversions give back the same bytes.
     static func isNegativeZero(_ text: String) -> Bool {
-        var iterator = text.utf8.makeIterator()
-        guard iterator.next() == UInt8(ascii: "-") else { return false }
-        while let b = iterator.next() { if b != UInt8(ascii: "0") && b != UInt8(ascii: ".") { return false } }
-        return true
+        withBytes(text) { bytes -> Bool in
+            guard bytes.first == UInt8(ascii: "-") else { return false }
+            for b in bytes.dropFirst() where b != UInt8(ascii: "0") && b != UInt8(ascii: ".") { return false }
+            return true
+        }
     }
 }

@@ -124,7 +124,9 @@ enum TransactionParser {
 
         var charges: [OtherCharge] = []
         for other in raw.otherCharges {
-            let otherLocation = location() + "cass:waybill/cargo:Waybill/cargo:otherCharges[\(charges.count + 1)]/cargo:OtherCharge/"
+            // Built only for a charge that has a problem (was built for every
+            // one: six string appends per other charge).
+            func otherLocation() -> String { location() + "cass:waybill/cargo:Waybill/cargo:otherCharges[\(charges.count + 1)]/cargo:OtherCharge/" }
             func flagOther(_ name: String, _ element: String, _ expected: String, _ value: RawValue) {
                 guard malformed == nil else { return }
                 let found: String
@@ -134,7 +136,7 @@ enum TransactionParser {
                 case .text(let text): found = "'" + OneRecordValues.reportable(text, width: 40) + "'"
                 case .invalid(let what): found = what
                 }
-                malformed = (.chargeIdentifier, Problem(code: .R12, field: name, location: otherLocation + element, expected: expected, found: found,
+                malformed = (.chargeIdentifier, Problem(code: .R12, field: name, location: otherLocation() + element, expected: expected, found: found,
                                                         message: "malformed field: \(name) of other charge \(charges.count + 1) must be \(expected), found \(found)"))
             }
             var code = ASCIICode(rawPacked: 0, length: 0)
@@ -177,14 +179,15 @@ enum TransactionParser {
     /// builds (one allocation per field, per record).
     /// (`ASCIICode(bytes:)` is generic across modules: not specialised.)
     private static func packed(_ text: String) -> ASCIICode {
-        var value: UInt64 = 0
-        var count: UInt8 = 0
-        for byte in text.utf8 {
-            guard count < 8 else { break }
-            value = value << 8 | UInt64(byte)
-            count += 1
+        OneRecordValues.withBytes(text) { bytes in
+            var value: UInt64 = 0
+            var count: UInt8 = 0
+            for byte in bytes.prefix(8) {
+                value = value << 8 | UInt64(byte)
+                count += 1
+            }
+            return ASCIICode(rawPacked: value, length: count)
         }
-        return ASCIICode(rawPacked: value, length: count)
     }
 
     private static func isAlphanumericOrSpace(_ b: UInt8) -> Bool {
