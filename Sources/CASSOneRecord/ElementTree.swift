@@ -54,15 +54,20 @@ struct ElementTree {
         if parent < 0 {
             roots.append(index)
         } else {
-            let p = Int(parent)
-            if nodes[p].lastChild >= 0 {
-                nodes[Int(nodes[p].lastChild)].nextSibling = index
-            } else {
-                nodes[p].firstChild = index
-                // Whitespace before the first child is indentation, not a value.
-                nodes[p].textEnd = nodes[p].textStart
+            // One uniqueness check for the three writes, not one per write.
+            nodes.withUnsafeMutableBufferPointer { nodes in
+                let p = Int(parent)
+                precondition(p < nodes.count)
+                let last = nodes[p].lastChild
+                if last >= 0 {
+                    nodes[Int(last)].nextSibling = index
+                } else {
+                    nodes[p].firstChild = index
+                    // Whitespace before the first child is indentation, not a value.
+                    nodes[p].textEnd = nodes[p].textStart
+                }
+                nodes[p].lastChild = index
             }
-            nodes[p].lastChild = index
         }
         return index
     }

@@ -107,7 +107,9 @@ struct RawOtherCharge: Sendable {
 /// whole document (and so the file currency) is known.
 struct RawTransaction: Sendable {
     var sequence: Int
-    var values: [RawValue] = Array(repeating: .absent, count: RecordField.allCases.count)
+    var values: [RawValue] = Array(repeating: .absent, count: RawTransaction.fieldCount)
+    /// Counted once: `RecordField.allCases` is an array built at each use.
+    private static let fieldCount = RecordField.allCases.count
     var otherCharges: [RawOtherCharge] = []
 
     init(sequence: Int) { self.sequence = sequence }
