@@ -88,6 +88,19 @@ public struct XMLScanner {
     /// Off only for a reader that wants the envelope's identity and stops
     /// there (processing order): the full read checks every byte.
     public var checksCharacters = true
+    /// When on, whitespace inside the root element that runs up to a start
+    /// or end tag (indentation, most of the text events of a billing file)
+    /// comes with that tag's `.start` or `.end`, as `leadingWhitespace`,
+    /// instead of as a `.text` event of its own: one event, not two. Off by
+    /// default: a caller that joins text pieces (`XMLTokenizer`) gets every
+    /// piece as an event.
+    public var fusesWhitespace = false
+    /// With `fusesWhitespace`: the whitespace just before the tag of the
+    /// last `.start` or `.end` (empty when there was none), offsets into
+    /// the buffer; the same bytes a `.text(whitespace: true)` event would
+    /// have given, just before that event.
+    public private(set) var leadingWhitespaceStart = 0
+    public private(set) var leadingWhitespaceEnd = 0
     /// Start-tag names seen before, so a name repeated (nearly all of them)
     /// is matched by a few word comparisons against its earlier occurrence
     /// instead of the per-byte name loop. 64 sets of 4, chosen by the eight
@@ -136,6 +149,7 @@ public struct XMLScanner {
     // MARK: - Events
 
     public mutating func next() throws(XMLSyntaxError) -> Event {
+        leadingWhitespaceEnd = leadingWhitespaceStart
         if pendingEnd {
             pendingEnd = false
             try closeElement()
@@ -149,7 +163,18 @@ public struct XMLScanner {
         let n = bytes.count
         while index < n {
             if p[index] != UInt8(ascii: "<") {
-                return try readText()
+                guard fusesWhitespace, !stack.isEmpty else { return try readText() }
+                // Whitespace up to a start or end tag goes with the tag;
+                // anything else (a value, whitespace before a comment, a
+                // CDATA section or a PI, or at the end) is read as text.
+                let start = index
+                let end = whitespaceEnd(from: start)
+                guard end + 1 < n, p[end] == UInt8(ascii: "<"), p[end + 1] != UInt8(ascii: "!"), p[end + 1] != UInt8(ascii: "?") else {
+                    return try readText()
+                }
+                leadingWhitespaceStart = start
+                leadingWhitespaceEnd = end
+                index = end
             }
             let marker = index + 1 < n ? p[index + 1] : 0
             switch marker {
@@ -182,19 +207,7 @@ public struct XMLScanner {
         guard let base = bytes.baseAddress else { return .endOfDocument }
         // Most character data is indentation between tags: whitespace up
         // to a '<' is found without searching further.
-        var i = start
-        while i < n {
-            // Indentation (a line feed, then spaces): the first byte that
-            // is not a space in the next eight is found from one word (its
-            // lowest nonzero byte after XOR with spaces), not byte by byte.
-            if i + 8 <= n {
-                let notSpace = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
-                if notSpace == 0 { i += 8; continue }
-                i += notSpace.trailingZeroBitCount >> 3
-            }
-            guard isWhitespace(p[i]) else { break }
-            i += 1
-        }
+        let i = whitespaceEnd(from: start)
         if i == n || p[i] == UInt8(ascii: "<") {
             index = i
             return .text(start: start, end: i, references: false, whitespace: true)
@@ -241,6 +254,27 @@ public struct XMLScanner {
             throw failAt(start, "text node longer than \(limits.maxTextBytes) bytes")
         }
         return .text(start: start, end: end, references: references, whitespace: false)
+    }
+
+    /// The offset of the first byte from `start` on that is not XML
+    /// whitespace (or the end of the document).
+    @inline(__always)
+    private func whitespaceEnd(from start: Int) -> Int {
+        let n = count
+        var i = start
+        while i < n {
+            // Indentation (a line feed, then spaces): the first byte that
+            // is not a space in the next eight is found from one word (its
+            // lowest nonzero byte after XOR with spaces), not byte by byte.
+            if i + 8 <= n {
+                let notSpace = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+                if notSpace == 0 { i += 8; continue }
+                i += notSpace.trailingZeroBitCount >> 3
+            }
+            guard isWhitespace(p[i]) else { break }
+            i += 1
+        }
+        return i
     }
 
     private mutating func readCDATA() throws(XMLSyntaxError) -> Event {
