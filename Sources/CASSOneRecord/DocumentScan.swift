@@ -42,6 +42,20 @@ struct BillingDocumentBuilder {
     private var pendingWhitespace = UnsafeRawBufferPointer(start: nil, count: 0)
     private var pendingNode: Int32 = -1
 
+    /// The RDF/XML reader's document: each transaction's texts and IRIs
+    /// stay in it (the transaction's fields are taken at its end tag,
+    /// while the document is read) instead of being copied. The envelope
+    /// is read after the document and always copies.
+    mutating func transactionsRead(in document: UnsafeRawBufferPointer) {
+        if document.baseAddress == nil {
+            // The read is over: nothing may point into the document now.
+            transaction.removeAll()
+            transaction.document = document
+        } else if document.count <= Int(Int32.max) {
+            transaction.document = document
+        }
+    }
+
     init(limits: XMLLimits, identityOnly: Bool) {
         self.limits = limits
         self.identityOnly = identityOnly
@@ -280,12 +294,16 @@ struct BillingDocumentBuilder {
 
 /// The RDF/XML serialisation: the scanner's events into the builder.
 enum XMLDocumentReader {
-    /// `fusesWhitespace` off only for tests comparing both ways.
-    static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder, fusesWhitespace: Bool = true) {
+    /// `fusesWhitespace` and `textsInPlace` off only for tests comparing
+    /// both ways.
+    static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder, fusesWhitespace: Bool = true, textsInPlace: Bool = true) {
         var scanner = XMLScanner(bytes: bytes, limits: builder.limits)
         scanner.checksCharacters = !builder.identityOnly
         // Indentation comes with the tag after it: half the events.
         scanner.fusesWhitespace = fusesWhitespace
+        if textsInPlace { builder.transactionsRead(in: bytes) }
+        // The transaction tree must not keep the document past this read.
+        defer { builder.transactionsRead(in: UnsafeRawBufferPointer(start: nil, count: 0)) }
         var skipping = 0
         // Terms by the scanner's `nameIdentity` (256 slots, direct-mapped).
         var termIdentities = [Int](repeating: -1, count: 256)

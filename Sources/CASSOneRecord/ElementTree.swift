@@ -15,6 +15,9 @@ struct ElementTree {
         /// A value that is not a string (a JSON-LD number, boolean or
         /// null, a list): never a valid field.
         var invalidValue: InvalidValue = .none
+        /// The text, or the IRI, is a range of `document`, not of `bytes`.
+        var textInDocument = false
+        var resourceInDocument = false
 
         init(term: Term) { self.term = term }
 
@@ -38,6 +41,11 @@ struct ElementTree {
 
     var nodes: [Node] = []
     var bytes: [UInt8] = []
+    /// The document being read, when the tree is used only while it is
+    /// (a transaction of the RDF/XML reader: its fields are taken at its
+    /// end tag): a text or IRI that is one piece of it is kept as its
+    /// offsets instead of being copied into `bytes`. Empty: always copied.
+    var document = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The property nodes at the top of this tree, in document order.
     var roots: [Int32] = []
 
@@ -77,11 +85,24 @@ struct ElementTree {
     @discardableResult
     mutating func appendText(_ node: Int32, _ piece: UnsafeRawBufferPointer) -> Int {
         let n = Int(node)
-        if nodes[n].textEnd == nodes[n].textStart || Int(nodes[n].textEnd) != bytes.count {
+        if nodes[n].textEnd == nodes[n].textStart, let offset = offsetInDocument(piece) {
+            nodes[n].textStart = Int32(offset)
+            nodes[n].textEnd = Int32(offset + piece.count)
+            nodes[n].textInDocument = true
+            return piece.count
+        }
+        if nodes[n].textEnd == nodes[n].textStart || nodes[n].textInDocument || Int(nodes[n].textEnd) != bytes.count {
             let existing = Int(nodes[n].textEnd - nodes[n].textStart)
             let start = bytes.count
-            if existing > 0 { bytes.append(contentsOf: bytes[Int(nodes[n].textStart)..<Int(nodes[n].textEnd)]) }
+            if existing > 0 {
+                if nodes[n].textInDocument {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: document[Int(nodes[n].textStart)..<Int(nodes[n].textEnd)]))
+                } else {
+                    bytes.append(contentsOf: bytes[Int(nodes[n].textStart)..<Int(nodes[n].textEnd)])
+                }
+            }
             nodes[n].textStart = Int32(start)
+            nodes[n].textInDocument = false
         }
         bytes.append(contentsOf: piece)
         nodes[n].textEnd = Int32(bytes.count)
@@ -89,10 +110,31 @@ struct ElementTree {
     }
 
     mutating func setResource(_ node: Int32, _ iri: UnsafeRawBufferPointer) {
+        if let offset = offsetInDocument(iri) {
+            nodes[Int(node)].resourceStart = Int32(offset)
+            nodes[Int(node)].resourceEnd = Int32(offset + iri.count)
+            nodes[Int(node)].resourceInDocument = true
+            return
+        }
         let start = bytes.count
         bytes.append(contentsOf: iri)
         nodes[Int(node)].resourceStart = Int32(start)
         nodes[Int(node)].resourceEnd = Int32(bytes.count)
+        nodes[Int(node)].resourceInDocument = false
+    }
+
+    /// Where `piece` starts in `document`, when it lies wholly inside it
+    /// (offsets fit the nodes' 32 bits: `document` is set only then).
+    @inline(__always) private func offsetInDocument(_ piece: UnsafeRawBufferPointer) -> Int? {
+        guard let base = document.baseAddress, let start = piece.baseAddress, start >= base else { return nil }
+        let offset = base.distance(to: start)
+        guard offset <= document.count, piece.count <= document.count - offset else { return nil }
+        return offset
+    }
+
+    /// The bytes a node's offsets are into.
+    @inline(__always) private func withStorage<R>(inDocument: Bool, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        inDocument ? body(document) : bytes.withUnsafeBytes(body)
     }
 
     // MARK: - Lookups
@@ -137,6 +179,20 @@ struct ElementTree {
     func follow(_ start: Single, _ a: Term, _ b: Term, _ c: Term, _ d: Term) -> Single { follow(follow(start, a, b), c, d) }
     func follow(_ start: Single, _ a: Term, _ b: Term, _ c: Term, _ d: Term, _ e: Term) -> Single { follow(follow(start, a, b, c), d, e) }
 
+    /// The first child of `node` named `term`, or -1; with `nextChild`, a
+    /// loop over them that does not copy the tree (`Children` holds one).
+    @inline(__always) func firstChild(_ node: Int32, _ term: Term) -> Int32 {
+        let first = nodes[Int(node)].firstChild
+        return first < 0 || nodes[Int(first)].term == term ? first : nextChild(after: first, term)
+    }
+
+    /// The next sibling of `child` named `term`, or -1.
+    @inline(__always) func nextChild(after child: Int32, _ term: Term) -> Int32 {
+        var cursor = nodes[Int(child)].nextSibling
+        while cursor >= 0, nodes[Int(cursor)].term != term { cursor = nodes[Int(cursor)].nextSibling }
+        return cursor
+    }
+
     /// The children of `node` named `term`, in document order.
     func children(_ node: Int32, _ term: Term) -> Children { Children(tree: self, cursor: nodes[Int(node)].firstChild, term: term) }
 
@@ -157,13 +213,14 @@ struct ElementTree {
 
     func text(of node: Int32) -> String {
         let n = nodes[Int(node)]
+        if n.textInDocument { return String(decoding: UnsafeRawBufferPointer(rebasing: document[Int(n.textStart)..<Int(n.textEnd)]), as: UTF8.self) }
         return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(n.textStart)..<Int(n.textEnd)]), as: UTF8.self) }
     }
 
     func resource(of node: Int32) -> String? {
         let n = nodes[Int(node)]
         guard n.hasResource else { return nil }
-        return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(n.resourceStart)..<Int(n.resourceEnd)]), as: UTF8.self) }
+        return withStorage(inDocument: n.resourceInDocument) { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(n.resourceStart)..<Int(n.resourceEnd)]), as: UTF8.self) }
     }
 
     /// The code of a code-list IRI (what follows its last `#`), without
@@ -171,7 +228,7 @@ struct ElementTree {
     func resourceCode(of node: Int32) -> String? {
         let n = nodes[Int(node)]
         guard n.hasResource else { return nil }
-        return bytes.withUnsafeBytes { raw in
+        return withStorage(inDocument: n.resourceInDocument) { raw in
             var start = Int(n.resourceStart)
             var k = Int(n.resourceEnd) - 1
             while k >= start {

@@ -22,7 +22,10 @@ enum TransactionExtractor {
         // Record data billing does not need.
         if let node = waybill.node {
             var agent = Single.missing
-            for holder in tree.children(node, .involvedParties) {
+            var cursor = tree.firstChild(node, .involvedParties)
+            while cursor >= 0 {
+                let holder = cursor
+                cursor = tree.nextChild(after: holder, .involvedParties)
                 guard let party = tree.single(holder, .Party).node, let role = tree.single(party, .partyRole).node,
                       tree.resourceCode(of: role) == "AGT" else { continue }
                 if case .missing = agent { agent = .one(party) } else { agent = .repeated }
@@ -38,7 +41,10 @@ enum TransactionExtractor {
 
         raw[.weight] = weight(tree, tree.follow(waybill, .waybillLineItems, .WaybillLineItem, .chargeableWeight, .Value))
 
-        for charge in tree.children(transaction, .charge) {
+        var chargeCursor = tree.firstChild(transaction, .charge)
+        while chargeCursor >= 0 {
+            let charge = chargeCursor
+            chargeCursor = tree.nextChild(after: charge, .charge)
             let ratings = tree.single(charge, .Ratings)
             let identifier = tree.follow(ratings, .billingChargeIdentifier)
             guard case .text(let code) = tree.code(identifier), let field = RecordField.amountField(chargeIdentifier: code) else {
@@ -55,7 +61,10 @@ enum TransactionExtractor {
         }
 
         if let node = waybill.node {
-            for holder in tree.children(node, .otherCharges) {
+            var cursor = tree.firstChild(node, .otherCharges)
+            while cursor >= 0 {
+                let holder = cursor
+                cursor = tree.nextChild(after: holder, .otherCharges)
                 guard let charge = tree.single(holder, .OtherCharge).node else {
                     raw.otherCharges.append(RawOtherCharge(code: .invalid("cargo:otherCharges without one cargo:OtherCharge"), entitlement: .absent, amount: .absent, currencyUnit: .absent))
                     continue
