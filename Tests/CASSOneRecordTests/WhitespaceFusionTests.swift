@@ -47,10 +47,24 @@ final class WhitespaceFusionTests: XCTestCase {
         }
     }
 
+    /// `fused` turns on both fast paths: whitespace with the tags, and
+    /// each transaction's texts and IRIs left in the document (not copied).
+    /// A tag that is refused ends the events: whitespace before it came as
+    /// a text event on the plain path, and with the tag (so not at all)
+    /// when fused. The builder only ever kept such whitespace aside, and a
+    /// syntax error replaces what it found: the results are the same.
+    func comparable(_ plain: [String], _ fused: [String]) -> [String] {
+        guard plain != fused, plain.count >= 2, plain[plain.count - 1].hasPrefix("error"), plain[plain.count - 2].hasPrefix("text"),
+              plain[plain.count - 2].hasSuffix("false true") else { return plain }
+        var out = plain
+        out.remove(at: out.count - 2)
+        return out
+    }
+
     func result(_ bytes: [UInt8], fused: Bool) -> String {
         bytes.withUnsafeBytes { raw in
             var builder = BillingDocumentBuilder(limits: .standard, identityOnly: false)
-            XMLDocumentReader.read(raw, into: &builder, fusesWhitespace: fused)
+            XMLDocumentReader.read(raw, into: &builder, fusesWhitespace: fused, textsInPlace: fused)
             return String(describing: OneRecordReader.result(of: builder, fileName: "f.xml", periodsPerMonth: Fixture.periodsPerMonth))
         }
     }
@@ -58,13 +72,16 @@ final class WhitespaceFusionTests: XCTestCase {
     func summary(_ bytes: [UInt8], fused: Bool) -> String {
         bytes.withUnsafeBytes { raw in
             var builder = BillingDocumentBuilder(limits: .standard, identityOnly: true)
-            XMLDocumentReader.read(raw, into: &builder, fusesWhitespace: fused)
+            XMLDocumentReader.read(raw, into: &builder, fusesWhitespace: fused, textsInPlace: fused)
             return String(describing: OneRecordReader.summary(of: builder, fileName: "f.xml"))
         }
     }
 
     /// What is put before each '<' and after each '>' of the document.
-    let insertions = ["", " ", "\n      ", "\t\r\n", "x", " x ", "  &amp; ", "<!-- c -->", " <!-- c --> ", "<![CDATA[ ]]>", " <?pi x?>", " \u{1} ", "  ]]> "]
+    /// Texts split by comments, CDATA or references are joined (copied)
+    /// whatever the path; a single piece is left in the document.
+    let insertions = ["", "\n      ", "\t\r\n", "x", "  &amp; ", "&amp;x", "x&#65;", "x<!---->y", " <!-- c --> ",
+                      "<![CDATA[ ]]>", "<![CDATA[z]]>y", " <?pi x?>", " \u{1} ", "  ]]> "]
 
     func test_fusedWhitespace_givesThePlainEventsAndResults() {
         let document = Array(Fixture.withControlTotals(Fixture.xml).utf8)
@@ -80,9 +97,11 @@ final class WhitespaceFusionTests: XCTestCase {
             for insertion in insertions {
                 var mutated = document
                 mutated.insert(contentsOf: Array(insertion.utf8), at: position)
-                let plainEvents = events(mutated, fused: false), fusedEvents = events(mutated, fused: true)
+                let fusedEvents = events(mutated, fused: true), plainEvents = comparable(events(mutated, fused: false), fusedEvents)
                 let plain = result(mutated, fused: false), fused = result(mutated, fused: true)
-                let plainSummary = summary(mutated, fused: false), fusedSummary = summary(mutated, fused: true)
+                // The identity-only read, for the whitespace insertions.
+                let plainSummary = insertion.count > 8 ? "" : summary(mutated, fused: false)
+                let fusedSummary = insertion.count > 8 ? "" : summary(mutated, fused: true)
                 if plainEvents != fusedEvents || plain != fused || plainSummary != fusedSummary {
                     differences += 1
                     if differences <= 5 {
@@ -108,11 +127,14 @@ final class WhitespaceFusionTests: XCTestCase {
             xml.replacingOccurrences(of: "<cass:operation>GB</cass:operation>", with: "<cass:operation>\n <x:y xmlns:x=\"urn:x\">  <x:z/> </x:y>\n</cass:operation>"),
             xml + "\n  <rdf:RDF/>",
             xml.replacingOccurrences(of: "</rdf:RDF>", with: "  </rdf:RDF  >  "),
+            // IRIs with references (decoded, so copied), in one transaction or all.
+            xml.replacingOccurrences(of: "#AGT\"", with: "#A&#71;T\""),
+            xml.replacingOccurrences(of: "#C\"", with: "#&#67;\""),
         ]
         for (k, text) in cases.enumerated() {
             let bytes = Array(text.utf8)
             XCTAssertNotEqual(text, xml, "case \(k) changed nothing")
-            XCTAssertEqual(events(bytes, fused: false), events(bytes, fused: true), "case \(k)")
+            XCTAssertEqual(comparable(events(bytes, fused: false), events(bytes, fused: true)), events(bytes, fused: true), "case \(k)")
             XCTAssertEqual(result(bytes, fused: false), result(bytes, fused: true), "case \(k)")
         }
         // Whitespace alone in a leaf is its value, not indentation.
