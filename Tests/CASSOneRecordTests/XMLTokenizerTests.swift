@@ -168,6 +168,37 @@ final class XMLTokenizerTests: XCTestCase {
         }
     }
 
+    /// Attribute values are searched for the quote, then for '<' and '&'
+    /// (`memchr`), and read byte by byte when one is there: each is put at
+    /// every offset of values of several lengths, the other quote too, and
+    /// the length limit is tried at and just past its value.
+    func test_attributeSpecials_atEveryOffset() throws {
+        for length in [0, 1, 15, 16, 17, 31, 32, 33, 47, 70, 100] {
+            for offset in 0...length {
+                let before = String(repeating: "x", count: offset), after = String(repeating: "y", count: length - offset)
+                XCTAssertEqual(try events("<a v=\"\(before)\(after)\"/>"), ["<a v=\(before)\(after)>", "</a>"], "plain \(offset) of \(length)")
+                XCTAssertEqual(try events("<a v=\"\(before)&amp;\(after)\"/>"), ["<a v=\(before)&\(after)>", "</a>"], "& at \(offset) of \(length)")
+                XCTAssertEqual(try events("<a v=\"\(before)'\(after)\"/>"), ["<a v=\(before)'\(after)>", "</a>"], "' at \(offset) of \(length)")
+                XCTAssertEqual(try events("<a v='\(before)\"\(after)'/>"), ["<a v=\(before)\"\(after)>", "</a>"], "\" at \(offset) of \(length)")
+                XCTAssertEqual(try events("<a v=\"\(before)>\(after)\"/>"), ["<a v=\(before)>\(after)>", "</a>"], "> at \(offset) of \(length)")
+                assertRefused("<a v=\"\(before)<\(after)\"/>", "'<' in attribute value")
+                assertRefused("<a v=\"\(before)&bogus;\(after)\"/>", "only the five predefined")
+                assertRefused("<a v=\"\(before)\(after)", "unterminated attribute value")
+            }
+        }
+        for limit in [15, 16, 17, 32, 33] {
+            func read(_ length: Int) -> Bool {
+                var tokenizer = XMLTokenizer(bytes: Array("<a v=\"\(String(repeating: "z", count: length))\"/>".utf8), limits: XMLLimits(maxTextBytes: limit))
+                do { while true { if case .endOfDocument = try tokenizer.next() { return true } } } catch {
+                    XCTAssertTrue("\(error)".contains("attribute value longer"), "\(error)")
+                    return false
+                }
+            }
+            XCTAssertTrue(read(limit), "\(limit) bytes, limit \(limit)")
+            XCTAssertFalse(read(limit + 1), "\(limit + 1) bytes, limit \(limit)")
+        }
+    }
+
     func test_errors_sayTheLine() {
         XCTAssertThrowsError(try events("<a>\n<b>\n</c>\n</a>")) { error in
             XCTAssertEqual((error as? XMLSyntaxError)?.line, 3)
