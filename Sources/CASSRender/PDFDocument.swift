@@ -346,6 +346,9 @@ final class PDFDocument {
         guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
         let n = ASCIIShaping.size
         let recording = recorded != nil
+        // The tables as locals: read through the class for every character
+        // they were retained and released each time.
+        let firstTable = table.first, neutralTable = table.neutral, glyphTable = table.glyphs, widthTable = table.widths
         var currentIndex = -1
         var current: FontUse?
         var start = 0
@@ -364,9 +367,9 @@ final class PDFDocument {
             }
             // Control characters are drawn as spaces (as the general path does).
             let b = value < 0x20 ? 0x20 : value
-            var index = table.first[b]
-            if currentIndex >= 0, table.neutral[b], table.glyphs[currentIndex * n + b] != 0 { index = currentIndex }
-            let glyph = table.glyphs[index * n + b]
+            var index = firstTable[b]
+            if currentIndex >= 0, neutralTable[b], glyphTable[currentIndex * n + b] != 0 { index = currentIndex }
+            let glyph = glyphTable[index * n + b]
             if index != currentIndex {
                 if let current, pendingGlyphs.count > start {
                     pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
@@ -385,7 +388,7 @@ final class PDFDocument {
                 noteTry(current, glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
             }
             pendingGlyphs.append(glyph)
-            width += table.widths[index * n + b]
+            width += widthTable[index * n + b]
         }
         if let current, pendingGlyphs.count > start {
             pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
@@ -536,33 +539,53 @@ final class PDFDocument {
 }
 
 extension PDFDocument.Page {
-    private mutating func text(_ ascii: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount))
+    /// Writes at most `capacity` bytes through `ContentBytes` into memory on
+    /// the stack and appends them in one go: an append per literal and per
+    /// digit was most of the cost of a cell's text.
+    private mutating func write(capacity: Int, _ body: (inout ContentBytes) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var out = ContentBytes(base: base, capacity: capacity)
+            body(&out)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: out.count))
+        }
     }
 
-    private mutating func number(_ value: Double) { PDFWriter.append(number: value, to: &bytes) }
-
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, width: Double, gray: Double) {
-        number(gray); text(" G "); number(width); text(" w "); number(x1); text(" "); number(y1); text(" m ")
-        number(x2); text(" "); number(y2); text(" l S\n")
+        write(capacity: 6 * ContentBytes.numberMax + 32) { out in
+            out.number(gray); out.text(" G "); out.number(width); out.text(" w "); out.number(x1); out.text(" "); out.number(y1); out.text(" m ")
+            out.number(x2); out.text(" "); out.number(y2); out.text(" l S\n")
+        }
     }
 
     mutating func fill(x: Double, y: Double, width: Double, height: Double, gray: Double) {
-        number(gray); text(" g "); number(x); text(" "); number(y); text(" "); number(width); text(" "); number(height); text(" re f\n")
+        write(capacity: 5 * ContentBytes.numberMax + 32) { out in
+            out.number(gray); out.text(" g "); out.number(x); out.text(" "); out.number(y); out.text(" "); out.number(width); out.text(" ")
+            out.number(height); out.text(" re f\n")
+        }
     }
 
-    mutating func beginText(gray: Double) { text("BT "); number(gray); text(" g\n") }
+    mutating func beginText(gray: Double) {
+        write(capacity: ContentBytes.numberMax + 8) { out in out.text("BT "); out.number(gray); out.text(" g\n") }
+    }
 
-    mutating func endText() { text("ET\n") }
+    mutating func endText() { bytes.append(contentsOf: [UInt8(ascii: "E"), UInt8(ascii: "T"), 0x0A]) }
 
     /// One run at pen position `x`: its glyphs' CIDs are placeholders until `writeCIDs`.
     mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double) {
-        bytes.append(contentsOf: use.resourceName)
-        number(size); text(" Tf 1 0 0 1 "); number(x); text(" "); number(y); text(" Tm <")
-        slots.append(PDFDocument.GlyphSlot(offset: bytes.count, font: use.index, start: glyphs.count, count: runGlyphs.count))
+        let count = runGlyphs.count
+        let start = bytes.count
+        let name = use.resourceName
+        var placeholders = 0
+        write(capacity: name.count + 3 * ContentBytes.numberMax + 32 + 4 * count) { out in
+            out.bytes(name)
+            out.number(size); out.text(" Tf 1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
+            placeholders = out.count
+            out.zeros(4 * count)
+            out.text("> Tj\n")
+        }
+        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
         glyphs.append(contentsOf: runGlyphs)
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 4 * runGlyphs.count))
-        text("> Tj\n")
     }
 
     /// Puts each glyph's CID in its font's subset (`subsets[font]`) in
@@ -584,6 +607,69 @@ extension PDFDocument.Page {
                     at += 4
                 }
             }
+        }
+    }
+}
+
+/// Content stream bytes written through a pointer into memory the caller
+/// sized for them (`PDFDocument.Page.write`): numbers as
+/// `PDFWriter.append(number:to:)` writes them, literals copied whole.
+struct ContentBytes {
+    /// The most bytes a number takes: sign, 17 digits (the largest Int / 100), point, two decimals.
+    static let numberMax = 24
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    private(set) var count = 0
+
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    mutating func text(_ ascii: StaticString) {
+        let n = ascii.utf8CodeUnitCount
+        precondition(count + n <= capacity, "content bytes past their room")
+        (base + count).update(from: ascii.utf8Start, count: n)
+        count += n
+    }
+
+    mutating func bytes(_ values: [UInt8]) {
+        precondition(count + values.count <= capacity, "content bytes past their room")
+        values.withUnsafeBufferPointer { source in
+            guard let start = source.baseAddress else { return }
+            (base + count).update(from: start, count: source.count)
+        }
+        count += values.count
+    }
+
+    mutating func zeros(_ n: Int) {
+        precondition(count + n <= capacity, "content bytes past their room")
+        (base + count).update(repeating: UInt8(ascii: "0"), count: n)
+        count += n
+    }
+
+    /// A coordinate with at most two decimals, as `PDFWriter.number` gives it.
+    mutating func number(_ value: Double) {
+        precondition(count + Self.numberMax <= capacity, "content bytes past their room")
+        let hundredths = Int((value * 100).rounded())
+        if hundredths < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+        let magnitude = hundredths.magnitude
+        var whole = magnitude / 100
+        var digits = 1
+        var divisor: UInt = 1
+        while whole / divisor >= 10 { divisor *= 10; digits += 1 }
+        for _ in 0..<digits {
+            base[count] = UInt8(ascii: "0") + UInt8(whole / divisor)
+            whole %= divisor
+            divisor /= 10
+            count += 1
+        }
+        let fraction = magnitude % 100
+        if fraction != 0 {
+            base[count] = UInt8(ascii: ".")
+            base[count + 1] = UInt8(ascii: "0") + UInt8(fraction / 10)
+            base[count + 2] = UInt8(ascii: "0") + UInt8(fraction % 10)
+            count += 3
         }
     }
 }
