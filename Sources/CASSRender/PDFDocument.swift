@@ -55,7 +55,7 @@ final class PDFDocument {
         /// hashed every glyph of every cell). Memory the use owns rather
         /// than an array property: every glyph drawn tests a bit, and an
         /// array in a class is checked for exclusive access at each test.
-        private let drawn: UnsafeMutableBufferPointer<UInt64>
+        let drawn: UnsafeMutableBufferPointer<UInt64>
         var unicode: [UInt16: String] = [:]
         var scalar: [UInt16: UInt32] = [:]
         init(font: TrueTypeFont, index: Int) {
@@ -351,6 +351,7 @@ final class PDFDocument {
         let firstTable = table.first, neutralTable = table.neutral, glyphTable = table.glyphs, widthTable = table.widths
         var currentIndex = -1
         var current: FontUse?
+        var drawnBits = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
         var start = 0
         var width = 0.0
         var total = 0.0
@@ -378,9 +379,15 @@ final class PDFDocument {
                 start = pendingGlyphs.count
                 width = 0
                 currentIndex = index
-                current = chainUse(index, bold: bold, chain)
+                let use = chainUse(index, bold: bold, chain)
+                current = use
+                drawnBits = use.drawn
             }
-            if let current, current.insert(glyph) {
+            // The bit tested through the font's memory (binding the
+            // optional FontUse for every character retained it); its
+            // dictionaries only for a glyph drawn for the first time.
+            let word = Int(glyph) >> 6, bit = UInt64(1) << UInt64(glyph & 63)
+            if word < drawnBits.count, drawnBits[word] & bit == 0, let current, current.insert(glyph) {
                 current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
                 current.scalar[glyph] = UInt32(b)
             }

@@ -137,7 +137,8 @@ public struct Translations: Sendable {
         if digits > 0 {
             out.append(contentsOf: decimalMark)
             let start = out.count
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+            // One append per digit: appending a repeated element went through the generic path.
+            for _ in 0..<digits { out.append(UInt8(ascii: "0")) }
             var fraction = magnitude % scale
             var at = start + digits - 1
             while fraction > 0 {
