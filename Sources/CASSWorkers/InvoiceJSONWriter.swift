@@ -191,8 +191,19 @@ struct InvoiceJSONWriter {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
+    /// Indentation is copied from this constant, 64 spaces at a time
+    /// (appending a repeated element cost about 200 instructions a key).
+    private static var spaces: StaticString { "                                                                " }
+
     private mutating func indent(_ depth: Int) {
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+        var count = depth * 2
+        Self.spaces.withUTF8Buffer { spaces in
+            while count > 0 {
+                let run = min(count, spaces.count)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
+                count -= run
+            }
+        }
     }
 
     private mutating func string(_ text: String) {
