@@ -5,6 +5,24 @@
 /// characters of its String counterpart (named on each; tested in
 /// DecimalBytesTests).
 public enum DecimalBytes {
+    /// `count` spaces (indentation of the XML and JSON documents), copied
+    /// from a constant 64 at a time: appending a repeated element cost
+    /// about 200 instructions a line.
+    @inlinable
+    public static func appendSpaces(_ count: Int, to out: inout [UInt8]) {
+        var remaining = count
+        spaces.withUTF8Buffer { spaces in
+            while remaining > 0 {
+                let run = min(remaining, spaces.count)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
+                remaining -= run
+            }
+        }
+    }
+
+    @usableFromInline
+    static var spaces: StaticString { "                                                                " }
+
     /// `String(value)`, `Int64.min` included (written through its magnitude).
     public static func append(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }

@@ -1,3 +1,5 @@
+import CASSDomain
+
 /// Writes indented XML into a byte buffer. Text and attribute values are
 /// escaped here, once, so no writer can produce markup from data.
 struct XMLOutput {
@@ -125,20 +127,9 @@ struct XMLOutput {
         if inlineLevel == 0 { bytes.append(0x0A) }
     }
 
-    /// Indentation is copied from this constant, 64 spaces at a time
-    /// (appending a repeated element cost about 200 instructions a line).
-    private static var spaces: StaticString { "                                                                " }
-
     private mutating func indent() {
         guard inlineLevel == 0 else { return }
-        var count = depth * 2
-        Self.spaces.withUTF8Buffer { spaces in
-            while count > 0 {
-                let run = min(count, spaces.count)
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
-                count -= run
-            }
-        }
+        DecimalBytes.appendSpaces(depth * 2, to: &bytes)
     }
 
     private mutating func startTag(_ name: String) {

@@ -38,6 +38,17 @@ final class ReportCanvas {
     /// Mirrors a logical x range (from the start edge) into page coordinates.
     func place(_ x: Double, _ w: Double) -> Double { rightToLeft ? right - x - w : left + x }
 
+    /// Where text of `textWidth` starts in a cell of `w`, aligned at the
+    /// logical start, end or centre (mirrored for right-to-left).
+    func offset(_ align: Align, w: Double, textWidth: Double) -> Double {
+        let physical: Align = rightToLeft ? (align == .start ? .end : align == .end ? .start : .center) : align
+        switch physical {
+        case .start: return 0
+        case .end: return w - textWidth
+        case .center: return (w - textWidth) / 2
+        }
+    }
+
     /// Draws text in the cell [x, x + w) (logical, from the start edge) at
     /// baseline `baseline`, shrinking it to 70 % and then cutting it with an
     /// ellipsis rather than letting it run into the next cell.
@@ -72,13 +83,7 @@ final class ReportCanvas {
             }
         }
         let x0 = place(x, w)
-        let physical: Align = rightToLeft ? (align == .start ? .end : align == .end ? .start : .center) : align
-        let dx: Double
-        switch physical {
-        case .start: dx = 0
-        case .end: dx = w - textWidth
-        case .center: dx = (w - textWidth) / 2
-        }
+        let dx = offset(align, w: w, textWidth: textWidth)
         document.draw(runs, x: x0 + dx, y: baseline, size: fontSize, gray: gray)
     }
 
@@ -112,13 +117,7 @@ final class ReportCanvas {
         }
         if textWidth > w { return false }
         let x0 = place(x, w)
-        let physical: Align = rightToLeft ? (align == .start ? .end : align == .end ? .start : .center) : align
-        let dx: Double
-        switch physical {
-        case .start: dx = 0
-        case .end: dx = w - textWidth
-        case .center: dx = (w - textWidth) / 2
-        }
+        let dx = offset(align, w: w, textWidth: textWidth)
         document.drawPending(x: x0 + dx, y: baseline, size: fontSize, gray: gray)
         return true
     }

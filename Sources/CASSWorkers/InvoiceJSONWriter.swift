@@ -191,19 +191,8 @@ struct InvoiceJSONWriter {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    /// Indentation is copied from this constant, 64 spaces at a time
-    /// (appending a repeated element cost about 200 instructions a key).
-    private static var spaces: StaticString { "                                                                " }
-
     private mutating func indent(_ depth: Int) {
-        var count = depth * 2
-        Self.spaces.withUTF8Buffer { spaces in
-            while count > 0 {
-                let run = min(count, spaces.count)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
-                count -= run
-            }
-        }
+        DecimalBytes.appendSpaces(depth * 2, to: &out)
     }
 
     private mutating func string(_ text: String) {
