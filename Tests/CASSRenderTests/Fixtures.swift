@@ -149,6 +149,16 @@ enum Fixtures {
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> String? {
         guard let path = toolPath(tool) else { return nil }
+        let result = try capture(path, arguments)
+        guard result.status == 0 else {
+            throw NSError(domain: "Fixtures", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments) exited \(result.status)"])
+        }
+        return String(decoding: result.output, as: UTF8.self)
+    }
+
+    /// Runs the program at `path`; its exit status and standard output
+    /// (standard error dropped).
+    static func capture(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -158,9 +168,6 @@ enum Fixtures {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "Fixtures", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments) exited \(process.terminationStatus)"])
-        }
-        return String(decoding: data, as: UTF8.self)
+        return (process.terminationStatus, [UInt8](data))
     }
 }

@@ -55,25 +55,9 @@ final class ZipAndDeflateTests: XCTestCase {
         XCTAssertLessThan(Deflate.compress(stream).count, stream.count / 3, "content-stream-like text must compress")
         for input in [[], text, random, stream, Array(text.prefix(3)), [UInt8](repeating: 7, count: 70_000), Array(text.prefix(255)), Array(text.prefix(257)),
                       Array(text.prefix(600)), mixed, Array((text + text + text).prefix(40_000))] as [[UInt8]] {
-            let deflated = Deflate.compress(input)
-            var gz: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255]
-            gz += deflated
-            var tail = BinaryWriter()
-            tail.le32(CRC32.checksum(input)); tail.le32(UInt32(input.count))
-            gz += tail.bytes
-            let folder = try Fixtures.temporaryDirectory()
-            let file = folder.appendingPathComponent("d.gz")
-            try Data(gz).write(to: file)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try XCTUnwrap(Fixtures.toolPath("gzip")))
-            process.arguments = ["-dc", file.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let out = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "gzip rejected our deflate stream (\(input.count) bytes)")
-            XCTAssertEqual([UInt8](out), input)
+            let inflated = try XCTUnwrap(try Self.gunzip([(Deflate.compress(input), input)]))
+            XCTAssertEqual(inflated.status, 0, "gzip rejected our deflate stream (\(input.count) bytes)")
+            XCTAssertEqual(inflated.output, input)
         }
         XCTAssertLessThan(Deflate.compress(text).count, text.count / 10, "repetitive text must compress")
     }
@@ -94,16 +78,7 @@ final class ZipAndDeflateTests: XCTestCase {
         }
         let url = try Fixtures.temporaryDirectory().appendingPathComponent("members.gz")
         try Data(file).write(to: url)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gzip)
-        process.arguments = ["-dc", url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, [UInt8](out))
+        return try Fixtures.capture(gzip, ["-dc", url.path])
     }
 
     /// Every path of the compressor against gzip: sizes 0-6 (under the 4
