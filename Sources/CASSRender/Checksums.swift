@@ -67,17 +67,49 @@ public enum CRC32 {
 
 /// Adler-32, the trailer of a zlib stream (PDF FlateDecode).
 enum Adler32 {
+    /// Eight bytes per step with the sums done in 16-bit lanes of one
+    /// 64-bit word (for bytes d0...d7: a gains d0 + ... + d7, b gains 8a +
+    /// 8d0 + 7d1 + ... + 1d7), and the modulo only every 5552 bytes: about
+    /// 2 instructions a byte instead of 4 for the byte loop (a PDF's
+    /// streams all go through here after Deflate).
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1, b: UInt32 = 0
-        bytes.withUnsafeBufferPointer { data in
+        var a: UInt64 = 1, b: UInt64 = 0
+        bytes.withUnsafeBytes { data in
+            guard let base = data.baseAddress else { return }
+            let count = data.count
             var index = 0
-            while index < data.count {
-                // 5552 bytes is the most that can be summed before b overflows.
-                let end = min(index + 5552, data.count)
-                while index < end { a &+= UInt32(data[index]); b &+= a; index += 1 }
+            while index < count {
+                // 5552 bytes is the most that can be summed before b would
+                // overflow 32 bits (zlib's NMAX); 5552 = 8 * 694.
+                let end = min(index + 5552, count)
+                while index + 8 <= end {
+                    let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    // d0 d2 d4 d6 and d1 d3 d5 d7 in 16-bit lanes (lowest first).
+                    let even = word & 0x00FF_00FF_00FF_00FF
+                    let odd = (word >> 8) & 0x00FF_00FF_00FF_00FF
+                    // The top lane of a product of lanes is the dot product
+                    // of one word's lanes with the other's reversed; every
+                    // lane sum stays under 2^16 (at most 255 * 20), so no
+                    // lower lane carries into it.
+                    let sum = ((even &+ odd) &* 0x0001_0001_0001_0001) >> 48
+                    let weighted = ((even &* 0x0008_0006_0004_0002) >> 48) &+ ((odd &* 0x0007_0005_0003_0001) >> 48)
+                    b &+= a << 3 &+ weighted
+                    a &+= sum
+                    index += 8
+                }
+                while index < end {
+                    a &+= UInt64(data[index]); b &+= a; index += 1
+                }
                 a %= 65521; b %= 65521
             }
         }
+        return UInt32(b) << 16 | UInt32(a)
+    }
+
+    /// One byte at a time: the reference the word loop is tested against.
+    static func bytewise(_ bytes: [UInt8]) -> UInt32 {
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in bytes { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
         return b << 16 | a
     }
 }

@@ -89,6 +89,11 @@ public enum Deflate {
         return table
     }()
 
+    /// The distance part of a match's symbol by slot (as above), less the
+    /// code's base distance: adding the distance gives code << 16 | extra
+    /// bits' value in one step (distance >= base, so nothing borrows).
+    static let distanceSymbolBySlot: [UInt32] = distanceCodeBySlot.map { UInt32($0) << 16 &- UInt32(distanceBase[Int($0)]) }
+
     /// RFC 1951 3.2.6: the fixed literal/length and distance code lengths.
     static let fixedLiteralLengths: [UInt8] = (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 }
     static let fixedDistanceLengths = [UInt8](repeating: 5, count: 30)
@@ -111,14 +116,26 @@ public enum Deflate {
             code = (code &+ countByLength[bits - 1]) << 1
             next[bits] = code
         }
-        return lengths.map { length in
-            guard length > 0 else { return 0 }
-            var c = next[Int(length)]
-            next[Int(length)] &+= 1
-            var reversed: UInt16 = 0
-            for _ in 0..<length { reversed = reversed << 1 | (c & 1); c >>= 1 }
-            return reversed
+        var codes = [UInt16](repeating: 0, count: lengths.count)
+        for k in lengths.indices {
+            let length = Int(lengths[k])
+            guard length > 0 else { continue }
+            codes[k] = reversed(next[length], length)
+            next[length] &+= 1
         }
+        return codes
+    }
+
+    /// The low `length` (1-15) bits of `code` in reverse order: all 16
+    /// bits swapped in four steps, then shifted down (a bit-at-a-time loop
+    /// was most of building a block's codes).
+    @inline(__always) static func reversed(_ code: UInt16, _ length: Int) -> UInt16 {
+        var v = UInt32(code)
+        v = (v & 0x5555) << 1 | (v >> 1) & 0x5555
+        v = (v & 0x3333) << 2 | (v >> 2) & 0x3333
+        v = (v & 0x0F0F) << 4 | (v >> 4) & 0x0F0F
+        v = (v & 0x00FF) << 8 | (v >> 8) & 0x00FF
+        return UInt16(truncatingIfNeeded: v >> UInt32(16 - length))
     }
 
     /// Huffman code lengths for `frequencies`, none longer than `limit`.
@@ -199,31 +216,38 @@ public enum Deflate {
         var buffer: UInt64 = 0
         var count = 0
 
-        /// 8 bytes of slack: `write` stores whole 64-bit words.
+        /// 8 bytes of slack (`write` stores 4 bytes at a time, `finish`
+        /// the last up to 4).
         init(capacity: Int) {
             self.capacity = capacity + 8
             out = .allocate(byteCount: capacity + 8, alignment: 8)
         }
 
-        /// Writes `n` (at most 56) bits of `value`, least significant
-        /// first: into the buffer, then every whole byte out with one
-        /// unaligned store (at most 7 bits stay behind).
+        /// Writes `n` (at most 32) bits of `value` (nothing above them set),
+        /// least significant first. Fewer than 32 bits wait in `buffer`
+        /// between calls; 32 go out as one unaligned store when they are
+        /// there: a Huffman code is a shift, an OR, an add and a compare,
+        /// where storing every whole byte on each call cost twice that.
         @inline(__always) mutating func write(_ value: UInt64, _ n: Int) {
-            buffer |= value << UInt64(count)
-            count += n
-            out.storeBytes(of: buffer.littleEndian, toByteOffset: at, as: UInt64.self)
-            let bytes = count >> 3
-            at += bytes
-            buffer = buffer >> UInt64(bytes << 3)
-            count &= 7
+            buffer |= value << UInt64(truncatingIfNeeded: count)
+            count &+= n
+            if count >= 32 {
+                out.storeBytes(of: UInt32(truncatingIfNeeded: buffer).littleEndian, toByteOffset: at, as: UInt32.self)
+                at &+= 4
+                buffer >>= 32
+                count &-= 32
+            }
         }
 
         /// The bytes written, the last one padded with zero bits; frees the buffer.
         mutating func finish() -> [UInt8] {
-            if count > 0 {
+            while count > 0 {
                 out.storeBytes(of: UInt8(truncatingIfNeeded: buffer), toByteOffset: at, as: UInt8.self)
                 at += 1
+                buffer >>= 8
+                count -= 8
             }
+            count = 0
             let result = [UInt8](UnsafeRawBufferPointer(start: out, count: at))
             out.deallocate()
             return result
@@ -276,83 +300,82 @@ public enum Deflate {
             previous.deallocate()
             symbols.deallocate()
         }
-        let lengthSymbol = Self.lengthSymbol, distanceCodeBySlot = Self.distanceCodeBySlot, distanceBase = Self.distanceBase
         var symbolCount = 0
+        // Arithmetic below wraps (&+) where it cannot overflow: positions
+        // are under 2^30, a block's counts under 2^15. The overflow checks
+        // were a sixth of the loop's instructions.
         input.withUnsafeBufferPointer { data in
             // 4-byte loads below need 4 bytes; the last 3 are literals.
             guard n >= 4, let start = data.baseAddress else { return }
             let base = UnsafeRawPointer(start)
             let shift = UInt32(32 - hashBits)
-            @inline(__always) func hash(_ p: Int) -> Int {
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)) & 0xFF_FFFF
-                return Int((word &* 2_654_435_761) >> shift)
+            @inline(__always) func load32(_ p: Int) -> UInt32 {
+                UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self))
             }
+            // The hash of the 3 bytes at a position, from a 4-byte load there.
+            @inline(__always) func hash(_ word: UInt32) -> Int {
+                Int(truncatingIfNeeded: ((word & 0xFF_FFFF) &* 2_654_435_761) >> shift)
+            }
+            Self.lengthSymbol.withUnsafeBufferPointer { lengthSymbol in
+            Self.distanceSymbolBySlot.withUnsafeBufferPointer { distanceSymbolBySlot in
             literalFrequencies.withUnsafeMutableBufferPointer { literalCounts in
-                distanceFrequencies.withUnsafeMutableBufferPointer { distanceCounts in
-                    var i = 0
-                    while i + 4 <= n {
-                        var bestLength = 0
-                        var bestDistance = 0
-                        let h = hash(i)
-                        var candidate = Int(head[h])
-                        var chain = 0
-                        let limit = min(258, n - i)
-                        let first3 = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self)) & 0xFF_FFFF
-                        while i - candidate <= windowMask && chain < maxChain {
-                            // A candidate must share the first three bytes (hash
-                            // slots collide) and the byte that would beat the best.
-                            if data[candidate + bestLength] == data[i + bestLength]
-                                && UInt32(littleEndian: base.loadUnaligned(fromByteOffset: candidate, as: UInt32.self)) & 0xFF_FFFF == first3 {
-                                // Eight bytes at a time (a content stream's matches run long);
-                                // the first differing byte from the XOR's low zero bits.
-                                var length = 3
-                                while length + 8 <= limit {
-                                    let a = base.loadUnaligned(fromByteOffset: candidate + length, as: UInt64.self)
-                                    let b = base.loadUnaligned(fromByteOffset: i + length, as: UInt64.self)
-                                    let difference = UInt64(littleEndian: a ^ b)
-                                    if difference != 0 {
-                                        length += difference.trailingZeroBitCount / 8
-                                        break
-                                    }
-                                    length += 8
+            distanceFrequencies.withUnsafeMutableBufferPointer { distanceCounts in
+                var i = 0
+                while i < n &- 3 {
+                    let word = load32(i)
+                    let first3 = word & 0xFF_FFFF
+                    let h = hash(word)
+                    let newest = head[h]
+                    // Position i enters the chains before its own search: the
+                    // slot it takes in `previous` is that of i - 32768 (or of
+                    // i less the smaller window), outside the window, so no
+                    // candidate of this search reads it.
+                    previous[i & windowMask] = newest
+                    head[h] = Int32(truncatingIfNeeded: i)
+                    var candidate = Int(newest)
+                    var bestLength = 0
+                    var bestDistance = 0
+                    var chain = 0
+                    let limit = min(258, n &- i)
+                    while i &- candidate <= windowMask {
+                        // A candidate must share the first three bytes (hash
+                        // slots collide) and the byte that would beat the best.
+                        if data[candidate &+ bestLength] == data[i &+ bestLength] && load32(candidate) & 0xFF_FFFF == first3 {
+                            // Eight bytes at a time (a content stream's matches run long);
+                            // the first differing byte from the XOR's low zero bits.
+                            var length = 3
+                            while length &+ 8 <= limit {
+                                let a = base.loadUnaligned(fromByteOffset: candidate &+ length, as: UInt64.self)
+                                let b = base.loadUnaligned(fromByteOffset: i &+ length, as: UInt64.self)
+                                let difference = UInt64(littleEndian: a ^ b)
+                                if difference != 0 {
+                                    length &+= difference.trailingZeroBitCount &>> 3
+                                    break
                                 }
-                                if length + 8 > limit {
-                                    while length < limit && data[candidate + length] == data[i + length] { length += 1 }
-                                }
-                                if length > bestLength {
-                                    bestLength = length
-                                    bestDistance = i - candidate
-                                    if length >= niceLength || length == limit { break }
-                                }
+                                length &+= 8
                             }
-                            let next = Int(previous[candidate & windowMask])
-                            if next >= candidate { break }
-                            candidate = next
-                            chain += 1
+                            if length &+ 8 > limit {
+                                while length < limit && data[candidate &+ length] == data[i &+ length] { length &+= 1 }
+                            }
+                            if length > bestLength {
+                                bestLength = length
+                                bestDistance = i &- candidate
+                                if length >= niceLength || length == limit { break }
+                            }
                         }
-                        // Position i enters the chains with the hash computed for its search.
-                        previous[i & windowMask] = head[h]
-                        head[h] = Int32(i)
-                        let end: Int
-                        if bestLength >= 3 {
-                            let lengthPart = lengthSymbol[bestLength]
-                            let slot = bestDistance <= 256 ? bestDistance - 1 : 256 + (bestDistance - 1) >> 7
-                            let code = Int(distanceCodeBySlot[slot])
-                            symbols[symbolCount] = 0x8000_0000 | lengthPart | UInt32(code) << 16 | UInt32(bestDistance - Int(distanceBase[code]))
-                            literalCounts[257 + Int(lengthPart >> 26)] += 1
-                            distanceCounts[code] += 1
-                            end = i + bestLength
-                        } else {
-                            let byte = data[i]
-                            symbols[symbolCount] = UInt32(byte)
-                            literalCounts[Int(byte)] += 1
-                            end = i + 1
-                        }
-                        symbolCount += 1
-                        if symbolCount == blockCapacity {
-                            writeBlock(symbols, symbolCount, literalCounts, distanceCounts, final: false, &bits)
-                            symbolCount = 0
-                        }
+                        chain &+= 1
+                        if chain == maxChain { break }
+                        let next = Int(previous[candidate & windowMask])
+                        if next >= candidate { break }
+                        candidate = next
+                    }
+                    if bestLength >= 3 {
+                        let lengthPart = lengthSymbol[bestLength]
+                        let slot = bestDistance <= 256 ? bestDistance &- 1 : 256 &+ (bestDistance &- 1) &>> 7
+                        let distancePart = distanceSymbolBySlot[slot] &+ UInt32(truncatingIfNeeded: bestDistance)
+                        symbols[symbolCount] = 0x8000_0000 | lengthPart | distancePart
+                        literalCounts[257 &+ Int(lengthPart >> 26)] &+= 1
+                        distanceCounts[Int(distancePart >> 16)] &+= 1
                         // The rest of a match enters the hash chains, but only its
                         // first `maxInsert` positions when it is longer (as zlib's fast
                         // levels do): inserting every byte of a content stream's long
@@ -360,28 +383,41 @@ public enum Deflate {
                         // and one into `previous` per byte, mostly cache misses), and
                         // the strings inside a long match were mostly entered already
                         // where it was copied from.
-                        let insertEnd = min(end - i > maxInsert ? i + maxInsert : end, n - 3)
-                        var p = i + 1
+                        let insertEnd = min(i &+ min(bestLength, maxInsert), n &- 3)
+                        var p = i &+ 1
                         while p < insertEnd {
-                            let h = hash(p)
+                            let h = hash(load32(p))
                             previous[p & windowMask] = head[h]
-                            head[h] = Int32(p)
-                            p += 1
+                            head[h] = Int32(truncatingIfNeeded: p)
+                            p &+= 1
                         }
-                        i = end
+                        i &+= bestLength
+                    } else {
+                        let byte = UInt8(truncatingIfNeeded: word)
+                        symbols[symbolCount] = UInt32(byte)
+                        literalCounts[Int(byte)] &+= 1
+                        i &+= 1
                     }
-                    // The last (up to 3) bytes, too short to search from.
-                    while i < n {
-                        if symbolCount == blockCapacity {
-                            writeBlock(symbols, symbolCount, literalCounts, distanceCounts, final: false, &bits)
-                            symbolCount = 0
-                        }
-                        symbols[symbolCount] = UInt32(data[i])
-                        literalCounts[Int(data[i])] += 1
-                        symbolCount += 1
-                        i += 1
+                    symbolCount &+= 1
+                    if symbolCount == blockCapacity {
+                        writeBlock(symbols, symbolCount, literalCounts, distanceCounts, final: false, &bits)
+                        symbolCount = 0
                     }
                 }
+                // The last (up to 3) bytes, too short to search from.
+                while i < n {
+                    if symbolCount == blockCapacity {
+                        writeBlock(symbols, symbolCount, literalCounts, distanceCounts, final: false, &bits)
+                        symbolCount = 0
+                    }
+                    symbols[symbolCount] = UInt32(data[i])
+                    literalCounts[Int(data[i])] += 1
+                    symbolCount += 1
+                    i += 1
+                }
+            }
+            }
+            }
             }
         }
         // Inputs under 4 bytes never entered the loop above.
@@ -509,19 +545,17 @@ public enum Deflate {
                         let entry = literal[Int(symbol)]
                         writer.write(UInt64(entry & 0xFFFF), Int((entry >> 16) & 0xFF))
                     } else {
-                        // Length code, its extra bits, distance code, its extra
-                        // bits: at most 15 + 5 + 15 + 13 = 48 bits, one write.
-                        let lengthEntry = literal[257 + Int((symbol >> 26) & 31)]
+                        // Length code and its extra bits (at most 15 + 5), then
+                        // distance code and its extra bits (at most 15 + 13):
+                        // two writes, as `write` takes 32 bits at most.
+                        let lengthEntry = literal[257 &+ Int((symbol >> 26) & 31)]
                         let distanceEntry = distance[Int((symbol >> 16) & 31)]
-                        var value = UInt64(lengthEntry & 0xFFFF)
-                        var n = Int((lengthEntry >> 16) & 0xFF)
-                        value |= UInt64((symbol >> 21) & 31) << UInt64(n)
-                        n += Int(lengthEntry >> 24)
-                        value |= UInt64(distanceEntry & 0xFFFF) << UInt64(n)
-                        n += Int((distanceEntry >> 16) & 0xFF)
-                        value |= UInt64(symbol & 0x1FFF) << UInt64(n)
-                        n += Int(distanceEntry >> 24)
-                        writer.write(value, n)
+                        let lengthCodeBits = (lengthEntry >> 16) & 0xFF
+                        writer.write(UInt64(lengthEntry & 0xFFFF) | UInt64((symbol >> 21) & 31) << UInt64(lengthCodeBits),
+                                     Int(lengthCodeBits &+ (lengthEntry >> 24)))
+                        let distanceCodeBits = (distanceEntry >> 16) & 0xFF
+                        writer.write(UInt64(distanceEntry & 0xFFFF) | UInt64(symbol & 0x1FFF) << UInt64(distanceCodeBits),
+                                     Int(distanceCodeBits &+ (distanceEntry >> 24)))
                     }
                 }
                 let end = literal[256]

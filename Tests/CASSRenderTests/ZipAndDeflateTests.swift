@@ -30,6 +30,24 @@ final class ZipAndDeflateTests: XCTestCase {
 
     func test_adler32_matchesTheStandardCheckValue() {
         XCTAssertEqual(Adler32.checksum(Array("Wikipedia".utf8)), 0x11E6_0398)
+        XCTAssertEqual(Adler32.checksum([]), 1)
+    }
+
+    /// The eight-bytes-a-step loop against the byte loop: every length 0-100
+    /// (the tail), around the 5552-byte modulo step, and all 0xFF bytes
+    /// (the largest lane sums and the largest b before the modulo).
+    func test_adler32_wordLoopMatchesBytewise() {
+        var state: UInt64 = 7
+        let random = (0..<40_000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let ones = [UInt8](repeating: 0xFF, count: 40_000)
+        for length in Array(0...100) + [5551, 5552, 5553, 5560, 11_104, 11_105, 40_000] {
+            XCTAssertEqual(Adler32.checksum(Array(random.prefix(length))), Adler32.bytewise(Array(random.prefix(length))), "random, \(length) bytes")
+            XCTAssertEqual(Adler32.checksum(Array(ones.prefix(length))), Adler32.bytewise(Array(ones.prefix(length))), "0xFF, \(length) bytes")
+        }
+        XCTAssertEqual(Adler32.checksum(ones), 0x0AB0_ACD6, "zlib.adler32(b'\\xff' * 40000)")
     }
 
     /// gzip checks our deflate data and its CRC-32 when it inflates.
