@@ -116,6 +116,9 @@ public final class FileLog: Log, @unchecked Sendable {
             guard let end = opened[partition.topic]?.partitions[safe: Int(partition.partition)]?.endOffset, offset > end else { continue }
             options.logger("recovery: group \(group) had committed offset \(offset) of \(partition), past its end \(end); set back to \(end)")
             try offsets.commit(group: group, offsets: [partition: end])
+            // Durably whatever the commits' durability: a set-back lost
+            // again would skip the records that take those offsets.
+            try offsetsLog.syncAll()
             leftovers.append("committed offset of group \(group) on \(partition): \(offset) set back to the end \(end)")
         }
         recovery = FileLogRecovery(previousShutdown: previous, rebootedSince: rebooted, cuts: cuts, leftovers: leftovers)

@@ -73,7 +73,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
 
     let data = work.appendingPathComponent("data")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-    let log = try FileLog(directory: data.appendingPathComponent("log").path, options: FileLogOptions())
+    let log = try FileLog(directory: data.appendingPathComponent("log").path, options: .service)
     var options = ServiceOptions(dataDirectory: data)
     options.referenceDirectory = referenceFolder
     options.port = 0

@@ -35,9 +35,10 @@ enum ServiceLog {
         }
         // Every topic synced before send returns (group commit): a request
         // answered 2xx survives a power loss, not only a killed process.
+        // Consumer commits are flushed (FileLogOptions.service says why).
         let fileLog: FileLog
         do {
-            fileLog = try FileLog(directory: folder.path, options: FileLogOptions())
+            fileLog = try FileLog(directory: folder.path, options: .service)
         } catch let error as LogError where error.message.contains("in use by another process") {
             // The folder lock: one process per log folder, whoever it is.
             throw ServiceLogError("\(error.message). The log of \(data.path) belongs to the process holding it (a running `cass serve`?): "

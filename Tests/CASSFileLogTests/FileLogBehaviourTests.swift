@@ -154,6 +154,28 @@ final class FileLogBehaviourTests: XCTestCase {
         XCTAssertEqual(try consumer.poll(maxRecords: 10, timeoutMs: 100).map { text($0.value) }, ["new"])
     }
 
+    /// The set-back is fsync'd at open even when commits are only flushed
+    /// (`FileLogOptions.service`): lost again, it would skip new records.
+    func test_aSetBackIsSyncedAtOpenWhenCommitsAreFlushed() throws {
+        let directory = temporaryFolder(self)
+        var options = testOptions()
+        options.commitDurability = .flushed(withinMs: 60_000)
+        var log = try FileLog(directory: directory, options: options)
+        try log.createTopics([TopicSpec(name: "t", partitions: 1)])
+        try log.makeProducer().send([record("t", key: "k", value: "old")])
+        try log.makeConsumer(group: "g", topics: ["t"], listener: nil).commit([TopicPartition(topic: "t", partition: 0): 100])
+        log.abandonAsIfKilled()
+        log = try FileLog(directory: directory, options: options)
+        defer { try? log.close() }
+        XCTAssertEqual(try log.committedOffset(group: "g", partition: TopicPartition(topic: "t", partition: 0)), 1)
+        let offsets = log.offsets.log
+        offsets.condition.withLock { XCTAssertEqual(offsets.state.syncedEnd, offsets.state.nextOffset) }
+        try log.makeProducer().send([record("t", key: "k", value: "new")])
+        let consumer = try log.makeConsumer(group: "g", topics: ["t"], listener: nil)
+        defer { consumer.close() }
+        XCTAssertEqual(try consumer.poll(maxRecords: 10, timeoutMs: 100).map { text($0.value) }, ["new"])
+    }
+
     func test_pollReturnsRecordsFromEveryPartitionNotOnlyTheFirst() throws {
         let log = try open(temporaryFolder(self), options: testOptions(segmentBytes: 1 << 20))
         defer { try? log.close() }

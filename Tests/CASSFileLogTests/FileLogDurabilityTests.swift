@@ -93,6 +93,31 @@ final class FileLogDurabilityTests: XCTestCase {
         offsets.condition.withLock { XCTAssertEqual(offsets.state.syncedEnd, offsets.state.nextOffset) }
     }
 
+    /// `cass serve`'s log: topics synced as before; commits written at once
+    /// and fsync'd by the flusher (a killed process keeps them).
+    func test_theServiceOptionsSyncEveryTopicAndFlushCommits() throws {
+        let options = FileLogOptions.service
+        XCTAssertEqual(options.defaultDurability, .synced)
+        XCTAssertTrue(options.durability.isEmpty)
+        XCTAssertEqual(options.commitDurability, .flushed(withinMs: FileLogOptions.serviceCommitFlushMs))
+        let directory = temporaryFolder(self)
+        var log = try FileLog(directory: directory, options: options)
+        try log.createTopics([TopicSpec(name: "t", partitions: 1)])
+        try log.makeProducer().send([record("t", key: "k", value: "v")])
+        XCTAssertEqual(try state(log, "t").synced, 1)
+        let consumer = try log.makeConsumer(group: "g", topics: ["t"], listener: nil)
+        try consumer.commit([TopicPartition(topic: "t", partition: 0): 1])
+        let offsets = log.offsets.log
+        let sent = Date()
+        while offsets.condition.withLock({ offsets.state.syncedEnd < offsets.state.nextOffset }), Date().timeIntervalSince(sent) < 20 { usleep(10_000) }
+        offsets.condition.withLock { XCTAssertEqual(offsets.state.syncedEnd, offsets.state.nextOffset, "the flusher did not sync the commit within 20 s") }
+        try consumer.commit([TopicPartition(topic: "t", partition: 0): 1])
+        log.abandonAsIfKilled()
+        log = try FileLog(directory: directory, options: options)
+        defer { try? log.close() }
+        XCTAssertEqual(try log.committedOffset(group: "g", partition: TopicPartition(topic: "t", partition: 0)), 1)
+    }
+
     func test_optionsOutsideTheirLimitsAreRefused() {
         var options = FileLogOptions()
         options.segmentBytes = 100
