@@ -157,27 +157,32 @@ public enum Deflate {
         leaves.sort()
         let m = leaves.count
         // Huffman's tree by the two-queue method: leaves in order, and the
-        // internal nodes are made in order of weight too.
-        var weight = [UInt64](repeating: 0, count: 2 * m - 1)
-        var parent = [Int](repeating: 0, count: 2 * m - 1)
-        for k in 0..<m { weight[k] = leaves[k] >> 16 }
-        var leaf = 0, node = m, next = m
-        func smallest() -> Int {
-            if leaf < m && (node >= next || weight[leaf] <= weight[node]) { leaf += 1; return leaf - 1 }
-            node += 1
-            return node - 1
-        }
-        while next < 2 * m - 1 {
-            let a = smallest(), b = smallest()
-            weight[next] = weight[a] + weight[b]
-            parent[a] = next; parent[b] = next
-            next += 1
-        }
-        var depth = [Int](repeating: 0, count: 2 * m - 1)
+        // internal nodes are made in order of weight too. Weights, parents
+        // and depths in one scratch buffer on the stack: a block builds
+        // three trees, and their arrays' allocations were a third of this.
+        let nodes = 2 * m - 1
         var countByLength = [Int](repeating: 0, count: limit + 1)
-        for k in stride(from: 2 * m - 3, through: 0, by: -1) {
-            depth[k] = depth[parent[k]] + 1
-            if k < m { countByLength[min(depth[k], limit)] += 1 }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * nodes) { scratch in
+            guard let weight = scratch.baseAddress else { return }
+            let parent = weight + nodes, depth = parent + nodes
+            for k in 0..<m { weight[k] = Int(leaves[k] >> 16) }
+            var leaf = 0, node = m, next = m
+            @inline(__always) func smallest() -> Int {
+                if leaf < m && (node >= next || weight[leaf] <= weight[node]) { leaf &+= 1; return leaf &- 1 }
+                node &+= 1
+                return node &- 1
+            }
+            while next < nodes {
+                let a = smallest(), b = smallest()
+                weight[next] = weight[a] &+ weight[b]
+                parent[a] = next; parent[b] = next
+                next &+= 1
+            }
+            depth[nodes - 1] = 0
+            for k in stride(from: nodes - 2, through: 0, by: -1) {
+                depth[k] = depth[parent[k]] &+ 1
+                if k < m { countByLength[min(depth[k], limit)] += 1 }
+            }
         }
         // Codes cut to `limit` bits overfill the code space; take codes from
         // the longest length and split shorter ones until it fits (miniz's

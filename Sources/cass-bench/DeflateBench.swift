@@ -2,14 +2,19 @@ import CASSRender
 import Foundation
 
 /// `cass-bench deflate`: Deflate.zlib (what PDF content streams go
-/// through) on content-stream-like text, MB/s of input and the size ratio.
-/// The text is generated (fixed seed), shaped like the invoice PDFs'
-/// streams: text objects with a font, a position and a hex string of
-/// glyph ids, rules and fills, in streams of 8-56 KiB as a page has.
+/// through) on content-stream-like text, and Deflate.compress (what XLSX
+/// parts go through) on worksheet-like XML: MB/s of input and the size
+/// ratio of each. The inputs are generated (fixed seed): streams of 8-56
+/// KiB shaped like the invoice PDFs' pages (text objects with a font, a
+/// position and a hex string of glyph ids, rules and fills), and sheets of
+/// 4-200 rows shaped like an invoice worksheet (cells with references,
+/// styles, numbers and shared strings). `--rounds N` runs a fixed number of
+/// rounds instead of a time (for callgrind: the same work every run).
 /// A benchmark, not a test: it judges nothing.
 enum DeflateBench {
     static func run(_ arguments: [String]) -> Int32 {
         var seconds = 2.0
+        var fixedRounds: Int?
         var args = arguments
         while !args.isEmpty {
             let arg = args.removeFirst()
@@ -17,28 +22,35 @@ enum DeflateBench {
             case "--seconds":
                 guard let v = args.first.flatMap({ Double($0) }), v > 0, v <= 600 else { return usage("--seconds needs a number of seconds up to 600") }
                 args.removeFirst(); seconds = v
+            case "--rounds":
+                guard let v = args.first.flatMap({ Int($0) }), v > 0, v <= 10_000 else { return usage("--rounds needs a number from 1 to 10000") }
+                args.removeFirst(); fixedRounds = v
             default: return usage("unknown option \(arg)")
             }
         }
-        let streams = contentStreams()
-        let total = streams.reduce(0) { $0 + $1.count }
-        var compressed = 0
-        for stream in streams { compressed += Deflate.zlib(stream).count }
+        measure("zlib, content-stream-like", contentStreams(), seconds: seconds, rounds: fixedRounds) { Deflate.zlib($0) }
+        measure("raw, worksheet-like", worksheets(), seconds: seconds, rounds: fixedRounds) { Deflate.compress($0) }
+        return 0
+    }
+
+    static func measure(_ name: String, _ inputs: [[UInt8]], seconds: Double, rounds fixedRounds: Int?, _ compress: ([UInt8]) -> [UInt8]) {
+        let total = inputs.reduce(0) { $0 + $1.count }
+        let compressed = inputs.reduce(0) { $0 + compress($1).count }
         var rounds = 0
+        var sink = 0
         // The process's CPU time as well as the wall time: on a shared
         // machine the wall time mostly measures the other processes.
         let began = DispatchTime.now().uptimeNanoseconds, cpuBegan = cpuSeconds()
         var elapsed = 0.0
         repeat {
-            for stream in streams { compressed &+= Deflate.zlib(stream).count & 1 }
+            for input in inputs { sink &+= compress(input).count & 1 }
             rounds += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-        } while elapsed < seconds
+        } while fixedRounds.map { rounds < $0 } ?? (elapsed < seconds)
         let cpu = cpuSeconds() - cpuBegan
-        print(String(format: "deflate (zlib) on %d content-stream-like streams, %.1f MB: %.1f MB/s of input per CPU second (%.1f per wall second), %.1f %% of the size (%d rounds, %.2f s, load %@)",
-                     streams.count, Double(total) / 1e6, Double(total * rounds) / 1e6 / max(cpu, 1e-9), Double(total * rounds) / 1e6 / elapsed,
-                     100 * Double(streams.reduce(0) { $0 + Deflate.zlib($1).count }) / Double(max(total, 1)), rounds, elapsed, CloseDocumentsBench.loadAverage()))
-        return 0
+        print(String(format: "deflate (%@) on %d inputs, %.1f MB: %.1f MB/s of input per CPU second (%.1f per wall second), %.2f %% of the size (%d rounds, %.2f s, load %@)%@",
+                     name, inputs.count, Double(total) / 1e6, Double(total * rounds) / 1e6 / max(cpu, 1e-9), Double(total * rounds) / 1e6 / elapsed,
+                     100 * Double(compressed) / Double(max(total, 1)), rounds, elapsed, CloseDocumentsBench.loadAverage(), sink < 0 ? "." : ""))
     }
 
     static func cpuSeconds() -> Double {
@@ -70,8 +82,34 @@ enum DeflateBench {
         return streams
     }
 
+    static func worksheets() -> [[UInt8]] {
+        var state: UInt64 = 7
+        func next(_ bound: UInt64) -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (state >> 33) % bound
+        }
+        var sheets: [[UInt8]] = []
+        for _ in 0..<64 {
+            var text = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
+            for row in 1...(4 + next(196)) {
+                text += "<row r=\"\(row)\">"
+                for (k, column) in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"].enumerated() {
+                    if k < 3 {
+                        text += "<c r=\"\(column)\(row)\" s=\"\(1 + next(3))\" t=\"s\"><v>\(next(400))</v></c>"
+                    } else {
+                        text += "<c r=\"\(column)\(row)\" s=\"4\"><v>\(next(1_000_000)).\(next(100))</v></c>"
+                    }
+                }
+                text += "</row>"
+            }
+            text += "</sheetData></worksheet>"
+            sheets.append(Array(text.utf8))
+        }
+        return sheets
+    }
+
     static func usage(_ problem: String) -> Int32 {
-        FileHandle.standardError.write(Data("cass-bench deflate: \(problem)\nusage: cass-bench deflate [--seconds S]\n".utf8))
+        FileHandle.standardError.write(Data("cass-bench deflate: \(problem)\nusage: cass-bench deflate [--seconds S | --rounds N]\n".utf8))
         return 2
     }
 }

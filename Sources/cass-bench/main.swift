@@ -16,8 +16,8 @@ Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--ski
        cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]
        cass-bench formats [--awbs N] [--seed S] [--dataset DIR] [--runs N] [--readers-only]
        cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
-       cass-bench deflate [--seconds S]
-                   Deflate.zlib on content-stream-like text: MB/s of input and size ratio
+       cass-bench deflate [--seconds S | --rounds N]
+                   Deflate on content-stream-like text and worksheet-like XML: MB/s of input and size ratio
        cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--keep]
                    a period close with every document: `cass sample`, then `cass settle`
                    timed (invoices/s, seconds, issue 15's 30 s goal for 1M AWBs met or not)

@@ -173,6 +173,92 @@ final class ZipAndDeflateTests: XCTestCase {
         XCTAssertEqual(Deflate.codeLengths(Array(fibonacci.prefix(19)), limit: 7).max(), 7, "the limit must have cut this tree")
     }
 
+    /// Many generated inputs through Deflate.zlib, inflated by Python's
+    /// zlib (an independent inflater that also checks the Adler-32): random
+    /// bytes, few-symbol and repetitive data, text-like words, long runs of
+    /// one byte, content-stream and worksheet lines, mixtures of these, and
+    /// the edge sizes (empty, 1 byte, a 64 KiB window plus one, around the
+    /// 258-byte longest match and the block length). Seeded, so a failure
+    /// names a case that can be re-run.
+    func test_deflate_manyGeneratedInputsInflateWithPythonZlib() throws {
+        guard let python = Fixtures.toolPath("python3") else { throw XCTSkip("python3 missing") }
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let words = ["BT", "ET", "Tf", "Tj", "re", "f", "<c r=\"A1\" s=\"3\">", "<v>", "</v></c>", "0.85", "g", "36", "1 0 0 1", "\n", " ", "EUR", "AWB"]
+        func generate(_ kind: Int, _ size: Int) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(size + 64)
+            switch kind {
+            case 0:  // random bytes: stored or fixed codes
+                while out.count < size { out.append(UInt8(next(256))) }
+            case 1:  // a few symbols: short codes, short matches
+                let alphabet = 2 + next(6)
+                while out.count < size { out.append(UInt8(65 + next(alphabet))) }
+            case 2:  // text-like: words from a small vocabulary
+                while out.count < size { out += Array(words[next(words.count)].utf8); out.append(32) }
+            case 3:  // long runs of one byte, some longer than 258
+                while out.count < size { out += [UInt8](repeating: UInt8(next(4)), count: 1 + next(700)) }
+            case 4:  // a random block repeated at a random distance: matches at every distance
+                let unit = (0..<(1 + next(40_000))).map { _ in UInt8(next(256)) }
+                while out.count < size { out += unit.prefix(1 + next(unit.count)) }
+            default:  // content-stream lines with numbers
+                while out.count < size {
+                    out += Array("BT /F\(next(3)) 8 Tf 1 0 0 1 \(next(600)).\(next(100)) \(next(800)) Tm <00\(String(next(0xFFFF), radix: 16))> Tj ET\n".utf8)
+                }
+            }
+            return Array(out.prefix(size))
+        }
+        var inputs: [[UInt8]] = [[], [0], [255], Array("a".utf8), Array("ab".utf8), Array("abc".utf8), Array("abcd".utf8)]
+        for size in [65_537, 65_536 + 258, 32_769, 16_385, 259, 258, 257] {
+            for kind in 0..<6 { inputs.append(generate(kind, size)) }
+        }
+        for _ in 0..<120 {
+            let size = [next(16), next(300), next(5000), next(70_000)][next(4)]
+            inputs.append(generate(next(6), size))
+        }
+        for _ in 0..<20 {  // mixtures: the matcher and block writer switching between kinds
+            var mixed: [UInt8] = []
+            for _ in 0..<(2 + next(5)) { mixed += generate(next(6), next(20_000)) }
+            inputs.append(mixed)
+        }
+        inputs.append(generate(3, 300_000))
+        // One file: for each case the original's and the zlib stream's
+        // lengths (4 bytes each, little-endian), then both.
+        var file: [UInt8] = []
+        for input in inputs {
+            let packed = Deflate.zlib(input)
+            var lengths = BinaryWriter()
+            lengths.le32(UInt32(input.count)); lengths.le32(UInt32(packed.count))
+            file += lengths.bytes + input + packed
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        let data = folder.appendingPathComponent("cases.bin"), script = folder.appendingPathComponent("inflate.py")
+        try Data(file).write(to: data)
+        try Data("""
+        import sys, zlib
+        data = open(sys.argv[1], 'rb').read()
+        at = case = 0
+        while at < len(data):
+            n, m = int.from_bytes(data[at:at + 4], 'little'), int.from_bytes(data[at + 4:at + 8], 'little')
+            original, packed = data[at + 8:at + 8 + n], data[at + 8 + n:at + 8 + n + m]
+            at += 8 + n + m
+            try:
+                inflated = zlib.decompress(packed)
+            except zlib.error as e:
+                print('case %d (%d bytes): %s' % (case, n, e)); sys.exit(1)
+            if inflated != original:
+                print('case %d (%d bytes): inflated %d bytes, not the original' % (case, n, len(inflated))); sys.exit(1)
+            case += 1
+        print('ok %d' % case)
+        """.utf8).write(to: script)
+        let result = try Fixtures.capture(python, [script.path, data.path])
+        XCTAssertEqual(result.status, 0, String(decoding: result.output, as: UTF8.self))
+        XCTAssertEqual(String(decoding: result.output, as: UTF8.self), "ok \(inputs.count)\n")
+    }
+
     func test_zipArchive_passesUnzipIntegrityTest() throws {
         guard let unzip = Fixtures.toolPath("unzip") else { throw XCTSkip("unzip missing") }
         var zip = ZipWriter()
