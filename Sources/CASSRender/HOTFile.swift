@@ -21,40 +21,91 @@ public enum HOTFile {
         }
     }
 
+    /// One record's 160 bytes inside the file's buffer (already spaces);
+    /// the fields are written straight into them. A record used to be an
+    /// array of its own and every number a String (digits, padding,
+    /// concatenation): most of the file's cost. Same bytes.
     private struct Record {
-        var chars = [UInt8](repeating: 32, count: HOTFile.recordLength)
+        let chars: UnsafeMutablePointer<UInt8>
 
-        mutating func put(_ text: String, at position: Int, _ length: Int) {
+        /// Up to `length` characters of `text` from `position` (1-based):
+        /// one per Unicode scalar, printable ASCII as it is, anything else
+        /// '?'. Scalars are counted on the UTF-8 bytes: a lead byte (ASCII
+        /// or 0xC0 and up) starts one, continuation bytes (0x80-0xBF) add
+        /// nothing.
+        func put(_ text: String, at position: Int, _ length: Int) {
             var i = 0
-            for scalar in text.unicodeScalars {
+            let target = chars + (position - 1)
+            for byte in text.utf8 {
+                if byte & 0xC0 == 0x80 { continue }
                 guard i < length else { break }
-                chars[position - 1 + i] = scalar.value >= 32 && scalar.value < 127 ? UInt8(scalar.value) : UInt8(ascii: "?")
+                target[i] = byte >= 32 && byte < 127 ? byte : UInt8(ascii: "?")
                 i += 1
             }
         }
 
-        mutating func number(_ value: Int64, at position: Int, _ length: Int) {
-            let digits = String(max(0, value))
-            put(String(repeating: "0", count: max(0, length - digits.count)) + digits.suffix(length), at: position, length)
+        /// The last `length` decimal digits of `max(0, value)`, zero padded
+        /// (what the padded `String(value).suffix(length)` gave).
+        func number(_ value: Int64, at position: Int, _ length: Int) {
+            var rest = UInt64(max(0, value))
+            var i = position - 1 + length
+            while i > position - 1 {
+                i -= 1
+                chars[i] = 48 + UInt8(rest % 10)
+                rest /= 10
+            }
         }
 
-        mutating func signed(_ value: Int64, at position: Int, field: String) throws {
+        /// A sign and 11 zero-padded digits; more digits are an error.
+        func signed(_ value: Int64, at position: Int, field: String) throws {
             guard value.magnitude <= 99_999_999_999 else { throw HOTError.amountTooLarge(field: field, value: value) }
-            let digits = String(value.magnitude)
-            put((value < 0 ? "-" : "+") + String(repeating: "0", count: 11 - digits.count) + digits, at: position, 12)
+            chars[position - 1] = value < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            number(Int64(value.magnitude), at: position + 1, 11)
+        }
+    }
+
+    /// The file's records, written in order into one buffer of spaces.
+    private struct Records {
+        let base: UnsafeMutablePointer<UInt8>
+        let total: Int
+        private(set) var written = 0
+
+        init(base: UnsafeMutablePointer<UInt8>, total: Int) {
+            self.base = base
+            self.total = total
+        }
+
+        /// The next record: its type, sequence number and line end written.
+        mutating func next(_ type: StaticString) -> Record {
+            // `write` counts every record first; one more would be a bug there.
+            precondition(written < total, "HOT: more records than counted")
+            let r = Record(chars: base + written * (recordLength + 1))
+            r.chars[recordLength] = 10
+            type.withUTF8Buffer { for (i, byte) in $0.prefix(3).enumerated() { r.chars[i] = byte } }
+            written += 1
+            r.number(Int64(written), at: 4, 6)
+            return r
         }
     }
 
     public static func write(_ invoice: Invoice, reference: ReferenceData) throws -> [UInt8] {
-        var records: [Record] = []
-        func add(_ type: String, _ fill: (inout Record) throws -> Void) throws {
-            var r = Record()
-            r.put(type, at: 1, 3)
-            r.number(Int64(records.count + 1), at: 4, 6)
-            try fill(&r)
-            records.append(r)
+        let sections = invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix })
+        // Header, per section a header, its lines, taxes and total, trailer.
+        var total = 2
+        for section in sections { total += 2 + section.lines.count + section.taxes.count }
+        var out = [UInt8](repeating: 32, count: total * (recordLength + 1))
+        try out.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var records = Records(base: base, total: total)
+            try write(invoice, sections: sections, reference: reference, into: &records)
+            precondition(records.written == total, "HOT: fewer records than counted")
         }
-        try add("HHD") { r in
+        return out
+    }
+
+    private static func write(_ invoice: Invoice, sections: [InvoiceSection], reference: ReferenceData, into records: inout Records) throws {
+        do {
+            let r = records.next("HHD")
             r.put(formatVersion, at: 10, 2)
             r.put(invoice.country, at: 12, 2)
             r.number(Int64(invoice.period.yyyymmnn), at: 14, 8)
@@ -67,8 +118,9 @@ public enum HOTFile {
             r.put(reference.agent(invoice.agentCode, in: invoice.country)?.taxID ?? "", at: 68, 20)
         }
         var lineCount = 0
-        for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
-            try add("HSE") { r in
+        for section in sections {
+            do {
+                let r = records.next("HSE")
                 r.number(Int64(section.airlinePrefix), at: 10, 3)
                 r.number(Int64(section.lines.count), at: 13, 6)
                 r.number(Int64(section.taxes.count), at: 19, 3)
@@ -76,7 +128,8 @@ public enum HOTFile {
             }
             for line in section.lines {
                 lineCount += 1
-                try add("HLN") { r in
+                do {
+                    let r = records.next("HLN")
                     r.number(Int64(section.airlinePrefix), at: 10, 3)
                     r.number(Int64(line.awbSerial), at: 13, 8)
                     r.put(line.transaction.code, at: 21, 3)
@@ -96,7 +149,8 @@ public enum HOTFile {
                 }
             }
             for tax in section.taxes {
-                try add("HTX") { r in
+                do {
+                    let r = records.next("HTX")
                     r.number(Int64(section.airlinePrefix), at: 10, 3)
                     r.put(tax.code, at: 13, 5)
                     r.put(tax.direction == .charged ? "D" : "C", at: 18, 1)
@@ -107,7 +161,8 @@ public enum HOTFile {
                     r.put(tax.description, at: 58, 40)
                 }
             }
-            try add("HST") { r in
+            do {
+                let r = records.next("HST")
                 r.number(Int64(section.airlinePrefix), at: 10, 3)
                 try r.signed(section.netDue, at: 13, field: "section net due")
                 try r.signed(section.taxCharged, at: 25, field: "section tax charged")
@@ -115,18 +170,15 @@ public enum HOTFile {
                 try r.signed(section.total, at: 49, field: "section total")
             }
         }
-        try add("HTR") { r in
-            r.number(Int64(records.count + 1), at: 10, 6)
+        do {
+            let r = records.next("HTR")
+            r.number(Int64(records.written), at: 10, 6)
             r.number(Int64(lineCount), at: 16, 6)
             try r.signed(invoice.netDue, at: 22, field: "net due")
             try r.signed(invoice.taxCharged, at: 34, field: "tax charged")
             try r.signed(invoice.taxCredited, at: 46, field: "tax credited")
             try r.signed(invoice.total, at: 58, field: "total")
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(records.count * 161)
-        for r in records { out.append(contentsOf: r.chars); out.append(10) }
-        return out
     }
 
     /// Reads a HOT file back into an invoice: every amount, date and code;
