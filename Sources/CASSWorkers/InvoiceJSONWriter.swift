@@ -178,14 +178,41 @@ struct InvoiceJSONWriter {
 
     /// `"name" : ` on its own line. Names are this file's ASCII
     /// identifiers: nothing in them needs escaping.
+    ///
+    /// The pieces are laid out in a scratch buffer and appended at once:
+    /// six appends to the array (each checks uniqueness and capacity) were
+    /// about half of this document's cost. Keys deeper than
+    /// `keyScratchDepth` take the piecewise path (same bytes).
     private mutating func key(_ name: StaticString, depth: Int, first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(0x0A)
-        indent(depth)
-        out.append(UInt8(ascii: "\""))
-        raw(name)
-        raw("\" : ")
+        guard depth >= 0, depth <= Self.keyScratchDepth else {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(0x0A)
+            indent(depth)
+            out.append(UInt8(ascii: "\""))
+            raw(name)
+            raw("\" : ")
+            return
+        }
+        name.withUTF8Buffer { nameBytes in
+            let length = (first ? 0 : 1) + 1 + depth * 2 + 1 + nameBytes.count + 4
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { scratch in
+                guard let base = scratch.baseAddress else { return }
+                var k = 0
+                if !first { base[k] = UInt8(ascii: ","); k += 1 }
+                base[k] = 0x0A; k += 1
+                (base + k).initialize(repeating: UInt8(ascii: " "), count: depth * 2); k += depth * 2
+                base[k] = UInt8(ascii: "\""); k += 1
+                if let start = nameBytes.baseAddress { (base + k).initialize(from: start, count: nameBytes.count) }
+                k += nameBytes.count
+                base[k] = UInt8(ascii: "\""); base[k + 1] = UInt8(ascii: " "); base[k + 2] = UInt8(ascii: ":"); base[k + 3] = UInt8(ascii: " ")
+                out.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+            }
+        }
     }
+
+    /// The deepest key `key` lays out in its scratch buffer (the document's
+    /// deepest is 6: a line's or a tax's members); the scratch stays small.
+    static let keyScratchDepth = 32
 
     private mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
