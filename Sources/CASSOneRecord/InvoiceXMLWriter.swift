@@ -52,8 +52,8 @@ public enum InvoiceXMLWriter {
         // Per line, numbers, dates and the waybill IRI go straight into the
         // buffer (DecimalBytes), and the code-list IRIs are made once here:
         // a String per value was most of this document's cost. Same bytes.
-        let chargeIRIs = Self.chargeIdentifiers.map { CodeList.chargeIdentifier($0) }
-        let prepaidIRI = CodeList.prepaidCollect(ChargesIndicator.prepaid.code), collectIRI = CodeList.prepaidCollect(ChargesIndicator.collect.code)
+        let chargeResources = Self.chargeResources
+        let prepaidResource = Self.prepaidResource, collectResource = Self.collectResource
         let prefixBytes = Array(prefix.utf8)
         for (index, line) in section.lines.enumerated() {
             out.node("cass:line", "cass:InvoiceLine") { out in
@@ -77,7 +77,7 @@ public enum InvoiceXMLWriter {
                 out.value("cass:chargeableWeight") { DecimalBytes.appendMoney(line.chargeableWeightTenthsKg, digits: 1, to: &$0) }
                 // Prepaid or collect, as the billing record says it (memos have none).
                 if let indicator = line.chargesIndicator {
-                    out.resource("cargo:weightValuationIndicator", indicator == .prepaid ? prepaidIRI : collectIRI)
+                    out.resource(prepared: indicator == .prepaid ? prepaidResource : collectResource)
                 }
                 // In the order of `chargeIdentifiers`; zero amounts left out but the line amount (CN).
                 let amounts = (line.weightCharge, line.valuationCharge, line.otherChargesDueCarrier, line.commission, line.incentive, line.amount)
@@ -85,7 +85,7 @@ public enum InvoiceXMLWriter {
                     guard amount != 0 || slot == 5 else { return }
                     out.inline { out in
                         out.node("cass:charge", "cargo:Ratings") { out in
-                            out.resource("cargo:billingChargeIdentifier", chargeIRIs[slot])
+                            out.resource(prepared: chargeResources[slot])
                             out.value("cargo:subTotal") { DecimalBytes.appendMoney(amount, digits: digits, to: &$0) }
                         }
                     }
@@ -114,6 +114,11 @@ public enum InvoiceXMLWriter {
     /// A line's charges, in the order they are written (WT, VC, OC, CO,
     /// SI, CN): what `OneRecordWriter.writeRatings` wrote for each.
     static let chargeIdentifiers = ["WT", "VC", "OC", "CO", "SI", "CN"]
+
+    /// The code-list elements of every line, escaped once (XMLOutput.preparedResource).
+    static let chargeResources = chargeIdentifiers.map { XMLOutput.preparedResource("cargo:billingChargeIdentifier", CodeList.chargeIdentifier($0)) }
+    static let prepaidResource = XMLOutput.preparedResource("cargo:weightValuationIndicator", CodeList.prepaidCollect(ChargesIndicator.prepaid.code))
+    static let collectResource = XMLOutput.preparedResource("cargo:weightValuationIndicator", CodeList.prepaidCollect(ChargesIndicator.collect.code))
 
     /// `text.trimmingSpaces` (leading and trailing " " Characters dropped),
     /// on the UTF-8 bytes when the text is ASCII: reason codes are, and the
