@@ -30,6 +30,10 @@ public struct InvoiceSpreadsheet {
         case rate(Int64)
         case date(CivilDate)
         case integer(Int64)
+        /// `origin-destination`: the two texts and the dash written one
+        /// after the other (escaping goes scalar by scalar, so it is the
+        /// text of `origin + "-" + destination` without making it).
+        case route(String, String)
         case empty
     }
 
@@ -55,14 +59,19 @@ public struct InvoiceSpreadsheet {
         rows.append(([.text(t["billing_period"]), .text(invoice.period.description), .text(t["currency"]), .text(invoice.currency)], false))
         rows.append(([], false))
         rows.append((Self.columnKeys.map { .text(t[$0]) }, true))
+        // The translated type and charges texts, looked up once per invoice
+        // rather than a key built and looked up per line.
+        let transactionTexts = Dictionary(uniqueKeysWithValues: [TransactionType.awb, .cca, .dcm, .ccm].map { ($0, t["transaction." + $0.code]) })
+        let prepaidText = t["charges." + ChargesIndicator.prepaid.code], collectText = t["charges." + ChargesIndicator.collect.code]
+        rows.reserveCapacity(rows.count + invoice.lineCount + invoice.sections.count * 4 + 32)
         for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
             let prefix = reference.airline(section.airlinePrefix)?.prefixText ?? String(section.airlinePrefix)
             for line in section.lines {
-                rows.append(([.text(prefix), .text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode),
-                              .date(line.issueDate), .text(line.origin + "-" + line.destination), .weight(line.chargeableWeightTenthsKg),
+                let charges = line.chargesIndicator.map { $0 == .prepaid ? prepaidText : collectText } ?? ""
+                rows.append(([.text(prefix), .text(line.awb), .text(transactionTexts[line.transaction] ?? t["transaction." + line.transaction.code]),
+                              .text(line.reasonCode), .date(line.issueDate), .route(line.origin, line.destination), .weight(line.chargeableWeightTenthsKg),
                               .amount(line.weightCharge), .amount(line.valuationCharge), .amount(line.otherChargesDueCarrier),
-                              .amount(line.commission), .amount(line.incentive), .amount(line.amount),
-                              .text(line.chargesIndicator.map { t["charges." + $0.code] } ?? "")], false))
+                              .amount(line.commission), .amount(line.incentive), .amount(line.amount), .text(charges)], false))
             }
             for tax in section.taxes {
                 rows.append(([.text(prefix), .text(t["col.tax"] + " " + tax.code), .text(t["tax." + tax.direction.rawValue]),
@@ -213,6 +222,12 @@ public struct InvoiceSpreadsheet {
                 case .text(let text):
                     add(row.bold ? #" t="inlineStr" s="1"><is><t xml:space="preserve">"# as StaticString : #" t="inlineStr"><is><t xml:space="preserve">"# as StaticString)
                     Self.appendEscaped(text, to: &out)
+                    add("</t></is></c>" as StaticString)
+                case .route(let origin, let destination):
+                    add(row.bold ? #" t="inlineStr" s="1"><is><t xml:space="preserve">"# as StaticString : #" t="inlineStr"><is><t xml:space="preserve">"# as StaticString)
+                    Self.appendEscaped(origin, to: &out)
+                    out.append(UInt8(ascii: "-"))
+                    Self.appendEscaped(destination, to: &out)
                     add("</t></is></c>" as StaticString)
                 case .amount(let minor):
                     add(row.bold ? #" s="3"><v>"# as StaticString : #" s="2"><v>"# as StaticString)

@@ -61,6 +61,37 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         XCTAssertFalse(xml.contains("<t xml:space=\"preserve\">\(amount)</t>"))
     }
 
+    /// A line's route, type and charges cells as the sheet wrote them when
+    /// each was a String made per line: `origin-destination` escaped as one
+    /// text, the type and charges texts translated by key. Markup, controls
+    /// and non-ASCII in the route; every transaction type; both indicators.
+    func test_lineCells_sameTextAsOneStringPerCell() {
+        for market in [0, 1, 7] {
+            var invoice = Fixtures.invoice(market: market, lines: 8)
+            let types: [TransactionType] = [.awb, .cca, .dcm, .ccm]
+            let indicators: [ChargesIndicator?] = [.prepaid, .collect, nil]
+            for index in invoice.sections[0].lines.indices {
+                invoice.sections[0].lines[index].transaction = types[index % 4]
+                invoice.sections[0].lines[index].chargesIndicator = indicators[index % 3]
+            }
+            invoice.sections[0].lines[0].origin = "A&<\u{1}"
+            invoice.sections[0].lines[0].destination = "é\u{301}>\""
+            let sheet = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference)
+            let xml = sheet.sheetXML()
+            let t = sheet.translations
+            for line in invoice.sections[0].lines {
+                let route = InvoiceSpreadsheet.escape(line.origin + "-" + line.destination)
+                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + route + "</t>"), route)
+                let type = InvoiceSpreadsheet.escape(t["transaction." + line.transaction.code])
+                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + type + "</t>"), type)
+            }
+            for indicator in [ChargesIndicator.prepaid, .collect] {
+                let text = InvoiceSpreadsheet.escape(t["charges." + indicator.code])
+                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + text + "</t>"), text)
+            }
+        }
+    }
+
     func test_xmlEscape_dropsControlCharactersAndEscapesMarkup() {
         XCTAssertEqual(InvoiceSpreadsheet.escape("A&B <x> \u{1}\"q\""), "A&amp;B &lt;x&gt; &quot;q&quot;")
     }
