@@ -20,7 +20,7 @@ struct BillingDocumentBuilder {
 
     /// The envelope's properties: the roots of this tree.
     private(set) var envelope = ElementTree()
-    private(set) var transactions: [RawTransaction] = []
+    private(set) var transactions = RawTransactions()
     /// The first F06 found. Reading goes on after a structural F06 so the
     /// rejection still reports the envelope's airline, country and period.
     private(set) var layoutProblem: Problem?
@@ -244,7 +244,12 @@ struct BillingDocumentBuilder {
         }
         let sequence = transaction.single(node, .sequence)
         let sequenceMatches: Bool
-        if case .text(let text) = transaction.value(sequence) { sequenceMatches = OneRecordValues.isDecimal(text, of: position) } else { sequenceMatches = false }
+        // Only a leaf's text (what `value` calls text) can match, checked in place.
+        if case .one(let leaf) = sequence, !transaction[leaf].hasChildren, transaction[leaf].invalidValue == .none, !transaction[leaf].hasResource {
+            sequenceMatches = transaction.withText(of: leaf) { OneRecordValues.isDecimal($0.assumingMemoryBound(to: UInt8.self), of: position) }
+        } else {
+            sequenceMatches = false
+        }
         guard sequenceMatches else {
             let found: String
             if case .text(let text) = transaction.value(sequence) { found = OneRecordValues.reportable(text, width: 12) } else { found = "missing or repeated" }
@@ -253,15 +258,16 @@ struct BillingDocumentBuilder {
                          message: "cass:sequence values must run 1, 2, 3... in document order"))
             return
         }
-        let raw = TransactionExtractor.extract(transaction, node, sequence: position)
-        if case .text(let code) = raw[.transaction], TransactionType(code: code)?.isMemo == true, !raw.otherCharges.isEmpty {
+        TransactionExtractor.extract(transaction, node, sequence: position, into: &transactions)
+        let otherChargesCount = transactions.entries[transactions.count - 1].otherChargesCount
+        if otherChargesCount > 0, case .text(let code) = transactions.value(transactions[.transaction]), TransactionType(code: code)?.isMemo == true {
+            transactions.dropLast()
             note(Problem(code: .F06, field: "other charges", location: "cass:transaction[\(position)]/" + "cass:waybill/cargo:Waybill/cargo:otherCharges",
-                         expected: "no other charges on a \(code)", found: "\(raw.otherCharges.count)",
+                         expected: "no other charges on a \(code)", found: "\(otherChargesCount)",
                          message: "a memo carries other charges (an OCH after a memo)"))
             return
         }
-        transactions.append(raw)
-        cbfLines += 1 + raw.otherCharges.count
+        cbfLines += 1 + otherChargesCount
         if let limit = maxCBFLines, cbfLines > limit {
             note(Problem(code: .F06, field: "sequence number", location: "cass:transaction[\(position)]", expected: "at most \(limit) lines (the CBF's 6-digit sequence field)",
                          found: "more", message: "the CBF twin would need more than \(limit) lines; its sequence field numbers at most \(limit)"))

@@ -266,6 +266,52 @@ struct ElementTree {
     }
 }
 
+extension ElementTree {
+    /// A node's text in place (the document's bytes or the tree's).
+    func withText<R>(of node: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let n = nodes[Int(node)]
+        return withStorage(inDocument: n.textInDocument) { body(UnsafeRawBufferPointer(rebasing: $0[Int(n.textStart)..<Int(n.textEnd)])) }
+    }
+
+    /// The code of a node's code-list IRI (after its last `#`) in place,
+    /// or nil without an IRI.
+    func withResourceCode<R>(of node: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let n = nodes[Int(node)]
+        guard n.hasResource else { return nil }
+        return withStorage(inDocument: n.resourceInDocument) { raw in
+            var start = Int(n.resourceStart)
+            var k = Int(n.resourceEnd) - 1
+            while k >= start {
+                if raw[k] == UInt8(ascii: "#") { start = k + 1; break }
+                k -= 1
+            }
+            return body(UnsafeRawBufferPointer(rebasing: raw[start..<Int(n.resourceEnd)]))
+        }
+    }
+
+    /// `value` into `raw`: the text's bytes copied, no `String` built.
+    func field(_ found: Single, into raw: inout RawTransactions) -> RawField {
+        switch found {
+        case .missing: return .absent
+        case .repeated: return .repeated
+        case .one(let node):
+            let n = nodes[Int(node)]
+            if n.hasChildren || n.invalidValue != .none || n.hasResource, case .invalid(let what) = value(found) { return raw.invalid(what) }
+            return withText(of: node) { raw.text($0) }
+        }
+    }
+
+    /// `code` into `raw`.
+    func codeField(_ found: Single, into raw: inout RawTransactions) -> RawField {
+        switch found {
+        case .missing: return .absent
+        case .repeated: return .repeated
+        case .one(let node):
+            return withResourceCode(of: node) { raw.text($0) } ?? raw.invalid("no rdf:resource (code-list values are IRIs)")
+        }
+    }
+}
+
 /// A child looked up where exactly one is expected.
 enum Single {
     case missing

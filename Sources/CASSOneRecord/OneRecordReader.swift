@@ -51,15 +51,18 @@ public enum OneRecordReader {
 
         var records: [BillingRecord] = []
         var otherCharges: [OtherCharge] = []
-        records.reserveCapacity(scan.transactions.count)
+        let transactions = scan.transactions
+        records.reserveCapacity(transactions.count)
+        otherCharges.reserveCapacity(transactions.otherCharges.count)
         var netTotal: Int128 = 0
         var weightTotal: Int128 = 0
-        for raw in scan.transactions {
-            let parsed = TransactionParser.parse(raw, header: header, otherChargesStart: otherCharges.count)
-            netTotal += Int128(parsed.record.netDue)
-            weightTotal += Int128(parsed.record.weightCharge)
-            records.append(parsed.record)
-            otherCharges.append(contentsOf: parsed.otherCharges)
+        transactions.bytes.withUnsafeBufferPointer { bytes in
+            for index in 0..<transactions.count {
+                let record = TransactionParser.parse(transactions, index, bytes: bytes, header: header, otherCharges: &otherCharges)
+                netTotal += Int128(record.netDue)
+                weightTotal += Int128(record.weightCharge)
+                records.append(record)
+            }
         }
 
         let digits = header.minorDigits

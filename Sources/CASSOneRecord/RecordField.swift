@@ -94,28 +94,92 @@ enum RawValue: Sendable {
     case invalid(String)
 }
 
-/// One `cargo:OtherCharge`, as found.
-struct RawOtherCharge: Sendable {
-    var code: RawValue
-    var entitlement: RawValue
-    var amount: RawValue
-    /// The code of `cargo:currencyUnit`, when present.
-    var currencyUnit: RawValue
+/// A transaction field as found, without a `String` or anything else on
+/// the heap: its text is a range of `RawTransactions.bytes`, what stands
+/// where a value should be an index into `RawTransactions.invalids`. A
+/// file's transactions share those two buffers (was: a `String` per value
+/// and an array per transaction, a fifth of the XML reader's instructions).
+enum RawField {
+    case absent
+    case repeated
+    case text(start: Int32, end: Int32)
+    case invalid(Int32)
 }
 
-/// One `cass:BillingTransaction`, as found: values are parsed once the
-/// whole document (and so the file currency) is known.
-struct RawTransaction: Sendable {
-    var sequence: Int
-    var values: [RawValue] = Array(repeating: .absent, count: RawTransaction.fieldCount)
+/// One `cargo:OtherCharge`, as found.
+struct RawOtherCharge {
+    var code: RawField
+    var entitlement: RawField
+    var amount: RawField
+    /// The code of `cargo:currencyUnit`, when present.
+    var currencyUnit: RawField
+}
+
+/// Every `cass:BillingTransaction` of a file, as found: values are parsed
+/// once the whole document (and so the file currency) is known. Flat:
+/// `fieldCount` fields per transaction in `fields`, other charges in
+/// `otherCharges`, texts in `bytes`; a few allocations per file.
+struct RawTransactions {
+    struct Entry {
+        var sequence: Int
+        var otherChargesStart: Int
+        var otherChargesCount: Int
+    }
+
     /// Counted once: `RecordField.allCases` is an array built at each use.
-    private static let fieldCount = RecordField.allCases.count
+    static let fieldCount = RecordField.allCases.count
+    private static let absentFields = [RawField](repeating: .absent, count: fieldCount)
+
+    var entries: [Entry] = []
+    var fields: [RawField] = []
     var otherCharges: [RawOtherCharge] = []
+    var bytes: [UInt8] = []
+    var invalids: [String] = []
 
-    init(sequence: Int) { self.sequence = sequence }
+    var count: Int { entries.count }
 
-    subscript(field: RecordField) -> RawValue {
-        get { values[field.rawValue] }
-        set { values[field.rawValue] = newValue }
+    /// Starts the next transaction, every field absent.
+    mutating func begin(sequence: Int) {
+        entries.append(Entry(sequence: sequence, otherChargesStart: otherCharges.count, otherChargesCount: 0))
+        fields.append(contentsOf: Self.absentFields)
+    }
+
+    /// Drops the transaction last begun (one the document's shape refuses).
+    mutating func dropLast() {
+        guard let last = entries.popLast() else { return }
+        fields.removeLast(Self.fieldCount)
+        otherCharges.removeLast(otherCharges.count - last.otherChargesStart)
+    }
+
+    /// A field of the transaction last begun.
+    subscript(field: RecordField) -> RawField {
+        get { fields[fields.count - Self.fieldCount + field.rawValue] }
+        set { fields[fields.count - Self.fieldCount + field.rawValue] = newValue }
+    }
+
+    mutating func appendOtherCharge(_ charge: RawOtherCharge) {
+        otherCharges.append(charge)
+        entries[entries.count - 1].otherChargesCount += 1
+    }
+
+    mutating func text(_ piece: UnsafeRawBufferPointer) -> RawField {
+        let start = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: piece.assumingMemoryBound(to: UInt8.self))
+        return .text(start: start, end: Int32(truncatingIfNeeded: bytes.count))
+    }
+
+    mutating func invalid(_ what: String) -> RawField {
+        invalids.append(what)
+        return .invalid(Int32(invalids.count - 1))
+    }
+
+    /// The field as a `RawValue` (strings built), for messages.
+    func value(_ field: RawField) -> RawValue {
+        switch field {
+        case .absent: return .absent
+        case .repeated: return .repeated
+        case .text(let start, let end): return .text(String(decoding: bytes[Int(start)..<Int(end)], as: UTF8.self))
+        case .invalid(let index): return .invalid(invalids[Int(index)])
+        }
     }
 }

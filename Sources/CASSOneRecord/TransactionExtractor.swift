@@ -1,22 +1,32 @@
 /// Finds each billing field of a `cass:BillingTransaction` in its element
 /// tree. Only the shape is checked here; value syntax is the parser's.
 enum TransactionExtractor {
-    static func extract(_ tree: ElementTree, _ transaction: Int32, sequence: Int) -> RawTransaction {
-        var raw = RawTransaction(sequence: sequence)
+    /// Appends the transaction's fields to `raw` (`raw.begin`): texts are
+    /// copied as bytes, no `String` is built (but for what is invalid).
+    static func extract(_ tree: ElementTree, _ transaction: Int32, sequence: Int, into raw: inout RawTransactions) {
+        raw.begin(sequence: sequence)
+        func set(_ field: RecordField, _ found: Single) {
+            let value = tree.field(found, into: &raw)
+            raw[field] = value
+        }
+        func setCode(_ field: RecordField, _ found: Single) {
+            let value = tree.codeField(found, into: &raw)
+            raw[field] = value
+        }
         let top = Single.one(transaction)
-        raw[.transaction] = tree.value(tree.single(transaction, .transactionType))
-        raw[.currency] = tree.code(tree.single(transaction, .currency))
-        raw[.reason] = tree.value(tree.single(transaction, .reasonCode))
+        set(.transaction, tree.single(transaction, .transactionType))
+        setCode(.currency, tree.single(transaction, .currency))
+        set(.reason, tree.single(transaction, .reasonCode))
 
         let waybill = tree.follow(top, .waybill, .Waybill)
-        raw[.prefix] = tree.value(tree.follow(waybill, .waybillPrefix))
-        raw[.serial] = tree.value(tree.follow(waybill, .waybillNumber))
-        raw[.indicator] = tree.code(tree.follow(waybill, .weightValuationIndicator))
-        raw[.origin] = tree.value(tree.follow(waybill, .departureLocation, .Location, .locationCodes, .CodeListElement, .code))
-        raw[.destination] = tree.value(tree.follow(waybill, .arrivalLocation, .Location, .locationCodes, .CodeListElement, .code))
+        set(.prefix, tree.follow(waybill, .waybillPrefix))
+        set(.serial, tree.follow(waybill, .waybillNumber))
+        setCode(.indicator, tree.follow(waybill, .weightValuationIndicator))
+        set(.origin, tree.follow(waybill, .departureLocation, .Location, .locationCodes, .CodeListElement, .code))
+        set(.destination, tree.follow(waybill, .arrivalLocation, .Location, .locationCodes, .CodeListElement, .code))
         let details = tree.follow(waybill, .billingDetails, .BillingDetails)
-        raw[.issueDate] = tree.value(tree.follow(details, .awbExecutionDate))
-        raw[.commissionRate] = tree.value(tree.follow(details, .commissionPercentage))
+        set(.issueDate, tree.follow(details, .awbExecutionDate))
+        set(.commissionRate, tree.follow(details, .commissionPercentage))
 
         // The agent is the party whose role is AGT; other parties are ONE
         // Record data billing does not need.
@@ -27,19 +37,20 @@ enum TransactionExtractor {
                 let holder = cursor
                 cursor = tree.nextChild(after: holder, .involvedParties)
                 guard let party = tree.single(holder, .Party).node, let role = tree.single(party, .partyRole).node,
-                      tree.resourceCode(of: role) == "AGT" else { continue }
+                      tree.withResourceCode(of: role, { OneRecordValues.equals($0.assumingMemoryBound(to: UInt8.self), "AGT") }) == true else { continue }
                 if case .missing = agent { agent = .one(party) } else { agent = .repeated }
             }
             let company = tree.follow(agent, .partyDetails, .Company)
-            raw[.agentCode] = tree.value(tree.follow(company, .iataCargoAgentCode))
-            raw[.agentLocation] = tree.value(tree.follow(company, .iataCargoAgentLocationIdentifier))
+            set(.agentCode, tree.follow(company, .iataCargoAgentCode))
+            set(.agentLocation, tree.follow(company, .iataCargoAgentLocationIdentifier))
         } else {
-            let shape: RawValue = waybill.isRepeated ? .repeated : .absent
+            let shape: RawField = waybill.isRepeated ? .repeated : .absent
             raw[.agentCode] = shape
             raw[.agentLocation] = shape
         }
 
-        raw[.weight] = weight(tree, tree.follow(waybill, .waybillLineItems, .WaybillLineItem, .chargeableWeight, .Value))
+        let weightValue = weight(tree, tree.follow(waybill, .waybillLineItems, .WaybillLineItem, .chargeableWeight, .Value), into: &raw)
+        raw[.weight] = weightValue
 
         var chargeCursor = tree.firstChild(transaction, .charge)
         while chargeCursor >= 0 {
@@ -47,14 +58,35 @@ enum TransactionExtractor {
             chargeCursor = tree.nextChild(after: charge, .charge)
             let ratings = tree.single(charge, .Ratings)
             let identifier = tree.follow(ratings, .billingChargeIdentifier)
-            guard case .text(let code) = tree.code(identifier), let field = RecordField.amountField(chargeIdentifier: code) else {
+            let field: RecordField? = identifier.node.flatMap { node in
+                tree.withResourceCode(of: node) { code -> RecordField? in
+                    let bytes = code.assumingMemoryBound(to: UInt8.self)
+                    // `amountField` takes a string; two ASCII bytes (every
+                    // valid code) are matched without building one.
+                    if bytes.count == 2, bytes[0] < 0x80, bytes[1] < 0x80 {
+                        switch (bytes[0], bytes[1]) {
+                        case (0x57, 0x54): return .weightCharge // WT
+                        case (0x56, 0x43): return .valuationCharge // VC
+                        case (0x4F, 0x43): return .otherChargesDueCarrier // OC
+                        case (0x4F, 0x41): return .otherChargesDueAgent // OA
+                        case (0x43, 0x4F): return .commission // CO
+                        case (0x53, 0x49): return .incentive // SI
+                        case (0x43, 0x4E): return .netDue // CN
+                        default: return nil
+                        }
+                    }
+                    return RecordField.amountField(chargeIdentifier: String(decoding: code, as: UTF8.self))
+                } ?? nil
+            }
+            guard let field else {
                 if case .absent = raw[.chargeIdentifier] {
-                    raw[.chargeIdentifier] = .invalid(identifier.node.flatMap { tree.resource(of: $0) } ?? "no cargo:Ratings with one identifier")
+                    let what = identifier.node.flatMap { tree.resource(of: $0) } ?? "no cargo:Ratings with one identifier"
+                    raw[.chargeIdentifier] = raw.invalid(what)
                 }
                 continue
             }
             if case .absent = raw[field] {
-                raw[field] = tree.value(tree.follow(ratings, .subTotal))
+                set(field, tree.follow(ratings, .subTotal))
             } else {
                 raw[field] = .repeated
             }
@@ -66,28 +98,31 @@ enum TransactionExtractor {
                 let holder = cursor
                 cursor = tree.nextChild(after: holder, .otherCharges)
                 guard let charge = tree.single(holder, .OtherCharge).node else {
-                    raw.otherCharges.append(RawOtherCharge(code: .invalid("cargo:otherCharges without one cargo:OtherCharge"), entitlement: .absent, amount: .absent, currencyUnit: .absent))
+                    let code = raw.invalid("cargo:otherCharges without one cargo:OtherCharge")
+                    raw.appendOtherCharge(RawOtherCharge(code: code, entitlement: .absent, amount: .absent, currencyUnit: .absent))
                     continue
                 }
                 let value = tree.follow(.one(charge), .otherChargeAmount, .CurrencyValue)
-                raw.otherCharges.append(RawOtherCharge(
-                    code: tree.code(tree.single(charge, .otherChargeCode)),
-                    entitlement: tree.code(tree.single(charge, .entitlement)),
-                    amount: tree.value(tree.follow(value, .numericalValue)),
-                    currencyUnit: value.node.map { tree.code(tree.single($0, .currencyUnit)) } ?? .absent
-                ))
+                let code = tree.codeField(tree.single(charge, .otherChargeCode), into: &raw)
+                let entitlement = tree.codeField(tree.single(charge, .entitlement), into: &raw)
+                let amount = tree.field(tree.follow(value, .numericalValue), into: &raw)
+                let currencyUnit = value.node.map { tree.codeField(tree.single($0, .currencyUnit), into: &raw) } ?? .absent
+                raw.appendOtherCharge(RawOtherCharge(code: code, entitlement: entitlement, amount: amount, currencyUnit: currencyUnit))
             }
         }
-        return raw
     }
 
     /// Chargeable weight: kilograms. A unit other than KGM is not a weight
     /// billing can use.
-    private static func weight(_ tree: ElementTree, _ found: Single) -> RawValue {
-        guard let value = found.node else { return tree.value(found) }
-        if case .text(let unit) = tree.code(tree.single(value, .unit)), unit != "KGM" {
-            return .invalid("unit \(unit), expected MeasurementUnitCode#KGM")
+    private static func weight(_ tree: ElementTree, _ found: Single, into raw: inout RawTransactions) -> RawField {
+        guard let value = found.node else { return tree.field(found, into: &raw) }
+        // The unit's text is built only when it is not KGM.
+        if case .one(let unitNode) = tree.single(value, .unit),
+           let unit = tree.withResourceCode(of: unitNode, { code -> String? in
+               OneRecordValues.equals(code.assumingMemoryBound(to: UInt8.self), "KGM") ? nil : String(decoding: code, as: UTF8.self)
+           }) ?? nil, unit != "KGM" {
+            return raw.invalid("unit \(unit), expected MeasurementUnitCode#KGM")
         }
-        return tree.value(tree.single(value, .numericalValue))
+        return tree.field(tree.single(value, .numericalValue), into: &raw)
     }
 }
