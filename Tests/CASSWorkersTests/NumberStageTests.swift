@@ -76,6 +76,40 @@ final class NumberStageTests: XCTestCase {
         }
     }
 
+    /// A period numbered in the checkpoint that brought its lines and
+    /// drafts journals neither (restore drops a numbered period's lines,
+    /// drafts and sources); a restart still numbers it once, and a period
+    /// numbered later keeps its drafts journaled until then.
+    func test_a_period_numbered_in_the_checkpoint_of_its_lines_and_drafts_journals_neither() throws {
+        let stage = try StageHarness(NumberStage.definition, environment: StageFixture.environment())
+        let period = StageFixture.period(), partition: Int32 = 0
+        let input = TopicPartition(topic: NumberStage.definition.input.name, partition: partition)
+        let part = LinePart(index: 0, count: 1, airlinePrefix: 125, lines: [])
+        try stage.log.makeProducer().send([
+            OutgoingRecord(topic: input.topic, partition: partition, key: Array("GB".utf8), value: StageMessage.draftLines(period: period, agent: 20, part: part).encoded()),
+            OutgoingRecord(topic: input.topic, partition: partition, key: Array("GB".utf8),
+                           value: StageMessage.drafts(period: period, source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 300)]).encoded()),
+        ])
+        var rounds = 0
+        while (try stage.log.committedOffset(group: NumberStage.definition.name.group, partition: input) ?? 0) < 2, rounds < 100 {
+            rounds += 1
+            try stage.worker.step()
+        }
+        let out = try stage.drain()
+        XCTAssertEqual(numbers(out), ["GB2026000001"])
+        XCTAssertTrue(out.on(.invoices).messages.contains { if case .invoiceLines = $0 { return true } else { return false } }, "the lines went out")
+        let keys = try stage.stateEntries(partition: partition).map(\.key)
+        XCTAssertTrue(keys.contains { $0.hasPrefix("numbered/") }, "\(keys)")
+        XCTAssertFalse(keys.contains { $0.hasPrefix("lines/") || $0.hasPrefix("draft/") || $0.hasPrefix("src/") }, "\(keys)")
+        try stage.restart()
+        XCTAssertEqual(try stage.push(.drafts(period: period, source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 300)]), partition: partition).count, 0,
+                       "numbered once")
+        // Drafts of a period still waiting for a source are journaled.
+        let later = StageFixture.period("GB", 20261102)
+        XCTAssertEqual(try stage.push(.drafts(period: later, source: 0, sourceCount: 2, invoices: [draft(agent: 20, total: 1, period: 20261102)]), partition: partition).count, 0)
+        XCTAssertTrue(try stage.stateEntries(partition: partition).contains { $0.key.hasPrefix("draft/") })
+    }
+
     func test_state_keys_read_back_what_they_write() throws {
         let period = StageFixture.period()
         let keys: [NumberStage.StateKey] = [.counter("GB2026"), .numbered(period), .draft(period, agent: 4), .source(period, settlePartition: 2), .lines(period, agent: 4, part: 3)]

@@ -66,6 +66,16 @@ public final class StateJournal<Key: StageStateKey> {
         changes[partition, default: [:]][key] = value
     }
 
+    /// Takes back the pending (not yet checkpointed) changes of the keys
+    /// `moot` picks: for entries that a change in the same checkpoint makes
+    /// restore drop anyway, so writing them would only cost log bytes.
+    /// Entries of earlier checkpoints are written already and stay.
+    public func discard(_ partition: Int32, where moot: (Key) -> Bool) {
+        guard var pending = changes[partition] else { return }
+        for key in pending.keys.filter(moot) { pending[key] = nil }
+        changes[partition] = pending
+    }
+
     /// Forgets the changes of a partition another worker now owns.
     func drop(_ partition: Int32) {
         changes[partition] = nil

@@ -166,6 +166,16 @@ public final class NumberStage: StatefulStage {
         pending[period] = nil
         guard let issue = try numbering.issue(period, drafts: Array(entry.drafts.values)) else { return }
         journal.put(record.partition, .numbered(period), [1])
+        // Restore drops a numbered period's lines, drafts and sources: those
+        // of this checkpoint are not written at all (a period's draft lines
+        // and drafts mostly arrive in the batch that numbers it, and the
+        // lines are as many bytes as the period's invoices).
+        journal.discard(record.partition) { key in
+            switch key {
+            case .lines(let of, _, _), .draft(let of, _), .source(let of, _): of == period
+            case .counter, .numbered: false
+            }
+        }
         if journal.enabled {
             // Only this operation's counters, into this partition: a counter
             // of another operation journaled here would be a stale copy of
