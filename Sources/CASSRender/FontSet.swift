@@ -131,7 +131,21 @@ final class ASCIIShaping: Sendable {
         self.widths = widths
         self.first = first
         self.neutral = neutral
+        let zero = Int(UInt8(ascii: "0"))
+        uniformDigits = (zero..<(zero + 10)).allSatisfy { b in
+            first[b] == first[zero] && glyphs[first[b] * n + b] != 0 && widths[first[b] * n + b] == widths[first[zero] * n + zero] && !neutral[b]
+        }
     }
+
+    /// True when the ten ASCII digits are drawn in the same font of the
+    /// chain with the same advance (tabular figures: Noto Sans, DejaVu
+    /// Sans). Digits are never neutral, so the font is the first with a
+    /// glyph whatever precedes them, and no shaping step (Arabic joining,
+    /// bidi classes: all EN) tells one digit from another: a text then
+    /// measures exactly as the same text with its digits replaced by "0"
+    /// (`ReportCanvas.wrap` shares the wraps of texts that differ only
+    /// in their numbers).
+    let uniformDigits: Bool
 }
 
 /// Texts wrapped by one document, for every other document drawn with the
@@ -156,6 +170,13 @@ final class SharedWraps: @unchecked Sendable {
 
     private let lock = NSLock()
     private var wraps: [ReportCanvas.WrapKey: Wrap] = [:]
+
+    /// How many wraps are kept (for the tests).
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return wraps.count
+    }
 
     subscript(key: ReportCanvas.WrapKey) -> Wrap? {
         get {

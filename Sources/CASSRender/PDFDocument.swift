@@ -267,6 +267,34 @@ final class PDFDocument {
         }
     }
 
+    /// `replay` of a record made on a text whose digits were all "0":
+    /// each try of "0" is a try of each of `digits` (ASCII, distinct, in
+    /// the order the text first has them) in the same font, as measuring
+    /// the text itself would have tried them (`ReportCanvas.wrapSharingNumbers`).
+    func replay(_ record: GlyphUseRecord, zeroAs digits: [UInt8]) {
+        for attempt in record.tries where attempt.font < record.fonts.count {
+            let font = record.fonts[attempt.font]
+            let use = self.use(font)
+            if attempt.scalar == UInt32(UInt8(ascii: "0")) {
+                for digit in digits {
+                    let glyph = font.glyph(for: UInt32(digit)) ?? 0
+                    let text = String(Unicode.Scalar(digit))
+                    if use.insert(glyph) {
+                        use.unicode[glyph] = text
+                        use.scalar[glyph] = UInt32(digit)
+                    }
+                    if recorded != nil { noteTry(use, glyph, text: text, scalar: UInt32(digit)) }
+                }
+                continue
+            }
+            if use.insert(attempt.glyph) {
+                use.unicode[attempt.glyph] = attempt.text
+                use.scalar[attempt.glyph] = attempt.scalar
+            }
+            if recorded != nil { noteTry(use, attempt.glyph, text: attempt.text, scalar: attempt.scalar) }
+        }
+    }
+
     private func use(_ font: TrueTypeFont) -> FontUse {
         if let existing = usage[font.postScriptName] { return existing }
         let created = FontUse(font: font, index: fontOrder.count)
@@ -287,6 +315,10 @@ final class PDFDocument {
         if pages.isEmpty { newPage() }
         let index = page ?? (pages.count - 1)
         let uses = self.uses
+        if runs.count == 1, let run = runs.first {
+            pages[index].textObject(uses[run.fontIndex], run.glyphs, size: size, x: x, y: y, gray: gray)
+            return
+        }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray, runs: runs.lazy.map { (uses[$0.fontIndex], $0.glyphs[...], $0.width) })
     }
 
@@ -439,6 +471,11 @@ final class PDFDocument {
         if pages.isEmpty { newPage() }
         let index = pages.count - 1
         let uses = self.uses, glyphs = pendingGlyphs
+        if pendingRuns.count == 1, let run = pendingRuns.first {
+            // Nearly every cell is one run: its text object in one write.
+            pages[index].textObject(uses[run.font], glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)
+            return
+        }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray,
                   runs: pendingRuns.lazy.map { (uses[$0.font], glyphs[$0.start..<($0.start + $0.count)], $0.width) })
     }
@@ -486,7 +523,7 @@ final class PDFDocument {
         let flags = 4 | (font.italicAngle != 0 ? 64 : 0)
         let descriptor = pdf.add("<< /Type /FontDescriptor /FontName /\(subset.name) /Flags \(flags) /FontBBox [\(font.bbox.map(scaled).joined(separator: " "))] /ItalicAngle \(font.italicAngle) /Ascent \(scaled(font.ascender)) /Descent \(scaled(font.descender)) /CapHeight \(scaled(font.capHeight)) /StemV \(font.isBold ? 120 : 80) /FontFile2 \(file) 0 R >>")
         let cid = pdf.add("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(subset.name) /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(descriptor) 0 R /DW 1000 /W [0 [\(subset.widths)]] /CIDToGIDMap /Identity >>")
-        let toUnicode = pdf.addStream(toUnicodeCMap(use, subset))
+        let toUnicode = pdf.add(bytes: fonts.prepared.toUnicodeObject(toUnicodeCMap(use, subset)))
         let type0 = pdf.add("<< /Type /Font /Subtype /Type0 /BaseFont /\(subset.name) /Encoding /Identity-H /DescendantFonts [\(cid) 0 R] /ToUnicode \(toUnicode) 0 R >>")
         return (type0, subset)
     }
@@ -577,6 +614,26 @@ extension PDFDocument.Page {
     }
 
     mutating func endText() { bytes.append(contentsOf: [UInt8(ascii: "E"), UInt8(ascii: "T"), 0x0A]) }
+
+    /// `beginText`, one `run` and `endText` as one write: the same bytes
+    /// (a table cell is one run; three writes, each a temporary buffer and
+    /// an append, were a good part of drawing it).
+    mutating func textObject<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
+        let count = runGlyphs.count
+        let start = bytes.count
+        let name = use.resourceName
+        var placeholders = 0
+        write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 4 * count) { out in
+            out.text("BT "); out.number(gray); out.text(" g\n")
+            out.bytes(name)
+            out.number(size); out.text(" Tf 1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
+            placeholders = out.count
+            out.zeros(4 * count)
+            out.text("> Tj\nET\n")
+        }
+        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
+        glyphs.append(contentsOf: runGlyphs)
+    }
 
     /// One run at pen position `x`: its glyphs' CIDs are placeholders until `writeCIDs`.
     mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double) {

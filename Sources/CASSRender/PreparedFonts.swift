@@ -75,6 +75,43 @@ final class PreparedFonts: @unchecked Sendable {
         return computed
     }
 
+    /// At most this many ToUnicode stream objects are kept (each a few KB
+    /// deflated): past it, maps are deflated for their document.
+    static let toUnicodeCapacity = 1_024
+    private var toUnicodeObjects: [CMapKey: [UInt8]] = [:]
+
+    /// A ToUnicode CMap's bytes as a dictionary key, hashed as one block of
+    /// bytes (an array of UInt8 is hashed byte by byte).
+    struct CMapKey: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    /// The stream object of a ToUnicode CMap (`PDFWriter.streamObject`, deflated).
+    /// Documents of a language draw nearly the same characters, so most maps
+    /// recur, and deflating one cost as much as drawing a page of lines.
+    /// The same bytes as deflating it again: the key is the whole map.
+    func toUnicodeObject(_ cmap: [UInt8]) -> [UInt8] {
+        let key = CMapKey(bytes: cmap)
+        lock.lock()
+        if let known = toUnicodeObjects[key] { lock.unlock(); return known }
+        lock.unlock()
+        let built = PDFWriter.streamObject(cmap)
+        lock.lock()
+        defer { lock.unlock() }
+        if toUnicodeObjects.count < Self.toUnicodeCapacity { toUnicodeObjects[key] = built }
+        return built
+    }
+
+    /// How many ToUnicode stream objects are kept (for the tests).
+    var toUnicodeCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return toUnicodeObjects.count
+    }
+
     /// The prepared subset holding exactly `glyphs` (sorted) of `font`.
     func subset(of font: TrueTypeFont, glyphs: [UInt16]) -> PreparedSubset {
         let key = Key(font: font.postScriptName, glyphs: glyphs)

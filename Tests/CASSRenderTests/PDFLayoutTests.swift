@@ -131,8 +131,77 @@ final class PDFLayoutTests: XCTestCase {
                     XCTAssertTrue(reused.pdf == measured.pdf, "\(text) after \(before): the files differ")
                 }
             }
-            let key = ReportCanvas.WrapKey(text: text, w: 60.0 + Double(index) * 7, size: 8, bold: false, breakWords: true)
+            // Kept under the text with its digits as "0" (`wrapSharingNumbers`).
+            let zeroed = String(text.map { $0.isASCII && $0.isNumber ? "0" : $0 })
+            let key = ReportCanvas.WrapKey(text: zeroed, w: 60.0 + Double(index) * 7, size: 8, bold: false, breakWords: true)
             XCTAssertNotNil(fonts.wraps[key], "the wrap must be kept for the next document")
+        }
+    }
+
+    /// A ToUnicode map is deflated once per distinct map and kept: the
+    /// object is the stream `PDFWriter.streamObject` makes of it.
+    func test_toUnicodeObject_isTheDeflatedStream_keptOncePerMap() throws {
+        let fonts = try FontSet.locate()
+        let maps = [Array("1 beginbfchar\n<0003> <0020>\nendbfchar\n".utf8), Array("1 beginbfchar\n<0004> <0041>\nendbfchar\n".utf8)]
+        XCTAssertEqual(fonts.prepared.toUnicodeCount, 0)
+        for _ in 0..<2 {
+            for map in maps { XCTAssertEqual(fonts.prepared.toUnicodeObject(map), PDFWriter.streamObject(map)) }
+            XCTAssertEqual(fonts.prepared.toUnicodeCount, 2)
+        }
+    }
+
+    /// A one-run text object written in one go is the text object
+    /// `beginText`, `run` and `endText` write, placeholders and slot included.
+    func test_oneRunTextObject_isBeginRunEnd() throws {
+        let fonts = try FontSet.locate()
+        let use = PDFDocument.FontUse(font: fonts.regular[0], index: 2)
+        for (size, x, y, gray) in [(7.0, 36.0, 800.5, 0.0), (12.345, -3.999, 0.004, 0.25), (6.5, 559.28, 48.0, 1)] {
+            var one = PDFDocument.Page(), three = PDFDocument.Page()
+            one.fill(x: 1, y: 2, width: 3, height: 4, gray: 0.5)
+            three.fill(x: 1, y: 2, width: 3, height: 4, gray: 0.5)
+            let glyphs: [UInt16] = [3, 40, 41, 0, 700]
+            one.textObject(use, glyphs, size: size, x: x, y: y, gray: gray)
+            three.beginText(gray: gray)
+            three.run(use, glyphs, size: size, x: x, y: y)
+            three.endText()
+            XCTAssertEqual(one.bytes, three.bytes)
+            XCTAssertEqual(one.glyphs, three.glyphs)
+            XCTAssertEqual(one.slots.map { [$0.offset, $0.font, $0.start, $0.count] }, three.slots.map { [$0.offset, $0.font, $0.start, $0.count] })
+        }
+    }
+
+    /// Texts that differ only in their digits (the how-to-pay paragraph
+    /// holds the invoice number) share one wrap: each gives the lines and
+    /// the file, byte for byte, that measuring it in its own document
+    /// gives (ToUnicode texts of exactly the digits it has: none of "0"
+    /// when it has no zero), and the second and later numbers measure
+    /// nothing (no new wrap is kept).
+    func test_wrapOfTextsDifferingInDigits_isSharedAndGivesTheMeasuredFile() throws {
+        let fonts = try FontSet.locate()
+        XCTAssertTrue(fonts.asciiRegular.uniformDigits && fonts.asciiBold.uniformDigits, "Noto Sans draws tabular figures")
+        let templates = [Translations(language: "en"), Translations(language: "ar"), Translations(language: "ja"), Translations(language: "fr")]
+            .map { $0["how_to_pay.text"] } + ["N° {number} — 7 jours", "{number}{number}{number}{number}{number}"]
+        let numbers = ["GB2026000001", "GB2026987654", "GB2027135799", "GB2026999999", "GB2026000002"]
+        for template in templates {
+            for (w, bold, breakWords) in [(353.0, false, true), (60.0, true, true), (25.0, false, false)] {
+                var kept = -1
+                for (n, number) in numbers.enumerated() {
+                    let text = Translations.fill(template, ["entity": "IATA CASS 9", "number": number])
+                    func document(shared: Bool) -> (lines: [String], pdf: [UInt8]) {
+                        let document = PDFDocument(fonts: fonts, language: nil)
+                        let canvas = ReportCanvas(document: document, rightToLeft: false)
+                        canvas.cell("Total", x: 0, w: 200, baseline: 700, size: 8)
+                        let lines = shared ? canvas.wrap(text, w: w, size: 8, bold: bold, breakWords: breakWords)
+                            : canvas.wrapMeasuring(text, w: w, size: 8, bold: bold, breakWords: breakWords)
+                        for (k, line) in lines.enumerated() { canvas.cell(line, x: 0, w: w, baseline: 600 - Double(k) * 10, size: 8, bold: bold) }
+                        return (lines, document.write(title: "t", author: "a"))
+                    }
+                    let measured = document(shared: false), reused = document(shared: true)
+                    XCTAssertEqual(reused.lines, measured.lines, text)
+                    XCTAssertTrue(reused.pdf == measured.pdf, "\(text) \(w): the files differ")
+                    if n == 0 { kept = fonts.wraps.count } else { XCTAssertEqual(fonts.wraps.count, kept, "\(text): a new number must reuse the wrap") }
+                }
+            }
         }
     }
 
