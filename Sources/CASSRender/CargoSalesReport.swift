@@ -69,6 +69,8 @@ public struct CargoSalesReport {
     public func render(fonts: FontSet) -> [UInt8] {
         let t = translations
         let document = PDFDocument(fonts: fonts, language: t.language)
+        // Headings prepared for another document hold its fonts' places.
+        headingCache.tables = Array(repeating: nil, count: Table.allCases.count)
         let canvas = ReportCanvas(document: document, rightToLeft: t.isRightToLeft)
         let agentName = agent?.name ?? invoice.agentCodeText
         canvas.onNewPage = { c in
@@ -180,21 +182,72 @@ public struct CargoSalesReport {
         c.y -= 34
     }
 
-    private func headings(_ columns: [Column], _ c: ReportCanvas) {
+    /// The tables whose column headings are drawn (on every page they run over).
+    enum Table: Int, CaseIterable {
+        case lines, adjustments, taxes, credits, memos
+
+        var columns: [Column] {
+            switch self {
+            case .lines: CargoSalesReport.lineColumns
+            case .adjustments: CargoSalesReport.adjustmentColumns
+            case .taxes: CargoSalesReport.taxColumns
+            case .credits: CargoSalesReport.creditColumns
+            case .memos: CargoSalesReport.memoColumns
+            }
+        }
+    }
+
+    /// A table's headings as drawn the first time in this report: how
+    /// many lines they take and each cell, shaped and placed, with the
+    /// line it is on and the empty lines above it (the baseline is
+    /// computed from the cursor as the first time, term by term).
+    private struct PreparedHeadings {
+        let lines: Int
+        let cells: [(cell: ReportCanvas.PreparedCell, k: Int, pad: Int)]
+    }
+
+    /// The headings of each table drawn so far in this report: a table
+    /// running over many pages repeats them on each, and wrapping,
+    /// shaping and placing them (labels in any script, looked up by text)
+    /// every time was a tenth of a PDF's cost. Drawn again from here they
+    /// give the same bytes; the glyphs were marked drawn the first time.
+    /// One entry per `Table` case.
+    private final class HeadingCache {
+        var tables: [PreparedHeadings?] = Array(repeating: nil, count: Table.allCases.count)
+    }
+    private let headingCache = HeadingCache()
+
+    private func headings(_ table: Table, _ c: ReportCanvas) {
+        if let known = headingCache.tables[table.rawValue] {
+            drawHeadings(known, c)
+            return
+        }
+        let columns = table.columns
         let t = translations
         let size = 6.5
         let wrapped = columns.map { c.wrap(t[$0.key], w: $0.width - 4, size: size, bold: true, breakWords: false) }
         let lines = min(2, wrapped.map(\.count).max() ?? 1)
-        let height = Double(lines) * 8 + 4
-        c.shade(from: c.y - height, height: height, gray: 0.85)
+        var cells: [(cell: ReportCanvas.PreparedCell, k: Int, pad: Int)] = []
         var x = 0.0
         for (column, text) in zip(columns, wrapped) {
             let shown = text.count > 2 ? [text[0], text[1...].joined(separator: " ")] : text
             for (k, line) in shown.enumerated() {
-                let baseline = c.y - 8 - Double(k) * 8 - Double(lines - shown.count) * 8
-                c.cell(line, x: x + 2, w: column.width - 4, baseline: baseline, size: size, bold: true, align: column.align)
+                if let cell = c.prepareCell(line, x: x + 2, w: column.width - 4, size: size, bold: true, align: column.align) {
+                    cells.append((cell, k, lines - shown.count))
+                }
             }
             x += column.width
+        }
+        let prepared = PreparedHeadings(lines: lines, cells: cells)
+        headingCache.tables[table.rawValue] = prepared
+        drawHeadings(prepared, c)
+    }
+
+    private func drawHeadings(_ headings: PreparedHeadings, _ c: ReportCanvas) {
+        let height = Double(headings.lines) * 8 + 4
+        c.shade(from: c.y - height, height: height, gray: 0.85)
+        for (cell, k, pad) in headings.cells {
+            c.draw(cell, baseline: c.y - 8 - Double(k) * 8 - Double(pad) * 8)
         }
         c.y -= height + 1
     }
@@ -213,29 +266,58 @@ public struct CargoSalesReport {
     }
 
     private func row(_ values: [Cell], _ columns: [Column], _ c: ReportCanvas, shaded: Bool, bold: Bool = false) {
+        beginRow(c, shaded: shaded)
+        var x = 0.0
+        for (column, value) in zip(columns, values) { put(value, column, &x, c, bold: bold) }
+    }
+
+    private func beginRow(_ c: ReportCanvas, shaded: Bool) {
         c.need(Self.rowHeight)
         if shaded { c.shade(from: c.y - Self.rowHeight, height: Self.rowHeight, gray: 0.96) }
         c.y -= Self.rowHeight
-        var x = 0.0
-        let t = translations, digits = invoice.minorDigits
-        for (column, value) in zip(columns, values) {
-            let (cx, w, baseline, align) = (x + 2, column.width - 4, c.y + 3, column.align)
-            switch value {
-            case .text(let text):
-                c.cell(text, x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align)
-            case .money(let minor):
-                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(minor, digits: digits, to: &$0) }
-            case .weight(let tenths):
-                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(tenths, digits: 1, to: &$0) }
-            case let .route(origin, destination):
-                c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) {
-                    $0.append(contentsOf: origin.utf8)
-                    $0.append(UInt8(ascii: "-"))
-                    $0.append(contentsOf: destination.utf8)
-                }
+    }
+
+    /// Draws one cell of the row begun last in `column`, starting at `x`,
+    /// and moves `x` past the column.
+    private func put(_ value: Cell, _ column: Column, _ x: inout Double, _ c: ReportCanvas, bold: Bool = false) {
+        let (cx, w, baseline, align) = (x + 2, column.width - 4, c.y + 3, column.align)
+        switch value {
+        case .text(let text):
+            c.cell(text, x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align)
+        case .money(let minor):
+            let t = translations, digits = invoice.minorDigits
+            c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(minor, digits: digits, to: &$0) }
+        case .weight(let tenths):
+            let t = translations
+            c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) { t.appendAmount(tenths, digits: 1, to: &$0) }
+        case let .route(origin, destination):
+            c.cell(x: cx, w: w, baseline: baseline, size: Self.tableSize, bold: bold, align: align) {
+                $0.append(contentsOf: origin.utf8)
+                $0.append(UInt8(ascii: "-"))
+                $0.append(contentsOf: destination.utf8)
             }
-            x += column.width
         }
+        x += column.width
+    }
+
+    /// An AWB line's row: `row` without an array of its eleven cells
+    /// (most rows of an invoice are these).
+    private func awbRow(_ line: InvoiceLine, _ c: ReportCanvas, shaded: Bool) {
+        beginRow(c, shaded: shaded)
+        let columns = Self.lineColumns
+        guard columns.count == 11 else { return }
+        var x = 0.0
+        put(.text(line.awb), columns[0], &x, c)
+        put(.text(shortDate(line.issueDate)), columns[1], &x, c)
+        put(.route(line.origin, line.destination), columns[2], &x, c)
+        put(.text(charges(line)), columns[3], &x, c)
+        put(.weight(line.chargeableWeightTenthsKg), columns[4], &x, c)
+        put(.money(line.weightCharge), columns[5], &x, c)
+        put(.money(line.valuationCharge), columns[6], &x, c)
+        put(.money(line.otherChargesDueCarrier), columns[7], &x, c)
+        put(.money(line.commission), columns[8], &x, c)
+        put(.money(line.incentive), columns[9], &x, c)
+        put(.money(line.amount), columns[10], &x, c)
     }
 
     private func subheading(_ text: String, _ c: ReportCanvas) {
@@ -264,14 +346,11 @@ public struct CargoSalesReport {
             c.runningHeading = { c in
                 c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
                 c.y -= 13
-                headings(Self.lineColumns, c)
+                headings(.lines, c)
             }
-            headings(Self.lineColumns, c)
+            headings(.lines, c)
             for (i, line) in regular.enumerated() {
-                row([.text(line.awb), .text(shortDate(line.issueDate)), .route(line.origin, line.destination), .text(charges(line)),
-                     .weight(line.chargeableWeightTenthsKg), .money(line.weightCharge), .money(line.valuationCharge),
-                     .money(line.otherChargesDueCarrier), .money(line.commission), .money(line.incentive), .money(line.amount)],
-                    Self.lineColumns, c, shaded: i % 2 == 1)
+                awbRow(line, c, shaded: i % 2 == 1)
             }
         }
         if !adjustments.isEmpty {
@@ -279,9 +358,9 @@ public struct CargoSalesReport {
             c.runningHeading = { c in
                 c.cell(continued + " · " + t["adjustments"], x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
                 c.y -= 13
-                headings(Self.adjustmentColumns, c)
+                headings(.adjustments, c)
             }
-            headings(Self.adjustmentColumns, c)
+            headings(.adjustments, c)
             for (i, line) in adjustments.enumerated() {
                 row([.text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode), .text(shortDate(line.issueDate)),
                      .route(line.origin, line.destination), .text(charges(line)), .money(line.weightCharge), .money(line.valuationCharge),
@@ -299,7 +378,7 @@ public struct CargoSalesReport {
         }
         if !section.taxes.isEmpty {
             subheading(t["taxes"], c)
-            headings(Self.taxColumns, c)
+            headings(.taxes, c)
             for (i, tax) in section.taxes.enumerated() {
                 row([.text(tax.code), .text(tax.description), .text(t["base." + tax.base.rawValue]), .money(tax.baseAmount),
                      .text(t.amount(tax.rateHundredthsPercent, digits: 2) + " %"), .text(t["tax." + tax.direction.rawValue]),
@@ -358,7 +437,7 @@ public struct CargoSalesReport {
             subheading(t["bta.credits"], c)
             c.paragraph(t["bta.credits.note"], x: 0, w: c.width, size: 7.5, gray: 0.3)
             c.y -= 4
-            headings(Self.creditColumns, c)
+            headings(.credits, c)
             for (i, credit) in credits.enumerated() {
                 row([.text(t.date(credit.date)), .text(credit.reference), .money(credit.amountMinor)], Self.creditColumns, c, shaded: i % 2 == 1)
             }
@@ -367,7 +446,7 @@ public struct CargoSalesReport {
             subheading(t["bta.memos"], c)
             c.paragraph(t["bta.memos.note"], x: 0, w: c.width, size: 7.5, gray: 0.3)
             c.y -= 4
-            headings(Self.memoColumns, c)
+            headings(.memos, c)
             for (i, memo) in memos.enumerated() {
                 let prefix = reference.airline(memo.airlinePrefix)?.prefixText ?? String(memo.airlinePrefix)
                 row([.text(memo.disputeID ?? ""), .text(prefix), .text(memo.line.awb), .text(t["transaction." + memo.line.transaction.code]),

@@ -350,8 +350,14 @@ final class PDFDocument {
     /// reuses: a table cell shaped into new arrays (and cached by text,
     /// when amounts and AWB numbers are nearly all different) cost more
     /// than drawing it. Hold one cell's glyphs: no limit beyond the text's.
-    private var pendingGlyphs: [UInt16] = []
+    /// The glyphs are in memory the document owns, sized for the longest
+    /// text shaped so far (a UTF-8 byte gives at most one glyph): an
+    /// array appended to per character checked its uniqueness and
+    /// capacity each time, a third of shaping a cell.
+    private var pendingGlyphs = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
     private var pendingRuns: [PendingRun] = []
+
+    deinit { pendingGlyphs.deallocate() }
 
     /// Shapes UTF-8 of U+0000-U+00FF by the chain's `ASCIIShaping` tables
     /// into the pending buffers: the same font choice as `shapeGeneral`
@@ -364,15 +370,16 @@ final class PDFDocument {
     func shapePending(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> Double? {
         // The buffers are worked on as locals (a class's array property is
         // checked for exclusive access at every append) and put back.
-        var pendingGlyphs = self.pendingGlyphs, pendingRuns = self.pendingRuns
-        self.pendingGlyphs = []
+        var pendingRuns = self.pendingRuns
         self.pendingRuns = []
-        pendingGlyphs.removeAll(keepingCapacity: true)
         pendingRuns.removeAll(keepingCapacity: true)
-        defer {
-            self.pendingGlyphs = pendingGlyphs
-            self.pendingRuns = pendingRuns
+        defer { self.pendingRuns = pendingRuns }
+        if pendingGlyphs.count < bytes.count {
+            pendingGlyphs.deallocate()
+            pendingGlyphs = .allocate(capacity: max(bytes.count, 2 * pendingGlyphs.count, 64))
         }
+        let glyphOut = pendingGlyphs
+        var glyphCount = 0
         let chain = fonts.chain(bold: bold)
         let table = fonts.ascii(bold: bold)
         guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
@@ -404,11 +411,11 @@ final class PDFDocument {
             if currentIndex >= 0, neutralTable[b], glyphTable[currentIndex * n + b] != 0 { index = currentIndex }
             let glyph = glyphTable[index * n + b]
             if index != currentIndex {
-                if let current, pendingGlyphs.count > start {
-                    pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
+                if let current, glyphCount > start {
+                    pendingRuns.append(PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
                     total += width
                 }
-                start = pendingGlyphs.count
+                start = glyphCount
                 width = 0
                 currentIndex = index
                 let use = chainUse(index, bold: bold, chain)
@@ -426,11 +433,12 @@ final class PDFDocument {
             if recording, let current {
                 noteTry(current, glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
             }
-            pendingGlyphs.append(glyph)
+            glyphOut[glyphCount] = glyph
+            glyphCount += 1
             width += widthTable[index * n + b]
         }
-        if let current, pendingGlyphs.count > start {
-            pendingRuns.append(PendingRun(font: current.index, start: start, count: pendingGlyphs.count - start, width: width))
+        if let current, glyphCount > start {
+            pendingRuns.append(PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
             total += width
         }
         return total
@@ -462,7 +470,7 @@ final class PDFDocument {
         pendingRuns.map { run in
             let use = uses[run.font]
             return Run(fontKey: use.font.postScriptName, fontIndex: run.font,
-                       glyphs: Array(pendingGlyphs[run.start..<(run.start + run.count)]), width: run.width)
+                       glyphs: Array(UnsafeBufferPointer(rebasing: pendingGlyphs[run.start..<(run.start + run.count)])), width: run.width)
         }
     }
 
@@ -470,7 +478,7 @@ final class PDFDocument {
     func drawPending(x: Double, y: Double, size: Double, gray: Double = 0) {
         if pages.isEmpty { newPage() }
         let index = pages.count - 1
-        let uses = self.uses, glyphs = pendingGlyphs
+        let uses = self.uses, glyphs = UnsafeBufferPointer(pendingGlyphs)
         if pendingRuns.count == 1, let run = pendingRuns.first {
             // Nearly every cell is one run: its text object in one write.
             pages[index].textObject(uses[run.font], glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)

@@ -104,6 +104,47 @@ final class ReportCanvas {
 
     private var scratch: [UInt8] = []
 
+    /// A cell shaped, sized and placed once and drawn again at other
+    /// baselines (column headings on every page): what `cell` draws, from
+    /// the runs of its general path (which the table path equals).
+    struct PreparedCell {
+        let runs: [PDFDocument.Run]
+        let x: Double
+        let size: Double
+        let gray: Double
+    }
+
+    /// `cell`'s shaping, shrinking and cutting without drawing: the same
+    /// glyphs marked drawn, nil for empty text (`cell` draws nothing).
+    func prepareCell(_ text: String, x: Double, w: Double, size: Double, bold: Bool = false, align: Align = .start, gray: Double = 0) -> PreparedCell? {
+        guard !text.isEmpty else { return nil }
+        var runs = document.runs(text, bold: bold)
+        var fontSize = size
+        var textWidth = document.width(of: runs, size: fontSize)
+        if textWidth > w {
+            fontSize = max(size * 0.7, size * w / textWidth)
+            textWidth = document.width(of: runs, size: fontSize)
+        }
+        if textWidth > w {
+            var scalars = Array(text.unicodeScalars)
+            while !scalars.isEmpty && textWidth > w {
+                scalars.removeLast()
+                var shortened = String.UnicodeScalarView()
+                shortened.append(contentsOf: scalars)
+                runs = document.runs(String(shortened) + "…", bold: bold)
+                textWidth = document.width(of: runs, size: fontSize)
+            }
+        }
+        let x0 = place(x, w)
+        let dx = offset(align, w: w, textWidth: textWidth)
+        return PreparedCell(runs: runs, x: x0 + dx, size: fontSize, gray: gray)
+    }
+
+    /// Draws a prepared cell at `baseline`, as `cell` would have.
+    func draw(_ prepared: PreparedCell, baseline: Double) {
+        document.draw(prepared.runs, x: prepared.x, y: baseline, size: prepared.size, gray: prepared.gray)
+    }
+
     /// `cell` for UTF-8 of U+0000-U+00FF by `PDFDocument.shapePending`:
     /// the same size, position and runs as the general path. False, having
     /// drawn nothing, for other text or text that must be cut.
