@@ -138,6 +138,53 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// A cell prepared once and drawn at several baselines (column
+    /// headings on every page) gives the file that drawing it with `cell`
+    /// each time gives, byte for byte: Latin, Arabic and Japanese text,
+    /// text shrunk to fit, text cut with an ellipsis, empty text, every
+    /// alignment, both directions and weights.
+    func test_preparedCell_drawsWhatCellDraws() throws {
+        let fonts = try FontSet.locate()
+        let texts = ["AWB", "Net amount", "صافي المبلغ", "航空運送状", "Weight charge (kg)", "A heading far too long for its narrow column, cut", ""]
+        for rightToLeft in [false, true] {
+            for bold in [false, true] {
+                for align in [ReportCanvas.Align.start, .end, .center] {
+                    func file(prepared: Bool) -> [UInt8] {
+                        let document = PDFDocument(fonts: fonts, language: nil)
+                        let canvas = ReportCanvas(document: document, rightToLeft: rightToLeft)
+                        for (i, text) in texts.enumerated() {
+                            let x = Double(i) * 70, w = 36.0 + Double(i) * 3
+                            let cell = prepared ? canvas.prepareCell(text, x: x, w: w, size: 6.5, bold: bold, align: align, gray: 0.2) : nil
+                            XCTAssertEqual(cell == nil, !prepared || text.isEmpty)
+                            for baseline in [700.0, 512.25, 48.5] {
+                                if prepared {
+                                    if let cell { canvas.draw(cell, baseline: baseline) }
+                                } else {
+                                    canvas.cell(text, x: x, w: w, baseline: baseline, size: 6.5, bold: bold, align: align, gray: 0.2)
+                                }
+                            }
+                        }
+                        return document.write(title: "t", author: "a")
+                    }
+                    XCTAssertTrue(file(prepared: true) == file(prepared: false), "rtl \(rightToLeft) bold \(bold) \(align)")
+                }
+            }
+        }
+    }
+
+    /// The pending glyph memory grows for a longer text: shaped after
+    /// short ones, a long Latin-1 text gives the general path's glyphs.
+    func test_pendingGlyphs_growForLongerTexts() throws {
+        let fonts = try FontSet.locate()
+        let document = PDFDocument(fonts: fonts, language: nil)
+        for length in [1, 3, 64, 65, 200, 1_000, 5] {
+            let alphabet = Array("Zürich 0123 ÀÉÎõü ,.-")
+            let text = String((0..<length).map { alphabet[$0 % alphabet.count] })
+            XCTAssertEqual(document.shapeRuns(text, bold: length % 2 == 0, paragraphLevel: nil).map(\.glyphs),
+                           document.shapeGeneral(text, bold: length % 2 == 0, paragraphLevel: nil).map(\.glyphs), "\(length)")
+        }
+    }
+
     /// A ToUnicode map is deflated once per distinct map and kept: the
     /// object is the stream `PDFWriter.streamObject` makes of it.
     func test_toUnicodeObject_isTheDeflatedStream_keptOncePerMap() throws {
