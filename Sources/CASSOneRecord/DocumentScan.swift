@@ -260,7 +260,7 @@ struct BillingDocumentBuilder {
         }
         TransactionExtractor.extract(transaction, node, sequence: position, into: &transactions)
         let otherChargesCount = transactions.entries[transactions.count - 1].otherChargesCount
-        if otherChargesCount > 0, case .text(let code) = transactions.value(transactions[.transaction]), TransactionType(code: code)?.isMemo == true {
+        if otherChargesCount > 0, case .text(let code) = transactions.value(transactions[.transaction], document: transaction.document), TransactionType(code: code)?.isMemo == true {
             transactions.dropLast()
             note(Problem(code: .F06, field: "other charges", location: "cass:transaction[\(position)]/" + "cass:waybill/cargo:Waybill/cargo:otherCharges",
                          expected: "no other charges on a \(code)", found: "\(otherChargesCount)",

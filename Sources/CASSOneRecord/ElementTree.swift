@@ -297,6 +297,7 @@ extension ElementTree {
         case .one(let node):
             let n = nodes[Int(node)]
             if n.hasChildren || n.invalidValue != .none || n.hasResource, case .invalid(let what) = value(found) { return raw.invalid(what) }
+            if n.textInDocument { return .document(start: n.textStart, end: n.textEnd) }
             return withText(of: node) { raw.text($0) }
         }
     }
@@ -307,6 +308,14 @@ extension ElementTree {
         case .missing: return .absent
         case .repeated: return .repeated
         case .one(let node):
+            let n = nodes[Int(node)]
+            if n.hasResource, n.resourceInDocument, let base = document.baseAddress {
+                // The code's offsets in the document: no copy.
+                return withResourceCode(of: node) { code in
+                    let start = Int32(truncatingIfNeeded: code.baseAddress.map { base.distance(to: $0) } ?? Int(n.resourceEnd))
+                    return RawField.document(start: start, end: start + Int32(truncatingIfNeeded: code.count))
+                } ?? .absent
+            }
             return withResourceCode(of: node) { raw.text($0) } ?? raw.invalid("no rdf:resource (code-list values are IRIs)")
         }
     }

@@ -11,7 +11,8 @@ public enum OneRecordReader {
         var builder = BillingDocumentBuilder(limits: limits, identityOnly: false)
         builder.maxCBFLines = maxCBFLines
         XMLDocumentReader.read(bytes, into: &builder)
-        return result(of: builder, fileName: fileName, periodsPerMonth: periodsPerMonth)
+        // The transactions' texts are ranges of `bytes`: parsed while they are here.
+        return result(of: builder, document: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
     }
 
     /// The JSON-LD serialisation of the same graph, with the same checks and codes.
@@ -19,7 +20,7 @@ public enum OneRecordReader {
         var builder = BillingDocumentBuilder(limits: limits, identityOnly: false)
         builder.maxCBFLines = maxCBFLines
         JSONLDDocumentReader.read(bytes, into: &builder)
-        return result(of: builder, fileName: fileName, periodsPerMonth: periodsPerMonth)
+        return result(of: builder, document: bytes, fileName: fileName, periodsPerMonth: periodsPerMonth)
     }
 
     public static func read(bytes: [UInt8], fileName: String, periodsPerMonth: (String) -> Int?, limits: XMLLimits = .standard) -> FileReadResult {
@@ -28,7 +29,9 @@ public enum OneRecordReader {
 
     /// The file-level checks and the records, from what either
     /// serialisation's reader found.
-    static func result(of scan: BillingDocumentBuilder, fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
+    /// `document`: the bytes the builder read (transaction texts may be
+    /// ranges of it).
+    static func result(of scan: BillingDocumentBuilder, document: UnsafeRawBufferPointer, fileName: String, periodsPerMonth: (String) -> Int?) -> FileReadResult {
         let envelope = Envelope(scan.envelope)
         let identity = envelope.identity
         func reject(_ problem: Problem) -> FileReadResult { .rejected(name: fileName, identity: identity, problem: problem) }
@@ -58,7 +61,7 @@ public enum OneRecordReader {
         var weightTotal: Int128 = 0
         transactions.bytes.withUnsafeBufferPointer { bytes in
             for index in 0..<transactions.count {
-                let record = TransactionParser.parse(transactions, index, bytes: bytes, header: header, otherCharges: &otherCharges)
+                let record = TransactionParser.parse(transactions, index, bytes: bytes, document: document, header: header, otherCharges: &otherCharges)
                 netTotal += Int128(record.netDue)
                 weightTotal += Int128(record.weightCharge)
                 records.append(record)

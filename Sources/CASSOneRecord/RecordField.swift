@@ -103,6 +103,9 @@ enum RawField {
     case absent
     case repeated
     case text(start: Int32, end: Int32)
+    /// A text that is a range of the document being read (RDF/XML: the
+    /// mapped file): not even copied. Read while that document is.
+    case document(start: Int32, end: Int32)
     case invalid(Int32)
 }
 
@@ -173,12 +176,14 @@ struct RawTransactions {
         return .invalid(Int32(invalids.count - 1))
     }
 
-    /// The field as a `RawValue` (strings built), for messages.
-    func value(_ field: RawField) -> RawValue {
+    /// The field as a `RawValue` (strings built), for messages;
+    /// `document` is the one being read, or was read.
+    func value(_ field: RawField, document: UnsafeRawBufferPointer) -> RawValue {
         switch field {
         case .absent: return .absent
         case .repeated: return .repeated
         case .text(let start, let end): return .text(String(decoding: bytes[Int(start)..<Int(end)], as: UTF8.self))
+        case .document(let start, let end): return .text(String(decoding: document[Int(start)..<Int(end)], as: UTF8.self))
         case .invalid(let index): return .invalid(invalids[Int(index)])
         }
     }

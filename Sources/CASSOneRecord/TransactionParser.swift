@@ -7,7 +7,7 @@ enum TransactionParser {
     /// The transaction `index` of `transactions`; `bytes` are its `bytes`
     /// (taken once for the whole file). Its other charges are appended to
     /// `otherCharges`.
-    static func parse(_ transactions: RawTransactions, _ index: Int, bytes: UnsafeBufferPointer<UInt8>, header: FileHeader,
+    static func parse(_ transactions: RawTransactions, _ index: Int, bytes: UnsafeBufferPointer<UInt8>, document: UnsafeRawBufferPointer, header: FileHeader,
                       otherCharges charges: inout [OtherCharge]) -> BillingRecord {
         let entry = transactions.entries[index]
         let fieldsStart = index * RawTransactions.fieldCount
@@ -22,11 +22,19 @@ enum TransactionParser {
         func slice(_ start: Int32, _ end: Int32) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
         }
+        /// A text field's bytes, wherever they are; nil for any other shape.
+        func textBytes(_ field: RawField) -> UnsafeBufferPointer<UInt8>? {
+            switch field {
+            case .text(let start, let end): return slice(start, end)
+            case .document(let start, let end): return UnsafeRawBufferPointer(rebasing: document[Int(start)..<Int(end)]).assumingMemoryBound(to: UInt8.self)
+            default: return nil
+            }
+        }
 
         func flag(_ field: RecordField, _ expected: String, _ rawValue: RawField) {
             guard malformed.map({ field.rawValue < $0.field.rawValue }) ?? true else { return }
             let found: String
-            switch transactions.value(rawValue) {
+            switch transactions.value(rawValue, document: document) {
             case .absent: found = "missing"
             case .repeated: found = "repeated"
             case .text(let text): found = "'" + OneRecordValues.reportable(text, width: 40) + "'"
@@ -36,14 +44,13 @@ enum TransactionParser {
                                         message: "malformed field: \(field.name) must be \(expected), found \(found)"))
         }
         func text(_ field: RecordField) -> UnsafeBufferPointer<UInt8>? {
-            if case .text(let start, let end) = raw(field) { return slice(start, end) }
-            return nil
+            textBytes(raw(field))
         }
         /// Absent means zero for amounts, weight and rate; any other shape is malformed.
         func optionalText(_ field: RecordField) -> UnsafeBufferPointer<UInt8>?? {
             switch raw(field) {
             case .absent: return .some(nil)
-            case .text(let start, let end): return .some(slice(start, end))
+            case .text, .document: return .some(textBytes(raw(field)))
             default: return nil
             }
         }
@@ -87,10 +94,12 @@ enum TransactionParser {
             flag(.indicator, "PrepaidCollectIndicator#P or #C", raw(.indicator))
         }
 
-        switch raw(.currency) {
-        case .absent: record.currency = packed(header.currency)
-        case .text(let start, let end): record.currency = OneRecordValues.packedReportable(slice(start, end), width: 8)
-        default: flag(.currency, "one CurrencyCode IRI", raw(.currency))
+        if case .absent = raw(.currency) {
+            record.currency = packed(header.currency)
+        } else if let code = textBytes(raw(.currency)) {
+            record.currency = OneRecordValues.packedReportable(code, width: 8)
+        } else {
+            flag(.currency, "one CurrencyCode IRI", raw(.currency))
         }
         // The record's currency as text, only where a unit must be compared.
         let currency = entry.otherChargesCount == 0 ? "" : record.currency.description
@@ -123,16 +132,15 @@ enum TransactionParser {
         record.netDue = amount(.netDue, NegativeZero.netDue)
 
         // The CBF's reason field is 3 characters: an absent or short code is padded with spaces.
-        switch raw(.reason) {
-        case .absent:
+        if case .absent = raw(.reason) {
             record.reasonCode = packed("   ")
-        case .text(let start, let end) where end - start <= 3 && slice(start, end).allSatisfy(isAlphanumericOrSpace):
+        } else if let code = textBytes(raw(.reason)), code.count <= 3, code.allSatisfy(isAlphanumericOrSpace) {
             // Padded with spaces to 3, packed as `packed` packs.
             var value: UInt64 = 0
-            for b in slice(start, end) { value = value << 8 | UInt64(b) }
-            for _ in Int(end - start)..<3 { value = value << 8 | 0x20 }
+            for b in code { value = value << 8 | UInt64(b) }
+            for _ in code.count..<3 { value = value << 8 | 0x20 }
             record.reasonCode = ASCIICode(rawPacked: value, length: 3)
-        default:
+        } else {
             record.reasonCode = OneRecordValues.packedReportable(text(.reason) ?? none, width: 3)
             flag(.reason, "1 to 3 letters or digits", raw(.reason))
         }
@@ -152,7 +160,7 @@ enum TransactionParser {
             func flagOther(_ name: String, _ element: String, _ expected: String, _ rawValue: RawField) {
                 guard malformed == nil else { return }
                 let found: String
-                switch transactions.value(rawValue) {
+                switch transactions.value(rawValue, document: document) {
                 case .absent: found = "missing"
                 case .repeated: found = "repeated"
                 case .text(let text): found = "'" + OneRecordValues.reportable(text, width: 40) + "'"
@@ -162,14 +170,14 @@ enum TransactionParser {
                                                         message: "malformed field: \(name) of other charge \(chargeCount + 1) must be \(expected), found \(found)"))
             }
             var code = ASCIICode(rawPacked: 0, length: 0)
-            if case .text(let start, let end) = other.code, end - start == 2, packed(slice(start, end)).isUppercaseLetters {
-                code = packed(slice(start, end))
+            if let value = textBytes(other.code), value.count == 2, packed(value).isUppercaseLetters {
+                code = packed(value)
             } else {
-                if case .text(let start, let end) = other.code { code = OneRecordValues.packedReportable(slice(start, end), width: 2) }
+                if let value = textBytes(other.code) { code = OneRecordValues.packedReportable(value, width: 2) }
                 flagOther("other-charge code", "cargo:otherChargeCode", "an OtherChargeCode IRI ending in 2 uppercase letters", other.code)
             }
             var dueCarrier = true
-            let entitlement: UnsafeBufferPointer<UInt8>? = if case .text(let start, let end) = other.entitlement { slice(start, end) } else { nil }
+            let entitlement = textBytes(other.entitlement)
             if let entitlement, OneRecordValues.equals(entitlement, "C") {
                 dueCarrier = true
             } else if let entitlement, OneRecordValues.equals(entitlement, "A") {
@@ -178,18 +186,18 @@ enum TransactionParser {
                 flagOther("entitlement", "cargo:entitlement", "EntitlementCode#A or #C", other.entitlement)
             }
             var value: Int64 = 0
-            if case .text(let start, let end) = other.amount, let parsed = OneRecordValues.amount(slice(start, end), minorDigits: digits) {
+            if let amountText = textBytes(other.amount), let parsed = OneRecordValues.amount(amountText, minorDigits: digits) {
                 value = parsed
             } else {
                 flagOther("other-charge amount", "cargo:otherChargeAmount/cargo:CurrencyValue/cargo:numericalValue", amountForm(), other.amount)
             }
             switch other.currencyUnit {
             case .absent: break
-            case .text(let start, let end): if !OneRecordValues.equals(slice(start, end), currency) { record.otherChargeCurrencyMismatch = true }
+            case .text, .document: if let unit = textBytes(other.currencyUnit), !OneRecordValues.equals(unit, currency) { record.otherChargeCurrencyMismatch = true }
             default: flagOther("other-charge currency", "cargo:otherChargeAmount/cargo:CurrencyValue/cargo:currencyUnit", "one CurrencyCode IRI", other.currencyUnit)
             }
             var charge = OtherCharge(code: code, dueCarrier: dueCarrier, amount: value, sequence: Int32(entry.sequence))
-            if value == 0, case .text(let start, let end) = other.amount { charge.amountIsNegativeZero = OneRecordValues.isNegativeZero(slice(start, end)) }
+            if value == 0, let amountText = textBytes(other.amount) { charge.amountIsNegativeZero = OneRecordValues.isNegativeZero(amountText) }
             charges.append(charge)
             chargeCount += 1
         }

@@ -47,17 +47,18 @@ final class RawFieldTests: XCTestCase {
 
     func test_rawTransactions_keepTextsAndInvalids_dropLastUndoes() {
         var raw = RawTransactions()
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
         raw.begin(sequence: 1)
         let text = Array("Zürich".utf8)
         let field = text.withUnsafeBytes { raw.text($0) }
         raw[.origin] = field
         raw[.destination] = raw.invalid("an IRI where a value was expected")
         raw.appendOtherCharge(RawOtherCharge(code: .repeated, entitlement: .absent, amount: .absent, currencyUnit: .absent))
-        guard case .text(let value) = raw.value(raw[.origin]) else { return XCTFail("origin not text") }
+        guard case .text(let value) = raw.value(raw[.origin], document: none) else { return XCTFail("origin not text") }
         XCTAssertEqual(value, "Zürich")
-        guard case .invalid(let what) = raw.value(raw[.destination]) else { return XCTFail("destination not invalid") }
+        guard case .invalid(let what) = raw.value(raw[.destination], document: none) else { return XCTFail("destination not invalid") }
         XCTAssertEqual(what, "an IRI where a value was expected")
-        guard case .absent = raw.value(raw[.prefix]) else { return XCTFail("prefix not absent") }
+        guard case .absent = raw.value(raw[.prefix], document: none) else { return XCTFail("prefix not absent") }
         raw.begin(sequence: 2)
         raw.appendOtherCharge(RawOtherCharge(code: .absent, entitlement: .absent, amount: .absent, currencyUnit: .absent))
         XCTAssertEqual(raw.count, 2)
@@ -67,5 +68,31 @@ final class RawFieldTests: XCTestCase {
         XCTAssertEqual(raw.fields.count, RawTransactions.fieldCount)
         XCTAssertEqual(raw.otherCharges.count, 1)
         XCTAssertEqual(raw.entries[0].otherChargesCount, 1)
+    }
+
+    /// RDF/XML texts stay ranges of the document (no copy): the same
+    /// records as when every text is copied (`textsInPlace` off), values
+    /// with references (copied even in place) and code-list IRIs included.
+    func test_textsInDocument_readAsCopiedTexts() throws {
+        var xml = Fixture.xml
+        // A reference makes one text a copy; the other texts stay in place.
+        xml = xml.replacingOccurrences(of: "<cargo:code>MAN</cargo:code>", with: "<cargo:code>M&#65;N</cargo:code>")
+        XCTAssertTrue(xml.contains("&#65;"))
+        let bytes = Array(xml.utf8)
+        func read(inPlace: Bool) -> String {
+            bytes.withUnsafeBytes { document in
+                var builder = BillingDocumentBuilder(limits: .standard, identityOnly: false)
+                XMLDocumentReader.read(document, into: &builder, textsInPlace: inPlace)
+                if inPlace {
+                    XCTAssertTrue(builder.transactions.fields.contains { if case .document = $0 { true } else { false } })
+                } else {
+                    XCTAssertFalse(builder.transactions.fields.contains { if case .document = $0 { true } else { false } })
+                }
+                return String(describing: OneRecordReader.result(of: builder, document: document, fileName: "f.xml", periodsPerMonth: Fixture.periodsPerMonth))
+            }
+        }
+        let inPlace = read(inPlace: true)
+        XCTAssertEqual(inPlace, read(inPlace: false))
+        XCTAssertTrue(inPlace.contains("parsed"), inPlace)
     }
 }

@@ -65,7 +65,7 @@ final class WhitespaceFusionTests: XCTestCase {
         bytes.withUnsafeBytes { raw in
             var builder = BillingDocumentBuilder(limits: .standard, identityOnly: false)
             XMLDocumentReader.read(raw, into: &builder, fusesWhitespace: fused, textsInPlace: fused)
-            return String(describing: OneRecordReader.result(of: builder, fileName: "f.xml", periodsPerMonth: Fixture.periodsPerMonth))
+            return String(describing: OneRecordReader.result(of: builder, document: raw, fileName: "f.xml", periodsPerMonth: Fixture.periodsPerMonth))
         }
     }
 
