@@ -234,7 +234,8 @@ public enum Deflate {
         /// there: a Huffman code is a shift, an OR, an add and a compare,
         /// where storing every whole byte on each call cost twice that.
         @inline(__always) mutating func write(_ value: UInt64, _ n: Int) {
-            buffer |= value << UInt64(truncatingIfNeeded: count)
+            // &<<: count is under 32, so no test for shifts of 64 or more.
+            buffer |= value &<< UInt64(truncatingIfNeeded: count)
             count &+= n
             if count >= 32 {
                 out.storeBytes(of: UInt32(truncatingIfNeeded: buffer).littleEndian, toByteOffset: at, as: UInt32.self)
@@ -543,13 +544,14 @@ public enum Deflate {
         for k in 0..<29 { literalTable[257 + k] |= UInt32(lengthExtra[k]) << 24 }
         var distanceTable = [UInt32](repeating: 0, count: 30)
         for k in 0..<30 { distanceTable[k] = UInt32(distanceCodes[k]) | UInt32(distanceBits[k]) << 16 | UInt32(distanceExtra[k]) << 24 }
-        // A local copy: through the `inout` every store into the output
-        // might alias the writer's own fields, which then went to memory
-        // and back for every symbol.
-        var writer = bits
-        defer { bits = writer }
+        // A local copy inside the closures: through the `inout`, or as a
+        // variable the closures capture, the writer's fields went to memory
+        // and back for every symbol (every store into the output might
+        // alias them).
         literalTable.withUnsafeBufferPointer { literal in
             distanceTable.withUnsafeBufferPointer { distance in
+                var writer = bits
+                defer { bits = writer }
                 for s in 0..<count {
                     let symbol = symbols[s]
                     if symbol < 0x8000_0000 {
@@ -562,10 +564,10 @@ public enum Deflate {
                         let lengthEntry = literal[257 &+ Int((symbol >> 26) & 31)]
                         let distanceEntry = distance[Int((symbol >> 16) & 31)]
                         let lengthCodeBits = (lengthEntry >> 16) & 0xFF
-                        writer.write(UInt64(lengthEntry & 0xFFFF) | UInt64((symbol >> 21) & 31) << UInt64(lengthCodeBits),
+                        writer.write(UInt64(lengthEntry & 0xFFFF) | UInt64((symbol >> 21) & 31) &<< UInt64(lengthCodeBits),
                                      Int(lengthCodeBits &+ (lengthEntry >> 24)))
                         let distanceCodeBits = (distanceEntry >> 16) & 0xFF
-                        writer.write(UInt64(distanceEntry & 0xFFFF) | UInt64(symbol & 0x1FFF) << UInt64(distanceCodeBits),
+                        writer.write(UInt64(distanceEntry & 0xFFFF) | UInt64(symbol & 0x1FFF) &<< UInt64(distanceCodeBits),
                                      Int(distanceCodeBits &+ (distanceEntry >> 24)))
                     }
                 }
