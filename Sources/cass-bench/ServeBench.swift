@@ -142,6 +142,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     print(String(format: "the log when quiet: %d appends, %d records, %.1f MB, %d fsyncs; per topic on disk: %@",
                  quietLog.appends, quietLog.records, Double(quietLog.bytes) / 1e6, quietLog.fsyncs,
                  topicSizes(data.appendingPathComponent("log/topics"))))
+    print("cass.state by stage and entry kind (MB of keys and values): \(stateComposition(log))")
     if skipWRK {
         print("summary:")
         print(String(format: "  a) cass settle %.2f s; upload + close through cass serve %.2f s = %.2fx (goal at most 2x: %@); load average %@ at the upload, %@ now",
@@ -241,6 +242,22 @@ private func topicSizes(_ topics: URL) -> String {
         sizes.append((name, bytes))
     }
     return sizes.sorted { $0.1 > $1.1 }.prefix(8).map { String(format: "%@ %.1f", $0.0, Double($0.1) / 1e6) }.joined(separator: ", ")
+}
+
+/// What the stages journal, by `<stage>/<entry kind>` (the key's part
+/// after the input partition, up to its next slash): where cass.state's
+/// bytes come from.
+private func stateComposition(_ log: FileLog) -> String {
+    var bytes: [String: Int] = [:]
+    let partitions = (try? log.partitionCount(of: Topic.state.name)) ?? 0
+    for partition in 0..<partitions {
+        for record in (try? log.readToEnd(TopicPartition(topic: Topic.state.name, partition: partition))) ?? [] {
+            let parts = record.key.split(separator: UInt8(ascii: "/"), maxSplits: 3, omittingEmptySubsequences: false)
+            let kind = parts.count >= 3 ? String(decoding: parts[0], as: UTF8.self) + "/" + String(decoding: parts[2], as: UTF8.self) : "?"
+            bytes[kind, default: 0] += record.key.count + record.value.count
+        }
+    }
+    return bytes.sorted { $0.value > $1.value }.prefix(10).map { String(format: "%@ %.1f", $0.key, Double($0.value) / 1e6) }.joined(separator: ", ")
 }
 
 /// User and system CPU time of the whole process so far, in seconds.
