@@ -71,7 +71,7 @@ public struct InvoiceDocuments: Sendable {
     }
 
     /// Indices of `invoices`, the most lines first (ties in input order).
-    static func largestFirst(_ invoices: [Invoice]) -> [Int] {
+    public static func largestFirst(_ invoices: [Invoice]) -> [Int] {
         invoices.indices.sorted { a, b in
             invoices[a].lineCount != invoices[b].lineCount ? invoices[a].lineCount > invoices[b].lineCount : a < b
         }

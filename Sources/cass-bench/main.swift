@@ -90,6 +90,15 @@ func peakRSSMegabytes() -> Int {
     return -1
 }
 
+/// CPU seconds (user + system) of the whole process so far: against the
+/// wall time of a section it says how many cores the section kept busy.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 func rate(_ count: Int, _ seconds: Double) -> String {
     seconds > 0 ? String(format: "%10.0f /s", Double(count) / seconds) : "         - /s"
 }
@@ -156,13 +165,31 @@ do {
     let reference = try ReferenceLoader.load(directory: docWork.appendingPathComponent("reference"))
     let (outcome, _) = try FolderSettlement.run(reference: reference, files: try FolderSettlement.inputFiles(in: docWork.appendingPathComponent("input")), keepLines: true)
     let documents = try InvoiceDocuments(reference: reference)
-    let began = now()
+    let began = now(), cpuBegan = cpuSeconds()
     try documents.writeAll(outcome.invoices, to: docWork.appendingPathComponent("invoices"))
-    let seconds = now() - began
+    let seconds = now() - began, cpu = cpuSeconds() - cpuBegan
     let lines = outcome.invoices.reduce(0) { $0 + $1.lineCount }
     print("")
     print(String(format: "documents (%d AWBs: %d invoices, %d lines; PDF+XLSX+HOT+XML+JSON each, both cores): %.2f s, %.1f invoices/s, %.0f lines/s",
                  documentAWBs, outcome.invoices.count, lines, seconds, Double(outcome.invoices.count) / seconds, Double(lines) / seconds))
+    print(String(format: "  first run (fonts prepared on the way, as in cass settle): CPU (user+sys) %.2f s, %.2f cores busy on average", cpu, cpu / max(seconds, 1e-9)))
+    // The same again into a new folder, everything prepared: what the
+    // per-format figures below are comparable with (they run warm too).
+    let warmBegan = now(), warmCPUBegan = cpuSeconds()
+    try documents.writeAll(outcome.invoices, to: docWork.appendingPathComponent("invoices-again"))
+    let warmSeconds = now() - warmBegan, warmCPU = cpuSeconds() - warmCPUBegan
+    print(String(format: "  second run (warm, files written): %.2f s, %.1f invoices/s; CPU %.2f s, %.2f cores busy",
+                 warmSeconds, Double(outcome.invoices.count) / warmSeconds, warmCPU, warmCPU / max(warmSeconds, 1e-9)))
+    // Both cores, in memory (no files): the file writing's share is the difference.
+    let memoryBegan = now(), memoryCPUBegan = cpuSeconds()
+    let order = InvoiceDocuments.largestFirst(outcome.invoices)
+    DispatchQueue.concurrentPerform(iterations: order.count) { position in
+        for format in InvoiceDocuments.Format.allCases { _ = try? documents.render(outcome.invoices[order[position]], as: format) }
+    }
+    let memorySeconds = now() - memoryBegan, memoryCPU = cpuSeconds() - memoryCPUBegan
+    print(String(format: "  in memory, both cores (no files): %.2f s, %.1f invoices/s; CPU %.2f s, %.2f cores busy",
+                 memorySeconds, Double(outcome.invoices.count) / memorySeconds, memoryCPU, memoryCPU / max(memorySeconds, 1e-9)))
+    var oneCoreSum = 0.0
     // Each format alone, rendered in memory on one core (no files): where
     // the time of the run above goes. The first invoice of each language
     // prepares its font subsets; that is inside these figures.
@@ -172,9 +199,13 @@ do {
         var bytes = 0
         for invoice in outcome.invoices { bytes += try documents.render(invoice, as: format).count }
         let seconds = now() - began
+        oneCoreSum += seconds
         print("    " + format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
               + String(format: " %8.1f invoices/s  %9.0f lines/s  %7.1f MB", Double(outcome.invoices.count) / seconds, Double(lines) / seconds, Double(bytes) / 1e6))
     }
+    let oneCoreRate = Double(outcome.invoices.count) / max(oneCoreSum, 1e-9)
+    print(String(format: "  one core, all five (sum of the above): %.1f invoices/s; both cores over it: first run %.2fx, second run %.2fx, in memory %.2fx",
+                 oneCoreRate, oneCoreSum / seconds, oneCoreSum / warmSeconds, oneCoreSum / memorySeconds))
 } catch {
     FileHandle.standardError.write(Data("cass-bench: documents run failed: \(error)\n".utf8))
     exit(1)
