@@ -21,9 +21,7 @@ struct XMLOutput {
     /// `<name>` without attributes: most elements (no attribute list to
     /// pass or walk).
     mutating func open(_ name: String) {
-        indent()
-        startTag(name)
-        newline()
+        piece(indented: true, "<", name, ">", lineEnd: true)
         depth += 1
     }
 
@@ -38,18 +36,14 @@ struct XMLOutput {
 
     mutating func close(_ name: String) {
         depth -= 1
-        indent()
-        endTag(name)
-        newline()
+        piece(indented: true, "</", name, ">", lineEnd: true)
     }
 
     /// `<name>value</name>` on one line.
     mutating func value(_ name: String, _ text: String) {
-        indent()
-        startTag(name)
+        piece(indented: true, "<", name, ">", lineEnd: false)
         appendEscaped(text, inAttribute: false)
-        endTag(name)
-        newline()
+        piece(indented: false, "</", name, ">", lineEnd: true)
     }
 
     /// `<name>text</name>` on one line, the text appended by `body` as it
@@ -57,11 +51,9 @@ struct XMLOutput {
     /// buffer (DecimalBytes) without a String per value. The caller
     /// vouches that the bytes hold no markup (digits, '-', '.').
     mutating func value(_ name: String, unescaped body: (inout [UInt8]) -> Void) {
-        indent()
-        startTag(name)
+        piece(indented: true, "<", name, ">", lineEnd: false)
         body(&bytes)
-        endTag(name)
-        newline()
+        piece(indented: false, "</", name, ">", lineEnd: true)
     }
 
     /// A property holding one node whose only attribute's value is appended
@@ -146,6 +138,44 @@ struct XMLOutput {
         newline()
     }
 
+    /// The indent (when `indented` and not inline), `open`, `name`,
+    /// `close` and the line break (when `lineEnd` and not inline) in one
+    /// append: a tag was four to six appends to the array, each checking
+    /// uniqueness and capacity, most of an element's cost. Same bytes as
+    /// `indent(); append(open); append(name); append(close); newline()`;
+    /// names without contiguous UTF-8 (bridged) or very deep indents take
+    /// that path.
+    private mutating func piece(indented: Bool, _ open: StaticString, _ name: String, _ close: StaticString, lineEnd: Bool) {
+        let spaces = indented && inlineLevel == 0 ? depth * 2 : 0
+        let lineBreak = lineEnd && inlineLevel == 0 ? 1 : 0
+        let done: Bool? = name.utf8.withContiguousStorageIfAvailable { nameBytes -> Bool in
+            guard spaces >= 0, spaces <= Self.pieceSpacesMax, open.hasPointerRepresentation, close.hasPointerRepresentation else { return false }
+            let length = spaces + open.utf8CodeUnitCount + nameBytes.count + close.utf8CodeUnitCount + lineBreak
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { scratch in
+                guard let base = scratch.baseAddress else { return }
+                var k = 0
+                (base + k).initialize(repeating: UInt8(ascii: " "), count: spaces); k += spaces
+                (base + k).initialize(from: open.utf8Start, count: open.utf8CodeUnitCount); k += open.utf8CodeUnitCount
+                if let start = nameBytes.baseAddress { (base + k).initialize(from: start, count: nameBytes.count) }
+                k += nameBytes.count
+                (base + k).initialize(from: close.utf8Start, count: close.utf8CodeUnitCount); k += close.utf8CodeUnitCount
+                if lineBreak == 1 { base[k] = 0x0A }
+                bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+            }
+            return true
+        }
+        if done == true { return }
+        if indented { indent() }
+        open.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(name)
+        close.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        if lineEnd { newline() }
+    }
+
+    /// The deepest indent `piece` lays out in its scratch buffer (documents
+    /// here nest about ten levels).
+    static let pieceSpacesMax = 256
+
     private mutating func newline() {
         if inlineLevel == 0 { bytes.append(0x0A) }
     }
@@ -153,14 +183,6 @@ struct XMLOutput {
     private mutating func indent() {
         guard inlineLevel == 0 else { return }
         DecimalBytes.appendSpaces(depth * 2, to: &bytes)
-    }
-
-    private mutating func startTag(_ name: String) {
-        bytes.append(UInt8(ascii: "<")); append(name); bytes.append(UInt8(ascii: ">"))
-    }
-
-    private mutating func endTag(_ name: String) {
-        bytes.append(UInt8(ascii: "<")); bytes.append(UInt8(ascii: "/")); append(name); bytes.append(UInt8(ascii: ">"))
     }
 
     /// A String's UTF-8 in one copy from its contiguous storage (native

@@ -36,4 +36,28 @@ final class XMLOutputEscapingTests: XCTestCase {
             XCTAssertEqual(written, "<v>\(reference(text, inAttribute: false))</v>\n<e a=\"\(reference(text, inAttribute: true))\"/>\n", text)
         }
     }
+
+    /// Tags are laid out in one piece (indent, name, line break); nesting
+    /// past the piece's indent limit takes the piecewise path. Both must
+    /// give the indented text written out by hand, inline chains included.
+    func test_tags_sameTextAtEveryDepth_inlineAndBridged() {
+        let depth = XMLOutput.pieceSpacesMax / 2 + 3
+        var out = XMLOutput(declaration: false)
+        var expected = ""
+        for level in 0..<depth {
+            out.open("n\(level % 3)")
+            expected += String(repeating: " ", count: level * 2) + "<n\(level % 3)>\n"
+        }
+        out.value("v", "a&b")
+        expected += String(repeating: " ", count: depth * 2) + "<v>a&amp;b</v>\n"
+        out.inline { out in
+            out.node("p", "T") { out in out.value("x") { $0.append(UInt8(ascii: "7")) } }
+        }
+        expected += String(repeating: " ", count: depth * 2) + "<p><T><x>7</x></T></p>\n"
+        for level in (0..<depth).reversed() {
+            out.close("n\(level % 3)")
+            expected += String(repeating: " ", count: level * 2) + "</n\(level % 3)>\n"
+        }
+        XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), expected)
+    }
 }
