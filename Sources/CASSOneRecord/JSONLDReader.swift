@@ -61,6 +61,11 @@ struct JSONLDDocumentReader {
             return
         }
         var reader = JSONLDDocumentReader(bytes: bytes, p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, limits: builder.limits)
+        // Strings without escapes and IRIs passed on in place stay ranges
+        // of the document (as in RDF/XML) instead of being copied into
+        // each transaction's tree; the tree must not keep them past this read.
+        builder.transactionsRead(in: bytes)
+        defer { builder.transactionsRead(in: UnsafeRawBufferPointer(start: nil, count: 0)) }
         do {
             try reader.document(&builder)
         } catch {

@@ -87,6 +87,25 @@ final class JSONLDTests: XCTestCase {
         XCTAssertEqual(try parsed(read(String(graph))).records, expected)
     }
 
+    func test_escapedKeysTypesValuesAndIRIs_readAsTheirText() throws {
+        // Strings without escapes stay ranges of the document; escaped
+        // ones are decoded into a buffer: both mixed in one transaction.
+        let expected = try parsed(read(jsonld))
+        var escaped = jsonld.replacingOccurrences(of: "\"cargo:waybillNumber\"", with: "\"cargo:waybill\\u004Eumber\"")
+            .replacingOccurrences(of: "\"@type\": \"cargo:Waybill\"", with: "\"@type\": \"cargo:Way\\u0062ill\"")
+            .replacingOccurrences(of: "{\"@id\": \"https://onerecord.iata.org/ns/code-lists/ChargeIdentifier#", with: "{\"@id\": \"https:\\/\\/onerecord.iata.org/ns/code-lists/ChargeIdentifier#")
+        for digit in 1...9 {
+            escaped = escaped.replacingOccurrences(of: "\"cargo:subTotal\": \"\(digit)", with: "\"cargo:subTotal\": \"\\u003\(digit)")
+        }
+        for piece in ["waybill\\u004Eumber", "Way\\u0062ill", "https:\\/\\/", "\"cargo:subTotal\": \"\\u003"] {
+            XCTAssertTrue(escaped.contains(piece), piece)
+        }
+        let got = try parsed(read(escaped))
+        XCTAssertEqual(got.records, expected.records)
+        XCTAssertEqual(got.otherCharges, expected.otherCharges)
+        XCTAssertEqual(got.trailer, expected.trailer)
+    }
+
     func test_codeListIRIs_compactOrFull_andATermSpelledAsAnIRIComesFirst() throws {
         // Code-list values are absolute IRIs, passed on without expansion
         // unless a prefix or a term of the context says otherwise.
