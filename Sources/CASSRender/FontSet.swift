@@ -11,6 +11,8 @@ public final class FontSet: Sendable {
     let prepared = PreparedFonts()
     /// Texts wrapped once and shared by every document (SharedWraps).
     let wraps = SharedWraps()
+    /// Non-Latin texts shaped once and shared by every document (SharedShapes).
+    let shapes = SharedShapes()
 
     /// `regular` and `bold` are fallback chains of the same length or not;
     /// bold falls back to the regular chain for scripts it lacks.
@@ -188,6 +190,88 @@ final class SharedWraps: @unchecked Sendable {
             lock.lock()
             defer { lock.unlock() }
             if wraps[key] == nil, wraps.count < Self.capacity { wraps[key] = newValue }
+        }
+    }
+}
+
+/// A text compared and hashed by its UTF-8 bytes. `String`'s own hashing
+/// and equality go through Unicode normalisation for non-ASCII text
+/// (canonical equivalence): costly for every cache lookup of an Arabic or
+/// CJK cell, and not what shaping wants either, since two equivalent texts
+/// of different code points are shaped into different glyphs.
+struct UTF8Key: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) {
+        var contiguous = text
+        // Done once here so that hashing and comparing never copy.
+        contiguous.makeContiguousUTF8()
+        self.text = contiguous
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = self.text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func == (a: UTF8Key, b: UTF8Key) -> Bool {
+        var x = a.text, y = b.text
+        return x.withUTF8 { xs in y.withUTF8 { ys in xs.count == ys.count && xs.elementsEqual(ys) } }
+    }
+}
+
+/// Texts shaped by `PDFDocument`'s general path (anything but Latin-1 in
+/// a left-to-right paragraph: Arabic, CJK, Hangul) once and shared by
+/// every document of the font set, with the glyph marks their shaping made,
+/// which a document taking one makes as if it had shaped the text itself
+/// (same glyph use, font order and ToUnicode texts, so the same bytes).
+/// Shaping such a text costs ~40,000 instructions (bidi, contextual
+/// forms, font fallback per character); the labels of a language are
+/// shaped by every document of it.
+final class SharedShapes: @unchecked Sendable {
+    /// At most this many texts are kept (a few runs and a mark per glyph
+    /// each): past it, texts are shaped by each document. Labels come with
+    /// the first documents of each language; agents' names fill the rest.
+    static let capacity = 8_192
+
+    struct Key: Hashable, Sendable {
+        let text: UTF8Key
+        let bold: Bool
+        let paragraphLevel: UInt8?
+    }
+
+    struct Run: Sendable {
+        /// The font's place in the chain shaped with.
+        let chain: Int
+        let glyphs: [UInt16]
+        let width: Double
+    }
+
+    struct Shape: Sendable {
+        let runs: [Run]
+        /// What each glyph was marked drawn with, in drawing order across the runs.
+        let marks: [(text: String, scalar: UInt32)]
+    }
+
+    private let lock = NSLock()
+    private var shapes: [Key: Shape] = [:]
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return shapes.count
+    }
+
+    subscript(key: Key) -> Shape? {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return shapes[key]
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            if shapes[key] == nil, shapes.count < Self.capacity { shapes[key] = newValue }
         }
     }
 }

@@ -126,25 +126,27 @@ final class PDFDocument {
 
     /// A cached shaping: the text and how it was asked for (a struct, so
     /// that looking up a cell builds no concatenated string).
-    private struct RunKey: Hashable {
-        let text: String
-        let bold: Bool
-        let paragraphLevel: UInt8?
-    }
+    /// The text by its bytes (see `UTF8Key`): the same key as the shared shapes'.
+    private typealias RunKey = SharedShapes.Key
 
     /// Shapes `text` and splits it into runs of one font each.
     /// `paragraphLevel`: see `TextShaper.visual` (nil: from the text itself).
     func runs(_ text: String, bold: Bool, paragraphLevel: UInt8? = nil) -> [Run] {
-        let key = RunKey(text: text, bold: bold, paragraphLevel: paragraphLevel)
+        let key = RunKey(text: UTF8Key(text), bold: bold, paragraphLevel: paragraphLevel)
         // While glyph use is recorded every shaping must happen (a cached
         // text records nothing), see `recordingGlyphUse`.
         if recorded == nil, let cached = runCache[key] { return cached }
-        let result = shapeRuns(text, bold: bold, paragraphLevel: paragraphLevel)
+        let result = shapeRuns(key)
         runCache[key] = result
         return result
     }
 
     func shapeRuns(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
+        shapeRuns(RunKey(text: UTF8Key(text), bold: bold, paragraphLevel: paragraphLevel))
+    }
+
+    private func shapeRuns(_ key: RunKey) -> [Run] {
+        let text = key.text.text, bold = key.bold, paragraphLevel = key.paragraphLevel
         // Text of U+0000-U+00FF only (no right-to-left character among
         // them) in a left-to-right (or unknown-direction) paragraph would be
         // returned as stored by `TextShaper.visual`: the table path gives
@@ -153,7 +155,37 @@ final class PDFDocument {
            let runs = text.utf8.withContiguousStorageIfAvailable({ shapeLatin1($0, bold: bold) }) ?? nil {
             return runs
         }
-        return shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel)
+        if let shared = fonts.shapes[key] { return take(shared, bold: bold) }
+        var shape: SharedShapes.Shape?
+        let runs = shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel, keeping: &shape)
+        if let shape { fonts.shapes[key] = shape }
+        return runs
+    }
+
+    /// A text shaped by another document (`SharedShapes`): its runs in this
+    /// document's fonts, every glyph marked (and noted, while recording)
+    /// in the order and with the texts `shapeGeneral` marked it.
+    private func take(_ shape: SharedShapes.Shape, bold: Bool) -> [Run] {
+        let chain = fonts.chain(bold: bold)
+        let recording = recorded != nil
+        var result: [Run] = []
+        result.reserveCapacity(shape.runs.count)
+        var mark = 0
+        for run in shape.runs {
+            guard run.chain < chain.count, mark + run.glyphs.count <= shape.marks.count else {
+                mark += run.glyphs.count
+                continue
+            }
+            let use = self.use(chain[run.chain])
+            for glyph in run.glyphs {
+                let (text, scalar) = shape.marks[mark]
+                mark += 1
+                if use.insert(glyph) { use.unicode[glyph] = text; use.scalar[glyph] = scalar }
+                if recording { noteTry(use, glyph, text: text, scalar: scalar) }
+            }
+            result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: run.glyphs, width: run.width))
+        }
+        return result
     }
 
     /// `shapeGeneral` for UTF-8 of U+0000-U+00FF (see `shapePending`);
@@ -164,10 +196,18 @@ final class PDFDocument {
 
     /// Any text: shaped and put in visual order by `TextShaper.visual`.
     func shapeGeneral(_ text: String, bold: Bool, paragraphLevel: UInt8?) -> [Run] {
+        var shape: SharedShapes.Shape?
+        return shapeGeneral(text, bold: bold, paragraphLevel: paragraphLevel, keeping: &shape)
+    }
+
+    /// `shapeGeneral`, also giving the shaping as `SharedShapes` keeps it.
+    private func shapeGeneral(_ text: String, bold: Bool, paragraphLevel: UInt8?, keeping shape: inout SharedShapes.Shape?) -> [Run] {
         let chain = fonts.chain(bold: bold)
         guard let primary = chain.first else { return [] }
         let recording = recorded != nil
         var result: [Run] = []
+        var sharedRuns: [SharedShapes.Run] = []
+        var marks: [(text: String, scalar: UInt32)] = []
         // The FontUse of each font of the chain, found once per text
         // rather than by name for every glyph.
         var uses = [FontUse?](repeating: nil, count: chain.count)
@@ -177,6 +217,7 @@ final class PDFDocument {
         func flush() {
             if !glyphs.isEmpty, currentIndex >= 0, let use = uses[currentIndex] {
                 result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: glyphs, width: width))
+                sharedRuns.append(SharedShapes.Run(chain: currentIndex, glyphs: glyphs, width: width))
             }
             glyphs = []
             width = 0
@@ -190,26 +231,29 @@ final class PDFDocument {
             if scalar.value < 0x20 { scalar = " " }
             var index = -1
             var glyph: UInt16 = 0
+            // Fonts read in place (`chain[i].…`): a copy of the struct
+            // retains and releases each of its arrays, per character.
             // Spaces and punctuation stay in the current font: fewer runs.
             if currentIndex >= 0, TextShaper.direction(scalar) == .neutral, let g = chain[currentIndex].glyph(for: scalar.value) {
                 index = currentIndex; glyph = g
             } else {
-                for (i, font) in chain.enumerated() {
-                    if let g = font.glyph(for: scalar.value) { index = i; glyph = g; break }
+                for i in chain.indices {
+                    if let g = chain[i].glyph(for: scalar.value) { index = i; glyph = g; break }
                 }
             }
             if index < 0 { index = 0 }  // .notdef of the primary font: visible as a box
             if index != currentIndex { flush(); currentIndex = index }
-            let font = chain[index]
             let use: FontUse
-            if let known = uses[index] { use = known } else { use = self.use(font); uses[index] = use }
+            if let known = uses[index] { use = known } else { use = self.use(chain[index]); uses[index] = use }
             if use.insert(glyph) { use.unicode[glyph] = item.text; use.scalar[glyph] = scalar.value }
             if recording { noteTry(use, glyph, text: item.text, scalar: scalar.value) }
+            marks.append((item.text, scalar.value))
             glyphs.append(glyph)
-            width += Double(font.advance(of: glyph)) * 1000 / Double(font.unitsPerEm)
+            width += Double(chain[index].advance(of: glyph)) * 1000 / Double(chain[index].unitsPerEm)
         }
         flush()
         _ = primary
+        shape = SharedShapes.Shape(runs: sharedRuns, marks: marks)
         return result
     }
 

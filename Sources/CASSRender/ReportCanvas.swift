@@ -249,11 +249,21 @@ final class ReportCanvas {
     }
 
     struct WrapKey: Hashable, Sendable {
-        let text: String
+        /// By bytes, not `String` equality (see `UTF8Key`).
+        let key: UTF8Key
+        var text: String { key.text }
         let w: Double
         let size: Double
         let bold: Bool
         let breakWords: Bool
+
+        init(text: String, w: Double, size: Double, bold: Bool, breakWords: Bool) {
+            key = UTF8Key(text)
+            self.w = w
+            self.size = size
+            self.bold = bold
+            self.breakWords = breakWords
+        }
     }
 
     /// Lines of texts wrapped before in this document. The same notes

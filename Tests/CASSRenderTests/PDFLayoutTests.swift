@@ -138,6 +138,47 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// A text shaped by the general path in one document is taken by the
+    /// next with the same fonts (`SharedShapes`): the runs, and the glyph
+    /// marks shaping made, give the file that shaping it there gives, byte
+    /// for byte (subsets, ToUnicode texts, font order), also after other
+    /// text and inside a recorded wrap. Texts are told apart by their bytes:
+    /// a decomposed "é" is not the precomposed one (String equality would
+    /// call them equal and give one the other's glyphs).
+    func test_sharedShape_marksWhatShapingMarks() throws {
+        let located = try FontSet.locate()
+        let texts = ["صافي المبلغ", "لا إله", "航空運送状 合計", "청구서 합계", "مرحبا Heathrow 12.5 %", "Heathrow \u{202E}ograC\u{202C} Agents",
+                     "Caf\u{E9}", "Cafe\u{301}", "Total ﬁ €"]
+        let befores = ["", "Total 1,234.56", "مرحبا 12", "合計 3"]
+        func file(_ fonts: FontSet, before: String) -> (runs: [[UInt16]], pdf: [UInt8]) {
+            let document = PDFDocument(fonts: fonts, language: nil)
+            let canvas = ReportCanvas(document: document, rightToLeft: false)
+            if !before.isEmpty { canvas.cell(before, x: 0, w: 200, baseline: 760, size: 8) }
+            var runs: [[UInt16]] = []
+            for (i, text) in texts.enumerated() {
+                for level: UInt8? in [nil, 1] {
+                    runs.append(document.runs(text, bold: i % 2 == 0, paragraphLevel: level).flatMap(\.glyphs))
+                }
+                canvas.cell(text, x: 0, w: 300, baseline: 700 - Double(i) * 12, size: 8, bold: i % 3 == 0)
+            }
+            _ = document.recordingGlyphUse { document.runs("شكرا 航空", bold: false) }
+            return (runs, document.write(title: "t", author: "a"))
+        }
+        let shared = FontSet(regular: located.regular, bold: located.bold)
+        for before in befores {
+            let fresh = file(FontSet(regular: located.regular, bold: located.bold), before: before)
+            for _ in 0..<2 {
+                let taken = file(shared, before: before)
+                XCTAssertEqual(taken.runs, fresh.runs, before)
+                XCTAssertTrue(taken.pdf == fresh.pdf, "after \(before): the files differ")
+            }
+        }
+        XCTAssertGreaterThan(shared.shapes.count, texts.count, "the shapings must be kept for the next document")
+        let document = PDFDocument(fonts: shared, language: nil)
+        XCTAssertNotEqual(document.runs("Caf\u{E9}", bold: false, paragraphLevel: 1).flatMap(\.glyphs),
+                          document.runs("Cafe\u{301}", bold: false, paragraphLevel: 1).flatMap(\.glyphs))
+    }
+
     /// A cell prepared once and drawn at several baselines (column
     /// headings on every page) gives the file that drawing it with `cell`
     /// each time gives, byte for byte: Latin, Arabic and Japanese text,
