@@ -41,6 +41,12 @@ struct BillingDocumentBuilder {
     /// one does (indentation). Bytes of the document, which outlive this.
     private var pendingWhitespace = UnsafeRawBufferPointer(start: nil, count: 0)
     private var pendingNode: Int32 = -1
+    /// Transactions' fields taken from the events as they come (no tree).
+    /// Off only for tests comparing with the tree, the reference.
+    var streamsTransactions = true
+    private var stream = TransactionStream()
+    /// Whether the events are the streamed transaction's.
+    private var streaming: Bool { inTransaction && streamsTransactions }
 
     /// The RDF/XML reader's document: each transaction's texts and IRIs
     /// stay in it (the transaction's fields are taken at its end tag,
@@ -51,8 +57,10 @@ struct BillingDocumentBuilder {
             // The read is over: nothing may point into the document now.
             transaction.removeAll()
             transaction.document = document
+            stream.document = document
         } else if document.count <= Int(Int32.max) {
             transaction.document = document
+            stream.document = document
         }
     }
 
@@ -109,7 +117,11 @@ struct BillingDocumentBuilder {
                 inTransaction = false
             }
             propertyElements = 1
-            open.append(inTransaction ? transaction.append(term, parent: -1) : envelope.append(term, parent: -1))
+            if streaming {
+                stream.begin()
+            } else {
+                open.append(inTransaction ? transaction.append(term, parent: -1) : envelope.append(term, parent: -1))
+            }
             level = 3
             return true
         default:
@@ -126,6 +138,11 @@ struct BillingDocumentBuilder {
                              message: "an element of cass:BillingFile holds more than \(Self.maxElementsPerProperty) elements"))
                 return false
             }
+            if streaming {
+                stream.start(term)
+                level += 1
+                return true
+            }
             let parent = open[open.count - 1]
             open.append(inTransaction ? transaction.append(term, parent: parent) : envelope.append(term, parent: parent))
             level += 1
@@ -137,6 +154,11 @@ struct BillingDocumentBuilder {
     /// leaf's text is a value; whitespace between elements is layout,
     /// whatever its length.
     mutating func text(_ piece: UnsafeRawBufferPointer, whitespace: Bool) throws(XMLSyntaxError) {
+        if streaming, level >= 3 {
+            let length = stream.text(piece, into: &transactions)
+            if length > limits.maxTextBytes, !whitespace { throw XMLSyntaxError(message: "text node longer than \(limits.maxTextBytes) bytes", line: 0) }
+            return
+        }
         guard level >= 3, let node = open.last else { return }
         flushWhitespace()
         let length: Int
@@ -153,6 +175,8 @@ struct BillingDocumentBuilder {
     /// Whitespace in the document's own bytes (they outlive the read):
     /// kept aside until it is known whether a child element follows.
     mutating func whitespace(inDocument piece: UnsafeRawBufferPointer) throws(XMLSyntaxError) {
+        // Streamed, a text's first piece is kept as a range: nothing to put aside.
+        if streaming { return try text(piece, whitespace: true) }
         guard level >= 3, let node = open.last else { return }
         if pendingNode < 0, inTransaction ? transaction[node].textEnd == transaction[node].textStart : envelope[node].textEnd == envelope[node].textStart {
             pendingNode = node
@@ -184,12 +208,14 @@ struct BillingDocumentBuilder {
 
     /// `rdf:resource` (or a JSON-LD `@id` value) of the element last started.
     mutating func resource(_ iri: UnsafeRawBufferPointer) {
+        if streaming, level >= 3 { return stream.resource(iri, into: &transactions) }
         guard level >= 3, let node = open.last else { return }
         if inTransaction { transaction.setResource(node, iri) } else { envelope.setResource(node, iri) }
     }
 
     /// A value that is no string (JSON-LD numbers, booleans, null).
     mutating func invalidValue(_ kind: ElementTree.InvalidValue) {
+        if streaming, level >= 3 { return stream.invalidValue(kind) }
         guard level >= 3, let node = open.last else { return }
         if inTransaction { transaction.nodes[Int(node)].invalidValue = kind } else { envelope.nodes[Int(node)].invalidValue = kind }
     }
@@ -202,7 +228,11 @@ struct BillingDocumentBuilder {
         case 3:
             open.removeAll(keepingCapacity: true)
             level = 2
-            if inTransaction {
+            if streaming {
+                _ = stream.end(into: &transactions)
+                addStreamedTransaction()
+                inTransaction = false
+            } else if inTransaction {
                 addTransaction()
                 inTransaction = false
             } else {
@@ -212,7 +242,7 @@ struct BillingDocumentBuilder {
                 }
             }
         default:
-            open.removeLast()
+            if streaming { _ = stream.end(into: &transactions) } else { open.removeLast() }
             level -= 1
         }
     }
@@ -275,6 +305,34 @@ struct BillingDocumentBuilder {
         }
     }
 
+    /// `addTransaction` for a streamed transaction: the same checks, notes and limits.
+    private mutating func addStreamedTransaction() {
+        guard layoutProblem == nil else { return }
+        let position = transactions.count + 1
+        switch stream.finish(position: position, into: &transactions) {
+        case .failure(let error):
+            switch error.refusal {
+            case .billingTransaction:
+                note(Problem(code: .F06, field: "cass:transaction", location: "cass:transaction[\(position)]", expected: "one cass:BillingTransaction", found: "none or several"))
+            case .sequence(let found):
+                note(Problem(code: .F06, field: "sequence", location: "cass:transaction[\(position)]/cass:BillingTransaction/cass:sequence",
+                             expected: "\(position) (1, 2, 3... in document order)", found: found,
+                             message: "cass:sequence values must run 1, 2, 3... in document order"))
+            case .memoWithOtherCharges(let code, let count):
+                note(Problem(code: .F06, field: "other charges", location: "cass:transaction[\(position)]/" + "cass:waybill/cargo:Waybill/cargo:otherCharges",
+                             expected: "no other charges on a \(code)", found: "\(count)",
+                             message: "a memo carries other charges (an OCH after a memo)"))
+            }
+        case .success(let otherChargesCount):
+            cbfLines += 1 + otherChargesCount
+            if let limit = maxCBFLines, cbfLines > limit {
+                note(Problem(code: .F06, field: "sequence number", location: "cass:transaction[\(position)]", expected: "at most \(limit) lines (the CBF's 6-digit sequence field)",
+                             found: "more", message: "the CBF twin would need more than \(limit) lines; its sequence field numbers at most \(limit)"))
+                done = true
+            }
+        }
+    }
+
     /// A converter's early refusal: a file declaring more transactions than
     /// the CBF's sequence field can number (each is a line, plus header and
     /// trailer) is refused when its count is read, before its transactions
@@ -320,7 +378,13 @@ enum XMLDocumentReader {
                 switch try scanner.next() {
                 case .start:
                     if skipping > 0 { skipping += 1; continue }
-                    if scanner.leadingWhitespaceEnd > scanner.leadingWhitespaceStart {
+                    // Whitespace before an element that is read is never
+                    // read itself: the element makes its parent no leaf, and
+                    // whitespace never exceeds the text limit. Before an
+                    // element that is skipped it is the parent's text (given
+                    // below). The reference path's tests get every piece first.
+                    let leading = scanner.leadingWhitespaceEnd > scanner.leadingWhitespaceStart
+                    if leading, !builder.streamsTransactions {
                         try builder.whitespace(inDocument: UnsafeRawBufferPointer(rebasing: bytes[scanner.leadingWhitespaceStart..<scanner.leadingWhitespaceEnd]))
                     }
                     // The term of a name seen before (the scanner's name
@@ -339,7 +403,13 @@ enum XMLDocumentReader {
                             termValues[slot] = term?.rawValue ?? 0xFF
                         }
                     }
-                    guard builder.start(scanner.namespace, term: term, scanner.localName) else { skipping = 1; continue }
+                    guard builder.start(scanner.namespace, term: term, scanner.localName) else {
+                        if leading, builder.streamsTransactions {
+                            try builder.whitespace(inDocument: UnsafeRawBufferPointer(rebasing: bytes[scanner.leadingWhitespaceStart..<scanner.leadingWhitespaceEnd]))
+                        }
+                        skipping = 1
+                        continue
+                    }
                     // By index: iterating the array while calling the
                     // scanner would copy the scanner for each element.
                     let attributeCount = scanner.attributes.count
