@@ -566,7 +566,7 @@ final class PDFDocument {
     private func embed(_ use: FontUse, base: [UInt16], in pdf: inout PDFWriter) -> (Int, PreparedSubset) {
         let font = use.font
         let used = use.glyphs
-        let glyphs = used.allSatisfy { Self.contains(base, $0) } ? base : Array(Set(used).union(base)).sorted()
+        let glyphs = used.allSatisfy { Self.contains(base, $0) } ? base : Self.union(used, base)
         let subset = fonts.prepared.subset(of: font, glyphs: glyphs)
         let scale = 1000.0 / Double(font.unitsPerEm)
         func scaled(_ v: Int) -> String { String(Int((Double(v) * scale).rounded())) }
@@ -578,6 +578,22 @@ final class PDFDocument {
         let toUnicode = pdf.add(bytes: fonts.prepared.toUnicodeObject(toUnicodeCMap(use, subset)))
         let type0 = pdf.add("<< /Type /Font /Subtype /Type0 /BaseFont /\(subset.name) /Encoding /Identity-H /DescendantFonts [\(cid) 0 R] /ToUnicode \(toUnicode) 0 R >>")
         return (type0, subset)
+    }
+
+    /// The glyphs of two ascending lists without repeats, ascending: what
+    /// `Array(Set(a).union(b)).sorted()` gives, without hashing each glyph.
+    static func union(_ a: [UInt16], _ b: [UInt16]) -> [UInt16] {
+        var result: [UInt16] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            let next: UInt16
+            if j == b.count || (i < a.count && a[i] < b[j]) { next = a[i]; i += 1 }
+            else if i == a.count || b[j] < a[i] { next = b[j]; j += 1 }
+            else { next = a[i]; i += 1; j += 1 }
+            if result.last != next { result.append(next) }
+        }
+        return result
     }
 
     /// Binary search in a sorted glyph list.
@@ -608,7 +624,23 @@ final class PDFDocument {
     /// Built as bytes: through string interpolation and a hex string per
     /// glyph it was about 350,000 instructions per font of every PDF.
     private func toUnicodeCMap(_ use: FontUse, _ subset: PreparedSubset) -> [UInt8] {
-        let entries = use.unicode.map { old, text in (subset.cid(old), text) }.sorted { $0.0 < $1.0 }
+        // In the drawn glyphs' ascending order, which is the CIDs' order when
+        // the subset numbers them in glyph order (it does): no sort of the
+        // pairs. Otherwise, or if a drawn glyph lacks its text, sorted.
+        var entries: [(UInt16, String)] = []
+        entries.reserveCapacity(use.unicode.count)
+        var ascending = true
+        var last = -1
+        for glyph in use.glyphs {
+            guard let text = use.unicode[glyph] else { ascending = false; break }
+            let cid = subset.cid(glyph)
+            if Int(cid) <= last { ascending = false; break }
+            last = Int(cid)
+            entries.append((cid, text))
+        }
+        if !ascending || entries.count != use.unicode.count {
+            entries = use.unicode.map { old, text in (subset.cid(old), text) }.sorted { $0.0 < $1.0 }
+        }
         var s: [UInt8] = []
         s.reserveCapacity(400 + entries.count * 16)
         func text(_ ascii: StaticString) { s.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }

@@ -18,8 +18,9 @@ final class PreparedSubset: Sendable {
     /// The old glyph ids in the subset, sorted: the cache key.
     let glyphs: [UInt16]
 
-    init(font: TrueTypeFont, glyphs: [UInt16]) {
-        let subset = font.subset(glyphs: glyphs, unicode: font.scalars(of: glyphs))
+    init(font: TrueTypeFont, glyphs: [UInt16], smallestScalars: [UInt32]? = nil) {
+        let unicode = smallestScalars.map { TrueTypeFont.scalars(of: glyphs, smallest: $0) } ?? font.scalars(of: glyphs)
+        let subset = font.subset(glyphs: glyphs, unicode: unicode)
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for g in glyphs { hash = (hash ^ UInt64(g)) &* 0x0000_0100_0000_01B3 }
         var tag = ""
@@ -75,6 +76,24 @@ final class PreparedFonts: @unchecked Sendable {
         return computed
     }
 
+    /// Each font's `TrueTypeFont.smallestScalars`, by PostScript name:
+    /// finding a subset's code points by walking the font's whole cmap was
+    /// about a third of building the subset (a document whose glyphs are
+    /// not among the kept sets builds its own).
+    private var smallestScalarsByFont: [String: [UInt32]] = [:]
+
+    func smallestScalars(of font: TrueTypeFont) -> [UInt32] {
+        lock.lock()
+        if let known = smallestScalarsByFont[font.postScriptName] { lock.unlock(); return known }
+        lock.unlock()
+        let computed = font.smallestScalars()
+        lock.lock()
+        defer { lock.unlock() }
+        if let raced = smallestScalarsByFont[font.postScriptName] { return raced }
+        smallestScalarsByFont[font.postScriptName] = computed
+        return computed
+    }
+
     /// At most this many ToUnicode stream objects are kept (each a few KB
     /// deflated): past it, maps are deflated for their document.
     static let toUnicodeCapacity = 1_024
@@ -120,7 +139,7 @@ final class PreparedFonts: @unchecked Sendable {
         lock.unlock()
         // Built outside the lock: another thread may build the same set at
         // the same time; both results are identical and one is kept.
-        let built = PreparedSubset(font: font, glyphs: glyphs)
+        let built = PreparedSubset(font: font, glyphs: glyphs, smallestScalars: smallestScalars(of: font))
         lock.lock()
         defer { lock.unlock() }
         if let raced = subsets[key] { return raced }
@@ -146,6 +165,31 @@ extension TrueTypeFont {
         for (scalar, glyph) in supplementary.sorted(by: { $0.key < $1.key }) where remaining.contains(glyph) {
             wanted[glyph] = scalar
             remaining.remove(glyph)
+        }
+        return wanted
+    }
+
+    /// For each glyph the smallest code point the cmap maps to it (BMP
+    /// first, then the supplementary planes, as `scalars(of:)` looks),
+    /// `UInt32.max` for none.
+    func smallestScalars() -> [UInt32] {
+        var smallest = [UInt32](repeating: .max, count: Int(UInt16.max) + 1)
+        for (scalar, glyph) in bmp.enumerated() where glyph != 0 && smallest[Int(glyph)] == .max {
+            smallest[Int(glyph)] = UInt32(scalar)
+        }
+        for (scalar, glyph) in supplementary.sorted(by: { $0.key < $1.key })
+            where glyph != 0 && smallest[Int(glyph)] == .max {
+            smallest[Int(glyph)] = scalar
+        }
+        return smallest
+    }
+
+    /// `scalars(of:)` from the font's `smallestScalars()`.
+    static func scalars(of glyphs: [UInt16], smallest: [UInt32]) -> [UInt16: UInt32] {
+        var wanted: [UInt16: UInt32] = [:]
+        wanted.reserveCapacity(glyphs.count)
+        for glyph in glyphs where glyph != 0 && Int(glyph) < smallest.count && smallest[Int(glyph)] != .max {
+            wanted[glyph] = smallest[Int(glyph)]
         }
         return wanted
     }

@@ -58,4 +58,35 @@ final class TrueTypeSubsetTests: XCTestCase {
         let font = try XCTUnwrap(fonts.regular.first)
         XCTAssertThrowsError(try TrueTypeFont(bytes: Array(font.data.prefix(2000))))
     }
+
+    /// A subset's code points from the font's smallest-code-point table
+    /// (kept per font by `PreparedFonts`) are those the cmap walk finds, for
+    /// every font of the set: all glyphs, none, .notdef, and random sets.
+    func test_smallestScalars_giveTheCmapWalksCodePoints() throws {
+        let fonts = try Fixtures.requireFonts()
+        var generator = SystemRandomNumberGenerator()
+        for font in fonts.regular + fonts.bold {
+            let smallest = font.smallestScalars()
+            var sets: [[UInt16]] = [[], [0], Array(0..<UInt16(min(font.numGlyphs, 65_535)))]
+            for size in [1, 5, 60, 400] {
+                sets.append(Array(Set((0..<size).map { _ in UInt16.random(in: 0..<UInt16(min(font.numGlyphs, 65_535)), using: &generator) })).sorted())
+            }
+            for glyphs in sets {
+                XCTAssertEqual(TrueTypeFont.scalars(of: glyphs, smallest: smallest), font.scalars(of: glyphs), "\(font.postScriptName), \(glyphs.count) glyphs")
+            }
+            XCTAssertTrue(PreparedFonts().smallestScalars(of: font) == smallest)
+        }
+    }
+
+    /// The merge of two ascending glyph lists is the sorted set union.
+    func test_glyphUnion_isTheSortedSetUnion() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            let a = Array(Set((0..<(round % 40)).map { _ in UInt16.random(in: 0...UInt16(round + 3), using: &generator) })).sorted()
+            let b = Array(Set((0..<(round % 23)).map { _ in UInt16.random(in: 0...UInt16(round + 3), using: &generator) })).sorted()
+            XCTAssertEqual(PDFDocument.union(a, b), Array(Set(a).union(b)).sorted(), "\(a) \(b)")
+        }
+        XCTAssertEqual(PDFDocument.union([], []), [])
+        XCTAssertEqual(PDFDocument.union([0, 65_535], [65_535]), [0, 65_535])
+    }
 }
