@@ -36,20 +36,31 @@ struct JSONLDDocumentReader {
     /// Expanded IRIs and decoded strings, reused.
     private var scratch: [UInt8] = []
     private var text: [UInt8] = []
-    /// Keys of the open objects (offsets of their raw text), for the
-    /// duplicate check (the first `keyCount` entries are live).
-    private var keys: [(start: Int, end: Int)] = []
+    /// Keys of the open objects (offsets of their raw text and the hash
+    /// the key cache uses), for the duplicate check (the first `keyCount`
+    /// entries are live): keys are compared byte for byte only when their
+    /// hashes agree.
+    private var keys: [(start: Int, end: Int, hash: UInt64)] = []
     private var keyCount = 0
-    /// Keys expanded already, direct-mapped by a hash of their length and
-    /// first and last eight bytes (no hashing of every byte, no
-    /// `Dictionary`), each hit confirmed byte for byte.
+    /// The hash of the member name `memberKey` read last (`expand` takes it).
+    private var memberHash: UInt64 = 0
+    /// Keys expanded already, found by a hash of their length and first
+    /// and last eight bytes (no hashing of every byte, no `Dictionary`),
+    /// each hit confirmed byte for byte. Open addressing over a few slots:
+    /// direct-mapped, two keys of every transaction that shared a slot
+    /// pushed each other out and were expanded again each time (about 340
+    /// expansions a file where 55 names occur).
     /// Not optionals: a slot is tested where it stands (`filled`), not
     /// copied out with its two arrays retained and released per key.
-    private var keyCache = [CachedKey](repeating: CachedKey(filled: false, hash: 0, key: [], name: JSONLDName([])), count: JSONLDDocumentReader.keyCacheSlots)
-    private static let keyCacheSlots = 256
+    private var keyCache = [CachedKey](repeating: CachedKey(filled: false, expands: false, hash: 0, key: [], name: JSONLDName([])), count: JSONLDDocumentReader.keyCacheSlots)
+    private static let keyCacheSlots = 512
+    /// Slots looked at for one key; past them a key is expanded each time.
+    private static let keyCacheProbes = 8
 
     private struct CachedKey {
         var filled: Bool
+        /// False for a key the context maps to nothing (dropped).
+        var expands: Bool
         var hash: UInt64
         var key: [UInt8]
         var name: JSONLDName
@@ -152,8 +163,14 @@ struct JSONLDDocumentReader {
 
     /// A node object: an element named by its `@type` (inside the element
     /// of the property holding it), its properties inside it.
-    private mutating func nodeObject(_ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool) throws(JSONLDError) {
+    /// `leadingType`: the object's first member is an unescaped `@type`
+    /// (its name read already, its value at `valueAt`).
+    private mutating func nodeObject(_ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool,
+                                     leadingType: (key: StringToken, valueAt: Int)? = nil) throws(JSONLDError) {
         let start = i
+        if let leadingType, leadingType.valueAt < n, p[leadingType.valueAt] == UInt8(ascii: "\"") {
+            return try typedNodeObject(&builder, depth: depth, topLevel: topLevel, typeKey: leadingType.key, typeAt: leadingType.valueAt)
+        }
         let typeAt = try findKey("@type", inObjectAt: start)
         var entered = false
         if let typeAt {
@@ -166,17 +183,61 @@ struct JSONLDDocumentReader {
         i = start
         guard entered else { return try skipValue(depth: depth) }
         try forEachMember(depth: depth) { reader, key, depth throws(JSONLDError) in
-            if builder.done { throw JSONLDError(message: "", offset: JSONLDError.stopped) }
-            if reader.isKeyword(key) {
-                if reader.equals(key, "@type") || reader.equals(key, "@id") || (topLevel && reader.equals(key, "@context")) {
-                    return try reader.skipValue(depth: depth)
-                }
-                throw reader.fail("\(reader.quoted(key)) is not used in this format's node objects")
-            }
-            guard let name = try reader.expand(key: key) else { return try reader.skipValue(depth: depth) }
-            try reader.property(name, &builder, depth: depth)
+            try reader.nodeMember(key, &builder, depth: depth, topLevel: topLevel)
         }
         if !builder.done { builder.end() }
+    }
+
+    /// A node object as OpenCASS writes it, `{"@type": "...", ...}`, in
+    /// one pass: the type read where it stands names the element, then the
+    /// other members follow (no look for `@type` first, no second reading
+    /// of its name and value). The checks and their order are
+    /// `forEachMember`'s, so the errors and their offsets are the same.
+    private mutating func typedNodeObject(_ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool,
+                                          typeKey: StringToken, typeAt: Int) throws(JSONLDError) {
+        let start = i
+        i = typeAt
+        let type = try readType()
+        guard type.withUnsafeBytes({ builder.start(type.namespace, term: type.term, $0) }) else {
+            i = start
+            return try skipValue(depth: depth)
+        }
+        guard depth <= limits.maxDepth else { throw JSONLDError(message: "JSON nested deeper than \(limits.maxDepth)", offset: start) }
+        let level = keyCount
+        defer { keyCount = level }
+        // The first name of the object: no duplicate to look for.
+        let raw = UnsafeRawBufferPointer(start: p + typeKey.start, count: typeKey.end - typeKey.start)
+        let (head, tail) = TermTable.words(raw)
+        record(typeKey, hash: TermTable.hash(.none, count: raw.count, head: head, tail: tail))
+        if builder.done { throw JSONLDError(message: "", offset: JSONLDError.stopped) }
+        while true {
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") {
+                i += 1
+            } else if peek() == UInt8(ascii: "}") {
+                i += 1
+                break
+            } else {
+                throw fail("',' or '}' expected")
+            }
+            let key = try memberKey(level: level)
+            try nodeMember(key, &builder, depth: depth + 1, topLevel: topLevel)
+        }
+        if !builder.done { builder.end() }
+    }
+
+    /// One member of a node object (`i` at its value): a keyword the
+    /// format allows (skipped) or a property.
+    private mutating func nodeMember(_ key: StringToken, _ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool) throws(JSONLDError) {
+        if builder.done { throw JSONLDError(message: "", offset: JSONLDError.stopped) }
+        if isKeyword(key) {
+            if equals(key, "@type") || equals(key, "@id") || (topLevel && equals(key, "@context")) {
+                return try skipValue(depth: depth)
+            }
+            throw fail("\(quoted(key)) is not used in this format's node objects")
+        }
+        guard let name = try expand(key: key, hash: memberHash) else { return try skipValue(depth: depth) }
+        try property(name, &builder, depth: depth)
     }
 
     /// A property's value: one value, or an array of them (each one an
@@ -229,9 +290,13 @@ struct JSONLDDocumentReader {
         // What OpenCASS writes tells itself by its first key: `@type` (a
         // node), `@value`, or a lone `@id`. Only other orders cost a look
         // at every key of the object.
-        var valueAt: Int?, idAt: Int?, typeFirst = false, list = false, set = false, members = 0
+        var valueAt: Int?, idAt: Int?, list = false, set = false, members = 0
         if let (first, valueStart) = try firstMember(ofObjectAt: start) {
-            if equals(first, "@type") { typeFirst = true }
+            if equals(first, "@type") {
+                // Its name is not read again.
+                i = start
+                return try nodeObject(&builder, depth: depth + 1, topLevel: false, leadingType: (first, valueStart))
+            }
             if equals(first, "@value") { valueAt = valueStart }
             if equals(first, "@id") {
                 i = valueStart
@@ -247,7 +312,7 @@ struct JSONLDDocumentReader {
                 }
             }
         }
-        if !typeFirst, valueAt == nil, idAt == nil {
+        if valueAt == nil {
             i = start
             try forEachMember(depth: depth + 1) { reader, key, depth throws(JSONLDError) in
                 members += 1
@@ -353,24 +418,43 @@ struct JSONLDDocumentReader {
     /// A key's expansion: nil when the context maps it to nothing (JSON-LD
     /// drops such keys).
     private mutating func expand(key: StringToken) throws(JSONLDError) -> JSONLDName? {
+        let raw = UnsafeRawBufferPointer(start: p + key.start, count: key.end - key.start)
+        let (head, tail) = TermTable.words(raw)
+        return try expand(key: key, hash: TermTable.hash(.none, count: raw.count, head: head, tail: tail))
+    }
+
+    /// `expand(key:)` with the key's hash (`TermTable.hash` of its raw
+    /// bytes) known already.
+    private mutating func expand(key: StringToken, hash: UInt64) throws(JSONLDError) -> JSONLDName? {
         // Keys repeat on every transaction: expanded once, found again by
         // a hash of their bytes (confirmed byte for byte).
         let raw = UnsafeRawBufferPointer(start: p + key.start, count: key.end - key.start)
-        let (head, tail) = TermTable.words(raw)
-        let hash = TermTable.hash(.none, count: raw.count, head: head, tail: tail)
-        let slot = Int(truncatingIfNeeded: hash >> 32) & (Self.keyCacheSlots - 1)
-        if !key.escaped, keyCache[slot].filled, keyCache[slot].hash == hash, keyCache[slot].key.count == raw.count,
-           keyCache[slot].key.withUnsafeBytes({ stored in
-               guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
-               return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self), raw.count)
-           }) {
-            return keyCache[slot].name
+        var slot = Int(truncatingIfNeeded: hash >> 32) & (Self.keyCacheSlots - 1)
+        // An escaped key is spelled another way next time: never cached.
+        var free = key.escaped ? -1 : Self.keyCacheProbes
+        if !key.escaped {
+            var probe = 0
+            while probe < Self.keyCacheProbes {
+                guard keyCache[slot].filled else { free = probe; break }
+                if keyCache[slot].hash == hash, keyCache[slot].key.count == raw.count,
+                   keyCache[slot].key.withUnsafeBytes({ stored in
+                       guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
+                       return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self), raw.count)
+                   }) {
+                    return keyCache[slot].expands ? keyCache[slot].name : nil
+                }
+                slot = (slot + 1) & (Self.keyCacheSlots - 1)
+                probe += 1
+            }
         }
-        guard try expandToken(key, vocabulary: true) else { return nil }
-        let name = JSONLDName(scratch)
-        // Keys are bounded (`readString`); a slot holds the last key hashed to it.
-        if !key.escaped { keyCache[slot] = CachedKey(filled: true, hash: hash, key: Array(raw), name: name) }
-        return name
+        let expands = try expandToken(key, vocabulary: true)
+        let name = JSONLDName(expands ? scratch : [])
+        // Keys are bounded (`readString`); once the slots a key may take are
+        // full, it is expanded each time it occurs.
+        if free >= 0, free < Self.keyCacheProbes {
+            keyCache[slot] = CachedKey(filled: true, expands: expands, hash: hash, key: Array(raw), name: name)
+        }
+        return expands ? name : nil
     }
 
     /// Expands a key or type into `scratch`: a term, a compact IRI through
@@ -446,30 +530,45 @@ struct JSONLDDocumentReader {
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { i += 1; return }
         while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw fail("a member name (a string) expected") }
-            let key = try readString()
-            let length = key.end - key.start
-            var k = level
-            while k < keyCount {
-                if keys[k].end - keys[k].start == length, memcmp(p + keys[k].start, p + key.start, length) == 0 {
-                    throw JSONLDError(message: "duplicate key \(quoted(key))", offset: key.start)
-                }
-                k += 1
-            }
-            guard keyCount - level < 1_000 else { throw fail("more than 1000 members in one object") }
-            if keyCount < keys.count { keys[keyCount] = (key.start, key.end) } else { keys.append((key.start, key.end)) }
-            keyCount += 1
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw fail("':' expected after a member name") }
-            i += 1
-            skipWhitespace()
+            let key = try memberKey(level: level)
             try body(&self, key, depth + 1)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { i += 1; continue }
             if peek() == UInt8(ascii: "}") { i += 1; return }
             throw fail("',' or '}' expected")
         }
+    }
+
+    /// A member's name, checked against the names before it in the object
+    /// (those from `level` on), then its ':'; `i` at the value after.
+    private mutating func memberKey(level: Int) throws(JSONLDError) -> StringToken {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw fail("a member name (a string) expected") }
+        let key = try readString()
+        let length = key.end - key.start
+        let raw = UnsafeRawBufferPointer(start: p + key.start, count: length)
+        let (head, tail) = TermTable.words(raw)
+        let hash = TermTable.hash(.none, count: length, head: head, tail: tail)
+        var k = level
+        while k < keyCount {
+            if keys[k].hash == hash, keys[k].end - keys[k].start == length, memcmp(p + keys[k].start, p + key.start, length) == 0 {
+                throw JSONLDError(message: "duplicate key \(quoted(key))", offset: key.start)
+            }
+            k += 1
+        }
+        guard keyCount - level < 1_000 else { throw fail("more than 1000 members in one object") }
+        record(key, hash: hash)
+        memberHash = hash
+        skipWhitespace()
+        guard peek() == UInt8(ascii: ":") else { throw fail("':' expected after a member name") }
+        i += 1
+        skipWhitespace()
+        return key
+    }
+
+    private mutating func record(_ key: StringToken, hash: UInt64) {
+        if keyCount < keys.count { keys[keyCount] = (key.start, key.end, hash) } else { keys.append((key.start, key.end, hash)) }
+        keyCount += 1
     }
 
     /// Calls `body` for each element of an array, `i` at the element.

@@ -106,6 +106,25 @@ final class JSONLDTests: XCTestCase {
         XCTAssertEqual(got.trailer, expected.trailer)
     }
 
+    func test_typeFirstNodes_readInOnePass_keepEveryCheck() throws {
+        let expected = try parsed(read(jsonld)).records
+        let waybill = "{\"@type\": \"cargo:Waybill\", "
+        XCTAssertTrue(jsonld.contains(waybill))
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: waybill, with: waybill + "\"@type\": \"cargo:Waybill\", ")), .F06, "duplicate @type")
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: waybill, with: "{\"@type\": \"cargo:Waybill\" ")), .F06, "no comma after the type")
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: waybill, with: "{\"@type\": \"cargo:Waybill\", }")), .F06, "a comma and no member")
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: waybill, with: "{\"@type\": 7, ")), .F06, "a type that is no string")
+        // Keys the context maps to nothing, in every transaction: dropped each time.
+        let dropped = jsonld.replacingOccurrences(of: waybill, with: waybill + "\"note\": \"x\", ")
+        XCTAssertNotEqual(dropped, jsonld)
+        XCTAssertEqual(try parsed(read(dropped)).records, expected)
+        // More distinct names than the key cache holds: expanded each time, read the same.
+        let version = "\"cass:formatVersion\": \"01\","
+        XCTAssertTrue(jsonld.contains(version))
+        let foreign = (0..<900).map { "\"https://example.com/ns#k\($0)\": \"x\"," }.joined(separator: " ")
+        XCTAssertEqual(try parsed(read(jsonld.replacingOccurrences(of: version, with: version + " " + foreign))).records, expected)
+    }
+
     func test_codeListIRIs_compactOrFull_andATermSpelledAsAnIRIComesFirst() throws {
         // Code-list values are absolute IRIs, passed on without expansion
         // unless a prefix or a term of the context says otherwise.
