@@ -2,7 +2,7 @@ import CASSDomain
 import CASSEngine
 import CASSLog
 import CASSSamples
-import CASSWorkers
+@testable import CASSWorkers
 import Foundation
 import XCTest
 
@@ -187,5 +187,84 @@ final class PublishStageTests: XCTestCase {
     func test_a_fact_whose_data_is_not_a_JSON_object_is_refused() throws {
         let fact = EventFact(type: .paymentRecorded, id: "p", country: "GB", subject: "x", key: "x", time: "2026-11-07T00:00:00Z", data: "[1]")
         XCTAssertThrowsError(try PublishStage.events(for: .event(fact), reference: StageFixture.reference, now: Date()))
+    }
+
+    // MARK: invoice.lines written from the message's bytes
+
+    func line(_ awb: String, file: String, amount: Int64, indicator: ChargesIndicator?, issued: Int = 20261103,
+              charges: Int64 = 12_000, commission: Int64 = -600, incentive: Int64 = 0) -> InvoiceLine {
+        InvoiceLine(awb: awb, awbSerial: 1234, transaction: .awb, issueDate: CivilDate(yyyymmdd: issued)!, origin: "LHR", destination: "JFK",
+                    chargeableWeightTenthsKg: 1_055, weightCharge: charges, valuationCharge: 0, otherChargesDueCarrier: 25,
+                    commission: commission, incentive: incentive, amount: amount, reasonCode: "", sourceFile: file, sourceSequence: 17,
+                    chargesIndicator: indicator)
+    }
+
+    /// What the stage wrote for one issuedLines message, and what decoding
+    /// it and `events(for:)` give.
+    func publishedAndDecoded(_ message: StageMessage) throws -> (published: [StageHarness.Emitted], decoded: [UInt8]?) {
+        let harness = try StageHarness(PublishStage.definition, environment: StageFixture.environment())
+        let published = try harness.push(message, key: "agent")
+        let decoded = try? PublishStage.events(for: StageMessage.decode(message.encoded()), reference: StageFixture.reference, now: Date())
+        return (published, decoded?.first?.envelopeBytes)
+    }
+
+    func test_invoice_lines_from_bytes_equal_the_decoded_path_byte_for_byte() throws {
+        var lines: [InvoiceLine] = []
+        for index in 0..<40 {
+            var item = line("125-\(10_000_000 + index)", file: index < 20 ? "125_GB_20261101_000001.cbf" : "220_GB_20261101_000002.cbf",
+                            amount: Int64(index * 37_001 - 500_000), indicator: [nil, .prepaid, .collect][index % 3])
+            item.transaction = [.awb, .cca, .dcm, .ccm][index % 4]
+            item.reasonCode = index % 5 == 0 ? "R1" : ""
+            lines.append(item)
+        }
+        // Extremes of every number, a date before year 1000, a collect
+        // line without its indicator (inferred from its amounts), no charges.
+        lines.append(line("125-1", file: "x.cbf", amount: .min, indicator: nil, issued: 990_101, charges: .max, commission: .min, incentive: .max))
+        lines.append(line("125-2", file: "x.cbf", amount: 600, indicator: nil, charges: 100, commission: -600, incentive: 0))
+        lines.append(line("125-3", file: "x.cbf", amount: 0, indicator: nil, charges: 0, commission: 0, incentive: 0))
+        let date = CivilDate(yyyymmdd: 20261107)!
+        for (airline, part) in [(Int32(125), LinePart(index: 2, count: 5, airlinePrefix: 125, lines: lines)),
+                                (Int32(7), LinePart(index: 0, count: 1, airlinePrefix: 7, lines: Array(lines.prefix(3)))),
+                                (Int32(-4), LinePart(index: 0, count: 1, airlinePrefix: -4, lines: [])),
+                                (Int32(1234), LinePart(index: 0, count: 1, airlinePrefix: 1234, lines: Array(lines.suffix(3))))] {
+            let message = StageMessage.issuedLines(country: "GB", invoiceDate: date, number: "GB2026000042", part: part)
+            XCTAssertNotNil(InvoiceLinesBytes.event(message.encoded()), "the byte path takes plain texts")
+            let (published, decoded) = try publishedAndDecoded(message)
+            XCTAssertEqual(published.count, 1, "airline \(airline)")
+            XCTAssertEqual(published.first?.value, decoded, "airline \(airline)")
+            XCTAssertEqual(published.first?.keyText, "GB2026000042")
+            XCTAssertEqual(published.first?.header("content-type"), PublicEvent.contentType)
+        }
+    }
+
+    func test_invoice_lines_with_texts_to_escape_are_written_as_the_decoded_path_writes_them() throws {
+        let date = CivilDate(yyyymmdd: 20261107)!
+        for file in ["a\"quote.cbf", "back\\slash.cbf", "caf\u{E9}.cbf", "tab\t.cbf", "del\u{7F}.cbf"] {
+            let part = LinePart(index: 0, count: 1, airlinePrefix: 125, lines: [line("125-1", file: file, amount: 5, indicator: .prepaid)])
+            let message = StageMessage.issuedLines(country: "GB", invoiceDate: date, number: "GB2026000042", part: part)
+            XCTAssertNil(InvoiceLinesBytes.event(message.encoded()), "left to the decoded path: \(file)")
+            let (published, decoded) = try publishedAndDecoded(message)
+            XCTAssertEqual(published.first?.value, decoded, file)
+        }
+        let part = LinePart(index: 0, count: 1, airlinePrefix: 125, lines: [line("125-1", file: "f.cbf", amount: 5, indicator: .prepaid)])
+        for (country, number) in [("G\"B", "GB2026000042"), ("GB", "GB\u{E9}1")] {
+            let (published, decoded) = try publishedAndDecoded(.issuedLines(country: country, invoiceDate: date, number: number, part: part))
+            XCTAssertEqual(published.first?.value, decoded, number)
+        }
+    }
+
+    func test_invoice_lines_the_bytes_cannot_take_are_refused_as_before() throws {
+        let date = CivilDate(yyyymmdd: 20261107)!
+        let many = Array(repeating: line("125-1", file: "f.cbf", amount: 5, indicator: .prepaid), count: LinePart.linesMax + 1)
+        let (tooMany, _) = try publishedAndDecoded(.issuedLines(country: "GB", invoiceDate: date, number: "GB2026000042",
+                                                               part: LinePart(index: 0, count: 1, airlinePrefix: 125, lines: many)))
+        XCTAssertEqual(tooMany.map(\.topic), [PublishStage.definition.deadLetter.name])
+        let encoded = StageMessage.issuedLines(country: "GB", invoiceDate: date, number: "GB2026000042",
+                                               part: LinePart(index: 0, count: 1, airlinePrefix: 125, lines: Array(many.prefix(2)))).encoded()
+        let harness = try StageHarness(PublishStage.definition, environment: StageFixture.environment())
+        for cut in [3, 20, encoded.count - 1] {
+            let out = try harness.push(raw: Array(encoded.prefix(cut)))
+            XCTAssertEqual(out.map(\.topic), [PublishStage.definition.deadLetter.name], "cut at \(cut)")
+        }
     }
 }
