@@ -301,8 +301,13 @@ final class PDFDocument {
 
     /// Marks the recorded glyphs drawn in this document, as the recorded work would have.
     func replay(_ record: GlyphUseRecord) {
+        // Each font's FontUse found at its first try (when doing the work
+        // found it) and kept: by name for every try, with a copy of the
+        // font struct, it was most of a replay.
+        var resolved = [FontUse?](repeating: nil, count: record.fonts.count)
         for attempt in record.tries where attempt.font < record.fonts.count {
-            let use = self.use(record.fonts[attempt.font])
+            let use: FontUse
+            if let known = resolved[attempt.font] { use = known } else { use = self.use(record.fonts[attempt.font]); resolved[attempt.font] = use }
             if use.insert(attempt.glyph) {
                 use.unicode[attempt.glyph] = attempt.text
                 use.scalar[attempt.glyph] = attempt.scalar
@@ -316,12 +321,13 @@ final class PDFDocument {
     /// the order the text first has them) in the same font, as measuring
     /// the text itself would have tried them (`ReportCanvas.wrapSharingNumbers`).
     func replay(_ record: GlyphUseRecord, zeroAs digits: [UInt8]) {
+        var resolved = [FontUse?](repeating: nil, count: record.fonts.count)
         for attempt in record.tries where attempt.font < record.fonts.count {
-            let font = record.fonts[attempt.font]
-            let use = self.use(font)
+            let use: FontUse
+            if let known = resolved[attempt.font] { use = known } else { use = self.use(record.fonts[attempt.font]); resolved[attempt.font] = use }
             if attempt.scalar == UInt32(UInt8(ascii: "0")) {
                 for digit in digits {
-                    let glyph = font.glyph(for: UInt32(digit)) ?? 0
+                    let glyph = record.fonts[attempt.font].glyph(for: UInt32(digit)) ?? 0
                     let text = String(Unicode.Scalar(digit))
                     if use.insert(glyph) {
                         use.unicode[glyph] = text

@@ -84,4 +84,16 @@ final class TranslationsTests: XCTestCase {
         XCTAssertEqual(table["other"], "x\ny")
         XCTAssertNil(table["# comment"])
     }
+
+    /// The scalar parser gives Foundation's tables: every compiled-in
+    /// table, and lines with the other whitespace of `CharacterSet.whitespaces`,
+    /// escapes, comments, empty keys and values, and carriage returns.
+    func test_parse_givesFoundationsTables() {
+        for (language, text) in TranslationTables.all {
+            XCTAssertEqual(Translations.parse(text), Translations.parseByFoundation(text), language)
+        }
+        let odd = ["  key =  value  \n", "\u{3000}k\u{A0}=\u{2003}v\\nw\u{202F}\n\u{1680}x = y\u{205F}\n", "#c\n=x\nk=\n k = a\\\\nb\n",
+                   "no equals\n\n\n\tk\t=\tv\t", "k = \\n\\n\\", "a = b = c\n#d = e\n  # f = g\n", "k = v\r\nl = w\r\n", "", "é = ü\u{301} 中\n"]
+        for text in odd { XCTAssertEqual(Translations.parse(text), Translations.parseByFoundation(text), text) }
+    }
 }
