@@ -116,6 +116,16 @@ public struct XMLScanner {
     /// The offset of the earlier occurrence the last start tag's name
     /// matched or was stored as (-1: not cached): equal offsets, equal names.
     public private(set) var nameIdentity = -1
+    /// The name of the last lone prefixed attribute read the long way
+    /// (`rdf:resource` on nearly every element that has one): the same
+    /// bytes, under the same bindings, are the same valid name in the same
+    /// namespace, so a tag with one such attribute skips the name, binding
+    /// and resolution passes. Length 0: none (dropped when a binding goes).
+    private var attributeNameStart = 0
+    private var attributeNameLength = 0
+    private var attributeColonOffset = 0
+    private var attributeNamespace: XMLNamespace = .none
+    private var attributeBindingsCount = -1
 
     public init(bytes: UnsafeRawBufferPointer, limits: XMLLimits = .standard) {
         self.bytes = bytes
@@ -380,15 +390,42 @@ public struct XMLScanner {
         if stack.count >= limits.maxDepth { throw fail("elements nested deeper than \(limits.maxDepth)") }
         index += 1
         let name = try readStartTagName()
-        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         // Most elements have no attribute: `>` or `/>` right after the name
         // opens them without the attribute and binding passes.
         if index < count, p[index] == UInt8(ascii: ">") || (p[index] == UInt8(ascii: "/") && index + 1 < count && p[index + 1] == UInt8(ascii: ">")) {
+            if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
             let selfClosing = p[index] == UInt8(ascii: "/")
             index += selfClosing ? 2 : 1
             try open(name, selfClosing: selfClosing, bindingsCount: bindings.count)
             return
         }
+        // Most others have one attribute, named as before: ` name="value"`
+        // then `>` or `/>`. Anything else is read the long way, from here.
+        let afterName = index
+        let length = attributeNameLength
+        if length > 0, bindings.count == attributeBindingsCount, afterName + length + 3 < count, p[afterName] == UInt8(ascii: " "),
+           Self.equal(p + afterName + 1, p + attributeNameStart, length), p[afterName + 1 + length] == UInt8(ascii: "="),
+           p[afterName + 2 + length] == UInt8(ascii: "\"") || p[afterName + 2 + length] == UInt8(ascii: "'") {
+            index = afterName + 2 + length
+            let value = try readAttributeValue()
+            if index < count, p[index] == UInt8(ascii: ">") || (p[index] == UInt8(ascii: "/") && index + 1 < count && p[index + 1] == UInt8(ascii: ">")) {
+                let selfClosing = p[index] == UInt8(ascii: "/")
+                index += selfClosing ? 2 : 1
+                let nameStart = afterName + 1
+                let attribute = Attribute(nameStart: nameStart, nameEnd: nameStart + length, colon: nameStart + attributeColonOffset,
+                                          valueStart: value.start, valueEnd: value.end, references: value.references, namespace: attributeNamespace)
+                if attributes.count == 1 {
+                    attributes[0] = attribute
+                } else {
+                    attributes.removeAll(keepingCapacity: true)
+                    attributes.append(attribute)
+                }
+                try open(name, selfClosing: selfClosing, bindingsCount: bindings.count)
+                return
+            }
+            index = afterName
+        }
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         var selfClosing = false
         while true {
             let hadSpace = skipWhitespace()
@@ -431,6 +468,15 @@ public struct XMLScanner {
         for k in attributes.indices where attributes[k].colon >= 0 {
             if attributes[k].colon == attributes[k].nameStart + 5, isXMLNS(attributes[k].nameStart) { continue }
             attributes[k].namespace = try resolve(prefixStart: attributes[k].nameStart, prefixEnd: attributes[k].colon)
+        }
+        if attributes.count == 1, bindings.count == bindingsCount, attributes[0].colon >= 0,
+           !(attributes[0].colon == attributes[0].nameStart + 5 && isXMLNS(attributes[0].nameStart)),
+           attributes[0].nameEnd - attributes[0].nameStart < 256 {
+            attributeNameStart = attributes[0].nameStart
+            attributeNameLength = attributes[0].nameEnd - attributes[0].nameStart
+            attributeColonOffset = attributes[0].colon - attributes[0].nameStart
+            attributeNamespace = attributes[0].namespace
+            attributeBindingsCount = bindings.count
         }
         if attributes.count > 1 {
             // Namespaces in XML: no two attributes with the same expanded name.
@@ -504,6 +550,7 @@ public struct XMLScanner {
         if bindings.count > open.bindingsCount {
             bindings.removeSubrange(open.bindingsCount...)
             resolvedBindingsCount = -1
+            attributeBindingsCount = -1
         }
         if stack.isEmpty {
             // Only comments, PIs and whitespace may follow the root.
