@@ -40,7 +40,7 @@ struct JSONLDDocumentReader {
     /// the key cache uses), for the duplicate check (the first `keyCount`
     /// entries are live): keys are compared byte for byte only when their
     /// hashes agree.
-    private var keys: [(start: Int, end: Int, hash: UInt64)] = []
+    private let keys = KeyTable()
     private var keyCount = 0
     /// The hash of the member name `memberKey` read last (`expand` takes it).
     private var memberHash: UInt64 = 0
@@ -103,7 +103,6 @@ struct JSONLDDocumentReader {
         self.p = p
         self.n = n
         self.limits = limits
-        keys.reserveCapacity(64)
     }
 
     // MARK: - The document
@@ -208,7 +207,9 @@ struct JSONLDDocumentReader {
         // The first name of the object: no duplicate to look for.
         let raw = UnsafeRawBufferPointer(start: p + typeKey.start, count: typeKey.end - typeKey.start)
         let (head, tail) = TermTable.words(raw)
-        record(typeKey, hash: TermTable.hash(.none, count: raw.count, head: head, tail: tail))
+        let typeHash = TermTable.hash(.none, count: raw.count, head: head, tail: tail)
+        record(typeKey, hash: typeHash)
+        var names = KeyTable.bit(typeHash)
         if builder.done { throw JSONLDError(message: "", offset: JSONLDError.stopped) }
         while true {
             skipWhitespace()
@@ -220,7 +221,7 @@ struct JSONLDDocumentReader {
             } else {
                 throw fail("',' or '}' expected")
             }
-            let key = try memberKey(level: level)
+            let key = try memberKey(level: level, names: &names)
             try nodeMember(key, &builder, depth: depth + 1, topLevel: topLevel)
         }
         if !builder.done { builder.end() }
@@ -529,8 +530,9 @@ struct JSONLDDocumentReader {
         defer { keyCount = level }
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { i += 1; return }
+        var names: UInt64 = 0
         while true {
-            let key = try memberKey(level: level)
+            let key = try memberKey(level: level, names: &names)
             try body(&self, key, depth + 1)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { i += 1; continue }
@@ -541,7 +543,8 @@ struct JSONLDDocumentReader {
 
     /// A member's name, checked against the names before it in the object
     /// (those from `level` on), then its ':'; `i` at the value after.
-    private mutating func memberKey(level: Int) throws(JSONLDError) -> StringToken {
+    /// `names`: the object's names so far as bits (`KeyTable.bit`).
+    private mutating func memberKey(level: Int, names: inout UInt64) throws(JSONLDError) -> StringToken {
         skipWhitespace()
         guard peek() == UInt8(ascii: "\"") else { throw fail("a member name (a string) expected") }
         let key = try readString()
@@ -549,13 +552,19 @@ struct JSONLDDocumentReader {
         let raw = UnsafeRawBufferPointer(start: p + key.start, count: length)
         let (head, tail) = TermTable.words(raw)
         let hash = TermTable.hash(.none, count: length, head: head, tail: tail)
-        var k = level
-        while k < keyCount {
-            if keys[k].hash == hash, keys[k].end - keys[k].start == length, memcmp(p + keys[k].start, p + key.start, length) == 0 {
-                throw JSONLDError(message: "duplicate key \(quoted(key))", offset: key.start)
+        // A key whose bit is not among the object's names' bits is no duplicate.
+        let bit = KeyTable.bit(hash)
+        if names & bit != 0 {
+            var k = level
+            while k < keyCount {
+                let other = keys.entries[k]
+                if other.hash == hash, other.end - other.start == length, memcmp(p + other.start, p + key.start, length) == 0 {
+                    throw JSONLDError(message: "duplicate key \(quoted(key))", offset: key.start)
+                }
+                k += 1
             }
-            k += 1
         }
+        names |= bit
         guard keyCount - level < 1_000 else { throw fail("more than 1000 members in one object") }
         record(key, hash: hash)
         memberHash = hash
@@ -567,7 +576,8 @@ struct JSONLDDocumentReader {
     }
 
     private mutating func record(_ key: StringToken, hash: UInt64) {
-        if keyCount < keys.count { keys[keyCount] = (key.start, key.end, hash) } else { keys.append((key.start, key.end, hash)) }
+        if keyCount == keys.capacity { keys.grow() }
+        keys.entries[keyCount] = KeyTable.Entry(start: key.start, end: key.end, hash: hash)
         keyCount += 1
     }
 
@@ -783,6 +793,39 @@ struct JSONLDDocumentReader {
         for k in 0..<min(offset, n) where p[k] == 0x0A { line += 1 }
         return line
     }
+}
+
+/// The names of the objects open while JSON is read, for the duplicate
+/// check: storage of the read's own, grown by doubling, written without
+/// the uniqueness and bounds checks of an array's elements.
+final class KeyTable {
+    struct Entry {
+        var start: Int
+        var end: Int
+        var hash: UInt64
+    }
+
+    private(set) var entries: UnsafeMutablePointer<Entry>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 64
+        entries = .allocate(capacity: capacity)
+    }
+
+    deinit { entries.deallocate() }
+
+    func grow() {
+        let larger = UnsafeMutablePointer<Entry>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: entries, count: capacity)
+        entries.deallocate()
+        entries = larger
+        capacity *= 2
+    }
+
+    /// One of 64 bits for a name's hash: an object's names as a mask tell
+    /// most new names apart without a look at the names before them.
+    @inline(__always) static func bit(_ hash: UInt64) -> UInt64 { 1 << ((hash >> 8) & 63) }
 }
 
 /// An expanded name: namespace and local name (borrowed from the reader's

@@ -123,6 +123,9 @@ final class JSONLDTests: XCTestCase {
         XCTAssertTrue(jsonld.contains(version))
         let foreign = (0..<900).map { "\"https://example.com/ns#k\($0)\": \"x\"," }.joined(separator: " ")
         XCTAssertEqual(try parsed(read(jsonld.replacingOccurrences(of: version, with: version + " " + foreign))).records, expected)
+        // A duplicate among many names (their 64 bits all taken, the table of open names grown).
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: version, with: version + " " + foreign + " \"https://example.com/ns#k0\": \"y\",")), .F06)
+        XCTAssertEqual(code(jsonld.replacingOccurrences(of: version, with: version + " " + foreign + " \"cass:formatVersion\": \"01\",")), .F06)
     }
 
     func test_codeListIRIs_compactOrFull_andATermSpelledAsAnIRIComesFirst() throws {
