@@ -806,6 +806,39 @@ struct ContentBytes {
     mutating func number(_ value: Double) {
         precondition(count + Self.numberMax <= capacity, "content bytes past their room")
         let hundredths = Int((value * 100).rounded())
+        if hundredths >= 0 && hundredths < 1_000_000 {
+            // Page coordinates, sizes and grays (under 10,000): digits by
+            // constant divisions, where the loop below divides by a
+            // variable divisor (a hardware division each) for every digit.
+            let whole = hundredths / 100, fraction = hundredths % 100
+            let zero = UInt8(ascii: "0")
+            if whole >= 1000 {
+                base[count] = zero + UInt8(whole / 1000)
+                base[count + 1] = zero + UInt8(whole / 100 % 10)
+                base[count + 2] = zero + UInt8(whole / 10 % 10)
+                base[count + 3] = zero + UInt8(whole % 10)
+                count += 4
+            } else if whole >= 100 {
+                base[count] = zero + UInt8(whole / 100)
+                base[count + 1] = zero + UInt8(whole / 10 % 10)
+                base[count + 2] = zero + UInt8(whole % 10)
+                count += 3
+            } else if whole >= 10 {
+                base[count] = zero + UInt8(whole / 10)
+                base[count + 1] = zero + UInt8(whole % 10)
+                count += 2
+            } else {
+                base[count] = zero + UInt8(whole)
+                count += 1
+            }
+            if fraction != 0 {
+                base[count] = UInt8(ascii: ".")
+                base[count + 1] = zero + UInt8(fraction / 10)
+                base[count + 2] = zero + UInt8(fraction % 10)
+                count += 3
+            }
+            return
+        }
         if hundredths < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
         let magnitude = hundredths.magnitude
         var whole = magnitude / 100

@@ -198,6 +198,48 @@ public struct Translations: Sendable {
 
     /// A date in the language's long (`format.date`) or short (`format.date.short`) pattern.
     public func date(_ date: CivilDate, short: Bool = false) -> String {
+        let key = DateKey(language: language, short: short, date: date)
+        if let known = Self.formattedDates[key] { return known }
+        let text = format(date, short: short)
+        Self.formattedDates[key] = text
+        return text
+    }
+
+    /// A date's text is a function of the language (its table is the
+    /// compiled-in one) and the pattern asked for: formatting builds several
+    /// Strings (~7,000 instructions), and every document formats the
+    /// period's few dozen dates again.
+    struct DateKey: Hashable, Sendable {
+        let language: String
+        let short: Bool
+        let date: CivilDate
+    }
+
+    static let formattedDates = FormattedDates()
+
+    /// The dates formatted in this process, shared by every thread: at
+    /// most `capacity`, past which dates are formatted each time.
+    final class FormattedDates: @unchecked Sendable {
+        static let capacity = 16_384
+        private let lock = NSLock()
+        private var texts: [DateKey: String] = [:]
+
+        subscript(key: DateKey) -> String? {
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return texts[key]
+            }
+            set {
+                lock.lock()
+                defer { lock.unlock() }
+                if texts.count < Self.capacity { texts[key] = newValue }
+            }
+        }
+    }
+
+    /// `date` without the cache (what the tests compare it with).
+    func format(_ date: CivilDate, short: Bool) -> String {
         let pattern = Array(self[short ? "format.date.short" : "format.date"])
         func pad(_ v: Int, _ width: Int) -> String {
             let s = String(v)

@@ -179,6 +179,25 @@ final class PDFLayoutTests: XCTestCase {
                           document.runs("Cafe\u{301}", bold: false, paragraphLevel: 1).flatMap(\.glyphs))
     }
 
+    /// Content-stream numbers, the fast path under 10,000 and the general
+    /// one above and below zero, are written as `PDFWriter.number` writes them.
+    func test_contentNumbers_areWrittenAsPDFWriterWritesThem() {
+        var values: [Double] = [0, 0.004, 0.005, 0.01, 0.1, 0.5, 1, 6.5, 9.99, 9.995, 10, 99.99, 100, 559.28, 841.89, 999.995,
+                                1000, 9999.99, 9999.994, 9999.995, 10000, 12345.67, 1e9, -0.004, -0.005, -1, -6.5, -9999.99, -10000, -123456.78]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { values.append(Double.random(in: -200...12_000, using: &generator)) }
+        for _ in 0..<2_000 { values.append(Double(Int.random(in: 0...1_000_000, using: &generator)) / 100) }
+        for value in values {
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ContentBytes.numberMax) { buffer -> String in
+                guard let base = buffer.baseAddress else { return "" }
+                var out = ContentBytes(base: base, capacity: ContentBytes.numberMax)
+                out.number(value)
+                return String(decoding: UnsafeBufferPointer(start: base, count: out.count), as: UTF8.self)
+            }
+            XCTAssertEqual(written, PDFWriter.number(value), "\(value)")
+        }
+    }
+
     /// A cell prepared once and drawn at several baselines (column
     /// headings on every page) gives the file that drawing it with `cell`
     /// each time gives, byte for byte: Latin, Arabic and Japanese text,

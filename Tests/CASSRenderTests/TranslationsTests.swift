@@ -96,4 +96,22 @@ final class TranslationsTests: XCTestCase {
                    "no equals\n\n\n\tk\t=\tv\t", "k = \\n\\n\\", "a = b = c\n#d = e\n  # f = g\n", "k = v\r\nl = w\r\n", "", "é = ü\u{301} 中\n"]
         for text in odd { XCTAssertEqual(Translations.parse(text), Translations.parseByFoundation(text), text) }
     }
+
+    /// Dates kept per process give what formatting gives, in every
+    /// language, short and long, asked for twice.
+    func test_keptDates_areTheFormattedOnes() throws {
+        for language in Translations.supported {
+            let translations = Translations(language: language)
+            for year in [1999, 2026, 2100] {
+                for month in 1...12 {
+                    for day in [1, 9, 10, 28] {
+                        let date = try XCTUnwrap(CivilDate(year: year, month: month, day: day))
+                        for short in [false, true] {
+                            for _ in 0..<2 { XCTAssertEqual(translations.date(date, short: short), translations.format(date, short: short)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
