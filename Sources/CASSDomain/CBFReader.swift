@@ -21,9 +21,33 @@ public enum CBFReader {
     /// 15-16 and 17-24 of the first line as they stand; empty when the file
     /// is empty or holds a non-ASCII byte.
     public static func reportedIdentity(of buffer: UnsafeRawBufferPointer) -> ReportedIdentity {
-        guard !buffer.isEmpty else { return ReportedIdentity() }
-        for byte in buffer where byte >= 0x80 { return ReportedIdentity() }
+        guard !buffer.isEmpty, isASCII(buffer) else { return ReportedIdentity() }
         return firstLineIdentity(of: buffer)
+    }
+
+    /// Whether no byte has its high bit set, looked at eight bytes a word:
+    /// the service checks every upload's whole file before answering, and
+    /// a byte at a time cost about 4 instructions a byte.
+    static func isASCII(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        let count = buffer.count
+        var index = 0
+        var seen: UInt64 = 0
+        while index + 32 <= count {
+            seen |= buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                | buffer.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                | buffer.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                | buffer.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
+            index += 32
+        }
+        while index + 8 <= count {
+            seen |= buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            seen |= UInt64(buffer[index])
+            index += 1
+        }
+        return seen & 0x8080_8080_8080_8080 == 0
     }
 
     /// The identity of a buffer already known to be ASCII.
