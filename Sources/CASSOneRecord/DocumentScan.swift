@@ -48,6 +48,10 @@ struct BillingDocumentBuilder {
     /// Whether the events are the streamed transaction's.
     private var streaming: Bool { inTransaction && streamsTransactions }
 
+    /// Text now would be ignored: the streamed element it would belong to
+    /// has a child (so an end tag's indentation need not be handed over).
+    var textIsLayout: Bool { streaming && level >= 3 && stream.innermostHasChildren }
+
     /// The RDF/XML reader's document: each transaction's texts and IRIs
     /// stay in it (the transaction's fields are taken at its end tag,
     /// while the document is read) instead of being copied. The envelope
@@ -428,7 +432,7 @@ enum XMLDocumentReader {
                     }
                 case .end:
                     if skipping > 0 { skipping -= 1; continue }
-                    if scanner.leadingWhitespaceEnd > scanner.leadingWhitespaceStart {
+                    if scanner.leadingWhitespaceEnd > scanner.leadingWhitespaceStart, !builder.textIsLayout {
                         try builder.whitespace(inDocument: UnsafeRawBufferPointer(rebasing: bytes[scanner.leadingWhitespaceStart..<scanner.leadingWhitespaceEnd]))
                     }
                     builder.end()

@@ -238,6 +238,9 @@ struct TransactionStream {
         return frames[last].textLength
     }
 
+    /// Whether the innermost open element has a child (its text is then layout).
+    var innermostHasChildren: Bool { depth > 0 && frames[depth - 1].hasChildren }
+
     /// `rdf:resource` (a JSON-LD `@id`) of the innermost open element.
     mutating func resource(_ iri: UnsafeRawBufferPointer, into raw: inout RawTransactions) {
         let last = depth - 1
