@@ -70,6 +70,26 @@ enum RecordField: Int, CaseIterable {
         }
     }
 
+    /// The same lookup on a code's bytes as the readers hold them: two ASCII
+    /// bytes (every valid code) are matched without building a String.
+    @inline(__always)
+    static func amountField(chargeIdentifierBytes code: UnsafeRawBufferPointer) -> RecordField? {
+        let bytes = code.assumingMemoryBound(to: UInt8.self)
+        if bytes.count == 2, bytes[0] < 0x80, bytes[1] < 0x80 {
+            switch (bytes[0], bytes[1]) {
+            case (0x57, 0x54): return .weightCharge // WT
+            case (0x56, 0x43): return .valuationCharge // VC
+            case (0x4F, 0x43): return .otherChargesDueCarrier // OC
+            case (0x4F, 0x41): return .otherChargesDueAgent // OA
+            case (0x43, 0x4F): return .commission // CO
+            case (0x53, 0x49): return .incentive // SI
+            case (0x43, 0x4E): return .netDue // CN
+            default: return nil
+            }
+        }
+        return amountField(chargeIdentifier: String(decoding: code, as: UTF8.self))
+    }
+
     static func amountField(chargeIdentifier code: String) -> RecordField? {
         switch code {
         case "WT": .weightCharge

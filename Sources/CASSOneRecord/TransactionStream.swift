@@ -373,20 +373,7 @@ struct TransactionStream {
         var field: RecordField?
         if case .one = identifier {
             field = withResourceCode(.chargeIdentifier, raw: raw) { code, _ -> RecordField? in
-                let bytes = code.assumingMemoryBound(to: UInt8.self)
-                if bytes.count == 2, bytes[0] < 0x80, bytes[1] < 0x80 {
-                    switch (bytes[0], bytes[1]) {
-                    case (0x57, 0x54): return .weightCharge // WT
-                    case (0x56, 0x43): return .valuationCharge // VC
-                    case (0x4F, 0x43): return .otherChargesDueCarrier // OC
-                    case (0x4F, 0x41): return .otherChargesDueAgent // OA
-                    case (0x43, 0x4F): return .commission // CO
-                    case (0x53, 0x49): return .incentive // SI
-                    case (0x43, 0x4E): return .netDue // CN
-                    default: return nil
-                    }
-                }
-                return RecordField.amountField(chargeIdentifier: String(decoding: code, as: UTF8.self))
+                RecordField.amountField(chargeIdentifierBytes: code)
             } ?? nil
         }
         guard let field else {
