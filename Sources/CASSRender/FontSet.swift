@@ -10,9 +10,9 @@ public final class FontSet: Sendable {
     /// Subsets built once and shared by every document (PreparedFonts).
     let prepared = PreparedFonts()
     /// Texts wrapped once and shared by every document (SharedWraps).
-    let wraps = SharedWraps()
+    let wraps = SharedCache<ReportCanvas.WrapKey, SharedWraps.Wrap>(capacity: SharedWraps.capacity)
     /// Non-Latin texts shaped once and shared by every document (SharedShapes).
-    let shapes = SharedShapes()
+    let shapes = SharedCache<SharedShapes.Key, SharedShapes.Shape>(capacity: SharedShapes.capacity)
 
     /// `regular` and `bold` are fallback chains of the same length or not;
     /// bold falls back to the regular chain for scripts it lacks.
@@ -159,7 +159,7 @@ final class ASCIIShaping: Sendable {
 /// the measuring marked drawn are kept with them and marked again in the
 /// document that reuses them (`PDFDocument.replay`), so its font subsets
 /// and bytes are those it would have made itself.
-final class SharedWraps: @unchecked Sendable {
+enum SharedWraps {
     /// At most this many wraps are kept (a text, its lines and a few dozen
     /// glyph tries each): past it, texts are wrapped by each document. The
     /// labels and notes of all languages come first and take a few hundred.
@@ -168,29 +168,6 @@ final class SharedWraps: @unchecked Sendable {
     struct Wrap: Sendable {
         let lines: [String]
         let glyphUse: PDFDocument.GlyphUseRecord
-    }
-
-    private let lock = NSLock()
-    private var wraps: [ReportCanvas.WrapKey: Wrap] = [:]
-
-    /// How many wraps are kept (for the tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return wraps.count
-    }
-
-    subscript(key: ReportCanvas.WrapKey) -> Wrap? {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return wraps[key]
-        }
-        set {
-            lock.lock()
-            defer { lock.unlock() }
-            if wraps[key] == nil, wraps.count < Self.capacity { wraps[key] = newValue }
-        }
     }
 }
 
@@ -228,7 +205,7 @@ struct UTF8Key: Hashable, Sendable {
 /// Shaping such a text costs ~40,000 instructions (bidi, contextual
 /// forms, font fallback per character); the labels of a language are
 /// shaped by every document of it.
-final class SharedShapes: @unchecked Sendable {
+enum SharedShapes {
     /// At most this many texts are kept (a few runs and a mark per glyph
     /// each): past it, texts are shaped by each document. Labels come with
     /// the first documents of each language; agents' names fill the rest.
@@ -251,27 +228,5 @@ final class SharedShapes: @unchecked Sendable {
         let runs: [Run]
         /// What each glyph was marked drawn with, in drawing order across the runs.
         let marks: [(text: String, scalar: UInt32)]
-    }
-
-    private let lock = NSLock()
-    private var shapes: [Key: Shape] = [:]
-
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return shapes.count
-    }
-
-    subscript(key: Key) -> Shape? {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return shapes[key]
-        }
-        set {
-            lock.lock()
-            defer { lock.unlock() }
-            if shapes[key] == nil, shapes.count < Self.capacity { shapes[key] = newValue }
-        }
     }
 }

@@ -215,28 +215,9 @@ public struct Translations: Sendable {
         let date: CivilDate
     }
 
-    static let formattedDates = FormattedDates()
-
     /// The dates formatted in this process, shared by every thread: at
-    /// most `capacity`, past which dates are formatted each time.
-    final class FormattedDates: @unchecked Sendable {
-        static let capacity = 16_384
-        private let lock = NSLock()
-        private var texts: [DateKey: String] = [:]
-
-        subscript(key: DateKey) -> String? {
-            get {
-                lock.lock()
-                defer { lock.unlock() }
-                return texts[key]
-            }
-            set {
-                lock.lock()
-                defer { lock.unlock() }
-                if texts.count < Self.capacity { texts[key] = newValue }
-            }
-        }
-    }
+    /// most 16,384, past which dates are formatted each time.
+    static let formattedDates = SharedCache<DateKey, String>(capacity: 16_384)
 
     /// `date` without the cache (what the tests compare it with).
     func format(_ date: CivilDate, short: Bool) -> String {
