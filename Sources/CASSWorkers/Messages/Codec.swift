@@ -98,7 +98,7 @@ public struct DecodingFailure: Error, Sendable, CustomStringConvertible {
 
 public struct BinaryReader {
     let bytes: [UInt8]
-    public private(set) var position = 0
+    public internal(set) var position = 0
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
