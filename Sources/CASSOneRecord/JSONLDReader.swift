@@ -44,6 +44,10 @@ struct JSONLDDocumentReader {
     private var keyCount = 0
     /// The hash of the member name `memberKey` read last (`expand` takes it).
     private var memberHash: UInt64 = 0
+    /// The key cache's slot of the name `memberKey` or `expand` took last
+    /// (-1: none, or not cached), so a typed node can learn which name
+    /// follows which.
+    private var memberSlot = -1
     /// Keys expanded already, found by a hash of their length and first
     /// and last eight bytes (no hashing of every byte, no `Dictionary`),
     /// each hit confirmed byte for byte. Open addressing over a few slots:
@@ -52,7 +56,7 @@ struct JSONLDDocumentReader {
     /// expansions a file where 55 names occur).
     /// Not optionals: a slot is tested where it stands (`filled`), not
     /// copied out with its two arrays retained and released per key.
-    private var keyCache = [CachedKey](repeating: CachedKey(filled: false, expands: false, hash: 0, key: [], name: JSONLDName([])), count: JSONLDDocumentReader.keyCacheSlots)
+    private var keyCache = [CachedKey](repeating: CachedKey(filled: false, expands: false, hash: 0, key: [], name: JSONLDName([]), next: -1), count: JSONLDDocumentReader.keyCacheSlots)
     private static let keyCacheSlots = 512
     /// Slots looked at for one key; past them a key is expanded each time.
     private static let keyCacheProbes = 8
@@ -64,6 +68,11 @@ struct JSONLDDocumentReader {
         var hash: UInt64
         var key: [UInt8]
         var name: JSONLDName
+        /// The slot of the name that followed this one (a type or a key)
+        /// last time in a typed node, or -1: a transaction's members come
+        /// in the same order each time, so the next key is checked against
+        /// it in place before it is scanned, hashed and looked up.
+        var next: Int
     }
 
     static func read(_ bytes: UnsafeRawBufferPointer, into builder: inout BillingDocumentBuilder) {
@@ -197,6 +206,7 @@ struct JSONLDDocumentReader {
         let start = i
         i = typeAt
         let type = try readType()
+        var previous = memberSlot
         guard type.withUnsafeBytes({ builder.start(type.namespace, term: type.term, $0) }) else {
             i = start
             return try skipValue(depth: depth)
@@ -221,24 +231,42 @@ struct JSONLDDocumentReader {
             } else {
                 throw fail("',' or '}' expected")
             }
-            let key = try memberKey(level: level, names: &names)
-            try nodeMember(key, &builder, depth: depth + 1, topLevel: topLevel)
+            let key = try memberKey(level: level, names: &names, expected: previous >= 0 ? keyCache[previous].next : -1)
+            let slot = try nodeMember(key, &builder, depth: depth + 1, topLevel: topLevel)
+            if previous >= 0, slot >= 0, keyCache[previous].next != slot { keyCache[previous].next = slot }
+            previous = slot
         }
         if !builder.done { builder.end() }
     }
 
     /// One member of a node object (`i` at its value): a keyword the
-    /// format allows (skipped) or a property.
-    private mutating func nodeMember(_ key: StringToken, _ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool) throws(JSONLDError) {
+    /// format allows (skipped) or a property. Returns the key's slot in
+    /// the key cache, or -1.
+    @discardableResult
+    private mutating func nodeMember(_ key: StringToken, _ builder: inout BillingDocumentBuilder, depth: Int, topLevel: Bool) throws(JSONLDError) -> Int {
         if builder.done { throw JSONLDError(message: "", offset: JSONLDError.stopped) }
         if isKeyword(key) {
             if equals(key, "@type") || equals(key, "@id") || (topLevel && equals(key, "@context")) {
-                return try skipValue(depth: depth)
+                try skipValue(depth: depth)
+                return -1
             }
             throw fail("\(quoted(key)) is not used in this format's node objects")
         }
-        guard let name = try expand(key: key, hash: memberHash) else { return try skipValue(depth: depth) }
+        let name: JSONLDName?
+        if memberSlot >= 0 {
+            // `memberKey` found the key in place: no second lookup.
+            name = keyCache[memberSlot].expands ? keyCache[memberSlot].name : nil
+        } else {
+            name = try expand(key: key, hash: memberHash)
+        }
+        // Taken before the value's own keys move it.
+        let slot = memberSlot
+        guard let name else {
+            try skipValue(depth: depth)
+            return slot
+        }
         try property(name, &builder, depth: depth)
+        return slot
     }
 
     /// A property's value: one value, or an array of them (each one an
@@ -397,6 +425,7 @@ struct JSONLDDocumentReader {
     /// `@type`: a string, or an array of them; the first in a namespace
     /// this format reads names the element.
     private mutating func readType() throws(JSONLDError) -> JSONLDName {
+        memberSlot = -1
         skipWhitespace()
         if peek() == UInt8(ascii: "\"") {
             let token = try readString()
@@ -442,6 +471,7 @@ struct JSONLDDocumentReader {
                        guard let a = stored.baseAddress, let b = raw.baseAddress else { return stored.count == raw.count }
                        return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self), raw.count)
                    }) {
+                    memberSlot = slot
                     return keyCache[slot].expands ? keyCache[slot].name : nil
                 }
                 slot = (slot + 1) & (Self.keyCacheSlots - 1)
@@ -452,8 +482,10 @@ struct JSONLDDocumentReader {
         let name = JSONLDName(expands ? scratch : [])
         // Keys are bounded (`readString`); once the slots a key may take are
         // full, it is expanded each time it occurs.
+        memberSlot = -1
         if free >= 0, free < Self.keyCacheProbes {
-            keyCache[slot] = CachedKey(filled: true, expands: expands, hash: hash, key: Array(raw), name: name)
+            keyCache[slot] = CachedKey(filled: true, expands: expands, hash: hash, key: Array(raw), name: name, next: -1)
+            memberSlot = slot
         }
         return expands ? name : nil
     }
@@ -544,14 +576,25 @@ struct JSONLDDocumentReader {
     /// A member's name, checked against the names before it in the object
     /// (those from `level` on), then its ':'; `i` at the value after.
     /// `names`: the object's names so far as bits (`KeyTable.bit`).
-    private mutating func memberKey(level: Int, names: inout UInt64) throws(JSONLDError) -> StringToken {
+    /// `expected`: the key cache's slot of the name likely here, or -1.
+    private mutating func memberKey(level: Int, names: inout UInt64, expected: Int = -1) throws(JSONLDError) -> StringToken {
         skipWhitespace()
         guard peek() == UInt8(ascii: "\"") else { throw fail("a member name (a string) expected") }
-        let key = try readString()
+        let key: StringToken, hash: UInt64
+        if expected >= 0, let found = expectedKey(expected) {
+            // The same bytes `readString` would have accepted (a cached
+            // key has no escape and no control byte), so the same token.
+            key = found
+            hash = keyCache[expected].hash
+            memberSlot = expected
+        } else {
+            key = try readString()
+            let raw = UnsafeRawBufferPointer(start: p + key.start, count: key.end - key.start)
+            let (head, tail) = TermTable.words(raw)
+            hash = TermTable.hash(.none, count: raw.count, head: head, tail: tail)
+            memberSlot = -1
+        }
         let length = key.end - key.start
-        let raw = UnsafeRawBufferPointer(start: p + key.start, count: length)
-        let (head, tail) = TermTable.words(raw)
-        let hash = TermTable.hash(.none, count: length, head: head, tail: tail)
         // A key whose bit is not among the object's names' bits is no duplicate.
         let bit = KeyTable.bit(hash)
         if names & bit != 0 {
@@ -573,6 +616,21 @@ struct JSONLDDocumentReader {
         i += 1
         skipWhitespace()
         return key
+    }
+
+    /// The cached key in `slot` as a whole string at `i` (its quotes
+    /// included), `i` moved past it; nil, `i` unmoved, when it is not.
+    private mutating func expectedKey(_ slot: Int) -> StringToken? {
+        let start = i + 1
+        let matched = keyCache[slot].key.withUnsafeBytes { stored -> Bool in
+            let count = stored.count
+            guard let a = stored.baseAddress, count > 0, start + count < n, p[start + count] == UInt8(ascii: "\"") else { return false }
+            return XMLScanner.equal(a.assumingMemoryBound(to: UInt8.self), p + start, count)
+        }
+        guard matched else { return nil }
+        let end = start + keyCache[slot].key.count
+        i = end + 1
+        return StringToken(start: start, end: end, escaped: false)
     }
 
     private mutating func record(_ key: StringToken, hash: UInt64) {

@@ -164,6 +164,30 @@ final class JSONLDTests: XCTestCase {
         XCTAssertEqual(code("{\"@context\": {\"cass\": \"\(XMLNamespace.cassURI)\"}, \"@type\": \"cass:BillingFile\", \"cass:x\": \"\\uD800\"}"), .F06, "lone surrogate")
     }
 
+    /// Keys are checked in place against the name that followed the
+    /// previous one in earlier transactions: in a later transaction (its
+    /// names learnt by then) a duplicate is still refused, and the same
+    /// name spelled with an escape or in another order reads the same.
+    func test_keysExpectedFromEarlierTransactions_sameChecksAndRecords() throws {
+        let expected = try parsed(read(jsonld)).records
+        func lastOccurrence(of target: String, replacedBy replacement: String) -> String {
+            guard let range = jsonld.range(of: target, options: .backwards) else { return jsonld }
+            return jsonld.replacingCharacters(in: range, with: replacement)
+        }
+        let prefix = "\"cargo:waybillPrefix\": \"125\", "
+        XCTAssertTrue(jsonld.contains(prefix))
+        XCTAssertEqual(code(lastOccurrence(of: prefix, replacedBy: prefix + prefix)), .F06, "duplicate key where the same key is expected next")
+        XCTAssertEqual(code(lastOccurrence(of: prefix, replacedBy: "\"cargo:waybillPrefix\": \"125\",\"cargo:waybillPrefix\" : \"125\", ")), .F06)
+        let escaped = lastOccurrence(of: prefix, replacedBy: "\"cargo:waybill\\u0050refix\": \"125\", ")
+        XCTAssertNotEqual(escaped, jsonld)
+        XCTAssertEqual(try parsed(read(escaped)).records, expected)
+        let last = try XCTUnwrap(jsonld.range(of: prefix, options: .backwards))
+        let number = try XCTUnwrap(jsonld.range(of: "\"cargo:waybillNumber\": \"[0-9]+\", ", options: .regularExpression, range: last.upperBound..<jsonld.endIndex))
+        let reordered = String(jsonld[..<last.lowerBound]) + String(jsonld[last.upperBound..<number.upperBound]) + prefix + String(jsonld[number.upperBound...])
+        XCTAssertNotEqual(reordered, jsonld)
+        XCTAssertEqual(try parsed(read(reordered)).records, expected)
+    }
+
     func test_F01_F02_R12_asInTheXML() {
         XCTAssertEqual(code(jsonld.replacingOccurrences(of: "\"cass:operation\": \"GB\"", with: "\"cass:operation\": \"G1\"")), .F01)
         XCTAssertEqual(code(jsonld.replacingOccurrences(of: "\"cass:billingPeriod\": \"20261102\"", with: "\"cass:billingPeriod\": 20261102")), .F01, "a number is not the string the format has")
