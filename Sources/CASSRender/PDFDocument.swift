@@ -407,7 +407,68 @@ final class PDFDocument {
     private var pendingGlyphs = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
     private var pendingRuns: [PendingRun] = []
 
-    deinit { pendingGlyphs.deallocate() }
+    deinit {
+        pendingGlyphs.deallocate()
+        openingKeys.deallocate()
+        openingBytes.deallocate()
+        openingState.deallocate()
+    }
+
+    /// Openings of one-run text objects ("BT <gray> g\n/F<n> <size> Tf 1 0 0 1 ")
+    /// written before: a table repeats a few fonts, sizes and grays in
+    /// every cell, and writing those numbers again was a third of writing
+    /// a cell. Keyed by exact values, so the bytes are those `number`
+    /// writes; at most `openingsMax`, replaced in turn (shrunk cells give
+    /// one-off sizes). In memory the document owns: kept in arrays (on
+    /// the page or here), retaining and checking them cost more than the
+    /// numbers saved.
+    private struct OpeningKey {
+        var font: Int
+        var size: Double
+        var gray: Double
+        var length: Int
+    }
+    private static let openingsMax = 16
+    /// "BT ", " g\n", " Tf 1 0 0 1 " (18), two numbers (48) and the name,
+    /// "/F<index + 1> " (at most 22 for any Int): room for every opening.
+    private static let openingRoom = 96
+    private let openingKeys = UnsafeMutablePointer<OpeningKey>.allocate(capacity: PDFDocument.openingsMax)
+    private let openingBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: PDFDocument.openingsMax * PDFDocument.openingRoom)
+    /// How many openings are kept, and which is replaced next.
+    private let openingState: UnsafeMutablePointer<Int> = {
+        let state = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        state.initialize(repeating: 0, count: 2)
+        return state
+    }()
+
+    /// The opening of a one-run text object, as `beginText` and `run` write
+    /// it; valid until the next call.
+    func textOpening(_ use: FontUse, size: Double, gray: Double) -> UnsafeBufferPointer<UInt8> {
+        let font = use.index
+        let count = openingState[0]
+        for i in 0..<count {
+            let key = openingKeys[i]
+            if key.font == font && key.size == size && key.gray == gray {
+                return UnsafeBufferPointer(start: openingBytes + i * Self.openingRoom, count: key.length)
+            }
+        }
+        let name = use.resourceName
+        let slot: Int
+        if count < Self.openingsMax {
+            slot = count
+            openingState[0] = count + 1
+        } else {
+            slot = openingState[1]
+            openingState[1] = (slot + 1) % Self.openingsMax
+        }
+        let base = openingBytes + slot * Self.openingRoom
+        var out = ContentBytes(base: base, capacity: Self.openingRoom)
+        out.text("BT "); out.number(gray); out.text(" g\n")
+        out.bytes(name)
+        out.number(size); out.text(" Tf 1 0 0 1 ")
+        openingKeys[slot] = OpeningKey(font: font, size: size, gray: gray, length: out.count)
+        return UnsafeBufferPointer(start: base, count: out.count)
+    }
 
     /// Shapes UTF-8 of U+0000-U+00FF by the chain's `ASCIIShaping` tables
     /// into the pending buffers: the same font choice as `shapeGeneral`
@@ -516,7 +577,7 @@ final class PDFDocument {
     }
 
     /// The pending text as runs (what `shapeRuns` returns for it).
-    private func pendingAsRuns() -> [Run] {
+    func pendingAsRuns() -> [Run] {
         pendingRuns.map { run in
             let use = uses[run.font]
             return Run(fontKey: use.font.postScriptName, fontIndex: run.font,
@@ -531,7 +592,9 @@ final class PDFDocument {
         let uses = self.uses, glyphs = UnsafeBufferPointer(pendingGlyphs)
         if pendingRuns.count == 1, let run = pendingRuns.first {
             // Nearly every cell is one run: its text object in one write.
-            pages[index].textObject(uses[run.font], glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)
+            let use = uses[run.font]
+            pages[index].textObject(opening: textOpening(use, size: size, gray: gray), font: use.index,
+                                    glyphs[run.start..<(run.start + run.count)], x: x, y: y)
             return
         }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray,
@@ -725,6 +788,23 @@ extension PDFDocument.Page {
         glyphs.append(contentsOf: runGlyphs)
     }
 
+    /// `textObject` after an opening `PDFDocument.textOpening` wrote for
+    /// font `font`: the same bytes.
+    mutating func textObject<Glyphs: Collection<UInt16>>(opening: UnsafeBufferPointer<UInt8>, font: Int, _ runGlyphs: Glyphs, x: Double, y: Double) {
+        let count = runGlyphs.count
+        let start = bytes.count
+        var placeholders = 0
+        write(capacity: opening.count + 2 * ContentBytes.numberMax + 24 + 4 * count) { out in
+            out.bytes(opening)
+            out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
+            placeholders = out.count
+            out.zeros(4 * count)
+            out.text("> Tj\nET\n")
+        }
+        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: font, start: glyphs.count, count: count))
+        glyphs.append(contentsOf: runGlyphs)
+    }
+
     /// One run at pen position `x`: its glyphs' CIDs are placeholders until `writeCIDs`.
     mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double) {
         let count = runGlyphs.count
@@ -793,6 +873,12 @@ struct ContentBytes {
             guard let start = source.baseAddress else { return }
             (base + count).update(from: start, count: source.count)
         }
+        count += values.count
+    }
+
+    mutating func bytes(_ values: UnsafeBufferPointer<UInt8>) {
+        precondition(count + values.count <= capacity, "content bytes past their room")
+        if let start = values.baseAddress { (base + count).update(from: start, count: values.count) }
         count += values.count
     }
 

@@ -277,6 +277,40 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// Cells drawn through the kept text-object openings (repeated and
+    /// changing fonts, sizes and grays, more kinds than are kept, -0 and
+    /// 0 among them) give the page bytes, glyphs and slots that drawing
+    /// the same runs without them gives.
+    func test_pendingCellsWithKeptOpenings_areTheRunsDrawn() throws {
+        let fonts = try FontSet.locate()
+        let kept = PDFDocument(fonts: fonts, language: nil), plain = PDFDocument(fonts: fonts, language: nil)
+        let texts = ["GB2026000001", "Total", "Frais d'émission", "1.234,56", "LHR-FRA", "Ünïcödé àçé"]
+        var n = 0
+        for round in 0..<3 {
+            for size in [7.0, 7.004, 6.5, 12.345] + (0..<20).map({ 5 + Double($0) * 0.013 }) {
+                for gray in [0.0, -0.0, 0.4] {
+                    let text = texts[(n + round) % texts.count], bold = n % 3 == 0
+                    let x = 36 + Double(n % 50), y = 800.5 - Double(n % 30)
+                    let bytes = Array(text.utf8)
+                    let a = bytes.withUnsafeBufferPointer { kept.shapePending($0, bold: bold) }
+                    let b = bytes.withUnsafeBufferPointer { plain.shapePending($0, bold: bold) }
+                    XCTAssertNotNil(a)
+                    XCTAssertEqual(a, b)
+                    kept.drawPending(x: x, y: y, size: size, gray: gray)
+                    plain.draw(plain.pendingAsRuns(), x: x, y: y, size: size, gray: gray)
+                    n += 1
+                }
+            }
+        }
+        XCTAssertEqual(kept.pages.count, plain.pages.count)
+        for (one, other) in zip(kept.pages, plain.pages) {
+            XCTAssertEqual(one.bytes, other.bytes)
+            XCTAssertEqual(one.glyphs, other.glyphs)
+            XCTAssertEqual(one.slots.map { [$0.offset, $0.font, $0.start, $0.count] }, other.slots.map { [$0.offset, $0.font, $0.start, $0.count] })
+        }
+        XCTAssertEqual(kept.write(title: "t", author: "a"), plain.write(title: "t", author: "a"))
+    }
+
     /// Texts that differ only in their digits (the how-to-pay paragraph
     /// holds the invoice number) share one wrap: each gives the lines and
     /// the file, byte for byte, that measuring it in its own document
