@@ -8,26 +8,35 @@ public enum AtomicFile {
     /// `durable: false` skips the fsync: still atomic for readers while the
     /// machine stays up, much faster for bulk output that can be redone.
     public static func write(_ bytes: [UInt8], to url: URL, durable: Bool = true) throws {
-        let folder = url.deletingLastPathComponent()
+        try write(bytes, toPath: url.path, durable: durable)
+    }
+
+    /// The same for a plain path: swift-corelibs-foundation's
+    /// `appendingPathComponent` and `deletingLastPathComponent` stat the
+    /// file system to learn whether a path is a folder, which was eight
+    /// stats per invoice document at period close (five documents per
+    /// invoice); joined strings need none.
+    public static func write(_ bytes: [UInt8], toPath path: String, durable: Bool = true) throws {
+        let folder = folderPath(of: path)
         // A bounded name whatever the target's (a 250-byte name plus a
         // suffix would pass the file system's 255), hidden and ending in
         // .tmp so that a later run recognises one a killed run left. The
         // process id and a per-process count make it unique without asking
         // the kernel for random bytes per file; a name a killed process of
         // the same id left behind is skipped with a random one.
-        var temporary = folder.appendingPathComponent(".cass-\(processID)-\(String(sequence.add(1, ordering: .relaxed).newValue, radix: 16)).tmp")
-        var descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        var temporary = join(folder, ".cass-\(processID)-\(String(sequence.add(1, ordering: .relaxed).newValue, radix: 16)).tmp")
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         if descriptor < 0 && errno == ENOENT {
             // The folder is missing: made here, not stat'ed before every
             // file (five documents per invoice go into one folder).
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         }
         if descriptor < 0 && errno == EEXIST {
-            temporary = folder.appendingPathComponent(".cass-\(processID)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp")
-            descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            temporary = join(folder, ".cass-\(processID)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp")
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         }
-        guard descriptor >= 0 else { throw AtomicFileError.cannotCreate(temporary.path, errno) }
+        guard descriptor >= 0 else { throw AtomicFileError.cannotCreate(temporary, errno) }
         var failure: Int32 = 0
         bytes.withUnsafeBytes { buffer in
             var offset = 0
@@ -44,14 +53,31 @@ public enum AtomicFile {
         if failure == 0 && durable && fsync(descriptor) != 0 { failure = errno }
         close(descriptor)
         guard failure == 0 else {
-            unlink(temporary.path)
-            throw AtomicFileError.cannotWrite(url.path, failure)
+            unlink(temporary)
+            throw AtomicFileError.cannotWrite(path, failure)
         }
-        guard rename(temporary.path, url.path) == 0 else {
+        guard rename(temporary, path) == 0 else {
             let code = errno
-            unlink(temporary.path)
-            throw AtomicFileError.cannotWrite(url.path, code)
+            unlink(temporary)
+            throw AtomicFileError.cannotWrite(path, code)
         }
+    }
+
+    /// The folder part of `path` as `deletingLastPathComponent` would give
+    /// it for a file path: "." for a bare name, "/" for a file at the root.
+    static func folderPath(of path: String) -> String {
+        var end = path.utf8.endIndex
+        // A trailing slash does not name another component.
+        while end > path.utf8.startIndex, path.utf8[path.utf8.index(before: end)] == UInt8(ascii: "/") { end = path.utf8.index(before: end) }
+        guard let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        var folderEnd = slash
+        while folderEnd > path.utf8.startIndex, path.utf8[path.utf8.index(before: folderEnd)] == UInt8(ascii: "/") { folderEnd = path.utf8.index(before: folderEnd) }
+        return folderEnd == path.utf8.startIndex ? "/" : String(path[..<folderEnd])
+    }
+
+    /// `folder` + "/" + `name`, without a doubled slash after "/" or "a/".
+    public static func join(_ folder: String, _ name: String) -> String {
+        folder.utf8.last == UInt8(ascii: "/") ? folder + name : folder + "/" + name
     }
 
     private static let processID = ProcessInfo.processInfo.processIdentifier

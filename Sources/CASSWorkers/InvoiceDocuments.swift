@@ -39,12 +39,19 @@ public struct InvoiceDocuments: Sendable {
     /// `digests`, when given, records each file's SHA-256 from the bytes
     /// in hand (the output folder's manifest then need not read it back).
     public func write(_ invoice: Invoice, to folder: URL, digests: WrittenDigests? = nil) throws {
-        let base = folder.appendingPathComponent(invoice.number)
+        try write(invoice, toFolder: folder.path, digests: digests)
+    }
+
+    /// The same into a folder given by its path: the files' paths are
+    /// joined as strings, because a URL per document made Foundation stat
+    /// the file system several times per file (`AtomicFile.write(_:toPath:)`).
+    public func write(_ invoice: Invoice, toFolder folder: String, digests: WrittenDigests? = nil) throws {
+        let base = AtomicFile.join(folder, invoice.number)
         for format in Format.allCases {
             let bytes = try render(invoice, as: format)
-            let file = base.appendingPathExtension(format.rawValue)
-            try AtomicFile.write(bytes, to: file, durable: false)
-            digests?.record(bytes, writtenTo: file)
+            let file = base + "." + format.rawValue
+            try AtomicFile.write(bytes, toPath: file, durable: false)
+            digests?.record(bytes, writtenToPath: file)
         }
     }
 
@@ -57,10 +64,11 @@ public struct InvoiceDocuments: Sendable {
         let failure = FirstError()
         let done = ProgressCounter()
         let order = Self.largestFirst(invoices)
+        let path = folder.path
         DispatchQueue.concurrentPerform(iterations: order.count) { position in
             let index = order[position]
             do {
-                try write(invoices[index], to: folder, digests: digests)
+                try write(invoices[index], toFolder: path, digests: digests)
                 let count = done.increment()
                 if let progress, count % 500 == 0 { progress(count) }
             } catch {

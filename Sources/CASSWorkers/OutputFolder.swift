@@ -170,6 +170,7 @@ public final class OutputFolder {
     func regularFiles() throws(Failure) -> [String] {
         var result: [String] = []
         var pending = [""]
+        let root = url.path
         while let relative = pending.popLast() {
             let folder = relative.isEmpty ? url : url.appendingPathComponent(relative)
             let names: [String]
@@ -182,7 +183,7 @@ public final class OutputFolder {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 if path == Self.manifestName { continue }
                 var info = stat()
-                guard lstat(url.appendingPathComponent(path).path, &info) == 0 else { continue }
+                guard lstat(AtomicFile.join(root, path), &info) == 0 else { continue }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR: pending.append(path)
                 case S_IFREG: result.append(path)
@@ -200,18 +201,21 @@ public final class OutputFolder {
     static func describe(_ paths: [String], in folder: URL, known: WrittenDigests? = nil) throws(Failure) -> [Entry] {
         let results = Locked<[Int: Result<Entry, Failure>]>([:])
         let lanes = max(1, min(2, paths.count))
+        // Paths joined as strings: URL.appendingPathComponent stats each
+        // file (AtomicFile.write(_:toPath:)).
+        let folderPath = folder.path
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for index in stride(from: lane, to: paths.count, by: lanes) {
-                let file = folder.appendingPathComponent(paths[index])
+                let filePath = AtomicFile.join(folderPath, paths[index])
                 let outcome: Result<Entry, Failure>
-                if let recorded = known?.digest(of: file) {
+                if let recorded = known?.digest(ofPath: filePath) {
                     outcome = .success(Entry(path: paths[index], size: recorded.size, sha256: recorded.sha256))
                 } else {
                     do {
-                        let data = try Data(contentsOf: file, options: .alwaysMapped)
+                        let data = try Data(contentsOf: URL(fileURLWithPath: filePath, isDirectory: false), options: .alwaysMapped)
                         outcome = .success(Entry(path: paths[index], size: data.count, sha256: FileDigest.sha256Hex(data)))
                     } catch {
-                        outcome = .failure(Failure(description: "cannot read \(file.path) back for the manifest: \(ErrorText.reason(error))"))
+                        outcome = .failure(Failure(description: "cannot read \(filePath) back for the manifest: \(ErrorText.reason(error))"))
                     }
                 }
                 results.withLock { $0[index] = outcome }
@@ -292,7 +296,12 @@ public final class WrittenDigests: Sendable {
     /// cannot be looked at now, or whose size is not the bytes' count, is
     /// not recorded: the manifest reads it back.
     public func record(_ bytes: [UInt8], writtenTo url: URL) {
-        let path = url.path
+        record(bytes, writtenToPath: url.path)
+    }
+
+    /// The same for a plain path (written as `describe` joins it: the
+    /// folder's path, "/", the relative path).
+    public func record(_ bytes: [UInt8], writtenToPath path: String) {
         guard let identity = Identity(path: path), identity.size == Int64(bytes.count) else { return }
         let entry = Recorded(identity: identity, size: bytes.count, sha256: FileDigest.sha256Hex(bytes))
         recorded.withLock { $0[path] = entry }
@@ -301,7 +310,10 @@ public final class WrittenDigests: Sendable {
     /// The recorded size and digest of the file at `url`, if it is still
     /// the file that was recorded.
     func digest(of url: URL) -> (size: Int, sha256: String)? {
-        let path = url.path
+        digest(ofPath: url.path)
+    }
+
+    func digest(ofPath path: String) -> (size: Int, sha256: String)? {
         guard let entry = recorded.withLock({ $0[path] }), Identity(path: path) == entry.identity else { return nil }
         return (entry.size, entry.sha256)
     }

@@ -35,6 +35,32 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("399.json"), encoding: .utf8), "399")
     }
 
+    /// The path version finds the folder without URL (which stats): the
+    /// same folder as deletingLastPathComponent for every shape of path.
+    func test_folderPath_isTheFolderURLWouldGive_andJoinAddsOneSlash() throws {
+        for path in ["/tmp/out/invoices/GB1.pdf", "/a", "/a/b", "rel/x.json", "x.json", "/tmp//out//f", "/tmp/out/f/"] {
+            let expected = URL(fileURLWithPath: path, isDirectory: false).deletingLastPathComponent().path
+            XCTAssertEqual(
+                URL(fileURLWithPath: AtomicFile.folderPath(of: path), isDirectory: true).standardizedFileURL.path,
+                URL(fileURLWithPath: expected, isDirectory: true).standardizedFileURL.path, path)
+        }
+        XCTAssertEqual(AtomicFile.folderPath(of: "/a"), "/")
+        XCTAssertEqual(AtomicFile.folderPath(of: "x.json"), ".")
+        XCTAssertEqual(AtomicFile.folderPath(of: "/tmp//out//f"), "/tmp//out")
+        XCTAssertEqual(AtomicFile.join("/tmp/out", "f"), "/tmp/out/f")
+        XCTAssertEqual(AtomicFile.join("/tmp/out/", "f"), "/tmp/out/f")
+        XCTAssertEqual(AtomicFile.join("/", "f"), "/f")
+    }
+
+    func test_writeToPath_makesMissingFolders_andLeavesNoTemporaryFile() throws {
+        let root = try temporaryFolder()
+        let target = AtomicFile.join(root.path, "x/y/GB1.pdf")
+        try AtomicFile.write(Array("one".utf8), toPath: target, durable: false)
+        try AtomicFile.write(Array("two".utf8), toPath: target, durable: false)
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "two")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: AtomicFile.join(root.path, "x/y")), ["GB1.pdf"])
+    }
+
     func test_aFolderThatIsAFile_isReportedWithItsPath() throws {
         let root = try temporaryFolder()
         let blocker = root.appendingPathComponent("blocker")

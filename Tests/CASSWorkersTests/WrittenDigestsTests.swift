@@ -1,4 +1,5 @@
 @testable import CASSWorkers
+import CASSRender
 import Foundation
 import XCTest
 
@@ -54,6 +55,22 @@ final class WrittenDigestsTests: XCTestCase {
         }
         // The same entries as reading every file back.
         XCTAssertEqual(entries, try OutputFolder.describe(entries.map(\.path), in: folder))
+    }
+
+    /// InvoiceDocuments records each document under a path joined as a
+    /// string; the manifest must find it under the same key (else every
+    /// document is read back). Recorded bytes of the file's size but other
+    /// content show which digest the manifest took.
+    func test_documents_written_by_path_are_taken_from_their_record() throws {
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
+        let output = try OutputFolder(folder)
+        let invoices = URL(fileURLWithPath: folder.path + "/invoices/", isDirectory: true)
+        let file = AtomicFile.join(invoices.path, "GB7") + ".pdf"
+        try AtomicFile.write(Array("held".utf8), toPath: file, durable: false)
+        output.written.record(Array("said".utf8), writtenToPath: file)
+        let entries = try output.finish(command: "test")
+        XCTAssertEqual(entries.map(\.path), ["invoices/GB7.pdf"])
+        XCTAssertEqual(entries.first?.sha256, sha256(Array("said".utf8)))
     }
 
     func test_a_recorded_digest_is_given_only_for_the_same_file() throws {
