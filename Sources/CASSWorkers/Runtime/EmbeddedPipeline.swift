@@ -3,6 +3,7 @@ import CASSEngine
 import CASSLog
 import Dispatch
 import Foundation
+import Synchronization
 import CASSNotify
 
 /// A file handed to the pipeline: its bytes, or a path ingest can read.
@@ -121,9 +122,11 @@ public final class EmbeddedPipeline {
             DispatchQueue.global().async(group: group) {
                 do {
                     while failure.withLock({ $0 == nil }) {
-                        var handled = 0, skipped = 0
+                        var handled = 0, skipped = 0, stepped: UInt64 = 0
+                        let before = shared.stepsEnded
                         for index in shared.workers.indices {
                             guard let count = try shared.stepIfFree(index) else { skipped += 1; continue }
+                            stepped += 1
                             handled += count
                         }
                         if let progress {
@@ -146,7 +149,12 @@ public final class EmbeddedPipeline {
                         // thread that took it goes round again.)
                         if handled == 0 {
                             if skipped == 0 { break }
-                            usleep(50)
+                            // Only the end of another thread's step can
+                            // give this one work (the stage it held, or
+                            // what that step produced): sleep until then
+                            // rather than polling every 50 µs (a thousand
+                            // wake-ups and rounds per 10,000-AWB settle).
+                            shared.waitForStepEnd(after: before &+ stepped)
                         }
                     }
                 } catch {
@@ -303,8 +311,46 @@ final class SharedWorkers: @unchecked Sendable {
     /// Steps worker `index` if no other thread holds it; nil when one does.
     func stepIfFree(_ index: Int) throws -> Int? {
         guard claims[index].try() else { return nil }
-        defer { claims[index].unlock() }
+        defer {
+            claims[index].unlock()
+            stepEnded()
+        }
         return try workers[index].step()
+    }
+
+    /// Steps ended so far, by any thread (wrapping).
+    private let ended = Atomic<UInt64>(0)
+    /// Threads in `waitForStepEnd`: a step's end takes the condition's
+    /// lock only when one may be asleep.
+    private let sleepers = Atomic<Int>(0)
+    private let wake = NSCondition()
+
+    var stepsEnded: UInt64 { ended.load(ordering: .sequentiallyConsistent) }
+
+    func stepEnded() {
+        ended.add(1, ordering: .sequentiallyConsistent)
+        // Sequentially consistent: either a sleeper registered before this
+        // load (it is woken under the lock), or its check of `ended`
+        // comes after the add above (it does not sleep).
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            wake.lock()
+            wake.broadcast()
+            wake.unlock()
+        }
+    }
+
+    /// Sleeps while the count of ended steps is still `seen` (nothing
+    /// ended since the caller's round), at most `limit` seconds: a
+    /// safety net, not the wake-up.
+    func waitForStepEnd(after seen: UInt64, limit: TimeInterval = 0.002) {
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        defer { sleepers.subtract(1, ordering: .sequentiallyConsistent) }
+        let deadline = Date(timeIntervalSinceNow: limit)
+        wake.lock()
+        while ended.load(ordering: .sequentiallyConsistent) == seen {
+            if !wake.wait(until: deadline) { break }
+        }
+        wake.unlock()
     }
 
     func summary() -> String {
