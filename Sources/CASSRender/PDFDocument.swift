@@ -5,7 +5,15 @@ final class PDFDocument {
     let fonts: FontSet
     let pageWidth: Double
     let pageHeight: Double
-    private(set) var pages: [Page] = []
+    // The properties touched for every table cell (pages, uses, the
+    // pending buffers, the chains' uses) are not checked for exclusive
+    // access at run time: a document is drawn by one thread, and none of
+    // its methods reaches one of them while an access to it is under way
+    // (every access is one statement's, or a local copy put back), so the
+    // checks, three to five per cell, only cost (swift_beginAccess from
+    // drawPending, shapePending and chainUse was 47 M instructions of a
+    // 10,000-AWB settle).
+    @exclusivity(unchecked) private(set) var pages: [Page] = []
     private(set) var usage: [String: FontUse] = [:]
     private var fontOrder: [String] = []
 
@@ -92,7 +100,7 @@ final class PDFDocument {
     }
 
     /// The fonts in order of first use (`FontUse.index`).
-    private var uses: [FontUse] = []
+    @exclusivity(unchecked) private var uses: [FontUse] = []
 
     /// The document's language, whose labels' glyphs every document of it
     /// embeds (nil: only the glyphs drawn).
@@ -404,8 +412,8 @@ final class PDFDocument {
     /// text shaped so far (a UTF-8 byte gives at most one glyph): an
     /// array appended to per character checked its uniqueness and
     /// capacity each time, a third of shaping a cell.
-    private var pendingGlyphs = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
-    private var pendingRuns: [PendingRun] = []
+    @exclusivity(unchecked) private var pendingGlyphs = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
+    @exclusivity(unchecked) private var pendingRuns: [PendingRun] = []
 
     deinit {
         pendingGlyphs.deallocate()
@@ -558,8 +566,8 @@ final class PDFDocument {
     /// The FontUse of each font of the regular and bold chains, found by
     /// name once per document rather than once per cell. At most the
     /// chains' length each.
-    private var regularUses: [FontUse?] = []
-    private var boldUses: [FontUse?] = []
+    @exclusivity(unchecked) private var regularUses: [FontUse?] = []
+    @exclusivity(unchecked) private var boldUses: [FontUse?] = []
 
     private func chainUse(_ index: Int, bold: Bool, _ chain: [TrueTypeFont]) -> FontUse {
         if bold {
