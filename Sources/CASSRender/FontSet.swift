@@ -96,7 +96,9 @@ public final class FontSet: Sendable {
 /// values are exactly those the general path computes, so the runs and
 /// widths, and hence the PDF bytes, are the same. A class: every cell
 /// takes its chain's tables, one reference rather than four arrays.
-final class ASCIIShaping: Sendable {
+/// @unchecked Sendable: the tables never change after init; the
+/// pointers below are to memory the object owns and frees in deinit.
+final class ASCIIShaping: @unchecked Sendable {
     let fontCount: Int
     static let size = 256
     /// Glyph of character `b` in font `i` of the chain at `i * 256 + b`, 0 = none.
@@ -133,6 +135,10 @@ final class ASCIIShaping: Sendable {
         self.widths = widths
         self.first = first
         self.neutral = neutral
+        glyphTable = Self.copy(glyphs)
+        widthTable = Self.copy(widths)
+        firstTable = Self.copy(first)
+        neutralTable = Self.copy(neutral)
         let zero = Int(UInt8(ascii: "0"))
         uniformDigits = (zero..<(zero + 10)).allSatisfy { b in
             first[b] == first[zero] && glyphs[first[b] * n + b] != 0 && widths[first[b] * n + b] == widths[first[zero] * n + zero] && !neutral[b]
@@ -148,6 +154,31 @@ final class ASCIIShaping: Sendable {
     /// (`ReportCanvas.wrap` shares the wraps of texts that differ only
     /// in their numbers).
     let uniformDigits: Bool
+
+    /// The same four tables as read-only memory for `shapePending`, which
+    /// reads them for every character: taking the arrays out of the
+    /// object retained and released each of them per cell (about 20 M
+    /// instructions of a 10,000-AWB settle); pointers need neither. Valid
+    /// while the object lives (the caller holds it), as long as the arrays.
+    let glyphTable: UnsafePointer<UInt16>
+    let widthTable: UnsafePointer<Double>
+    let firstTable: UnsafePointer<Int>
+    let neutralTable: UnsafePointer<Bool>
+
+    private static func copy<T>(_ values: [T]) -> UnsafePointer<T> {
+        let memory = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+        values.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { memory.initialize(from: base, count: buffer.count) }
+        }
+        return UnsafePointer(memory)
+    }
+
+    deinit {
+        UnsafeMutablePointer(mutating: glyphTable).deallocate()
+        UnsafeMutablePointer(mutating: widthTable).deallocate()
+        UnsafeMutablePointer(mutating: firstTable).deallocate()
+        UnsafeMutablePointer(mutating: neutralTable).deallocate()
+    }
 }
 
 /// Texts wrapped by one document, for every other document drawn with the

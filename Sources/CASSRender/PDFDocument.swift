@@ -280,8 +280,9 @@ final class PDFDocument {
 
     /// The record being made (nil: none), and the glyphs in it by
     /// `FontUse.index << 16 | glyph`. Both grow with one wrap's distinct glyphs.
-    private var recorded: GlyphUseRecord?
-    private var recordedKeys: Set<Int> = []
+    // Unchecked as `pages` is: read for every cell that is shaped.
+    @exclusivity(unchecked) private var recorded: GlyphUseRecord?
+    @exclusivity(unchecked) private var recordedKeys: Set<Int> = []
 
     private func noteTry(_ use: FontUse, _ glyph: UInt16, text: String, scalar: UInt32) {
         guard recordedKeys.insert(use.index << 16 | Int(glyph)).inserted, recorded != nil else { return }
@@ -504,9 +505,11 @@ final class PDFDocument {
         guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
         let n = ASCIIShaping.size
         let recording = recorded != nil
-        // The tables as locals: read through the class for every character
-        // they were retained and released each time.
-        let firstTable = table.first, neutralTable = table.neutral, glyphTable = table.glyphs, widthTable = table.widths
+        // The tables as pointers (read through the class for every
+        // character they were retained and released each time; as array
+        // locals, once per cell). `table` is held until the function ends.
+        let firstTable = table.firstTable, neutralTable = table.neutralTable, glyphTable = table.glyphTable, widthTable = table.widthTable
+        defer { withExtendedLifetime(table) {} }
         var currentIndex = -1
         var current: FontUse?
         var drawnBits = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)

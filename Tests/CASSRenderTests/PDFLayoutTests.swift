@@ -311,6 +311,21 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertEqual(kept.write(title: "t", author: "a"), plain.write(title: "t", author: "a"))
     }
 
+    /// The table path reads the ASCII shaping tables through pointers:
+    /// they must hold what the arrays hold, for both chains.
+    func test_asciiShapingPointerTables_equalTheArrays() throws {
+        let fonts = try FontSet.locate()
+        for table in [fonts.asciiRegular, fonts.asciiBold] {
+            let n = ASCIIShaping.size
+            XCTAssertEqual(table.glyphs.count, table.fontCount * n)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: table.glyphTable, count: table.glyphs.count)), table.glyphs)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: table.widthTable, count: table.widths.count)), table.widths)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: table.firstTable, count: n)), table.first)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: table.neutralTable, count: n)), table.neutral)
+            XCTAssertTrue(table.glyphs.contains { $0 != 0 })
+        }
+    }
+
     /// Texts that differ only in their digits (the how-to-pay paragraph
     /// holds the invoice number) share one wrap: each gives the lines and
     /// the file, byte for byte, that measuring it in its own document
