@@ -58,6 +58,15 @@ struct ReadCursor {
     let segment: Segment
     let position: Int64
     let offset: Int64
+
+    /// Whether two cursors say the same (both none, or the same place in the same segment).
+    static func same(_ a: ReadCursor?, _ b: ReadCursor?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (a?, b?): return a.segment === b.segment && a.position == b.position && a.offset == b.offset
+        default: return false
+        }
+    }
 }
 
 /// Counters of one partition's writes and fsyncs, read by the benchmark.
