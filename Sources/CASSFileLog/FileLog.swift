@@ -350,10 +350,13 @@ public final class FileLog: Log, @unchecked Sendable {
     }
 
     /// Writes the records, and returns once each is as durable as its
-    /// topic's durability says.
-    func append(_ records: [OutgoingRecord]) throws {
+    /// topic's durability says, with each record's offset in the order
+    /// given (a partition's batch is appended whole under its lock, so its
+    /// records take consecutive offsets ending where the append says).
+    @discardableResult
+    func append(_ records: [OutgoingRecord]) throws -> [Int64] {
         try checkOpen()
-        guard !records.isEmpty else { return }
+        guard !records.isEmpty else { return [] }
         let timestamp = options.clock()
         // One batch per partition, in the order partitions first appear.
         var slots: [TopicPartition: Int] = [:]
@@ -413,6 +416,15 @@ public final class FileLog: Log, @unchecked Sendable {
             if case .synced = log.config.durability { waits.append { try log.waitSynced(through: end) } }
         }
         try syncPool.runAll(waits)
+        var next = [Int64](repeating: 0, count: batches.count)
+        for slot in batches.indices { next[slot] = ends[slot].1 - Int64(batches[slot].batch.frames.count) }
+        var offsets: [Int64] = []
+        offsets.reserveCapacity(records.count)
+        for slot in slotOfRecord {
+            offsets.append(next[slot])
+            next[slot] += 1
+        }
+        return offsets
     }
 
     // MARK: - Consuming and reading
@@ -547,6 +559,7 @@ final class FileLogProducer: LogProducer, @unchecked Sendable {
     let log: FileLog
     init(log: FileLog) { self.log = log }
     func send(_ records: [OutgoingRecord]) throws { try log.append(records) }
+    func sendLocated(_ records: [OutgoingRecord]) throws -> [Int64]? { try log.append(records) }
     func close() {}
 }
 

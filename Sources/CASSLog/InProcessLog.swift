@@ -104,7 +104,11 @@ public final class InProcessLog: Log, @unchecked Sendable {
         state.withLock { $0.committed[group]?[partition] }
     }
 
-    func append(_ records: [OutgoingRecord]) throws {
+    /// Returns each record's offset, in the order given.
+    @discardableResult
+    func append(_ records: [OutgoingRecord]) throws -> [Int64] {
+        var offsets: [Int64] = []
+        offsets.reserveCapacity(records.count)
         try state.withLock { state in
             for record in records {
                 guard let topic = state.topics[record.topic], record.partition >= 0, Int(record.partition) < topic.partitions.count else {
@@ -112,12 +116,14 @@ public final class InProcessLog: Log, @unchecked Sendable {
                 }
                 let index = Int(record.partition)
                 let offset = topic.partitions[index].endOffset
+                offsets.append(offset)
                 // Optional chaining mutates the stored partition in place.
                 state.topics[record.topic]?.partitions[index].records.append(
                     LogRecord(topic: record.topic, partition: record.partition, offset: offset, key: record.key, value: record.value, headers: record.headers))
             }
         }
         arrivals.broadcast()
+        return offsets
     }
 
     func fetch(_ partition: TopicPartition, from offset: Int64, max limit: Int) -> [LogRecord] {
@@ -213,6 +219,7 @@ final class InProcessProducer: LogProducer, @unchecked Sendable {
     let log: InProcessLog
     init(log: InProcessLog) { self.log = log }
     func send(_ records: [OutgoingRecord]) throws { try log.append(records) }
+    func sendLocated(_ records: [OutgoingRecord]) throws -> [Int64]? { try log.append(records) }
     func close() {}
 }
 

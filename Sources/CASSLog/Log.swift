@@ -119,7 +119,19 @@ public protocol LogProducer: Sendable {
     /// Writes the records and returns once every one is acknowledged.
     /// Records to one partition keep their order.
     func send(_ records: [OutgoingRecord]) throws
+    /// Writes like `send` and returns each record's offset, in the order
+    /// given, or nil from a log that does not learn them when it writes
+    /// (Kafka acknowledges a send, not where each record went): a writer
+    /// that needs them then reads them back.
+    func sendLocated(_ records: [OutgoingRecord]) throws -> [Int64]?
     func close()
+}
+
+extension LogProducer {
+    public func sendLocated(_ records: [OutgoingRecord]) throws -> [Int64]? {
+        try send(records)
+        return nil
+    }
 }
 
 /// Told when the group hands partitions to this member or takes them away.

@@ -11,6 +11,7 @@ extension LogContract {
         Check(name: "restore reads to the end", run: restoreReadsToTheEnd),
         Check(name: "markers follow what was sent before them", run: markersFollowWhatCameBefore),
         Check(name: "random read from an offset, bounded", run: randomRead),
+        Check(name: "a located send says where each record went, or nothing", run: locatedSend),
         Check(name: "a group shares partitions and hands them over", run: rebalance),
         Check(name: "unknown topics are errors", run: unknownTopics),
     ]
@@ -172,6 +173,22 @@ extension LogContract {
         try c.expectEqual(try c.log.read(TopicPartition(topic: topic, partition: 0), from: 0, maxRecords: 5).count, 0, "an empty partition")
         try producer.send(records(topic, partition: 1, count: 1, tag: "later"))
         try c.expectEqual(try c.log.read(partition, from: 12, maxRecords: 5).map(\.value), [Array("later-v0".utf8)], "a record written after the first read")
+    }
+
+    /// `sendLocated` returns nil (the log cannot tell), or one offset per
+    /// record in the order sent, where a read finds that record.
+    static func locatedSend(_ c: Context) throws {
+        let topic = try c.topic("located", partitions: 2)
+        let producer = try c.log.makeProducer()
+        defer { producer.close() }
+        try producer.send(records(topic, partition: 0, count: 3, tag: "before"))
+        let sent = zip(records(topic, partition: 0, count: 4, tag: "a"), records(topic, partition: 1, count: 4, tag: "b")).flatMap { [$0, $1] }
+        guard let offsets = try producer.sendLocated(sent) else { return }
+        try c.expectEqual(offsets, [3, 0, 4, 1, 5, 2, 6, 3], "the offsets of records sent to two partitions after three")
+        for (record, offset) in zip(sent, offsets) {
+            let found = try c.log.read(TopicPartition(topic: topic, partition: record.partition), from: offset, maxRecords: 1)
+            try c.expectEqual(found.first?.value, record.value, "the record at \(record.partition)@\(offset)")
+        }
     }
 
     /// Two members of a group share the partitions (each record to one of

@@ -60,12 +60,17 @@ extension ServiceContext {
             pending.append(record)
             // A few MiB per send: the producer keeps their order, and memory stays bounded.
             if pending.count == 8 || index == chunkCount - 1 {
-                let position = try writer.write(pending)
-                let partition = TopicPartition(topic: uploads, partition: uploadsPartition)
-                guard let end = position.ends[partition] else { throw ServiceError("the log did not say where the upload's chunks went") }
-                // The chunks of one send are consecutive in their partition
-                // unless another upload interleaved: read their offsets back.
-                offsets += try chunkOffsets(id: id, partition: partition, before: end, count: pending.count, firstIndex: index + 1 - pending.count)
+                let (position, written) = try writer.writeLocated(pending)
+                if let written, written.count == pending.count {
+                    offsets += written
+                } else {
+                    let partition = TopicPartition(topic: uploads, partition: uploadsPartition)
+                    guard let end = position.ends[partition] else { throw ServiceError("the log did not say where the upload's chunks went") }
+                    // The log did not say (Kafka): the chunks of one send are
+                    // consecutive in their partition unless another upload
+                    // interleaved, so they are read back by key and index.
+                    offsets += try chunkOffsets(id: id, partition: partition, before: end, count: pending.count, firstIndex: index + 1 - pending.count)
+                }
                 pending = []
             }
         }

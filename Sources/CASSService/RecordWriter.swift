@@ -35,13 +35,19 @@ public final class RecordWriter: @unchecked Sendable {
     /// below it), which is what a view must have read to reflect them.
     @discardableResult
     public func write(_ records: [OutgoingRecord]) throws -> ReadPosition {
-        guard !records.isEmpty else { return ReadPosition() }
-        try producer.send(records)
+        try writeLocated(records).position
+    }
+
+    /// `write`, also returning each record's offset in the order given when
+    /// the log tells them as it writes (the file log; nil on Kafka).
+    public func writeLocated(_ records: [OutgoingRecord]) throws -> (position: ReadPosition, offsets: [Int64]?) {
+        guard !records.isEmpty else { return (ReadPosition(), []) }
+        let offsets = try producer.sendLocated(records)
         var ends: [TopicPartition: Int64] = [:]
         for partition in Set(records.map { TopicPartition(topic: $0.topic, partition: $0.partition) }) {
             ends[partition] = try log.endOffset(partition)
         }
-        return ReadPosition(ends)
+        return (ReadPosition(ends), offsets)
     }
 }
 

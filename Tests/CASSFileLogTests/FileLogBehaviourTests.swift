@@ -313,4 +313,72 @@ final class FileLogBehaviourTests: XCTestCase {
         XCTAssertEqual(Set(values).count, threads * perThread)
         XCTAssertEqual(try log.readTopicToEnd("t").count, threads * perThread)
     }
+
+    /// The offsets a send returns are where its records are, in the order
+    /// sent, across partitions and with other senders writing in between:
+    /// an upload keeps them instead of reading its chunks back.
+    func test_sendLocatedReturnsEachRecordsOffsetAmongConcurrentSenders() throws {
+        let log = try open(temporaryFolder(self), options: testOptions(segmentBytes: 4096))
+        defer { try? log.close() }
+        try log.createTopics([TopicSpec(name: "t", partitions: 2)])
+        let producer = try log.makeProducer()
+        try producer.send([record("t", 0, key: "before", value: "0")])
+        let first = try producer.sendLocated([record("t", 1, key: "a", value: "1"), record("t", 0, key: "b", value: "2"),
+                                              record("t", 1, key: "c", value: "3"), record("t", 0, key: "d", value: "4")])
+        XCTAssertEqual(first, [0, 1, 1, 2])
+        XCTAssertEqual(try producer.sendLocated([]), [])
+        let failures = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            guard let producer = try? log.makeProducer() else { return failures.withLock { $0.append("no producer") } }
+            for index in 0..<60 {
+                let batch = (0..<(1 + index % 5)).map { part in
+                    record("t", Int32((thread + part) % 2), key: "\(thread)-\(index)-\(part)", value: String(repeating: "v", count: 100 * part))
+                }
+                do {
+                    guard let offsets = try producer.sendLocated(batch), offsets.count == batch.count else {
+                        return failures.withLock { $0.append("no offsets for \(thread)-\(index)") }
+                    }
+                    for (sent, offset) in zip(batch, offsets) {
+                        let found = try log.read(TopicPartition(topic: "t", partition: sent.partition), from: offset, maxRecords: 1)
+                        if found.first?.offset != offset || found.first?.key != sent.key || found.first?.value != sent.value {
+                            failures.withLock { $0.append("\(text(sent.key)) is not at \(offset)") }
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, [])
+    }
+
+    /// A consumer keeps reading each partition where it stopped when the
+    /// group hands it more partitions and takes some away between polls.
+    func test_consumerKeepsItsPositionsAcrossRebalances() throws {
+        let log = try open(temporaryFolder(self))
+        defer { try? log.close() }
+        try log.createTopics([TopicSpec(name: "t", partitions: 4)])
+        let producer = try log.makeProducer()
+        for round in 0..<3 { try producer.send((0..<4).map { record("t", Int32($0), key: "k", value: "\($0)-\(round)") }) }
+        let first = try log.makeConsumer(group: "g", topics: ["t"], listener: nil)
+        var seen: [String] = []
+        // One record at a time: the first consumer stops inside partitions.
+        for _ in 0..<5 { seen += try first.poll(maxRecords: 1, timeoutMs: 100).map { text($0.value) } }
+        var next: [TopicPartition: Int64] = [:]
+        let positions = Dictionary(grouping: seen, by: { $0.split(separator: "-")[0] }).mapValues(\.count)
+        for (partition, count) in positions { next[TopicPartition(topic: "t", partition: Int32(partition) ?? -1)] = Int64(count) }
+        try first.commit(next)
+        // A second member takes some partitions; they go on from the commit.
+        let second = try log.makeConsumer(group: "g", topics: ["t"], listener: nil)
+        var rest: [String] = []
+        for _ in 0..<20 {
+            rest += try first.poll(maxRecords: 2, timeoutMs: 20).map { text($0.value) }
+            rest += try second.poll(maxRecords: 2, timeoutMs: 20).map { text($0.value) }
+        }
+        XCTAssertEqual(seen.count, 5)
+        XCTAssertEqual((seen + rest).sorted(), (0..<4).flatMap { partition in (0..<3).map { "\(partition)-\($0)" } }.sorted())
+        XCTAssertEqual(first.assignment.count + second.assignment.count, 4)
+        first.close()
+        second.close()
+    }
 }

@@ -199,16 +199,24 @@ extension ServiceContext {
         let start = try log.endOffset(partition)
         let count = (data.count + FileReference.chunkBytes - 1) / FileReference.chunkBytes
         var batch: [OutgoingRecord] = []
+        var told: [Int64]? = []
         for index in 0..<count {
             let from = index * FileReference.chunkBytes
             batch.append(try writer.record(uploads, key: id, value: [UInt8](data[from..<min(data.count, from + FileReference.chunkBytes)]),
                                            headers: [LogHeader(name: FileReference.chunkHeader, text: String(index))]))
             if batch.count == 8 || index == count - 1 {
-                _ = try writer.write(batch)
+                let written = try writer.writeLocated(batch).offsets
+                if let written, written.count == batch.count { told? += written } else { told = nil }
                 batch = []
             }
         }
-        // Other uploads may have interleaved: the chunks are found by key and index.
+        if let told, told.count == count {
+            return FileReference(id: id, name: name, uploadsPartition: partition.partition, chunkOffsets: told,
+                                 size: Int64(data.count), submittedBy: principal.username, company: principal.company.description,
+                                 submittedAt: clock.instant().description)
+        }
+        // The log did not say where they went (Kafka), and other uploads may
+        // have interleaved: the chunks are found by key and index.
         var offsets: [Int: Int64] = [:]
         var from = start
         let key = Array(id.utf8)
