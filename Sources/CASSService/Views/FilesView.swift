@@ -37,6 +37,7 @@ public final class FilesView: View, @unchecked Sendable {
     public var topics: [String] { [TopicCatalog.files, TopicCatalog.events, TopicCatalog.rejections] }
 
     public func apply(_ record: LogRecord) throws {
+        guard Self.reads(record) else { return }
         let message = try StageMessage.decode(record.value)
         let fileID = record.header(FileReference.fileHeader).map { String(decoding: $0, as: UTF8.self) }
         lock.lock()
@@ -52,6 +53,22 @@ public final class FilesView: View, @unchecked Sendable {
                 for rejection in list where rejection.sequence > 0 { rejectedSequences[fileID, default: []].insert(rejection.sequence) }
                 recount(fileID)
             }
+        }
+    }
+
+    /// Whether the record is of a kind this view keeps anything of, by its
+    /// first byte (the message kind). cass.events holds every public fact
+    /// of the pipeline (an issued invoice's with all its lines, as JSON),
+    /// of which this view keeps the file outcomes only: decoding the others
+    /// had cost it more than everything it keeps. Bytes that name no kind
+    /// are decoded, which says what is wrong with them.
+    static func reads(_ record: LogRecord) -> Bool {
+        guard let first = record.value.first, let kind = MessageKind(rawValue: first) else { return true }
+        switch record.topic {
+        case TopicCatalog.files: return [.fileRef, .file, .fileAt, .closeMarker, .memo].contains(kind)
+        case TopicCatalog.events: return kind == .fileOutcome
+        case TopicCatalog.rejections: return kind == .rejections
+        default: return true
         }
     }
 
