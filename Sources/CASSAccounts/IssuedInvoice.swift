@@ -79,6 +79,15 @@ public struct IssuedInvoice: Sendable, Hashable, Codable {
         }
         guard disputeDays >= 0, disputeDays <= 3_660 else { throw .invalidInvoice("dispute window of \(disputeDays) days") }
         guard remittanceDate >= invoiceDate else { throw .invalidInvoice("remittance date \(remittanceDate) before invoice date \(invoiceDate)") }
+        // The pipeline lists AWBs in invoice order (airline, then serial):
+        // strictly ascending holds no AWB twice, checked without hashing
+        // each (~700 instructions an AWB); any other order is checked by set.
+        var ascending = true
+        for index in awbs.indices.dropFirst() where (awbs[index - 1].airline, awbs[index - 1].serial) >= (awbs[index].airline, awbs[index].serial) {
+            ascending = false
+            break
+        }
+        guard !ascending else { return }
         var seen = Set<AWBKey>()
         for awb in awbs where !seen.insert(AWBKey(prefix: awb.airline, serial: awb.serial)).inserted {
             throw .invalidInvoice("AWB \(awb.awbText) listed twice")

@@ -188,9 +188,16 @@ public enum AccountsRecordCoding {
         mutating func text(_ what: String) throws -> String {
             let count = Int(try u16())
             guard remaining >= count else { throw AccountsRecordCodingError("the \(what) runs past the record's end") }
-            let slice = UnsafeRawBufferPointer(rebasing: raw[position..<(position + count)])
-            guard let text = String(validating: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
-                throw AccountsRecordCodingError("the \(what) is not UTF-8")
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[position..<(position + count)]).assumingMemoryBound(to: UInt8.self)
+            let text: String
+            // ASCII (codes, numbers: two texts per AWB) is UTF-8 as it
+            // stands: `String(decoding:)` repairs nothing in it and costs a
+            // third of the generic validation (~300 instructions, not ~900).
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                text = String(decoding: bytes, as: UTF8.self)
+            } else {
+                guard let valid = String(validating: bytes, as: UTF8.self) else { throw AccountsRecordCodingError("the \(what) is not UTF-8") }
+                text = valid
             }
             position += count
             return text

@@ -101,13 +101,43 @@ final class RecordCodingTests: XCTestCase {
             ("airline 1000", damaged(62, le(UInt16(1_000)))),
             ("AWB count past the bytes", damaged(58, le(UInt32(1_000_000)))),
             ("number not UTF-8", damaged(4, [0xFF])),
+            // The first AWB's origin "LHR" is at 82 (after its length at 80).
+            ("origin with a lone lead byte", damaged(82, [0xC3])),
+            ("origin with a lone continuation byte", damaged(83, [0x80])),
+            ("origin overlong", damaged(82, [0xC1, 0x81])),
         ]
+        XCTAssertEqual(try AccountsRecordCoding.decode(damaged(82, [0x7F, 0x00, 0x41])), .invoiceIssued(F.invoice(awbs: [
+            InvoiceAWB(airline: 125, serial: 11_111_112, amountMinor: 3_000, issueDate: F.date("2026-11-02"), origin: "\u{7F}\u{0}A", destination: "JFK"),
+        ] + F.standardAWBs.dropFirst())), "ASCII at its edges is read as it is")
+        XCTAssertEqual(try AccountsRecordCoding.decode(damaged(82, [0xC3, 0xA9, 0x41])), .invoiceIssued(F.invoice(awbs: [
+            InvoiceAWB(airline: 125, serial: 11_111_112, amountMinor: 3_000, issueDate: F.date("2026-11-02"), origin: "éA", destination: "JFK"),
+        ] + F.standardAWBs.dropFirst())), "two-byte UTF-8 is read")
         for (what, damaged) in cases {
             XCTAssertThrowsError(try AccountsRecordCoding.decode(damaged), what)
         }
         XCTAssertThrowsError(try AccountsRecordCoding.encode(.invoiceIssued(F.invoice(awbs: [
             InvoiceAWB(airline: 1_000, serial: 1, amountMinor: 1, issueDate: F.date("2026-11-02"), origin: "LHR", destination: "JFK"),
         ]))), "an airline prefix of 4 digits is not written")
+    }
+
+    /// An AWB listed twice is refused whatever the order (ascending, as the
+    /// pipeline lists them, is checked without a set; any other order by set).
+    func test_issuedInvoice_refusesAnAWBListedTwiceInAnyOrder() throws {
+        func awb(_ airline: Int32, _ serial: Int32) -> InvoiceAWB {
+            InvoiceAWB(airline: airline, serial: serial, amountMinor: 1, issueDate: F.date("2026-11-02"), origin: "LHR", destination: "JFK")
+        }
+        let unique: [[InvoiceAWB]] = [[], [awb(125, 1)], [awb(125, 1), awb(125, 2), awb(176, 1)], [awb(176, 1), awb(125, 2), awb(125, 1)],
+                                      [awb(125, 2), awb(176, 1), awb(125, 1)]]
+        let twice: [[InvoiceAWB]] = [[awb(125, 1), awb(125, 1)], [awb(125, 1), awb(125, 2), awb(125, 2), awb(176, 1)],
+                                     [awb(125, 1), awb(176, 1), awb(125, 1)], [awb(176, 1), awb(125, 2), awb(176, 1)]]
+        for awbs in unique {
+            XCTAssertNoThrow(try F.invoice(awbs: awbs).validate(), "\(awbs.map(\.awbText))")
+        }
+        for awbs in twice {
+            XCTAssertThrowsError(try F.invoice(awbs: awbs).validate(), "\(awbs.map(\.awbText))") { error in
+                XCTAssertTrue("\(error)".contains("listed twice"), "\(error)")
+            }
+        }
     }
 
     private func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
