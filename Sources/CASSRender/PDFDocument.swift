@@ -414,10 +414,17 @@ final class PDFDocument {
     /// array appended to per character checked its uniqueness and
     /// capacity each time, a third of shaping a cell.
     @exclusivity(unchecked) private var pendingGlyphs = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
-    @exclusivity(unchecked) private var pendingRuns: [PendingRun] = []
+    /// The runs the same way, sized with `pendingGlyphs` (a run has at
+    /// least one glyph, so a text has no more runs than glyphs): emptying
+    /// an array of them per cell, and copying it out of the object and
+    /// back, were 10 % of shaping a cell.
+    @exclusivity(unchecked) private var pendingRunStorage = UnsafeMutablePointer<PendingRun>.allocate(capacity: 0)
+    @exclusivity(unchecked) private var pendingRunCount = 0
+    private var pendingRuns: UnsafeBufferPointer<PendingRun> { UnsafeBufferPointer(start: pendingRunStorage, count: pendingRunCount) }
 
     deinit {
         pendingGlyphs.deallocate()
+        pendingRunStorage.deallocate()
         openingKeys.deallocate()
         openingBytes.deallocate()
         openingState.deallocate()
@@ -490,15 +497,17 @@ final class PDFDocument {
     func shapePending(_ bytes: UnsafeBufferPointer<UInt8>, bold: Bool) -> Double? {
         // The buffers are worked on as locals (a class's array property is
         // checked for exclusive access at every append) and put back.
-        var pendingRuns = self.pendingRuns
-        self.pendingRuns = []
-        pendingRuns.removeAll(keepingCapacity: true)
-        defer { self.pendingRuns = pendingRuns }
         if pendingGlyphs.count < bytes.count {
+            let capacity = max(bytes.count, 2 * pendingGlyphs.count, 64)
             pendingGlyphs.deallocate()
-            pendingGlyphs = .allocate(capacity: max(bytes.count, 2 * pendingGlyphs.count, 64))
+            pendingGlyphs = .allocate(capacity: capacity)
+            pendingRunStorage.deallocate()
+            pendingRunStorage = .allocate(capacity: capacity)
         }
         let glyphOut = pendingGlyphs
+        let runOut = pendingRunStorage
+        var runCount = 0
+        defer { pendingRunCount = runCount }
         var glyphCount = 0
         let chain = fonts.chain(bold: bold)
         let table = fonts.ascii(bold: bold)
@@ -534,7 +543,8 @@ final class PDFDocument {
             let glyph = glyphTable[index * n + b]
             if index != currentIndex {
                 if let current, glyphCount > start {
-                    pendingRuns.append(PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+                    (runOut + runCount).initialize(to: PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+                    runCount += 1
                     total += width
                 }
                 start = glyphCount
@@ -560,7 +570,8 @@ final class PDFDocument {
             width += widthTable[index * n + b]
         }
         if let current, glyphCount > start {
-            pendingRuns.append(PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+            (runOut + runCount).initialize(to: PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+            runCount += 1
             total += width
         }
         return total

@@ -277,6 +277,27 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// The pending runs live in memory sized with the glyph buffer: a
+    /// short text, then longer ones (the buffers grow), then short again,
+    /// every printable Latin-1 character among them, give the runs the general path
+    /// gives, run by run.
+    func test_pendingRuns_equalTheGeneralRuns_asTheBuffersGrow() throws {
+        let fonts = try FontSet.locate()
+        let pending = PDFDocument(fonts: fonts, language: nil), general = PDFDocument(fonts: fonts, language: nil)
+        let latin1 = String(String.UnicodeScalarView((Array(0x20...0x7E) + Array(0xA0...0xFF)).compactMap { Unicode.Scalar(UInt32($0)) }))
+        let texts = ["GB1", String(repeating: "1.234,56 ", count: 12), latin1, "x", latin1 + latin1, "Total", ""]
+        for (n, text) in texts.enumerated() {
+            let bold = n % 2 == 1
+            let width = Array(text.utf8).withUnsafeBufferPointer { pending.shapePending($0, bold: bold) }
+            let runs = general.runs(text, bold: bold)
+            let got = pending.pendingAsRuns()
+            XCTAssertEqual(got.map(\.glyphs), runs.map(\.glyphs), text)
+            XCTAssertEqual(got.map(\.fontIndex), runs.map(\.fontIndex), text)
+            XCTAssertEqual(got.map(\.width), runs.map(\.width), text)
+            XCTAssertEqual(width, runs.reduce(0) { $0 + $1.width }, text)
+        }
+    }
+
     /// Cells drawn through the kept text-object openings (repeated and
     /// changing fonts, sizes and grays, more kinds than are kept, -0 and
     /// 0 among them) give the page bytes, glyphs and slots that drawing
