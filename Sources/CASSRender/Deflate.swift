@@ -287,9 +287,6 @@ public enum Deflate {
         // 6 and 32 gave 4 % smaller output at 1.2x.
         let maxChain = 3
         let niceLength = 16
-        // Matches longer than this enter the hash chains at their first
-        // `maxInsert` positions only (see the insertion below).
-        let maxInsert = 2
         let head = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 1 << hashBits)
         // Empty slots hold a position further back than any window, so the
         // distance test alone ends a chain there.
@@ -348,11 +345,13 @@ public enum Deflate {
                     var bestLength = 0
                     var bestDistance = 0
                     var chain = 0
-                    let limit = min(258, n &- i)
                     while i &- candidate <= windowMask {
                         // A candidate must share the first four bytes (hash
                         // slots collide) and the byte that would beat the best.
                         if data[candidate &+ bestLength] == data[i &+ bestLength] && load32(candidate) == word {
+                            // Here, not before the search: most positions find no
+                            // candidate in the window and never need it.
+                            let limit = min(258, n &- i)
                             // Eight bytes at a time (a content stream's matches run long);
                             // the first differing byte from the XOR's low zero bits.
                             var length = 4
@@ -389,19 +388,21 @@ public enum Deflate {
                         literalCounts[257 &+ Int(lengthPart >> 26)] &+= 1
                         distanceCounts[Int(distancePart >> 16)] &+= 1
                         // The rest of a match enters the hash chains, but only its
-                        // first `maxInsert` positions when it is longer (as zlib's fast
+                        // first 2 positions when it is longer (as zlib's fast
                         // levels do): inserting every byte of a content stream's long
                         // matches was a third of this function (a store into `head`
                         // and one into `previous` per byte, mostly cache misses), and
                         // the strings inside a long match were mostly entered already
                         // where it was copied from.
-                        let insertEnd = min(i &+ min(bestLength, maxInsert), n &- 3)
-                        var p = i &+ 1
-                        while p < insertEnd {
+                        // Matches are 4 bytes or more, so that is
+                        // position i + 1 alone, when it has 4 bytes to hash: written
+                        // as one insert, not the loop the general bound needs (its
+                        // setup cost more than the insert, once per match).
+                        let p = i &+ 1
+                        if p < n &- 3 {
                             let h = hash(load32(p))
                             previous[p & windowMask] = head[h]
                             head[h] = Int32(truncatingIfNeeded: p)
-                            p &+= 1
                         }
                         i &+= bestLength
                     } else {
@@ -541,14 +542,29 @@ public enum Deflate {
         // Code and length in one word per symbol: one table read per literal.
         var literalTable = [UInt32](repeating: 0, count: 286)
         for k in 0..<286 { literalTable[k] = UInt32(literalCodes[k]) | UInt32(literalBits[k]) << 16 }
-        for k in 0..<29 { literalTable[257 + k] |= UInt32(lengthExtra[k]) << 24 }
+        // A match's length part (bits 21-30 of its symbol: code index, then
+        // the extra bits' value) to its code with the extra bits above it
+        // (bits 0-23, at most 15 + 5 used) and their count (bits 24-31):
+        // one read and one write per length, where taking the code and the
+        // extra bits apart and joining them cost ten instructions a match.
+        // 256 of the 1024 entries are used (the lengths 3...258).
+        var lengthTable = [UInt32](repeating: 0, count: 1024)
+        for k in 0..<29 {
+            let code = UInt32(literalCodes[257 + k]), codeBits = UInt32(literalBits[257 + k]), extra = UInt32(lengthExtra[k])
+            for value in 0..<(UInt32(1) << extra) { lengthTable[k << 5 | Int(value)] = (code | value << codeBits) | (codeBits + extra) << 24 }
+        }
+        // A distance code's code (bits 0-15), its length (16-23) and that
+        // length plus its extra bits' count (24-31).
         var distanceTable = [UInt32](repeating: 0, count: 30)
-        for k in 0..<30 { distanceTable[k] = UInt32(distanceCodes[k]) | UInt32(distanceBits[k]) << 16 | UInt32(distanceExtra[k]) << 24 }
+        for k in 0..<30 {
+            distanceTable[k] = UInt32(distanceCodes[k]) | UInt32(distanceBits[k]) << 16 | (UInt32(distanceBits[k]) + UInt32(distanceExtra[k])) << 24
+        }
         // A local copy inside the closures: through the `inout`, or as a
         // variable the closures capture, the writer's fields went to memory
         // and back for every symbol (every store into the output might
         // alias them).
         literalTable.withUnsafeBufferPointer { literal in
+            lengthTable.withUnsafeBufferPointer { length in
             distanceTable.withUnsafeBufferPointer { distance in
                 var writer = bits
                 defer { bits = writer }
@@ -561,18 +577,16 @@ public enum Deflate {
                         // Length code and its extra bits (at most 15 + 5), then
                         // distance code and its extra bits (at most 15 + 13):
                         // two writes, as `write` takes 32 bits at most.
-                        let lengthEntry = literal[257 &+ Int((symbol >> 26) & 31)]
+                        let lengthEntry = length[Int((symbol >> 21) & 0x3FF)]
+                        writer.write(UInt64(lengthEntry & 0xFF_FFFF), Int(lengthEntry >> 24))
                         let distanceEntry = distance[Int((symbol >> 16) & 31)]
-                        let lengthCodeBits = (lengthEntry >> 16) & 0xFF
-                        writer.write(UInt64(lengthEntry & 0xFFFF) | UInt64((symbol >> 21) & 31) &<< UInt64(lengthCodeBits),
-                                     Int(lengthCodeBits &+ (lengthEntry >> 24)))
-                        let distanceCodeBits = (distanceEntry >> 16) & 0xFF
-                        writer.write(UInt64(distanceEntry & 0xFFFF) | UInt64(symbol & 0x1FFF) &<< UInt64(distanceCodeBits),
-                                     Int(distanceCodeBits &+ (distanceEntry >> 24)))
+                        writer.write(UInt64(distanceEntry & 0xFFFF) | UInt64(symbol & 0x1FFF) &<< UInt64((distanceEntry >> 16) & 0xFF),
+                                     Int(distanceEntry >> 24))
                     }
                 }
                 let end = literal[256]
                 writer.write(UInt64(end & 0xFFFF), Int((end >> 16) & 0xFF))
+            }
             }
         }
     }

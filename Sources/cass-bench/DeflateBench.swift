@@ -35,7 +35,15 @@ enum DeflateBench {
 
     static func measure(_ name: String, _ inputs: [[UInt8]], seconds: Double, rounds fixedRounds: Int?, _ compress: ([UInt8]) -> [UInt8]) {
         let total = inputs.reduce(0) { $0 + $1.count }
-        let compressed = inputs.reduce(0) { $0 + compress($1).count }
+        // FNV-1a over every output: a change that should keep the bytes
+        // shows here first (the same value before and after).
+        var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        var compressed = 0
+        for input in inputs {
+            let output = compress(input)
+            compressed += output.count
+            for byte in output { fingerprint = (fingerprint ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
         var rounds = 0
         var sink = 0
         // The process's CPU time as well as the wall time: on a shared
@@ -48,9 +56,9 @@ enum DeflateBench {
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         } while fixedRounds.map { rounds < $0 } ?? (elapsed < seconds)
         let cpu = cpuSeconds() - cpuBegan
-        print(String(format: "deflate (%@) on %d inputs, %.1f MB: %.1f MB/s of input per CPU second (%.1f per wall second), %.2f %% of the size (%d rounds, %.2f s, load %@)%@",
+        print(String(format: "deflate (%@) on %d inputs, %.1f MB: %.1f MB/s of input per CPU second (%.1f per wall second), %.2f %% of the size, output FNV-1a %016llx (%d rounds, %.2f s, load %@)%@",
                      name, inputs.count, Double(total) / 1e6, Double(total * rounds) / 1e6 / max(cpu, 1e-9), Double(total * rounds) / 1e6 / elapsed,
-                     100 * Double(compressed) / Double(max(total, 1)), rounds, elapsed, CloseDocumentsBench.loadAverage(), sink < 0 ? "." : ""))
+                     100 * Double(compressed) / Double(max(total, 1)), fingerprint, rounds, elapsed, CloseDocumentsBench.loadAverage(), sink < 0 ? "." : ""))
     }
 
     static func cpuSeconds() -> Double {
