@@ -69,9 +69,10 @@ public enum CRC32 {
 enum Adler32 {
     /// Eight bytes per step with the sums done in 16-bit lanes of one
     /// 64-bit word (for bytes d0...d7: a gains d0 + ... + d7, b gains 8a +
-    /// 8d0 + 7d1 + ... + 1d7), and the modulo only every 5552 bytes: about
-    /// 2 instructions a byte instead of 4 for the byte loop (a PDF's
-    /// streams all go through here after Deflate).
+    /// 8d0 + 7d1 + ... + 1d7), the lanes folded once per 128 bytes, and the
+    /// modulo only every 5552 bytes: about 1.3 instructions a byte instead
+    /// of 4 for the byte loop (a PDF's streams all go through here after
+    /// Deflate).
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var a: UInt64 = 1, b: UInt64 = 0
         bytes.withUnsafeBytes { data in
@@ -82,6 +83,32 @@ enum Adler32 {
                 // 5552 bytes is the most that can be summed before b would
                 // overflow 32 bits (zlib's NMAX); 5552 = 8 * 694.
                 let end = min(index + 5552, count)
+                // 128 bytes (16 words) per group with the lane sums kept
+                // apart and folded once per group: per word only the even
+                // and odd bytes' lane sums and their running total (what b
+                // gains from a growing within the group) are added, about
+                // 1.3 instructions a byte. Lanes stay under 2^16: the sums
+                // reach 255 * 16 * 2 = 8,160, the running total 510 * (0 +
+                // 1 + ... + 15) = 61,200.
+                while index + 128 <= end {
+                    var sumEven: UInt64 = 0, sumOdd: UInt64 = 0, prefix: UInt64 = 0
+                    var offset = 0
+                    while offset < 128 {
+                        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index &+ offset, as: UInt64.self))
+                        prefix &+= sumEven &+ sumOdd
+                        sumEven &+= word & 0x00FF_00FF_00FF_00FF
+                        sumOdd &+= (word >> 8) & 0x00FF_00FF_00FF_00FF
+                        offset &+= 8
+                    }
+                    // Byte q of the group (q = 8k + p, word k, place p) adds
+                    // (128 - q) times itself to b: 8 (15 - k) of that is the
+                    // running total, 8 - p the lane weights (8 6 4 2 for the
+                    // even bytes, 7 5 3 1 for the odd).
+                    b &+= a << 7 &+ lanesSum(prefix) << 3
+                        &+ lanesDot(sumEven, 8 << 32 | 4, 6 << 32 | 2) &+ lanesDot(sumOdd, 7 << 32 | 3, 5 << 32 | 1)
+                    a &+= lanesSum(sumEven &+ sumOdd)
+                    index &+= 128
+                }
                 while index + 8 <= end {
                     let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
                     // d0 d2 d4 d6 and d1 d3 d5 d7 in 16-bit lanes (lowest first).
@@ -104,6 +131,21 @@ enum Adler32 {
             }
         }
         return UInt32(b) << 16 | UInt32(a)
+    }
+
+    /// The four 16-bit lanes of `v` added up.
+    @inline(__always) static func lanesSum(_ v: UInt64) -> UInt64 {
+        let pairs = (v & 0x0000_FFFF_0000_FFFF) &+ ((v >> 16) & 0x0000_FFFF_0000_FFFF)
+        return (pairs & 0xFFFF_FFFF) &+ (pairs >> 32)
+    }
+
+    /// Lanes 0-3 of `v` (each under 2^16) times weights w0-w3, added up, with
+    /// `evenWeights` = w0 << 32 | w2 and `oddWeights` = w1 << 32 | w3: lanes
+    /// 0 and 2 (and 1 and 3) moved into 32-bit halves, the upper half of
+    /// their product with the weights is l0 * w0 + l2 * w2 (the lower
+    /// product is under 2^32, so nothing carries into it).
+    @inline(__always) static func lanesDot(_ v: UInt64, _ evenWeights: UInt64, _ oddWeights: UInt64) -> UInt64 {
+        ((v & 0x0000_FFFF_0000_FFFF) &* evenWeights) >> 32 &+ (((v >> 16) & 0x0000_FFFF_0000_FFFF) &* oddWeights) >> 32
     }
 
     /// One byte at a time: the reference the word loop is tested against.

@@ -43,7 +43,7 @@ final class ZipAndDeflateTests: XCTestCase {
             return UInt8(truncatingIfNeeded: state >> 56)
         }
         let ones = [UInt8](repeating: 0xFF, count: 40_000)
-        for length in Array(0...100) + [5551, 5552, 5553, 5560, 11_104, 11_105, 40_000] {
+        for length in Array(0...100) + [127, 128, 129, 135, 136, 255, 256, 257, 5503, 5504, 5505, 5551, 5552, 5553, 5560, 5680, 11_104, 11_105, 40_000] {
             XCTAssertEqual(Adler32.checksum(Array(random.prefix(length))), Adler32.bytewise(Array(random.prefix(length))), "random, \(length) bytes")
             XCTAssertEqual(Adler32.checksum(Array(ones.prefix(length))), Adler32.bytewise(Array(ones.prefix(length))), "0xFF, \(length) bytes")
         }
@@ -228,6 +228,18 @@ final class ZipAndDeflateTests: XCTestCase {
             inputs.append(mixed)
         }
         inputs.append(generate(3, 300_000))
+        // Every match length 4...258 once, at distances across the distance
+        // codes: each length code and extra-bits value goes through the
+        // block writer's length table (a wrong entry inflates wrong or not
+        // at all). Random units, so no longer match joins them.
+        var everyLength: [UInt8] = []
+        for length in 4...258 {
+            let unit = (0..<length).map { _ in UInt8(next(256)) }
+            let gap = [0, 1, 7, 100, 1000, 5000, 20_000][length % 7]
+            everyLength += unit + (0..<gap).map { _ in UInt8(next(256)) } + unit
+        }
+        inputs.append(everyLength)
+        inputs.append(Array(everyLength.prefix(4000)))
         // One file: for each case the original's and the zlib stream's
         // lengths (4 bytes each, little-endian), then both.
         var file: [UInt8] = []
