@@ -83,8 +83,9 @@ public final class NumberStage: StatefulStage {
     /// Drafts of periods not yet numbered, by agent (a replayed draft
     /// replaces itself), and the settlement partitions that finished.
     var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Int64: Invoice])] = [:]
-    /// Lines waiting for their period to be numbered: period → agent → parts.
-    var lineParts: [PeriodKey: [Int64: [Int: LinePart]]] = [:]
+    /// Lines waiting for their period to be numbered: period → agent → parts,
+    /// kept encoded (they leave as they came). Bounded by the periods open.
+    var lineParts: [PeriodKey: [Int64: [Int: EncodedLinePart]]] = [:]
     /// Counters and numbered periods read while restoring.
     var restoringCounters: [String: Int] = [:]
     var restoringNumbered: Set<PeriodKey> = []
@@ -106,7 +107,7 @@ public final class NumberStage: StatefulStage {
         case .numbered(let period):
             restoringNumbered.insert(period)
         case .lines(let period, let agent, _):
-            let part = try StateValue.linePart(value)
+            let part = try EncodedLinePart.restored(value)
             lineParts[period, default: [:]][agent, default: [:]][part.index] = part
         case .draft(let period, let agent):
             pending[period, default: ([], [:])].drafts[agent] = try StateValue.invoice(value)
@@ -136,14 +137,18 @@ public final class NumberStage: StatefulStage {
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
         switch message {
         case .draftLines(let period, let agent, let part):
-            guard !numbering.numbered.contains(period) else { return }
-            lineParts[period, default: [:]][agent, default: [:]][part.index] = part
-            journal.put(record.partition, .lines(period, agent: agent, part: part.index), StateValue.encode(part))
+            keep(EncodedLinePart(part), of: period, agent: agent, record: record)
         case .drafts(let period, let source, let sourceCount, let invoices):
             try collect(period, source: source, sourceCount: sourceCount, invoices: invoices, record: record, output: &output)
         default:
             throw DecodingFailure("the number stage does not take \(message.kind) messages")
         }
+    }
+
+    func keep(_ part: EncodedLinePart, of period: PeriodKey, agent: Int64, record: LogRecord) {
+        guard !numbering.numbered.contains(period) else { return }
+        lineParts[period, default: [:]][agent, default: [:]][part.index] = part
+        journal.put(record.partition, .lines(period, agent: agent, part: part.index), part.stateValue())
     }
 
     func collect(_ period: PeriodKey, source: Int32, sourceCount: Int32, invoices: [Invoice], record: LogRecord, output: inout StageOutput) throws {
@@ -188,11 +193,14 @@ public final class NumberStage: StatefulStage {
             }
         }
         let periodLines = lineParts.removeValue(forKey: period) ?? [:]
+        let invoicePartitions = output.partitions(Self.invoices)
         for invoice in issue.invoices {
             let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
             output.emit(Self.invoices, key: invoice.number, .invoiceHeader(invoice, parts: parts.count))
+            let partition = Self.invoices.partition(for: invoice.number, count: invoicePartitions)
+            let key = Array(invoice.number.utf8)
             for part in parts {
-                output.emit(Self.invoices, key: invoice.number, .invoiceLines(number: invoice.number, part: part))
+                output.emit(Self.invoices, partition: partition, key: key, encoded: part.invoiceLinesMessage(number: invoice.number))
             }
         }
         let closed = StageMessage.periodClosed(period: period, invoices: issue.invoices.count, total: issue.total, disbursements: issue.disbursements)
@@ -200,17 +208,39 @@ public final class NumberStage: StatefulStage {
         // The facts for notifications and the public events: each invoice
         // without lines, then its lines in the same parts, keyed by agent
         // (one partition, in order).
+        let eventPartitions = output.partitions(Self.events)
         for invoice in issue.invoices {
             let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
             let sectionLines = invoice.sections.map { section in
-                parts.reduce(0) { $0 + ($1.airlinePrefix == section.airlinePrefix ? $1.lines.count : 0) }
+                parts.reduce(0) { $0 + ($1.airlinePrefix == section.airlinePrefix ? $1.lineCount : 0) }
             }
-            output.emit(Self.events, key: invoice.agentCodeText, .invoiceIssued(invoice, parts: parts.count, sectionLines: sectionLines))
-            for part in parts where sendsLineEvents {
-                output.emit(Self.events, key: invoice.agentCodeText,
-                            .issuedLines(country: invoice.country, invoiceDate: invoice.invoiceDate, number: invoice.number, part: part))
+            let agent = invoice.agentCodeText
+            output.emit(Self.events, key: agent, .invoiceIssued(invoice, parts: parts.count, sectionLines: sectionLines))
+            guard sendsLineEvents, !parts.isEmpty else { continue }
+            let partition = Self.events.partition(for: agent, count: eventPartitions)
+            let key = Array(agent.utf8)
+            for part in parts {
+                output.emit(Self.events, partition: partition, key: key,
+                            encoded: part.issuedLinesMessage(country: invoice.country, invoiceDate: invoice.invoiceDate, number: invoice.number))
             }
         }
         output.emit(Self.events, key: period.country, closed)
+    }
+}
+
+
+extension NumberStage: RawStageLogic {
+    /// Draft lines (most of the stage's input bytes) are kept as they came:
+    /// their part is read only as far as checking it is what encoding its
+    /// decoded form would write. Anything else is decoded as usual.
+    public func handleRaw(_ record: LogRecord, output: inout StageOutput) throws -> Bool {
+        let value = record.value
+        guard value.count > 2, value[0] == MessageKind.draftLines.rawValue, value[1] == StageMessage.version else { return false }
+        var r = BinaryReader(value)
+        r.position = 2
+        guard let country = try? r.string(), let period = try? r.period(), let agent = try? r.i64(),
+              let part = EncodedLinePart.canonical(in: value, at: r.position) else { return false }
+        keep(part, of: PeriodKey(country: country, period: period), agent: agent, record: record)
+        return true
     }
 }
