@@ -25,7 +25,9 @@ let package = Package(
         // Pure: the ONE Record XML reader and writer.
         .target(name: "CASSOneRecord", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
         // PDF, XLSX, HOT, JSON and statistics renderings of invoices (pure); AtomicFile and FontSet do its file I/O.
-        .target(name: "CASSRender", dependencies: ["CASSDomain", "CASSEngine"], swiftSettings: strict),
+        .target(name: "CASSRender", dependencies: ["CASSDomain", "CASSEngine", "CCRC32"], swiftSettings: strict),
+        // C: CRC-32 (ZIP's) by carry-less multiply folding (checked at run time; CASSRender's tables otherwise).
+        .target(name: "CCRC32"),
         // The deterministic sample dataset generator (pure; generate(into:) writes the files).
         .target(name: "CASSSamples", dependencies: ["CASSDomain"], swiftSettings: strict),
         // Pure: SHA-256, HMAC-SHA256, PBKDF2, kernel random bytes, constant-time compare, hex, base64url.

@@ -1,4 +1,11 @@
+import CCRC32
+
 /// CRC-32 (IEEE 802.3, reflected, as ZIP and PNG use it).
+///
+/// On x86 with the carry-less multiply, whole 16-byte blocks (64 bytes or
+/// more) are folded by `cass_crc32_hardware_update` (Sources/CCRC32) and
+/// only the tail goes through the tables: about 0.1 instructions a byte
+/// instead of 1.2.
 ///
 /// Eight bytes per step through eight 256-entry tables ("slicing-by-8",
 /// 8 KiB of tables): the byte-at-a-time loop was 2 % of a period close
@@ -30,8 +37,19 @@ public enum CRC32 {
         return bytewise(bytes)
     }
 
+    static let hardware = cass_crc32_hardware_available() == 1
+
     /// The running (pre-inverted) CRC after `bytes`.
     static func update(_ start: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard hardware, let base = bytes.baseAddress, bytes.count >= 64 else { return tableUpdate(start, bytes) }
+        let folded = bytes.count & ~15
+        let crc = cass_crc32_hardware_update(start, base, folded)
+        return tableUpdate(crc, UnsafeBufferPointer(rebasing: bytes[folded...]))
+    }
+
+    /// The same through the slicing-by-8 tables: the fallback, the tail
+    /// after the folded blocks, and the reference the tests compare with.
+    static func tableUpdate(_ start: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var crc = start
         tables.withUnsafeBufferPointer { t in
             guard var p = bytes.baseAddress else { return }

@@ -28,6 +28,65 @@ final class ZipAndDeflateTests: XCTestCase {
         XCTAssertEqual(CRC32.checksum(AnySequence(Array("123456789".utf8))), 0xCBF4_3926, "non-contiguous sequences take the bytewise path")
     }
 
+    /// The carry-less multiply path (whole 16-byte blocks of 64 bytes or
+    /// more, then the tables for the tail) against the tables alone, at
+    /// every length 0-600 and start offset 0-15, from several running
+    /// states (a ZIP part is checksummed in one call, but the state
+    /// entering the folds must not matter); skipped where the CPU lacks it.
+    func test_crc32_hardwareMatchesTablesAtEveryLengthAndOffset() throws {
+        guard CRC32.hardware else { throw XCTSkip("no carry-less multiply on this CPU") }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let bytes = (0..<700).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        bytes.withUnsafeBufferPointer { all in
+            for start: UInt32 in [0xFFFF_FFFF, 0, 0x1234_5678] {
+                for offset in 0..<16 {
+                    for length in 0...600 {
+                        let slice = UnsafeBufferPointer(rebasing: all[offset..<offset + length])
+                        XCTAssertEqual(CRC32.update(start, slice), CRC32.tableUpdate(start, slice), "start \(start), offset \(offset), length \(length)")
+                    }
+                }
+            }
+        }
+        let ones = [UInt8](repeating: 0xFF, count: 100_000)
+        XCTAssertEqual(CRC32.checksum(ones), ones.withUnsafeBufferPointer { CRC32.tableUpdate(0xFFFF_FFFF, $0) } ^ 0xFFFF_FFFF)
+    }
+
+    /// CRC32.checksum against Python's zlib.crc32 (an independent
+    /// implementation) on inputs around the fold sizes and a large one.
+    func test_crc32_matchesPythonZlib() throws {
+        guard let python = Fixtures.toolPath("python3") else { throw XCTSkip("python3 missing") }
+        let lengths = [0, 1, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 1000, 4096, 65_537, 1_000_003]
+        var state: UInt64 = 11
+        var inputs: [[UInt8]] = []
+        for length in lengths {
+            inputs.append((0..<length).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            })
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crc32-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (k, input) in inputs.enumerated() { try Data(input).write(to: folder.appendingPathComponent("\(k)")) }
+        let script = "import sys, zlib\nfor k in range(\(inputs.count)):\n    print(zlib.crc32(open(sys.argv[1] + '/' + str(k), 'rb').read()))\n"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script, folder.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let expected = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { UInt32($0) }
+        XCTAssertEqual(expected.count, inputs.count)
+        for (k, input) in inputs.enumerated() where k < expected.count {
+            XCTAssertEqual(CRC32.checksum(input), expected[k], "\(input.count) bytes")
+        }
+    }
+
     func test_adler32_matchesTheStandardCheckValue() {
         XCTAssertEqual(Adler32.checksum(Array("Wikipedia".utf8)), 0x11E6_0398)
         XCTAssertEqual(Adler32.checksum([]), 1)
