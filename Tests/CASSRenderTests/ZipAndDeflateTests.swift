@@ -87,6 +87,48 @@ final class ZipAndDeflateTests: XCTestCase {
         }
     }
 
+    /// The pointer version of canonicalCodes against the array version it
+    /// replaced (RFC 1951 3.2.2 step by step), for the fixed codes and the
+    /// code lengths of many random frequency sets at each limit.
+    func test_canonicalCodes_matchTheArrayVersion() {
+        func reference(_ lengths: [UInt8]) -> [UInt16] {
+            var countByLength = [UInt16](repeating: 0, count: 16)
+            for length in lengths where length > 0 { countByLength[Int(length)] += 1 }
+            var next = [UInt16](repeating: 0, count: 16)
+            var code: UInt16 = 0
+            for bits in 1..<16 {
+                code = (code &+ countByLength[bits - 1]) << 1
+                next[bits] = code
+            }
+            var codes = [UInt16](repeating: 0, count: lengths.count)
+            for k in lengths.indices {
+                let length = Int(lengths[k])
+                guard length > 0 else { continue }
+                var reversed: UInt16 = 0
+                for bit in 0..<length where next[length] & (1 << bit) != 0 { reversed |= 1 << (length - 1 - bit) }
+                codes[k] = reversed
+                next[length] &+= 1
+            }
+            return codes
+        }
+        XCTAssertEqual(Deflate.canonicalCodes(Deflate.fixedLiteralLengths), reference(Deflate.fixedLiteralLengths))
+        XCTAssertEqual(Deflate.canonicalCodes(Deflate.fixedDistanceLengths), reference(Deflate.fixedDistanceLengths))
+        XCTAssertEqual(Deflate.canonicalCodes([]), [])
+        var state: UInt64 = 5
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<300 {
+            let count = [19, 30, 286][round % 3]
+            let limit = count == 19 ? 7 : 15
+            let skew = 1 + next(20)
+            let frequencies = (0..<count).map { _ -> UInt32 in next(3) == 0 ? 0 : UInt32(next(1 << skew)) }
+            let lengths = Deflate.codeLengths(frequencies, limit: limit)
+            XCTAssertEqual(Deflate.canonicalCodes(lengths), reference(lengths), "round \(round)")
+        }
+    }
+
     func test_adler32_matchesTheStandardCheckValue() {
         XCTAssertEqual(Adler32.checksum(Array("Wikipedia".utf8)), 0x11E6_0398)
         XCTAssertEqual(Adler32.checksum([]), 1)
