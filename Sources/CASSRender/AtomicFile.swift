@@ -16,7 +16,14 @@ public enum AtomicFile {
     /// file system to learn whether a path is a folder, which was eight
     /// stats per invoice document at period close (five documents per
     /// invoice); joined strings need none.
-    public static func write(_ bytes: [UInt8], toPath path: String, durable: Bool = true) throws {
+    ///
+    /// Returns the file's status as `fstat` gave it once the bytes were
+    /// written (nil if it could not): the same inode, size and modification
+    /// time the file has under its name after the rename, for a caller that
+    /// records what it wrote (`WrittenDigests`) without looking the path up
+    /// again.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], toPath path: String, durable: Bool = true) throws -> stat? {
         let folder = folderPath(of: path)
         // A bounded name whatever the target's (a 250-byte name plus a
         // suffix would pass the file system's 255), hidden and ending in
@@ -51,6 +58,8 @@ public enum AtomicFile {
             }
         }
         if failure == 0 && durable && fsync(descriptor) != 0 { failure = errno }
+        var info = stat()
+        let described = failure == 0 && fstat(descriptor, &info) == 0
         close(descriptor)
         guard failure == 0 else {
             unlink(temporary)
@@ -61,6 +70,7 @@ public enum AtomicFile {
             unlink(temporary)
             throw AtomicFileError.cannotWrite(path, code)
         }
+        return described ? info : nil
     }
 
     /// The folder part of `path` as `deletingLastPathComponent` would give

@@ -50,8 +50,8 @@ public struct InvoiceDocuments: Sendable {
         for format in Format.allCases {
             let bytes = try render(invoice, as: format)
             let file = base + "." + format.rawValue
-            try AtomicFile.write(bytes, toPath: file, durable: false)
-            digests?.record(bytes, writtenToPath: file)
+            let written = try AtomicFile.write(bytes, toPath: file, durable: false)
+            digests?.record(bytes, writtenToPath: file, status: written)
         }
     }
 

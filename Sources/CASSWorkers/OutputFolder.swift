@@ -172,26 +172,59 @@ public final class OutputFolder {
         var pending = [""]
         let root = url.path
         while let relative = pending.popLast() {
-            let folder = relative.isEmpty ? url : url.appendingPathComponent(relative)
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            } catch {
-                throw Failure(description: "cannot list \(folder.path): \(ErrorText.reason(error))")
-            }
-            for name in names {
+            let folder = relative.isEmpty ? root : AtomicFile.join(root, relative)
+            let entries = try Self.entries(of: folder)
+            for (name, kind) in entries {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 if path == Self.manifestName { continue }
-                var info = stat()
-                guard lstat(AtomicFile.join(root, path), &info) == 0 else { continue }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(path)
-                case S_IFREG: result.append(path)
-                default: continue
+                var type = kind
+                if type == .unknown {
+                    var info = stat()
+                    guard lstat(AtomicFile.join(root, path), &info) == 0 else { continue }
+                    type = info.st_mode & S_IFMT == S_IFDIR ? .folder : info.st_mode & S_IFMT == S_IFREG ? .file : .other
+                }
+                switch type {
+                case .folder: pending.append(path)
+                case .file: result.append(path)
+                case .other, .unknown: continue
                 }
             }
         }
         return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    enum EntryType { case file, folder, other, unknown }
+
+    /// The names in a folder (without "." and "..") with their type as the
+    /// directory entry gives it: on file systems that keep it (ext4, XFS,
+    /// tmpfs, APFS) no stat per entry, which was one per document when the
+    /// manifest listed the folder. `.unknown` where the file system does
+    /// not say: the caller looks at the entry itself.
+    static func entries(of folder: String) throws(Failure) -> [(String, EntryType)] {
+        guard let stream = opendir(folder) else {
+            throw Failure(description: "cannot list \(folder): \(ErrorText.posix(errno))")
+        }
+        defer { closedir(stream) }
+        var result: [(String, EntryType)] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw Failure(description: "cannot list \(folder): \(ErrorText.posix(errno))") }
+                break
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let type: EntryType = switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): .file
+            case Int32(DT_DIR): .folder
+            case Int32(DT_UNKNOWN): .unknown
+            default: .other
+            }
+            result.append((name, type))
+        }
+        return result
     }
 
     /// Sizes and SHA-256 of the files, on both cores. A file `known`
@@ -268,7 +301,12 @@ public final class WrittenDigests: Sendable {
 
         init?(path: String) {
             var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            guard lstat(path, &info) == 0 else { return nil }
+            self.init(status: info)
+        }
+
+        init?(status info: stat) {
+            guard info.st_mode & S_IFMT == S_IFREG else { return nil }
             device = UInt64(truncatingIfNeeded: info.st_dev)
             inode = UInt64(truncatingIfNeeded: info.st_ino)
             size = Int64(info.st_size)
@@ -302,7 +340,15 @@ public final class WrittenDigests: Sendable {
     /// The same for a plain path (written as `describe` joins it: the
     /// folder's path, "/", the relative path).
     public func record(_ bytes: [UInt8], writtenToPath path: String) {
-        guard let identity = Identity(path: path), identity.size == Int64(bytes.count) else { return }
+        record(bytes, writtenToPath: path, status: nil)
+    }
+
+    /// The same with the file's status as the writer took it from the open
+    /// file (`AtomicFile.write` returns it): no lookup of the path, which
+    /// was one stat per document. Nil looks the path up.
+    public func record(_ bytes: [UInt8], writtenToPath path: String, status: stat?) {
+        guard let identity = status.flatMap({ Identity(status: $0) }) ?? Identity(path: path),
+              identity.size == Int64(bytes.count) else { return }
         let entry = Recorded(identity: identity, size: bytes.count, sha256: FileDigest.sha256Hex(bytes))
         recorded.withLock { $0[path] = entry }
     }

@@ -61,6 +61,26 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: AtomicFile.join(root.path, "x/y")), ["GB1.pdf"])
     }
 
+    /// The status the write returns (fstat of the open file) is the file
+    /// under its name after the rename: same device, inode, size and
+    /// modification time as lstat of the path gives.
+    func test_writeToPath_returnsTheStatusOfTheFileAsNamed() throws {
+        let root = try temporaryFolder()
+        let target = AtomicFile.join(root.path, "GB1.xlsx")
+        for bytes in [Array("first".utf8), [UInt8](repeating: 7, count: 70_000)] {
+            let written = try XCTUnwrap(try AtomicFile.write(bytes, toPath: target, durable: false))
+            var named = stat()
+            XCTAssertEqual(lstat(target, &named), 0)
+            XCTAssertEqual(written.st_dev, named.st_dev)
+            XCTAssertEqual(written.st_ino, named.st_ino)
+            XCTAssertEqual(written.st_size, named.st_size)
+            XCTAssertEqual(Int(written.st_size), bytes.count)
+            XCTAssertEqual(written.st_mode, named.st_mode)
+            XCTAssertEqual(written.st_mtim.tv_sec, named.st_mtim.tv_sec)
+            XCTAssertEqual(written.st_mtim.tv_nsec, named.st_mtim.tv_nsec)
+        }
+    }
+
     func test_aFolderThatIsAFile_isReportedWithItsPath() throws {
         let root = try temporaryFolder()
         let blocker = root.appendingPathComponent("blocker")

@@ -73,6 +73,49 @@ final class WrittenDigestsTests: XCTestCase {
         XCTAssertEqual(entries.first?.sha256, sha256(Array("said".utf8)))
     }
 
+    /// Documents are recorded with the status AtomicFile took from the open
+    /// file (no lookup of the path): the manifest takes that record while
+    /// the file is the one written, and reads back one replaced since.
+    func test_a_record_from_the_writers_status_is_taken_until_the_file_is_replaced() throws {
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
+        let output = try OutputFolder(folder)
+        let kept = AtomicFile.join(folder.path, "invoices/GB1.pdf"), replaced = AtomicFile.join(folder.path, "invoices/GB2.pdf")
+        for file in [kept, replaced] {
+            let status = try AtomicFile.write(Array("held".utf8), toPath: file, durable: false)
+            XCTAssertNotNil(status)
+            // Bytes of the file's size but other content: show which digest the manifest took.
+            output.written.record(Array("said".utf8), writtenToPath: file, status: status)
+        }
+        try AtomicFile.write(Array("anew".utf8), toPath: replaced, durable: false)
+        // A status of another size than the bytes: not recorded.
+        let status = try AtomicFile.write(Array("long".utf8), toPath: AtomicFile.join(folder.path, "invoices/GB3.pdf"), durable: false)
+        output.written.record(Array("longer".utf8), writtenToPath: AtomicFile.join(folder.path, "invoices/GB3.pdf"), status: status)
+        XCTAssertEqual(output.written.count, 2)
+        let entries = try output.finish(command: "test")
+        XCTAssertEqual(entries.map(\.path), ["invoices/GB1.pdf", "invoices/GB2.pdf", "invoices/GB3.pdf"])
+        XCTAssertEqual(entries.map(\.sha256), [sha256(Array("said".utf8)), sha256(Array("anew".utf8)), sha256(Array("long".utf8))])
+    }
+
+    /// The manifest lists regular files by their directory entries' types:
+    /// files in nested folders are listed, symbolic links (to files or
+    /// folders) and the manifest are not, as when each entry was lstat'ed.
+    func test_the_listing_takes_regular_files_at_every_depth_and_no_links() throws {
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
+        let output = try OutputFolder(folder)
+        for path in ["settlement-agents.csv", "invoices/GB1.pdf", "rejections/a/b/deep.txt", "statistics/s.csv"] {
+            try AtomicFile.write(Array(path.utf8), toPath: AtomicFile.join(folder.path, path), durable: false)
+        }
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/invoices/link.pdf", withDestinationPath: folder.path + "/invoices/GB1.pdf")
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/rejections/linked", withDestinationPath: folder.path + "/invoices")
+        try FileManager.default.createDirectory(atPath: folder.path + "/rejections/empty", withIntermediateDirectories: true)
+        XCTAssertEqual(try output.regularFiles(), ["invoices/GB1.pdf", "rejections/a/b/deep.txt", "settlement-agents.csv", "statistics/s.csv"])
+        let kinds = Dictionary(uniqueKeysWithValues: try OutputFolder.entries(of: folder.path + "/invoices").map { ($0.0, $0.1) })
+        XCTAssertEqual(kinds.count, 2)
+        XCTAssertTrue(kinds["GB1.pdf"] == .file || kinds["GB1.pdf"] == .unknown)
+        XCTAssertTrue(kinds["link.pdf"] == .other || kinds["link.pdf"] == .unknown)
+        XCTAssertThrowsError(try OutputFolder.entries(of: folder.path + "/missing"))
+    }
+
     func test_a_recorded_digest_is_given_only_for_the_same_file() throws {
         let folder = try StageFixture.temporaryFolder(self)
         let file = folder.appendingPathComponent("a.xml")
