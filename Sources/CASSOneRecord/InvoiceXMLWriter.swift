@@ -8,7 +8,9 @@ import CASSDomain
 public enum InvoiceXMLWriter {
     public static func write(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
         let digits = invoice.minorDigits
-        var out = XMLOutput()
+        // About 880 bytes a line (10,000-AWB sample), plus the sections'
+        // taxes and totals: room for all of it, so the buffer never grows.
+        var out = XMLOutput(capacity: 8192 + invoice.lineCount * 1024)
         out.open("rdf:RDF", OneRecordWriter.rootAttributes)
         out.open("cass:Invoice", [("rdf:about", "urn:opencass:invoice:" + invoice.number)])
         out.value("cass:invoiceNumber", invoice.number)

@@ -3,18 +3,26 @@ import CASSDomain
 /// Writes indented XML into a byte buffer. Text and attribute values are
 /// escaped here, once, so no writer can produce markup from data.
 struct XMLOutput {
-    private(set) var bytes: [UInt8] = []
+    /// The document so far, written through a pointer (`XMLBytes`). Shared
+    /// by copies of this value: a writer passes its output `inout` and
+    /// never copies it.
+    private let storage: XMLBytes
+    /// The document written so far, copied out.
+    var bytes: [UInt8] { storage.array() }
     private var depth = 0
     /// Inside `inline`, nothing is indented or broken: short chains of
     /// nodes stay on one line as in the spec's example.
     private var inlineLevel = 0
 
-    init() {
-        self.init(declaration: true)
+    init(capacity: Int = 4096) {
+        self.init(declaration: true, capacity: capacity)
     }
 
-    /// Without the XML declaration: for pieces of a document.
-    init(declaration: Bool) {
+    /// Without the XML declaration: for pieces of a document. `capacity`:
+    /// the bytes expected, so that the buffer need not grow (each growth
+    /// copies what was written so far).
+    init(declaration: Bool, capacity: Int = 4096) {
+        storage = XMLBytes(capacity: capacity)
         if declaration { append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") }
     }
 
@@ -52,7 +60,7 @@ struct XMLOutput {
     /// vouches that the bytes hold no markup (digits, '-', '.').
     mutating func value(_ name: String, unescaped body: (inout [UInt8]) -> Void) {
         piece(indented: true, "<", name, ">", lineEnd: false)
-        body(&bytes)
+        storage.appendThroughScratch(body)
         piece(indented: false, "</", name, ">", lineEnd: true)
     }
 
@@ -65,7 +73,7 @@ struct XMLOutput {
         indent()
         append("<"); append(type)
         append(" "); append(attribute); append("=\"")
-        attributeValue(&bytes)
+        storage.appendThroughScratch(attributeValue)
         append("\">")
         newline()
         depth += 1
@@ -79,7 +87,7 @@ struct XMLOutput {
     /// making the attribute list.
     mutating func resource(_ name: String, _ iri: String) {
         indent()
-        bytes.append(UInt8(ascii: "<")); append(name)
+        storage.append(UInt8(ascii: "<")); append(name)
         append(" rdf:resource=\"")
         appendEscaped(iri, inAttribute: true)
         append("\"/>")
@@ -100,7 +108,7 @@ struct XMLOutput {
     /// `resource` does it. Same bytes.
     mutating func resource(prepared element: [UInt8]) {
         indent()
-        bytes.append(contentsOf: element)
+        element.withUnsafeBufferPointer { storage.append($0) }
         newline()
     }
 
@@ -139,58 +147,56 @@ struct XMLOutput {
     }
 
     /// The indent (when `indented` and not inline), `open`, `name`,
-    /// `close` and the line break (when `lineEnd` and not inline) in one
-    /// append: a tag was four to six appends to the array, each checking
-    /// uniqueness and capacity, most of an element's cost. Same bytes as
-    /// `indent(); append(open); append(name); append(close); newline()`;
-    /// names without contiguous UTF-8 (bridged) or very deep indents take
-    /// that path.
+    /// `close` and the line break (when `lineEnd` and not inline) written
+    /// at once into room made for them: a tag was four to six appends to
+    /// an array, then one append of a scratch copy, each append about 110
+    /// instructions of uniqueness, capacity and generic copying (most of an
+    /// element's cost). Same bytes as `indent(); append(open);
+    /// append(name); append(close); newline()`; names without contiguous
+    /// UTF-8 (bridged) take that path.
     private mutating func piece(indented: Bool, _ open: StaticString, _ name: String, _ close: StaticString, lineEnd: Bool) {
         let spaces = indented && inlineLevel == 0 ? depth * 2 : 0
         let lineBreak = lineEnd && inlineLevel == 0 ? 1 : 0
         let done: Bool? = name.utf8.withContiguousStorageIfAvailable { nameBytes -> Bool in
             guard spaces >= 0, spaces <= Self.pieceSpacesMax, open.hasPointerRepresentation, close.hasPointerRepresentation else { return false }
             let length = spaces + open.utf8CodeUnitCount + nameBytes.count + close.utf8CodeUnitCount + lineBreak
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { scratch in
-                guard let base = scratch.baseAddress else { return }
-                var k = 0
-                (base + k).initialize(repeating: UInt8(ascii: " "), count: spaces); k += spaces
-                (base + k).initialize(from: open.utf8Start, count: open.utf8CodeUnitCount); k += open.utf8CodeUnitCount
-                if let start = nameBytes.baseAddress { (base + k).initialize(from: start, count: nameBytes.count) }
-                k += nameBytes.count
-                (base + k).initialize(from: close.utf8Start, count: close.utf8CodeUnitCount); k += close.utf8CodeUnitCount
-                if lineBreak == 1 { base[k] = 0x0A }
-                bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
-            }
+            let base = storage.room(length)
+            var k = 0
+            (base + k).initialize(repeating: UInt8(ascii: " "), count: spaces); k += spaces
+            (base + k).initialize(from: open.utf8Start, count: open.utf8CodeUnitCount); k += open.utf8CodeUnitCount
+            if let start = nameBytes.baseAddress { (base + k).initialize(from: start, count: nameBytes.count) }
+            k += nameBytes.count
+            (base + k).initialize(from: close.utf8Start, count: close.utf8CodeUnitCount); k += close.utf8CodeUnitCount
+            if lineBreak == 1 { base[k] = 0x0A }
             return true
         }
         if done == true { return }
         if indented { indent() }
-        open.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        open.withUTF8Buffer { storage.append($0) }
         append(name)
-        close.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        close.withUTF8Buffer { storage.append($0) }
         if lineEnd { newline() }
     }
 
-    /// The deepest indent `piece` lays out in its scratch buffer (documents
-    /// here nest about ten levels).
+    /// The deepest indent `piece` writes in one go (documents here nest
+    /// about ten levels); deeper ones take the general path.
     static let pieceSpacesMax = 256
 
     private mutating func newline() {
-        if inlineLevel == 0 { bytes.append(0x0A) }
+        if inlineLevel == 0 { storage.append(0x0A) }
     }
 
     private mutating func indent() {
-        guard inlineLevel == 0 else { return }
-        DecimalBytes.appendSpaces(depth * 2, to: &bytes)
+        guard inlineLevel == 0, depth > 0 else { return }
+        storage.room(depth * 2).initialize(repeating: UInt8(ascii: " "), count: depth * 2)
     }
 
     /// A String's UTF-8 in one copy from its contiguous storage (native
     /// strings, literals and small strings have it): appending the UTF8View
     /// as a sequence cost about 180 instructions per tag name.
     private mutating func append(_ text: String) {
-        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
-        if copied == nil { bytes.append(contentsOf: text.utf8) }
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { storage.append($0) }
+        if copied == nil { for byte in text.utf8 { storage.append(byte) } }
     }
 
     private mutating func appendEscaped(_ text: String, inAttribute: Bool) {
@@ -203,11 +209,11 @@ struct XMLOutput {
                 let b = utf8[index]
                 // Only these bytes are escaped below: '&', '<', '>', '"' (in attributes) and controls.
                 guard b < 0x20 || b == 0x26 || b == 0x3C || b == 0x3E || (b == 0x22 && inAttribute) else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                storage.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 appendEscaped(byte: b, inAttribute: inAttribute)
                 runStart = index + 1
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            storage.append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         if copied != nil { return }
         for b in text.utf8 { appendEscaped(byte: b, inAttribute: inAttribute) }
@@ -223,7 +229,77 @@ struct XMLOutput {
         case 0x0A: append("&#10;")
         case 0x0D: append("&#13;")
         case 0..<0x20: append("\u{FFFD}")
-        default: bytes.append(b)
+        default: storage.append(b)
+        }
+    }
+}
+
+/// Growable bytes written through a pointer, for `XMLOutput`: room for a
+/// whole tag is made with one capacity check and filled in place, where
+/// Array's append(contentsOf:) of a short buffer cost about 110
+/// instructions a call (CASSRender's `ByteSink` does the same for the
+/// worksheet). A class, so the memory is freed when the output goes.
+final class XMLBytes {
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) private var capacity: Int
+    /// Where `appendThroughScratch`'s callers append (numbers and dates as
+    /// DecimalBytes writes them into an Array): kept across values and
+    /// emptied only when it has grown, so that a value costs no allocation.
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+        scratch.reserveCapacity(256)
+    }
+
+    deinit { base.deallocate() }
+
+    /// `length` bytes of room at the end, counted as written: the caller
+    /// initializes all of them before anything else is appended.
+    @inline(__always) func room(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        if capacity - count < length { grow(length) }
+        let at = base + count
+        count += length
+        return at
+    }
+
+    @inline(__always) func append(_ byte: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
+        room(bytes.count).initialize(from: start, count: bytes.count)
+    }
+
+    /// What `body` appends to an Array, appended here.
+    func appendThroughScratch(_ body: (inout [UInt8]) -> Void) {
+        if scratch.count > 4096 { scratch.removeAll(keepingCapacity: true) }
+        let start = scratch.count
+        body(&scratch)
+        scratch.withUnsafeBufferPointer { append(UnsafeBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// At least doubles, so appending stays linear overall.
+    private func grow(_ needed: Int) {
+        let newCapacity = max(capacity * 2, count + needed)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.initialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// The bytes as an Array, in one memcpy (Array's init from a buffer
+    /// copied them one by one).
+    func array() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
+            if let start = target.baseAddress, count > 0 { start.initialize(from: base, count: count) }
+            initialized = count
         }
     }
 }
