@@ -190,7 +190,26 @@ public final class OutputFolder {
                 }
             }
         }
-        return result.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return Self.bytewiseSorted(result)
+    }
+
+    /// `paths` in bytewise order of their UTF-8, as
+    /// `sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }` gives it,
+    /// compared as arrays with memcmp: the UTF8View comparison walked both
+    /// views generically, 16.6 M instructions for the 800 files of a
+    /// 10,000-AWB settle.
+    static func bytewiseSorted(_ paths: [String]) -> [String] {
+        let keyed = paths.map { (Array($0.utf8), $0) }
+        return keyed.sorted { a, b in
+            a.0.withUnsafeBufferPointer { x in
+                b.0.withUnsafeBufferPointer { y in
+                    let shared = min(x.count, y.count)
+                    guard shared > 0, let p = x.baseAddress, let q = y.baseAddress else { return x.count < y.count }
+                    let order = memcmp(p, q, shared)
+                    return order != 0 ? order < 0 : x.count < y.count
+                }
+            }
+        }.map(\.1)
     }
 
     enum EntryType { case file, folder, other, unknown }

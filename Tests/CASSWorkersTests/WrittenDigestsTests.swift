@@ -116,6 +116,21 @@ final class WrittenDigestsTests: XCTestCase {
         XCTAssertThrowsError(try OutputFolder.entries(of: folder.path + "/missing"))
     }
 
+    /// The manifest's order: bytewise UTF-8, as the UTF8View comparison
+    /// gave it (prefixes first, bytes above 0x7F after ASCII, case-sensitive).
+    func test_paths_are_sorted_as_their_utf8_views_compare() {
+        var paths = ["invoices/GB1.pdf", "invoices/GB1.pdf.x", "invoices/GB10.pdf", "invoices/GB2.pdf", "Invoices", "invoices", "",
+                     "rejections/é.txt", "rejections/e.txt", "rejections/z.txt", "statistics/s.csv", "a/b", "a.b", "a-b", "日本/x", "Z"]
+        var state: UInt64 = 3
+        for _ in 0..<300 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 60)
+            paths.append(String(decoding: (0..<length).map { k in UInt8(truncatingIfNeeded: 0x2D + Int((state >> UInt64(k * 4)) & 0xF) * 5) }, as: UTF8.self))
+        }
+        XCTAssertEqual(OutputFolder.bytewiseSorted(paths), paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        XCTAssertEqual(OutputFolder.bytewiseSorted([]), [])
+    }
+
     func test_a_recorded_digest_is_given_only_for_the_same_file() throws {
         let folder = try StageFixture.temporaryFolder(self)
         let file = folder.appendingPathComponent("a.xml")
