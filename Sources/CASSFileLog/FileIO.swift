@@ -65,6 +65,31 @@ enum FileIO {
         }
     }
 
+    /// `first` then `second`, contiguous at `offset`, in one `pwritev`
+    /// when the kernel takes it whole (the rest is written on after a short write).
+    static func write(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, at offset: Int64, path: String) throws {
+        var done = 0
+        while done < first.count, let a = first.baseAddress, let b = second.baseAddress {
+            var parts = [iovec(iov_base: UnsafeMutableRawPointer(mutating: a + done), iov_len: first.count - done),
+                         iovec(iov_base: UnsafeMutableRawPointer(mutating: b), iov_len: second.count)]
+            let n = parts.withUnsafeMutableBufferPointer { Glibc.pwritev(fd, $0.baseAddress, 2, off_t(offset) + off_t(done)) }
+            if n >= 0 {
+                done += n
+            } else if errno != EINTR {
+                throw error("pwritev", path)
+            }
+        }
+        // What is left: the rest of `first` (when `second` is empty), then of `second`.
+        if done < first.count {
+            try write(fd, UnsafeRawBufferPointer(rebasing: first[done...]), at: offset + Int64(done), path: path)
+            done = first.count
+        }
+        let inSecond = done - first.count
+        if inSecond < second.count {
+            try write(fd, UnsafeRawBufferPointer(rebasing: second[inSecond...]), at: offset + Int64(done), path: path)
+        }
+    }
+
     static func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, path: String) throws {
         try bytes.withUnsafeBytes { try write(fd, $0, at: offset, path: path) }
     }

@@ -362,6 +362,8 @@ public final class FileLog: Log, @unchecked Sendable {
         var slots: [TopicPartition: Int] = [:]
         var batches: [(log: PartitionLog, batch: EncodedBatch)] = []
         var sizes: [Int] = []
+        /// What each batch's buffer holds: its frames without the values kept outside it.
+        var storedSizes: [Int] = []
         var slotOfRecord: [Int] = []
         slotOfRecord.reserveCapacity(records.count)
         for record in records {
@@ -377,6 +379,7 @@ public final class FileLog: Log, @unchecked Sendable {
                 slots[key] = slot
                 batches.append((log, EncodedBatch()))
                 sizes.append(0)
+                storedSizes.append(0)
             }
             guard record.headers.count <= Int(UInt16.max), record.headers.allSatisfy({ $0.name.utf8.count <= Int(UInt16.max) }) else {
                 throw LogError("cannot write to \(key): at most 65535 headers, names of at most 65535 bytes")
@@ -387,11 +390,12 @@ public final class FileLog: Log, @unchecked Sendable {
                                + "is over the limit of \(options.recordBytesMax)")
             }
             sizes[slot] += size
+            storedSizes[slot] += record.value.count >= Frame.outsideValueMin ? size - record.value.count : size
             slotOfRecord.append(slot)
         }
         // Each partition's buffer is sized once, then filled.
         for slot in batches.indices {
-            batches[slot].batch.bytes.reserveCapacity(sizes[slot])
+            batches[slot].batch.bytes.reserveCapacity(storedSizes[slot])
             batches[slot].batch.frames.reserveCapacity(batches.count == 1 ? records.count : 16)
         }
         // The last frame of each partition's batch says so: recovery keeps
@@ -399,8 +403,7 @@ public final class FileLog: Log, @unchecked Sendable {
         var lastOfSlot = [Int](repeating: 0, count: batches.count)
         for (index, slot) in slotOfRecord.enumerated() { lastOfSlot[slot] = index }
         for (index, (record, slot)) in zip(records, slotOfRecord).enumerated() {
-            let pending = Frame.append(record, timestampMs: timestamp, endOfBatch: index == lastOfSlot[slot], to: &batches[slot].batch.bytes)
-            batches[slot].batch.frames.append(pending)
+            batches[slot].batch.append(record, timestampMs: timestamp, endOfBatch: index == lastOfSlot[slot])
         }
         for slot in batches.indices where sizes[slot] > Frame.totalMax {
             throw LogError("cannot write to \(batches[slot].log.name): one send of \(sizes[slot]) bytes to one partition is over the limit of \(Frame.totalMax)")

@@ -48,8 +48,21 @@ struct PartitionConfig: Sendable {
 /// Frames for one partition, encoded by a producer outside any lock and
 /// sealed (offset and CRC) under the partition's lock.
 struct EncodedBatch {
+    /// The frames, except the values kept `outside`.
     var bytes: [UInt8] = []
     var frames: [Frame.Pending] = []
+    /// Large values, written from the records' own arrays (`Frame.Pending.outside`).
+    var outside: [[UInt8]] = []
+    /// Their bytes: the batch takes `bytes.count + outsideBytes` on disk.
+    var outsideBytes = 0
+
+    /// Appends the record's frame, its value kept outside the buffer when
+    /// it is at least `outsideMin` bytes.
+    mutating func append(_ record: OutgoingRecord, timestampMs: Int64, endOfBatch: Bool, outsideMin: Int = Frame.outsideValueMin) {
+        let pending = Frame.append(record, timestampMs: timestampMs, endOfBatch: endOfBatch, to: &bytes, outside: &outside, outsideMin: outsideMin)
+        frames.append(pending)
+        outsideBytes += pending.outsideCount
+    }
 }
 
 /// Where a sequential reader stopped: reading from `offset` may start at
@@ -355,17 +368,18 @@ final class PartitionLog: @unchecked Sendable {
         let frames = batch.frames
         // A batch never spans two segments (recovery looks for whole
         // batches in the last segment only): roll first if it does not fit.
-        let batchBytes = Int64(batch.bytes.count)
+        let batchBytes = Int64(batch.bytes.count + batch.outsideBytes)
         if state.active.size > 0,
            state.active.size + batchBytes > config.segmentBytes
             || state.nextOffset + Int64(frames.count) - state.active.segment.baseOffset > Int64(UInt32.max) {
             try roll()
         }
+        let outside = batch.outside
         try batch.bytes.withUnsafeMutableBytes { raw in
             for (number, frame) in frames.enumerated() {
                 Frame.seal(frame, offset: state.nextOffset + Int64(number), in: raw)
             }
-            try writeRun(raw, from: 0, to: raw.count, frames: frames[...])
+            try writeRun(UnsafeRawBufferPointer(raw), outside: outside, frames: frames[...])
         }
         state.statistics.appends += 1
         if case .flushed = config.durability {
@@ -378,11 +392,24 @@ final class PartitionLog: @unchecked Sendable {
     /// Writes sealed frames to the end of the active segment and records
     /// them (offsets, index, timestamps). On failure the segment is cut
     /// back to where it was; if even that fails the partition stops.
-    private func writeRun(_ raw: UnsafeMutableRawBufferPointer, from start: Int, to end: Int, frames: ArraySlice<Frame.Pending>) throws {
-        guard start < end else { return }
+    private func writeRun(_ raw: UnsafeRawBufferPointer, outside: [[UInt8]], frames: ArraySlice<Frame.Pending>) throws {
+        guard !raw.isEmpty else { return }
         let active = state.active
+        var written = 0
         do {
-            try FileIO.write(active.fd, UnsafeRawBufferPointer(rebasing: raw[start..<end]), at: active.size, path: active.segment.logPath)
+            // In disk order: the buffer up to each outside value and the
+            // value in one call, then what follows the last one.
+            var from = 0
+            for frame in frames where frame.outside >= 0 {
+                let before = UnsafeRawBufferPointer(rebasing: raw[from..<frame.valueAt])
+                try outside[frame.outside].withUnsafeBytes { value in
+                    try FileIO.write(active.fd, before, value, at: active.size + Int64(written), path: active.segment.logPath)
+                }
+                written += before.count + frame.outsideCount
+                from = frame.valueAt
+            }
+            try FileIO.write(active.fd, UnsafeRawBufferPointer(rebasing: raw[from...]), at: active.size + Int64(written), path: active.segment.logPath)
+            written += raw.count - from
         } catch {
             do {
                 try FileIO.truncate(active.fd, to: active.size, path: active.segment.logPath)
@@ -404,7 +431,7 @@ final class PartitionLog: @unchecked Sendable {
         }
         state.active.size = position
         state.statistics.records += frames.count
-        state.statistics.bytes += Int64(end - start)
+        state.statistics.bytes += Int64(written)
         if state.unsyncedSinceNs == nil { state.unsyncedSinceNs = monotonicNs() }
     }
 
