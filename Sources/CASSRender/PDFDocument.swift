@@ -64,8 +64,8 @@ final class PDFDocument {
         /// than an array property: every glyph drawn tests a bit, and an
         /// array in a class is checked for exclusive access at each test.
         let drawn: UnsafeMutableBufferPointer<UInt64>
+        /// Each drawn glyph's text, for the ToUnicode map.
         var unicode: [UInt16: String] = [:]
-        var scalar: [UInt16: UInt32] = [:]
         init(font: TrueTypeFont, index: Int) {
             self.font = font
             self.index = index
@@ -188,7 +188,7 @@ final class PDFDocument {
             for glyph in run.glyphs {
                 let (text, scalar) = shape.marks[mark]
                 mark += 1
-                if use.insert(glyph) { use.unicode[glyph] = text; use.scalar[glyph] = scalar }
+                if use.insert(glyph) { use.unicode[glyph] = text }
                 if recording { noteTry(use, glyph, text: text, scalar: scalar) }
             }
             result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: run.glyphs, width: run.width))
@@ -253,7 +253,7 @@ final class PDFDocument {
             if index != currentIndex { flush(); currentIndex = index }
             let use: FontUse
             if let known = uses[index] { use = known } else { use = self.use(chain[index]); uses[index] = use }
-            if use.insert(glyph) { use.unicode[glyph] = item.text; use.scalar[glyph] = scalar.value }
+            if use.insert(glyph) { use.unicode[glyph] = item.text }
             if recording { noteTry(use, glyph, text: item.text, scalar: scalar.value) }
             marks.append((item.text, scalar.value))
             glyphs.append(glyph)
@@ -319,7 +319,6 @@ final class PDFDocument {
             if let known = resolved[attempt.font] { use = known } else { use = self.use(record.fonts[attempt.font]); resolved[attempt.font] = use }
             if use.insert(attempt.glyph) {
                 use.unicode[attempt.glyph] = attempt.text
-                use.scalar[attempt.glyph] = attempt.scalar
             }
             if recorded != nil { noteTry(use, attempt.glyph, text: attempt.text, scalar: attempt.scalar) }
         }
@@ -340,7 +339,6 @@ final class PDFDocument {
                     let text = String(Unicode.Scalar(digit))
                     if use.insert(glyph) {
                         use.unicode[glyph] = text
-                        use.scalar[glyph] = UInt32(digit)
                     }
                     if recorded != nil { noteTry(use, glyph, text: text, scalar: UInt32(digit)) }
                 }
@@ -348,7 +346,6 @@ final class PDFDocument {
             }
             if use.insert(attempt.glyph) {
                 use.unicode[attempt.glyph] = attempt.text
-                use.scalar[attempt.glyph] = attempt.scalar
             }
             if recorded != nil { noteTry(use, attempt.glyph, text: attempt.text, scalar: attempt.scalar) }
         }
@@ -560,7 +557,6 @@ final class PDFDocument {
             let word = Int(glyph) >> 6, bit = UInt64(1) << UInt64(glyph & 63)
             if word < drawnBits.count, drawnBits[word] & bit == 0, let current, current.insert(glyph) {
                 current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
-                current.scalar[glyph] = UInt32(b)
             }
             if recording, let current {
                 noteTry(current, glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
@@ -639,14 +635,15 @@ final class PDFDocument {
         }
         let resources = pdf.add("<< /Font <<\(fontResources) >> /ProcSet [/PDF /Text] >>")
         var pageRefs: [Int] = []
+        let mediaBox = Array(" 0 R /MediaBox [0 0 \(PDFWriter.number(pageWidth)) \(PDFWriter.number(pageHeight))] /Resources \(resources) 0 R /Contents ".utf8)
         for index in pages.indices {
             pages[index].writeCIDs(subsets)
             let content = pdf.addStream(pages[index].bytes)
-            pageRefs.append(pdf.add("<< /Type /Page /Parent \(pagesID) 0 R /MediaBox [0 0 \(PDFWriter.number(pageWidth)) \(PDFWriter.number(pageHeight))] /Resources \(resources) 0 R /Contents \(content) 0 R >>"))
+            pageRefs.append(pdf.add(.text("<< /Type /Page /Parent "), .number(pagesID), .bytes(mediaBox), .number(content), .text(" 0 R >>")))
         }
         pdf.set(pagesID, "<< /Type /Pages /Kids [\(pageRefs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pageRefs.count) >>")
         pdf.set(catalog, "<< /Type /Catalog /Pages \(pagesID) 0 R >>")
-        let info = pdf.add("<< /Title \(PDFWriter.textString(title)) /Author \(PDFWriter.textString(author)) /Producer (OpenCASS) >>")
+        let info = pdf.add(.text("<< /Title "), .bytes(PDFWriter.textStringBytes(title)), .text(" /Author "), .bytes(PDFWriter.textStringBytes(author)), .text(" /Producer (OpenCASS) >>"))
         return pdf.finish(root: catalog, info: info)
     }
 
@@ -659,15 +656,11 @@ final class PDFDocument {
         let used = use.glyphs
         let glyphs = used.allSatisfy { Self.contains(base, $0) } ? base : Self.union(used, base)
         let subset = fonts.prepared.subset(of: font, glyphs: glyphs)
-        let scale = 1000.0 / Double(font.unitsPerEm)
-        func scaled(_ v: Int) -> String { String(Int((Double(v) * scale).rounded())) }
-
         let file = pdf.add(bytes: subset.fontFileObject)
-        let flags = 4 | (font.italicAngle != 0 ? 64 : 0)
-        let descriptor = pdf.add("<< /Type /FontDescriptor /FontName /\(subset.name) /Flags \(flags) /FontBBox [\(font.bbox.map(scaled).joined(separator: " "))] /ItalicAngle \(font.italicAngle) /Ascent \(scaled(font.ascender)) /Descent \(scaled(font.descender)) /CapHeight \(scaled(font.capHeight)) /StemV \(font.isBold ? 120 : 80) /FontFile2 \(file) 0 R >>")
-        let cid = pdf.add("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(subset.name) /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(descriptor) 0 R /DW 1000 /W [0 [\(subset.widths)]] /CIDToGIDMap /Identity >>")
+        let descriptor = pdf.add(.bytes(subset.descriptorHead), .number(file), .text(" 0 R >>"))
+        let cid = pdf.add(.bytes(subset.cidFontHead), .number(descriptor), .bytes(subset.cidFontTail))
         let toUnicode = pdf.add(bytes: fonts.prepared.toUnicodeObject(toUnicodeCMap(use, subset)))
-        let type0 = pdf.add("<< /Type /Font /Subtype /Type0 /BaseFont /\(subset.name) /Encoding /Identity-H /DescendantFonts [\(cid) 0 R] /ToUnicode \(toUnicode) 0 R >>")
+        let type0 = pdf.add(.bytes(subset.type0Head), .number(cid), .text(" 0 R] /ToUnicode "), .number(toUnicode), .text(" 0 R >>"))
         return (type0, subset)
     }
 
@@ -713,29 +706,74 @@ final class PDFDocument {
     }
 
     /// Built as bytes: through string interpolation and a hex string per
-    /// glyph it was about 350,000 instructions per font of every PDF.
+    /// glyph it was about 350,000 instructions per font of every PDF; then
+    /// appended byte by byte, about 70,000.
     private func toUnicodeCMap(_ use: FontUse, _ subset: PreparedSubset) -> [UInt8] {
         // In the drawn glyphs' ascending order, which is the CIDs' order when
         // the subset numbers them in glyph order (it does): no sort of the
         // pairs. Otherwise, or if a drawn glyph lacks its text, sorted.
+        let unicode = use.unicode
         var entries: [(UInt16, String)] = []
-        entries.reserveCapacity(use.unicode.count)
+        entries.reserveCapacity(unicode.count)
         var ascending = true
         var last = -1
         for glyph in use.glyphs {
-            guard let text = use.unicode[glyph] else { ascending = false; break }
+            guard let text = unicode[glyph] else { ascending = false; break }
             let cid = subset.cid(glyph)
             if Int(cid) <= last { ascending = false; break }
             last = Int(cid)
             entries.append((cid, text))
         }
-        if !ascending || entries.count != use.unicode.count {
-            entries = use.unicode.map { old, text in (subset.cid(old), text) }.sorted { $0.0 < $1.0 }
+        if !ascending || entries.count != unicode.count {
+            entries = unicode.map { old, text in (subset.cid(old), text) }.sorted { $0.0 < $1.0 }
         }
+        return Self.toUnicodeCMap(entries)
+    }
+
+    static let cmapHead: StaticString = "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+    static let cmapTail: StaticString = "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+
+    /// A ToUnicode CMap of (CID, text) pairs in CID order, in chunks of 100
+    /// `bfchar` entries, written into memory sized for it beforehand.
+    static func toUnicodeCMap(_ entries: [(UInt16, String)]) -> [UInt8] {
+        // A text has no more UTF-16 units than UTF-8 bytes; each unit takes
+        // four hex digits; an entry "<CID> <" and ">\n" 10 more; a chunk's
+        // count and "beginbfchar\n"/"endbfchar\n" at most 28.
+        var units = 0
+        for (_, text) in entries { units += text.utf8.count }
+        let chunks = (entries.count + 99) / 100
+        let capacity = cmapHead.utf8CodeUnitCount + cmapTail.utf8CodeUnitCount + 32 * chunks + 10 * entries.count + 4 * units
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            guard let base = buffer.baseAddress else { count = 0; return }
+            var out = ContentBytes(base: base, capacity: capacity)
+            out.text(cmapHead)
+            var start = 0
+            while start < entries.count {
+                let end = min(start + 100, entries.count)
+                out.decimal(end - start)
+                out.text(" beginbfchar\n")
+                for k in start..<end {
+                    let (cid, unicode) = entries[k]
+                    out.text("<")
+                    out.hex4(cid)
+                    out.text("> <")
+                    for unit in unicode.utf16 { out.hex4(unit) }
+                    out.text(">\n")
+                }
+                out.text("endbfchar\n")
+                start = end
+            }
+            out.text(cmapTail)
+            count = out.count
+        }
+    }
+
+    /// The ToUnicode CMap as it was built before (appended byte by byte):
+    /// what the tests compare `toUnicodeCMap` with.
+    static func toUnicodeCMapAppending(_ entries: [(UInt16, String)]) -> [UInt8] {
         var s: [UInt8] = []
-        s.reserveCapacity(400 + entries.count * 16)
         func text(_ ascii: StaticString) { s.append(contentsOf: UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)) }
-        text("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+        text(cmapHead)
         var start = 0
         while start < entries.count {
             let chunk = entries[start..<min(start + 100, entries.count)]
@@ -751,7 +789,7 @@ final class PDFDocument {
             text("endbfchar\n")
             start += 100
         }
-        text("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+        text(cmapTail)
         return s
     }
 
@@ -902,6 +940,32 @@ struct ContentBytes {
         precondition(count + values.count <= capacity, "content bytes past their room")
         if let start = values.baseAddress { (base + count).update(from: start, count: values.count) }
         count += values.count
+    }
+
+    /// Four upper-case hex digits.
+    mutating func hex4(_ value: UInt16) {
+        precondition(count + 4 <= capacity, "content bytes past their room")
+        let digits = PDFWriter.hexDigits.utf8Start
+        base[count] = digits[Int(value >> 12)]
+        base[count + 1] = digits[Int((value >> 8) & 0xF)]
+        base[count + 2] = digits[Int((value >> 4) & 0xF)]
+        base[count + 3] = digits[Int(value & 0xF)]
+        count += 4
+    }
+
+    /// A non-negative integer in decimal, as `String(value)` writes it.
+    mutating func decimal(_ value: Int) {
+        precondition(count + 20 <= capacity, "content bytes past their room")
+        var digits = 1
+        var divisor = 1
+        while value / divisor >= 10 { divisor *= 10; digits += 1 }
+        var rest = value
+        for _ in 0..<digits {
+            base[count] = UInt8(ascii: "0") + UInt8(rest / divisor)
+            rest %= divisor
+            divisor /= 10
+            count += 1
+        }
     }
 
     mutating func zeros(_ n: Int) {

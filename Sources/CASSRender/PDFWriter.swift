@@ -24,6 +24,38 @@ struct PDFWriter {
         return objects.count
     }
 
+    /// A piece of an object body: bytes made beforehand, a literal, or an
+    /// object number (in decimal, as interpolation writes it).
+    enum Piece {
+        case bytes([UInt8])
+        case text(StaticString)
+        case number(Int)
+    }
+
+    /// An object whose body is `pieces` one after the other: the same
+    /// bytes as interpolating them into a String, without the String.
+    mutating func add(_ pieces: Piece...) -> Int {
+        var body: [UInt8] = []
+        body.reserveCapacity(pieces.reduce(0) { total, piece in
+            switch piece {
+            case .bytes(let bytes): total + bytes.count
+            case .text(let text): total + text.utf8CodeUnitCount
+            case .number: total + 20
+            }
+        })
+        for piece in pieces {
+            switch piece {
+            case .bytes(let bytes): body.append(contentsOf: bytes)
+            case .text(let text): body.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            case .number(let value):
+                if value < 0 { body.append(UInt8(ascii: "-")) }
+                Self.appendDigits(value.magnitude, to: &body)
+            }
+        }
+        objects.append(body)
+        return objects.count
+    }
+
     /// An object body made beforehand (a prepared font file stream).
     mutating func add(bytes body: [UInt8]) -> Int {
         objects.append(body)
@@ -52,21 +84,50 @@ struct PDFWriter {
             out.append(contentsOf: "\nendobj\n".utf8)
         }
         let xref = out.count
-        var table = "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        out.append(contentsOf: "xref\n0 ".utf8)
+        Self.appendDigits(UInt(objects.count + 1), to: &out)
+        out.append(contentsOf: "\n0000000000 65535 f \n".utf8)
+        // Each entry is 20 bytes: the offset in ten digits, zero-padded.
         for offset in offsets {
-            let digits = String(offset)
-            table += String(repeating: "0", count: 10 - digits.count) + digits + " 00000 n \n"
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48, 48, 48, 48, 48)
+            var rest = offset
+            withUnsafeMutableBytes(of: &digits) { ten in
+                var at = 9
+                while rest > 0 && at >= 0 {
+                    ten[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                    at -= 1
+                }
+                out.append(contentsOf: ten)
+            }
+            out.append(contentsOf: " 00000 n \n".utf8)
         }
-        table += "trailer\n<< /Size \(objects.count + 1) /Root \(root) 0 R /Info \(info) 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
-        out.append(contentsOf: Array(table.utf8))
+        out.append(contentsOf: "trailer\n<< /Size ".utf8)
+        Self.appendDigits(UInt(objects.count + 1), to: &out)
+        out.append(contentsOf: " /Root ".utf8)
+        Self.appendDigits(UInt(root), to: &out)
+        out.append(contentsOf: " 0 R /Info ".utf8)
+        Self.appendDigits(UInt(info), to: &out)
+        out.append(contentsOf: " 0 R >>\nstartxref\n".utf8)
+        Self.appendDigits(UInt(xref), to: &out)
+        out.append(contentsOf: "\n%%EOF\n".utf8)
         return out
     }
 
     /// A text string for the document information dictionary: UTF-16BE with BOM, in hex.
     static func textString(_ text: String) -> String {
-        var hex = "<FEFF"
-        for unit in text.utf16 { hex += hex4(unit) }
-        return hex + ">"
+        String(decoding: textStringBytes(text), as: UTF8.self)
+    }
+
+    /// `textString` as bytes (a String per unit, through `hex4`, cost
+    /// about 1,500 instructions per character of every PDF's title).
+    static func textStringBytes(_ text: String) -> [UInt8] {
+        var hex: [UInt8] = []
+        hex.reserveCapacity(7 + 4 * text.utf8.count)
+        hex.append(contentsOf: "<FEFF".utf8)
+        for unit in text.utf16 { append(hex4: unit, to: &hex) }
+        hex.append(UInt8(ascii: ">"))
+        return hex
     }
 
     static func hex4(_ value: UInt16) -> String {
@@ -99,6 +160,9 @@ struct PDFWriter {
             out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10)
         }
     }
+
+    /// Upper-case hex digits by value.
+    static let hexDigits: StaticString = "0123456789ABCDEF"
 
     /// A coordinate with at most two decimals, no exponent (what PDF accepts).
     static func number(_ value: Double) -> String {

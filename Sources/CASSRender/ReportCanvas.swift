@@ -361,7 +361,7 @@ final class ReportCanvas {
     /// an Arabic address whose second line starts with a Latin word stays
     /// right-to-left.
     func paragraph(_ text: String, x: Double, w: Double, size: Double, bold: Bool = false, gray: Double = 0) {
-        for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for piece in Self.paragraphs(text) {
             let level = Bidi.firstStrongLevel(piece.unicodeScalars.lazy.map(\.value)) ?? 0
             let lines = wrap(String(piece), w: w, size: size, bold: bold)
             // An embedding, override or isolate open at a line break goes on
@@ -369,7 +369,7 @@ final class ReportCanvas {
             // line (they are not drawn). The lines joined by spaces hold the
             // paragraph's controls and strong characters in order (wrapping
             // drops only spaces), which is all `openControls` looks at.
-            let hasControls = piece.unicodeScalars.contains { Bidi.isExplicitControl($0.value) }
+            let hasControls = Self.mayHoldControls(piece) && piece.unicodeScalars.contains { Bidi.isExplicitControl($0.value) }
             let joined = hasControls ? lines.joined(separator: " ").unicodeScalars.map(\.value) : []
             var offset = 0
             for line in lines {
@@ -385,6 +385,21 @@ final class ReportCanvas {
             }
         }
     }
+
+    /// `text.split(separator: "\n", omittingEmptySubsequences: false)`,
+    /// without walking the text by Characters when it has no line feed
+    /// byte (nearly always): that walk, grapheme breaking a long note
+    /// under every section, was a third of drawing a paragraph. With a
+    /// line feed the split is the Character one (a "\r\n" is one
+    /// Character, not a line feed).
+    static func paragraphs(_ text: String) -> [Substring] {
+        if !text.utf8.contains(0x0A) { return [text[...]] }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// False when `text` has no explicit bidi control for sure: they are
+    /// U+202A-U+202E and U+2066-U+2069, whose UTF-8 starts with 0xE2.
+    static func mayHoldControls(_ text: Substring) -> Bool { text.utf8.contains(0xE2) }
 
     func rule(x: Double = 0, w: Double? = nil, at yy: Double, width lineWidth: Double = 0.5, gray: Double = 0.5) {
         let span = w ?? width

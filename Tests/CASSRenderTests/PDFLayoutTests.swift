@@ -68,7 +68,6 @@ final class PDFLayoutTests: XCTestCase {
                     let other = try XCTUnwrap(fast.usage[key])
                     XCTAssertEqual(other.glyphs, use.glyphs, key)
                     XCTAssertEqual(other.unicode, use.unicode, key)
-                    XCTAssertEqual(other.scalar, use.scalar, key)
                 }
             }
         }
