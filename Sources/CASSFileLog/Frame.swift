@@ -183,17 +183,19 @@ enum Frame {
             at += count
             return true
         }
-        let malformed = Parsed.invalid("the lengths inside the frame do not add up to its length \(length)")
-        guard let keyCount = take(4) else { return malformed }
+        // Built only when needed: a message made up front for every frame
+        // read (the length formatted into a String) cost more than its CRC.
+        func malformed() -> Parsed { .invalid("the lengths inside the frame do not add up to its length \(length)") }
+        guard let keyCount = take(4) else { return malformed() }
         let keyStart = at
-        guard skip(keyCount), let valueCount = take(4) else { return malformed }
+        guard skip(keyCount), let valueCount = take(4) else { return malformed() }
         let valueStart = at
-        guard skip(valueCount), let headerCount = take(2) else { return malformed }
+        guard skip(valueCount), let headerCount = take(2) else { return malformed() }
         let headersStart = at
         for _ in 0..<headerCount {
-            guard let nameCount = take(2), skip(nameCount), let count = take(4), skip(count) else { return malformed }
+            guard let nameCount = take(2), skip(nameCount), let count = take(4), skip(count) else { return malformed() }
         }
-        guard at == end else { return malformed }
+        guard at == end else { return malformed() }
         return .frame(Layout(
             total: total,
             endsBatch: flags & Frame.endOfBatch != 0,

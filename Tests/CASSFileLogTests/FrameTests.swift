@@ -28,6 +28,42 @@ final class FrameTests: XCTestCase {
         XCTAssertEqual(record, LogRecord(topic: "t", partition: 3, offset: 1_234_567_890_123, key: original.key, value: original.value, headers: original.headers))
     }
 
+    /// The bytes of a frame as docs/filelog.md lays them out, field by
+    /// field, independently of the writer.
+    func documented(_ record: OutgoingRecord, offset: Int64, timestamp: Int64, endOfBatch: Bool) -> [UInt8] {
+        func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        var body: [UInt8] = [endOfBatch ? 1 : 0] + le(timestamp) + le(UInt32(record.key.count)) + record.key
+            + le(UInt32(record.value.count)) + record.value + le(UInt16(record.headers.count))
+        for header in record.headers {
+            body += le(UInt16(header.name.utf8.count)) + Array(header.name.utf8) + le(UInt32(header.value.count)) + header.value
+        }
+        body += le(offset)
+        var frame = le(UInt32(body.count + 4)) + body
+        frame += le(CRC32C.checksum(frame))
+        return frame
+    }
+
+    func test_framesAreTheDocumentedBytes() {
+        let records = [
+            OutgoingRecord(topic: "t", partition: 0, key: [], value: []),
+            OutgoingRecord(topic: "t", partition: 0, key: Array("invoice GB2026000001".utf8), value: (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 7) },
+                           headers: [LogHeader(name: "content-type", text: "application/cloudevents+json; charset=UTF-8"), LogHeader(name: "ü", value: [])]),
+            OutgoingRecord(topic: "t", partition: 0, key: [1], value: [2, 3], headers: [LogHeader(name: "", value: [9])]),
+        ]
+        var expected: [UInt8] = []
+        var appended: [UInt8] = []
+        var pendings: [Frame.Pending] = []
+        for (index, record) in records.enumerated() {
+            let last = index == records.count - 1
+            expected += documented(record, offset: 100 + Int64(index), timestamp: -5 + Int64(index), endOfBatch: last)
+            pendings.append(Frame.append(record, timestampMs: -5 + Int64(index), endOfBatch: last, to: &appended))
+        }
+        appended.withUnsafeMutableBytes { raw in
+            for (index, pending) in pendings.enumerated() { Frame.seal(pending, offset: 100 + Int64(index), in: raw) }
+        }
+        XCTAssertEqual(appended, expected)
+    }
+
     func test_emptyRecordIsTheSmallestFrame() {
         let bytes = sealed(OutgoingRecord(topic: "t", partition: 0, key: [], value: []), offset: 0)
         XCTAssertEqual(bytes.count, Frame.totalMin)
