@@ -49,6 +49,30 @@ public final class EventHub: @unchecked Sendable {
         publish(ServiceEvent(type: event.type.rawValue, id: event.id, country: event.country, companies: companies, data: event.data))
     }
 
+    /// Whether an event published now would reach anyone: the hub is live
+    /// and some stream is open. Views ask before building an event only the
+    /// stream gets (an issued invoice's payload cost the invoices view most
+    /// of its work with no stream open, and while it replays history).
+    var isListened: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return live && !subscribers.isEmpty
+    }
+
+    /// Publishes the event `make` builds, building it only when someone
+    /// listens. A stream opened after the check misses the event exactly as
+    /// it would miss one published an instant earlier.
+    func publish(companies: [CompanyID], _ make: () -> PublicEvent) {
+        guard isListened else { return }
+        publish(make(), companies: companies)
+    }
+
+    /// `publish(_:)` of a `ServiceEvent` built only when someone listens.
+    func publishEvent(_ make: () -> ServiceEvent) {
+        guard isListened else { return }
+        publish(make())
+    }
+
     func goLive() {
         lock.lock()
         live = true

@@ -105,8 +105,10 @@ public final class FilesView: View, @unchecked Sendable {
         order.append(id)
         for outcome in earlyOutcomes.removeValue(forKey: id) ?? [] { applyOutcome(outcome, fileID: id) }
         if let company = CompanyID(entry.company) {
-            hub?.publish(ServiceEvent(type: "file.received", id: "file.received:\(id)", country: "", companies: [company],
-                                      data: "{\"id\":\(JSONText.quoted(id)),\"name\":\(JSONText.quoted(entry.name))}"))
+            hub?.publishEvent {
+                ServiceEvent(type: "file.received", id: "file.received:\(id)", country: "", companies: [company],
+                             data: "{\"id\":\(JSONText.quoted(id)),\"name\":\(JSONText.quoted(entry.name))}")
+            }
         }
     }
 
@@ -122,7 +124,7 @@ public final class FilesView: View, @unchecked Sendable {
             guard entry.status != .withdrawn else { return }
             entry.status = .withdrawn
             files[id] = entry
-            hub?.publish(PublicEvents.file(outcome), companies: companies)
+            hub?.publish(companies: companies) { PublicEvents.file(outcome) }
             return
         }
         guard entry.status == .received else { return }
@@ -141,7 +143,7 @@ public final class FilesView: View, @unchecked Sendable {
         recount(id)
         if !outcome.country.isEmpty { byOrdinal[outcome.country, default: [:]][entry.ordinal] = id }
         if case .airline = entry.owner ?? .cass, let owner = entry.owner, !companies.contains(owner) { companies.append(owner) }
-        hub?.publish(PublicEvents.file(outcome), companies: companies)
+        hub?.publish(companies: companies) { PublicEvents.file(outcome) }
     }
 
     /// An accepted file's counts with every record rejection it got: the

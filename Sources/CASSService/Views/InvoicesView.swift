@@ -69,10 +69,11 @@ public final class InvoicesView: View, @unchecked Sendable {
         case .periodClosed(let period, let count, let total, let disbursements):
             guard closed[period] == nil else { return }
             closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
-            let airlines = disbursements.map { CompanyID.airline(prefix: InvoiceRoutes.prefixText($0.airlinePrefix)) }
-            if let hub {
-                hub.publish(PublicEvents.periodClosed(period, invoices: count, totalMinor: total, disbursements: disbursements, reference: hub.reference),
-                            companies: airlines + [.cass])
+            if let hub, hub.isListened {
+                let airlines = disbursements.map { CompanyID.airline(prefix: InvoiceRoutes.prefixText($0.airlinePrefix)) }
+                hub.publish(companies: airlines + [.cass]) {
+                    PublicEvents.periodClosed(period, invoices: count, totalMinor: total, disbursements: disbursements, reference: hub.reference)
+                }
             }
         default:
             break
@@ -88,9 +89,10 @@ public final class InvoicesView: View, @unchecked Sendable {
         numbersByAgent[Self.agentCompany(invoice), default: []].append(invoice.number)
         if let hub {
             // The payload of cass.invoice-events, with the part count the
-            // number stage sent the lines in.
-            let event = PublicEvents.invoiceIssued(invoice, sectionLines: invoice.sections.map(\.lines.count), parts: parts, reference: hub.reference)
-            hub.publish(event, companies: [.agent(country: invoice.country, code: invoice.agentCodeText)])
+            // number stage sent the lines in; built only for open streams.
+            hub.publish(companies: [.agent(country: invoice.country, code: invoice.agentCodeText)]) {
+                PublicEvents.invoiceIssued(invoice, sectionLines: invoice.sections.map(\.lines.count), parts: parts, reference: hub.reference)
+            }
         }
     }
 
