@@ -112,6 +112,8 @@ extension ValidateStage {
         journal.put(partition, .withdrawn(file), [1])
         if let log = undo[partition]?.removeValue(forKey: file) {
             var ledger = ledgers.removeValue(forKey: partition) ?? AWBLedger()
+            // Ledger entries of layout 2 (fixed width): withdrawals are rare,
+            // and restore reads both layouts.
             var restored = BinaryWriter(capacity: journal.enabled ? log.count * 90 : 0)
             var removed = BinaryWriter(capacity: journal.enabled ? log.count * 20 : 0)
             var restoredCount: Int32 = 0, removedCount: Int32 = 0
@@ -132,7 +134,7 @@ extension ValidateStage {
             ledgers[partition] = ledger
             if restoredCount > 0 {
                 var value = BinaryWriter(capacity: restored.count + 5)
-                value.u8(Self.ledgerStateVersion); value.i32(restoredCount); value.raw(restored.finish())
+                value.u8(ValidateLedgerEntries.fixedLayout); value.i32(restoredCount); value.raw(restored.finish())
                 journal.put(partition, .ledger(inputOffset: record.offset), value.finish())
             }
             if removedCount > 0 {

@@ -73,8 +73,6 @@ public final class ValidateStage: BarrierStage {
         }
     }
 
-    /// Layout of the ledger entries' values: 2 added the operation to each key.
-    static let ledgerStateVersion: UInt8 = 2
 
     public let journal: StateJournal<StateKey>
     var ledgers: [Int32: AWBLedger] = [:]
@@ -104,20 +102,10 @@ public final class ValidateStage: BarrierStage {
         case .removed, .undo, .withdrawn:
             try restoreFileAction(partition: partition, key: key, value: value)
         case .ledger:
-            var reader = BinaryReader(value)
-            guard try reader.u8() == Self.ledgerStateVersion else {
-                throw DecodingFailure("ledger entries written before AWBs were keyed by operation (layout 1); settle that run again in a fresh namespace")
-            }
-            let count = Int(try reader.i32())
-            guard count >= 0 else { throw DecodingFailure("negative entry count") }
             // Grown as entries come (geometrically): reserving per entry
             // would rehash the whole ledger each time.
             var ledger = ledgers.removeValue(forKey: partition) ?? AWBLedger()
-            for _ in 0..<count {
-                let operation = try reader.code(), prefix = try reader.i32(), serial = try reader.i32()
-                ledger[LedgerKey(operation: operation, awb: AWBKey(prefix: prefix, serial: serial))] = try AWBLedger.Entry(from: &reader)
-            }
-            guard reader.isAtEnd else { throw DecodingFailure("\(value.count - reader.position) bytes after the last entry") }
+            try ValidateLedgerEntries.decode(value) { key, entry in ledger[key] = entry }
             ledgers[partition] = ledger
         }
     }
@@ -162,11 +150,10 @@ public final class ValidateStage: BarrierStage {
         var rejections: [Rejection] = []
         let count = output.partitions(Self.lines)
         var byPartition: [[BilledLine]] = RoutingKey.partitionBatches(for: batch.records.count, partitions: count)
+        let operation = ASCIICode(operationText: batch.country)
         // The ledger entries this message changed, journalled as one state
         // record.
-        var changed = BinaryWriter(capacity: journal.enabled ? 4 + batch.records.count * 110 : 0)
-        let operation = ASCIICode(operationText: batch.country)
-        var changedCount: Int32 = 0
+        var changed = ValidateLedgerEntries.Writer(operation: operation, capacity: journal.enabled ? batch.records.count * 40 : 0)
         let file = FileKey(operation: batch.country, ordinal: batch.fileOrdinal)
         // A file withdrawn here never comes back (a duplicate sent before
         // the withdrawal must not bill it again).
@@ -182,25 +169,15 @@ public final class ValidateStage: BarrierStage {
                                   log: &undo[record.partition, default: [:]][file, default: UndoLog(name: batch.fileName, period: batch.period)])
                 }
                 byPartition[Int(Self.lines.partition(for: InvoiceRoute(country: line.country, agent: line.agentCode), count: count))].append(line)
-                if journal.enabled {
-                    changed.code(operation)
-                    changed.i32(line.airlinePrefix)
-                    changed.i32(line.awbSerial)
-                    entry.encode(into: &changed)
-                    changedCount += 1
-                }
+                if journal.enabled { changed.add(prefix: line.airlinePrefix, serial: line.awbSerial, entry) }
             case .rejected(let problem):
                 rejections.append(batch.records[index].source.rejection(problem))
             case .replay:
                 break
             }
         }
-        if changedCount > 0 {
-            var value = BinaryWriter(capacity: changed.count + 5)
-            value.u8(Self.ledgerStateVersion)
-            value.i32(changedCount)
-            value.raw(changed.finish())
-            journal.put(record.partition, .ledger(inputOffset: record.offset), value.finish())
+        if changed.count > 0 {
+            journal.put(record.partition, .ledger(inputOffset: record.offset), changed.finish())
         }
         if replaced.count > 0 {
             undo[record.partition]?[file]?.offsets.append(record.offset)
