@@ -57,32 +57,39 @@ public enum InvoiceXMLWriter {
         let chargeResources = Self.chargeResources
         let prepaidResource = Self.prepaidResource, collectResource = Self.collectResource
         let prefixBytes = Array(prefix.utf8)
-        for (index, line) in section.lines.enumerated() {
+        // Each line read in place through a pointer: `for (index, line) in
+        // enumerated()` copied the line (retaining its texts) and the
+        // closures below that captured it copied it again, three copies a
+        // line. Same bytes.
+        section.lines.withUnsafeBufferPointer { lines in
+        guard let first = lines.baseAddress else { return }
+        for index in lines.indices {
+            let line = first + index
             out.node("cass:line", "cass:InvoiceLine") { out in
                 out.value("cass:lineNumber") { DecimalBytes.append(Int64(index) + 1, to: &$0) }
-                out.value("cass:transactionType", line.transaction.code)
+                out.value("cass:transactionType", line.pointee.transaction.code)
                 out.inline { out in
                     out.node("cass:waybill", "cargo:Waybill", attribute: "rdf:about", unescaped: { bytes in
                         // urn:opencass:awb:PPP-SSSSSSSS: digits and constants only.
                         bytes.append(contentsOf: "urn:opencass:awb:".utf8)
                         bytes.append(contentsOf: prefixBytes)
                         bytes.append(UInt8(ascii: "-"))
-                        DecimalBytes.appendZeroPadded(Int64(line.awbSerial), width: 8, to: &bytes)
+                        DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &bytes)
                     }) { out in
                         out.value("cargo:waybillPrefix", prefix)
-                        out.value("cargo:waybillNumber") { DecimalBytes.appendZeroPadded(Int64(line.awbSerial), width: 8, to: &$0) }
+                        out.value("cargo:waybillNumber") { DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &$0) }
                     }
                 }
-                out.value("cass:issueDate") { DecimalBytes.appendDate(line.issueDate, to: &$0) }
-                out.value("cass:origin", line.origin)
-                out.value("cass:destination", line.destination)
-                out.value("cass:chargeableWeight") { DecimalBytes.appendMoney(line.chargeableWeightTenthsKg, digits: 1, to: &$0) }
+                out.value("cass:issueDate") { DecimalBytes.appendDate(line.pointee.issueDate, to: &$0) }
+                out.value("cass:origin", line.pointee.origin)
+                out.value("cass:destination", line.pointee.destination)
+                out.value("cass:chargeableWeight") { DecimalBytes.appendMoney(line.pointee.chargeableWeightTenthsKg, digits: 1, to: &$0) }
                 // Prepaid or collect, as the billing record says it (memos have none).
-                if let indicator = line.chargesIndicator {
+                if let indicator = line.pointee.chargesIndicator {
                     out.resource(prepared: indicator == .prepaid ? prepaidResource : collectResource)
                 }
                 // In the order of `chargeIdentifiers`; zero amounts left out but the line amount (CN).
-                let amounts = (line.weightCharge, line.valuationCharge, line.otherChargesDueCarrier, line.commission, line.incentive, line.amount)
+                let amounts = (line.pointee.weightCharge, line.pointee.valuationCharge, line.pointee.otherChargesDueCarrier, line.pointee.commission, line.pointee.incentive, line.pointee.amount)
                 func charge(_ slot: Int, _ amount: Int64) {
                     guard amount != 0 || slot == 5 else { return }
                     out.inline { out in
@@ -93,11 +100,12 @@ public enum InvoiceXMLWriter {
                     }
                 }
                 charge(0, amounts.0); charge(1, amounts.1); charge(2, amounts.2); charge(3, amounts.3); charge(4, amounts.4); charge(5, amounts.5)
-                let reason = Self.trimmingSpaces(line.reasonCode)
+                let reason = Self.trimmingSpaces(line.pointee.reasonCode)
                 if !reason.isEmpty { out.value("cass:reasonCode", reason) }
-                out.value("cass:sourceFile", line.sourceFile)
-                out.value("cass:sourceSequence") { DecimalBytes.append(Int64(line.sourceSequence), to: &$0) }
+                out.value("cass:sourceFile", line.pointee.sourceFile)
+                out.value("cass:sourceSequence") { DecimalBytes.append(Int64(line.pointee.sourceSequence), to: &$0) }
             }
+        }
         }
         for tax in section.taxes {
             out.node("cass:tax", "cass:TaxLine") { out in
