@@ -104,28 +104,20 @@ enum SettleInputLines {
         var file = "", country = ""
         var period: Int64 = 0, agent: Int64 = 0, airline: Int64 = 0, serial: Int64 = 0
         var ordinal: Int64 = 0, sequence: Int64 = 0, issue: Int64 = 0
-        func next(_ previous: inout Int64) throws(DecodingFailure) -> Int64 {
-            previous = previous &+ (try r.zigzag())
-            return previous
-        }
-        func int32(_ value: Int64, _ what: String) throws(DecodingFailure) -> Int32 {
-            guard let narrow = Int32(exactly: value) else { throw DecodingFailure("\(what) \(value) out of range") }
-            return narrow
-        }
         for _ in 0..<count {
             let flags = try r.u8()
             if flags & 1 != 0 { file = try r.varString() }
             if flags & 2 != 0 { country = try r.varString() }
             let (transaction, indicator) = try LineTransactionByte.decode(try r.u8())
-            let linePeriod = try BinaryReader.checkedPeriod(try int32(try next(&period), "period"))
-            let lineAgent = try next(&agent)
-            let lineAirline = try int32(try next(&airline), "airline")
-            let lineSerial = try int32(try next(&serial), "serial")
-            let lineOrdinal = try next(&ordinal)
-            let lineSequence = try int32(try next(&sequence), "sequence")
-            let issueRaw = try next(&issue)
-            let issueDate = try BinaryReader.checkedDate(try int32(issueRaw, "issue date"))
-            let taxDate = try BinaryReader.checkedDate(try int32(issueRaw &+ (try r.zigzag()), "tax date"))
+            let linePeriod = try BinaryReader.checkedPeriod(try BinaryReader.narrow(try r.delta(from: &period), "period"))
+            let lineAgent = try r.delta(from: &agent)
+            let lineAirline = try BinaryReader.narrow(try r.delta(from: &airline), "airline")
+            let lineSerial = try BinaryReader.narrow(try r.delta(from: &serial), "serial")
+            let lineOrdinal = try r.delta(from: &ordinal)
+            let lineSequence = try BinaryReader.narrow(try r.delta(from: &sequence), "sequence")
+            let issueRaw = try r.delta(from: &issue)
+            let issueDate = try BinaryReader.checkedDate(try BinaryReader.narrow(issueRaw, "issue date"))
+            let taxDate = try BinaryReader.checkedDate(try BinaryReader.narrow(issueRaw &+ (try r.zigzag()), "tax date"))
             let weight = try r.zigzag(), wc = try r.zigzag(), vc = try r.zigzag(), ocdc = try r.zigzag()
             let commission = try r.zigzag(), incentive = try r.zigzag(), amount = try r.zigzag()
             let mask = try r.varint()
@@ -192,6 +184,19 @@ extension BinaryReader {
     mutating func zigzag() throws(DecodingFailure) -> Int64 {
         let raw = try varint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    /// The next value of a column written as differences to the value
+    /// before it (`previous`, updated): the compact state layouts' columns.
+    mutating func delta(from previous: inout Int64) throws(DecodingFailure) -> Int64 {
+        previous = previous &+ (try zigzag())
+        return previous
+    }
+
+    /// A decoded column value that must fit 32 bits, named in the error.
+    static func narrow(_ value: Int64, _ what: String) throws(DecodingFailure) -> Int32 {
+        guard let narrow = Int32(exactly: value) else { throw DecodingFailure("\(what) \(value) out of range") }
+        return narrow
     }
 
     mutating func varString() throws(DecodingFailure) -> String {

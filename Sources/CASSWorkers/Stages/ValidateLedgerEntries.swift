@@ -73,19 +73,11 @@ enum ValidateLedgerEntries {
             // Every entry takes at least 13 bytes: a count beyond the value's size is damage.
             guard count <= UInt64(bytes.count) else { throw DecodingFailure("\(count) ledger entries in \(bytes.count) bytes") }
             var prefix: Int64 = 0, serial: Int64 = 0, agent: Int64 = 0, issue: Int64 = 0, ordinal: Int64 = 0, sequence: Int64 = 0
-            func next(_ previous: inout Int64) throws(DecodingFailure) -> Int64 {
-                previous = previous &+ (try r.zigzag())
-                return previous
-            }
-            func int32(_ value: Int64, _ what: String) throws(DecodingFailure) -> Int32 {
-                guard let narrow = Int32(exactly: value) else { throw DecodingFailure("\(what) \(value) out of range") }
-                return narrow
-            }
             for _ in 0..<count {
-                let entryPrefix = try int32(try next(&prefix), "airline prefix"), entrySerial = try int32(try next(&serial), "AWB serial")
-                let firstAgent = try next(&agent)
-                let issueDate = try BinaryReader.checkedDate(try int32(try next(&issue), "issue date"))
-                let lastOrdinal = try next(&ordinal), lastSequence = try int32(try next(&sequence), "sequence")
+                let entryPrefix = try BinaryReader.narrow(try r.delta(from: &prefix), "airline prefix"), entrySerial = try BinaryReader.narrow(try r.delta(from: &serial), "AWB serial")
+                let firstAgent = try r.delta(from: &agent)
+                let issueDate = try BinaryReader.checkedDate(try BinaryReader.narrow(try r.delta(from: &issue), "issue date"))
+                let lastOrdinal = try r.delta(from: &ordinal), lastSequence = try BinaryReader.narrow(try r.delta(from: &sequence), "sequence")
                 let entry = AWBLedger.Entry(firstAgent: firstAgent, weightCharge: try r.zigzag(), valuationCharge: try r.zigzag(),
                                             otherChargesDueCarrier: try r.zigzag(), commission: try r.zigzag(), incentive: try r.zigzag(),
                                             netDue: try r.zigzag(), issueDate: issueDate, lastOrdinal: lastOrdinal, lastSequence: lastSequence)
