@@ -25,8 +25,16 @@ public struct ServiceOptions: Sendable {
     /// Whether this process runs the pipeline's stage workers (tests that
     /// feed the topics by hand turn them off).
     public var runsPipeline = true
-    /// Threads stepping the stage workers.
-    public var pipelineThreads = 2
+    /// Threads stepping the stage workers: more than the machine's two
+    /// cores, because a worker's thread sits in an fsync wait for every
+    /// batch (its outputs, then its state), and a third and fourth thread
+    /// step other workers meanwhile.
+    public var pipelineThreads = 4
+    /// Workers per stage (the stage's input partitions dealt among them):
+    /// with one, a stage ran on one core at a time, and after the last
+    /// upload the pipeline drained validate, then settle's close, each on
+    /// one thread while the other core was mostly idle.
+    public var workersPerStage = 2
     /// Batches a stage worker handles between checkpoints of its state and
     /// input offsets (`StageWorker.checkpointEvery`): on the durable file
     /// log each checkpoint is two more fsync waits and the state of keys
@@ -94,6 +102,7 @@ public final class Service: @unchecked Sendable {
             let environment = StageEnvironment(reference: reference, persistState: true)
             var pipelineOptions = PipelineRunner.Options()
             pipelineOptions.threads = max(1, options.pipelineThreads)
+            pipelineOptions.workersPerStage = max(1, options.workersPerStage)
             pipelineOptions.checkpointEvery = max(1, options.checkpointBatches)
             pipelineOptions.checkpointIdleMs = max(0, options.checkpointIdleMs)
             let runner = PipelineRunner(log: log, stages: Pipeline.settlement, environment: environment, options: pipelineOptions)
