@@ -81,6 +81,35 @@ final class AtomicFileTests: XCTestCase {
         }
     }
 
+    /// A new file and one replacing another get the same permissions
+    /// (0644 less the umask) whichever way the name was given.
+    func test_newAndReplacedFiles_haveTheUsualPermissions() throws {
+        let root = try temporaryFolder()
+        let target = AtomicFile.join(root.path, "GB1.hot")
+        let mask = umask(0o022)
+        umask(mask)
+        for bytes in [Array("new".utf8), Array("replaced".utf8)] {
+            try AtomicFile.write(bytes, toPath: target, durable: false)
+            var named = stat()
+            XCTAssertEqual(lstat(target, &named), 0)
+            XCTAssertEqual(named.st_mode & 0o777, 0o644 & ~mask)
+            XCTAssertEqual(named.st_nlink, 1)
+            XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), String(decoding: bytes, as: UTF8.self))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["GB1.hot"])
+    }
+
+    /// A target that is a folder is refused with its path, and nothing is
+    /// left behind.
+    func test_aTargetThatIsAFolder_isRefused_andNoTemporaryFileStays() throws {
+        let root = try temporaryFolder()
+        try FileManager.default.createDirectory(atPath: AtomicFile.join(root.path, "GB1.pdf"), withIntermediateDirectories: false)
+        XCTAssertThrowsError(try AtomicFile.write([1], toPath: AtomicFile.join(root.path, "GB1.pdf"), durable: false)) { error in
+            XCTAssertTrue("\(error)".contains("GB1.pdf"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["GB1.pdf"])
+    }
+
     func test_aFolderThatIsAFile_isReportedWithItsPath() throws {
         let root = try temporaryFolder()
         let blocker = root.appendingPathComponent("blocker")
