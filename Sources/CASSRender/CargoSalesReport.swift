@@ -222,6 +222,39 @@ public struct CargoSalesReport {
             drawHeadings(known, c)
             return
         }
+        let document = c.document
+        let key = SharedHeadings.Key(language: translations.language, table: table.rawValue, rightToLeft: c.rightToLeft)
+        let prepared: PreparedHeadings
+        if let shared = document.fonts.headings[key], !document.isRecording,
+           let adopted = Self.adopt(shared, document) {
+            prepared = adopted
+        } else {
+            let (made, glyphUse) = document.recordingGlyphUse { prepareHeadings(table, c) }
+            document.fonts.headings[key] = SharedHeadings.Prepared(lines: made.lines, cells: made.cells, glyphUse: glyphUse)
+            prepared = made
+        }
+        headingCache.tables[table.rawValue] = prepared
+        drawHeadings(prepared, c)
+    }
+
+    /// Headings another document prepared, taken into `document`: their
+    /// glyph tries replayed (which puts their fonts in use), then their
+    /// runs in this document's fonts. Nil (having replayed) if a font is
+    /// missing, which replaying rules out; preparing them again then
+    /// tries the same glyphs, already marked.
+    private static func adopt(_ shared: SharedHeadings.Prepared, _ document: PDFDocument) -> PreparedHeadings? {
+        document.replay(shared.glyphUse)
+        var cells: [(cell: ReportCanvas.PreparedCell, k: Int, pad: Int)] = []
+        cells.reserveCapacity(shared.cells.count)
+        for (cell, k, pad) in shared.cells {
+            guard let runs = document.adopt(cell.runs) else { return nil }
+            cells.append((ReportCanvas.PreparedCell(runs: runs, x: cell.x, size: cell.size, gray: cell.gray), k, pad))
+        }
+        return PreparedHeadings(lines: shared.lines, cells: cells)
+    }
+
+    /// Wraps, shapes and places a table's headings (what `headings` draws).
+    private func prepareHeadings(_ table: Table, _ c: ReportCanvas) -> PreparedHeadings {
         let columns = table.columns
         let t = translations
         let size = 6.5
@@ -238,9 +271,7 @@ public struct CargoSalesReport {
             }
             x += column.width
         }
-        let prepared = PreparedHeadings(lines: lines, cells: cells)
-        headingCache.tables[table.rawValue] = prepared
-        drawHeadings(prepared, c)
+        return PreparedHeadings(lines: lines, cells: cells)
     }
 
     private func drawHeadings(_ headings: PreparedHeadings, _ c: ReportCanvas) {

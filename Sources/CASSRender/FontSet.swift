@@ -13,6 +13,8 @@ public final class FontSet: Sendable {
     let wraps = SharedCache<ReportCanvas.WrapKey, SharedWraps.Wrap>(capacity: SharedWraps.capacity)
     /// Non-Latin texts shaped once and shared by every document (SharedShapes).
     let shapes = SharedCache<SharedShapes.Key, SharedShapes.Shape>(capacity: SharedShapes.capacity)
+    /// Tables' column headings prepared once per language and shared (SharedHeadings).
+    let headings = SharedCache<SharedHeadings.Key, SharedHeadings.Prepared>(capacity: SharedHeadings.capacity)
 
     /// `regular` and `bold` are fallback chains of the same length or not;
     /// bold falls back to the regular chain for scripts it lacks.
@@ -259,5 +261,32 @@ enum SharedShapes {
         let runs: [Run]
         /// What each glyph was marked drawn with, in drawing order across the runs.
         let marks: [(text: String, scalar: UInt32)]
+    }
+}
+
+/// The column headings of the report's tables (`CargoSalesReport.Table`),
+/// wrapped, shaped and placed once per language and table and shared by
+/// every document of the font set, with the glyph tries their preparation
+/// made (`PDFDocument.GlyphUseRecord`), which a document taking them
+/// replays as if it had prepared them itself: the same glyph use, font
+/// order and ToUnicode texts, so the same bytes. Preparing a table's
+/// headings (a dozen labels wrapped, shaped and measured) was about a
+/// twelfth of a PDF's instructions in a 10,000-AWB settle.
+enum SharedHeadings {
+    /// Eight languages and five tables need 40; the limit only bounds it.
+    static let capacity = 256
+
+    struct Key: Hashable, Sendable {
+        let language: String
+        let table: Int
+        let rightToLeft: Bool
+    }
+
+    struct Prepared: Sendable {
+        let lines: Int
+        /// Each cell with the line it is on and the empty lines above it;
+        /// its runs hold the preparing document's font indices (`PDFDocument.adopt`).
+        let cells: [(cell: ReportCanvas.PreparedCell, k: Int, pad: Int)]
+        let glyphUse: PDFDocument.GlyphUseRecord
     }
 }

@@ -17,7 +17,7 @@ final class PDFDocument {
     private(set) var usage: [String: FontUse] = [:]
     private var fontOrder: [String] = []
 
-    struct Run {
+    struct Run: Sendable {
         let fontKey: String
         /// The font's place in the document's font order (`FontUse.index`).
         let fontIndex: Int
@@ -298,14 +298,39 @@ final class PDFDocument {
 
     /// Runs `work` and returns what it gave and the glyph use it recorded.
     /// The run cache is not read meanwhile, so every shaping records.
+    /// Records may nest (a wrap recorded inside the preparation of a
+    /// table's headings): the inner work's tries are then noted in the
+    /// outer record too, after the outer's earlier ones, as they were made.
     func recordingGlyphUse<T>(_ work: () -> T) -> (T, GlyphUseRecord) {
+        let outer = recorded, outerKeys = recordedKeys
         recorded = GlyphUseRecord()
         recordedKeys = []
         let result = work()
         let made = recorded ?? GlyphUseRecord()
-        recorded = nil
-        recordedKeys = []
+        recorded = outer
+        recordedKeys = outerKeys
+        if outer != nil {
+            for attempt in made.tries where attempt.font < made.fonts.count {
+                noteTry(use(made.fonts[attempt.font]), attempt.glyph, text: attempt.text, scalar: attempt.scalar)
+            }
+        }
         return (result, made)
+    }
+
+    /// True while a glyph use record is being made: caches that would
+    /// skip a shaping (and so its tries) must not be read.
+    var isRecording: Bool { recorded != nil }
+
+    /// `runs` made in another document (whose font indices they hold) as
+    /// runs in this one, by font name; nil when a font is not in use here.
+    func adopt(_ runs: [Run]) -> [Run]? {
+        var result: [Run] = []
+        result.reserveCapacity(runs.count)
+        for run in runs {
+            guard let use = usage[run.fontKey] else { return nil }
+            result.append(Run(fontKey: run.fontKey, fontIndex: use.index, glyphs: run.glyphs, width: run.width))
+        }
+        return result
     }
 
     /// Marks the recorded glyphs drawn in this document, as the recorded work would have.

@@ -107,7 +107,7 @@ final class ReportCanvas {
     /// A cell shaped, sized and placed once and drawn again at other
     /// baselines (column headings on every page): what `cell` draws, from
     /// the runs of its general path (which the table path equals).
-    struct PreparedCell {
+    struct PreparedCell: Sendable {
         let runs: [PDFDocument.Run]
         let x: Double
         let size: Double
@@ -169,7 +169,9 @@ final class ReportCanvas {
     /// cell then shrinks it): for column headings.
     func wrap(_ text: String, w: Double, size: Double, bold: Bool = false, breakWords: Bool = true) -> [String] {
         let key = WrapKey(text: text, w: w, size: size, bold: bold, breakWords: breakWords)
-        if let known = wrapped[key] { return known }
+        // While recording, the lines kept here would skip the tries a
+        // wrap makes (the shared wraps replay theirs).
+        if !document.isRecording, let known = wrapped[key] { return known }
         let lines: [String]
         if let numbered = wrapSharingNumbers(text, w: w, size: size, bold: bold, breakWords: breakWords) {
             lines = numbered

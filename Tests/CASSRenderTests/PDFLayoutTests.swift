@@ -442,6 +442,30 @@ final class PDFLayoutTests: XCTestCase {
         XCTAssertTrue(text.contains("Łódź Ærø Cargo Šped"), String(text.prefix(600)))
     }
 
+    /// Column headings are prepared once per language and table and
+    /// shared (`SharedHeadings`): a document taking them from another
+    /// whose agent is named in another script (so its fonts came into use
+    /// in another order) gives the bytes it gives on a fresh font set.
+    func test_sharedHeadings_bytesDoNotDependOnTheDocumentThatPreparedThem() throws {
+        for (index, market) in Fixtures.markets.enumerated() {
+            let invoice = Fixtures.invoice(market: index, lines: 90)
+            var agent = try XCTUnwrap(Fixtures.reference.agent(invoice.agentCode, in: invoice.country))
+            agent.name = market.language == "ar" ? "Heathrow Cargo 한국항공화물" : "شركة الخليج 上海环球 Cargo"
+            let renamed = ReferenceData(operations: Array(Fixtures.reference.operations.values), airlines: Array(Fixtures.reference.airlines.values),
+                                        agents: [agent])
+            let fresh = try DocumentRenderer(reference: Fixtures.reference, fonts: try FontSet.locate()).renderPDF(invoice)
+            let freshRenamed = try DocumentRenderer(reference: renamed, fonts: try FontSet.locate()).renderPDF(invoice)
+            // One font set: the renamed agent's document prepares the headings, the plain one takes them, and the other way round.
+            let fonts = try FontSet.locate()
+            XCTAssertEqual(try DocumentRenderer(reference: renamed, fonts: fonts).renderPDF(invoice), freshRenamed, market.language)
+            XCTAssertGreaterThan(fonts.headings.count, 0, "the headings must be kept for the next document")
+            XCTAssertEqual(try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(invoice), fresh, market.language)
+            let other = try FontSet.locate()
+            XCTAssertEqual(try DocumentRenderer(reference: Fixtures.reference, fonts: other).renderPDF(invoice), fresh, market.language)
+            XCTAssertEqual(try DocumentRenderer(reference: renamed, fonts: other).renderPDF(invoice), freshRenamed, market.language)
+        }
+    }
+
     func test_languageFallsBackFromAgentToOperationToEnglish() throws {
         var agent = try XCTUnwrap(Fixtures.reference.agent(Fixtures.agentCode(1), in: "FR"))
         agent.language = "pt-BR"
