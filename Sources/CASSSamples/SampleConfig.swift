@@ -16,21 +16,30 @@ public struct SampleConfig: Sendable {
     public var firstYear: Int
     public var firstMonth: Int
     public var months: Int
+    /// Active agents generated on top of the fixed cast (whose 19 active
+    /// agents bill in every dataset), shared out over the operations by
+    /// their billing weight. More agents mean more, smaller invoices for
+    /// the same AWBs: the shape of a real period close, where thousands of
+    /// agents each bill a few dozen AWBs.
+    public var extraAgents: Int
 
     public static let awbsMax = 5_000_000
+    public static let extraAgentsMax = 20_000
 
-    public init(awbs: Int = 300, seed: UInt64 = 1, errorRate: Double = 0.05, firstYear: Int = 2026, firstMonth: Int = 11, months: Int = 3) {
+    public init(awbs: Int = 300, seed: UInt64 = 1, errorRate: Double = 0.05, firstYear: Int = 2026, firstMonth: Int = 11, months: Int = 3, extraAgents: Int = 0) {
         self.awbs = awbs
         self.seed = seed
         self.errorRate = errorRate
         self.firstYear = firstYear
         self.firstMonth = firstMonth
         self.months = months
+        self.extraAgents = extraAgents
     }
 
     func validated() throws(SampleError) -> SampleConfig {
         guard awbs >= 0, awbs <= Self.awbsMax else { throw .invalidConfig("awbs must be 0...\(Self.awbsMax), got \(awbs)") }
         guard errorRate >= 0, errorRate <= 1 else { throw .invalidConfig("error rate must be 0...1, got \(errorRate)") }
+        guard extraAgents >= 0, extraAgents <= Self.extraAgentsMax else { throw .invalidConfig("extra agents must be 0...\(Self.extraAgentsMax), got \(extraAgents)") }
         guard months >= 1, months <= 24 else { throw .invalidConfig("months must be 1...24, got \(months)") }
         guard firstMonth >= 1, firstMonth <= 12, firstYear >= 2000, firstYear <= 9000 else {
             throw .invalidConfig("first month must be a real month from 2000 on, got \(firstYear)-\(firstMonth)")

@@ -100,6 +100,9 @@ public enum SampleGenerator {
         return world.summary
     }
 
+    /// Active agents of the fixed cast, who bill in every dataset.
+    public static var castActiveAgents: Int { SampleReference.agents.count { $0.status == .active } }
+
     /// The reference data the billing files are generated against.
     public static func referenceData(_ config: SampleConfig) -> ReferenceData {
         SampleReference.referenceData(config)
@@ -110,7 +113,7 @@ public enum SampleGenerator {
         [
             ("operations.csv", SampleReference.operationsCSV()),
             ("airlines.csv", SampleReference.airlinesCSV()),
-            ("agents.csv", SampleReference.agentsCSV()),
+            ("agents.csv", SampleReference.agentsCSV(config)),
             ("tax-rules.csv", SampleReference.taxRulesCSV(config)),
         ]
     }

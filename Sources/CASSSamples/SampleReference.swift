@@ -100,7 +100,63 @@ enum SampleReference {
     }
 
     static func referenceData(_ config: SampleConfig) -> ReferenceData {
-        ReferenceData(operations: operations.map(\.operation), airlines: airlines, agents: agents, taxRules: taxRules(config))
+        ReferenceData(operations: operations.map(\.operation), airlines: airlines, agents: agents(config), taxRules: taxRules(config))
+    }
+
+    /// The fixed cast, then `config.extraAgents` generated active agents.
+    static func agents(_ config: SampleConfig) -> [Agent] {
+        agents + generatedAgents(config.extraAgents)
+    }
+
+    /// Generated agents take operations in the billing weights' proportion
+    /// (5 GB : 3 JP : 2 KW), languages in turn from those the operation's
+    /// cast writes in, and codes from IATA number ranges the cast does not
+    /// use, so they never collide with it or each other.
+    static func generatedAgents(_ count: Int) -> [Agent] {
+        struct Style { var country: String; var firstIATA: Int; var languages: [String]; var address: String; var taxID: (Int) -> String }
+        let styles = [
+            Style(country: "GB", firstIATA: 9_130_000, languages: ["en", "fr", "es", "de", "zh-Hans", "ko", "ar"],
+                  address: "Cargo Terminal, Heathrow TW6 2JS", taxID: { "GB9" + String(10_000_000 + $0).suffix(8) }),
+            Style(country: "JP", firstIATA: 4_340_000, languages: ["ja", "zh-Hans", "ko", "en"],
+                  address: "千葉県成田市取香 成田空港貨物地区", taxID: { "T9" + String(100_000_000_000 + $0).suffix(12) }),
+            Style(country: "KW", firstIATA: 4_220_000, languages: ["ar", "en", "fr"],
+                  address: "Airport Cargo City, Kuwait", taxID: { "KW3" + String(10_000_000 + $0).suffix(8) }),
+        ]
+        let cycle = [0, 0, 0, 0, 0, 1, 1, 1, 2, 2]
+        var perStyle = [0, 0, 0]
+        var result: [Agent] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            let styleIndex = cycle[index % cycle.count]
+            let style = styles[styleIndex]
+            let number = perStyle[styleIndex] + 1
+            perStyle[styleIndex] = number
+            let language = style.languages[(number - 1) % style.languages.count]
+            let scale = operations.first { $0.operation.country == style.country }.map { profile -> Int64 in
+                var scale: Int64 = 1
+                for _ in 0..<profile.operation.minorDigits { scale *= 10 }
+                return scale
+            } ?? 100
+            let code = Int64(CheckDigit.agentCode(from: (style.firstIATA + number) * 1000))
+            result.append(Agent(
+                country: style.country, code: code, name: generatedName(language, number), taxID: style.taxID(number),
+                address: style.address, language: language, status: .active, guaranteeMinor: 50_000 * scale))
+        }
+        return result
+    }
+
+    /// A name in the agent's own script, numbered so each is unique.
+    static func generatedName(_ language: String, _ number: Int) -> String {
+        switch language {
+        case "fr": "Fret Aérien Numéro \(number) S.A.R.L."
+        case "es": "Carga Aérea Número \(number), S.L."
+        case "de": "Luftfracht Nummer \(number) GmbH"
+        case "zh-Hans": "第\(number)号国际货运有限公司"
+        case "ko": "제\(number) 항공화물 주식회사"
+        case "ja": "第\(number)航空貨物株式会社"
+        case "ar": "شركة الشحن الجوي رقم \(number)"
+        default: "Meridian Air Cargo No. \(number) Ltd"
+        }
     }
 
     static func addMonths(year: Int, month: Int, _ count: Int) -> (year: Int, month: Int) {
@@ -127,9 +183,9 @@ enum SampleReference {
         return rows.joined(separator: "\n") + "\n"
     }
 
-    static func agentsCSV() -> String {
+    static func agentsCSV(_ config: SampleConfig) -> String {
         var rows = ["country,agent,name,tax_id,address,language,status,guarantee"]
-        for agent in agents {
+        for agent in agents(config) {
             rows.append(CSVText.row([agent.country, agent.codeText, agent.name, agent.taxID, agent.address, agent.language, agent.status.rawValue, String(agent.guaranteeMinor)]))
         }
         return rows.joined(separator: "\n") + "\n"

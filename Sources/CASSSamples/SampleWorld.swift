@@ -36,8 +36,15 @@ struct SampleWorld {
     /// Percent of first billings that bill an AWB another operation of the
     /// same airline has billed already, when there is one.
     static let crossOperationPercent = 4
+    /// The agents who bill, by operation country, in reference-data order.
+    let activeAgents: [String: [Int64]]
 
     init(_ config: SampleConfig) {
+        var active: [String: [Int64]] = [:]
+        for agent in SampleReference.agents(config) where agent.status == .active {
+            active[agent.country, default: []].append(agent.code)
+        }
+        activeAgents = active
         random = SampleRandom(seed: config.seed)
         errorThreshold = config.errorThreshold
         // Each airline's serials start at a seed-dependent place and run
@@ -88,7 +95,7 @@ struct SampleWorld {
             firstDay: period.firstDay(periodsPerMonth: perMonth), lastDay: last,
             // Airlines submit the day after the period ends.
             creationDate: last.adding(days: 1),
-            activeAgents: SampleReference.agents.filter { $0.country == profile.operation.country && $0.status == .active }.map(\.code),
+            activeAgents: activeAgents[profile.operation.country] ?? [],
             origins: profile.origins.map(ASCIICode.init), destinations: profile.destinations.map(ASCIICode.init))
     }
 

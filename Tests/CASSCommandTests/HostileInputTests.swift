@@ -171,6 +171,21 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("unknown option '--colour'"), unknown.stderr)
     }
 
+    func test_sample_agents_takes_the_cast_up_to_its_limit_and_writes_them_all() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "sample-agents")
+        for bad in ["17", "-1", "many", "20019"] {
+            let result = try CommandRunner.run(["sample", "--awbs", "10", "--agents", bad, "--output", folder.appendingPathComponent("x").path])
+            XCTAssertEqual(result.status, 2, bad)
+            XCTAssertTrue(result.stderr.contains("--agents takes a whole number from 18"), result.stderr)
+        }
+        let output = folder.appendingPathComponent("wide")
+        let result = try CommandRunner.run(["sample", "--awbs", "200", "--agents", "40", "--output", output.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let agents = try String(contentsOf: output.appendingPathComponent("reference/agents.csv"), encoding: .utf8)
+        // 22 in the cast (18 active, 4 not) + 22 generated, plus the header.
+        XCTAssertEqual(agents.split(separator: "\n").count, 1 + 22 + 22)
+    }
+
     func test_cluster_commands_check_their_arguments_before_connecting() throws {
         let folder = try CommandRunner.temporaryFolder(self, "submit")
         let hostile = folder.appendingPathComponent("evil,125,GB,20261101,0,F01,\nx.cbf")

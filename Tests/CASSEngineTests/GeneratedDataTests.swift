@@ -49,6 +49,31 @@ final class GeneratedDataTests: XCTestCase {
         XCTAssertTrue(actual == expected, "the same rows, but not in rejections.csv order")
     }
 
+    /// `extraAgents` spreads the same AWBs over more agents (the shape of a
+    /// real period close: thousands of agents, a few dozen lines each): more
+    /// invoices, every generated agent valid, unique and billed, the
+    /// injected errors still exactly the rejections, the default unchanged.
+    func test_extraAgentsGiveMoreSmallerInvoices_andStillOnlyTheInjectedRejections() throws {
+        let plain = SampleConfig(awbs: 3_000, seed: 12, errorRate: 0.02)
+        var wide = plain
+        wide.extraAgents = 60
+        let (plainRun, _) = try settle(plain)
+        let (wideRun, wideSummary) = try settle(wide)
+        let castAgents = SampleGenerator.referenceData(plain).allAgents
+        let allAgents = SampleGenerator.referenceData(wide).allAgents
+        XCTAssertEqual(castAgents.count, SampleGenerator.referenceData(SampleConfig()).allAgents.count, "the default is the fixed cast")
+        XCTAssertEqual(allAgents.count, castAgents.count + 60)
+        XCTAssertEqual(Set(allAgents.map { "\($0.country)/\($0.code)" }).count, allAgents.count, "codes are unique")
+        XCTAssertTrue(allAgents.allSatisfy { CheckDigit.agentCodeIsValid(Int($0.code)) })
+        let cast = Set(castAgents.map { "\($0.country)/\($0.code)" })
+        let generated = allAgents.filter { !cast.contains("\($0.country)/\($0.code)") }
+        XCTAssertEqual(Dictionary(grouping: generated, by: \.country).mapValues(\.count), ["GB": 30, "JP": 18, "KW": 12], "5:3:2 by billing weight")
+        let billed = Set(wideRun.invoices.map { "\($0.country)/\($0.agentCode)" })
+        XCTAssertTrue(generated.allSatisfy { billed.contains("\($0.country)/\($0.code)") }, "every generated agent is invoiced")
+        XCTAssertGreaterThan(wideRun.invoices.count, plainRun.invoices.count * 3)
+        XCTAssertEqual(csvLines(wideRun.rejections), wideSummary.expectedRejections.map(\.csvLine))
+    }
+
     func test_generatedDataSettlesBalanced_withInvoicesInEveryOperation() throws {
         let (run, summary) = try settle(SampleConfig(awbs: 1_500, seed: 4, errorRate: 0.02))
         XCTAssertFalse(summary.expectedRejections.isEmpty)
