@@ -16,7 +16,7 @@ public struct SampleConfig: Sendable {
     public var firstYear: Int
     public var firstMonth: Int
     public var months: Int
-    /// Active agents generated on top of the fixed cast (whose 19 active
+    /// Active agents generated on top of the fixed cast (whose 18 active
     /// agents bill in every dataset), shared out over the operations by
     /// their billing weight. More agents mean more, smaller invoices for
     /// the same AWBs: the shape of a real period close, where thousands of

@@ -50,11 +50,9 @@ enum SampleReference {
 
     static let agents: [Agent] = {
         func agent(_ country: String, _ iata: Int, _ branch: Int, _ name: String, _ tax: String, _ address: String, _ language: String, _ status: AgentStatus = .active, _ guaranteeMajor: Int64 = 50_000) -> Agent {
-            let digits = operations.first { $0.operation.country == country }?.operation.minorDigits ?? 2
-            var scale: Int64 = 1
-            for _ in 0..<digits { scale *= 10 }
             let code = Int64(CheckDigit.agentCode(from: iata * 1000 + branch))
-            return Agent(country: country, code: code, name: name, taxID: tax, address: address, language: language, status: status, guaranteeMinor: guaranteeMajor * scale)
+            return Agent(country: country, code: code, name: name, taxID: tax, address: address, language: language, status: status,
+                         guaranteeMinor: guaranteeMajor * minorUnitsPerMajor(country))
         }
         return [
             agent("GB", 9_120_004, 0, "Thames Cargo Services Ltd", "GB987654321", "Unit 4, Horton Road, Colnbrook SL3 0BB", "en", .active, 120_000),
@@ -103,6 +101,15 @@ enum SampleReference {
         ReferenceData(operations: operations.map(\.operation), airlines: airlines, agents: agents(config), taxRules: taxRules(config))
     }
 
+    /// Minor units in one unit of the operation's currency (100 for GBP, 1
+    /// for JPY, 1,000 for KWD): guarantees are written in whole units.
+    static func minorUnitsPerMajor(_ country: String) -> Int64 {
+        let digits = operations.first { $0.operation.country == country }?.operation.minorDigits ?? 2
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        return scale
+    }
+
     /// The fixed cast, then `config.extraAgents` generated active agents.
     static func agents(_ config: SampleConfig) -> [Agent] {
         agents + generatedAgents(config.extraAgents)
@@ -132,15 +139,10 @@ enum SampleReference {
             let number = perStyle[styleIndex] + 1
             perStyle[styleIndex] = number
             let language = style.languages[(number - 1) % style.languages.count]
-            let scale = operations.first { $0.operation.country == style.country }.map { profile -> Int64 in
-                var scale: Int64 = 1
-                for _ in 0..<profile.operation.minorDigits { scale *= 10 }
-                return scale
-            } ?? 100
             let code = Int64(CheckDigit.agentCode(from: (style.firstIATA + number) * 1000))
             result.append(Agent(
                 country: style.country, code: code, name: generatedName(language, number), taxID: style.taxID(number),
-                address: style.address, language: language, status: .active, guaranteeMinor: 50_000 * scale))
+                address: style.address, language: language, status: .active, guaranteeMinor: 50_000 * minorUnitsPerMajor(style.country)))
         }
         return result
     }
