@@ -110,10 +110,20 @@ public struct AWBLedger: Sendable {
     /// The same, with the record's operation code worked out once by a
     /// caller applying many records of one operation.
     public mutating func apply(_ checked: CheckedRecord, operation: ASCIICode) throws(AmountOverflow) -> Outcome {
+        var replaced: Entry?
+        return try apply(checked, operation: operation, replaced: &replaced)
+    }
+
+    /// The same, also setting `replaced` to the entry the record found
+    /// (nil for an AWB not billed before): a caller that records what each
+    /// billed line replaced (the service's undo log for withdrawals) gets
+    /// it from the lookup `apply` makes anyway, not from a second one.
+    public mutating func apply(_ checked: CheckedRecord, operation: ASCIICode, replaced: inout Entry?) throws(AmountOverflow) -> Outcome {
         assert(operation == ASCIICode(operationText: checked.country), "the operation code must be the record's")
         let record = checked.record
         let key = LedgerKey(operation: operation, awb: record.awbKey)
         let existing = entries[key]
+        replaced = existing
         if let existing, (checked.source.fileOrdinal, checked.source.sequence) <= (existing.lastOrdinal, existing.lastSequence) {
             return .replay
         }

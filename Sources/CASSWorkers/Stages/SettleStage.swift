@@ -217,15 +217,23 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
         var accumulator = accumulators.removeValue(forKey: record.partition) ?? SettlementAccumulator(keepLines: keepLines, keepFileSums: journal.enabled)
         accumulator.add(batch.lines) { reference.taxRules(for: $0) }
         if journal.enabled {
-            // Each invoice the batch touched, once, however many of its lines came.
-            var touched: Set<StateKey> = []
+            // Each invoice the batch touched, once, however many of its lines
+            // came. Told apart by integers (the operation packed): a key
+            // with the operation's string hashed it for every line.
+            struct Touched: Hashable {
+                var operation: UInt64, period: Int32, agent: Int64, fileOrdinal: Int64
+            }
+            var touched: Set<Touched> = []
+            touched.reserveCapacity(min(batch.lines.count, 1024))
             for line in batch.lines {
                 let period = PeriodKey(country: line.country, period: line.period)
-                let key = StateKey.sums(period, agent: line.agentCode)
-                if touched.insert(key).inserted, let sums = accumulator.accumulator(period, agent: line.agentCode) {
-                    journal.put(record.partition, key, sums.encodedSums())
+                let operation = ASCIICode(operationText: line.country).packed, yyyymmnn = Int32(line.period.yyyymmnn)
+                if touched.insert(Touched(operation: operation, period: yyyymmnn, agent: line.agentCode, fileOrdinal: -1)).inserted,
+                   let sums = accumulator.accumulator(period, agent: line.agentCode) {
+                    journal.put(record.partition, .sums(period, agent: line.agentCode), sums.encodedSums())
                 }
-                if accumulator.keepFileSums, touched.insert(.fileSums(period, agent: line.agentCode, fileOrdinal: line.fileOrdinal)).inserted,
+                if accumulator.keepFileSums,
+                   touched.insert(Touched(operation: operation, period: yyyymmnn, agent: line.agentCode, fileOrdinal: line.fileOrdinal)).inserted,
                    let sums = accumulator.accumulator(period, agent: line.agentCode)?.fileSections[line.fileOrdinal] {
                     var part = InvoiceAccumulator()
                     part.sections = sums

@@ -35,6 +35,20 @@ struct UndoLog: Sendable {
         if let before { replaced[key] = before } else { billedFirst.insert(key) }
     }
 
+    /// Notes `key` as `note` does unless the file touched it already (the
+    /// first change is the one to undo); whether it did. One lookup for the
+    /// usual AWB, billed first by this file, where `contains` and `note`
+    /// made three.
+    mutating func noteIfNew(_ key: LedgerKey, _ before: AWBLedger.Entry?) -> Bool {
+        if let before {
+            guard replaced[key] == nil, !billedFirst.contains(key) else { return false }
+            replaced[key] = before
+            return true
+        }
+        guard replaced.isEmpty || replaced[key] == nil else { return false }
+        return billedFirst.insert(key).inserted
+    }
+
     /// Every AWB it touched with what it replaced, in key order.
     var sorted: [(key: LedgerKey, previous: AWBLedger.Entry?)] {
         (billedFirst.map { ($0, AWBLedger.Entry?.none) } + replaced.map { ($0.key, AWBLedger.Entry?.some($0.value)) }).sorted { $0.0 < $1.0 }
@@ -53,8 +67,7 @@ struct UndoRecorder {
     }
 
     mutating func note(_ key: LedgerKey, before: AWBLedger.Entry?, log: inout UndoLog) {
-        guard !log.contains(key) else { return }
-        log.note(key, before)
+        guard log.noteIfNew(key, before) else { return }
         writer.i32(key.awb.prefix)
         writer.i32(key.awb.serial)
         if let before {

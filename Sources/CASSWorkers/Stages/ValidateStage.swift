@@ -159,14 +159,24 @@ public final class ValidateStage: BarrierStage {
         // the withdrawal must not bill it again).
         if withdrawnFiles[record.partition]?.contains(file) == true { return }
         var replaced = UndoRecorder(enabled: journal.enabled)
+        // The file's undo log, taken out of the stage's dictionaries for the
+        // loop (one lookup per message, not per record; unique, so noting
+        // an AWB does not copy it) and put back after it.
+        let earlierLog = replaced.enabled ? undo[record.partition]?.removeValue(forKey: file) : nil
+        var undoLog = earlierLog ?? UndoLog(name: batch.fileName, period: batch.period)
+        // Back in, also when a record throws half-way (as noting in place did).
+        defer {
+            if replaced.enabled, earlierLog != nil || undoLog.count > 0 {
+                undo[record.partition, default: [:]][file] = undoLog
+            }
+        }
         // By index: iterating the array by value copies every record.
         for index in batch.records.indices {
-            let before = replaced.enabled ? ledger[LedgerKey(operation: operation, awb: batch.records[index].record.awbKey)] : nil
-            switch try ledger.apply(batch.records[index], operation: operation) {
+            var before: AWBLedger.Entry?
+            switch try ledger.apply(batch.records[index], operation: operation, replaced: &before) {
             case .billed(let line, let entry):
                 if replaced.enabled {
-                    replaced.note(LedgerKey(operation: operation, awb: batch.records[index].record.awbKey), before: before,
-                                  log: &undo[record.partition, default: [:]][file, default: UndoLog(name: batch.fileName, period: batch.period)])
+                    replaced.note(LedgerKey(operation: operation, awb: batch.records[index].record.awbKey), before: before, log: &undoLog)
                 }
                 byPartition[Int(Self.lines.partition(for: InvoiceRoute(country: line.country, agent: line.agentCode), count: count))].append(line)
                 if journal.enabled { changed.add(prefix: line.airlinePrefix, serial: line.awbSerial, entry) }
@@ -180,7 +190,7 @@ public final class ValidateStage: BarrierStage {
             journal.put(record.partition, .ledger(inputOffset: record.offset), changed.finish())
         }
         if replaced.count > 0 {
-            undo[record.partition]?[file]?.offsets.append(record.offset)
+            undoLog.offsets.append(record.offset)
             undoOffsets[record.partition, default: [:]][record.offset] = file
             journal.put(record.partition, .undo(inputOffset: record.offset), replaced.value(file: file, name: batch.fileName, period: batch.period))
         }
