@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "CASSLogTests", dependencies: ["CASSLog", "CASSLogContract", "CASSWorkers", "CASSDomain", "CASSEngine"], swiftSettings: strict),
         .testTarget(
             name: "CASSServiceTests",
-            dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers", "CASSPortal"],
+            dependencies: ["CASSService", "CASSAccess", "CASSDomain", "CASSLog", "CASSWorkers", "CASSPortal", "CASSFileLog"],
             swiftSettings: strict
         ),
         .testTarget(name: "CASSAccessTests", dependencies: ["CASSAccess", "CASSDomain", "CASSCrypto", "CASSSamples"], swiftSettings: strict),

@@ -18,6 +18,9 @@ import Glibc
 ///
 /// `docs/filelog.md` describes the format, durability and recovery.
 public final class FileLog: Log, @unchecked Sendable {
+    /// One process holds the folder: its readers share this machine's disk.
+    public var isLocalToThisMachine: Bool { true }
+
     // @unchecked: mutable state is inside `Locked` values and the
     // partitions' own locks; the rest is set once in init.
     struct Topic {

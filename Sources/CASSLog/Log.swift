@@ -173,6 +173,11 @@ public protocol Log: Sendable {
     func endOffset(_ partition: TopicPartition) throws -> Int64
     /// The group's committed offset of the partition, or nil.
     func committedOffset(group: String, partition: TopicPartition) throws -> Int64?
+    /// Whether every reader of this log runs on this machine (the embedded
+    /// file log, whose folder one process holds): then a record may name a
+    /// file beside the log, as the service's stored uploads do. False for
+    /// a cluster, whose readers share no disk.
+    var isLocalToThisMachine: Bool { get }
 }
 
 /// Deterministic key → partition mapping shared by every implementation
@@ -193,6 +198,8 @@ public enum Partitioner {
 }
 
 extension Log {
+    public var isLocalToThisMachine: Bool { false }
+
     /// Several partitions read to their ends; implementations may read them
     /// together (one assignment, one stream of fetches) rather than in turn.
     public func readToEnd(partitions: [TopicPartition]) throws -> [TopicPartition: [LogRecord]] {

@@ -43,6 +43,15 @@ extension ServiceContext {
         // An empty file is taken: ingest rejects it with F01, like any file.
         let operation = try checkHeader(data, name: name, principal: principal)
         let id = try requestedID ?? Self.newFileID()
+        if let uploads, let stored = try store(path, data: data, id: id, in: uploads) {
+            let reference = FileReference(id: id, name: name, uploadsPartition: 0, chunkOffsets: [], size: Int64(data.count),
+                                          submittedBy: principal.username, company: principal.company.description,
+                                          submittedAt: clock.instant().description, storedAs: stored.name, storedCRC32: stored.crc)
+            let written = try submitReference(reference, operation: operation, requestedID: requestedID)
+            // A retry that lost the race to its original keeps nothing of its own.
+            if !written { unlink(uploads.appendingPathComponent(stored.name).path) }
+            return SubmittedFile(id: id, name: name, status: FileStatus.received.rawValue)
+        }
         // Chunks first, on the upload's partition; then the reference, which
         // only a complete upload gets: a crash in between leaves chunks no
         // reference names, never a reference to missing bytes.
@@ -77,15 +86,59 @@ extension ServiceContext {
         let reference = FileReference(id: id, name: name, uploadsPartition: uploadsPartition, chunkOffsets: offsets, size: Int64(data.count),
                                       submittedBy: principal.username, company: principal.company.description,
                                       submittedAt: clock.instant().description)
+        _ = try submitReference(reference, operation: operation, requestedID: requestedID)
+        return SubmittedFile(id: id, name: name, status: FileStatus.received.rawValue)
+    }
+
+    /// Writes the reference to cass.files and waits until the views have
+    /// it; false when a file with the requested id was there already.
+    private func submitReference(_ reference: FileReference, operation: String, requestedID: String?) throws -> Bool {
         var record = Submission.record(.fileRef(reference), operation: operation, partitions: try writer.partitions(TopicCatalog.files))
-        record.headers = [LogHeader(name: FileReference.fileHeader, text: id)]
+        record.headers = [LogHeader(name: FileReference.fileHeader, text: reference.id)]
         // One reference per id from this process: a retry racing its
         // original finds the first one written.
-        try uploadWrites.withLock {
-            if requestedID != nil, try knownFile(id) != nil { return }
+        return try uploadWrites.withLock {
+            if requestedID != nil, try knownFile(reference.id) != nil { return false }
             try feed.wait(for: try writer.write([record]))
+            return true
         }
-        return SubmittedFile(id: id, name: name, status: FileStatus.received.rawValue)
+    }
+
+    /// Keeps the received file in `uploads` under a name of its own (a
+    /// hard link: the caller's spool file is the server's, never written
+    /// again, and goes when the caller removes it), synced with its folder
+    /// entry before the reference that names it is written: a reference on
+    /// the log always finds its bytes. Nil when the spool and the uploads
+    /// folder are not one file system (the bytes go to the log then).
+    /// A crash between the two leaves a file no reference names, as chunks
+    /// were left before (docs/service.md "The data folder").
+    private func store(_ path: String, data: Data, id: String, in uploads: URL) throws -> (name: String, crc: UInt32)? {
+        let name: String
+        do { name = id + "-" + Hex.encode(try SecureRandom.bytes(8)) } catch { throw ServiceError("no random bytes for an upload's name: \(error)") }
+        let target = uploads.appendingPathComponent(name).path
+        guard link(path, target) == 0 else {
+            if errno == EXDEV { return nil }
+            throw ServiceError("cannot keep the upload in \(uploads.path): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try Self.sync(target)
+            try Self.sync(uploads.path)
+        } catch {
+            unlink(target)
+            throw error
+        }
+        let crc = data.withUnsafeBytes { FileReference.checksum($0) }
+        return (name, crc)
+    }
+
+    /// fsync of a file or a folder (its entries), retried on EINTR.
+    static func sync(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ServiceError("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        while fsync(descriptor) != 0 {
+            guard errno == EINTR else { throw ServiceError("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        }
     }
 
     /// The file submitted under `id`, if there is one.

@@ -98,8 +98,13 @@ public final class Service: @unchecked Sendable {
             }
         }
         // The stages first: a request answered later finds them running.
+        // The embedded log's uploads are files beside it (written once, not
+        // to the spool and again to the log); a cluster's are chunks on it.
+        let uploads: URL? = log.isLocalToThisMachine ? options.dataDirectory.appendingPathComponent("uploads") : nil
+        if let uploads { try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true) }
         if options.runsPipeline {
-            let environment = StageEnvironment(reference: reference, persistState: true)
+            var environment = StageEnvironment(reference: reference, persistState: true)
+            environment.uploads = uploads
             var pipelineOptions = PipelineRunner.Options()
             pipelineOptions.threads = max(1, options.pipelineThreads)
             pipelineOptions.workersPerStage = max(1, options.workersPerStage)
@@ -135,7 +140,7 @@ public final class Service: @unchecked Sendable {
         let spool = options.dataDirectory.appendingPathComponent("spool")
         try Self.emptySpool(spool)
         let context = ServiceContext(log: log, writer: writer, feed: feed, identity: identity, invoices: invoices, accounts: accounts,
-                                     settings: settings, files: files, spool: spool.path, hub: hub, clock: clock, reference: reference,
+                                     settings: settings, files: files, spool: spool.path, uploads: uploads, hub: hub, clock: clock, reference: reference,
                                      hasher: PBKDF2Passwords(iterations: options.passwordIterations), trustedProxies: options.trustedProxies)
         self.context = context
         try bootstrapAdmin(context, progress: progress)

@@ -27,6 +27,9 @@ public final class ServiceContext: @unchecked Sendable {
     let files: FilesView
     /// Where uploads are received before they go to the log (removed after).
     let spool: String
+    /// On the embedded log: where uploads are kept as files (`data/uploads`,
+    /// docs/service.md "The data folder"); nil on Kafka, where they are chunks on cass.uploads.
+    let uploads: URL?
     /// Period closes of this process, one at a time (each sees the last).
     let closeWrites = NSLock()
     /// File references of this process, one at a time (idempotent uploads).
@@ -45,11 +48,12 @@ public final class ServiceContext: @unchecked Sendable {
     let invoiceJSONCache = InvoiceJSONCache()
 
     init(log: any Log, writer: RecordWriter, feed: ViewFeed, identity: IdentityView, invoices: InvoicesView, accounts: AccountsDesk,
-         settings: SettingsView, files: FilesView, spool: String, hub: EventHub, clock: ServiceClock, reference: ReferenceData,
+         settings: SettingsView, files: FilesView, spool: String, uploads: URL? = nil, hub: EventHub, clock: ServiceClock, reference: ReferenceData,
          hasher: PBKDF2Passwords, trustedProxies: TrustedProxies = .none) {
         self.trustedProxies = trustedProxies
         self.files = files
         self.spool = spool
+        self.uploads = uploads
         self.log = log
         self.writer = writer
         self.feed = feed

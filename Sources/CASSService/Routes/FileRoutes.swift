@@ -52,9 +52,9 @@ enum FileRoutes {
                 // Files submitted by path or inline bytes (cass submit) are not kept by the service.
                 throw HTTPError(HTTPStatus(404), detail: "the content of \(file.name) was not uploaded through the service")
             }
-            let log = service.log
+            let log = service.log, uploads = service.uploads
             var response = Response.stream(contentType: "application/octet-stream") { stream in
-                try reference.forEachChunk(from: log) { try stream.write($0) }
+                try reference.forEachChunk(from: log, uploads: uploads) { try stream.write($0) }
             }
             response.headers.add("Content-Disposition", "attachment; filename=\"\(file.name)\"")
             return response

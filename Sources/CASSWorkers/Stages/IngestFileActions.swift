@@ -160,7 +160,7 @@ extension IngestStage {
         case .bytes(let inline): bytes = inline
         case .reference(let upload):
             guard let log else { throw DecodingFailure("dry run of \(request.name): this ingest worker has no log to read uploads from") }
-            bytes = try upload.content(from: log)
+            bytes = try upload.content(from: log, uploads: uploads)
         }
         let result = bytes.withUnsafeBytes { bytes in
             Ingestion.ingest(bytes: bytes, fileName: request.name, fileOrdinal: ordinal, reference: reference,

@@ -43,6 +43,7 @@ public final class IngestStage: StatefulStage {
             let stage = IngestStage(reference: environment.reference, reader: environment.reader, spool: environment.spool,
                                     refusesUnsafeNames: environment.refusesUnsafeNames, persistState: environment.persistState, log: context.log)
             stage.readAhead = environment.readAhead
+            stage.uploads = environment.uploads
             return stage
         })
 
@@ -101,6 +102,8 @@ public final class IngestStage: StatefulStage {
     let refusesUnsafeNames: Bool
     /// Where uploaded files' chunks are read (cass.uploads).
     let log: (any Log)?
+    /// Where the embedded service stores uploads as files (`FileReference.storedAs`).
+    var uploads: URL?
     var registries: [Int32: FileRegistry] = [:]
     var closed: [Int32: Set<PeriodKey>] = [:]
     /// Accepted files by operation and ordinal: their F04 key and name
@@ -175,11 +178,17 @@ public final class IngestStage: StatefulStage {
         case .fileRef(let reference):
             if refusesUnsafeNames { try FileNames.check(reference.name) }
             guard let log else { throw DecodingFailure("file \(reference.name): this ingest worker has no log to read uploads from") }
-            let bytes = try reference.content(from: log)
             // Set here, not only from the record: a record held behind a
             // withdrawal is handled later, under another record's headers.
+            // (Set before reading: a throw leaves it as it was before.)
+            let carried = output.carried
             output.carried = [LogHeader(name: FileReference.fileHeader, text: reference.id)]
-            bytes.withUnsafeBytes { ingest($0, name: reference.name, record: record, output: &output, id: reference.id) }
+            do {
+                try reference.withContent(from: log, uploads: uploads) { ingest($0, name: reference.name, record: record, output: &output, id: reference.id) }
+            } catch {
+                output.carried = carried
+                throw error
+            }
         case .closeMarker(let period, _, _):
             closed[record.partition, default: []].insert(period)
             journal.put(record.partition, .closed(period), [1])

@@ -86,6 +86,9 @@ public struct StageEnvironment: Sendable {
     /// Ingest: results of files read ahead on other threads (embedded
     /// `cass settle`); nil reads every file in ingest.
     public var readAhead: ParallelFileReads?
+    /// Ingest: the embedded service's folder of uploads stored as files
+    /// (`FileReference.storedAs`); nil where uploads are chunks on the log.
+    public var uploads: URL?
 
     public init(reference: ReferenceData, persistState: Bool, keepLines: Bool = true, reader: @escaping FileReader = DefaultReaders.any,
                 spool: URL? = nil, refusesUnsafeNames: Bool = true, documents: URL? = nil, notifier: Notifier? = nil, expectedAWBs: Int = 0) {
