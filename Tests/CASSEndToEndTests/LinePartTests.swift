@@ -28,6 +28,22 @@ final class LinePartTests: XCTestCase {
         XCTAssertNil(LinePart.join(header, Array(parts.dropLast())), "not complete yet")
     }
 
+    /// Sections of one part, of several, and empty ones; the parts in any
+    /// order; a part of a section the header does not have.
+    func test_join_of_every_shape() {
+        let shapes: [[(Int32, Int)]] = [[(125, 1)], [(125, 1000)], [(125, 1001), (157, 999)], [(176, 0), (125, 3000), (157, 1), (220, 2001)]]
+        for shape in shapes {
+            let original = invoice(sections: shape)
+            let (header, parts) = LinePart.split(original)
+            XCTAssertEqual(LinePart.join(header, parts), original, "\(shape)")
+            XCTAssertEqual(LinePart.join(header, parts.shuffled()), original, "\(shape), shuffled")
+        }
+        let (header, parts) = LinePart.split(invoice(sections: [(125, 10)]))
+        var stray = parts
+        stray[0].airlinePrefix = 999
+        XCTAssertNil(LinePart.join(header, stray), "a part of no section of the header")
+    }
+
     func test_parts_fit_a_kafka_message() {
         let (_, parts) = LinePart.split(invoice(sections: [(125, 1000)]))
         let encoded = StageMessage.invoiceLines(number: "GB2026000001", part: parts[0]).encoded()

@@ -599,8 +599,28 @@ public struct LinePart: Sendable, Codable, Hashable {
             return parts.isEmpty ? header : nil
         }
         var invoice = header
-        for part in parts.sorted(by: { $0.index < $1.index }) {
+        let sorted = parts.sorted(by: { $0.index < $1.index })
+        // Each section's lines sized once, and a section of one part takes
+        // that part's array as it is (no copy): appending part after part
+        // grew and copied every line, retains included, several times (half
+        // of what the service's invoices view spent on a close).
+        var sectionOfPart: [Int] = []
+        sectionOfPart.reserveCapacity(sorted.count)
+        var arriving = [Int](repeating: 0, count: invoice.sections.count)
+        for part in sorted {
             guard let section = invoice.sections.firstIndex(where: { $0.airlinePrefix == part.airlinePrefix }) else { return nil }
+            sectionOfPart.append(section)
+            arriving[section] += part.lines.count
+        }
+        for (position, part) in sorted.enumerated() {
+            let section = sectionOfPart[position]
+            if invoice.sections[section].lines.isEmpty {
+                if arriving[section] == part.lines.count {
+                    invoice.sections[section].lines = part.lines
+                    continue
+                }
+                invoice.sections[section].lines.reserveCapacity(arriving[section])
+            }
             invoice.sections[section].lines.append(contentsOf: part.lines)
         }
         return invoice
