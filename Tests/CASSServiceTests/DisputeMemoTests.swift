@@ -234,14 +234,4 @@ final class DisputeMemoTests: XCTestCase {
             usleep(20_000)
         }
     }
-
-    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            let answer = try client.get(path)
-            if answer.status == 200, done(answer.json) { return answer.json }
-            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
-            usleep(20_000)
-        }
-    }
 }

@@ -22,17 +22,6 @@ final class FileActionRoutesTests: XCTestCase {
         try waitFor(client, "/api/v1/files/\(id)") { ($0["status"] as? String) != "received" }
     }
 
-    /// Polls a JSON resource until `done` holds (at most 60 s).
-    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            let answer = try client.get(path)
-            if answer.status == 200, done(answer.json) { return answer.json }
-            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
-            usleep(20_000)
-        }
-    }
-
     /// The acceptance scenario: every sample uploaded in processing order,
     /// one validated before it is sent, one withdrawn; the reports equal
     /// `cass settle` on the samples without the withdrawn file.

@@ -164,15 +164,4 @@ final class FileRoutesTests: XCTestCase {
         let outcome = try waitFor(client, "/api/v1/files/\(second)") { $0["status"] as? String != "received" }
         XCTAssertEqual(outcome["fileCode"] as? String, "F04", "\(outcome)")
     }
-
-    /// Polls a JSON resource until `done` holds (at most 60 s).
-    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            let answer = try client.get(path)
-            if answer.status == 200, done(answer.json) { return answer.json }
-            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
-            usleep(20_000)
-        }
-    }
 }

@@ -340,16 +340,6 @@ final class PortalPageSpeedTests: XCTestCase {
 final class PortalFilesRoutesTests: XCTestCase {
     static let sample = "125_GB_20261101_000001.cbf"
 
-    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            let answer = try client.get(path)
-            if answer.status == 200, done(answer.json) { return answer.json }
-            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
-            usleep(20_000)
-        }
-    }
-
     func testUploadListWithdrawButtonAndOtherAirlines() throws {
         let world = try AccountsWorld(today: "2026-11-05")
         let bytes = try [UInt8](Data(contentsOf: PortalBrowserTests.repository.appendingPathComponent("samples/input/\(Self.sample)")))

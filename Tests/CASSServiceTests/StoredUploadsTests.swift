@@ -99,15 +99,4 @@ final class StoredUploadsTests: XCTestCase {
         XCTAssertThrowsError(try decoded(id + "-00", chunks: [0]), "chunks and a stored file")
         XCTAssertThrowsError(try decoded(id + "-00", crc: nil), "a stored file without its checksum")
     }
-
-    /// Polls a JSON resource until `done` holds (at most 60 s).
-    func waitFor(_ client: APIClient, _ path: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            let answer = try client.get(path)
-            if answer.status == 200, done(answer.json) { return answer.json }
-            guard Date() < deadline else { throw APIClient.Failure(description: "\(path) never got there: \(answer)") }
-            usleep(20_000)
-        }
-    }
 }
