@@ -44,6 +44,53 @@ final class LinePartTests: XCTestCase {
         XCTAssertNil(LinePart.join(header, stray), "a part of no section of the header")
     }
 
+    /// The service's invoices view keeps parts as their messages and
+    /// decodes them once, into the sections: the same invoice as decoding
+    /// each part and joining them, for every shape and order, and for a mix
+    /// of encoded and decoded parts.
+    func test_arriving_parts_join_as_decoded_parts_do() throws {
+        let shapes: [[(Int32, Int)]] = [[(125, 1)], [(125, 1000)], [(125, 1001), (157, 999)], [(176, 0), (125, 3000), (157, 1), (220, 2001)]]
+        for shape in shapes {
+            let original = invoice(sections: shape)
+            let (header, parts) = LinePart.split(original)
+            let arriving = try parts.map { part in
+                let message = StageMessage.invoiceLines(number: original.number, part: part).encoded()
+                let (number, encoded) = try XCTUnwrap(ArrivingLinePart.encoded(message))
+                XCTAssertEqual(number, original.number)
+                XCTAssertEqual(encoded.index, part.index)
+                XCTAssertEqual(encoded.lineCount, part.lines.count)
+                return encoded
+            }
+            XCTAssertEqual(try ArrivingLinePart.join(header, arriving), original, "\(shape)")
+            XCTAssertEqual(try ArrivingLinePart.join(header, arriving.shuffled()), original, "\(shape), shuffled")
+            let mixed = arriving.indices.map { $0 % 2 == 0 ? arriving[$0] : ArrivingLinePart(parts[$0]) }
+            XCTAssertEqual(try ArrivingLinePart.join(header, mixed.shuffled()), original, "\(shape), some parts decoded")
+            if arriving.count > 1 {
+                XCTAssertNil(try ArrivingLinePart.join(header, Array(arriving.dropLast())), "\(shape): not complete yet")
+            }
+        }
+        let (header, parts) = LinePart.split(invoice(sections: [(125, 10)]))
+        var stray = parts[0]
+        stray.airlinePrefix = 999
+        XCTAssertNil(try ArrivingLinePart.join(header, [ArrivingLinePart(stray)]), "a part of no section of the header")
+    }
+
+    /// Only binary invoiceLines messages are kept encoded; a damaged one
+    /// is read as far as its line count and refused when its lines decode.
+    func test_arriving_part_refuses_what_is_not_its_message() throws {
+        let original = invoice(sections: [(125, 5)])
+        let (header, parts) = LinePart.split(original)
+        let message = StageMessage.invoiceLines(number: original.number, part: parts[0]).encoded()
+        XCTAssertNil(ArrivingLinePart.encoded(StageMessage.invoiceHeader(header, parts: 1).encoded()), "another kind")
+        XCTAssertNil(ArrivingLinePart.encoded(Array(message.prefix(10))), "cut before the line count")
+        var wrongVersion = message
+        wrongVersion[1] = StageMessage.version &+ 1
+        XCTAssertNil(ArrivingLinePart.encoded(wrongVersion))
+        let cut = Array(message.dropLast(20))
+        let (_, part) = try XCTUnwrap(ArrivingLinePart.encoded(cut), "the line count is still there")
+        XCTAssertThrowsError(try ArrivingLinePart.join(header, [part]), "lines cut short")
+    }
+
     func test_parts_fit_a_kafka_message() {
         let (_, parts) = LinePart.split(invoice(sections: [(125, 1000)]))
         let encoded = StageMessage.invoiceLines(number: "GB2026000001", part: parts[0]).encoded()

@@ -13,7 +13,7 @@ public final class InvoicesView: View, @unchecked Sendable {
     // @unchecked: all state below is touched under `lock`.
     private let lock = NSLock()
     private var invoices: [String: Invoice] = [:]
-    private var waiting: [String: (header: Invoice, parts: Int, received: [Int: LinePart])] = [:]
+    private var waiting: [String: (header: Invoice, parts: Int, received: [Int: ArrivingLinePart])] = [:]
     private var numbersByAgent: [String: [String]] = [:]
     private var closed: [PeriodKey: ClosedPeriod] = [:]
     /// Invoices in the view per period. The close (cass.settlements) and
@@ -47,6 +47,14 @@ public final class InvoicesView: View, @unchecked Sendable {
     public static func agentCompany(_ invoice: Invoice) -> String { "agent-\(invoice.country)-\(invoice.agentCodeText)" }
 
     public func apply(_ record: LogRecord) throws {
+        // Line parts, most of the topic's bytes, wait encoded for the rest
+        // of their invoice (`ArrivingLinePart`).
+        if let (number, part) = ArrivingLinePart.encoded(record.value) {
+            lock.lock()
+            defer { lock.unlock() }
+            try arrived(part, of: number)
+            return
+        }
         let message = try StageMessage.decode(record.value)
         lock.lock()
         defer { lock.unlock() }
@@ -57,15 +65,7 @@ public final class InvoicesView: View, @unchecked Sendable {
             guard invoices[header.number] == nil else { return }   // a replay
             if parts == 0 { issue(header, parts: 0) } else { waiting[header.number] = (header, parts, [:]) }
         case .invoiceLines(let number, let part):
-            guard var entry = waiting[number] else { return }
-            entry.received[part.index] = part
-            if entry.received.count >= entry.parts,
-               let invoice = LinePart.join(entry.header, entry.received.values.sorted { $0.index < $1.index }) {
-                waiting[number] = nil
-                issue(invoice, parts: entry.parts)
-            } else {
-                waiting[number] = entry
-            }
+            try arrived(ArrivingLinePart(part), of: number)
         case .periodClosed(let period, let count, let total, let disbursements):
             guard closed[period] == nil else { return }
             closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
@@ -78,6 +78,21 @@ public final class InvoicesView: View, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// Under `lock`: a line part; the invoice is issued with its last.
+    private func arrived(_ part: ArrivingLinePart, of number: String) throws {
+        guard waiting[number] != nil else { return }
+        waiting[number]?.received[part.index] = part
+        guard let entry = waiting[number], entry.received.count >= entry.parts else { return }
+        // Out of the table before decoding: a part that does not decode
+        // throws, and must not be decoded again with every later record.
+        waiting[number] = nil
+        guard let invoice = try ArrivingLinePart.join(entry.header, Array(entry.received.values)) else {
+            waiting[number] = entry
+            return
+        }
+        issue(invoice, parts: entry.parts)
     }
 
     private func issue(_ invoice: Invoice, parts: Int) {

@@ -109,9 +109,16 @@ extension BinaryReader {
     }
 
     mutating func invoiceLines() throws(DecodingFailure) -> [InvoiceLine] {
-        let n = try count(atLeast: 86)
         var lines: [InvoiceLine] = []
-        lines.reserveCapacity(n)
+        try appendInvoiceLines(to: &lines)
+        return lines
+    }
+
+    /// The lines `BinaryWriter.invoiceLines` wrote, appended to `lines`
+    /// (which the caller may have sized for several parts).
+    mutating func appendInvoiceLines(to lines: inout [InvoiceLine]) throws(DecodingFailure) {
+        let n = try count(atLeast: 86)
+        lines.reserveCapacity(lines.count + n)
         var file = ""
         for _ in 0..<n {
             if try u8() != 0 { file = try string() }
@@ -126,7 +133,6 @@ extension BinaryReader {
                 commission: commission, incentive: incentive, amount: amount, reasonCode: reason, sourceFile: file, sourceSequence: sequence,
                 chargesIndicator: indicator))
         }
-        return lines
     }
 
     mutating func linePart() throws(DecodingFailure) -> LinePart {
