@@ -86,19 +86,53 @@ public struct AWBLedger: Sendable {
         case replay
     }
 
-    public private(set) var entries: [LedgerKey: Entry] = [:]
+    /// The entries in `shardCount` dictionaries by a hash of the key. One
+    /// dictionary of a million AWBs grows by doubling: each step allocates
+    /// a new table of hundreds of MB (fresh pages the kernel zeroes) and
+    /// rehashes every entry into it, and the last steps stall the stage for
+    /// a large part of a second. `cass settle` knows its volume and sizes
+    /// the ledger once (`reserve`); the service cannot, and its ledgers
+    /// grew this way: over a second of CPU at a 1,000,000-AWB close, most
+    /// of it page faults. Shards grow in steps of a few hundred KB, from
+    /// memory the allocator reuses, and a copy of the ledger that is
+    /// changed copies only the shards it changes.
+    private var shards: [[LedgerKey: Entry]]
 
-    public init() {}
+    public static let shardCount = 256
 
-    public init(entries: [LedgerKey: Entry]) { self.entries = entries }
+    public init() { shards = Array(repeating: [:], count: Self.shardCount) }
 
-    public var count: Int { entries.count }
+    public init(entries: [LedgerKey: Entry]) {
+        self.init()
+        for (key, entry) in entries { shards[Self.shard(of: key)][key] = entry }
+    }
 
-    public mutating func reserve(_ capacity: Int) { entries.reserveCapacity(capacity) }
+    /// A multiplicative hash of the key's word, top bits: AWB serials end
+    /// in a check digit and cluster in ranges, so their low bits alone
+    /// would fill some shards more than others.
+    @inline(__always) static func shard(of key: LedgerKey) -> Int {
+        let word = key.operation.packed << 48 ^ UInt64(UInt32(bitPattern: key.awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: key.awb.serial))
+        return Int(truncatingIfNeeded: (word &* 0x9E37_79B9_7F4A_7C15) >> 56)
+    }
+
+    public var count: Int { shards.reduce(0) { $0 + $1.count } }
+
+    /// Every entry (tests and tools; not on any hot path).
+    public var entries: [LedgerKey: Entry] {
+        var all: [LedgerKey: Entry] = [:]
+        all.reserveCapacity(count)
+        for shard in shards { all.merge(shard) { first, _ in first } }
+        return all
+    }
+
+    public mutating func reserve(_ capacity: Int) {
+        let each = capacity / Self.shardCount + capacity / (Self.shardCount * 8) + 1
+        for index in shards.indices { shards[index].reserveCapacity(each) }
+    }
 
     public subscript(key: LedgerKey) -> Entry? {
-        get { entries[key] }
-        set { entries[key] = newValue }
+        get { shards[Self.shard(of: key)][key] }
+        set { shards[Self.shard(of: key)][key] = newValue }
     }
 
     /// Applies a checked record: R10, R11, then the line it bills. Throws
@@ -122,7 +156,8 @@ public struct AWBLedger: Sendable {
         assert(operation == ASCIICode(operationText: checked.country), "the operation code must be the record's")
         let record = checked.record
         let key = LedgerKey(operation: operation, awb: record.awbKey)
-        let existing = entries[key]
+        let shard = Self.shard(of: key)
+        let existing = shards[shard][key]
         replaced = existing
         if let existing, (checked.source.fileOrdinal, checked.source.sequence) <= (existing.lastOrdinal, existing.lastSequence) {
             return .replay
@@ -146,7 +181,7 @@ public struct AWBLedger: Sendable {
                 firstAgent: record.agentCode, weightCharge: record.weightCharge, valuationCharge: record.valuationCharge,
                 otherChargesDueCarrier: record.otherChargesDueCarrier, commission: record.commission, incentive: record.incentive, netDue: record.netDue,
                 issueDate: checked.issueDate, lastOrdinal: checked.source.fileOrdinal, lastSequence: checked.source.sequence)
-            entries[key] = entry
+            shards[shard][key] = entry
             let billed = line(amounts: (record.weightCharge, record.valuationCharge, record.otherChargesDueCarrier, record.commission, record.incentive, record.netDue), taxDate: checked.issueDate)
             return .billed(billed, entry)
         case .cca, .dcm, .ccm:
@@ -179,7 +214,7 @@ public struct AWBLedger: Sendable {
             }
             entry.lastOrdinal = checked.source.fileOrdinal
             entry.lastSequence = checked.source.sequence
-            entries[key] = entry
+            shards[shard][key] = entry
             return .billed(billed, entry)
         }
     }
