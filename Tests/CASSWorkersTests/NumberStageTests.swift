@@ -110,6 +110,51 @@ final class NumberStageTests: XCTestCase {
         XCTAssertTrue(try stage.stateEntries(partition: partition).contains { $0.key.hasPrefix("draft/") })
     }
 
+    /// Line parts are not journaled: the worker commits no offset past the
+    /// first part of a period waiting to be numbered, and a worker started
+    /// after a crash reads the parts again. Only the parts are replayed
+    /// (drafts read again are in the state already and issue nothing);
+    /// once the period is numbered the commit moves past everything.
+    func test_line_parts_waiting_for_their_period_are_read_again_after_a_crash_not_journaled() throws {
+        let stage = try StageHarness(NumberStage.definition, environment: StageFixture.environment())
+        let period = StageFixture.period(), partition: Int32 = 0
+        let input = TopicPartition(topic: NumberStage.definition.input.name, partition: partition)
+        func committed() throws -> Int64 { try stage.log.committedOffset(group: NumberStage.definition.name.group, partition: input) ?? 0 }
+        let date = CivilDate(yyyymmdd: 20261102)!
+        func line(_ serial: Int32) -> InvoiceLine {
+            InvoiceLine(awb: "125-\(serial)", awbSerial: serial, transaction: .awb, issueDate: date, origin: "LHR", destination: "JFK",
+                        chargeableWeightTenthsKg: 10, weightCharge: 100, valuationCharge: 0, otherChargesDueCarrier: 0, commission: 0,
+                        incentive: 0, amount: 100, reasonCode: "", sourceFile: "f.cbf", sourceSequence: serial)
+        }
+        let parts = [LinePart(index: 0, count: 2, airlinePrefix: 125, lines: [line(1), line(2)]),
+                     LinePart(index: 1, count: 2, airlinePrefix: 125, lines: [line(3)])]
+        // An earlier period numbered at once moves the commit as before.
+        let earlier = StageFixture.period("GB", 20261004)
+        XCTAssertEqual(numbers(try stage.push(.drafts(period: earlier, source: 0, sourceCount: 1, invoices: [draft(agent: 20, total: 1, period: 20261004)]))),
+                       ["GB2026000001"])
+        let firstPart = try committed()
+        try stage.pushUncommitted(.draftLines(period: period, agent: 30, part: parts[0]))
+        // Drafts of one of two settle partitions: the period still waits.
+        XCTAssertEqual(try stage.pushUncommitted(.drafts(period: period, source: 0, sourceCount: 2, invoices: [])).count, 0)
+        try stage.pushUncommitted(.draftLines(period: period, agent: 30, part: parts[1]))
+        XCTAssertEqual(try committed(), firstPart, "the commit waits at the first part")
+        XCTAssertFalse(try stage.stateEntries(partition: partition).contains { $0.key.hasPrefix("lines/") })
+        XCTAssertTrue(try stage.stateEntries(partition: partition).contains { $0.key.hasPrefix("src/") }, "the source that finished is journaled")
+
+        try stage.restart()
+        XCTAssertEqual(try stage.drain().count, 0, "reading the parts and the first source's drafts again writes nothing")
+        let out = try stage.push(.drafts(period: period, source: 1, sourceCount: 2, invoices: [draft(agent: 30, total: 300)]))
+        XCTAssertEqual(numbers(out), ["GB2026000002"])
+        let sent = out.on(.invoices).messages.compactMap { message -> LinePart? in
+            if case .invoiceLines(_, let part) = message { return part }
+            return nil
+        }
+        XCTAssertEqual(sent, parts, "every part, once, after the crash")
+        XCTAssertEqual(try committed(), try stage.log.endOffset(input), "numbered: the commit moves past every record")
+        try stage.restart()
+        XCTAssertEqual(try stage.drain().count, 0, "nothing is read again once the period is numbered")
+    }
+
     func test_state_keys_read_back_what_they_write() throws {
         let period = StageFixture.period()
         let keys: [NumberStage.StateKey] = [.counter("GB2026"), .numbered(period), .draft(period, agent: 4), .source(period, settlePartition: 2), .lines(period, agent: 4, part: 3)]

@@ -73,6 +73,21 @@ public final class StageHarness {
         return try drain()
     }
 
+    /// Writes `message` and runs the worker until it has handled it, not
+    /// waiting for the commit: a stage that reads some input again after a
+    /// restart (`ReplayingStageLogic`) holds its commit back until then.
+    @discardableResult
+    public func pushUncommitted(_ message: StageMessage, partition: Int32 = 0, key: String = "") throws -> [Emitted] {
+        let input = TopicPartition(topic: definition.input.name, partition: partition)
+        try producer.send([OutgoingRecord(topic: input.topic, partition: partition, key: Array(key.utf8), value: message.encoded())])
+        var rounds = 0
+        while try worker.step() == 0 {
+            rounds += 1
+            guard rounds <= 1000 else { throw LogError("the \(definition.name.rawValue) worker did not handle the pushed record") }
+        }
+        return try drain()
+    }
+
     /// Everything the stage wrote since the last push or drain.
     public func drain() throws -> [Emitted] {
         var result: [Emitted] = []

@@ -30,6 +30,24 @@ public protocol RawStageLogic: StageLogic {
     func handleRaw(_ record: LogRecord, output: inout StageOutput) throws -> Bool
 }
 
+/// A stage that keeps part of its state by reading its input again after
+/// a restart instead of journalling it: what it holds only briefly and in
+/// bulk (the number stage's line parts, from the settle stage's close
+/// until the period is numbered, are most of cass.state's bytes when
+/// journalled). The worker commits no input offset above `replayFrom`, so
+/// a worker that takes the partition over reads those records again; the
+/// ones at or below the restored offset marker go to `replay`, not
+/// `handle`, since the state already holds everything else they did.
+public protocol ReplayingStageLogic: StageLogic {
+    /// The lowest offset of the input partition whose record the stage
+    /// still needs to read again after a restart; nil when none.
+    func replayFrom(partition: Int32) -> Int64?
+    /// A record at or below the restored offset marker, read again: keep
+    /// what `replayFrom` asked for. Writes nothing. A record that does not
+    /// decode was dead-lettered when first handled and is ignored again.
+    func replay(_ record: LogRecord)
+}
+
 /// Where a simulated crash can strike inside a step (deterministic
 /// simulation tests): after the outputs are acknowledged, or after the
 /// state too, in both cases before the inputs are committed.
@@ -61,6 +79,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
     public let logic: any StageLogic
     /// The logic's byte-level path, if it has one (cast once, not per record).
     let rawLogic: (any RawStageLogic)?
+    let replayingLogic: (any ReplayingStageLogic)?
     let state: StateAccess?
     let consumer: any LogConsumer
     let producer: any LogProducer
@@ -125,6 +144,7 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         }
         self.logic = try definition.makeLogic(StageContext(environment: environment, log: log, inputPartitions: inputPartitions))
         self.rawLogic = logic as? any RawStageLogic
+        self.replayingLogic = logic as? any ReplayingStageLogic
         self.state = StateAccess.of(logic)
         self.producer = try log.makeProducer()
         // The consumer's listener is this worker; it is set after init.
@@ -244,11 +264,14 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
         var output = StageOutput(layout: layout)
         var offsets: [TopicPartition: Int64] = [:]
         inBatch = true
+        var handledAny = false
         for record in records {
             if let through = restoredThrough[record.partition], record.offset <= through {
+                replayingLogic?.replay(record)
                 offsets[record.topicPartition] = record.offset + 1
                 continue
             }
+            handledAny = true
             output.carried = record.headers.isEmpty ? [] : record.headers.filter { StageOutput.carriedNames.contains($0.name) }
             do {
                 if let rawLogic, try rawLogic.handleRaw(record, output: &output) {
@@ -276,6 +299,15 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
             throw LogError(violation)
         }
         counters.recordsIn += records.count
+        if !handledAny {
+            // Every record was at or below the restored marker: nothing to
+            // write, and nothing to lose by not committing (a worker that
+            // reads them again skips them again). A stage that reads part
+            // of its input again after a restart does so without a write
+            // per batch (and a crash there is one before the batch).
+            inBatch = false
+            return records.count
+        }
         counters.recordsOut += output.records.count
         for (code, count) in output.rejectionsByCode { counters.rejectionsByCode[code, default: 0] += count }
         // From here the batch has changed the stage's state: a write that
@@ -331,7 +363,17 @@ public final class StageWorker: RebalanceListener, @unchecked Sendable {
             try writeBackoff.run { try producer.send(records) }
         }
         if faultInjector?(definition.name, .afterState) == true { throw SimulatedCrash() }
-        try writeBackoff.run { try consumer.commit(offsets) }
+        var commits = offsets
+        if let replayingLogic, state?.enabled == true {
+            // The marker above says how far the state reaches; the commit
+            // stays at the first record the stage must read again.
+            for (topicPartition, next) in offsets where topicPartition.topic == definition.input.name {
+                if let floor = replayingLogic.replayFrom(partition: topicPartition.partition), floor < next {
+                    commits[topicPartition] = floor
+                }
+            }
+        }
+        try writeBackoff.run { try consumer.commit(commits) }
     }
 
     /// Checkpoints what is pending (unless the worker failed or stopped

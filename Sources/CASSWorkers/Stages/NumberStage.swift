@@ -85,7 +85,12 @@ public final class NumberStage: StatefulStage {
     var pending: [PeriodKey: (sources: Set<Int32>, drafts: [Int64: Invoice])] = [:]
     /// Lines waiting for their period to be numbered: period → agent → parts,
     /// kept encoded (they leave as they came). Bounded by the periods open.
+    /// Not journalled: a restarted worker reads them again from cass.drafts
+    /// (`ReplayingStageLogic`), from the first part of each period waiting.
     var lineParts: [PeriodKey: [Int64: [Int: EncodedLinePart]]] = [:]
+    /// The input partition and offset of the first line part kept of each
+    /// period waiting to be numbered.
+    var firstLineAt: [PeriodKey: (partition: Int32, offset: Int64)] = [:]
     /// Counters and numbered periods read while restoring.
     var restoringCounters: [String: Int] = [:]
     var restoringNumbered: Set<PeriodKey> = []
@@ -123,6 +128,7 @@ public final class NumberStage: StatefulStage {
         for period in numbered {
             pending[period] = nil
             lineParts[period] = nil
+            firstLineAt[period] = nil
         }
         numbering = InvoiceNumbering(lastIssued: counters, numbered: numbered)
         restoringCounters = [:]
@@ -132,6 +138,11 @@ public final class NumberStage: StatefulStage {
     public func forget(partition: Int32) {
         // Numbering is per operation and operations map to partitions; a
         // worker that loses a partition keeps counters it will not use.
+        // Its waiting lines go: the new owner reads them again.
+        for (period, at) in firstLineAt where at.partition == partition {
+            firstLineAt[period] = nil
+            lineParts[period] = nil
+        }
     }
 
     public func handle(_ message: StageMessage, from record: LogRecord, output: inout StageOutput) throws {
@@ -148,7 +159,8 @@ public final class NumberStage: StatefulStage {
     func keep(_ part: EncodedLinePart, of period: PeriodKey, agent: Int64, record: LogRecord) {
         guard !numbering.numbered.contains(period) else { return }
         lineParts[period, default: [:]][agent, default: [:]][part.index] = part
-        journal.put(record.partition, .lines(period, agent: agent, part: part.index), part.stateValue())
+        if let first = firstLineAt[period], first.offset <= record.offset { return }
+        firstLineAt[period] = (record.partition, record.offset)
     }
 
     func collect(_ period: PeriodKey, source: Int32, sourceCount: Int32, invoices: [Invoice], record: LogRecord, output: inout StageOutput) throws {
@@ -193,6 +205,7 @@ public final class NumberStage: StatefulStage {
             }
         }
         let periodLines = lineParts.removeValue(forKey: period) ?? [:]
+        firstLineAt[period] = nil
         let invoicePartitions = output.partitions(Self.invoices)
         for invoice in issue.invoices {
             let parts = (periodLines[invoice.agentCode] ?? [:]).values.sorted { $0.index < $1.index }
@@ -229,11 +242,30 @@ public final class NumberStage: StatefulStage {
 }
 
 
+extension NumberStage: ReplayingStageLogic {
+    public func replayFrom(partition: Int32) -> Int64? {
+        firstLineAt.values.lazy.filter { $0.partition == partition }.map(\.offset).min()
+    }
+
+    /// Only line parts: drafts, sources, counters and numbered periods read
+    /// again are in the restored state already.
+    public func replay(_ record: LogRecord) {
+        if keepRaw(record) { return }
+        guard let message = try? StageMessage.decode(record.value), case .draftLines(let period, let agent, let part) = message else { return }
+        keep(EncodedLinePart(part), of: period, agent: agent, record: record)
+    }
+}
+
 extension NumberStage: RawStageLogic {
     /// Draft lines (most of the stage's input bytes) are kept as they came:
     /// their part is read only as far as checking it is what encoding its
     /// decoded form would write. Anything else is decoded as usual.
     public func handleRaw(_ record: LogRecord, output: inout StageOutput) throws -> Bool {
+        keepRaw(record)
+    }
+
+    /// Keeps a binary draftLines record from its bytes; false for anything else.
+    func keepRaw(_ record: LogRecord) -> Bool {
         let value = record.value
         guard value.count > 2, value[0] == MessageKind.draftLines.rawValue, value[1] == StageMessage.version else { return false }
         var r = BinaryReader(value)
