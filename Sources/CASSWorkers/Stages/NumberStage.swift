@@ -250,6 +250,8 @@ extension NumberStage: ReplayingStageLogic {
     /// Only line parts: drafts, sources, counters and numbered periods read
     /// again are in the restored state already.
     public func replay(_ record: LogRecord) {
+        // Drafts (whole invoices) are not decoded only to be dropped.
+        guard record.value.first == MessageKind.draftLines.rawValue else { return }
         if keepRaw(record) { return }
         guard let message = try? StageMessage.decode(record.value), case .draftLines(let period, let agent, let part) = message else { return }
         keep(EncodedLinePart(part), of: period, agent: agent, record: record)
