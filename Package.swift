@@ -35,7 +35,7 @@ let package = Package(
         // C: SHA-256 blocks with the x86 SHA extensions (checked at run time; CASSCrypto's Swift rounds otherwise).
         .target(name: "CSHA256"),
         // A small, strict HTTP/1.1 server on POSIX sockets: router, limits, problem+json, SSE.
-        .target(name: "CASSHTTP", dependencies: ["CASSCrypto"], swiftSettings: strict),
+        .target(name: "CASSHTTP", dependencies: ["CASSCrypto", "CProcess"], swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
         .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
         // Pure: disputes, payments, credit, wallet, direct debit, risk.
@@ -47,21 +47,23 @@ let package = Package(
         // The pipeline as data (stage definitions) and the stage workers connecting the pure core to log topics.
         .target(
             name: "CASSWorkers",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify", "CASSHTTP", "CASSCrypto"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSOneRecord", "CASSRender", "CASSNotify", "CASSHTTP", "CASSCrypto", "CProcess"],
             swiftSettings: strict
         ),
+        // C: the process's allocator settings (mallopt, malloc_trim) and thread names for the kernel.
+        .target(name: "CProcess"),
         // Pure: companies, users, roles, authorization, sessions, lockout, audit, legacy user import.
         .target(name: "CASSAccess", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
         // `cass serve`: users, requests and views over the pipeline (docs/service.md).
         .target(
             name: "CASSService",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts", "CASSRender", "CASSOneRecord", "CASSPortal"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSLog", "CASSWorkers", "CASSCrypto", "CASSHTTP", "CASSAccess", "CASSAccounts", "CASSRender", "CASSOneRecord", "CASSPortal", "CProcess"],
             swiftSettings: strict
         ),
         // Pure: the browser portal's pages, i18n, locale formatting, SVG charts, static CSS/JS.
         .target(name: "CASSPortal", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The durable embedded log: segments, CRC-32C, group-commit fsync, recovery, compaction.
-        .target(name: "CASSFileLog", dependencies: ["CASSLog", "CCRC32C"], swiftSettings: strict),
+        .target(name: "CASSFileLog", dependencies: ["CASSLog", "CCRC32C", "CProcess"], swiftSettings: strict),
         // C: CRC-32C with the x86 SSE4.2 crc32 instruction (checked at run time; CASSFileLog's tables otherwise).
         .target(name: "CCRC32C"),
         // The only module above C that touches librdkafka.

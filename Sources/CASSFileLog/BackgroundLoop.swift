@@ -1,3 +1,4 @@
+import CProcess
 import CASSLog
 import Foundation
 
@@ -16,6 +17,7 @@ final class BackgroundLoop: @unchecked Sendable {
     init(name: String, intervalNs: UInt64, body: @escaping @Sendable () -> Void) {
         self.intervalNs = max(intervalNs, 100_000)
         let thread = Thread { [self] in
+            cass_thread_set_name(name)
             while true {
                 condition.lock()
                 let deadline = monotonicNs() + self.intervalNs
@@ -86,7 +88,10 @@ final class SyncPool: @unchecked Sendable {
         jobs.append(job)
         if idle == 0, threads < threadsMax {
             threads += 1
-            let thread = Thread { [self] in loop() }
+            let thread = Thread { [self] in
+                cass_thread_set_name("filelog-sync")
+                loop()
+            }
             thread.name = "cass-filelog-sync"
             thread.start()
         }

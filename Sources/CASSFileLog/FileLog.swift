@@ -149,12 +149,12 @@ public final class FileLog: Log, @unchecked Sendable {
         if let tightest = bounds.min() {
             // Ticks at half the tightest bound; each partition is synced once
             // its oldest unsynced write is half its own bound old.
-            flusher = BackgroundLoop(name: "cass-filelog-flusher", intervalNs: UInt64(tightest) * 500_000) { [weak self] in
+            flusher = BackgroundLoop(name: "filelog-flush", intervalNs: UInt64(tightest) * 500_000) { [weak self] in
                 self?.flushDue()
             }
         }
         guard options.backgroundMaintenance else { return }
-        let loop = BackgroundLoop(name: "cass-filelog-maintenance", intervalNs: UInt64(options.maintenanceIntervalMs) * 1_000_000) { [weak self] in
+        let loop = BackgroundLoop(name: "filelog-maint", intervalNs: UInt64(options.maintenanceIntervalMs) * 1_000_000) { [weak self] in
             self?.maintain()
         }
         maintenance = loop

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CProcess
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -66,7 +67,10 @@ public final class HTTPServer: @unchecked Sendable {
 
     public func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = Thread { [self] in acceptLoop() }
+        let thread = Thread { [self] in
+            cass_thread_set_name("http-accept")
+            acceptLoop()
+        }
         thread.name = "http-accept"
         thread.start()
     }
@@ -175,6 +179,7 @@ public final class HTTPServer: @unchecked Sendable {
             return
         }
         let thread = Thread { [self] in
+            cass_thread_set_name("http-connection")
             serve(descriptor)
             registry.withLock { _ = $0.connections.removeValue(forKey: id) }
         }

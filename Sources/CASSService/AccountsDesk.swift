@@ -1,3 +1,4 @@
+import CProcess
 import CASSAccounts
 import CASSDomain
 import CASSEngine
@@ -224,6 +225,7 @@ public final class AccountsDesk: @unchecked Sendable {
     /// may make an action due, and once a minute.
     func start() {
         let thread = Thread { [self] in
+            cass_thread_set_name("cass-accounts")
             // The desk records each newly issued invoice (records per line):
             // after a close that is much work that no client waits for,
             // so the stages and the requests get the cores first.

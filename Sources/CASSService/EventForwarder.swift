@@ -1,3 +1,4 @@
+import CProcess
 import CASSLog
 import CASSWorkers
 import Foundation
@@ -65,7 +66,10 @@ public final class EventForwarder: View, @unchecked Sendable {
         condition.lock()
         live = true
         condition.unlock()
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            cass_thread_set_name("cass-forwarder")
+            run()
+        }
         thread.name = "event-forwarder"
         self.thread = thread
         thread.start()

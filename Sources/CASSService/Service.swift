@@ -72,6 +72,9 @@ public final class Service: @unchecked Sendable {
     private(set) var pipeline: PipelineRunner?
     public private(set) var sftp: SFTPService?
     private(set) var drop: DropFolder?
+    /// Gives a close's freed memory back once the service rests
+    /// (`ProcessMemory`; the `cass` command keeps freed memory for reuse).
+    private(set) var memory: IdleMemoryRelease?
     private let ready = Locked(false)
 
     public init(options: ServiceOptions, log: any Log, clock: ServiceClock) {
@@ -185,6 +188,12 @@ public final class Service: @unchecked Sendable {
             try drop.start()
             self.drop = drop
         }
+        let memory = IdleMemoryRelease { release in
+            FileHandle.standardError.write(Data(String(format: "serve: at rest after a burst of work: resident memory %.0f MB -> %.0f MB (freed memory given back)\n",
+                                                       Double(release.residentBefore) / 1e6, Double(release.residentAfter) / 1e6).utf8))
+        }
+        memory.start()
+        self.memory = memory
         hub.goLive()
         ready.withLock { $0 = true }
         progress("listening on http://\(options.host):\(server.port)")
@@ -262,5 +271,6 @@ public final class Service: @unchecked Sendable {
         publisher?.stop()
         stopping("the views' feed")
         context?.feed.stop()
+        memory?.stop()
     }
 }

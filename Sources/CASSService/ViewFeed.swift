@@ -1,3 +1,4 @@
+import CProcess
 import CASSLog
 import Dispatch
 import Foundation
@@ -54,7 +55,10 @@ public final class ViewFeed: @unchecked Sendable {
 
     public func start() throws {
         let consumer = try log.makeConsumer(group: group, topics: topics, listener: nil)
-        let thread = Thread { [self] in run(consumer) }
+        let thread = Thread { [self] in
+            cass_thread_set_name("cass-views")
+            run(consumer)
+        }
         thread.name = "view-feed"
         self.thread = thread
         thread.start()

@@ -42,6 +42,8 @@ Build it in release mode for real figures: swift run -c release cass-bench --awb
 
 // `cass-bench filelog ...`: the durable embedded log on its own.
 // `cass-bench serve ...`: the service over HTTP on its durable log.
+// As the `cass` command does (`CASS_KEEP_FREED_MEMORY=0` for glibc's defaults).
+ProcessMemory.keepFreedMemoryUnlessDisabled()
 if CommandLine.arguments.dropFirst().first == "serve" { exit(runServeBench(Array(CommandLine.arguments.dropFirst(2)))) }
 // `cass-bench formats ...`: CBF, RDF/XML and JSON-LD twins of one dataset.
 if CommandLine.arguments.dropFirst().first == "formats" { exit(InputFormatsBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))) }

@@ -48,7 +48,9 @@ enum ServeCommand {
                               (default: none; the peer's own address is recorded)
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
-        move time with it between restarts); CASS_NAMESPACE prefixes every topic.
+        move time with it between restarts); CASS_NAMESPACE prefixes every topic;
+        CASS_KEEP_FREED_MEMORY=0 keeps glibc's allocator defaults (by default freed
+        memory is reused during a burst of work and given back once the service rests).
         SIGTERM or SIGINT: requests in flight finish, then the service stops (exit 0).
         Exit codes: 1 when the service cannot start (a message says why), 2 bad command line,
         3 when stopping did not finish within 45 s (the message names the part it was

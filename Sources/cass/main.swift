@@ -1,3 +1,4 @@
+import CASSWorkers
 import Foundation
 
 let usage = """
@@ -44,6 +45,10 @@ if command == "help", let topic = arguments.first {
     command = topic
     arguments = Array(arguments.dropFirst()) + ["--help"]
 }
+
+// Before any thread starts: a close's freed memory stays for the next
+// burst (`ProcessMemory`; `cass serve` gives it back when it rests).
+ProcessMemory.keepFreedMemoryUnlessDisabled()
 
 let code: ExitCode
 switch command {

@@ -44,6 +44,11 @@ final class PipelineRunnerTests: XCTestCase {
         let runner = PipelineRunner(log: log, stages: Pipeline.settlement, environment: StageEnvironment(reference: reference, persistState: true, keepLines: false),
                                     options: options)
         try runner.start()
+        #if os(Linux)
+        let named = Date().addingTimeInterval(10)
+        while !ProcessMemoryTests.threadNames().contains("cass-pipeline"), Date() < named { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertTrue(ProcessMemoryTests.threadNames().contains("cass-pipeline"), "the kernel knows the threads' name (top -H): \(ProcessMemoryTests.threadNames())")
+        #endif
         let producer = try log.makeProducer()
         let partitions = try log.partitionCount(of: Topic.files.name)
         for file in files {

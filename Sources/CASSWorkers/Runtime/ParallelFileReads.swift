@@ -1,3 +1,4 @@
+import CProcess
 import CASSDomain
 import CASSEngine
 import Foundation
@@ -116,7 +117,10 @@ public final class ParallelFileReads: @unchecked Sendable {
         running = count
         condition.unlock()
         for _ in 0..<count {
-            let thread = Thread { [self] in work() }
+            let thread = Thread { [self] in
+                cass_thread_set_name("cass-read-ahead")
+                work()
+            }
             thread.name = "cass-read-ahead"
             thread.start()
         }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CProcess
 import Glibc
 #endif
 import CASSLog
@@ -97,6 +98,7 @@ public final class PipelineRunner: @unchecked Sendable {
             finished.enter()
             let thread = Thread { [self] in
                 defer { finished.leave() }
+                cass_thread_set_name("cass-pipeline")
                 if options.background { ThreadPriority.lowerCurrent() }
                 loop()
             }

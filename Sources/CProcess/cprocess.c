@@ -1,0 +1,48 @@
+#include "cprocess.h"
+#include <stdlib.h> /* defines __GLIBC__ where the C library is glibc */
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+int cass_memory_set_trim_threshold(size_t bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_TRIM_THRESHOLD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
+#else
+    (void)bytes; return 0;
+#endif
+}
+
+int cass_memory_set_mmap_threshold(size_t bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
+#else
+    (void)bytes; return 0;
+#endif
+}
+
+int cass_memory_set_top_pad(size_t bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_TOP_PAD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
+#else
+    (void)bytes; return 0;
+#endif
+}
+
+int cass_memory_release_free(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
+
+void cass_thread_set_name(const char *name) {
+#if defined(__linux__)
+    (void)prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+#else
+    (void)name;
+#endif
+}
