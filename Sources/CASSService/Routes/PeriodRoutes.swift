@@ -94,7 +94,7 @@ enum PeriodRoutes {
         for key in service.files.closeRequests() where key.country == country {
             rows[String(key.period.yyyymmnn)] = row(String(key.period.yyyymmnn))
         }
-        for invoice in service.invoices.all() where invoice.country == country
+        for invoice in service.invoices.headers() where invoice.country == country
             && authorize(principal, .readInvoice, .invoice(agent: .agent(country: country, code: invoice.agentCodeText))) == .allow {
             var entry = row(String(invoice.period.yyyymmnn))
             entry.invoices += 1

@@ -12,7 +12,16 @@ import Foundation
 public final class InvoicesView: View, @unchecked Sendable {
     // @unchecked: all state below is touched under `lock`.
     private let lock = NSLock()
+    /// Every issued invoice: with its lines once they are decoded, its
+    /// header (sections without lines) while they wait in `undecoded`.
     private var invoices: [String: Invoice] = [:]
+    /// Issued invoices' line parts, kept as the messages they came in
+    /// until someone first needs the lines. A period counts as closed once
+    /// every part is here; decoding a million lines into invoices on the
+    /// view's thread was what a close through `cass serve` waited for last
+    /// (docs/decisions.md), and the periods, the totals and the agents' CSV
+    /// need only the headers.
+    private var undecoded: [String: [ArrivingLinePart]] = [:]
     private var waiting: [String: (header: Invoice, parts: Int, received: [Int: ArrivingLinePart])] = [:]
     private var numbersByAgent: [String: [String]] = [:]
     private var closed: [PeriodKey: ClosedPeriod] = [:]
@@ -52,7 +61,7 @@ public final class InvoicesView: View, @unchecked Sendable {
         if let (number, part) = ArrivingLinePart.encoded(record.value) {
             lock.lock()
             defer { lock.unlock() }
-            try arrived(part, of: number)
+            arrived(part, of: number)
             return
         }
         let message = try StageMessage.decode(record.value)
@@ -65,7 +74,7 @@ public final class InvoicesView: View, @unchecked Sendable {
             guard invoices[header.number] == nil else { return }   // a replay
             if parts == 0 { issue(header, parts: 0) } else { waiting[header.number] = (header, parts, [:]) }
         case .invoiceLines(let number, let part):
-            try arrived(ArrivingLinePart(part), of: number)
+            arrived(ArrivingLinePart(part), of: number)
         case .periodClosed(let period, let count, let total, let disbursements):
             guard closed[period] == nil else { return }
             closed[period] = ClosedPeriod(period: period, invoices: count, totalMinor: total, disbursements: disbursements)
@@ -81,21 +90,19 @@ public final class InvoicesView: View, @unchecked Sendable {
     }
 
     /// Under `lock`: a line part; the invoice is issued with its last.
-    private func arrived(_ part: ArrivingLinePart, of number: String) throws {
+    private func arrived(_ part: ArrivingLinePart, of number: String) {
         guard waiting[number] != nil else { return }
         waiting[number]?.received[part.index] = part
         guard let entry = waiting[number], entry.received.count >= entry.parts else { return }
-        // Out of the table before decoding: a part that does not decode
-        // throws, and must not be decoded again with every later record.
+        let parts = Array(entry.received.values)
+        guard ArrivingLinePart.fit(entry.header, parts) else { return }
         waiting[number] = nil
-        guard let invoice = try ArrivingLinePart.join(entry.header, Array(entry.received.values)) else {
-            waiting[number] = entry
-            return
-        }
-        issue(invoice, parts: entry.parts)
+        guard invoices[number] == nil else { return }
+        undecoded[number] = parts
+        issue(entry.header, parts: entry.parts, sectionLines: ArrivingLinePart.sectionLines(entry.header, parts))
     }
 
-    private func issue(_ invoice: Invoice, parts: Int) {
+    private func issue(_ invoice: Invoice, parts: Int, sectionLines: [Int]? = nil) {
         guard invoices[invoice.number] == nil else { return }
         invoices[invoice.number] = invoice
         issuedPerPeriod[PeriodKey(country: invoice.country, period: invoice.period), default: 0] += 1
@@ -106,19 +113,27 @@ public final class InvoicesView: View, @unchecked Sendable {
             // The payload of cass.invoice-events, with the part count the
             // number stage sent the lines in; built only for open streams.
             hub.publish(companies: [.agent(country: invoice.country, code: invoice.agentCodeText)]) {
-                PublicEvents.invoiceIssued(invoice, sectionLines: invoice.sections.map(\.lines.count), parts: parts, reference: hub.reference)
+                PublicEvents.invoiceIssued(invoice, sectionLines: sectionLines ?? invoice.sections.map(\.lines.count), parts: parts, reference: hub.reference)
             }
         }
     }
 
     public func invoice(_ number: String) -> Invoice? {
-        lock.lock()
-        defer { lock.unlock() }
-        return invoices[number]
+        withLines([number]).first
     }
 
-    /// Every issued invoice, by number.
+    /// Every issued invoice with its lines, by number.
     public func all() -> [Invoice] {
+        lock.lock()
+        let numbers = invoices.keys.sorted()
+        lock.unlock()
+        return withLines(numbers)
+    }
+
+    /// Every issued invoice by number, for its totals only: the sections of
+    /// an invoice whose lines nobody has needed yet come without them
+    /// (`Invoice.lineCount` and every amount are there).
+    public func headers() -> [Invoice] {
         lock.lock()
         defer { lock.unlock() }
         return invoices.values.sorted { $0.number < $1.number }
@@ -127,16 +142,61 @@ public final class InvoicesView: View, @unchecked Sendable {
     /// The invoices of some agent companies, by number.
     public func invoices(ofAgents companies: [String]) -> [Invoice] {
         lock.lock()
-        defer { lock.unlock() }
-        return companies.flatMap { numbersByAgent[$0] ?? [] }.compactMap { invoices[$0] }.sorted { $0.number < $1.number }
+        let numbers = companies.flatMap { numbersByAgent[$0] ?? [] }.sorted()
+        lock.unlock()
+        return withLines(numbers)
     }
 
     /// Invoices issued from the `from`-th on, and how many there are.
     public func issued(from: Int) -> (invoices: [Invoice], count: Int) {
         lock.lock()
-        defer { lock.unlock() }
-        guard from < issuedOrder.count else { return ([], issuedOrder.count) }
-        return (issuedOrder[from...].compactMap { invoices[$0] }, issuedOrder.count)
+        let count = issuedOrder.count
+        let numbers = from < count ? Array(issuedOrder[from...]) : []
+        lock.unlock()
+        return (withLines(numbers), count)
+    }
+
+    /// Issued invoices `numbers` with their lines, in that order, decoding
+    /// the lines of those not decoded yet outside the lock (requests and
+    /// the view's own thread go on meanwhile). An invoice whose lines do
+    /// not decode is reported and left out, as one the view does not have.
+    private func withLines(_ numbers: [String]) -> [Invoice] {
+        var found: [Invoice?] = []
+        var pending: [(position: Int, header: Invoice, parts: [ArrivingLinePart])] = []
+        lock.lock()
+        found.reserveCapacity(numbers.count)
+        for number in numbers {
+            guard let invoice = invoices[number] else { continue }
+            if let parts = undecoded[number] {
+                pending.append((found.count, invoice, parts))
+                found.append(nil)
+            } else {
+                found.append(invoice)
+            }
+        }
+        lock.unlock()
+        guard !pending.isEmpty else { return found.compactMap { $0 } }
+        var decoded: [(position: Int, invoice: Invoice)] = []
+        decoded.reserveCapacity(pending.count)
+        for entry in pending {
+            do {
+                if let invoice = try ArrivingLinePart.join(entry.header, entry.parts) { decoded.append((entry.position, invoice)) }
+            } catch {
+                FileHandle.standardError.write(Data("serve: invoice \(entry.header.number): its lines in cass.invoices do not decode (\(error)); it is left out of answers\n".utf8))
+            }
+        }
+        lock.lock()
+        for (position, invoice) in decoded {
+            // Another caller may have decoded it meanwhile: one copy is kept.
+            if undecoded.removeValue(forKey: invoice.number) != nil {
+                invoices[invoice.number] = invoice
+                found[position] = invoice
+            } else {
+                found[position] = invoices[invoice.number] ?? invoice
+            }
+        }
+        lock.unlock()
+        return found.compactMap { $0 }
     }
 
     public func closedPeriods() -> [ClosedPeriod] {

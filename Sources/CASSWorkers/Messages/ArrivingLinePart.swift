@@ -58,12 +58,28 @@ public struct ArrivingLinePart: Sendable {
         self.content = content
     }
 
+    /// Whether the parts are all of the header's (each index once, every
+    /// part's airline a section of the header): what `join` checks before
+    /// decoding anything. The lines themselves are checked by `join`.
+    public static func fit(_ header: Invoice, _ parts: [ArrivingLinePart]) -> Bool {
+        guard let count = parts.first?.count else { return true }
+        return parts.count == count && parts.allSatisfy({ $0.count == count && $0.index < count }) && Set(parts.map(\.index)).count == count
+            && parts.allSatisfy { part in header.sections.contains { $0.airlinePrefix == part.airlinePrefix } }
+    }
+
+    /// The line count of each of the header's sections that the parts give.
+    public static func sectionLines(_ header: Invoice, _ parts: [ArrivingLinePart]) -> [Int] {
+        header.sections.map { section in
+            section.lines.count + parts.reduce(0) { $0 + ($1.airlinePrefix == section.airlinePrefix ? $1.lineCount : 0) }
+        }
+    }
+
     /// The invoice with its lines (what `LinePart.join` gives for the same
     /// parts decoded); nil until every part is there, or when a part names
     /// no section of the header. A part whose lines do not decode throws.
     public static func join(_ header: Invoice, _ parts: [ArrivingLinePart]) throws(DecodingFailure) -> Invoice? {
-        guard let count = parts.first?.count else { return header }
-        guard parts.count == count, parts.allSatisfy({ $0.count == count && $0.index < count }), Set(parts.map(\.index)).count == count else { return nil }
+        guard fit(header, parts) else { return nil }
+        guard !parts.isEmpty else { return header }
         var invoice = header
         let sorted = parts.sorted { $0.index < $1.index }
         var sectionOfPart: [Int] = []
