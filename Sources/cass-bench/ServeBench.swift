@@ -298,11 +298,7 @@ func minorPageFaults() -> Int {
     return usage.ru_minflt
 }
 
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
+func processCPUSeconds() -> Double { ProcessMemory.cpuSeconds() }
 
 /// The 1, 5 and 15 minute load averages (the machine is shared: figures
 /// are worth little without them).
