@@ -7,29 +7,22 @@
 #include <sys/prctl.h>
 #endif
 
-int cass_memory_set_trim_threshold(size_t bytes) {
+/* mallopt takes an int: larger sizes are clamped to the largest it takes. */
+static int set_option(int option, size_t bytes) {
 #if defined(__GLIBC__)
-    return mallopt(M_TRIM_THRESHOLD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
+    return mallopt(option, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
 #else
-    (void)bytes; return 0;
+    (void)option; (void)bytes; return 0;
 #endif
 }
 
-int cass_memory_set_mmap_threshold(size_t bytes) {
-#if defined(__GLIBC__)
-    return mallopt(M_MMAP_THRESHOLD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
-#else
-    (void)bytes; return 0;
+#if !defined(__GLIBC__)
+enum { M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_THRESHOLD = -3 };
 #endif
-}
 
-int cass_memory_set_top_pad(size_t bytes) {
-#if defined(__GLIBC__)
-    return mallopt(M_TOP_PAD, bytes > 0x7fffffff ? 0x7fffffff : (int)bytes);
-#else
-    (void)bytes; return 0;
-#endif
-}
+int cass_memory_set_trim_threshold(size_t bytes) { return set_option(M_TRIM_THRESHOLD, bytes); }
+int cass_memory_set_mmap_threshold(size_t bytes) { return set_option(M_MMAP_THRESHOLD, bytes); }
+int cass_memory_set_top_pad(size_t bytes) { return set_option(M_TOP_PAD, bytes); }
 
 int cass_memory_release_free(void) {
 #if defined(__GLIBC__)
