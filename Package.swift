@@ -37,7 +37,7 @@ let package = Package(
         // A small, strict HTTP/1.1 server on POSIX sockets: router, limits, problem+json, SSE.
         .target(name: "CASSHTTP", dependencies: ["CASSCrypto", "CProcess"], swiftSettings: strict),
         // Delivery of notifications: webhooks (HMAC-SHA256 signed), e-mail outbox and SMTP.
-        .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto"], swiftSettings: strict),
+        .target(name: "CASSNotify", dependencies: ["CASSDomain", "CASSCrypto", "CProcess"], swiftSettings: strict),
         // Pure: disputes, payments, credit, wallet, direct debit, risk.
         .target(name: "CASSAccounts", dependencies: ["CASSDomain"], swiftSettings: strict),
         // The log abstraction and its in-process implementation.
@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "CASSKafka", dependencies: ["CRdKafka", "CASSLog"], swiftSettings: strict),
         .executableTarget(
             name: "cass",
-            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify", "CASSService", "CASSFileLog", "CASSAccess"],
+            dependencies: ["CASSDomain", "CASSEngine", "CASSOneRecord", "CASSRender", "CASSSamples", "CASSLog", "CASSWorkers", "CASSKafka", "CASSNotify", "CASSService", "CASSFileLog", "CASSAccess", "CProcess"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 
 /// One delivery ready to be attempted: one event, one recipient, one
@@ -75,7 +76,10 @@ public final class DeliveryQueue: @unchecked Sendable {
         self.concurrencyMax = max(1, concurrencyMax)
         self.perReceiverMax = max(1, perReceiverMax)
         self.pendingMax = max(1, pendingMax)
-        let scheduler = Thread { [weak self] in self?.schedule() }
+        let scheduler = Thread { [weak self] in
+            cass_thread_set_name("notify-schedule")
+            self?.schedule()
+        }
         scheduler.name = "cass.notify.scheduler"
         scheduler.start()
     }

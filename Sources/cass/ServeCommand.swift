@@ -5,6 +5,7 @@ import CASSKafka
 import CASSLog
 import CASSService
 import CASSWorkers
+import CProcess
 import Foundation
 
 /// `cass serve`: the CASSLink service (docs/service.md).
@@ -114,6 +115,7 @@ enum ServeCommand {
             let part = Locked("the service")
             let done = DispatchSemaphore(value: 0)
             let watchdog = Thread {
+                cass_thread_set_name("serve-watchdog")
                 if done.wait(timeout: .now() + .seconds(Self.stopDeadlineSeconds)) == .timedOut {
                     Console.error("serve: stopping did not finish within \(Self.stopDeadlineSeconds) s, stuck stopping \(part.withLock { $0 }); exiting (exit code \(ExitCode.stopTimedOut.rawValue))")
                     exit(ExitCode.stopTimedOut.rawValue)

@@ -26,6 +26,22 @@ final class DeliveryQueueTests: XCTestCase {
         Recipient(kind: .airline, id: id, language: "en", channels: .init(webhook: .init(url: url, secret: secret)), events: [.fileAccepted])
     }
 
+    func test_the_scheduler_thread_has_a_name_the_kernel_knows() throws {
+        #if os(Linux)
+        func names() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        let config = RecipientsConfiguration(retry: RetryPolicy(maxAttempts: 1, baseDelayMs: 10, factor: 2, maxDelayMs: 50), webhookTimeoutMs: 1_000, recipients: [])
+        let queue = DeliveryQueue(notifier: Notifier(configuration: config, templates: try MessageTemplates()))
+        defer { queue.stop() }
+        let deadline = Date().addingTimeInterval(10)
+        while !names().contains("notify-schedule"), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertTrue(names().contains("notify-schedule"), "top -H shows the scheduler by name: \(names())")
+        #endif
+    }
+
     func test_a_silent_receiver_holds_neither_the_caller_nor_another_receiver() throws {
         let good = try HTTPReceiver(secret: "s", statuses: [200])
         stops.append(good.stop)

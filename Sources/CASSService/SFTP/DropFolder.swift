@@ -1,5 +1,6 @@
 import CASSAccess
 import CASSLog
+import CProcess
 import Foundation
 
 /// `cass serve --drop DIR`: the SFTP inbox without SSH, for one-machine
@@ -29,7 +30,10 @@ public final class DropFolder: @unchecked Sendable {
     func start() throws {
         try FileManager.default.createDirectory(at: layout.spool, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         inbox.recover()
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            cass_thread_set_name("drop-folder")
+            run()
+        }
         thread.name = "drop-folder"
         self.thread = thread
         thread.start()

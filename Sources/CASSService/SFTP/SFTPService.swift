@@ -1,5 +1,6 @@
 import CASSAccess
 import CASSLog
+import CProcess
 import Foundation
 
 /// What `--sftp-listen` and `--sftp-root` ask for.
@@ -94,11 +95,17 @@ public final class SFTPService: @unchecked Sendable {
                 }
             }
         }
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            cass_thread_set_name("sftp")
+            run()
+        }
         thread.name = "sftp"
         self.thread = thread
         thread.start()
-        let inboxThread = Thread { [self] in runInbox() }
+        let inboxThread = Thread { [self] in
+            cass_thread_set_name("sftp-inbox")
+            runInbox()
+        }
         inboxThread.name = "sftp-inbox"
         self.inboxThread = inboxThread
         inboxThread.start()

@@ -1,4 +1,5 @@
 import CASSLog
+import CProcess
 import Foundation
 
 /// Runs OpenSSH's server for SFTP only, with a configuration cass writes
@@ -150,6 +151,7 @@ final class SSHDSupervisor: @unchecked Sendable {
         let listening = self.listening
         listening.withLock { $0 = false }
         let logThread = Thread {
+            cass_thread_set_name("sshd-log")
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4_096)
             while true {
@@ -170,6 +172,7 @@ final class SSHDSupervisor: @unchecked Sendable {
         logThread.name = "sshd-log"
         logThread.start()
         let waiter = Thread { [weak self] in
+            cass_thread_set_name("sshd-wait")
             let status = HostCommand.wait(pid)
             self?.ended(pid, status: status)
         }
