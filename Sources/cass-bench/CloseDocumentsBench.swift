@@ -30,6 +30,9 @@ enum CloseDocumentsBench {
             case "--agents": guard let v = value().flatMap({ Int($0) }), v > 0 else { return usage("--agents needs a positive number") }; agents = v
             case "--runs": guard let v = value().flatMap({ Int($0) }), v >= 1, v <= 9 else { return usage("--runs needs 1 to 9") }; runs = v
             case "--keep": keep = true
+            case "--help", "-h":
+                print(helpText, terminator: "")
+                return 0
             default: return usage("unknown option \(arg)")
             }
         }
@@ -96,6 +99,28 @@ enum CloseDocumentsBench {
     static func seconds(_ values: [Double]) -> String {
         values.map { String(format: "%.2f", $0) }.joined(separator: ", ")
     }
+
+    static let helpText = """
+        Usage: cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--agents A] [--runs N] [--keep]
+
+        Issue 15's document goals: `cass sample`, then `cass settle` without and
+        with documents, alternating, each run into a folder of its own (nothing
+        is deleted between runs: see the README on ext4), timed; the figures
+        are medians. Goals: 1,000 invoices/s with all five documents, and a
+        1,000,000-AWB close with every document in at most 30 s.
+
+          --awbs N         AWBs to generate (default 1000000)
+          --seed S         generator seed (default 42)
+          --error-rate R   fraction of deliberately broken items (default 0.01)
+          --agents A       agents of the dataset (default: cass sample's);
+                           --awbs 100000 --agents 200 is the issue's shape
+          --runs N         runs of each, 1 to 9 (default 1)
+          --keep           keep the work folder (printed) instead of removing it
+
+        Exit codes: 0 done (goals met or not: read the lines), 2 bad arguments,
+        1 a run failed.
+
+        """
 
     static func usage(_ problem: String) -> Int32 {
         FileHandle.standardError.write(Data("cass-bench close-documents: \(problem)\nusage: cass-bench close-documents [--awbs N] [--seed S] [--error-rate R] [--agents A] [--runs N] [--keep]\n".utf8))

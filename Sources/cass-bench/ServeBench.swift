@@ -25,33 +25,81 @@ import Foundation
 ///     before checkpoints spanned batches). `--settle-runs N` (default 3):
 ///     the baseline is the median of N runs of `cass settle`, each printed
 ///     (single runs of it varied from 4.4 to 6.8 s on one quiet machine).
+/// `cass-bench serve --help`.
+let serveBenchUsage = """
+    Usage: cass-bench serve [--awbs N] [--seed S] [--settle-runs N] [--checkpoint N] [--skip-wrk]
+                            [--connections N] [--seconds S]
+
+    Issue 11's speed goals, on a generated dataset and an embedded `cass serve`
+    (its durable log in a temporary data folder):
+      a) `cass settle` in this process (the median of --settle-runs runs), then
+         the same files uploaded over HTTP (processing order, one connection)
+         and every period closed, timed until the last one reads closed.
+         Goal: at most 2x `cass settle`.
+      b) wrk on GET /api/v1/invoices/{number} with a bearer token and
+         --connections keep-alive connections for --seconds, with the
+         process's resident memory before, at its peak and after.
+         Goal: 5,000 requests/s, p99 under 25 ms, memory flat.
+
+      --awbs N          AWBs to generate (default 200000)
+      --seed S          generator seed (default 7)
+      --settle-runs N   runs of `cass settle`, 1 to 9 (default 3)
+      --checkpoint N    batches per stage checkpoint (default: cass serve's own)
+      --skip-wrk        a) only (for a profile of the upload and close)
+      --connections N   wrk connections (default 64)
+      --seconds S       wrk duration in seconds (default 10)
+
+    Exit codes: 0 done (goals met or not: read the summary), 2 bad arguments,
+    1 the benchmark failed or the service's settlement-agents.csv differed
+    from `cass settle`'s.
+
+    """
+
 func runServeBench(_ arguments: [String]) -> Int32 {
     var awbs = 200_000, seed: UInt64 = 7, connections = 64, seconds = 10, skipWRK = false
     var checkpoint = ServiceOptions(dataDirectory: URL(fileURLWithPath: "/")).checkpointBatches
     var settleRuns = 3
     var args = arguments
+    func refuse(_ problem: String) -> Int32 {
+        FileHandle.standardError.write(Data("cass-bench serve: \(problem) (cass-bench serve --help)\n".utf8))
+        return 2
+    }
     while !args.isEmpty {
         let arg = args.removeFirst()
-        if arg == "--skip-wrk" {
+        switch arg {
+        case "--help", "-h":
+            print(serveBenchUsage, terminator: "")
+            return 0
+        case "--skip-wrk":
             skipWRK = true
             continue
-        }
-        let value = args.isEmpty ? "" : args.removeFirst()
-        switch arg {
-        case "--awbs": awbs = Int(value) ?? awbs
-        case "--seed": seed = UInt64(value) ?? seed
-        case "--connections": connections = Int(value) ?? connections
-        case "--seconds": seconds = Int(value) ?? seconds
-        case "--checkpoint": checkpoint = Int(value) ?? checkpoint
-        case "--settle-runs":
-            guard let runs = Int(value), (1...9).contains(runs) else {
-                FileHandle.standardError.write(Data("cass-bench serve: --settle-runs takes 1 to 9, not '\(value)'\n".utf8))
-                return 2
-            }
-            settleRuns = runs
         default:
-            FileHandle.standardError.write(Data("cass-bench serve: unknown option \(arg)\n".utf8))
-            return 2
+            break
+        }
+        guard !args.isEmpty else { return refuse("\(arg) needs a value") }
+        let value = args.removeFirst()
+        func number(in range: ClosedRange<Int>) -> Int? { Int(value).flatMap { range.contains($0) ? $0 : nil } }
+        switch arg {
+        case "--awbs":
+            guard let v = number(in: 1...100_000_000) else { return refuse("--awbs takes 1 to 100000000, not '\(value)'") }
+            awbs = v
+        case "--seed":
+            guard let v = UInt64(value) else { return refuse("--seed takes a number, not '\(value)'") }
+            seed = v
+        case "--connections":
+            guard let v = number(in: 1...10_000) else { return refuse("--connections takes 1 to 10000, not '\(value)'") }
+            connections = v
+        case "--seconds":
+            guard let v = number(in: 1...3_600) else { return refuse("--seconds takes 1 to 3600, not '\(value)'") }
+            seconds = v
+        case "--checkpoint":
+            guard let v = number(in: 1...1_000_000) else { return refuse("--checkpoint takes 1 to 1000000, not '\(value)'") }
+            checkpoint = v
+        case "--settle-runs":
+            guard let v = number(in: 1...9) else { return refuse("--settle-runs takes 1 to 9, not '\(value)'") }
+            settleRuns = v
+        default:
+            return refuse("unknown option \(arg)")
         }
     }
     do {

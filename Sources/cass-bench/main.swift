@@ -13,7 +13,8 @@ let help = """
 Usage: cass-bench [--awbs N] [--seed S] [--error-rate R] [--skip-cluster] [--skip-formats] [--workers 1,2,4]
        cass-bench --pbkdf2
        cass-bench --http [--connections N] [--seconds S]
-       cass-bench serve [--awbs N] [--seed S] [--connections N] [--seconds S]
+       cass-bench serve [--awbs N] [--seed S] [--settle-runs N] [--checkpoint N] [--skip-wrk] [--connections N] [--seconds S]
+                   issue 11: upload + close through cass serve against cass settle, then wrk (serve --help)
        cass-bench formats [--awbs N] [--seed S] [--dataset DIR] [--runs N] [--readers-only]
        cass-bench filelog [--records N] [--value-bytes B] [--concurrency 1,4,16,64] [--dir PATH]
        cass-bench deflate [--seconds S | --rounds N]
