@@ -37,7 +37,7 @@ public struct SectionSums: Sendable, Hashable {
 public struct InvoiceAccumulator: Sendable {
     public var sections: [Int32: SectionSums] = [:]
     /// Kept only when documents are wanted: the invoice's lines.
-    public var lines: [BilledLine] = []
+    public var lines = LineChunks()
     /// Kept only when lines are not but files may be withdrawn: the
     /// sections' sums per file (its ordinal), which a withdrawal subtracts.
     public var fileSections: [Int64: [Int32: SectionSums]] = [:]

@@ -168,7 +168,7 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
             for (agent, sections) in agents {
                 var restored = InvoiceAccumulator()
                 restored.sections = sections
-                restored.lines = state.lines[period]?[agent] ?? []
+                restored.lines = LineChunks(state.lines[period]?[agent] ?? [])
                 if accumulator.keepFileSums { restored.fileSections = fileSums[period]?[agent] ?? [:] }
                 if !removed.isEmpty {
                     restored.lines.removeAll { removed.contains(LineID(period: period, agent: agent, ordinal: $0.fileOrdinal, sequence: $0.sequence)) }
