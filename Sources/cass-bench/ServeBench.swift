@@ -55,6 +55,12 @@ let serveBenchUsage = """
 
     """
 
+/// The numeric options of `cass-bench serve` and the values each takes.
+let serveBenchLimits: [String: ClosedRange<Int>] = [
+    "--awbs": 1...100_000_000, "--connections": 1...10_000, "--seconds": 1...3_600,
+    "--checkpoint": 1...1_000_000, "--settle-runs": 1...9,
+]
+
 func runServeBench(_ arguments: [String]) -> Int32 {
     var awbs = 200_000, seed: UInt64 = 7, connections = 64, seconds = 10, skipWRK = false
     var checkpoint = ServiceOptions(dataDirectory: URL(fileURLWithPath: "/")).checkpointBatches
@@ -78,28 +84,22 @@ func runServeBench(_ arguments: [String]) -> Int32 {
         }
         guard !args.isEmpty else { return refuse("\(arg) needs a value") }
         let value = args.removeFirst()
-        func number(in range: ClosedRange<Int>) -> Int? { Int(value).flatMap { range.contains($0) ? $0 : nil } }
-        switch arg {
-        case "--awbs":
-            guard let v = number(in: 1...100_000_000) else { return refuse("--awbs takes 1 to 100000000, not '\(value)'") }
-            awbs = v
-        case "--seed":
+        if arg == "--seed" {
             guard let v = UInt64(value) else { return refuse("--seed takes a number, not '\(value)'") }
             seed = v
-        case "--connections":
-            guard let v = number(in: 1...10_000) else { return refuse("--connections takes 1 to 10000, not '\(value)'") }
-            connections = v
-        case "--seconds":
-            guard let v = number(in: 1...3_600) else { return refuse("--seconds takes 1 to 3600, not '\(value)'") }
-            seconds = v
-        case "--checkpoint":
-            guard let v = number(in: 1...1_000_000) else { return refuse("--checkpoint takes 1 to 1000000, not '\(value)'") }
-            checkpoint = v
-        case "--settle-runs":
-            guard let v = number(in: 1...9) else { return refuse("--settle-runs takes 1 to 9, not '\(value)'") }
-            settleRuns = v
-        default:
-            return refuse("unknown option \(arg)")
+            continue
+        }
+        guard let range = serveBenchLimits[arg] else { return refuse("unknown option \(arg)") }
+        guard let v = Int(value), range.contains(v) else {
+            return refuse("\(arg) takes \(range.lowerBound) to \(range.upperBound), not '\(value)'")
+        }
+        switch arg {
+        case "--awbs": awbs = v
+        case "--connections": connections = v
+        case "--seconds": seconds = v
+        case "--checkpoint": checkpoint = v
+        case "--settle-runs": settleRuns = v
+        default: return refuse("unknown option \(arg)")
         }
     }
     do {
