@@ -90,13 +90,6 @@ enum InputFormatsBenchmark {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// CPU time of the whole process (every thread), user and system.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -182,12 +175,12 @@ enum InputFormatsBenchmark {
             var times: [Double] = []
             var cpus: [Double] = []
             for _ in 0..<runs {
-                let began = now(), cpu = processCPUSeconds()
+                let began = now(), cpu = ProcessMemory.cpuSeconds()
                 let ordered = try FolderSettlement.inputFiles(in: folder)
                 let (outcome, _) = try FolderSettlement.run(reference: reference, files: ordered, keepLines: false, readThreads: readThreads)
                 _ = SettlementSummary.agentsCSV(outcome.invoices)
                 times.append(now() - began)
-                cpus.append(processCPUSeconds() - cpu)
+                cpus.append(ProcessMemory.cpuSeconds() - cpu)
             }
             let settle = median(times)
             if format == .cbf { cbfSettle = settle }

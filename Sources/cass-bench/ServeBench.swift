@@ -122,17 +122,17 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     // The embedded run of the same files, as `cass settle` runs it (with lines, as serve keeps them).
     let reference = try ReferenceLoader.load(directory: referenceFolder)
     var started = Date()
-    var cpu = processCPUSeconds()
+    var cpu = ProcessMemory.cpuSeconds()
     var settles: [(seconds: Double, cpu: Double)] = []
     var settled: SettlementOutcome?
     for run in 1...settleRuns {
         started = Date()
-        cpu = processCPUSeconds()
-        let settleFaults = minorPageFaults()
+        cpu = ProcessMemory.cpuSeconds()
+        let settleFaults = ProcessMemory.minorPageFaults()
         let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: true)
-        settles.append((Date().timeIntervalSince(started), processCPUSeconds() - cpu))
+        settles.append((Date().timeIntervalSince(started), ProcessMemory.cpuSeconds() - cpu))
         print(String(format: "cass settle (embedded, lines kept), run %d of %d: %6.2f s (%.2f s of CPU, %d page faults), %d invoices; load average %@",
-                     run, settleRuns, settles[run - 1].seconds, settles[run - 1].cpu, minorPageFaults() - settleFaults, outcome.invoices.count, loadAverage()))
+                     run, settleRuns, settles[run - 1].seconds, settles[run - 1].cpu, ProcessMemory.minorPageFaults() - settleFaults, outcome.invoices.count, loadAverage()))
         settled = outcome
     }
     guard let outcome = settled else { throw BenchFailure("no settle run") }
@@ -169,8 +169,8 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
 
     let uploadLoad = loadAverage()
     started = Date()
-    cpu = processCPUSeconds()
-    let faults = minorPageFaults()
+    cpu = ProcessMemory.cpuSeconds()
+    let faults = ProcessMemory.minorPageFaults()
     var bytes = 0
     for file in files {
         let content = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path), options: .alwaysMapped))
@@ -199,7 +199,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     // The machine is shared: the process's CPU time varies less than its
     // wall time when other processes compete for the cores.
     print(String(format: "cass serve: %.2f s of CPU (every thread of the process) from the first upload to all periods closed; %d page faults (fresh pages)",
-                 processCPUSeconds() - cpu, minorPageFaults() - faults))
+                 ProcessMemory.cpuSeconds() - cpu, ProcessMemory.minorPageFaults() - faults))
     print(String(format: "cass serve: uploaded %.1f MB in %6.2f s (%.0f MB/s), all %d periods closed after %6.2f s: %.2fx cass settle (goal: at most 2x)",
                  Double(bytes) / 1e6, uploaded, Double(bytes) / 1e6 / max(uploaded, 0.001), periods.count, serveSeconds, serveSeconds / max(settleSeconds, 0.001)))
     let written = log.statistics
@@ -301,7 +301,7 @@ private func waitUntilDone(log: any Log, invoices: Int) throws -> (cpu: Double, 
         return issued >= invoices
     }
     while Date().timeIntervalSince(started) < 600 {
-        if try done() { return (processCPUSeconds(), Date().timeIntervalSince(started)) }
+        if try done() { return (ProcessMemory.cpuSeconds(), Date().timeIntervalSince(started)) }
         usleep(100_000)
     }
     throw BenchFailure("the background work was not done within 10 minutes")
@@ -340,14 +340,6 @@ private func stateComposition(_ log: FileLog) -> String {
 /// User and system CPU time of the whole process so far, in seconds.
 /// Minor page faults of the process so far: mostly memory touched for the
 /// first time, which the kernel zeroes (a cost that shows as system time).
-func minorPageFaults() -> Int {
-    var usage = rusage()
-    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-    return usage.ru_minflt
-}
-
-func processCPUSeconds() -> Double { ProcessMemory.cpuSeconds() }
-
 /// The 1, 5 and 15 minute load averages (the machine is shared: figures
 /// are worth little without them).
 func loadAverage() -> String {

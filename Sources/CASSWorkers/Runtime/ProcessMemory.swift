@@ -11,8 +11,9 @@ import Foundation
 /// next burst then takes fresh pages, which the kernel zeroes, and which
 /// on a virtual machine whose balloon reports free pages to the host (as
 /// on the machines this project is measured on) the host must back again
-/// first: the kernel clearing pages was a fifth to a third of the CPU time
-/// of a 1M-AWB upload and close through `cass serve` (docs/decisions.md).
+/// first: the kernel clearing pages was a fifth of the CPU time of a 1M-AWB
+/// upload and close through `cass serve` on a loaded machine
+/// (docs/decisions.md).
 ///
 /// `keepFreedMemory()` makes freed memory stay with the process for reuse;
 /// `releaseFreedMemory()` hands it back, which `IdleMemoryRelease` does
@@ -58,9 +59,18 @@ public enum ProcessMemory {
 
     /// CPU time of every thread of the process so far, in seconds.
     public static func cpuSeconds() -> Double {
-        var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        guard let usage = usage() else { return 0 }
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Page faults so far that took no disk read: mostly fresh pages.
+    public static func minorPageFaults() -> Int {
+        usage()?.ru_minflt ?? 0
+    }
+
+    private static func usage() -> rusage? {
+        var usage = rusage()
+        return getrusage(RUSAGE_SELF.rawValue, &usage) == 0 ? usage : nil
     }
 }
 
