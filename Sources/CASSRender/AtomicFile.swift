@@ -152,7 +152,7 @@ public enum AtomicFile {
 
     /// Writes all of `bytes` (and syncs them if `durable`); the errno of a
     /// failure, 0 if none.
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, durable: Bool) -> Int32 {
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, durable: Bool) -> Int32 {
         var failure: Int32 = 0
         bytes.withUnsafeBytes { buffer in
             var offset = 0

@@ -55,20 +55,32 @@ public struct InvoiceDocuments: Sendable {
         }
     }
 
-    /// All invoices over both cores; the first error wins. The largest
+    /// The same into a folder nobody reads before the run's manifest
+    /// (`DirectWriteFolder`): each file written straight under its name.
+    public func write(_ invoice: Invoice, into folder: DirectWriteFolder, digests: WrittenDigests? = nil) throws {
+        for format in Format.allCases {
+            let bytes = try render(invoice, as: format)
+            let name = invoice.number + "." + format.rawValue
+            let written = try folder.write(bytes, name: name)
+            digests?.record(bytes, writtenToPath: AtomicFile.join(folder.path, name), status: written)
+        }
+    }
+
+    /// All invoices over both cores, into a folder that counts only once
+    /// the caller's manifest lists it (`cass settle`'s output, see
+    /// `DirectWriteFolder`); the first error wins. The largest
     /// invoices go first: the sample close of 1,000,000 AWBs has 156
     /// invoices of 3,900 to 11,000 lines, and a large one taken last keeps
     /// one core busy alone at the end.
     public func writeAll(_ invoices: [Invoice], to folder: URL, digests: WrittenDigests? = nil, progress: (@Sendable (Int) -> Void)? = nil) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let target = try DirectWriteFolder(path: folder.path)
         let failure = FirstError()
         let done = ProgressCounter()
         let order = Self.largestFirst(invoices)
-        let path = folder.path
         DispatchQueue.concurrentPerform(iterations: order.count) { position in
             let index = order[position]
             do {
-                try write(invoices[index], toFolder: path, digests: digests)
+                try write(invoices[index], into: target, digests: digests)
                 let count = done.increment()
                 if let progress, count % 500 == 0 { progress(count) }
             } catch {

@@ -118,6 +118,53 @@ final class AtomicFileTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(blocker.path), "\(error)")
         }
     }
+
+    // MARK: DirectWriteFolder
+
+    /// A missing folder is made; a new file lands under its name with the
+    /// status of the file as named; a name that exists is replaced by a
+    /// new file, the old one untouched (a reader holding it open keeps the
+    /// whole old content); no temporary name stays.
+    func test_directWriteFolder_writesNewFiles_andReplacesOldOnesWithoutTruncating() throws {
+        let root = try temporaryFolder()
+        let folder = try DirectWriteFolder(path: AtomicFile.join(root.path, "invoices"))
+        let status = try XCTUnwrap(try folder.write(Array("first".utf8), name: "GB1.json"))
+        let path = AtomicFile.join(folder.path, "GB1.json")
+        var named = stat()
+        XCTAssertEqual(lstat(path, &named), 0)
+        XCTAssertEqual(status.st_ino, named.st_ino)
+        XCTAssertEqual(status.st_size, 5)
+        XCTAssertEqual(named.st_mode & 0o777, 0o644)
+        let old = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? old.close() }
+        try folder.write(Array("second, longer".utf8), name: "GB1.json")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "second, longer")
+        XCTAssertEqual(String(decoding: try old.readToEnd() ?? Data(), as: UTF8.self), "first")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["GB1.json"])
+    }
+
+    /// Threads writing different names into one folder at once all land.
+    func test_directWriteFolder_manyThreads_allLand() throws {
+        let folder = try DirectWriteFolder(path: try temporaryFolder().path)
+        let failures = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 200) { index in
+            do { try folder.write(Array(repeating: UInt8(index & 0xFF), count: index * 97), name: "GB\(index).pdf") } catch { failures.withLock { $0 += 1 } }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, 0)
+        for index in 0..<200 {
+            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: AtomicFile.join(folder.path, "GB\(index).pdf")))
+            XCTAssertEqual(Array(bytes), Array(repeating: UInt8(index & 0xFF), count: index * 97))
+        }
+    }
+
+    /// A name held by a folder is refused with the file's path.
+    func test_directWriteFolder_aNameThatIsAFolder_isRefusedWithItsPath() throws {
+        let folder = try DirectWriteFolder(path: try temporaryFolder().path)
+        try FileManager.default.createDirectory(atPath: AtomicFile.join(folder.path, "GB1.pdf"), withIntermediateDirectories: false)
+        XCTAssertThrowsError(try folder.write([1], name: "GB1.pdf")) { error in
+            XCTAssertTrue("\(error)".contains(AtomicFile.join(folder.path, "GB1.pdf")), "\(error)")
+        }
+    }
 }
 
 private final class Locked<Value>: @unchecked Sendable {
