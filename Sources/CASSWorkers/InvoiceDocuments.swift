@@ -131,8 +131,8 @@ public enum InvoiceJSON {
     }
 
     public static func encode(_ invoice: Invoice, reference: ReferenceData) -> [UInt8] {
-        // The text JSONEncoder([.prettyPrinted, .sortedKeys,
-        // .withoutEscapingSlashes]) writes, without Encodable or a tree.
+        // The text JSONEncoder([.sortedKeys, .withoutEscapingSlashes])
+        // writes, without Encodable or a tree.
         InvoiceJSONWriter.write(document(invoice, reference: reference))
     }
 
@@ -159,7 +159,7 @@ public enum InvoiceJSON {
 
     static func encodeWithFoundation(_ document: Document) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? [UInt8](encoder.encode(document))) ?? []
     }
 }

@@ -1,5 +1,5 @@
 /// The pieces of JSON text Foundation's `JSONEncoder` writes with
-/// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` that the
+/// `[.sortedKeys, .withoutEscapingSlashes]` that the
 /// invoice JSON writer (InvoiceJSONWriter) shares: string literals with
 /// their escapes, and the key order (UTF-8 bytes). The generic Encodable
 /// encoder that lived here was replaced by that writer.

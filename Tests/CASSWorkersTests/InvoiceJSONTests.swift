@@ -23,7 +23,7 @@ final class InvoiceJSONTests: XCTestCase {
                     commission: Int64.min, incentive: Int64.max, amount: 1_000, reasonCode: reason, sourceFile: file, sourceSequence: 2)
     }
 
-    func test_prettyJSON_equals_foundations_JSONEncoder_for_every_shape() throws {
+    func test_invoiceJSON_equals_foundations_JSONEncoder_for_every_shape() throws {
         let tax = TaxLine(code: "VAT", description: "Value \"added\" tax\\ 20 % / on commission\n\t\u{1}", base: .commission,
                           rateHundredthsPercent: 2_000, direction: .credited, baseAmount: 500, amount: 100)
         let shapes: [[InvoiceSection]] = [
