@@ -56,6 +56,7 @@ final class InvoiceXMLEquivalenceTests: XCTestCase {
                 if let airline = reference.airline(section.airlinePrefix) { out.value("cargo:name", airline.name) }
             }
             for (index, line) in section.lines.enumerated() {
+                out.inline { out in
                 out.node("cass:line", "cass:InvoiceLine") { out in
                     out.value("cass:lineNumber", String(index + 1))
                     out.value("cass:transactionType", line.transaction.code)
@@ -82,6 +83,7 @@ final class InvoiceXMLEquivalenceTests: XCTestCase {
                     if !reason.isEmpty { out.value("cass:reasonCode", reason) }
                     out.value("cass:sourceFile", line.sourceFile)
                     out.value("cass:sourceSequence", String(line.sourceSequence))
+                }
                 }
             }
             for tax in section.taxes {
