@@ -58,7 +58,7 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         let xml = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference).sheetXML()
         let amount = Money.decimalString(invoice.total, digits: 2)
         XCTAssertTrue(xml.contains("<v>\(amount)</v>"))
-        XCTAssertFalse(xml.contains("<t xml:space=\"preserve\">\(amount)</t>"))
+        XCTAssertFalse(xml.contains("<t>\(amount)</t>"))
     }
 
     /// A line's route, type and charges cells as the sheet wrote them when
@@ -81,15 +81,50 @@ final class InvoiceSpreadsheetTests: XCTestCase {
             let t = sheet.translations
             for line in invoice.sections[0].lines {
                 let route = InvoiceSpreadsheet.escape(line.origin + "-" + line.destination)
-                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + route + "</t>"), route)
+                XCTAssertTrue(xml.contains("<is><t>" + route + "</t>"), route)
                 let type = InvoiceSpreadsheet.escape(t["transaction." + line.transaction.code])
-                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + type + "</t>"), type)
+                XCTAssertTrue(xml.contains("<is><t>" + type + "</t>"), type)
             }
             for indicator in [ChargesIndicator.prepaid, .collect] {
                 let text = InvoiceSpreadsheet.escape(t["charges." + indicator.code])
-                XCTAssertTrue(xml.contains(#"<is><t xml:space="preserve">"# + text + "</t>"), text)
+                XCTAssertTrue(xml.contains("<is><t>" + text + "</t>"), text)
             }
         }
+    }
+
+    /// Cells carry their reference only after an empty cell, and texts keep
+    /// `xml:space="preserve"` only with white space at an end: every row
+    /// read back by position gives each cell in its column, with its text.
+    func test_cellReferencesOnlyAfterGaps_preserveOnlyAtWhiteEdges() {
+        var invoice = Fixtures.invoice(market: 0, lines: 2)
+        invoice.sections[0].lines[0].origin = " LHR"
+        invoice.sections[0].lines[1].destination = "FRA\t"
+        let sheet = InvoiceSpreadsheet(invoice: invoice, reference: Fixtures.reference)
+        let xml = sheet.sheetXML()
+        XCTAssertTrue(xml.contains(#"<t xml:space="preserve"> LHR-"#))
+        XCTAssertTrue(xml.contains("-FRA\t</t>"))
+        let rows = sheet.rows()
+        // Each <row>: its cells' columns, counting on from the last one
+        // unless a reference says otherwise.
+        let rowTexts = xml.components(separatedBy: "<row r=\"").dropFirst()
+        XCTAssertEqual(rowTexts.count, rows.count)
+        for (rowText, row) in zip(rowTexts, rows) {
+            var columns: [Int] = []
+            var next = 0
+            for cellText in rowText.components(separatedBy: "<c").dropFirst() {
+                if cellText.hasPrefix(" r=\"") {
+                    let letters = cellText.dropFirst(4).prefix { $0.isLetter }
+                    let column = letters.unicodeScalars.reduce(0) { $0 * 26 + Int($1.value) - 64 } - 1
+                    XCTAssertNotEqual(column, next, "a reference where none is needed: \(cellText.prefix(20))")
+                    next = column
+                }
+                columns.append(next)
+                next += 1
+            }
+            let expected = row.cells.indices.filter { if case .empty = row.cells[$0] { return false } else { return true } }
+            XCTAssertEqual(columns, expected)
+        }
+        XCTAssertEqual(xml.components(separatedBy: "xml:space").count - 1, 2)
     }
 
     func test_xmlEscape_dropsControlCharactersAndEscapesMarkup() {
