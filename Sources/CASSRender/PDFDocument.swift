@@ -37,11 +37,26 @@ final class PDFDocument {
     /// takes four placeholder bytes: its CID in the font subset is known
     /// only when the file is written (the subset holds every glyph the
     /// document drew), and `write` puts it there.
+    ///
+    /// Text drawn one run after another shares a text object (BT ... ET)
+    /// and sets the gray, font and size only when they change: a table
+    /// row is a dozen cells in one font, and a text object per cell, each
+    /// setting all three, was a third of the page's bytes, every one of
+    /// them compressed at the end. Any other drawing ends the object.
     struct Page {
         var bytes: [UInt8] = []
         /// The glyphs of every run drawn, in order; `slots` says where each goes.
         var glyphs: [UInt16] = []
         var slots: [GlyphSlot] = []
+        /// A text object is open (BT written, ET not yet).
+        var inText = false
+        /// The nonstroking gray last set (`g`), nil before any: text and
+        /// fills both set it, and it outlives a text object.
+        var fillGray: Double?
+        /// The font (`FontUse.index`) and size last set in the open text
+        /// object; -1 when none (each text object sets its own).
+        var textFont = -1
+        var textSize = 0.0
     }
 
     /// A run's glyphs: `count` of them from `glyphs[start]`, their hex CIDs
@@ -397,24 +412,22 @@ final class PDFDocument {
         let index = page ?? (pages.count - 1)
         let uses = self.uses
         if runs.count == 1, let run = runs.first {
-            pages[index].textObject(uses[run.fontIndex], run.glyphs, size: size, x: x, y: y, gray: gray)
+            pages[index].run(uses[run.fontIndex], run.glyphs, size: size, x: x, y: y, gray: gray)
             return
         }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray, runs: runs.lazy.map { (uses[$0.fontIndex], $0.glyphs[...], $0.width) })
     }
 
-    /// A text object of runs (font, glyphs, advance in thousandths of the
-    /// size), each placed where the previous one ends. Static, on a page
-    /// passed in: one exclusive access to the page for the whole text.
+    /// Runs (font, glyphs, advance in thousandths of the size), each placed
+    /// where the previous one ends. Static, on a page passed in: one
+    /// exclusive access to the page for the whole text.
     private static func text<Runs: Sequence, Glyphs: Collection<UInt16>>(on page: inout Page, x: Double, y: Double, size: Double, gray: Double, runs: Runs)
     where Runs.Element == (FontUse, Glyphs, Double) {
-        page.beginText(gray: gray)
         var pen = x
         for (use, glyphs, width) in runs {
-            page.run(use, glyphs, size: size, x: pen, y: y)
+            page.run(use, glyphs, size: size, x: pen, y: y, gray: gray)
             pen += width * size / 1000
         }
-        page.endText()
     }
 
     // MARK: Latin-1 cells without arrays of runs
@@ -447,65 +460,6 @@ final class PDFDocument {
     deinit {
         pendingGlyphs.deallocate()
         pendingRunStorage.deallocate()
-        openingKeys.deallocate()
-        openingBytes.deallocate()
-        openingState.deallocate()
-    }
-
-    /// Openings of one-run text objects ("BT <gray> g\n/F<n> <size> Tf 1 0 0 1 ")
-    /// written before: a table repeats a few fonts, sizes and grays in
-    /// every cell, and writing those numbers again was a third of writing
-    /// a cell. Keyed by exact values, so the bytes are those `number`
-    /// writes; at most `openingsMax`, replaced in turn (shrunk cells give
-    /// one-off sizes). In memory the document owns: kept in arrays (on
-    /// the page or here), retaining and checking them cost more than the
-    /// numbers saved.
-    private struct OpeningKey {
-        var font: Int
-        var size: Double
-        var gray: Double
-        var length: Int
-    }
-    private static let openingsMax = 16
-    /// "BT ", " g\n", " Tf 1 0 0 1 " (18), two numbers (48) and the name,
-    /// "/F<index + 1> " (at most 22 for any Int): room for every opening.
-    private static let openingRoom = 96
-    private let openingKeys = UnsafeMutablePointer<OpeningKey>.allocate(capacity: PDFDocument.openingsMax)
-    private let openingBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: PDFDocument.openingsMax * PDFDocument.openingRoom)
-    /// How many openings are kept, and which is replaced next.
-    private let openingState: UnsafeMutablePointer<Int> = {
-        let state = UnsafeMutablePointer<Int>.allocate(capacity: 2)
-        state.initialize(repeating: 0, count: 2)
-        return state
-    }()
-
-    /// The opening of a one-run text object, as `beginText` and `run` write
-    /// it; valid until the next call.
-    func textOpening(_ use: FontUse, size: Double, gray: Double) -> UnsafeBufferPointer<UInt8> {
-        let font = use.index
-        let count = openingState[0]
-        for i in 0..<count {
-            let key = openingKeys[i]
-            if key.font == font && key.size == size && key.gray == gray {
-                return UnsafeBufferPointer(start: openingBytes + i * Self.openingRoom, count: key.length)
-            }
-        }
-        let name = use.resourceName
-        let slot: Int
-        if count < Self.openingsMax {
-            slot = count
-            openingState[0] = count + 1
-        } else {
-            slot = openingState[1]
-            openingState[1] = (slot + 1) % Self.openingsMax
-        }
-        let base = openingBytes + slot * Self.openingRoom
-        var out = ContentBytes(base: base, capacity: Self.openingRoom)
-        out.text("BT "); out.number(gray); out.text(" g\n")
-        out.bytes(name)
-        out.number(size); out.text(" Tf 1 0 0 1 ")
-        openingKeys[slot] = OpeningKey(font: font, size: size, gray: gray, length: out.count)
-        return UnsafeBufferPointer(start: base, count: out.count)
     }
 
     /// Shapes UTF-8 of U+0000-U+00FF by the chain's `ASCIIShaping` tables
@@ -634,10 +588,8 @@ final class PDFDocument {
         let index = pages.count - 1
         let uses = self.uses, glyphs = UnsafeBufferPointer(pendingGlyphs)
         if pendingRuns.count == 1, let run = pendingRuns.first {
-            // Nearly every cell is one run: its text object in one write.
-            let use = uses[run.font]
-            pages[index].textObject(opening: textOpening(use, size: size, gray: gray), font: use.index,
-                                    glyphs[run.start..<(run.start + run.count)], x: x, y: y)
+            // Nearly every cell is one run.
+            pages[index].run(uses[run.font], glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)
             return
         }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray,
@@ -662,6 +614,7 @@ final class PDFDocument {
         var pageRefs: [Int] = []
         let mediaBox = Array(" 0 R /MediaBox [0 0 \(PDFWriter.number(pageWidth)) \(PDFWriter.number(pageHeight))] /Resources \(resources) 0 R /Contents ".utf8)
         for index in pages.indices {
+            pages[index].endText()
             pages[index].writeCIDs(subsets)
             let content = pdf.addStream(pages[index].bytes)
             pageRefs.append(pdf.add(.text("<< /Type /Page /Parent "), .number(pagesID), .bytes(mediaBox), .number(content), .text(" 0 R >>")))
@@ -834,6 +787,7 @@ extension PDFDocument.Page {
     }
 
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, width: Double, gray: Double) {
+        endText()
         write(capacity: 6 * ContentBytes.numberMax + 32) { out in
             out.number(gray); out.text(" G "); out.number(width); out.text(" w "); out.number(x1); out.text(" "); out.number(y1); out.text(" m ")
             out.number(x2); out.text(" "); out.number(y2); out.text(" l S\n")
@@ -841,68 +795,48 @@ extension PDFDocument.Page {
     }
 
     mutating func fill(x: Double, y: Double, width: Double, height: Double, gray: Double) {
+        endText()
         write(capacity: 5 * ContentBytes.numberMax + 32) { out in
             out.number(gray); out.text(" g "); out.number(x); out.text(" "); out.number(y); out.text(" "); out.number(width); out.text(" ")
             out.number(height); out.text(" re f\n")
         }
+        fillGray = gray
     }
 
-    mutating func beginText(gray: Double) {
-        write(capacity: ContentBytes.numberMax + 8) { out in out.text("BT "); out.number(gray); out.text(" g\n") }
+    /// Ends the open text object, if any (before other drawing, and at the
+    /// end of the page).
+    mutating func endText() {
+        guard inText else { return }
+        bytes.append(contentsOf: [UInt8(ascii: "E"), UInt8(ascii: "T"), 0x0A])
+        inText = false
+        textFont = -1
     }
 
-    mutating func endText() { bytes.append(contentsOf: [UInt8(ascii: "E"), UInt8(ascii: "T"), 0x0A]) }
-
-    /// `beginText`, one `run` and `endText` as one write: the same bytes
-    /// (a table cell is one run; three writes, each a temporary buffer and
-    /// an append, were a good part of drawing it).
-    mutating func textObject<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
+    /// One run at `x`, `y` in the open text object (opened if none is),
+    /// after the gray, font and size it needs where they differ from those
+    /// set; its glyphs' CIDs are placeholders until `writeCIDs`. One write
+    /// for all of it: an append per piece was a good part of drawing a cell.
+    mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
         let count = runGlyphs.count
         let start = bytes.count
+        let opens = !inText
+        let setsGray = fillGray != gray
+        let setsFont = textFont != use.index || textSize != size
         let name = use.resourceName
         var placeholders = 0
         write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 4 * count) { out in
-            out.text("BT "); out.number(gray); out.text(" g\n")
-            out.bytes(name)
-            out.number(size); out.text(" Tf 1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
-            placeholders = out.count
-            out.zeros(4 * count)
-            out.text("> Tj\nET\n")
-        }
-        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
-        glyphs.append(contentsOf: runGlyphs)
-    }
-
-    /// `textObject` after an opening `PDFDocument.textOpening` wrote for
-    /// font `font`: the same bytes.
-    mutating func textObject<Glyphs: Collection<UInt16>>(opening: UnsafeBufferPointer<UInt8>, font: Int, _ runGlyphs: Glyphs, x: Double, y: Double) {
-        let count = runGlyphs.count
-        let start = bytes.count
-        var placeholders = 0
-        write(capacity: opening.count + 2 * ContentBytes.numberMax + 24 + 4 * count) { out in
-            out.bytes(opening)
-            out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
-            placeholders = out.count
-            out.zeros(4 * count)
-            out.text("> Tj\nET\n")
-        }
-        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: font, start: glyphs.count, count: count))
-        glyphs.append(contentsOf: runGlyphs)
-    }
-
-    /// One run at pen position `x`: its glyphs' CIDs are placeholders until `writeCIDs`.
-    mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double) {
-        let count = runGlyphs.count
-        let start = bytes.count
-        let name = use.resourceName
-        var placeholders = 0
-        write(capacity: name.count + 3 * ContentBytes.numberMax + 32 + 4 * count) { out in
-            out.bytes(name)
-            out.number(size); out.text(" Tf 1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
+            if opens { out.text("BT\n") }
+            if setsGray { out.number(gray); out.text(" g\n") }
+            if setsFont { out.bytes(name); out.number(size); out.text(" Tf\n") }
+            out.text("1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
             placeholders = out.count
             out.zeros(4 * count)
             out.text("> Tj\n")
         }
+        inText = true
+        fillGray = gray
+        textFont = use.index
+        textSize = size
         slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
         glyphs.append(contentsOf: runGlyphs)
     }

@@ -256,23 +256,55 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
-    /// A one-run text object written in one go is the text object
-    /// `beginText`, `run` and `endText` write, placeholders and slot included.
-    func test_oneRunTextObject_isBeginRunEnd() throws {
+    /// Runs share a text object and set the gray, font and size only when
+    /// they change; a fill or a rule ends the object, and the gray a fill
+    /// set holds for the text after it; every placeholder sits where its
+    /// slot says.
+    func test_runsShareTextObjects_settingOnlyWhatChanges() throws {
         let fonts = try FontSet.locate()
-        let use = PDFDocument.FontUse(font: fonts.regular[0], index: 2)
-        for (size, x, y, gray) in [(7.0, 36.0, 800.5, 0.0), (12.345, -3.999, 0.004, 0.25), (6.5, 559.28, 48.0, 1)] {
-            var one = PDFDocument.Page(), three = PDFDocument.Page()
-            one.fill(x: 1, y: 2, width: 3, height: 4, gray: 0.5)
-            three.fill(x: 1, y: 2, width: 3, height: 4, gray: 0.5)
-            let glyphs: [UInt16] = [3, 40, 41, 0, 700]
-            one.textObject(use, glyphs, size: size, x: x, y: y, gray: gray)
-            three.beginText(gray: gray)
-            three.run(use, glyphs, size: size, x: x, y: y)
-            three.endText()
-            XCTAssertEqual(one.bytes, three.bytes)
-            XCTAssertEqual(one.glyphs, three.glyphs)
-            XCTAssertEqual(one.slots.map { [$0.offset, $0.font, $0.start, $0.count] }, three.slots.map { [$0.offset, $0.font, $0.start, $0.count] })
+        let regular = PDFDocument.FontUse(font: fonts.regular[0], index: 0)
+        let bold = PDFDocument.FontUse(font: fonts.bold.first ?? fonts.regular[0], index: 1)
+        var page = PDFDocument.Page()
+        page.run(regular, [3, 40], size: 7, x: 36, y: 800, gray: 0)
+        page.run(regular, [41], size: 7, x: 80, y: 800, gray: 0)
+        page.run(bold, [5], size: 7, x: 120, y: 800, gray: 0)
+        page.run(bold, [6], size: 6.5, x: 160, y: 800, gray: 0.4)
+        page.fill(x: 1, y: 2, width: 3, height: 4, gray: 0.4)
+        page.run(bold, [7, 8], size: 6.5, x: 36, y: 790, gray: 0.4)
+        page.line(x1: 0, y1: 1, x2: 2, y2: 3, width: 0.5, gray: 0.2)
+        page.run(regular, [9], size: 7, x: 36, y: 780, gray: 0)
+        page.endText()
+        page.endText()
+        let text = String(decoding: page.bytes, as: UTF8.self)
+        XCTAssertEqual(text, """
+            BT
+            0 g
+            /F1 7 Tf
+            1 0 0 1 36 800 Tm <00000000> Tj
+            1 0 0 1 80 800 Tm <0000> Tj
+            /F2 7 Tf
+            1 0 0 1 120 800 Tm <0000> Tj
+            0.40 g
+            /F2 6.50 Tf
+            1 0 0 1 160 800 Tm <0000> Tj
+            ET
+            0.40 g 1 2 3 4 re f
+            BT
+            /F2 6.50 Tf
+            1 0 0 1 36 790 Tm <00000000> Tj
+            ET
+            0.20 G 0.50 w 0 1 m 2 3 l S
+            BT
+            0 g
+            /F1 7 Tf
+            1 0 0 1 36 780 Tm <0000> Tj
+            ET
+
+            """)
+        XCTAssertEqual(page.glyphs, [3, 40, 41, 5, 6, 7, 8, 9])
+        for slot in page.slots {
+            XCTAssertEqual(Array(page.bytes[(slot.offset - 1)..<slot.offset]), [UInt8(ascii: "<")])
+            XCTAssertEqual(Array(page.bytes[(slot.offset + 4 * slot.count)...].prefix(4)), Array("> Tj".utf8))
         }
     }
 
@@ -297,11 +329,10 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
-    /// Cells drawn through the kept text-object openings (repeated and
-    /// changing fonts, sizes and grays, more kinds than are kept, -0 and
-    /// 0 among them) give the page bytes, glyphs and slots that drawing
-    /// the same runs without them gives.
-    func test_pendingCellsWithKeptOpenings_areTheRunsDrawn() throws {
+    /// Cells drawn from the pending buffers (repeated and changing fonts,
+    /// sizes and grays, -0 and 0 among them) give the page bytes, glyphs
+    /// and slots that drawing the same runs as arrays gives.
+    func test_pendingCells_areTheRunsDrawn() throws {
         let fonts = try FontSet.locate()
         let kept = PDFDocument(fonts: fonts, language: nil), plain = PDFDocument(fonts: fonts, language: nil)
         let texts = ["GB2026000001", "Total", "Frais d'émission", "1.234,56", "LHR-FRA", "Ünïcödé àçé"]
