@@ -33,21 +33,41 @@ extension TrueTypeFont {
         return result
     }
 
+    /// True when a CID's two bytes can stand in a PDF literal string as
+    /// they are: neither is a parenthesis, a backslash or a carriage return
+    /// (which a reader takes for a line end). `subset` gives no glyph such
+    /// a number, so a page writes each glyph as its two bytes (`PDFDocument`)
+    /// instead of four hex digits.
+    @inline(__always) public static func cidIsLiteralSafe(_ cid: Int) -> Bool {
+        func safe(_ byte: Int) -> Bool { byte != 0x0D && byte != 0x28 && byte != 0x29 && byte != 0x5C }
+        return safe(cid >> 8) && safe(cid & 0xFF)
+    }
+
     /// Builds the subset font. `unicode` gives the cmap of the subset (code
     /// point per used glyph), so the subset is a usable font on its own.
+    /// Glyphs are renumbered from 0, skipping the numbers that are not
+    /// `cidIsLiteralSafe`: those hold empty glyphs of no width, which no
+    /// text uses (four per 256, and whole blocks of 256 past 3,327).
     public func subset(glyphs used: some Sequence<UInt16>, unicode: [UInt16: UInt32] = [:]) -> FontSubset {
-        var order: [UInt16] = [0]
+        // Old glyph ids in new order; -1 for an empty filler glyph.
+        var order: [Int] = [0]
         var newGlyph: [UInt16: UInt16] = [0: 0]
         func add(_ g: UInt16) {
             guard Int(g) < numGlyphs, newGlyph[g] == nil else { return }
+            while !Self.cidIsLiteralSafe(order.count) { order.append(-1) }
+            // Past 65,535 new ids the font cannot number more glyphs; a
+            // subset that large never occurs (a font has at most 65,535).
+            guard order.count <= Int(UInt16.max) else { return }
             newGlyph[g] = UInt16(order.count)
-            order.append(g)
+            order.append(Int(g))
         }
         for g in used.sorted() { add(g) }
         // Components are appended after; nested composites are followed too.
         var index = 0
         while index < order.count {
-            for component in components(of: glyphData(order[index])) { add(component.glyph) }
+            if order[index] >= 0 {
+                for component in components(of: glyphData(UInt16(order[index]))) { add(component.glyph) }
+            }
             index += 1
         }
 
@@ -55,8 +75,9 @@ extension TrueTypeFont {
         var loca: [UInt32] = []
         for old in order {
             loca.append(UInt32(glyf.bytes.count))
-            var bytes = Array(glyphData(old))
-            for component in components(of: glyphData(old)) {
+            guard old >= 0 else { continue }
+            var bytes = Array(glyphData(UInt16(old)))
+            for component in components(of: glyphData(UInt16(old))) {
                 let new = newGlyph[component.glyph] ?? 0
                 bytes[component.offset] = UInt8(new >> 8)
                 bytes[component.offset + 1] = UInt8(new & 0xFF)
@@ -69,7 +90,9 @@ extension TrueTypeFont {
         var locaTable = BinaryWriter()
         for offset in loca { locaTable.u32(offset) }
         var hmtx = BinaryWriter()
-        for old in order { hmtx.u16(advances[Int(old)]); hmtx.i16(leftSideBearings[Int(old)]) }
+        for old in order {
+            if old >= 0 { hmtx.u16(advances[old]); hmtx.i16(leftSideBearings[old]) } else { hmtx.u16(0); hmtx.i16(0) }
+        }
 
         var head = Array(tableBytes("head") ?? [])
         if head.count >= 54 {
@@ -94,7 +117,7 @@ extension TrueTypeFont {
             if let bytes = tableBytes(tag) { tables.append((tag, Array(bytes))) }
         }
         let font = Self.assemble(tables)
-        return FontSubset(bytes: font, newGlyph: newGlyph, advances: order.map { Int(advances[Int($0)]) })
+        return FontSubset(bytes: font, newGlyph: newGlyph, advances: order.map { $0 >= 0 ? Int(advances[$0]) : 0 })
     }
 
     private static func cmapFormat12(_ pairs: [(UInt32, UInt16)]) -> [UInt8] {

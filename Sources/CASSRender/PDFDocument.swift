@@ -34,7 +34,7 @@ final class PDFDocument {
     /// One page's content stream, written as it is drawn rather than kept
     /// as operations and formatted at the end (an array of enums holding
     /// arrays of runs, walked again by `write`). Each glyph of a text run
-    /// takes four placeholder bytes: its CID in the font subset is known
+    /// takes two placeholder bytes: its CID in the font subset is known
     /// only when the file is written (the subset holds every glyph the
     /// document drew), and `write` puts it there.
     ///
@@ -59,8 +59,8 @@ final class PDFDocument {
         var textSize = 0.0
     }
 
-    /// A run's glyphs: `count` of them from `glyphs[start]`, their hex CIDs
-    /// written at `bytes[offset]` (four bytes each), in font `font` (`FontUse.index`).
+    /// A run's glyphs: `count` of them from `glyphs[start]`, their CIDs
+    /// written at `bytes[offset]` (two bytes each), in font `font` (`FontUse.index`).
     struct GlyphSlot {
         let offset: Int
         let font: Int
@@ -824,14 +824,14 @@ extension PDFDocument.Page {
         let setsFont = textFont != use.index || textSize != size
         let name = use.resourceName
         var placeholders = 0
-        write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 4 * count) { out in
+        write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 2 * count) { out in
             if opens { out.text("BT\n") }
             if setsGray { out.number(gray); out.text(" g\n") }
             if setsFont { out.bytes(name); out.number(size); out.text(" Tf\n") }
-            out.text("1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm <")
+            out.text("1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm (")
             placeholders = out.count
-            out.zeros(4 * count)
-            out.text("> Tj\n")
+            out.zeros(2 * count)
+            out.text(") Tj\n")
         }
         inText = true
         fillGray = gray
@@ -842,10 +842,12 @@ extension PDFDocument.Page {
     }
 
     /// Puts each glyph's CID in its font's subset (`subsets[font]`) in
-    /// place of its placeholder, as four upper-case hex digits.
+    /// place of its placeholder, as its two bytes: a literal string holds
+    /// them as they are, because subsets number no glyph with a byte a
+    /// literal string would need escaped (`TrueTypeFont.cidIsLiteralSafe`).
+    /// Four hex digits per glyph were the largest part of a page's content
+    /// stream, every byte of it compressed.
     mutating func writeCIDs(_ subsets: [PreparedSubset]) {
-        let hex: StaticString = "0123456789ABCDEF"
-        let digits = UnsafeBufferPointer(start: hex.utf8Start, count: 16)
         let slots = self.slots, glyphs = self.glyphs
         bytes.withUnsafeMutableBufferPointer { out in
             for slot in slots where slot.font < subsets.count {
@@ -853,11 +855,10 @@ extension PDFDocument.Page {
                 var at = slot.offset
                 for k in slot.start..<(slot.start + slot.count) {
                     let cid = subset.cid(glyphs[k])
-                    out[at] = digits[Int(cid >> 12)]
-                    out[at + 1] = digits[Int((cid >> 8) & 0xF)]
-                    out[at + 2] = digits[Int((cid >> 4) & 0xF)]
-                    out[at + 3] = digits[Int(cid & 0xF)]
-                    at += 4
+                    assert(TrueTypeFont.cidIsLiteralSafe(Int(cid)), "CID \(cid) needs escaping in a literal string")
+                    out[at] = UInt8(cid >> 8)
+                    out[at + 1] = UInt8(cid & 0xFF)
+                    at += 2
                 }
             }
         }

@@ -280,31 +280,31 @@ final class PDFLayoutTests: XCTestCase {
             BT
             0 g
             /F1 7 Tf
-            1 0 0 1 36 800 Tm <00000000> Tj
-            1 0 0 1 80 800 Tm <0000> Tj
+            1 0 0 1 36 800 Tm (0000) Tj
+            1 0 0 1 80 800 Tm (00) Tj
             /F2 7 Tf
-            1 0 0 1 120 800 Tm <0000> Tj
+            1 0 0 1 120 800 Tm (00) Tj
             0.40 g
             /F2 6.50 Tf
-            1 0 0 1 160 800 Tm <0000> Tj
+            1 0 0 1 160 800 Tm (00) Tj
             ET
             0.40 g 1 2 3 4 re f
             BT
             /F2 6.50 Tf
-            1 0 0 1 36 790 Tm <00000000> Tj
+            1 0 0 1 36 790 Tm (0000) Tj
             ET
             0.20 G 0.50 w 0 1 m 2 3 l S
             BT
             0 g
             /F1 7 Tf
-            1 0 0 1 36 780 Tm <0000> Tj
+            1 0 0 1 36 780 Tm (00) Tj
             ET
 
             """)
         XCTAssertEqual(page.glyphs, [3, 40, 41, 5, 6, 7, 8, 9])
         for slot in page.slots {
-            XCTAssertEqual(Array(page.bytes[(slot.offset - 1)..<slot.offset]), [UInt8(ascii: "<")])
-            XCTAssertEqual(Array(page.bytes[(slot.offset + 4 * slot.count)...].prefix(4)), Array("> Tj".utf8))
+            XCTAssertEqual(Array(page.bytes[(slot.offset - 1)..<slot.offset]), [UInt8(ascii: "(")])
+            XCTAssertEqual(Array(page.bytes[(slot.offset + 2 * slot.count)...].prefix(4)), Array(") Tj".utf8))
         }
     }
 

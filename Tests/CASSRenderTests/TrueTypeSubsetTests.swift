@@ -27,6 +27,36 @@ final class TrueTypeSubsetTests: XCTestCase {
         }
     }
 
+    /// A subset of 4,000 glyphs (past the CIDs whose high byte would need
+    /// escaping, 0x0D00-0x0DFF) numbers every glyph with a CID whose two
+    /// bytes stand in a PDF literal string as they are; the numbers it
+    /// skips hold empty glyphs of no width; the outlines and advances of
+    /// the glyphs kept are the font's.
+    func test_subsetCIDs_areLiteralSafe_skippedOnesEmpty() throws {
+        let fonts = try Fixtures.requireFonts()
+        let font = try XCTUnwrap(fonts.regular.max { $0.numGlyphs < $1.numGlyphs })
+        let count = min(4_000, font.numGlyphs - 1)
+        XCTAssertGreaterThan(count, 0x0E00, "\(font.postScriptName) has too few glyphs to reach CID 0x0E00")
+        let used = (1...count).map { UInt16($0) }
+        let subset = font.subset(glyphs: used)
+        let back = try TrueTypeFont(bytes: subset.bytes)
+        XCTAssertEqual(back.numGlyphs, subset.advances.count)
+        let kept = Set(subset.newGlyph.values)
+        // Every glyph asked for (composites bring their components too).
+        for old in used { XCTAssertNotNil(subset.newGlyph[old], "glyph \(old) left out") }
+        for (old, new) in subset.newGlyph {
+            XCTAssertTrue(TrueTypeFont.cidIsLiteralSafe(Int(new)), "glyph \(old) -> CID \(new)")
+            XCTAssertEqual(back.advance(of: new), font.advance(of: old))
+        }
+        for cid in 0..<back.numGlyphs where !kept.contains(UInt16(cid)) {
+            XCTAssertFalse(TrueTypeFont.cidIsLiteralSafe(cid), "CID \(cid) skipped although safe")
+            XCTAssertEqual(back.glyphData(UInt16(cid)).count, 0)
+            XCTAssertEqual(subset.advances[cid], 0)
+        }
+        for bad in [0x0D, 0x28, 0x29, 0x5C, 0x0D00, 0x0D41, 0x1228, 0x285C] { XCTAssertFalse(TrueTypeFont.cidIsLiteralSafe(bad)) }
+        for good in [0, 1, 0x0A, 0x27, 0x2A, 0x5B, 0x5D, 0x0C41, 0x0E00, 0xFFFF] { XCTAssertTrue(TrueTypeFont.cidIsLiteralSafe(good)) }
+    }
+
     func test_compositeGlyph_bringsItsComponentsRenumbered() throws {
         let fonts = try Fixtures.requireFonts()
         // Find a composite glyph among the accented Latin letters of the primary font.
