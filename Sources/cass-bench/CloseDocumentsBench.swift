@@ -55,6 +55,10 @@ enum CloseDocumentsBench {
         // while the kernel skips their recently freed inodes, which would
         // time the previous run's clean-up instead of this one.
         var plain: [Double] = [], full: [Double] = []
+        // Each run's user and system CPU: system time is where this
+        // machine's slow phases show (fresh page-cache pages the host must
+        // back; README, "Fresh memory costs what the host makes it cost").
+        var fullCPU: [(user: Double, system: Double)] = []
         var invoices = 0, files = 0, bytes = 0
         for run in 1...runs {
             for documents in [false, true] {
@@ -62,10 +66,13 @@ enum CloseDocumentsBench {
                 var arguments = ["settle", "--quiet", "--reference", dataset.appendingPathComponent("reference").path,
                                  "--input", dataset.appendingPathComponent("input").path, "--output", output.path]
                 if !documents { arguments.append("--no-documents") }
+                let before = childrenCPU()
                 let settled = launch(cass, arguments)
                 guard settled.status == 0 else { print("cass settle failed (exit \(settled.status)):\n\(settled.log)"); return 1 }
+                let after = childrenCPU()
                 if documents {
                     full.append(settled.seconds)
+                    fullCPU.append((after.user - before.user, after.system - before.system))
                     // Every run writes the same folder: walked once, for the last.
                     if run == runs {
                         invoices = count(in: output.appendingPathComponent("invoices"), suffix: ".pdf")
@@ -82,6 +89,7 @@ enum CloseDocumentsBench {
         print(String(format: "  cass settle --no-documents: %.2f s wall (median of %d: %@)", without, runs, seconds(plain)))
         print(String(format: "  cass settle with documents: %.2f s wall (median of %d: %@), %d invoices (%d files, %.1f MB): %.0f invoices/s",
                      withDocuments, runs, seconds(full), invoices, files, Double(bytes) / 1e6, perSecond))
+        print("  with documents, CPU of each run: " + fullCPU.map { String(format: "user %.2f s, system %.2f s", $0.user, $0.system) }.joined(separator: "; "))
         print("  load average after: \(loadAverage())")
         print(String(format: "  goal (every document for %.0f invoices/s): %@", goalInvoicesPerSecond, perSecond >= goalInvoicesPerSecond ? "met" : "NOT met"))
         let met = withDocuments <= goalSeconds
@@ -107,7 +115,10 @@ enum CloseDocumentsBench {
         with documents, alternating, each run into a folder of its own (nothing
         is deleted between runs: see the README on ext4), timed; the figures
         are medians. Goals: 1,000 invoices/s with all five documents, and a
-        1,000,000-AWB close with every document in at most 30 s.
+        1,000,000-AWB close with every document in at most 30 s. Each run
+        with documents also prints its user and system CPU time: a system
+        time several times the usual half second is the host being slow to
+        give fresh page-cache pages, not OpenCASS's work.
 
           --awbs N         AWBs to generate (default 1000000)
           --seed S         generator seed (default 42)
@@ -130,6 +141,14 @@ enum CloseDocumentsBench {
     static func loadAverage() -> String {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
         return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// User and system CPU seconds of the children waited for so far.
+    static func childrenCPU() -> (user: Double, system: Double) {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { return (0, 0) }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
     }
 
     static func launch(_ executable: URL, _ arguments: [String]) -> (status: Int32, seconds: Double, log: String) {
