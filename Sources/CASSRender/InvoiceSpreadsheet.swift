@@ -233,19 +233,11 @@ public struct InvoiceSpreadsheet {
                 switch cell {
                 case .empty: continue
                 case .text(let text):
-                    if Self.edgesAreWhiteSpace(text) {
-                        add(row.bold ? #" t="inlineStr" s="1"><is><t xml:space="preserve">"# as StaticString : #" t="inlineStr"><is><t xml:space="preserve">"# as StaticString)
-                    } else {
-                        add(row.bold ? #" t="inlineStr" s="1"><is><t>"# as StaticString : #" t="inlineStr"><is><t>"# as StaticString)
-                    }
+                    add(Self.textOpening(bold: row.bold, preserve: Self.edgesAreWhiteSpace(first: text, last: text)))
                     Self.appendEscaped(text, to: &out)
                     add("</t></is></c>" as StaticString)
                 case .route(let origin, let destination):
-                    if Self.edgesAreWhiteSpace(first: origin, last: destination) {
-                        add(row.bold ? #" t="inlineStr" s="1"><is><t xml:space="preserve">"# as StaticString : #" t="inlineStr"><is><t xml:space="preserve">"# as StaticString)
-                    } else {
-                        add(row.bold ? #" t="inlineStr" s="1"><is><t>"# as StaticString : #" t="inlineStr"><is><t>"# as StaticString)
-                    }
+                    add(Self.textOpening(bold: row.bold, preserve: Self.edgesAreWhiteSpace(first: origin, last: destination)))
                     Self.appendEscaped(origin, to: &out)
                     out.append(UInt8(ascii: "-"))
                     Self.appendEscaped(destination, to: &out)
@@ -272,13 +264,20 @@ public struct InvoiceSpreadsheet {
         return out.finish()
     }
 
-    /// True when a text begins or ends with what XML would trim without
-    /// `xml:space="preserve"` (space, tab, line feed, carriage return).
-    static func edgesAreWhiteSpace(_ text: String) -> Bool {
-        edgesAreWhiteSpace(first: text, last: text)
+    /// A text cell's attributes up to its text, after `<c` (and its reference).
+    static func textOpening(bold: Bool, preserve: Bool) -> StaticString {
+        switch (bold, preserve) {
+        case (true, true): #" t="inlineStr" s="1"><is><t xml:space="preserve">"#
+        case (false, true): #" t="inlineStr"><is><t xml:space="preserve">"#
+        case (true, false): #" t="inlineStr" s="1"><is><t>"#
+        case (false, false): #" t="inlineStr"><is><t>"#
+        }
     }
 
-    /// The same for the text `first` + "-" + `last` (a route), unbuilt.
+    /// True when the text that starts with `first` and ends with `last` (one
+    /// text, or a route written as `first-last`) begins or ends with what XML
+    /// would trim without `xml:space="preserve"` (space, tab, line feed,
+    /// carriage return).
     static func edgesAreWhiteSpace(first: String, last: String) -> Bool {
         func white(_ byte: UInt8?) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         return white(first.utf8.first) || white(last.utf8.last)

@@ -41,7 +41,7 @@ final class PDFDocument {
     /// Text drawn one run after another shares a text object (BT ... ET)
     /// and sets the gray, font and size only when they change: a table
     /// row is a dozen cells in one font, and a text object per cell, each
-    /// setting all three, was a third of the page's bytes, every one of
+    /// setting all three, was a fifth of the page's bytes, every one of
     /// them compressed at the end. Any other drawing ends the object.
     struct Page {
         var bytes: [UInt8] = []

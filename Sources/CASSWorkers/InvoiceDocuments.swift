@@ -46,23 +46,26 @@ public struct InvoiceDocuments: Sendable {
     /// joined as strings, because a URL per document made Foundation stat
     /// the file system several times per file (`AtomicFile.write(_:toPath:)`).
     public func write(_ invoice: Invoice, toFolder folder: String, digests: WrittenDigests? = nil) throws {
-        let base = AtomicFile.join(folder, invoice.number)
-        for format in Format.allCases {
-            let bytes = try render(invoice, as: format)
-            let file = base + "." + format.rawValue
-            let written = try AtomicFile.write(bytes, toPath: file, durable: false)
-            digests?.record(bytes, writtenToPath: file, status: written)
-        }
+        try writeEach(invoice, in: folder, digests: digests) { bytes, path, _ in try AtomicFile.write(bytes, toPath: path, durable: false) }
     }
 
     /// The same into a folder nobody reads before the run's manifest
     /// (`DirectWriteFolder`): each file written straight under its name.
     public func write(_ invoice: Invoice, into folder: DirectWriteFolder, digests: WrittenDigests? = nil) throws {
+        try writeEach(invoice, in: folder.path, digests: digests) { bytes, _, name in try folder.write(bytes, name: name) }
+    }
+
+    /// Each format rendered and handed to `write` (bytes, the file's path
+    /// in `folder`, its name), which returns the written file's status;
+    /// `digests` records it.
+    private func writeEach(_ invoice: Invoice, in folder: String, digests: WrittenDigests?,
+                           _ write: ([UInt8], String, String) throws -> stat?) throws {
         for format in Format.allCases {
             let bytes = try render(invoice, as: format)
             let name = invoice.number + "." + format.rawValue
-            let written = try folder.write(bytes, name: name)
-            digests?.record(bytes, writtenToPath: AtomicFile.join(folder.path, name), status: written)
+            let path = AtomicFile.join(folder, name)
+            let written = try write(bytes, path, name)
+            digests?.record(bytes, writtenToPath: path, status: written)
         }
     }
 
