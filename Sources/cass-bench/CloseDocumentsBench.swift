@@ -1,3 +1,4 @@
+import CASSWorkers
 import Foundation
 
 /// `cass-bench close-documents`: a period close with every document, end
@@ -66,10 +67,10 @@ enum CloseDocumentsBench {
                 var arguments = ["settle", "--quiet", "--reference", dataset.appendingPathComponent("reference").path,
                                  "--input", dataset.appendingPathComponent("input").path, "--output", output.path]
                 if !documents { arguments.append("--no-documents") }
-                let before = childrenCPU()
+                let before = ProcessMemory.childrenCPUTimes()
                 let settled = launch(cass, arguments)
                 guard settled.status == 0 else { print("cass settle failed (exit \(settled.status)):\n\(settled.log)"); return 1 }
-                let after = childrenCPU()
+                let after = ProcessMemory.childrenCPUTimes()
                 if documents {
                     full.append(settled.seconds)
                     fullCPU.append((after.user - before.user, after.system - before.system))
@@ -141,14 +142,6 @@ enum CloseDocumentsBench {
     static func loadAverage() -> String {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
         return text.split(separator: " ").prefix(3).joined(separator: " ")
-    }
-
-    /// User and system CPU seconds of the children waited for so far.
-    static func childrenCPU() -> (user: Double, system: Double) {
-        var usage = rusage()
-        guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { return (0, 0) }
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
     }
 
     static func launch(_ executable: URL, _ arguments: [String]) -> (status: Int32, seconds: Double, log: String) {

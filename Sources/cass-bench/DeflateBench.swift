@@ -1,4 +1,5 @@
 import CASSRender
+import CASSWorkers
 import Foundation
 
 /// `cass-bench deflate`: Deflate.zlib (what PDF content streams go
@@ -48,23 +49,17 @@ enum DeflateBench {
         var sink = 0
         // The process's CPU time as well as the wall time: on a shared
         // machine the wall time mostly measures the other processes.
-        let began = DispatchTime.now().uptimeNanoseconds, cpuBegan = cpuSeconds()
+        let began = DispatchTime.now().uptimeNanoseconds, cpuBegan = ProcessMemory.cpuSeconds()
         var elapsed = 0.0
         repeat {
             for input in inputs { sink &+= compress(input).count & 1 }
             rounds += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         } while fixedRounds.map { rounds < $0 } ?? (elapsed < seconds)
-        let cpu = cpuSeconds() - cpuBegan
+        let cpu = ProcessMemory.cpuSeconds() - cpuBegan
         print(String(format: "deflate (%@) on %d inputs, %.1f MB: %.1f MB/s of input per CPU second (%.1f per wall second), %.2f %% of the size, output FNV-1a %016llx (%d rounds, %.2f s, load %@)%@",
                      name, inputs.count, Double(total) / 1e6, Double(total * rounds) / 1e6 / max(cpu, 1e-9), Double(total * rounds) / 1e6 / elapsed,
                      100 * Double(compressed) / Double(max(total, 1)), fingerprint, rounds, elapsed, CloseDocumentsBench.loadAverage(), sink < 0 ? "." : ""))
-    }
-
-    static func cpuSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func contentStreams() -> [[UInt8]] {

@@ -28,6 +28,31 @@ final class ProcessMemoryTests: XCTestCase {
         #endif
     }
 
+    /// The split adds up to the total; work on this thread shows as user
+    /// time; a child's CPU counts for the children once it is waited for.
+    func test_cpu_times_split_user_and_system_and_count_children_waited_for() throws {
+        let before = ProcessMemory.cpuTimes()
+        let until = ProcessMemory.cpuSeconds() + 0.05
+        var spin = 0
+        while ProcessMemory.cpuSeconds() < until { spin &+= 1 }
+        let after = ProcessMemory.cpuTimes()
+        XCTAssertGreaterThan(spin, 0)
+        XCTAssertGreaterThan(after.user, before.user)
+        XCTAssertGreaterThanOrEqual(after.system, before.system)
+        XCTAssertEqual(after.user + after.system, ProcessMemory.cpuSeconds(), accuracy: 0.05)
+        #if os(Linux)
+        let children = ProcessMemory.childrenCPUTimes()
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // About 0.1 s of a shell's CPU, whatever the machine.
+        child.arguments = ["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"]
+        try child.run()
+        child.waitUntilExit()
+        let waited = ProcessMemory.childrenCPUTimes()
+        XCTAssertGreaterThan(waited.user + waited.system, children.user + children.system)
+        #endif
+    }
+
     func test_the_environment_can_keep_glibcs_defaults() {
         XCTAssertFalse(ProcessMemory.keepFreedMemoryUnlessDisabled(["CASS_KEEP_FREED_MEMORY": "0"]))
         #if os(Linux)
