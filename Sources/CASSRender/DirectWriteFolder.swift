@@ -13,8 +13,18 @@ import Foundation
 /// of a close with documents; one `openat` against the open folder does the
 /// work of both.
 ///
-/// A name that exists already (a rerun into a kept folder) is replaced
-/// through `AtomicFile`, so an old file is never truncated in place.
+/// A name that exists already (`cass settle` run again into the same
+/// folder, which keeps the earlier run's documents for this) is rewritten
+/// in place when it is a regular file with no other name: its inode, its
+/// blocks and its cached pages are used again. Removing thousands of
+/// files and making as many new ones cost far more on ext4 without a
+/// journal, which skips every inode freed in the last minutes when it
+/// looks for a free one (`recently_deleted`): a second run into the same
+/// folder took 3.4-4.6 s instead of 1.9 s of wall time, 3.4-6.0 s of
+/// system time instead of 0.8. A file with another name (a hard link an
+/// archive made) or anything but a regular file is replaced through
+/// `AtomicFile` instead, so nothing outside the folder ever changes; a
+/// link under the name is never followed.
 public final class DirectWriteFolder: Sendable {
     public let path: String
     /// The folder, open for `openat`.
@@ -45,19 +55,30 @@ public final class DirectWriteFolder: Sendable {
     /// fstat failed).
     @discardableResult
     public func write(_ bytes: [UInt8], name: String) throws -> stat? {
-        let file = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard file >= 0 else {
-            // EEXIST: the file is replaced atomically; any other failure is
-            // reported by that route too, with the file's path.
-            return try AtomicFile.write(bytes, toPath: AtomicFile.join(path, name), durable: false)
+        // O_NOFOLLOW: a link under the name fails (ELOOP) and is replaced;
+        // O_NONBLOCK: a FIFO under it fails (ENXIO) instead of waiting.
+        let file = openat(descriptor, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
+        guard file >= 0 else { return try replace(bytes, name: name) }
+        var found = stat()
+        guard fstat(file, &found) == 0, found.st_mode & S_IFMT == S_IFREG, found.st_nlink == 1 else {
+            close(file)
+            return try replace(bytes, name: name)
         }
         defer { close(file) }
-        let failure = AtomicFile.writeAll(bytes, to: file, durable: false)
+        var failure = AtomicFile.writeAll(bytes, to: file, durable: false)
+        // A longer earlier file keeps its tail until cut here.
+        if failure == 0, Int64(found.st_size) > Int64(bytes.count), ftruncate(file, off_t(bytes.count)) != 0 { failure = errno }
         guard failure == 0 else {
             unlinkat(descriptor, name, 0)
             throw AtomicFileError.cannotWrite(AtomicFile.join(path, name), failure)
         }
         var info = stat()
         return fstat(file, &info) == 0 ? info : nil
+    }
+
+    /// The name replaced atomically by a new file; any failure is reported
+    /// by that route, with the file's path.
+    private func replace(_ bytes: [UInt8], name: String) throws -> stat? {
+        try AtomicFile.write(bytes, toPath: AtomicFile.join(path, name), durable: false)
     }
 }

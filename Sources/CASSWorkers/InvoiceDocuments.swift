@@ -93,6 +93,15 @@ public struct InvoiceDocuments: Sendable {
         if let error = failure.error { throw error }
     }
 
+    /// The names of every document `writeAll` writes for `invoices`.
+    public static func fileNames(_ invoices: [Invoice]) -> Set<String> {
+        var names = Set<String>(minimumCapacity: invoices.count * Format.allCases.count)
+        for invoice in invoices {
+            for format in Format.allCases { names.insert(invoice.number + "." + format.rawValue) }
+        }
+        return names
+    }
+
     /// Indices of `invoices`, the most lines first (ties in input order).
     public static func largestFirst(_ invoices: [Invoice]) -> [Int] {
         invoices.indices.sorted { a, b in

@@ -13,6 +13,13 @@ import Foundation
 /// run that was killed. `finish` writes `manifest.json` last, listing every
 /// file with its size and SHA-256.
 ///
+/// A run that writes documents keeps the earlier run's document files
+/// (regular files in `invoices/`) to rewrite them in place
+/// (`DirectWriteFolder`): those this run does not write again are removed
+/// once the run knows its invoices (`keepOnlyDocuments`), and all of them
+/// if the run stops before its manifest (`dropKeptDocuments`), so the
+/// folder still ends holding exactly this run's results.
+///
 /// Only entries cass writes are ever removed: a folder that holds anything
 /// else is refused (a mistyped `--output $HOME` must not empty a home).
 public final class OutputFolder {
@@ -37,14 +44,20 @@ public final class OutputFolder {
     /// the kernel drops the lock when the process ends, however it ends, so
     /// a killed run never leaves a stale lock.
     private let descriptor: Int32
+    /// The folder of the invoice documents, which a run may keep.
+    public static let documentsFolder = "invoices"
+    /// Names in `invoices/` kept from an earlier run, not yet written again
+    /// or removed.
+    private var keptDocuments: Set<String> = []
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
     /// Creates the folder if needed, locks it and empties it of an earlier
-    /// run's results.
-    public init(_ url: URL) throws(Failure) {
+    /// run's results; with `reusingDocuments`, the earlier run's document
+    /// files are kept to be rewritten.
+    public init(_ url: URL, reusingDocuments: Bool = false) throws(Failure) {
         self.url = url
         let path = url.path
         var info = stat()
@@ -66,7 +79,7 @@ public final class OutputFolder {
             throw Failure(description: "cannot lock the output folder \(path): \(ErrorText.posix(code))")
         }
         do {
-            try clean()
+            try clean(reusingDocuments: reusingDocuments)
         } catch {
             close(descriptor)
             throw error
@@ -92,8 +105,9 @@ public final class OutputFolder {
     }
 
     /// Removes the manifest first (the folder stops being a result), then
-    /// an earlier run's results and temporary files.
-    func clean() throws(Failure) {
+    /// an earlier run's results and temporary files (but for the document
+    /// files when `reusingDocuments`).
+    func clean(reusingDocuments: Bool) throws(Failure) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path)
@@ -110,8 +124,58 @@ public final class OutputFolder {
             try remove(Self.manifestName)
             fsync(descriptor)
         }
-        for name in names.sorted() where name != Self.manifestName { try remove(name) }
+        for name in names.sorted() where name != Self.manifestName {
+            if reusingDocuments && name == Self.documentsFolder && isFolder(name) {
+                keptDocuments = try keepDocumentFiles()
+            } else {
+                try remove(name)
+            }
+        }
         fsync(descriptor)
+    }
+
+    /// A folder itself, not a link to one.
+    private func isFolder(_ name: String) -> Bool {
+        var info = stat()
+        return lstat(AtomicFile.join(url.path, name), &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// In `invoices/`: removes everything but regular files (temporary
+    /// files, folders, links, FIFOs) and returns the names of those kept.
+    private func keepDocumentFiles() throws(Failure) -> Set<String> {
+        let folder = AtomicFile.join(url.path, Self.documentsFolder)
+        var kept: Set<String> = []
+        for (name, kind) in try Self.entries(of: folder) {
+            var type = kind
+            if type == .unknown {
+                var info = stat()
+                guard lstat(AtomicFile.join(folder, name), &info) == 0 else { continue }
+                type = info.st_mode & S_IFMT == S_IFREG ? .file : .other
+            }
+            if type == .file && !Self.isTemporary(name) {
+                kept.insert(name)
+            } else {
+                try remove(AtomicFile.join(Self.documentsFolder, name))
+            }
+        }
+        return kept
+    }
+
+    /// Removes the kept document files whose names are not in `names` (the
+    /// documents this run writes); the others are rewritten in place.
+    public func keepOnlyDocuments(_ names: Set<String>) throws(Failure) {
+        let stale = keptDocuments.subtracting(names)
+        for name in stale.sorted() { try remove(AtomicFile.join(Self.documentsFolder, name)) }
+        keptDocuments.subtract(stale)
+    }
+
+    /// Removes every kept document file not yet removed: for a run that
+    /// stops before its manifest, which must not leave an earlier run's
+    /// documents looking like its own. Best effort: the run is failing
+    /// already, and the folder has no manifest either way.
+    public func dropKeptDocuments() {
+        for name in keptDocuments { try? remove(AtomicFile.join(Self.documentsFolder, name)) }
+        keptDocuments = []
     }
 
     private func remove(_ name: String) throws(Failure) {

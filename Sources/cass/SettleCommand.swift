@@ -58,7 +58,8 @@ enum SettleCommand {
       --quiet           no progress on stderr
 
     The output folder holds exactly this run's results: an earlier run's
-    are removed when the run starts, a second run into the same folder at
+    are removed when the run starts (its documents are rewritten in place
+    if this run writes them again, and removed if not), a second run into the same folder at
     the same time is refused, and manifest.json, written last, lists every
     file with its size and SHA-256 (a folder without it is not a result).
     cass only ever removes what cass writes: a folder holding anything else
@@ -103,7 +104,12 @@ enum SettleCommand {
             if !quiet { Console.progress("input: \(files.count) billing files, \(bytes / 1_000_000) MB" + (scan.skipped.isEmpty ? "" : "; \(scan.skipped.count) entries skipped")) }
             // Locked and emptied of an earlier run's results from here on;
             // the manifest, written last, marks the folder a result again.
-            let output = try OutputFolder(URL(fileURLWithPath: outputPath))
+            // An earlier run's documents are kept to be rewritten in place
+            // (docs/documents.md, "Running again into the same folder").
+            let output = try OutputFolder(URL(fileURLWithPath: outputPath), reusingDocuments: documents)
+            // A run that stops before its manifest leaves none of them.
+            var finished = false
+            defer { if !finished { output.dropKeptDocuments() } }
             let report: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable message in Console.progress("working, messages handled per stage: " + message) }
             let outcome: SettlementOutcome, pipeline: EmbeddedPipeline
             do {
@@ -114,6 +120,7 @@ enum SettleCommand {
                 return .failure
             }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
+            if documents { try output.keepOnlyDocuments(InvoiceDocuments.fileNames(outcome.invoices)) }
             try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written)
             if let eventsFile {
                 let events = try pipeline.publicEvents()
@@ -124,6 +131,7 @@ enum SettleCommand {
                 try notify(recipients, reference: reference, log: pipeline.log, output: output.url, waitSeconds: notifyWait, quiet: quiet)
             }
             try output.finish(command: "cass settle", skipped: scan.skipped)
+            finished = true
             if !quiet {
                 let seconds = Date().timeIntervalSince(started)
                 Console.progress("done in \(String(format: "%.2f", seconds)) s: \(outcome.invoices.count) invoices, \(outcome.disbursements.count) disbursements, \(outcome.rejections.count) rejections; results in \(output.url.path)")

@@ -37,6 +37,39 @@ final class OutputFolderTests: XCTestCase {
         XCTAssertFalse(agents.contains("\nJP,"), agents)
     }
 
+    /// A second run of the same input into the same folder rewrites the
+    /// earlier documents in place (same inodes: no thousands of files
+    /// removed and made again, docs/documents.md), but replaces one that
+    /// has another name too, whose other name keeps its bytes.
+    func test_a_rerun_rewrites_the_earlier_documents_in_place_but_never_a_hard_linked_one() throws {
+        let folder = try CommandRunner.temporaryFolder(self, "inplace")
+        let (reference, input) = try CommandRunner.samples(into: folder)
+        let output = folder.appendingPathComponent("out")
+        let first = try settle(reference, input, output)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let documents = CommandRunner.files(under: output).filter { $0.hasPrefix("invoices/") }
+        XCTAssertGreaterThan(documents.count, 10)
+        func inode(_ path: String) -> UInt64? {
+            var info = stat()
+            return lstat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+        }
+        var inodes: [String: UInt64] = [:]
+        for path in documents { inodes[path] = inode(output.appendingPathComponent(path).path) }
+        let linked = try XCTUnwrap(documents.first { $0.hasSuffix(".pdf") })
+        let archive = folder.appendingPathComponent("archive.pdf").path
+        XCTAssertEqual(link(output.appendingPathComponent(linked).path, archive), 0)
+        let archived = try Data(contentsOf: URL(fileURLWithPath: archive))
+        let second = try settle(reference, input, output)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        try CommandRunner.assertFolderMatchesManifest(output)
+        XCTAssertEqual(CommandRunner.files(under: output).filter { $0.hasPrefix("invoices/") }, documents)
+        for path in documents where path != linked {
+            XCTAssertEqual(inode(output.appendingPathComponent(path).path), inodes[path], "\(path) was not rewritten in place")
+        }
+        XCTAssertNotEqual(inode(output.appendingPathComponent(linked).path), inodes[linked], "a hard-linked document is replaced")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: archive)), archived)
+    }
+
     func test_a_second_run_into_the_same_folder_at_once_is_refused() throws {
         let folder = try CommandRunner.temporaryFolder(self, "concurrent")
         let (reference, input) = try CommandRunner.samples(into: folder)

@@ -122,10 +122,10 @@ final class AtomicFileTests: XCTestCase {
     // MARK: DirectWriteFolder
 
     /// A missing folder is made; a new file lands under its name with the
-    /// status of the file as named; a name that exists is replaced by a
-    /// new file, the old one untouched (a reader holding it open keeps the
-    /// whole old content); no temporary name stays.
-    func test_directWriteFolder_writesNewFiles_andReplacesOldOnesWithoutTruncating() throws {
+    /// status of the file as named; a name that exists as a regular file
+    /// with no other name is rewritten in place (same inode), longer or
+    /// shorter; no temporary name stays.
+    func test_directWriteFolder_writesNewFiles_andRewritesAnEarlierFileInPlace() throws {
         let root = try temporaryFolder()
         let folder = try DirectWriteFolder(path: AtomicFile.join(root.path, "invoices"))
         let status = try XCTUnwrap(try folder.write(Array("first".utf8), name: "GB1.json"))
@@ -135,12 +135,52 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(status.st_ino, named.st_ino)
         XCTAssertEqual(status.st_size, 5)
         XCTAssertEqual(named.st_mode & 0o777, 0o644)
-        let old = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? old.close() }
-        try folder.write(Array("second, longer".utf8), name: "GB1.json")
+        let longer = try XCTUnwrap(try folder.write(Array("second, longer".utf8), name: "GB1.json"))
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "second, longer")
-        XCTAssertEqual(String(decoding: try old.readToEnd() ?? Data(), as: UTF8.self), "first")
+        XCTAssertEqual(longer.st_ino, named.st_ino, "rewritten in place")
+        XCTAssertEqual(longer.st_size, 14)
+        let shorter = try XCTUnwrap(try folder.write(Array("3rd".utf8), name: "GB1.json"))
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "3rd", "the earlier, longer file's tail is cut")
+        XCTAssertEqual(shorter.st_ino, named.st_ino)
+        XCTAssertEqual(shorter.st_size, 3)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["GB1.json"])
+    }
+
+    /// A file that has another name too (a hard link an archive made) is
+    /// replaced by a new file: the other name keeps the old bytes.
+    func test_directWriteFolder_aHardLinkedFile_isReplaced_itsOtherNameKeepsItsBytes() throws {
+        let root = try temporaryFolder()
+        let folder = try DirectWriteFolder(path: AtomicFile.join(root.path, "invoices"))
+        try folder.write(Array("archived".utf8), name: "GB1.pdf")
+        let archive = AtomicFile.join(root.path, "archive-GB1.pdf")
+        XCTAssertEqual(link(AtomicFile.join(folder.path, "GB1.pdf"), archive), 0)
+        try folder.write(Array("new".utf8), name: "GB1.pdf")
+        XCTAssertEqual(try String(contentsOfFile: archive, encoding: .utf8), "archived")
+        XCTAssertEqual(try String(contentsOfFile: AtomicFile.join(folder.path, "GB1.pdf"), encoding: .utf8), "new")
+        var info = stat()
+        XCTAssertEqual(lstat(archive, &info), 0)
+        XCTAssertEqual(info.st_nlink, 1, "the folder's name now holds another file")
+    }
+
+    /// A link or a FIFO under the name is replaced, never written through
+    /// (and the FIFO never waited on).
+    func test_directWriteFolder_aLinkOrFIFOUnderTheName_isReplaced_notFollowed() throws {
+        let root = try temporaryFolder()
+        let folder = try DirectWriteFolder(path: AtomicFile.join(root.path, "invoices"))
+        let outside = AtomicFile.join(root.path, "outside.txt")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: outside))
+        XCTAssertEqual(symlink(outside, AtomicFile.join(folder.path, "GB1.pdf")), 0)
+        XCTAssertEqual(symlink(AtomicFile.join(root.path, "missing"), AtomicFile.join(folder.path, "GB2.pdf")), 0)
+        XCTAssertEqual(mkfifo(AtomicFile.join(folder.path, "GB3.pdf"), 0o644), 0)
+        for name in ["GB1.pdf", "GB2.pdf", "GB3.pdf"] {
+            try folder.write(Array(name.utf8), name: name)
+            var info = stat()
+            XCTAssertEqual(lstat(AtomicFile.join(folder.path, name), &info), 0)
+            XCTAssertEqual(info.st_mode & S_IFMT, S_IFREG, name)
+            XCTAssertEqual(try String(contentsOfFile: AtomicFile.join(folder.path, name), encoding: .utf8), name)
+        }
+        XCTAssertEqual(try String(contentsOfFile: outside, encoding: .utf8), "keep me")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: AtomicFile.join(root.path, "missing")))
     }
 
     /// Threads writing different names into one folder at once all land.
