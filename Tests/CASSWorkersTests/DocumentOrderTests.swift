@@ -1,4 +1,6 @@
 import CASSDomain
+import CASSLog
+import Foundation
 import XCTest
 @testable import CASSWorkers
 
@@ -16,5 +18,26 @@ final class DocumentOrderTests: XCTestCase {
         let order = InvoiceDocuments.largestFirst(invoices)
         XCTAssertEqual(order, [5, 1, 3, 6, 2, 7, 0, 4])
         XCTAssertEqual(InvoiceDocuments.largestFirst([]), [])
+    }
+
+    struct Refused: Error {}
+
+    /// `alongside` runs exactly once, beside the documents or alone when
+    /// there are none, and its error is the run's.
+    func test_writeAll_runsAlongsideOnce_andReportsItsError() throws {
+        let reference = try ReferenceLoader.load(directory: InjectedMemoTests.samples.appendingPathComponent("reference"))
+        let documents = try InvoiceDocuments(reference: reference)
+        let invoices = try [3, 1, 2].enumerated().map { try invoice("GB\($0.offset)", lines: $0.element) }
+        for batch in [invoices, []] {
+            let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("invoices")
+            let runs = Locked(0)
+            try documents.writeAll(batch, to: folder, alongside: { runs.withLock { $0 += 1 } })
+            XCTAssertEqual(runs.current, 1)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).count, batch.count * 5)
+        }
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("invoices")
+        XCTAssertThrowsError(try documents.writeAll(invoices, to: folder, alongside: { throw Refused() })) { error in
+            XCTAssertTrue(error is Refused, "\(error)")
+        }
     }
 }
