@@ -233,8 +233,18 @@ public enum InvoiceDrafting {
         var linesBySection: [Int32: [InvoiceLine]] = [:]
         if !accumulated.lines.isEmpty {
             // Lines in order of AWB serial, then the order they were applied.
-            let sorted = accumulated.lines.sorted { ($0.awbSerial, $0.fileOrdinal, $0.sequence) < ($1.awbSerial, $1.fileOrdinal, $1.sequence) }
-            for line in sorted { linesBySection[line.airlinePrefix, default: []].append(line.invoiceLine) }
+            // Their keys are sorted, not the lines: a line is a large value
+            // holding strings, which the sort moved several times each
+            // (copies and reference counting were most of a period's close).
+            let lines = accumulated.lines
+            var order: [(serial: Int32, ordinal: Int64, sequence: Int32, index: Int)] = []
+            order.reserveCapacity(lines.count)
+            for (index, line) in lines.enumerated() { order.append((line.awbSerial, line.fileOrdinal, line.sequence, index)) }
+            order.sort { ($0.serial, $0.ordinal, $0.sequence, $0.index) < ($1.serial, $1.ordinal, $1.sequence, $1.index) }
+            for key in order {
+                let line = lines[key.index]
+                linesBySection[line.airlinePrefix, default: []].append(line.invoiceLine)
+            }
         }
         var sections: [InvoiceSection] = []
         var lineCount = 0
