@@ -144,7 +144,29 @@ public struct AWBKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         hasher.combine(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)))
     }
 
+    /// "125-12345678". Written in place as a small string: every invoice
+    /// line names its AWB, and the concatenations this replaces were most
+    /// of drafting an invoice's lines at a period's close.
     public var description: String {
+        guard prefix >= 0, prefix <= 999, serial >= 0, serial <= 99_999_999 else { return Self.padded(prefix, serial) }
+        return String(unsafeUninitializedCapacity: 12) { text in
+            var p = Int(prefix), s = Int(serial)
+            for index in stride(from: 2, through: 0, by: -1) {
+                text[index] = UInt8(truncatingIfNeeded: 48 + p % 10)
+                p /= 10
+            }
+            text[3] = UInt8(ascii: "-")
+            for index in stride(from: 11, through: 4, by: -1) {
+                text[index] = UInt8(truncatingIfNeeded: 48 + s % 10)
+                s /= 10
+            }
+            return 12
+        }
+    }
+
+    /// The general form, for values outside the AWB ranges (never valid,
+    /// but a key can be made of anything).
+    static func padded(_ prefix: Int32, _ serial: Int32) -> String {
         let p = String(prefix), s = String(serial)
         return String(repeating: "0", count: max(0, 3 - p.count)) + p + "-" + String(repeating: "0", count: max(0, 8 - s.count)) + s
     }

@@ -47,7 +47,17 @@ public struct ASCIICode: Hashable, Sendable, Comparable, CustomStringConvertible
         (0..<Int(length)).map { UInt8(truncatingIfNeeded: packed >> (8 * UInt64(Int(length) - 1 - $0))) }
     }
 
-    public var description: String { String(decoding: bytes, as: UTF8.self) }
+    /// The code's text: built in place when it is ASCII, as codes are (a
+    /// small string, no array first); other bytes are decoded as UTF-8,
+    /// invalid ones repaired.
+    public var description: String {
+        let count = Int(length)
+        for index in 0..<count where byte(index) >= 0x80 { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: count) { text in
+            for index in 0..<count { text[index] = byte(index) }
+            return count
+        }
+    }
 
     @inline(__always) func byte(_ index: Int) -> UInt8 {
         UInt8(truncatingIfNeeded: packed >> (8 * UInt64(Int(length) - 1 - index)))
