@@ -344,28 +344,34 @@ public struct CheckedBatch: Sendable {
         w.string(fileName); w.i64(fileOrdinal)
         w.string(identity.airline); w.string(identity.country); w.string(identity.period)
         w.string(country); w.period(period)
-        // Fields are read in place through the buffer: copying a record
-        // out of the array first costs a copy of its strings' references.
+        // Fields are read in place through a pointer to each record: a
+        // record passed by value (even `borrowing`) was copied whole and
+        // its strings retained and released, per record (the copy was the
+        // largest part of the ingest stage's encoding).
         records.withUnsafeBufferPointer { records in
+            guard let base = records.baseAddress else {
+                w.i32(0)
+                return
+            }
             if let selection {
                 w.i32(Int32(selection.count))
-                for index in selection { Self.encode(records[Int(index)], into: &w) }
+                for index in selection { Self.encode(base + Int(index), into: &w) }
             } else {
                 w.i32(Int32(records.count))
-                for index in records.indices { Self.encode(records[index], into: &w) }
+                for index in records.indices { Self.encode(base + index, into: &w) }
             }
         }
     }
 
-    @inline(__always) private static func encode(_ checked: borrowing CheckedRecord, into w: inout BinaryWriter) {
+    @inline(__always) private static func encode(_ checked: UnsafePointer<CheckedRecord>, into w: inout BinaryWriter) {
         w.fixed(fixedRecordBytes) { f in
-            f.i32(checked.record.sequence); f.code(checked.record.awbPrefixText); f.code(checked.record.awbSerialText)
-            f.i32(checked.record.airlinePrefix); f.i32(checked.record.awbSerial); f.u8(checked.record.transaction.rawValue)
-            f.i64(checked.record.agentCode); f.date(checked.issueDate); f.code(checked.record.origin); f.code(checked.record.destination)
-            f.u8(checked.record.indicator.rawValue); f.code(checked.record.currency); f.i64(checked.record.chargeableWeightTenthsKg)
-            f.i64(checked.record.weightCharge); f.i64(checked.record.valuationCharge); f.i64(checked.record.otherChargesDueCarrier)
-            f.i64(checked.record.otherChargesDueAgent); f.i32(checked.record.commissionRate); f.i64(checked.record.commission)
-            f.i64(checked.record.incentive); f.i64(checked.record.netDue); f.code(checked.record.reasonCode)
+            f.i32(checked.pointee.record.sequence); f.code(checked.pointee.record.awbPrefixText); f.code(checked.pointee.record.awbSerialText)
+            f.i32(checked.pointee.record.airlinePrefix); f.i32(checked.pointee.record.awbSerial); f.u8(checked.pointee.record.transaction.rawValue)
+            f.i64(checked.pointee.record.agentCode); f.date(checked.pointee.issueDate); f.code(checked.pointee.record.origin); f.code(checked.pointee.record.destination)
+            f.u8(checked.pointee.record.indicator.rawValue); f.code(checked.pointee.record.currency); f.i64(checked.pointee.record.chargeableWeightTenthsKg)
+            f.i64(checked.pointee.record.weightCharge); f.i64(checked.pointee.record.valuationCharge); f.i64(checked.pointee.record.otherChargesDueCarrier)
+            f.i64(checked.pointee.record.otherChargesDueAgent); f.i32(checked.pointee.record.commissionRate); f.i64(checked.pointee.record.commission)
+            f.i64(checked.pointee.record.incentive); f.i64(checked.pointee.record.netDue); f.code(checked.pointee.record.reasonCode)
         }
     }
 
@@ -499,21 +505,28 @@ public struct LineBatch: Sendable {
         w.i64(originOffset)
         w.i32(Int32(lines.count))
         var lastFile = "", lastCountry = ""
-        for l in lines {
-            // Lines of a batch nearly always share their file and operation:
-            // write those names only when they change.
-            var flags: UInt8 = 0
-            if l.fileName != lastFile { flags |= 1 }
-            if l.country != lastCountry { flags |= 2 }
-            w.u8(flags)
-            if flags & 1 != 0 { w.string(l.fileName); lastFile = l.fileName }
-            if flags & 2 != 0 { w.string(l.country); lastCountry = l.country }
-            w.fixed(Self.fixedLineBytes) { f in
-                f.period(l.period); f.i64(l.agentCode); f.i32(l.airlinePrefix); f.i32(l.awbSerial)
-                f.u8(LineTransactionByte.encode(l.transaction, l.chargesIndicator)); f.i64(l.fileOrdinal); f.i32(l.sequence); f.date(l.issueDate); f.date(l.taxDate)
-                f.code(l.origin); f.code(l.destination); f.i64(l.chargeableWeightTenthsKg); f.i64(l.weightCharge)
-                f.i64(l.valuationCharge); f.i64(l.otherChargesDueCarrier); f.i64(l.commission); f.i64(l.incentive)
-                f.i64(l.amount); f.code(l.reasonCode); f.u64(l.taxRuleMask)
+        // Through a pointer to each line, not a copy of it (see
+        // `CheckedBatch.encode`).
+        lines.withUnsafeBufferPointer { lines in
+            guard let base = lines.baseAddress else { return }
+            for index in lines.indices {
+                let l = base + index
+                // Lines of a batch nearly always share their file and operation:
+                // write those names only when they change.
+                var flags: UInt8 = 0
+                if l.pointee.fileName != lastFile { flags |= 1 }
+                if l.pointee.country != lastCountry { flags |= 2 }
+                w.u8(flags)
+                if flags & 1 != 0 { w.string(l.pointee.fileName); lastFile = l.pointee.fileName }
+                if flags & 2 != 0 { w.string(l.pointee.country); lastCountry = l.pointee.country }
+                w.fixed(Self.fixedLineBytes) { f in
+                    f.period(l.pointee.period); f.i64(l.pointee.agentCode); f.i32(l.pointee.airlinePrefix); f.i32(l.pointee.awbSerial)
+                    f.u8(LineTransactionByte.encode(l.pointee.transaction, l.pointee.chargesIndicator)); f.i64(l.pointee.fileOrdinal)
+                    f.i32(l.pointee.sequence); f.date(l.pointee.issueDate); f.date(l.pointee.taxDate)
+                    f.code(l.pointee.origin); f.code(l.pointee.destination); f.i64(l.pointee.chargeableWeightTenthsKg); f.i64(l.pointee.weightCharge)
+                    f.i64(l.pointee.valuationCharge); f.i64(l.pointee.otherChargesDueCarrier); f.i64(l.pointee.commission); f.i64(l.pointee.incentive)
+                    f.i64(l.pointee.amount); f.code(l.pointee.reasonCode); f.u64(l.pointee.taxRuleMask)
+                }
             }
         }
     }
