@@ -74,6 +74,23 @@ final class CRC32CTests: XCTestCase {
         }
     }
 
+    /// Inputs long enough for the three-lane paths (3 x 256 and 3 x 8,192
+    /// bytes), around their edges, at every alignment and from any state.
+    func test_longInputs_threeLanes_matchTheReferenceAndTheTables() {
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<60_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for length in [767, 768, 769, 775, 1_536, 1_543, 24_575, 24_576, 24_577, 24_576 + 768 + 13, 49_152 + 767, 59_991 - start] {
+                let slice = Array(data[start..<(start + length)])
+                data.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    XCTAssertEqual(~CRC32C.update(0xFFFF_FFFF, bytes), reference(slice), "start \(start), length \(length)")
+                    XCTAssertEqual(CRC32C.update(0x1234_5678, bytes), CRC32C.softwareUpdate(0x1234_5678, bytes), "from another state, length \(length)")
+                }
+            }
+        }
+    }
+
     func test_updateInPiecesEqualsTheWhole() {
         let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let whole = CRC32C.checksum(data)
