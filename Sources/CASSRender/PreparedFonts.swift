@@ -3,7 +3,8 @@ import Foundation
 /// A font subset ready to embed in any PDF: built, compressed and its
 /// metrics written once, then copied into every document that draws only
 /// glyphs it holds. Subsetting and deflating the font file for every
-/// invoice was most of a PDF's cost (see the README's benchmark section).
+/// invoice was most of a PDF's cost (docs/performance.md, "Documents at
+/// period-close scale").
 final class PreparedSubset: Sendable {
     /// `<tag>+<PostScript name>`: the tag is a hash of the glyph set, so the
     /// same set gets the same name in every document.
