@@ -108,7 +108,9 @@ enum CloseDocumentsBench {
                      median(again), runs, seconds(again), Double(invoices) / max(median(again), 1e-9)))
         print("  again, CPU of each run: " + againCPU.map { String(format: "user %.2f s, system %.2f s", $0.user, $0.system) }.joined(separator: "; "))
         print("  load average after: \(loadAverage())")
-        print(String(format: "  goal (every document for %.0f invoices/s): %@", goalInvoicesPerSecond, perSecond >= goalInvoicesPerSecond ? "met" : "NOT met"))
+        let issueShape = awbs == 100_000 && agents == 200
+        print(String(format: "  goal (every document for %.0f invoices/s): %@", goalInvoicesPerSecond, perSecond >= goalInvoicesPerSecond ? "met" : "NOT met")
+              + (issueShape ? "" : " (the goal is stated for issue 15's shape, --awbs 100000 --agents 200: 1,800 invoices of about 56 lines)"))
         let met = withDocuments <= goalSeconds
         print(String(format: "  goal (%d-AWB close with every document in <= %.0f s): %@", awbs, goalSeconds,
                      met ? "met" : "NOT met") + (awbs == 1_000_000 ? "" : " (the goal is stated for 1,000,000 AWBs)"))
