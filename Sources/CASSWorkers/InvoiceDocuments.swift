@@ -62,7 +62,7 @@ public struct InvoiceDocuments: Sendable {
                            _ write: ([UInt8], String, String) throws -> stat?) throws {
         for format in Format.allCases {
             let bytes = try render(invoice, as: format)
-            let name = invoice.number + "." + format.rawValue
+            let name = Self.fileName(invoice, format)
             let path = AtomicFile.join(folder, name)
             let written = try write(bytes, path, name)
             digests?.record(bytes, writtenToPath: path, status: written)
@@ -76,8 +76,8 @@ public struct InvoiceDocuments: Sendable {
     /// invoices of 3,900 to 11,000 lines, and a large one taken last keeps
     /// one core busy alone at the end.
     ///
-    /// `alongside`, when given, runs once among the invoices (first, on one
-    /// core while the other takes the largest invoice): the run's other
+    /// `alongside`, when given, runs once as the second item, so one core
+    /// takes it while the other takes the largest invoice: the run's other
     /// results, which then cost no wall time of their own.
     public func writeAll(_ invoices: [Invoice], to folder: URL, digests: WrittenDigests? = nil,
                          alongside: (@Sendable () throws -> Void)? = nil, progress: (@Sendable (Int) -> Void)? = nil) throws {
@@ -105,11 +105,16 @@ public struct InvoiceDocuments: Sendable {
         if let error = failure.error { throw error }
     }
 
+    /// A document's file name: the invoice number and the format.
+    static func fileName(_ invoice: Invoice, _ format: Format) -> String {
+        invoice.number + "." + format.rawValue
+    }
+
     /// The names of every document `writeAll` writes for `invoices`.
     public static func fileNames(_ invoices: [Invoice]) -> Set<String> {
         var names = Set<String>(minimumCapacity: invoices.count * Format.allCases.count)
         for invoice in invoices {
-            for format in Format.allCases { names.insert(invoice.number + "." + format.rawValue) }
+            for format in Format.allCases { names.insert(fileName(invoice, format)) }
         }
         return names
     }

@@ -59,13 +59,13 @@ enum SettleCommand {
 
     The output folder holds exactly this run's results: an earlier run's
     are removed when the run starts (its documents are rewritten in place
-    if this run writes them again, and removed if not), a second run into the same folder at
-    the same time is refused, and manifest.json, written last, lists every
-    file with its size and SHA-256 (a folder without it is not a result).
-    cass only ever removes what cass writes: a folder holding anything else
-    is refused. Input entries that are not readable files (a folder named
-    x.cbf, a FIFO, a broken link) are reported, listed in the manifest and
-    skipped.
+    if this run writes them again, and removed if not), a second run into
+    the same folder at the same time is refused, and manifest.json, written
+    last, lists every file with its size and SHA-256 (a folder without it
+    is not a result). cass only ever removes what cass writes: a folder
+    holding anything else is refused. Input entries that are not readable
+    files (a folder named x.cbf, a FIFO, a broken link) are reported,
+    listed in the manifest and skipped.
 
     Exit codes: 0 settled (rejections are results), 1 could not run (bad
     reference data, an amount beyond the 64-bit range, an unusable output
