@@ -1,3 +1,4 @@
+import CASSDomain
 import CASSWorkers
 import Foundation
 
@@ -107,6 +108,7 @@ enum CloseDocumentsBench {
         print(String(format: "  again into the same folder (documents rewritten in place): %.2f s wall (median of %d: %@): %.0f invoices/s",
                      median(again), runs, seconds(again), Double(invoices) / max(median(again), 1e-9)))
         print("  again, CPU of each run: " + againCPU.map { String(format: "user %.2f s, system %.2f s", $0.user, $0.system) }.joined(separator: "; "))
+        if let perFormat = try? renderEachFormat(dataset) { print(perFormat) }
         print("  load average after: \(loadAverage())")
         let issueShape = awbs == 100_000 && agents == 200
         print(String(format: "  goal (every document for %.0f invoices/s): %@", goalInvoicesPerSecond, perSecond >= goalInvoicesPerSecond ? "met" : "NOT met")
@@ -116,6 +118,27 @@ enum CloseDocumentsBench {
                      met ? "met" : "NOT met") + (awbs == 1_000_000 ? "" : " (the goal is stated for 1,000,000 AWBs)"))
         if keep { print("  kept \(work.path)") }
         return 0
+    }
+
+    /// Each format alone, every invoice of the dataset rendered on one core
+    /// in memory (settled in this process first): where the documents'
+    /// time goes, per format. The first invoice of each language prepares
+    /// its font subsets; that is inside the figures.
+    static func renderEachFormat(_ dataset: URL) throws -> String {
+        let reference = try ReferenceLoader.load(directory: dataset.appendingPathComponent("reference"))
+        let files = try FolderSettlement.inputFiles(in: dataset.appendingPathComponent("input"))
+        let (outcome, _) = try FolderSettlement.run(reference: reference, files: files, keepLines: true)
+        let documents = try InvoiceDocuments(reference: reference)
+        var text = "  per format, one core, in memory (\(outcome.invoices.count) invoices):"
+        for format in InvoiceDocuments.Format.allCases {
+            let began = DispatchTime.now().uptimeNanoseconds
+            var bytes = 0
+            for invoice in outcome.invoices { bytes += try documents.render(invoice, as: format).count }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            text += String(format: "\n    %@ %8.0f invoices/s  %7.1f MB", format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0),
+                           Double(outcome.invoices.count) / max(seconds, 1e-9), Double(bytes) / 1e6)
+        }
+        return text
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -135,7 +158,7 @@ enum CloseDocumentsBench {
         is deleted between runs: see the README on ext4), then as many runs
         again into the last folder (an operator rerunning the close: the
         earlier documents are rewritten in place), timed; the figures are
-        medians. Goals: 1,000 invoices/s with all five documents, and a
+        medians. Then each format alone, rendered on one core in memory. Goals: 1,000 invoices/s with all five documents, and a
         1,000,000-AWB close with every document in at most 30 s. Each run
         with documents also prints its user and system CPU time: a system
         time several times the usual half second is the host being slow to
