@@ -10,12 +10,19 @@ final class OutputFolderTests: XCTestCase {
                               + (documents ? [] : ["--no-documents"]))
     }
 
-    func test_a_run_writes_its_manifest_last_and_a_rerun_leaves_nothing_of_the_earlier_one() throws {
-        let folder = try CommandRunner.temporaryFolder(self, "rerun")
+    /// A new temporary folder with the samples, and a first good run into
+    /// its `out`.
+    func firstRun(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> (folder: URL, reference: URL, input: URL, output: URL) {
+        let folder = try CommandRunner.temporaryFolder(self, name)
         let (reference, input) = try CommandRunner.samples(into: folder)
         let output = folder.appendingPathComponent("out")
         let first = try settle(reference, input, output)
-        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.status, 0, first.stderr, file: file, line: line)
+        return (folder, reference, input, output)
+    }
+
+    func test_a_run_writes_its_manifest_last_and_a_rerun_leaves_nothing_of_the_earlier_one() throws {
+        let (folder, reference, input, output) = try firstRun("rerun")
         try CommandRunner.assertFolderMatchesManifest(output)
         let manifest = try CommandRunner.manifest(output)
         for name in ["settlement-agents.csv", "settlement-airlines.csv", "rejections.csv"] { XCTAssertNotNil(manifest.files[name], name) }
@@ -42,11 +49,7 @@ final class OutputFolderTests: XCTestCase {
     /// removed and made again, docs/documents.md), but replaces one that
     /// has another name too, whose other name keeps its bytes.
     func test_a_rerun_rewrites_the_earlier_documents_in_place_but_never_a_hard_linked_one() throws {
-        let folder = try CommandRunner.temporaryFolder(self, "inplace")
-        let (reference, input) = try CommandRunner.samples(into: folder)
-        let output = folder.appendingPathComponent("out")
-        let first = try settle(reference, input, output)
-        XCTAssertEqual(first.status, 0, first.stderr)
+        let (folder, reference, input, output) = try firstRun("inplace")
         let documents = CommandRunner.files(under: output).filter { $0.hasPrefix("invoices/") }
         XCTAssertGreaterThan(documents.count, 10)
         func inode(_ path: String) -> UInt64? {
@@ -100,11 +103,8 @@ final class OutputFolderTests: XCTestCase {
     }
 
     func test_a_killed_run_leaves_no_result_and_the_next_run_a_clean_one() throws {
-        let folder = try CommandRunner.temporaryFolder(self, "killed")
-        let (reference, input) = try CommandRunner.samples(into: folder)
-        let output = folder.appendingPathComponent("out")
         // An earlier good result, then a run killed while it writes documents.
-        XCTAssertEqual(try settle(reference, input, output).status, 0)
+        let (folder, reference, input, output) = try firstRun("killed")
         let run = try CommandRunner.start(["settle", "--quiet", "--reference", reference.path, "--input", input.path, "--output", output.path],
                                           stdout: folder.appendingPathComponent("k.out"), stderr: folder.appendingPathComponent("k.err"))
         let deadline = Date().addingTimeInterval(120)
