@@ -57,6 +57,20 @@ final class PDFDocument {
         /// object; -1 when none (each text object sets its own).
         var textFont = -1
         var textSize = 0.0
+        /// Where the open text object's last run started, in hundredths of
+        /// a point. A run on the same baseline moves there from the run
+        /// before it by `dx 0 Td` rather than setting the whole matrix
+        /// (`1 0 0 1 x y Tm`): across a table row the steps repeat from row
+        /// to row (the same column widths) where the absolute positions
+        /// never do, so a page is smaller before compression and compresses
+        /// better and faster. A run on another baseline sets the matrix,
+        /// so a reader's baselines are the written numbers exactly: summed
+        /// steps can differ from them in the last bit, and pdftotext's
+        /// layout mode turned such a difference into an extra blank line.
+        /// Steps are whole hundredths, the precision positions are written
+        /// in, so within a row they add up to the rounded position.
+        var lineX = 0
+        var lineY = 0
     }
 
     /// A run's glyphs: `count` of them from `glyphs[start]`, their CIDs
@@ -823,12 +837,18 @@ extension PDFDocument.Page {
         let setsGray = fillGray != gray
         let setsFont = textFont != use.index || textSize != size
         let name = use.resourceName
+        let toX = ContentBytes.hundredths(x), toY = ContentBytes.hundredths(y)
+        let stepsAlong = !opens && toY == lineY, fromX = lineX
         var placeholders = 0
         write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 2 * count) { out in
             if opens { out.text("BT\n") }
             if setsGray { out.number(gray); out.text(" g\n") }
             if setsFont { out.bytes(name); out.number(size); out.text(" Tf\n") }
-            out.text("1 0 0 1 "); out.number(x); out.text(" "); out.number(y); out.text(" Tm (")
+            if stepsAlong {
+                out.number(hundredths: toX &- fromX); out.text(" 0 Td (")
+            } else {
+                out.text("1 0 0 1 "); out.number(hundredths: toX); out.text(" "); out.number(hundredths: toY); out.text(" Tm (")
+            }
             placeholders = out.count
             out.zeros(2 * count)
             out.text(") Tj\n")
@@ -837,6 +857,8 @@ extension PDFDocument.Page {
         fillGray = gray
         textFont = use.index
         textSize = size
+        lineX = toX
+        lineY = toY
         slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
         glyphs.append(contentsOf: runGlyphs)
     }
@@ -934,10 +956,24 @@ struct ContentBytes {
         count += n
     }
 
+    /// A coordinate in whole hundredths of a point, the precision `number`
+    /// writes. Coordinates beyond ±2^53 (none a page has) are clamped
+    /// rather than trapping in the conversion.
+    static func hundredths(_ value: Double) -> Int {
+        let scaled = (value * 100).rounded()
+        guard scaled.isFinite else { return 0 }
+        return Int(max(-9.0e15, min(9.0e15, scaled)))
+    }
+
     /// A coordinate with at most two decimals, as `PDFWriter.number` gives it.
     mutating func number(_ value: Double) {
+        number(hundredths: Self.hundredths(value))
+    }
+
+    /// `hundredths` / 100 with at most two decimals, as `number` writes a
+    /// coordinate: "36", "8.50", "-13.50".
+    mutating func number(hundredths: Int) {
         precondition(count + Self.numberMax <= capacity, "content bytes past their room")
-        let hundredths = Int((value * 100).rounded())
         if hundredths >= 0 && hundredths < 1_000_000 {
             // Page coordinates, sizes and grays (under 10,000): digits by
             // constant divisions, where the loop below divides by a

@@ -10,7 +10,9 @@ import Foundation
 enum OutputWriter {
     /// `digests`: the output folder's, so that the manifest takes the
     /// documents' SHA-256 from when they were written.
-    static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool, digests: WrittenDigests? = nil) throws {
+    /// `quiet`: no progress lines (`cass settle --quiet`).
+    static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool, digests: WrittenDigests? = nil,
+                      quiet: Bool = false) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard documents else {
             try writeSummaries(outcome, to: directory)
@@ -18,6 +20,10 @@ enum OutputWriter {
         }
         let renderer = try InvoiceDocuments(reference: reference)
         let count = outcome.invoices.count
+        var progress: (@Sendable (Int) -> Void)?
+        if !quiet {
+            progress = { done in Console.progress("documents: \(done) of \(count) invoices rendered") }
+        }
         // The summaries, rejection reports and statistics are written on one
         // core while the other renders the largest invoice: after the
         // documents they kept one core alone for about 0.1 s.
@@ -25,9 +31,7 @@ enum OutputWriter {
             try writeSummaries(outcome, to: directory)
             try InvoiceDocuments.writeStatistics(invoices: outcome.invoices, rejections: outcome.rejections, reference: reference,
                                                  to: directory.appendingPathComponent("statistics"))
-        }, progress: { done in
-            Console.progress("documents: \(done) of \(count) invoices rendered")
-        })
+        }, progress: progress)
     }
 
     /// The three settlement CSVs (synced) and the rejection reports.

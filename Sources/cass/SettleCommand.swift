@@ -121,7 +121,7 @@ enum SettleCommand {
             }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
             if documents { try output.keepOnlyDocuments(InvoiceDocuments.fileNames(outcome.invoices)) }
-            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written)
+            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written, quiet: quiet)
             if let eventsFile {
                 let events = try pipeline.publicEvents()
                 try EventsFile.write(events, to: eventsFile)

@@ -197,6 +197,56 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// A run on the baseline of the run before it in the same text object
+    /// moves by `dx 0 Td`; any other sets the matrix with `Tm`. Applied as
+    /// a reader applies them, every run lands on its position rounded to
+    /// hundredths: exactly for the baselines (each one written, never
+    /// summed), and along a baseline the steps, in whole hundredths, add
+    /// up to the rounded position however many runs a row holds.
+    func test_runSteps_landEveryRunOnItsRoundedPosition() throws {
+        let fonts = try FontSet.locate()
+        let use = PDFDocument.FontUse(font: fonts.regular[0], index: 0)
+        var generator = SystemRandomNumberGenerator()
+        var page = PDFDocument.Page()
+        var expected: [(Int, Int)] = []
+        var y = 800.0
+        for k in 0..<5_000 {
+            if k % 700 == 699 { page.fill(x: 0, y: 0, width: 1, height: 1, gray: 0.5) }  // ends the text object
+            // Rows of about a dozen cells, some rows with a cell raised (two-line headings).
+            if Int.random(in: 0..<12, using: &generator) == 0 { y = Double.random(in: -50...850, using: &generator) }
+            let raised = Int.random(in: 0..<20, using: &generator) == 0
+            let x = Double.random(in: -50...600, using: &generator), cellY = raised ? y + 8.004 : y
+            page.run(use, [3], size: 7, x: x, y: cellY, gray: 0)
+            expected.append((Int((x * 100).rounded()), Int((cellY * 100).rounded())))
+        }
+        page.endText()
+        var landed: [(Int, Int)] = []
+        var steps = 0
+        var originX = 0, originY = 0
+        func hundredths(_ token: Substring) -> Int? {
+            guard let value = Decimal(string: String(token)) else { return nil }
+            return NSDecimalNumber(decimal: value * 100).intValue
+        }
+        for line in String(decoding: page.bytes, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 7, parts[6] == "Tm", parts[0...3] == ["1", "0", "0", "1"], let x = hundredths(parts[4]), let y = hundredths(parts[5]) {
+                originX = x; originY = y
+            } else if parts.count >= 3, parts[2] == "Td", let dx = hundredths(parts[0]), parts[1] == "0" {
+                originX += dx
+                steps += 1
+            } else {
+                continue
+            }
+            landed.append((originX, originY))
+        }
+        XCTAssertEqual(landed.count, expected.count)
+        XCTAssertGreaterThan(steps, expected.count / 2, "runs along a baseline must step rather than set the matrix")
+        for (got, want) in zip(landed, expected) where got != want {
+            XCTFail("a run landed at \(got), not at \(want)")
+            break
+        }
+    }
+
     /// A cell prepared once and drawn at several baselines (column
     /// headings on every page) gives the file that drawing it with `cell`
     /// each time gives, byte for byte: Latin, Arabic and Japanese text,
@@ -281,12 +331,12 @@ final class PDFLayoutTests: XCTestCase {
             0 g
             /F1 7 Tf
             1 0 0 1 36 800 Tm (0000) Tj
-            1 0 0 1 80 800 Tm (00) Tj
+            44 0 Td (00) Tj
             /F2 7 Tf
-            1 0 0 1 120 800 Tm (00) Tj
+            40 0 Td (00) Tj
             0.40 g
             /F2 6.50 Tf
-            1 0 0 1 160 800 Tm (00) Tj
+            40 0 Td (00) Tj
             ET
             0.40 g 1 2 3 4 re f
             BT
