@@ -55,17 +55,20 @@ public struct InvoiceDocuments: Sendable {
         try writeEach(invoice, in: folder.path, digests: digests) { bytes, _, name in try folder.write(bytes, name: name) }
     }
 
-    /// Each format rendered and handed to `write` (bytes, the file's path
-    /// in `folder`, its name), which returns the written file's status;
-    /// `digests` records it.
+    /// Each format rendered, then each handed to `write` (bytes, the
+    /// file's path in `folder`, its name), which returns the written
+    /// file's status; `digests` records it, the documents' SHA-256 taken
+    /// two at a time once all five are rendered.
     private func writeEach(_ invoice: Invoice, in folder: String, digests: WrittenDigests?,
                            _ write: ([UInt8], String, String) throws -> stat?) throws {
-        for format in Format.allCases {
-            let bytes = try render(invoice, as: format)
+        let formats = Format.allCases
+        let documents = try formats.map { try render(invoice, as: $0) }
+        let sha256 = digests == nil ? [] : FileDigest.sha256Hex(pairing: documents)
+        for (k, format) in formats.enumerated() {
             let name = Self.fileName(invoice, format)
             let path = AtomicFile.join(folder, name)
-            let written = try write(bytes, path, name)
-            digests?.record(bytes, writtenToPath: path, status: written)
+            let written = try write(documents[k], path, name)
+            digests?.record(documents[k], writtenToPath: path, status: written, sha256: k < sha256.count ? sha256[k] : nil)
         }
     }
 

@@ -364,6 +364,25 @@ enum FileDigest {
         bytes.withUnsafeBytes { hasher.update($0) }
         return Hex.encode(hasher.finalize())
     }
+
+    /// Each document's SHA-256 (hex, in the documents' order), hashed two
+    /// at a time (`SHA256.digests`), the largest with the next largest:
+    /// the pairs then share the most blocks. An invoice's five documents
+    /// were 8 % of the CPU time of a settle with documents, one at a time.
+    static func sha256Hex(pairing documents: [[UInt8]]) -> [String] {
+        let order = documents.indices.sorted { documents[$0].count > documents[$1].count }
+        var hex = [String](repeating: "", count: documents.count)
+        var k = 0
+        while k + 1 < order.count {
+            let a = order[k], b = order[k + 1]
+            let (first, second) = documents[a].withUnsafeBytes { x in documents[b].withUnsafeBytes { y in SHA256.digests(x, y) } }
+            hex[a] = Hex.encode(first)
+            hex[b] = Hex.encode(second)
+            k += 2
+        }
+        if k < order.count { hex[order[k]] = sha256Hex(documents[order[k]]) }
+        return hex
+    }
 }
 
 /// Size and SHA-256 of files as this process wrote them, so the manifest
@@ -430,9 +449,15 @@ public final class WrittenDigests: Sendable {
     /// file (`AtomicFile.write` returns it): no lookup of the path, which
     /// was one stat per document. Nil looks the path up.
     public func record(_ bytes: [UInt8], writtenToPath path: String, status: stat?) {
+        record(bytes, writtenToPath: path, status: status, sha256: nil)
+    }
+
+    /// The same with the bytes' SHA-256 (lower-case hex) when the writer
+    /// has it already (`FileDigest.sha256Hex(pairing:)`); nil computes it.
+    public func record(_ bytes: [UInt8], writtenToPath path: String, status: stat?, sha256: String?) {
         guard let identity = status.flatMap({ Identity(status: $0) }) ?? Identity(path: path),
               identity.size == Int64(bytes.count) else { return }
-        let entry = Recorded(identity: identity, size: bytes.count, sha256: FileDigest.sha256Hex(bytes))
+        let entry = Recorded(identity: identity, size: bytes.count, sha256: sha256 ?? FileDigest.sha256Hex(bytes))
         recorded.withLock { $0[path] = entry }
     }
 

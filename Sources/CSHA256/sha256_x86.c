@@ -69,9 +69,72 @@ void cass_sha256_hardware_blocks(uint32_t state[8], const uint8_t *data, size_t 
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+/* State words h0..h7 into the ABEF and CDGH halves the instructions use, and back. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void load_state(const uint32_t state[8], __m128i *abef, __m128i *cdgh) {
+    __m128i dcba = _mm_loadu_si128((const __m128i *)&state[0]);
+    __m128i hgfe = _mm_loadu_si128((const __m128i *)&state[4]);
+    __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+    *abef = _mm_alignr_epi8(cdab, efgh, 8);
+    *cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void store_state(uint32_t state[8], __m128i abef, __m128i cdgh) {
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+void cass_sha256_hardware_blocks2(uint32_t state_a[8], const uint8_t *data_a,
+                                  uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i abefA, cdghA, abefB, cdghB;
+    load_state(state_a, &abefA, &cdghA);
+    load_state(state_b, &abefB, &cdghB);
+    for (size_t block = 0; block < blocks; block++, data_a += 64, data_b += 64) {
+        const __m128i savedA1 = abefA, savedA2 = cdghA, savedB1 = abefB, savedB2 = cdghB;
+        __m128i wa[16], wb[16];
+        for (int g = 0; g < 16; g++) {
+            if (g < 4) {
+                wa[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 16 * g)), byteSwap);
+                wb[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 16 * g)), byteSwap);
+            } else {
+                __m128i x = _mm_sha256msg1_epu32(wa[g - 4], wa[g - 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(wa[g - 1], wa[g - 2], 4));
+                wa[g] = _mm_sha256msg2_epu32(x, wa[g - 1]);
+                __m128i y = _mm_sha256msg1_epu32(wb[g - 4], wb[g - 3]);
+                y = _mm_add_epi32(y, _mm_alignr_epi8(wb[g - 1], wb[g - 2], 4));
+                wb[g] = _mm_sha256msg2_epu32(y, wb[g - 1]);
+            }
+            const __m128i k = _mm_load_si128((const __m128i *)&K[4 * g]);
+            __m128i messageA = _mm_add_epi32(wa[g], k), messageB = _mm_add_epi32(wb[g], k);
+            cdghA = _mm_sha256rnds2_epu32(cdghA, abefA, messageA);
+            cdghB = _mm_sha256rnds2_epu32(cdghB, abefB, messageB);
+            messageA = _mm_shuffle_epi32(messageA, 0x0E);
+            messageB = _mm_shuffle_epi32(messageB, 0x0E);
+            abefA = _mm_sha256rnds2_epu32(abefA, cdghA, messageA);
+            abefB = _mm_sha256rnds2_epu32(abefB, cdghB, messageB);
+        }
+        abefA = _mm_add_epi32(abefA, savedA1);
+        cdghA = _mm_add_epi32(cdghA, savedA2);
+        abefB = _mm_add_epi32(abefB, savedB1);
+        cdghB = _mm_add_epi32(cdghB, savedB2);
+    }
+    store_state(state_a, abefA, cdghA);
+    store_state(state_b, abefB, cdghB);
+}
+
 #else
 
 int cass_sha256_hardware_available(void) { return 0; }
+void cass_sha256_hardware_blocks2(uint32_t state_a[8], const uint8_t *data_a,
+                                  uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    (void)state_a; (void)data_a; (void)state_b; (void)data_b; (void)blocks;
+}
 void cass_sha256_hardware_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
     (void)state; (void)data; (void)blocks;
 }

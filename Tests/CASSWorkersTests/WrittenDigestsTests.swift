@@ -15,6 +15,23 @@ final class WrittenDigestsTests: XCTestCase {
         try Data(bytes).write(to: url, options: .atomic)
     }
 
+    /// An invoice's documents hashed two at a time give each one's own
+    /// SHA-256, in the documents' order, however many there are (an odd
+    /// one out hashed alone) and whatever their sizes, equal ones included.
+    func test_documents_hashed_in_pairs_give_each_ones_own_digest() {
+        var random = UInt64(7)
+        func next(_ bound: Int) -> Int {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(random >> 33) % bound
+        }
+        for count in 0...7 {
+            for _ in 0..<6 {
+                let documents = (0..<count).map { _ in (0..<[0, 1, 64, 200, 5_000, 90_000][next(6)]).map { _ in UInt8(truncatingIfNeeded: next(256)) } }
+                XCTAssertEqual(FileDigest.sha256Hex(pairing: documents), documents.map(sha256), "\(documents.map(\.count))")
+            }
+        }
+    }
+
     func test_the_manifest_equals_what_reading_back_gives_and_follows_files_changed_after_they_were_written() throws {
         let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
         let output = try OutputFolder(folder)

@@ -11,4 +11,11 @@ int cass_sha256_hardware_available(void);
    cass_sha256_hardware_available() returned 1; elsewhere it does nothing. */
 void cass_sha256_hardware_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/* The same for two messages at once, `blocks` blocks of each: the rounds
+   of one message each wait for the one before, so two independent chains
+   interleaved keep the SHA unit busier (1.45 -> 2.07 GB/s on an EPYC here).
+   Same conditions as above. */
+void cass_sha256_hardware_blocks2(uint32_t state_a[8], const uint8_t *data_a,
+                                  uint32_t state_b[8], const uint8_t *data_b, size_t blocks);
+
 #endif
