@@ -29,6 +29,33 @@ public struct DocumentRenderer: Sendable {
         try HOTFile.write(invoice, reference: reference)
     }
 
+    /// The languages the reference data's invoices are rendered in: each
+    /// agent's (else its operation's, else English), as `language(of:)`
+    /// picks them.
+    public var languages: Set<String> {
+        var result: Set<String> = []
+        for agent in reference.allAgents {
+            result.insert(Translations(preferring: [agent.language, reference.operation(agent.country)?.language].compactMap { $0 }).language)
+        }
+        for operation in reference.operations.values { result.insert(Translations(language: operation.language).language) }
+        return result
+    }
+
+    /// Makes ready what every PDF in `languages` shares: the label tables
+    /// and, per font, the subset of the glyphs every document of the
+    /// language embeds (a document that draws nothing else copies it, its
+    /// font file compressed once). Otherwise the first documents of a run
+    /// build them, both cores at once. Safe from any thread.
+    public func prepare(languages: Set<String>) {
+        for language in languages.sorted() {
+            let base = fonts.prepared.base(language: Translations(language: language).language, fonts: fonts)
+            var seen: Set<String> = []
+            for font in fonts.regular + fonts.bold where seen.insert(font.postScriptName).inserted {
+                if let glyphs = base[font.postScriptName], !glyphs.isEmpty { _ = fonts.prepared.subset(of: font, glyphs: glyphs) }
+            }
+        }
+    }
+
     /// The language the invoice is rendered in: the agent's, else the operation's, else English.
     public func language(of invoice: Invoice) -> String {
         CargoSalesReport(invoice: invoice, reference: reference).translations.language

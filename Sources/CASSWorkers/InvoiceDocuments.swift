@@ -20,6 +20,20 @@ public struct InvoiceDocuments: Sendable {
         self.renderer = DocumentRenderer(reference: reference, fonts: try FontSet.locate())
     }
 
+    /// `init` and the renderer's `prepare` for every language of
+    /// `reference`, on a thread of their own at the lowest priority
+    /// (`BackgroundWork`): `cass settle` starts it before the settlement,
+    /// whose single-threaded last steps leave a core idle, and takes it
+    /// when the documents start. Reading the fonts alone took 0.04 s of
+    /// the run's wall time after the settlement.
+    public static func preparing(reference: ReferenceData) -> BackgroundWork<InvoiceDocuments> {
+        BackgroundWork(name: "cass-doc-prep") {
+            let documents = try InvoiceDocuments(reference: reference)
+            documents.renderer.prepare(languages: documents.renderer.languages)
+            return documents
+        }
+    }
+
     /// The documents of an invoice, by file extension.
     public enum Format: String, CaseIterable, Sendable {
         case pdf, xlsx, hot, xml, json

@@ -5,6 +5,9 @@
 #endif
 #if defined(__linux__)
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 /* mallopt takes an int: larger sizes are clamped to the largest it takes. */
@@ -37,5 +40,14 @@ void cass_thread_set_name(const char *name) {
     (void)prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 #else
     (void)name;
+#endif
+}
+
+int cass_thread_lower_priority(void) {
+#if defined(__linux__)
+    /* PRIO_PROCESS with a thread id sets that thread alone on Linux. */
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) == 0;
+#else
+    return 0;
 #endif
 }

@@ -10,15 +10,16 @@ import Foundation
 enum OutputWriter {
     /// `digests`: the output folder's, so that the manifest takes the
     /// documents' SHA-256 from when they were written.
-    /// `quiet`: no progress lines (`cass settle --quiet`).
+    /// `quiet`: no progress lines (`cass settle --quiet`). `prepared`: the
+    /// documents' renderer, made in the background (`InvoiceDocuments.preparing`).
     static func write(_ outcome: SettlementOutcome, reference: ReferenceData, to directory: URL, documents: Bool, digests: WrittenDigests? = nil,
-                      quiet: Bool = false) throws {
+                      quiet: Bool = false, prepared: BackgroundWork<InvoiceDocuments>? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard documents else {
             try writeSummaries(outcome, to: directory)
             return
         }
-        let renderer = try InvoiceDocuments(reference: reference)
+        let renderer = try prepared?.value() ?? InvoiceDocuments(reference: reference)
         let count = outcome.invoices.count
         var progress: (@Sendable (Int) -> Void)?
         if !quiet {

@@ -107,6 +107,8 @@ enum SettleCommand {
             // An earlier run's documents are kept to be rewritten in place
             // (docs/documents.md, "Running again into the same folder").
             let output = try OutputFolder(URL(fileURLWithPath: outputPath), reusingDocuments: documents)
+            // Fonts and the documents' shared parts, read while the settlement runs.
+            let preparedDocuments = documents ? InvoiceDocuments.preparing(reference: reference) : nil
             // A run that stops before its manifest leaves none of them.
             var finished = false
             defer { if !finished { output.dropKeptDocuments() } }
@@ -121,7 +123,8 @@ enum SettleCommand {
             }
             if !quiet { Console.progress("settled in \(String(format: "%.2f", Date().timeIntervalSince(started))) s; writing the results") }
             if documents { try output.keepOnlyDocuments(InvoiceDocuments.fileNames(outcome.invoices)) }
-            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written, quiet: quiet)
+            try OutputWriter.write(outcome, reference: reference, to: output.url, documents: documents, digests: output.written, quiet: quiet,
+                                    prepared: preparedDocuments)
             if let eventsFile {
                 let events = try pipeline.publicEvents()
                 try EventsFile.write(events, to: eventsFile)

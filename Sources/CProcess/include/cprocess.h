@@ -14,6 +14,11 @@ int cass_memory_set_top_pad(size_t bytes);
    the kernel on Linux. */
 void cass_thread_set_name(const char *name);
 
+/* Lowers the calling thread's CPU priority to nice 19 (Linux: the nice
+   value is per thread), so it runs only on a core nothing else wants;
+   1 if the kernel took it. */
+int cass_thread_lower_priority(void);
+
 /* Gives freed memory back to the kernel (malloc_trim); 1 if any was. */
 int cass_memory_release_free(void);
 
