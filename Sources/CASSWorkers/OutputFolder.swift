@@ -366,22 +366,20 @@ enum FileDigest {
     }
 
     /// Each document's SHA-256 (hex, in the documents' order), hashed two
-    /// at a time (`SHA256.digests`), the largest with the next largest:
-    /// the pairs then share the most blocks. An invoice's five documents
-    /// were 8 % of the CPU time of a settle with documents, one at a time.
+    /// at a time (`SHA256.digests`). An invoice's five documents were 8 %
+    /// of the CPU time of a settle with documents, one at a time.
     static func sha256Hex(pairing documents: [[UInt8]]) -> [String] {
-        let order = documents.indices.sorted { documents[$0].count > documents[$1].count }
-        var hex = [String](repeating: "", count: documents.count)
-        var k = 0
-        while k + 1 < order.count {
-            let a = order[k], b = order[k + 1]
-            let (first, second) = documents[a].withUnsafeBytes { x in documents[b].withUnsafeBytes { y in SHA256.digests(x, y) } }
-            hex[a] = Hex.encode(first)
-            hex[b] = Hex.encode(second)
-            k += 2
+        func withBytes(from k: Int, _ taken: inout [UnsafeRawBufferPointer]) -> [[UInt8]] {
+            guard k < documents.count else { return SHA256.digests(taken) }
+            return documents[k].withUnsafeBytes { bytes in
+                taken.append(bytes)
+                defer { taken.removeLast() }
+                return withBytes(from: k + 1, &taken)
+            }
         }
-        if k < order.count { hex[order[k]] = sha256Hex(documents[order[k]]) }
-        return hex
+        var taken: [UnsafeRawBufferPointer] = []
+        taken.reserveCapacity(documents.count)
+        return withBytes(from: 0, &taken).map(Hex.encode)
     }
 }
 
