@@ -191,6 +191,13 @@ final class PreparedFonts: @unchecked Sendable {
         return toUnicodeObjects.count
     }
 
+    /// How many prepared subsets are kept (for the tests).
+    var subsetCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return subsets.count
+    }
+
     /// The prepared subset holding exactly `glyphs` (sorted) of `font`.
     func subset(of font: TrueTypeFont, glyphs: [UInt16]) -> PreparedSubset {
         let key = Key(font: font.postScriptName, glyphs: glyphs)

@@ -30,6 +30,29 @@ final class CargoSalesReportTests: XCTestCase {
         }
     }
 
+    /// Preparing a run's languages before its documents
+    /// (`DocumentRenderer.prepare`, which `cass settle` does in the
+    /// background) covers every language the reference data's agents are
+    /// rendered in, makes each one's base subsets, and changes no byte of
+    /// any document: every market's PDF equals the one from fonts nobody
+    /// prepared.
+    func test_preparedLanguages_changeNoByteOfTheDocuments() throws {
+        _ = try Fixtures.requireFonts()
+        let fresh = DocumentRenderer(reference: Fixtures.reference, fonts: try FontSet.locate())
+        let prepared = DocumentRenderer(reference: Fixtures.reference, fonts: try FontSet.locate())
+        let languages = prepared.languages
+        for index in Fixtures.markets.indices {
+            XCTAssertTrue(languages.contains(prepared.language(of: Fixtures.invoice(market: index, lines: 1))), Fixtures.markets[index].language)
+        }
+        XCTAssertEqual(prepared.fonts.prepared.subsetCount, 0)
+        prepared.prepare(languages: languages)
+        XCTAssertGreaterThanOrEqual(prepared.fonts.prepared.subsetCount, languages.count, "at least the Latin subset of each language")
+        for index in Fixtures.markets.indices {
+            let invoice = Fixtures.invoice(market: index, lines: 14)
+            XCTAssertEqual(try prepared.renderPDF(invoice), try fresh.renderPDF(invoice), Fixtures.markets[index].language)
+        }
+    }
+
     /// Lam-alef ligatures map back to lam then alef in the ToUnicode map, so
     /// pdftotext extracts (and a viewer searches) the Arabic words whole:
     /// الإصدار, الأساس and تعديلات (column headings) each have one.
