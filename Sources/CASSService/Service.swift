@@ -117,6 +117,14 @@ public final class Service: @unchecked Sendable {
             runner.onFailure = { stage, error in
                 FileHandle.standardError.write(Data("serve: the \(stage) stage: \(error)\n".utf8))
             }
+            if !log.isLocalToThisMachine {
+                // Partitions move between the processes of a cluster: which
+                // one held a stage's input when is what a stall is read from.
+                runner.onRebalance = { stage, assigned, revoked in
+                    if !revoked.isEmpty { progress("the \(stage) stage: revoked \(revoked.map(\.description).joined(separator: ", "))") }
+                    if !assigned.isEmpty { progress("the \(stage) stage: assigned \(assigned.map(\.description).joined(separator: ", "))") }
+                }
+            }
             try runner.start()
             pipeline = runner
             progress("pipeline: \(Pipeline.settlement.map(\.name.rawValue).joined(separator: ", ")) running on \(pipelineOptions.threads) threads")

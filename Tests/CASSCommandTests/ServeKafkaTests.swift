@@ -50,7 +50,28 @@ final class ServeKafkaTests: XCTestCase {
         let second = try ServeProcess.start(data: dataB, port: portB, extra: ["--brokers", brokers], environment: environment)
         b = second
         try second.waitHealthy(seconds: 180)
-        try body([portA, portB], environment, brokers)
+        do {
+            try body([portA, portB], environment, brokers)
+        } catch {
+            // A stall seen once in CI (a period closed on the cluster but not
+            // read as closed on one process within 180 s) could not be
+            // reproduced here: the next one is read from these.
+            for server in [a, second] { print(Self.diagnosis(server)) }
+            throw error
+        }
+    }
+
+    /// A process's log and what it shows of every operation's periods.
+    static func diagnosis(_ server: ServeProcess) -> String {
+        var text = "cass serve on :\(server.port), \(server.process.isRunning ? "running" : "exited"); its log's end:\n"
+        text += ((try? server.stderr()) ?? "(no log)").suffix(8000)
+        guard let token = try? ServeProcess.login(port: server.port, "root", ServeProcess.adminPassword),
+              let operations = try? APIScenario.items(server.port, token, "/api/v1/operations") else { return text + "\n(no answer)" }
+        for country in operations.compactMap({ $0["country"] as? String }) {
+            let periods = (try? APIScenario.items(server.port, token, "/api/v1/operations/\(country)/periods?limit=1000")) ?? []
+            text += "\n\(country): " + periods.map { "\($0["period"] ?? "?") \($0["status"] ?? "?")" }.joined(separator: ", ")
+        }
+        return text
     }
 
     /// SIGTERM, then at most 40 s for the process to end: a serve that

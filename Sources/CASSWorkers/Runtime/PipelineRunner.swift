@@ -75,6 +75,10 @@ public final class PipelineRunner: @unchecked Sendable {
     private let finished = DispatchGroup()
     /// Told of every failure (the service logs them).
     public var onFailure: (@Sendable (StageName, any Error) -> Void)?
+    /// Told of every change in a stage worker's partitions: on a cluster,
+    /// where another process can take them, the operator's log shows who
+    /// holds what.
+    public var onRebalance: (@Sendable (_ stage: StageName, _ assigned: [TopicPartition], _ revoked: [TopicPartition]) -> Void)?
 
     public init(log: any Log, stages: [StageDefinition] = Pipeline.definitions, environment: StageEnvironment, options: Options = Options()) {
         self.log = log
@@ -144,6 +148,10 @@ public final class PipelineRunner: @unchecked Sendable {
         worker.maxBatch = options.maxBatch
         worker.checkpointEvery = max(1, options.checkpointEvery)
         worker.checkpointIdleMs = max(0, options.checkpointIdleMs)
+        if let onRebalance {
+            let stage = definition.name
+            worker.onRebalance = { assigned, revoked in onRebalance(stage, assigned, revoked) }
+        }
         return worker
     }
 
