@@ -51,6 +51,26 @@ final class InvoicesViewLazyLinesTests: XCTestCase {
         XCTAssertEqual(view.issued(from: 0).count, 2)
     }
 
+    /// A header that counts fewer parts than its parts say there are (an
+    /// emission short of lines) issues nothing, so the period stays
+    /// closing; the whole emission sent again issues the invoice.
+    func test_an_invoice_short_of_its_parts_is_not_issued_until_a_whole_emission_arrives() throws {
+        let first = PortalPagesRoutesTests.invoice(W.invoiceA)
+        let a = issued(first)
+        XCTAssertGreaterThan(a.parts.count, 1, "the fixture's lines come in several parts")
+        let (header, _) = LinePart.split(first)
+        let view = InvoicesView()
+        try apply(view, [StageMessage.invoiceHeader(header, parts: a.parts.count - 1).encoded()] + a.parts.dropLast())
+        let period = PeriodKey(country: first.country, period: first.period)
+        try view.apply(LogRecord(topic: TopicCatalog.settlements, partition: 0, offset: 99, key: [],
+                                 value: StageMessage.periodClosed(period: period, invoices: 1, total: first.total, disbursements: []).encoded()))
+        XCTAssertTrue(view.headers().isEmpty, "not issued with a part missing")
+        XCTAssertFalse(view.isClosed(period))
+        try apply(view, [a.header.encoded()] + a.parts)
+        XCTAssertEqual(view.invoice(first.number), first)
+        XCTAssertTrue(view.isClosed(period))
+    }
+
     func test_an_invoice_whose_lines_do_not_decode_is_left_out_of_answers_and_nothing_else_is() throws {
         let first = PortalPagesRoutesTests.invoice(W.invoiceA), second = PortalPagesRoutesTests.invoice(W.invoiceB)
         let view = InvoicesView()

@@ -95,7 +95,14 @@ public final class InvoicesView: View, @unchecked Sendable {
         waiting[number]?.received[part.index] = part
         guard let entry = waiting[number], entry.received.count >= entry.parts else { return }
         let parts = Array(entry.received.values)
-        guard ArrivingLinePart.fit(entry.header, parts) else { return }
+        guard ArrivingLinePart.fit(entry.header, parts) else {
+            // Left waiting (a whole emission again replaces it): never issued
+            // with lines missing, and never silently, since its period then
+            // cannot read as closed.
+            let counts = Set(parts.map(\.count)).sorted().map(String.init).joined(separator: ", ")
+            FileHandle.standardError.write(Data("serve: invoice \(number): its header counts \(entry.parts) line parts, the \(parts.count) arrived say \(counts); not issued until a complete set arrives\n".utf8))
+            return
+        }
         waiting[number] = nil
         guard invoices[number] == nil else { return }
         undecoded[number] = parts
