@@ -86,6 +86,10 @@ public final class Service: @unchecked Sendable {
     /// The port the API listens on (the kernel's choice when asked for 0).
     public var port: UInt16? { server?.port }
 
+    /// What GET /healthz answers 200 for: requests are taken and the views'
+    /// feed has not failed.
+    public var isReady: Bool { ready.withLock { $0 } && context?.feed.failure == nil }
+
     /// Creates the topics, loads the reference data, replays the views,
     /// makes the first admin on an empty log, then takes requests.
     public func start(progress: @escaping @Sendable (String) -> Void = { _ in }) throws {

@@ -15,6 +15,7 @@ enum ServeCommand {
         help: """
         Usage: cass serve --data DIR [--reference DIR] [--listen HOST:PORT] [--admin NAME]
                           [--brokers LIST] [-X key=value]
+                          [--metrics-port N [--metrics-host ADDR]]
                           [--sftp-listen HOST:PORT [--sftp-root DIR]] [--drop DIR]
                           [--trusted-proxy LIST]
 
@@ -47,6 +48,12 @@ enum ServeCommand {
                               separated, e.g. 172.16.0.0/12) whose X-Forwarded-For
                               names the client in the audit trail and login records
                               (default: none; the peer's own address is recorded)
+          --metrics-port N    also serve Prometheus metrics on ADDR:N/metrics (each
+                              stage's workers, records, restarts and failures, the
+                              views' invoices and closed periods) and /healthz there
+                              (503 when the stage threads have not gone round for 30 s)
+          --metrics-host ADDR  numeric address of the metrics endpoint (default:
+                              $CASS_METRICS_HOST, else 127.0.0.1)
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic;
@@ -57,7 +64,8 @@ enum ServeCommand {
         3 when stopping did not finish within 45 s (the message names the part it was
         stuck in; acknowledged requests are kept, as after a crash).
         """,
-        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop", "--trusted-proxy"])
+        values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop", "--trusted-proxy",
+                 "--metrics-port", "--metrics-host"])
 
     /// How long stopping may take before the process exits anyway.
     static let stopDeadlineSeconds = 45
@@ -87,6 +95,7 @@ enum ServeCommand {
                 }
             }
             options.admin = parsed.value("--admin")
+            let metricsEndpoint = try WorkerCommand.metricsOptions(parsed)
             options.adminPassword = ProcessInfo.processInfo.environment["CASS_ADMIN_PASSWORD"]
             if let text = ProcessInfo.processInfo.environment["CASS_TEST_PASSWORD_ITERATIONS"], !text.isEmpty {
                 // Tests of the binary only: a debug build takes ~10 s per
@@ -104,10 +113,20 @@ enum ServeCommand {
             let signal = ShutdownSignal()
             let service = Service(options: options, log: log, clock: clock)
             try service.start { Console.progress("serve: \($0)") }
+            var metricsServer: MetricsServer?
+            if let endpoint = metricsEndpoint {
+                let metrics = ServiceMetrics { service.vitals() }
+                let server = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { service.vitals().roundAgeMs }
+                server.start()
+                metricsServer = server
+                let shown = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+                Console.progress("serve: metrics on http://\(shown):\(server.port)/metrics")
+            }
             let stopped = DispatchSemaphore(value: 0)
             signal.onSignal { _ in stopped.signal() }
             stopped.wait()
             Console.progress("serve: stopping (requests in flight finish)")
+            metricsServer?.stop()
             // A stop that never ends would keep the port and the data
             // folder's lock: after a deadline the process exits on its own,
             // naming the part it was stuck in. That is as safe as a crash

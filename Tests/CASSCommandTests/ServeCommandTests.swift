@@ -30,6 +30,62 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(server.process.terminationStatus, 0, log)
     }
 
+    /// `--metrics-port`: the stages' records, the views' invoices and
+    /// closed periods move as a file is billed and its period closed, and
+    /// the endpoint's /healthz answers; a host without a port is refused.
+    func testServeMetricsFollowAFileThroughTheStagesToItsClosedPeriod() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let port = try ServeProcess.freePort(), metricsPort = try ServeProcess.freePort()
+        let server = try ServeProcess.start(data: data, port: port, extra: [
+            "--reference", CommandRunner.repo.appendingPathComponent("samples/reference").path, "--admin", "root", "--metrics-port", String(metricsPort)])
+        defer { ServeKafkaTests.stop(server) }
+        try server.waitHealthy()
+        func metrics() throws -> [String: Double] {
+            let answer = try ServeProcess.request(port: metricsPort, "GET", "/metrics")
+            XCTAssertEqual(answer.status, 200)
+            var values: [String: Double] = [:]
+            for line in answer.body.split(separator: "\n") where !line.hasPrefix("#") {
+                guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+                values[String(line[..<space])] = value
+            }
+            return values
+        }
+        let before = try metrics()
+        XCTAssertEqual(before["cass_serve_ready"], 1)
+        XCTAssertEqual(before["cass_serve_stage_workers{stage=\"number\"}"], 2, "\(before)")
+        XCTAssertEqual(before["cass_serve_stage_workers{stage=\"publish\"}"], 1, "\(before)")
+        XCTAssertEqual(before["cass_serve_stage_records_in_total{stage=\"ingest\"}"], 0)
+        XCTAssertEqual(before["cass_serve_periods_closed"], 0)
+        XCTAssertEqual(before["cass_serve_stage_failing{stage=\"settle\"}"], 0)
+        let health = try ServeProcess.request(port: metricsPort, "GET", "/healthz")
+        XCTAssertEqual(health.status, 200, health.body)
+
+        let root = try ServeProcess.login(port: port, "root", ServeProcess.adminPassword)
+        XCTAssertEqual(try ServeProcess.request(port: port, "POST", "/api/v1/users", token: root, json: """
+            {"username":"ba.input","company":"airline-125","role":"input","name":"BA","email":"ba@example.com","language":"en","password":"a long enough password"}
+            """).status, 201)
+        let airline = try ServeProcess.login(port: port, "ba.input", "a long enough password")
+        let file = CommandRunner.repo.appendingPathComponent("samples/input/125_GB_20261101_000001.cbf")
+        let upload = try ServeProcess.request(port: port, "POST", "/api/v1/files?name=125_GB_20261101_000001.cbf", token: airline,
+                                              body: [UInt8](try Data(contentsOf: file)))
+        XCTAssertEqual(upload.status, 201, upload.body)
+        XCTAssertEqual(try ServeProcess.request(port: port, "POST", "/api/v1/operations/GB/periods/20261101/close", token: root).status, 202)
+        let after = try APIScenario.eventually("the close in the metrics") { () -> [String: Double]? in
+            let now = try metrics()
+            return now["cass_serve_periods_closed"] == 1 ? now : nil
+        }
+        for stage in ["ingest", "validate", "tax", "settle", "number"] {
+            XCTAssertGreaterThan(after["cass_serve_stage_records_in_total{stage=\"\(stage)\"}"] ?? 0, 0, stage)
+        }
+        XCTAssertGreaterThan(after["cass_serve_invoices_issued"] ?? 0, 0)
+        XCTAssertLessThan(after["cass_serve_pipeline_round_age_seconds"] ?? 99, 30)
+
+        let hostAlone = try CommandRunner.run(["serve", "--data", data.path, "--metrics-host", "0.0.0.0"])
+        XCTAssertEqual(hostAlone.status, 2)
+        XCTAssertTrue(hostAlone.stderr.contains("--metrics-host needs --metrics-port"), hostAlone.stderr)
+    }
+
     func testFirstStartWithoutAdminIsRefusedWithASentence() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }

@@ -43,6 +43,7 @@ final class PipelineRunnerTests: XCTestCase {
         options.workersPerStage = 2
         let runner = PipelineRunner(log: log, stages: Pipeline.settlement, environment: StageEnvironment(reference: reference, persistState: true, keepLines: false),
                                     options: options)
+        XCTAssertNil(runner.lastRoundAgeMs, "no round before the threads start")
         try runner.start()
         #if os(Linux)
         let named = Date().addingTimeInterval(10)
@@ -58,10 +59,12 @@ final class PipelineRunnerTests: XCTestCase {
         let deadline = Date().addingTimeInterval(120)
         while try ClusterStatus.closedPeriods(from: log).count < periods.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let health = runner.health()
+        let roundAge = try XCTUnwrap(runner.lastRoundAgeMs, "the threads go round")
+        XCTAssertLessThan(roundAge, 30_000)
         runner.stop()
         XCTAssertEqual(csvs(try SettlementExport.collect(from: log)), expected)
         XCTAssertEqual(health.map(\.stage), Pipeline.settlement.map(\.name))
-        XCTAssertTrue(health.allSatisfy { $0.failing == nil && $0.workers == 2 }, "\(health)")
+        XCTAssertTrue(health.allSatisfy { $0.failing == nil && $0.workers == 2 && $0.recordsIn > 0 }, "\(health)")
         XCTAssertTrue(runner.health().allSatisfy { $0.workers == 0 }, "stopped: every worker closed")
     }
 

@@ -5,6 +5,7 @@ import Glibc
 import CASSLog
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs stage workers inside a process (the service, or any embedding) on
 /// any `Log`: one worker per stage and per `workersPerStage`, driven by a
@@ -63,8 +64,24 @@ public final class PipelineRunner: @unchecked Sendable {
         var retryAtNs: UInt64 = 0
         var recordsIn = 0
         var failing: String?
+        /// A copy of the figures above for `health()`, which must not wait
+        /// for `claim` (a step can hold it for a large batch).
+        let figures = Locked(Figures())
+
+        struct Figures {
+            var hasWorker = false
+            var recordsIn = 0
+            var restarts = 0
+            var failing: String?
+        }
 
         init(definition: StageDefinition) { self.definition = definition }
+
+        /// Under `claim`: the figures as they are now, for `health()`.
+        func publish() {
+            let now = Figures(hasWorker: worker != nil, recordsIn: recordsIn, restarts: restarts, failing: failing)
+            figures.withLock { $0 = now }
+        }
     }
 
     let log: any Log
@@ -73,6 +90,9 @@ public final class PipelineRunner: @unchecked Sendable {
     let slots: [Slot]
     private let running = Locked(false)
     private let finished = DispatchGroup()
+    /// When a pipeline thread last began a round of its slots (uptime ns;
+    /// 0 before the first): what a health check reads.
+    private let lastRoundNs = Atomic<UInt64>(0)
     /// Told of every failure (the service logs them).
     public var onFailure: (@Sendable (StageName, any Error) -> Void)?
     /// Told of every change in a stage worker's partitions: on a cluster,
@@ -96,6 +116,7 @@ public final class PipelineRunner: @unchecked Sendable {
     public func start() throws {
         for slot in slots {
             slot.worker = try makeWorker(slot.definition)
+            slot.publish()
         }
         running.withLock { $0 = true }
         for _ in 0..<max(1, options.threads) {
@@ -120,25 +141,37 @@ public final class PipelineRunner: @unchecked Sendable {
             slot.claim.lock()
             slot.worker?.close()
             slot.worker = nil
+            slot.publish()
             slot.claim.unlock()
         }
     }
 
+    /// Milliseconds since a pipeline thread last began a round of its
+    /// stages; nil before the first. Rounds follow each other within
+    /// milliseconds when idle and within one batch when busy: a large age
+    /// means the threads are stuck.
+    public var lastRoundAgeMs: Int? {
+        let last = lastRoundNs.load(ordering: .relaxed)
+        guard last > 0 else { return nil }
+        return Int((DispatchTime.now().uptimeNanoseconds &- last) / 1_000_000)
+    }
+
+    /// Each stage's workers, records read, restarts and last failure, read
+    /// without waiting for a step in progress.
     public func health() -> [StageHealth] {
         var byStage: [StageName: StageHealth] = [:]
         var order: [StageName] = []
         for slot in slots {
-            slot.claim.lock()
+            let figures = slot.figures.current
             let name = slot.definition.name
             if byStage[name] == nil {
                 order.append(name)
                 byStage[name] = StageHealth(stage: name, workers: 0, recordsIn: 0, restarts: 0, failing: nil)
             }
-            byStage[name]?.workers += slot.worker == nil ? 0 : 1
-            byStage[name]?.recordsIn += slot.recordsIn
-            byStage[name]?.restarts += slot.restarts
-            if let failing = slot.failing { byStage[name]?.failing = failing }
-            slot.claim.unlock()
+            byStage[name]?.workers += figures.hasWorker ? 1 : 0
+            byStage[name]?.recordsIn += figures.recordsIn
+            byStage[name]?.restarts += figures.restarts
+            if let failing = figures.failing { byStage[name]?.failing = failing }
         }
         return order.compactMap { byStage[$0] }
     }
@@ -158,6 +191,7 @@ public final class PipelineRunner: @unchecked Sendable {
     private func loop() {
         var idleRounds = 0
         while running.current {
+            lastRoundNs.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             var handled = 0
             for slot in slots where slot.claim.try() {
                 defer { slot.claim.unlock() }
@@ -190,6 +224,7 @@ public final class PipelineRunner: @unchecked Sendable {
             slot.recordsIn += count
             slot.failures = 0
             slot.failing = nil
+            slot.publish()
             return count
         } catch {
             onFailure?(slot.definition.name, error)
@@ -201,6 +236,7 @@ public final class PipelineRunner: @unchecked Sendable {
             slot.failures += 1
             let delay = options.restartBackoff.delayMs(retry: slot.failures - 1)
             slot.retryAtNs = now + UInt64(delay) * 1_000_000
+            slot.publish()
             return 0
         }
     }
