@@ -9,7 +9,7 @@ extension Service {
     /// views hold.
     public struct Vitals: Sendable {
         public var stages: [PipelineRunner.StageHealth]
-        /// The older of the two runners' last rounds; nil before both started.
+        /// `Service.roundAgeMs` when read.
         public var roundAgeMs: Int?
         public var invoicesIssued: Int
         public var periodsClosed: Int
@@ -18,13 +18,19 @@ extension Service {
     }
 
     public func vitals() -> Vitals {
-        let runners = [pipeline, publisher].compactMap { $0 }
-        return Vitals(
-            stages: runners.flatMap { $0.health() },
-            roundAgeMs: runners.compactMap(\.lastRoundAgeMs).max(),
+        Vitals(
+            stages: [pipeline, publisher].compactMap { $0 }.flatMap { $0.health() },
+            roundAgeMs: roundAgeMs,
             invoicesIssued: context?.invoices.issued(from: Int.max).count ?? 0,
             periodsClosed: context?.invoices.closedPeriods().count ?? 0,
             ready: isReady)
+    }
+
+    /// The older of the stage threads' last rounds (the settlement
+    /// pipeline's and the publish stage's); nil before they start. What
+    /// the metrics port's /healthz reads, with nothing else computed.
+    public var roundAgeMs: Int? {
+        [pipeline, publisher].compactMap { $0?.lastRoundAgeMs }.max()
     }
 }
 

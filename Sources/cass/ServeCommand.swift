@@ -116,7 +116,7 @@ enum ServeCommand {
             var metricsServer: MetricsServer?
             if let endpoint = metricsEndpoint {
                 let metrics = ServiceMetrics { service.vitals() }
-                let server = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { service.vitals().roundAgeMs }
+                let server = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { service.roundAgeMs }
                 server.start()
                 metricsServer = server
                 let shown = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host

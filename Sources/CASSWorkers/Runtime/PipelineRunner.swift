@@ -213,18 +213,22 @@ public final class PipelineRunner: @unchecked Sendable {
         guard now >= slot.retryAtNs else { return 0 }
         do {
             let worker: StageWorker
+            var replaced = false
             if let existing = slot.worker {
                 worker = existing
             } else {
                 worker = try makeWorker(slot.definition)
                 slot.worker = worker
                 slot.restarts += 1
+                replaced = true
             }
             let count = try worker.step()
+            // Most steps of a quiet stage read nothing: no figure changes.
+            let changed = count > 0 || replaced || slot.failing != nil
             slot.recordsIn += count
             slot.failures = 0
             slot.failing = nil
-            slot.publish()
+            if changed { slot.publish() }
             return count
         } catch {
             onFailure?(slot.definition.name, error)
