@@ -72,12 +72,27 @@ public struct HTTPServerConfiguration: Sendable {
     var bytesPerWindowMin: Int { Int((Int64(minimumBytesPerSecond) * Int64(rateWindowMs) + 999) / 1000) }
 }
 
-/// One answered request, for access logs and metrics.
+/// One answered request, for access logs and metrics. Answers sent before
+/// a request head was read whole (400, 408, 431, and 503 when the server
+/// is full) are records too: method and path "-", no route, duration 0.
 public struct AccessRecord: Sendable {
     public let method: String
     public let rawPath: String
+    /// The matched route's pattern; nil when no route matched (404, 405)
+    /// or no head was read.
+    public let route: String?
     public let status: Int
     public let bytesSent: Int64
     public let durationNanoseconds: UInt64
     public let remoteAddress: String
+
+    public init(method: String, rawPath: String, route: String?, status: Int, bytesSent: Int64, durationNanoseconds: UInt64, remoteAddress: String) {
+        self.method = method
+        self.rawPath = rawPath
+        self.route = route
+        self.status = status
+        self.bytesSent = bytesSent
+        self.durationNanoseconds = durationNanoseconds
+        self.remoteAddress = remoteAddress
+    }
 }

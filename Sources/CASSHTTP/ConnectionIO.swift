@@ -150,8 +150,10 @@ final class ConnectionIO {
     func send(_ text: String) throws(IOFailure) { try send(Array(text.utf8)) }
 
     /// Best effort, never waits: for answers on a connection about to close.
-    func sendNow(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { Glibc_send(descriptor, $0.baseAddress, $0.count) }
+    /// Returns the bytes the kernel took.
+    @discardableResult func sendNow(_ bytes: [UInt8]) -> Int {
+        let sent = bytes.withUnsafeBytes { Glibc_send(descriptor, $0.baseAddress, $0.count) }
+        return max(sent, 0)
     }
 
     /// Whether the peer has closed or sent something (on a connection that

@@ -174,7 +174,9 @@ public final class HTTPServer: @unchecked Sendable {
         guard let id else {
             let error = HTTPError(.serviceUnavailable, detail: "the server has \(configuration.connectionsMax) connections open; try again shortly",
                                   headers: ["Retry-After": "1"], closesConnection: true)
-            ConnectionIO(descriptor: descriptor, wake: wakeRead, configuration: configuration).sendNow(ResponseWriter.serialize(.problem(error), keepAlive: false))
+            let io = ConnectionIO(descriptor: descriptor, wake: wakeRead, configuration: configuration)
+            let sent = io.sendNow(ResponseWriter.serialize(.problem(error), keepAlive: false))
+            recordHeadless(error, bytesSent: Int64(sent), descriptor: descriptor)
             _ = close(descriptor)
             return
         }
@@ -258,12 +260,16 @@ public final class HTTPServer: @unchecked Sendable {
         var mustClose = false
         let match = router.match(head.method, head.pathSegments)
         var parameters: [String: String] = [:]
-        if case .found(_, let bound) = match { parameters = bound }
+        var route: String?
+        if case .found(_, let bound, let pattern) = match {
+            parameters = bound
+            route = pattern
+        }
         let request = Request(head: head, pathParameters: parameters, remoteAddress: remote, io: io, configuration: configuration)
         defer { request.removeReceivedFiles() }
         var response: Response
         switch match {
-        case .found(let handler, _):
+        case .found(let handler, _, _):
             do {
                 response = try handler(request)
             } catch let error as HTTPError {
@@ -285,29 +291,37 @@ public final class HTTPServer: @unchecked Sendable {
         do {
             if case .events(let channel) = response.body, head.method != .HEAD {
                 status = try sendEvents(response, channel: channel, head: head, io: io)
-                record(head, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+                record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
                 return false
             }
             status = try ResponseWriter.write(response, for: head, keepAlive: keepAlive, io: io, configuration: configuration)
         } catch {
-            record(head, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+            record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
             return false
         }
-        record(head, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+        record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
         if !keepAlive { lingeringClose(io) }
         return keepAlive
     }
 
-    private func record(_ head: RequestHead, status: Int, sentBefore: Int64, io: ConnectionIO, began: UInt64, remote: String) {
+    private func record(_ head: RequestHead, route: String?, status: Int, sentBefore: Int64, io: ConnectionIO, began: UInt64, remote: String) {
         guard let accessLog = configuration.accessLog else { return }
-        accessLog(AccessRecord(method: head.method.rawValue, rawPath: head.rawPath, status: status, bytesSent: io.bytesSent - sentBefore,
+        accessLog(AccessRecord(method: head.method.rawValue, rawPath: head.rawPath, route: route, status: status, bytesSent: io.bytesSent - sentBefore,
                                durationNanoseconds: Monotonic.now() &- began, remoteAddress: remote))
+    }
+
+    /// An answer sent before a request head was read whole.
+    private func recordHeadless(_ error: HTTPError, bytesSent: Int64, descriptor: Int32) {
+        guard let accessLog = configuration.accessLog else { return }
+        accessLog(AccessRecord(method: "-", rawPath: "-", route: nil, status: error.status.code, bytesSent: bytesSent,
+                               durationNanoseconds: 0, remoteAddress: Socket.peerAddress(descriptor)))
     }
 
     /// Error answers before a handler ran: sent without waiting, then closed
     /// the way `lingeringClose` does so the client reads the answer.
     private func answerAndClose(_ error: HTTPError, _ io: ConnectionIO) {
-        io.sendNow(ResponseWriter.serialize(.problem(error), keepAlive: false))
+        let sent = io.sendNow(ResponseWriter.serialize(.problem(error), keepAlive: false))
+        recordHeadless(error, bytesSent: Int64(sent), descriptor: io.descriptor)
         lingeringClose(io)
     }
 

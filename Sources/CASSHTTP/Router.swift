@@ -32,7 +32,9 @@ public struct Router: Sendable {
     }
 
     public enum Match: Sendable {
-        case found(Handler, parameters: [String: String])
+        /// `route` is the matched route's pattern (`/api/v1/invoices/{number}`):
+        /// what metrics label a request by, a bounded set unlike paths.
+        case found(Handler, parameters: [String: String], route: String)
         case notFound
         case methodNotAllowed(allowed: [HTTPMethod])
     }
@@ -101,8 +103,8 @@ public struct Router: Sendable {
                 owned = [(route, parameters)]
             }
         }
-        if let exact = owned.first(where: { $0.route.method == method }) { return .found(exact.route.handler, parameters: exact.parameters) }
-        if method == .HEAD, let get = owned.first(where: { $0.route.method == .GET }) { return .found(get.route.handler, parameters: get.parameters) }
+        if let exact = owned.first(where: { $0.route.method == method }) { return .found(exact.route.handler, parameters: exact.parameters, route: exact.route.pattern) }
+        if method == .HEAD, let get = owned.first(where: { $0.route.method == .GET }) { return .found(get.route.handler, parameters: get.parameters, route: get.route.pattern) }
         var allowed: [HTTPMethod] = []
         for candidate in owned where !allowed.contains(candidate.route.method) { allowed.append(candidate.route.method) }
         guard !allowed.isEmpty else { return .notFound }

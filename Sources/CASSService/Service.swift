@@ -52,6 +52,8 @@ public struct ServiceOptions: Sendable {
     public var drop: URL?
     /// `--trusted-proxy`: whose X-Forwarded-For names the client.
     public var trustedProxies = TrustedProxies.none
+    /// Told of every answered request (`ServiceMetrics.observe`); nil: none.
+    public var requestObserver: (@Sendable (CASSHTTP.AccessRecord) -> Void)?
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
 }
@@ -187,6 +189,7 @@ public final class Service: @unchecked Sendable {
 
         var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
         configuration.log = { message in FileHandle.standardError.write(Data("serve: \(message)\n".utf8)) }
+        configuration.accessLog = options.requestObserver
         let server = try HTTPServer(configuration: configuration, router: router)
         self.server = server
         server.start()

@@ -1,3 +1,4 @@
+import CASSHTTP
 import CASSLog
 import CASSWorkers
 import Foundation
@@ -15,6 +16,12 @@ extension Service {
         public var periodsClosed: Int
         /// Requests are taken and the views' feed has not failed.
         public var ready: Bool
+        /// Per topic, how far the views' feed is behind the log's end
+        /// (`ViewFeed.lag`); nil when the log could not say.
+        public var viewLag: [String: Int64]?
+        /// Connections and event streams the HTTP server holds open.
+        public var openConnections: Int
+        public var openEventStreams: Int
     }
 
     public func vitals() -> Vitals {
@@ -23,7 +30,10 @@ extension Service {
             roundAgeMs: roundAgeMs,
             invoicesIssued: context?.invoices.issued(from: Int.max).count ?? 0,
             periodsClosed: context?.invoices.closedPeriods().count ?? 0,
-            ready: isReady)
+            ready: isReady,
+            viewLag: try? context?.feed.lag(),
+            openConnections: server?.openConnections ?? 0,
+            openEventStreams: server?.openEventStreams ?? 0)
     }
 
     /// The older of the stage threads' last rounds (the settlement
@@ -34,15 +44,53 @@ extension Service {
     }
 }
 
-/// `cass serve`'s Prometheus metrics (docs/service.md, "Metrics"), read
-/// from `Service.vitals()` at every scrape.
+/// `cass serve`'s Prometheus metrics (docs/service.md, "Metrics"): the
+/// service's vitals, read at every scrape once `follow` is given them, and
+/// every answered request (`observe`, the HTTP server's access hook).
 public final class ServiceMetrics: Sendable {
     public let registry = MetricsRegistry()
     /// The totals of the previous scrape: counters only go up by what
     /// changed since.
     private let seen = Locked([String: (records: Int, restarts: Int)]())
+    /// A request's series, by method, route and status: looked up once,
+    /// then counted without building labels per request.
+    private let requestSeries = Locked([RequestKey: (count: Counter, duration: Histogram)]())
+    /// Distinct (method, route, status) series kept: routes and statuses are
+    /// a bounded set, the limit is a guard should that ever change.
+    static let requestSeriesMax = 2_000
 
-    public init(vitals: @escaping @Sendable () -> Service.Vitals) {
+    struct RequestKey: Hashable, Sendable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    public init() {}
+
+    /// One answered request: counted by method, route pattern (not path:
+    /// "unmatched" for 404 and 405, "-" before a request head was read
+    /// whole) and status, and its time from head read to answer written.
+    @Sendable public func observe(_ request: CASSHTTP.AccessRecord) {
+        let key = RequestKey(method: request.method, route: request.route ?? (request.method == "-" ? "-" : "unmatched"), status: request.status)
+        let registry = registry
+        let series = requestSeries.withLock { known -> (count: Counter, duration: Histogram)? in
+            if let series = known[key] { return series }
+            guard known.count < Self.requestSeriesMax else { return nil }
+            let labels = ["method": key.method, "route": key.route, "status": String(key.status)]
+            let series = (count: registry.counter("cass_serve_http_requests_total", help: "Requests answered, by method, route pattern and status.", labels: labels),
+                          duration: registry.histogram("cass_serve_http_request_duration_seconds",
+                                                       help: "Seconds from a request's head read to its answer written, by method, route pattern and status.",
+                                                       labels: labels))
+            known[key] = series
+            return series
+        }
+        guard let series else { return }
+        series.count.increment()
+        series.duration.observe(Double(request.durationNanoseconds) / 1e9)
+    }
+
+    /// Reads `vitals` at every scrape.
+    public func follow(_ vitals: @escaping @Sendable () -> Service.Vitals) {
         let registry = registry, seen = seen
         registry.addCollector {
             let now = vitals()
@@ -66,6 +114,12 @@ public final class ServiceMetrics: Sendable {
             registry.gauge("cass_serve_invoices_issued", help: "Invoices in this process's views.").set(Double(now.invoicesIssued))
             registry.gauge("cass_serve_periods_closed", help: "Periods closed with every invoice in this process's views.").set(Double(now.periodsClosed))
             registry.gauge("cass_serve_ready", help: "1 while requests are taken and the views' feed has not failed.").set(now.ready ? 1.0 : 0.0)
+            for (topic, lag) in now.viewLag ?? [:] {
+                registry.gauge("cass_serve_view_lag_offsets", help: "Offsets between the views' feed and the log's end, per topic (summed over partitions).",
+                               labels: ["topic": topic]).set(Double(lag))
+            }
+            registry.gauge("cass_serve_http_open_connections", help: "HTTP connections open.").set(Double(now.openConnections))
+            registry.gauge("cass_serve_http_open_event_streams", help: "Event streams (GET /api/v1/events) open.").set(Double(now.openEventStreams))
         }
     }
 }

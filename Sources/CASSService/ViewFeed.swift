@@ -133,6 +133,26 @@ public final class ViewFeed: @unchecked Sendable {
         }
     }
 
+    /// Per topic the views read, the offsets between where the feed has
+    /// read to and the log's end, summed over its partitions (on a
+    /// compacted topic offsets, not records: Kafka's consumer lag). Asks
+    /// the log for every partition's end: for a scrape, not a request.
+    public func lag() throws -> [String: Int64] {
+        var ends: [TopicPartition: Int64] = [:]
+        for topic in topics {
+            for partition in 0..<(try log.partitionCount(of: topic)) {
+                let tp = TopicPartition(topic: topic, partition: partition)
+                ends[tp] = try log.endOffset(tp)
+            }
+        }
+        progress.condition.lock()
+        let positions = progress.positions
+        progress.condition.unlock()
+        var lag: [String: Int64] = [:]
+        for (tp, end) in ends { lag[tp.topic, default: 0] += max(0, end - (positions[tp] ?? 0)) }
+        return lag
+    }
+
     /// Waits until the views have read what the log holds now on `topics`.
     public func catchUp(_ topics: [String], timeoutMs: Int = 30_000) throws {
         var position = ReadPosition()

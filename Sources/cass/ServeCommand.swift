@@ -50,7 +50,8 @@ enum ServeCommand {
                               (default: none; the peer's own address is recorded)
           --metrics-port N    also serve Prometheus metrics on ADDR:N/metrics (each
                               stage's workers, records, restarts and failures, the
-                              views' invoices and closed periods) and /healthz there
+                              views' invoices, closed periods and lag, HTTP requests
+                              by route and status with latency) and /healthz there
                               (503 when the stage threads have not gone round for 30 s)
           --metrics-host ADDR  numeric address of the metrics endpoint (default:
                               $CASS_METRICS_HOST, else 127.0.0.1)
@@ -111,11 +112,13 @@ enum ServeCommand {
 
             let log = try ServiceLog.open(data: data, parsed: parsed, name: "serve")
             let signal = ShutdownSignal()
+            let metrics = metricsEndpoint.map { _ in ServiceMetrics() }
+            options.requestObserver = metrics?.observe
             let service = Service(options: options, log: log, clock: clock)
             try service.start { Console.progress("serve: \($0)") }
             var metricsServer: MetricsServer?
-            if let endpoint = metricsEndpoint {
-                let metrics = ServiceMetrics { service.vitals() }
+            if let endpoint = metricsEndpoint, let metrics {
+                metrics.follow { service.vitals() }
                 let server = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { service.roundAgeMs }
                 server.start()
                 metricsServer = server

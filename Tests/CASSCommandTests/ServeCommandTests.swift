@@ -81,6 +81,24 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertGreaterThan(after["cass_serve_invoices_issued"] ?? 0, 0)
         XCTAssertLessThan(after["cass_serve_pipeline_round_age_seconds"] ?? 99, 30)
 
+        // Requests, by route pattern (not path) and status; answers before a
+        // head was read whole count too; the views' lag per topic.
+        XCTAssertEqual(try ServeProcess.request(port: port, "GET", "/api/v1/no/such/thing", token: root).status, 404)
+        XCTAssertEqual(try ServeProcess.request(port: port, "GET", "/api/v1/files", token: root,
+                                                headers: ["X-Padding": String(repeating: "p", count: 17 * 1024)]).status, 431)
+        let requests = try APIScenario.eventually("the views caught up in the metrics") { () -> [String: Double]? in
+            let now = try metrics()
+            return now["cass_serve_view_lag_offsets{topic=\"cass.invoices\"}"] == 0 ? now : nil
+        }
+        XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"POST\",route=\"/api/v1/files\",status=\"201\"}"], 1, "\(requests)")
+        XCTAssertEqual(requests["cass_serve_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/files\",status=\"201\"}"], 1)
+        XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"POST\",route=\"/api/v1/operations/{country}/periods/{period}/close\",status=\"202\"}"], 1)
+        XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"POST\",route=\"/api/v1/sessions\",status=\"201\"}"], 2)
+        XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"], 1)
+        XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"-\",route=\"-\",status=\"431\"}"], 1)
+        XCTAssertNotNil(requests["cass_serve_http_open_connections"])
+        XCTAssertEqual(requests["cass_serve_view_lag_offsets{topic=\"cass.invoices\"}"], 0)
+
         let hostAlone = try CommandRunner.run(["serve", "--data", data.path, "--metrics-host", "0.0.0.0"])
         XCTAssertEqual(hostAlone.status, 2)
         XCTAssertTrue(hostAlone.stderr.contains("--metrics-host needs --metrics-port"), hostAlone.stderr)

@@ -83,7 +83,7 @@ final class RouterTests: XCTestCase {
     }
 
     private func parameters(_ method: HTTPMethod, _ segments: [String]) -> [String: String]? {
-        if case .found(_, let parameters) = router().match(method, segments) { return parameters }
+        if case .found(_, let parameters, _) = router().match(method, segments) { return parameters }
         return nil
     }
 
