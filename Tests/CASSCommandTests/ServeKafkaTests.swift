@@ -37,8 +37,9 @@ final class ServeKafkaTests: XCTestCase {
         let temporary = FileManager.default.temporaryDirectory
         let dataA = temporary.appendingPathComponent("cass-serve-a-\(UUID().uuidString)")
         let dataB = temporary.appendingPathComponent("cass-serve-b-\(UUID().uuidString)")
-        let portA = try ServeProcess.freePort(), portB = try ServeProcess.freePort()
-        let a = try ServeProcess.start(data: dataA, port: portA, extra: ["--brokers", brokers, "--reference", Self.reference.path, "--admin", "root"],
+        let portA = try ServeProcess.freePort(), portB = try ServeProcess.freePort(), metricsA = try ServeProcess.freePort()
+        let a = try ServeProcess.start(data: dataA, port: portA, extra: ["--brokers", brokers, "--reference", Self.reference.path, "--admin", "root",
+                                                                        "--metrics-port", String(metricsA)],
                                        environment: environment)
         var b: ServeProcess?
         defer {
@@ -59,6 +60,16 @@ final class ServeKafkaTests: XCTestCase {
             for server in [a, second] { print(Self.diagnosis(server)) }
             throw error
         }
+        // The metrics of a serve on Kafka: its views' lag asks the cluster
+        // for every partition's end, and comes to 0 once they caught up.
+        let metrics = try APIScenario.eventually("serve's views caught up on Kafka, in its metrics") { () -> String? in
+            let text = try ServeProcess.request(port: metricsA, "GET", "/metrics").body
+            let lags = text.split(separator: "\n").filter { $0.hasPrefix("cass_serve_view_lag_offsets{") }
+            return !lags.isEmpty && lags.allSatisfy({ $0.hasSuffix(" 0") }) ? text : nil
+        }
+        XCTAssertTrue(metrics.split(separator: "\n").contains { $0.hasPrefix("cass_serve_view_lag_offsets{topic=\"\(namespace)") && $0.hasSuffix("cass.invoices\"} 0") },
+                      metrics)
+        XCTAssertTrue(metrics.contains("cass_serve_http_requests_total{method=\"POST\",route=\"/api/v1/sessions\",status=\"201\"}"), metrics)
     }
 
     /// A process's log and what it shows of every operation's periods.
