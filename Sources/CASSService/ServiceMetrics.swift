@@ -89,9 +89,12 @@ public final class ServiceMetrics: Sendable {
         series.duration.observe(Double(request.durationNanoseconds) / 1e9)
     }
 
+    /// The topics whose lag the last scrape showed.
+    private let lagTopics = Locked(Set<String>())
+
     /// Reads `vitals` at every scrape.
     public func follow(_ vitals: @escaping @Sendable () -> Service.Vitals) {
-        let registry = registry, seen = seen
+        let registry = registry, seen = seen, lagTopics = lagTopics
         registry.addCollector {
             let now = vitals()
             seen.withLock { seen in
@@ -114,7 +117,14 @@ public final class ServiceMetrics: Sendable {
             registry.gauge("cass_serve_invoices_issued", help: "Invoices in this process's views.").set(Double(now.invoicesIssued))
             registry.gauge("cass_serve_periods_closed", help: "Periods closed with every invoice in this process's views.").set(Double(now.periodsClosed))
             registry.gauge("cass_serve_ready", help: "1 while requests are taken and the views' feed has not failed.").set(now.ready ? 1.0 : 0.0)
-            for (topic, lag) in now.viewLag ?? [:] {
+            // A lag the log could not tell is left out, not left at its
+            // last value.
+            let lags = now.viewLag ?? [:]
+            for topic in lagTopics.withLock({ $0 }) where lags[topic] == nil {
+                registry.removeSeries("cass_serve_view_lag_offsets", labels: ["topic": topic])
+            }
+            lagTopics.withLock { $0 = Set(lags.keys) }
+            for (topic, lag) in lags {
                 registry.gauge("cass_serve_view_lag_offsets", help: "Offsets between the views' feed and the log's end, per topic (summed over partitions).",
                                labels: ["topic": topic]).set(Double(lag))
             }
