@@ -26,15 +26,18 @@ public enum UserRules {
     public static func passwordProblem(_ password: String) -> String? {
         let count = password.count
         if count < passwordLength.lowerBound { return "must be at least 12 characters long" }
-        if count > passwordLength.upperBound || password.utf8.count > 4 * passwordLength.upperBound {
+        if password.unicodeScalars.count > passwordLength.upperBound || password.utf8.count > 4 * passwordLength.upperBound {
             return "must be at most 1024 characters long"
         }
         return nil
     }
 
-    /// Free text up to 200 characters, no control characters.
+    /// Free text up to 200 characters, no control characters. Upper limits
+    /// count Unicode scalars, as JSON Schema's maxLength does (a letter
+    /// with combining marks is several), so no text the API document
+    /// refuses is taken.
     public static func nameProblem(_ name: String) -> String? {
-        if name.count > nameLengthMax { return "must be at most 200 characters long" }
+        if name.unicodeScalars.count > nameLengthMax { return "must be at most 200 characters long" }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "must not contain control characters"
         }

@@ -422,7 +422,7 @@ public struct AccountsState: Sendable, Equatable {
         case .accepted(let amount, let memo):
             entry.dispute.status = .accepted
             entry.dispute.acceptedMinor = amount
-            entry.dispute.memoPeriod = String(memo.period.yyyymmnn)
+            entry.dispute.memoPeriod = memo.period.text
             entry.dispute.history.append(DisputeStep(at: on, by: by, action: .accepted, amountMinor: amount, reason: nil))
             entry.memo = memo
             acceptedByLine[line, default: 0] += amount

@@ -134,6 +134,6 @@ public struct PeriodText: Hashable, Sendable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(String(wrappedValue.yyyymmnn))
+        try container.encode(wrappedValue.text)
     }
 }

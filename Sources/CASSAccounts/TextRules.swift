@@ -1,5 +1,6 @@
-/// What the engine accepts as ids, names and free text: stated limits,
-/// and no control characters (they would reach documents, CSVs and logs).
+/// What the engine accepts as ids, names and free text: stated limits
+/// (in Unicode scalars, as JSON Schema's maxLength counts), and no control
+/// characters (they would reach documents, CSVs and logs).
 enum TextRules {
     /// 1-64 characters of `A-Z a-z 0-9 . _ -`: safe in a URL path and a
     /// topic key. The engine's own ids contain `:` so they never collide.
@@ -12,7 +13,7 @@ enum TextRules {
     static func reason(_ text: String) throws(AccountsError) -> String {
         let trimmed = text.trimmingWhitespace
         guard !trimmed.isEmpty else { throw .reasonRequired }
-        guard trimmed.count <= AccountsLimits.reasonMaxCharacters else {
+        guard trimmed.unicodeScalars.count <= AccountsLimits.reasonMaxCharacters else {
             throw .textTooLong(field: "reason", maxCharacters: AccountsLimits.reasonMaxCharacters)
         }
         guard !hasControlCharacters(trimmed) else { throw .controlCharacters(field: "reason") }
@@ -21,7 +22,7 @@ enum TextRules {
 
     /// An optional reference (a bank transfer's, a card receipt's).
     static func reference(_ text: String) throws(AccountsError) {
-        guard text.count <= AccountsLimits.referenceMaxCharacters else {
+        guard text.unicodeScalars.count <= AccountsLimits.referenceMaxCharacters else {
             throw .textTooLong(field: "reference", maxCharacters: AccountsLimits.referenceMaxCharacters)
         }
         guard !hasControlCharacters(text) else { throw .controlCharacters(field: "reference") }
@@ -29,7 +30,7 @@ enum TextRules {
 
     /// Who acted: a username, given by the service.
     static func actor(_ text: String) throws(AccountsError) {
-        guard !text.isEmpty, text.count <= AccountsLimits.actorMaxCharacters, !hasControlCharacters(text) else { throw .invalidActor(text) }
+        guard !text.isEmpty, text.unicodeScalars.count <= AccountsLimits.actorMaxCharacters, !hasControlCharacters(text) else { throw .invalidActor(text) }
     }
 
     private static func isIDByte(_ byte: UInt8) -> Bool {

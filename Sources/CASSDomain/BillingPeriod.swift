@@ -62,5 +62,13 @@ public struct BillingPeriod: Hashable, Comparable, Sendable, CustomStringConvert
 
     public static func < (lhs: BillingPeriod, rhs: BillingPeriod) -> Bool { lhs.yyyymmnn < rhs.yyyymmnn }
 
-    public var description: String { String(yyyymmnn) }
+    /// `YYYYMMNN`, always eight digits: a year before 1000 keeps its
+    /// leading zeros (00170101), so the text reads back as the same period
+    /// wherever eight digits are required.
+    public var text: String {
+        let digits = String(yyyymmnn)
+        return digits.utf8.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.utf8.count) + digits
+    }
+
+    public var description: String { text }
 }

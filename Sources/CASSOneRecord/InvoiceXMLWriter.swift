@@ -21,7 +21,7 @@ public enum InvoiceXMLWriter {
                 if !operation.entityTaxID.isEmpty { out.value("cass:taxIdentifier", operation.entityTaxID) }
             }
         }
-        out.value("cass:billingPeriod", String(invoice.period.yyyymmnn))
+        out.value("cass:billingPeriod", invoice.period.text)
         out.value("cass:invoiceDate", invoice.invoiceDate.description)
         out.value("cass:remittanceDate", invoice.remittanceDate.description)
         out.resource("cass:currency", CodeList.currency(invoice.currency))

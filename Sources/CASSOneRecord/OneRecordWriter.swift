@@ -37,7 +37,7 @@ public enum OneRecordWriter {
     static func write<Output: GraphOutput>(_ file: BillingFile, to out: inout Output) {
         let header = file.header
         let prefix = Padding.zeros(String(header.airlinePrefix), to: 3)
-        let about = "urn:opencass:file:\(prefix):\(header.operation):\(header.period.yyyymmnn):\(Padding.zeros(String(header.fileSequence), to: 6))"
+        let about = "urn:opencass:file:\(prefix):\(header.operation):\(header.period.text):\(Padding.zeros(String(header.fileSequence), to: 6))"
         out.document(type: "cass:BillingFile", about: about) { out in writeFile(file, to: &out) }
     }
 
@@ -47,7 +47,7 @@ public enum OneRecordWriter {
         let prefix = Padding.zeros(String(header.airlinePrefix), to: 3)
         out.value("cass:formatVersion", Padding.zeros(String(header.formatVersion), to: 2))
         out.value("cass:operation", header.operation)
-        out.value("cass:billingPeriod", String(header.period.yyyymmnn))
+        out.value("cass:billingPeriod", header.period.text)
         out.value("cass:fileSequenceNumber", String(header.fileSequence))
         out.value("cass:creationDate", header.creationDate.description)
         out.resource("cass:currency", CodeList.currency(header.currency))

@@ -114,7 +114,7 @@ extension SampleWorld {
         default:
             break
         }
-        let stem: String = String(airline).leftPadded(3) + "_" + operation.country + "_" + String(target.period.yyyymmnn)
+        let stem: String = String(airline).leftPadded(3) + "_" + operation.country + "_" + target.period.text
         let name: String = stem + "_" + String(fileSequence).leftPadded(6) + "_" + code.rawValue + "-" + slug + ".cbf"
         let identity = SampleLines.reportedIdentity(bytes)
         summary.injected[code, default: 0] += 1

@@ -40,7 +40,7 @@ enum SampleShowcase {
 
     /// 131 (日本航空) in JP, the first period: every line is in the README.
     private static func explained(_ period: BillingPeriod) -> File {
-        let name = "131_JP_\(period.yyyymmnn)_900101_showcase-R07-R09-R12-with-correction-and-memos.cbf"
+        let name = "131_JP_\(period.text)_900101_showcase-R07-R09-R12-with-correction-and-memos.cbf"
         let creation = period.lastDay(periodsPerMonth: 2).adding(days: 1)
         let header = FileHeader(formatVersion: 1, airlinePrefix: 131, operation: "JP", period: period, fileSequence: 900_101, creationDate: creation, currency: "JPY", minorDigits: 0)
         var file = SampleFileBuilder(name: name, header: header, expectedLines: 14)
@@ -108,7 +108,7 @@ enum SampleShowcase {
         file.append(collect, charges: [])
         let bytes = file.finish()
         func expected(_ line: Int, _ code: RejectionCode, _ serial7: Int, _ what: String) -> ExpectedRejection {
-            ExpectedRejection(file: name, airline: "131", country: "JP", period: String(period.yyyymmnn), sequence: line, code: code,
+            ExpectedRejection(file: name, airline: "131", country: "JP", period: period.text, sequence: line, code: code,
                               awb: "131-" + String(CheckDigit.awbSerial(from: serial7)).leftPadded(8), what: what)
         }
         return File(name: name, bytes: bytes, rejections: [
@@ -129,7 +129,7 @@ enum SampleShowcase {
     /// record: F06, and an empty identity because the file is not ASCII.
     private static func nonASCII(_ period: BillingPeriod) -> File {
         let second = BillingPeriod(year: period.year, month: period.month, number: 2) ?? period
-        let name = "205_JP_\(second.yyyymmnn)_900102_F06-non-ascii-byte.cbf"
+        let name = "205_JP_\(second.text)_900102_F06-non-ascii-byte.cbf"
         let header = FileHeader(formatVersion: 1, airlinePrefix: 205, operation: "JP", period: second, fileSequence: 900_102,
                                 creationDate: second.lastDay(periodsPerMonth: 2).adding(days: 1), currency: "JPY", minorDigits: 0)
         var file = SampleFileBuilder(name: name, header: header, expectedLines: 3)

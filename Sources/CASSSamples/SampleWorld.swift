@@ -12,7 +12,7 @@ struct PlannedFile {
     var profile: SampleReference.OperationProfile { SampleReference.operations[operationIndex] }
 
     var name: String {
-        String(airline).leftPadded(3) + "_" + profile.operation.country + "_" + String(period.yyyymmnn) + "_" + String(fileSequence).leftPadded(6) + ".cbf"
+        String(airline).leftPadded(3) + "_" + profile.operation.country + "_" + period.text + "_" + String(fileSequence).leftPadded(6) + ".cbf"
     }
 }
 
@@ -81,7 +81,7 @@ struct SampleWorld {
         let header = file.header
         let rejection = ExpectedRejection(
             file: file.name, airline: String(header.airlinePrefix).leftPadded(3), country: header.operation,
-            period: String(header.period.yyyymmnn), sequence: line, code: code, awb: awb, what: what)
+            period: header.period.text, sequence: line, code: code, awb: awb, what: what)
         summary.injected[code, default: 0] += 1
         summary.expectedRejections.append(rejection)
     }

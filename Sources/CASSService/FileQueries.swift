@@ -25,7 +25,7 @@ extension ServiceContext {
         return files.all().filter { file in
             (status == nil || file.status == status)
                 && (filter.country == nil || file.country == filter.country)
-                && (filter.period == nil || file.period == filter.period.map { String($0.yyyymmnn) })
+                && (filter.period == nil || file.period == filter.period.map { $0.text })
                 && filter.companyMatches(file.owner?.description ?? "")
                 && FileRoutes.visible(file, caller.principal)
         }

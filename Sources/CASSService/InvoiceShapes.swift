@@ -119,7 +119,7 @@ struct PaymentStanding {
 
 enum InvoiceShapes {
     static func summary(_ invoice: Invoice, _ standing: PaymentStanding) -> InvoiceSummaryShape {
-        InvoiceSummaryShape(number: invoice.number, country: invoice.country, period: String(invoice.period.yyyymmnn),
+        InvoiceSummaryShape(number: invoice.number, country: invoice.country, period: invoice.period.text,
                             agent: invoice.agentCodeText, currency: invoice.currency, totalMinor: invoice.total, status: standing.status,
                             paidMinor: standing.paidMinor, outstandingMinor: standing.outstandingMinor)
     }
@@ -133,7 +133,7 @@ enum InvoiceShapes {
     static func full(_ invoice: Invoice, _ standing: PaymentStanding, disputes: [Dispute], reference: ReferenceData,
                      sections: [SectionShape]) -> InvoiceShape {
         InvoiceShape(
-            number: invoice.number, country: invoice.country, period: String(invoice.period.yyyymmnn), agent: invoice.agentCodeText,
+            number: invoice.number, country: invoice.country, period: invoice.period.text, agent: invoice.agentCodeText,
             agentName: reference.agent(invoice.agentCode, in: invoice.country)?.name ?? "", currency: invoice.currency,
             minorDigits: invoice.minorDigits, invoiceDate: invoice.invoiceDate.description, remittanceDate: invoice.remittanceDate.description,
             lines: invoice.lineCount, netDueMinor: invoice.netDue, taxChargedMinor: invoice.taxCharged, taxCreditedMinor: invoice.taxCredited,

@@ -78,14 +78,16 @@ final class RequestFields {
         return value
     }
 
-    /// A string of at most `maxCharacters`, without control characters.
+    /// A string of at most `maxCharacters` Unicode scalars (JSON Schema's
+    /// maxLength: a letter with combining marks counts each), without
+    /// control characters.
     func string(_ name: String, required: Bool = true, maxCharacters: Int = 1_000) -> String? {
         guard let value = value(name, required: required) else { return nil }
         guard case .string(let text) = value else {
             fail(name, "must be a string")
             return nil
         }
-        if text.count > maxCharacters {
+        if text.unicodeScalars.count > maxCharacters {
             fail(name, "is longer than \(maxCharacters) characters")
             return nil
         }
@@ -142,7 +144,7 @@ final class RequestFields {
                 fail("\(name)[\(index)]", "must be a string")
                 return nil
             }
-            if text.count > maxCharacters || text.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) {
+            if text.unicodeScalars.count > maxCharacters || text.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) {
                 fail("\(name)[\(index)]", "must be at most \(maxCharacters) characters without control characters")
                 return nil
             }

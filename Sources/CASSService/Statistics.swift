@@ -74,7 +74,7 @@ extension ServiceContext {
 
         func item(_ key: PeriodKey) -> OperationStatisticsShape {
             items[key] ?? OperationStatisticsShape(
-                country: key.country, period: String(key.period.yyyymmnn), currency: reference.operation(key.country)?.currency ?? "",
+                country: key.country, period: key.period.text, currency: reference.operation(key.country)?.currency ?? "",
                 files: [:], records: .init(accepted: 0, rejected: 0, rejectedByCode: [:]), netBilledByAirline: [], invoices: 0,
                 paidMinor: airlinePrefix != nil ? nil : 0, outstandingMinor: airlinePrefix != nil ? nil : 0,
                 disputes: [:])

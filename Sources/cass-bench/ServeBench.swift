@@ -193,7 +193,7 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     let uploaded = Date().timeIntervalSince(started)
     let periods = FolderSettlement.periodsPresent(files, reference: reference)
     for period in periods {
-        let answer = try client.request("POST", "/api/v1/operations/\(period.country)/periods/\(period.period.yyyymmnn)/close", token: token)
+        let answer = try client.request("POST", "/api/v1/operations/\(period.country)/periods/\(period.period.text)/close", token: token)
         guard answer.status == 202 || answer.status == 200 else { throw BenchFailure("close \(period): \(answer.status) \(answer.text)") }
     }
     let countries = Set(periods.map(\.country))

@@ -219,3 +219,37 @@ final class FileActionRoutesTests: XCTestCase {
         XCTAssertEqual(try admin.get("/api/v1/files/\(sentID)/rejections").items.map { $0["code"] as? String }, ["R10"])
     }
 }
+
+/// A period of a year before 1000 (found by schemathesis: `00170101` is
+/// eight digits and a valid YYYYMMNN) is closed like any other: its text
+/// keeps its eight digits wherever it is written, so the accounts record
+/// of the close reads back, and the service goes on answering, also after
+/// a restart that replays it.
+final class EarlyYearPeriodTests: XCTestCase {
+    func testAPeriodOfTheYear17ClosesAndTheServiceGoesOnAnsweringAfterARestart() throws {
+        let log = InProcessLog()
+        let first = try ServiceHarness(log: log)
+        let admin = try first.login("root", ServiceHarness.adminPassword)
+        XCTAssertEqual(try admin.request("POST", "/api/v1/operations/GB/periods/00170101/close").status, 202)
+        _ = try waitFor(admin, "/api/v1/operations/GB/periods") { json in
+            ((json["items"] as? [[String: Any]]) ?? []).contains { $0["period"] as? String == "00170101" && $0["status"] as? String == "closed" }
+        }
+        XCTAssertEqual(try APIClient(port: first.port).get("/healthz").status, 200)
+        let user = try admin.post("/api/v1/users", json: ["username": "ba.input", "company": "airline-125", "role": "input", "name": "BA",
+                                                            "email": "ba@example.com", "language": "en", "password": "a long enough password"])
+        XCTAssertEqual(user.status, 201, user.description)
+        first.service.stop(timeoutMs: 2_000)
+
+        let second = try ServiceHarness(log: log, admin: nil)
+        defer {
+            second.stop()
+            try? FileManager.default.removeItem(at: first.directory)
+        }
+        XCTAssertEqual(try APIClient(port: second.port).get("/healthz").status, 200)
+        let again = try second.login("root", ServiceHarness.adminPassword)
+        let close = try again.request("POST", "/api/v1/operations/GB/periods/00170101/close")
+        XCTAssertEqual(close.status, 200, close.description)
+        XCTAssertEqual(close.json["period"] as? String, "00170101")
+        XCTAssertEqual(close.json["status"] as? String, "closed")
+    }
+}

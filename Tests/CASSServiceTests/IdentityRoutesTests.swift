@@ -135,3 +135,25 @@ final class ServiceHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 }
+
+/// Upper limits of text fields count Unicode scalars, as the API
+/// document's maxLength does (found by schemathesis: a 200-letter name
+/// whose letters carry combining marks is more than 200 scalars, and was
+/// taken).
+final class TextLimitScalarTests: XCTestCase {
+    func testANameOverItsLimitInScalarsIsRefusedThoughItHasFewerLetters() throws {
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let admin = try harness.login("root", ServiceHarness.adminPassword)
+        // 150 letters, each with a combining mark: 150 characters as a reader counts them, 300 scalars.
+        let marked = String(repeating: "e\u{0301}", count: 150)
+        XCTAssertEqual(marked.count, 150)
+        let refused = try admin.patch("/api/v1/users/me", json: ["name": marked])
+        XCTAssertEqual(refused.status, 422, refused.description)
+        let atTheLimit = String(repeating: "e\u{0301}", count: 100)
+        XCTAssertEqual(try admin.patch("/api/v1/users/me", json: ["name": atTheLimit]).status, 200)
+        let created = try admin.post("/api/v1/users", json: ["username": "marks", "company": "airline-125", "role": "input", "name": marked,
+                                                             "email": "", "language": "en", "password": "a long enough password"])
+        XCTAssertEqual(created.status, 422, created.description)
+    }
+}

@@ -117,7 +117,7 @@ struct SettlementShape: Encodable {
 
     init(_ row: Disbursement) {
         country = row.country
-        period = String(row.period.yyyymmnn)
+        period = row.period.text
         airline = InvoiceRoutes.prefixText(row.airlinePrefix)
         currency = row.currency
         agents = row.agents

@@ -41,12 +41,12 @@ enum PeriodRoutes {
             let caller = try service.authenticator.caller(request)
             try InvoiceRoutes.require(caller.principal, .readReports, .collection)
             let filter = try Filters(request, service: service, caller: caller.principal)
-            let closed = Set(service.invoices.closedPeriods().map { "\($0.period.country)/\($0.period.period.yyyymmnn)" })
+            let closed = Set(service.invoices.closedPeriods().map { "\($0.period.country)/\($0.period.period.text)" })
             let rows = service.files.reportedRejectionsWithFiles().filter { entry in
                 let rejection = entry.rejection
                 guard reported(rejection, closed: closed, reference: service.reference) else { return false }
                 if let country = filter.country, rejection.country != country { return false }
-                if let period = filter.period, rejection.period != String(period.yyyymmnn) { return false }
+                if let period = filter.period, rejection.period != period.text { return false }
                 if caller.principal.company == .cass { return caller.principal.isOperatorAdmin || caller.principal.reaches(country: rejection.country) }
                 // An airline's rows: those naming it, and those of files it sent (a file too damaged to name its airline).
                 if case .airline(let prefix) = caller.principal.company,
@@ -92,16 +92,16 @@ enum PeriodRoutes {
             rows[file.period] = entry
         }
         for key in service.files.closeRequests() where key.country == country {
-            rows[String(key.period.yyyymmnn)] = row(String(key.period.yyyymmnn))
+            rows[key.period.text] = row(key.period.text)
         }
         for invoice in service.invoices.headers() where invoice.country == country
             && authorize(principal, .readInvoice, .invoice(agent: .agent(country: country, code: invoice.agentCodeText))) == .allow {
-            var entry = row(String(invoice.period.yyyymmnn))
+            var entry = row(invoice.period.text)
             entry.invoices += 1
             rows[entry.period] = entry
         }
         for closed in service.invoices.closedPeriods() where closed.period.country == country {
-            rows[String(closed.period.period.yyyymmnn)] = row(String(closed.period.period.yyyymmnn))
+            rows[closed.period.period.text] = row(closed.period.period.text)
         }
         return rows.values.map { entry in
             var entry = entry

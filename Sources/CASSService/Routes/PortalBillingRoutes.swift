@@ -91,7 +91,7 @@ enum PortalBillingRoutes {
                 let awbText = try required(fields["awb"], "awb").trimmingCharacters(in: .whitespaces)
                 guard let awb = AWBText.parse(awbText) else { throw APIError.invalid("awb", "must be an air waybill PPP-SSSSSSSS") }
                 let reason = try required(fields["reason"], "reason")
-                guard reason.count <= AccountsLimits.reasonMaxCharacters else {
+                guard reason.unicodeScalars.count <= AccountsLimits.reasonMaxCharacters else {
                     throw APIError.invalid("reason", "at most \(AccountsLimits.reasonMaxCharacters) characters")
                 }
                 let currency = try invoiceCurrency(call, number)
@@ -134,7 +134,7 @@ enum PortalBillingRoutes {
             let id = call.request.parameter("id") ?? ""
             do {
                 let reason = try required(fields["reason"], "reason")
-                guard reason.count <= AccountsLimits.reasonMaxCharacters else {
+                guard reason.unicodeScalars.count <= AccountsLimits.reasonMaxCharacters else {
                     throw APIError.invalid("reason", "at most \(AccountsLimits.reasonMaxCharacters) characters")
                 }
                 _ = try call.service.answerDispute(id, .reject(reason: reason), by: call.caller, request: call.request)
@@ -209,7 +209,7 @@ enum PortalBillingRoutes {
                     date = parsed
                 }
                 let reference = fields["reference"] ?? ""
-                guard reference.count <= AccountsLimits.referenceMaxCharacters else {
+                guard reference.unicodeScalars.count <= AccountsLimits.referenceMaxCharacters else {
                     throw APIError.invalid("reference", "at most \(AccountsLimits.referenceMaxCharacters) characters")
                 }
                 _ = try call.service.recordPayment(invoice: number, amountMinor: amount, method: method, date: date, reference: reference,
@@ -234,7 +234,7 @@ enum PortalBillingRoutes {
                 }
                 let amount = try amount(fields["amount"], currency: currency) ?? 0
                 let reference = fields["reference"] ?? ""
-                guard reference.count <= AccountsLimits.referenceMaxCharacters else {
+                guard reference.unicodeScalars.count <= AccountsLimits.referenceMaxCharacters else {
                     throw APIError.invalid("reference", "at most \(AccountsLimits.referenceMaxCharacters) characters")
                 }
                 let company = fields["company"].flatMap { $0.isEmpty ? nil : $0 }

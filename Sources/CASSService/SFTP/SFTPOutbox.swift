@@ -77,7 +77,7 @@ final class SFTPOutbox: @unchecked Sendable {
             guard let owner = owner(company) else { continue }
             let formats = sources.settings.distribution(company).formats
             for period in closed {
-                let key = "\(company)|\(period.period.country)|\(period.period.period.yyyymmnn)|\(formats.joined(separator: ","))"
+                let key = "\(company)|\(period.period.country)|\(period.period.period.text)|\(formats.joined(separator: ","))"
                 guard !done.contains(key) else { continue }
                 let invoices = byPeriod[period.period] ?? []
                 // The close record can reach the view before the last
@@ -113,7 +113,7 @@ final class SFTPOutbox: @unchecked Sendable {
         case .airline(let prefix):
             let rows = period.disbursements.filter { InvoiceRoutes.prefixText($0.airlinePrefix) == prefix }
             let country = period.period.country
-            let periodText = String(period.period.period.yyyymmnn)
+            let periodText = period.period.period.text
             let operation = sources.reference.operation(country)
             let statistics = BillingStatistics.accumulate(
                 country: country, period: periodText, currency: operation?.currency ?? rows.first?.currency ?? "",
@@ -132,7 +132,7 @@ final class SFTPOutbox: @unchecked Sendable {
         let group = owner.group
         let outbox = layout.outbox(company)
         let country = outbox.appendingPathComponent(period.period.country)
-        let folder = country.appendingPathComponent(String(period.period.period.yyyymmnn))
+        let folder = country.appendingPathComponent(period.period.period.text)
         // The tree and its outbox as SFTPTrees makes them (already there
         // under cass's sshd; made here by `cass distribute`).
         for level in [layout.tree(company), outbox, country, folder] { try SFTPFiles.folder(level, group: group, mode: 0o750) }
@@ -150,7 +150,7 @@ final class SFTPOutbox: @unchecked Sendable {
             try SFTPFiles.writeAtomically(try document.bytes(), to: file, mode: 0o640, group: group)
             written += 1
         }
-        if written > 0 { say("outbox of \(company): \(written) document(s) for \(period.period.country) \(period.period.period.yyyymmnn)") }
+        if written > 0 { say("outbox of \(company): \(written) document(s) for \(period.period.country) \(period.period.period.text)") }
         return written
     }
 }

@@ -103,7 +103,7 @@ public struct InjectedMemo: Sendable, Hashable, Codable {
         record.currency = ASCIICode(currency)
         record.netDue = amountMinor
         record.reasonCode = ASCIICode(reasonCode)
-        let identity = ReportedIdentity(airline: prefixText, country: country, period: String(billed.yyyymmnn))
+        let identity = ReportedIdentity(airline: prefixText, country: country, period: billed.text)
         let source = RecordSource(fileName: name, fileOrdinal: ordinal, sequence: 1, identity: identity,
                                   awbPrefixText: record.awbPrefixText, awbSerialText: record.awbSerialText)
         // Checked by `problem` before.

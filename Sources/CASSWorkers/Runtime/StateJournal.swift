@@ -42,7 +42,7 @@ enum StateKeyText {
         return PeriodKey(country: String(country), period: period)
     }
 
-    static func encode(_ period: PeriodKey) -> String { "\(period.country)/\(period.period.yyyymmnn)" }
+    static func encode(_ period: PeriodKey) -> String { "\(period.country)/\(period.period.text)" }
 }
 
 /// The changes a stage made to its state while handling one batch, to be

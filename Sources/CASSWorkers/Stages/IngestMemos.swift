@@ -28,7 +28,7 @@ extension IngestStage {
             billed = next
         }
         memos[partition, default: []].insert(memo.name)
-        journal.put(partition, .memo(memo.name), Array(String(billed.yyyymmnn).utf8))
+        journal.put(partition, .memo(memo.name), Array(billed.text.utf8))
         // Its place on cass.files is its place in the processing order, as
         // for a file: stable across replays.
         let checked = memo.checked(ordinal: record.offset + 1, billed: billed)

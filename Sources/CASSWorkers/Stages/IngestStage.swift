@@ -259,7 +259,7 @@ public final class IngestStage: StatefulStage {
             }
         }
         var outcome = FileOutcome(
-            file: result.fileName, airline: result.identity.airline, country: header.operation, period: String(header.period.yyyymmnn),
+            file: result.fileName, airline: result.identity.airline, country: header.operation, period: header.period.text,
             accepted: true, code: "", message: "", recordsPassed: result.checked.count, recordsRejected: result.recordRejections.count)
         outcome.id = id
         outcome.ordinal = ordinal
