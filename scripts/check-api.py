@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--examples", type=int, default=40)
     parser.add_argument("--mode", default="all", choices=["all", "positive", "negative"])
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--seed", type=int, default=1, help="schemathesis' seed (CI keeps 1; others explore)")
     parser.add_argument("--brokers", help="run cass serve on this Kafka cluster instead of its embedded log")
     args = parser.parse_args()
 
@@ -170,7 +171,7 @@ def main():
         for label, username, _ in ROLES:
             command = [str(schemathesis), "run", f"{api.base}/api/v1/openapi.json",
                        "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--mode", args.mode, "--max-examples", str(args.examples),
-                       "--phases", "examples,coverage,fuzzing", "--seed", "1", "--workers", "1",
+                       "--phases", "examples,coverage,fuzzing", "--seed", str(args.seed), "--workers", "1",
                        "--request-timeout", "30", "--generation-database", "none", "--no-color",
                        "--header", f"Authorization: Bearer {tokens[username]}",
                        "--report", "junit", "--report-dir", str(reports / username)]

@@ -51,6 +51,23 @@ public enum AccountsRecordCoding {
         return try encodeBinary(invoice)
     }
 
+    /// The record's bytes, once they are known to decode to the same record.
+    /// The accounts view stops the service on a record it cannot read (its
+    /// state would be wrong), and replays it at every start: a value that
+    /// encodes but does not read back (a period of the year 17 written as
+    /// six digits once did) must fail its request, not reach the log.
+    public static func encodeReadingBack(_ record: AccountsRecord) throws -> [UInt8] {
+        let bytes = try encode(record)
+        let back: AccountsRecord
+        do {
+            back = try decode(bytes)
+        } catch {
+            throw AccountsRecordCodingError("a \(record.type) record would not read back (\(error)); not written")
+        }
+        guard back == record else { throw AccountsRecordCodingError("a \(record.type) record would read back changed; not written") }
+        return bytes
+    }
+
     /// The record in `bytes`, binary or JSON. Throws `AccountsRecordCodingError`
     /// (binary) or a `DecodingError` (JSON) naming what is wrong.
     public static func decode(_ bytes: [UInt8]) throws -> AccountsRecord {

@@ -74,7 +74,7 @@ public final class AccountsDesk: @unchecked Sendable {
         case .duplicateRecord: return
         case let error?: throw APIError.from(error)
         }
-        let bytes = try AccountsRecordCoding.encode(record)
+        let bytes = try AccountsRecordCoding.encodeReadingBack(record)
         guard let identity = AccountsView.identity(of: record, bytes: bytes) else {
             preconditionFailure("submit is for records people ask for; \(record.type) is the system's")
         }
@@ -104,7 +104,17 @@ public final class AccountsDesk: @unchecked Sendable {
     func writeSystemRecords(_ records: [AccountsRecord]) throws {
         guard !records.isEmpty else { return }
         let outgoing = try view.read { state in
-            try records.map { try writer.record(ServiceTopics.accounts, key: Self.key(of: $0, in: state), value: AccountsRecordCoding.encode($0)) }
+            // Issued invoices come from the pipeline's own (decoded, checked)
+            // invoices and are many at a close: encoded once. The rest
+            // (period closes, reminders, risk flags) are read back first.
+            try records.map { record in
+                let bytes = if case .invoiceIssued = record {
+                    try AccountsRecordCoding.encode(record)
+                } else {
+                    try AccountsRecordCoding.encodeReadingBack(record)
+                }
+                return try writer.record(ServiceTopics.accounts, key: Self.key(of: record, in: state), value: bytes)
+            }
         }
         try feed.wait(for: try writer.write(outgoing))
     }
