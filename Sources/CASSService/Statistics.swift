@@ -83,7 +83,6 @@ extension ServiceContext {
         accounts.read { state in
             for invoice in all where filter.matches(country: invoice.country, period: invoice.period) && principal.reaches(country: invoice.country) {
                 let key = PeriodKey(country: invoice.country, period: invoice.period)
-                invoicePeriods[invoice.number] = key
                 let sections: [InvoiceSection]
                 if let airlinePrefix {
                     // An airline: its own section of any invoice, nothing else.
@@ -95,6 +94,9 @@ extension ServiceContext {
                     else { continue }
                     sections = invoice.sections
                 }
+                // Only invoices counted here count their disputes below (an
+                // operator's `?company=` leaves other agents' out of both).
+                invoicePeriods[invoice.number] = key
                 var entry = item(key)
                 entry.invoices += 1
                 if airlinePrefix == nil {
@@ -111,7 +113,12 @@ extension ServiceContext {
         for dispute in accounts.view.read({ $0.disputes(asOf: today) })
         where authorize(principal, .readDispute, AccountsAPI.dispute(dispute)) == .allow {
             guard let key = invoicePeriods[dispute.invoice] else { continue }
-            items[key, default: item(key)].disputes[dispute.status.rawValue, default: 0] += 1
+            // Read, then write: `items[key, default: item(key)]` would read
+            // `items` (in `item`) during its own modification, an access
+            // conflict that ends the process.
+            var entry = item(key)
+            entry.disputes[dispute.status.rawValue, default: 0] += 1
+            items[key] = entry
         }
         for (key, figures) in fileFigures(by: caller, filter: filter) {
             var entry = item(key)
