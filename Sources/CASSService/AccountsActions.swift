@@ -245,7 +245,13 @@ extension ServiceContext {
             try accounts.submit(.directDebitSet(SetDirectDebit(id: id, account: account, enabled: enabled, on: clock.today())))
         }
         if settings.saved(company) != wanted {
-            let record = try writer.record(ServiceTopics.settings, key: company.description, value: JSONBodies.encode(wanted))
+            let value = try JSONBodies.encode(wanted)
+            // Read back as the settings view will: a record it could not
+            // read would stop the views at every start.
+            guard (try? JSONDecoder().decode(CompanySettings.self, from: Data(value))) == wanted else {
+                throw ServiceError("the settings of \(company) would not read back; not written")
+            }
+            let record = try writer.record(ServiceTopics.settings, key: company.description, value: value)
             try feed.wait(for: try writer.write([record]))
         }
         let after = SettingsRoutes.current(company, self)

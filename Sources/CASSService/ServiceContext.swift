@@ -87,8 +87,22 @@ public final class ServiceContext: @unchecked Sendable {
     }
 
     /// Writes access records and waits until this process's views show them.
+    /// Each is read back first, as the identity view will read it: a record
+    /// that would not decode to itself would stop the views at every start
+    /// (as a period's six-digit text once did to the accounts view), so it
+    /// fails its request instead and nothing is written.
     func commit(_ records: [CASSAccess.AccessRecord]) throws {
-        let outgoing = try records.map { try writer.record(ServiceTopics.name($0.topic), key: $0.key, value: $0.value) }
+        let outgoing = try records.map { record in
+            let value = record.value
+            let back: CASSAccess.AccessRecord
+            do {
+                back = try CASSAccess.AccessRecord.decode(topic: record.topic, key: record.key, value: value)
+            } catch {
+                throw ServiceError("a \(record.topic.rawValue) record for \(record.key) would not read back (\(error)); not written")
+            }
+            guard back == record else { throw ServiceError("a \(record.topic.rawValue) record for \(record.key) would read back changed; not written") }
+            return try writer.record(ServiceTopics.name(record.topic), key: record.key, value: value)
+        }
         let position = try writer.write(outgoing)
         try feed.wait(for: position)
         // SFTP: a key registered or removed, a user disabled, applies

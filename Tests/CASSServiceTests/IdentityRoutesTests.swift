@@ -157,3 +157,31 @@ final class TextLimitScalarTests: XCTestCase {
         XCTAssertEqual(created.status, 422, created.description)
     }
 }
+
+/// Access records are read back before they are written: one the identity
+/// view could not read (it would stop the views at every start) fails its
+/// request and is not written.
+final class AccessRecordReadBackTests: XCTestCase {
+    func testAUserRecordThatWouldNotReadBackIsNotWritten() throws {
+        let harness = try ServiceHarness()
+        defer { harness.stop() }
+        let context = try XCTUnwrap(harness.service.context)
+        let now = Instant(millisecondsSince1970: 1_800_000_000_000)
+        // A company the parser does not take back ("agent-G-1": a
+        // one-letter country): encodes, but no reader takes it.
+        let user = UserRecord(username: "odd", company: .agent(country: "G", code: "1"), role: .viewer, name: "Odd", email: "",
+                              language: "en", operations: .all, disabled: false, userID: "u-odd", passwordHash: nil,
+                              createdAt: now, updatedAt: now)
+        XCTAssertThrowsError(try context.commit([.userPut(user)])) { error in
+            XCTAssertTrue("\(error)".contains("would not read back"), "\(error)")
+        }
+        let admin = try harness.login("root", ServiceHarness.adminPassword)
+        XCTAssertEqual(try admin.get("/api/v1/users/odd").status, 404)
+        XCTAssertEqual(try APIClient(port: harness.port).get("/healthz").status, 200)
+        let fine = UserRecord(username: "fine", company: .airline(prefix: "125"), role: .viewer, name: "Fine", email: "",
+                              language: "en", operations: .all, disabled: false, userID: "u-fine", passwordHash: nil,
+                              createdAt: now, updatedAt: now)
+        try context.commit([.userPut(fine)])
+        XCTAssertEqual(try admin.get("/api/v1/users/fine").status, 200)
+    }
+}
