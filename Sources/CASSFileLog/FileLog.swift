@@ -49,6 +49,7 @@ public final class FileLog: Log, @unchecked Sendable {
     private let bootId: String?
     private var flusher: BackgroundLoop?
     private var maintenance: BackgroundLoop?
+    private var pageRelease: BackgroundLoop?
     /// Runs the fsync waits of a send spanning several synced partitions side by side.
     private let syncPool = SyncPool(threadsMax: 8)
     /// Lets a partition that rolled a segment wake the maintenance thread.
@@ -153,6 +154,11 @@ public final class FileLog: Log, @unchecked Sendable {
                 self?.flushDue()
             }
         }
+        if options.releaseReadPagesEveryMs > 0 {
+            pageRelease = BackgroundLoop(name: "filelog-cache", intervalNs: UInt64(options.releaseReadPagesEveryMs) * 1_000_000) { [weak self] in
+                self?.releaseReadPages()
+            }
+        }
         guard options.backgroundMaintenance else { return }
         let loop = BackgroundLoop(name: "filelog-maint", intervalNs: UInt64(options.maintenanceIntervalMs) * 1_000_000) { [weak self] in
             self?.maintain()
@@ -176,6 +182,54 @@ public final class FileLog: Log, @unchecked Sendable {
                 noteBackgroundError("flush of \(partition.name): \(error)")
             }
         }
+    }
+
+    /// Drops from the page cache the bytes of each partition that every
+    /// consumer group reading its topic has read past (and that are on
+    /// disk): the slowest group's place, where each group's place is that
+    /// of its member holding the partition. A partition some group reads
+    /// but none of its members holds now, or whose member has not read yet,
+    /// keeps its pages; so does one that no group reads (`read` and
+    /// `readToEnd` callers are not followed: what they read later comes
+    /// from the disk, as after a restart). Run every
+    /// `releaseReadPagesEveryMs` by a thread of its own; callable by tests.
+    /// Returns the bytes released.
+    @discardableResult
+    func releaseReadPages() -> Int64 {
+        let groups = members.withLock { members in members.mapValues { $0.values.compactMap(\.consumer) } }
+        // Per partition: the earliest place over the groups, or nil once a
+        // group cannot say where it is.
+        var marks: [ObjectIdentifier: (log: PartitionLog, mark: ReadCursor?)] = [:]
+        for consumers in groups.values where !consumers.isEmpty {
+            var places: [ObjectIdentifier: (log: PartitionLog, mark: ReadCursor?)] = [:]
+            for consumer in consumers {
+                for (log, mark) in consumer.readPlaces() { places[ObjectIdentifier(log)] = (log, mark) }
+            }
+            let subscribed = Set(consumers.flatMap(\.topics))
+            let logs = topics.withLock { topics in subscribed.flatMap { topics[$0]?.partitions ?? [] } }
+            for log in logs {
+                let key = ObjectIdentifier(log)
+                let mine = places[key]?.mark
+                if let earlier = marks[key] {
+                    marks[key] = (log, Self.earlier(earlier.mark, mine))
+                } else {
+                    marks[key] = (log, mine)
+                }
+            }
+        }
+        var total: Int64 = 0
+        for (log, mark) in marks.values {
+            guard let mark else { continue }
+            total += log.releasePages(before: mark, stepMin: Int64(options.releaseStepBytesMin))
+        }
+        return total
+    }
+
+    /// The earlier of two places; nil when either is unknown.
+    private static func earlier(_ a: ReadCursor?, _ b: ReadCursor?) -> ReadCursor? {
+        guard let a, let b else { return nil }
+        if a.segment.baseOffset != b.segment.baseOffset { return a.segment.baseOffset < b.segment.baseOffset ? a : b }
+        return a.position <= b.position ? a : b
     }
 
     private func maintain() {
@@ -224,6 +278,7 @@ public final class FileLog: Log, @unchecked Sendable {
         guard !already else { return }
         flusher?.stop()
         maintenance?.stop()
+        pageRelease?.stop()
         syncPool.stop()
         var firstError: (any Error)?
         for partition in allPartitions {
@@ -258,6 +313,7 @@ public final class FileLog: Log, @unchecked Sendable {
         guard !already else { return }
         flusher?.stop()
         maintenance?.stop()
+        pageRelease?.stop()
         syncPool.stop()
         for partition in allPartitions { partition.close() }
         signal.notify()
@@ -613,6 +669,18 @@ final class FileLogConsumer: LogConsumer, @unchecked Sendable {
     }
 
     var assignment: [TopicPartition] { local.withLock { $0.assignment } }
+
+    /// Where this consumer reads each partition it holds: the place its
+    /// last read stopped, or nil when it has not read there yet (or was
+    /// moved since, by a seek to a committed offset).
+    func readPlaces() -> [(PartitionLog, ReadCursor?)] {
+        local.withLock { local in
+            local.reads.map { read in
+                guard let cursor = read.cursor, cursor.offset == read.position else { return (read.log, nil) }
+                return (read.log, cursor)
+            }
+        }
+    }
 
     func pendingAssignment(_ partitions: [TopicPartition]) {
         local.withLock { $0.pending = partitions }

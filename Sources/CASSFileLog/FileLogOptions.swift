@@ -64,6 +64,18 @@ public struct FileLogOptions: Sendable {
     /// How often the background maintenance looks at retention and
     /// compaction (and, for compacted topics, after every segment roll).
     public var maintenanceIntervalMs: Int = 10_000
+    /// How often pages that every reader has passed are dropped from the
+    /// page cache (`FileLog.releaseReadPages`); 0: never. A log is written
+    /// once and read once or twice right behind its writer: kept cached,
+    /// every byte of it holds a page of memory that only a replay would
+    /// read again, and the next write takes a fresh page instead of reusing
+    /// one. On this project's virtual machines a fresh page costs the host
+    /// a fault of its own (README, "Fresh memory costs what the host makes
+    /// it cost"). 0 ... 60000.
+    public var releaseReadPagesEveryMs: Int = 50
+    /// Released only in steps of at least this many bytes of a segment: one
+    /// `posix_fadvise` call per step.
+    public var releaseStepBytesMin: Int = 256 << 10
     /// False: no background compaction or retention; `compact` and
     /// `applyRetention` run them when asked (tests, tools).
     public var backgroundMaintenance = true
@@ -122,6 +134,9 @@ public struct FileLogOptions: Sendable {
             if case .flushed(let ms) = value, !(1...60_000 ~= ms) {
                 throw LogError("file log: durability of \(topic): flush bound \(ms) ms is outside 1 ... 60000")
             }
+        }
+        guard (0...60_000) ~= releaseReadPagesEveryMs, (0...(1 << 30)) ~= releaseStepBytesMin else {
+            throw LogError("file log: releaseReadPagesEveryMs \(releaseReadPagesEveryMs) is outside 0 ... 60000 or releaseStepBytesMin \(releaseStepBytesMin) outside 0 ... 1 GiB")
         }
         guard openSegmentsMax >= 1, pollBytesMax >= 1, tombstoneRetentionMs >= 0, maintenanceIntervalMs >= 1,
               compactionKeyMapBytesMax >= 4096, (0.0...1.0) ~= compactionDirtyRatioMin else {

@@ -89,20 +89,24 @@ public struct FileLogStatistics: Sendable, Equatable {
     public var bytes: Int64 = 0
     public var fsyncs = 0
     public var rolls = 0
+    /// Bytes of segments dropped from the page cache once every reader had
+    /// passed them (`FileLog.releaseReadPages`).
+    public var releasedBytes: Int64 = 0
 
     public init() {}
 
     static func + (a: FileLogStatistics, b: FileLogStatistics) -> FileLogStatistics {
         FileLogStatistics(appends: a.appends + b.appends, records: a.records + b.records, bytes: a.bytes + b.bytes,
-                          fsyncs: a.fsyncs + b.fsyncs, rolls: a.rolls + b.rolls)
+                          fsyncs: a.fsyncs + b.fsyncs, rolls: a.rolls + b.rolls, releasedBytes: a.releasedBytes + b.releasedBytes)
     }
 
-    init(appends: Int, records: Int, bytes: Int64, fsyncs: Int, rolls: Int) {
+    init(appends: Int, records: Int, bytes: Int64, fsyncs: Int, rolls: Int, releasedBytes: Int64) {
         self.appends = appends
         self.records = records
         self.bytes = bytes
         self.fsyncs = fsyncs
         self.rolls = rolls
+        self.releasedBytes = releasedBytes
     }
 }
 
@@ -135,6 +139,12 @@ final class PartitionLog: @unchecked Sendable {
         var nextOffset: Int64
         var syncedEnd: Int64
         var visibleEnd: Int64
+        /// Bytes of the active segment known to be on disk: only those
+        /// (clean pages) are ever released from the page cache.
+        var activeSyncedBytes: Int64
+        /// Where releasing pages stopped: segments below `segmentBase` are
+        /// released whole, the one at it up to byte `through`.
+        var released = (segmentBase: Int64.min, through: Int64(0))
         var syncing = false
         /// Set by a failed fsync or an undoable write: nothing more is
         /// accepted, since what reached the disk is no longer known.
@@ -228,7 +238,7 @@ final class PartitionLog: @unchecked Sendable {
         // before anyone reads it: from here on, visible means on disk.
         try FileIO.dataSync(fd, path: path)
         let end = max(active.lastOffset + 1, base)
-        let state = State(closed: closed, active: active, nextOffset: end, syncedEnd: end, visibleEnd: end)
+        let state = State(closed: closed, active: active, nextOffset: end, syncedEnd: end, visibleEnd: end, activeSyncedBytes: active.size)
         let log = PartitionLog(topic: topic, partition: partition, directory: directory, config: config, cache: cache,
                                signal: signal, state: state, onRoll: onRoll)
         return (log, cut.map { cut in
@@ -466,6 +476,7 @@ final class PartitionLog: @unchecked Sendable {
         old.segment.unpin()
         state.active = Active(segment: segment, fd: fd, size: 0, lastOffset: base - 1, maxTimestampMs: Int64.min,
                               index: SegmentIndex(), lastIndexedPosition: -config.indexIntervalBytes)
+        state.activeSyncedBytes = 0
         state.statistics.rolls += 1
         onRoll?(self)
     }
@@ -498,6 +509,7 @@ final class PartitionLog: @unchecked Sendable {
             state.syncing = true
             let target = state.nextOffset
             let segment = state.active.segment
+            let size = state.active.size
             condition.unlock()
             var failed: (any Error)?
             do {
@@ -515,9 +527,60 @@ final class PartitionLog: @unchecked Sendable {
                 condition.broadcast()
                 throw state.failure!
             }
+            if state.active.segment === segment { state.activeSyncedBytes = max(state.activeSyncedBytes, size) }
             markSynced(through: target)
             condition.broadcast()
         }
+    }
+
+    /// Drops from the page cache what lies before `mark` (a place every
+    /// reader of the partition has read past) and is on disk: closed
+    /// segments below the mark's whole, the mark's own segment up to it.
+    /// Advice, not a change: a later read of those bytes reads the disk.
+    /// Returns the bytes released.
+    @discardableResult
+    func releasePages(before mark: ReadCursor, stepMin: Int64) -> Int64 {
+        let (closed, active, syncedBytes, released) = condition.withLock {
+            (state.closed, state.active.segment, state.activeSyncedBytes, state.released)
+        }
+        let markBase = mark.segment.baseOffset
+        guard markBase > released.segmentBase || (markBase == released.segmentBase && mark.position >= released.through + stepMin) else {
+            return 0
+        }
+        var total: Int64 = 0
+        for entry in closed where entry.segment.baseOffset < markBase && entry.segment.baseOffset >= released.segmentBase {
+            let from = entry.segment.baseOffset == released.segmentBase ? released.through : 0
+            total += advise(entry.segment, from: from, to: entry.summary.segmentSize)
+        }
+        // The mark's segment: closed (wholly on disk) or the active one (up
+        // to what the last fsync covered).
+        let limit = mark.segment === active ? min(mark.position, syncedBytes) : mark.position
+        let from = markBase == released.segmentBase ? released.through : 0
+        // Whole pages only: the kernel keeps a partly covered last page, so
+        // the next step starts at that page's start.
+        let through = max(from, limit / Self.pageBytes * Self.pageBytes)
+        total += advise(mark.segment, from: from, to: through)
+        condition.withLock {
+            if markBase > state.released.segmentBase || (markBase == state.released.segmentBase && through > state.released.through) {
+                state.released = (markBase, through)
+            }
+            state.statistics.releasedBytes += total
+        }
+        return total
+    }
+
+    static let pageBytes = Int64(max(4096, sysconf(Int32(_SC_PAGESIZE))))
+
+    private func advise(_ segment: Segment, from: Int64, to end: Int64) -> Int64 {
+        guard end > from else { return 0 }
+        do {
+            try segment.withDescriptor { fd in
+                _ = posix_fadvise(fd, off_t(from), off_t(end - from), Int32(POSIX_FADV_DONTNEED))
+            }
+        } catch {
+            return 0  // retired by compaction or retention: nothing of it to keep or release
+        }
+        return end - from
     }
 
     /// Syncs whatever is written and not yet synced (the flusher, close).

@@ -27,7 +27,7 @@ import Foundation
 ///     (single runs of it varied from 4.4 to 6.8 s on one quiet machine).
 /// `cass-bench serve --help`.
 let serveBenchUsage = """
-    Usage: cass-bench serve [--awbs N] [--seed S] [--settle-runs N] [--checkpoint N] [--skip-wrk]
+    Usage: cass-bench serve [--awbs N] [--seed S] [--settle-runs N] [--checkpoint N] [--skip-wrk] [--keep-read-pages]
                             [--connections N] [--seconds S]
 
     Issue 11's speed goals, on a generated dataset and an embedded `cass serve`
@@ -50,6 +50,9 @@ let serveBenchUsage = """
       --settle-runs N   runs of `cass settle`, 1 to 9 (default 3)
       --checkpoint N    batches per stage checkpoint (default: cass serve's own)
       --skip-wrk        a) only (for a profile of the upload and close)
+      --keep-read-pages the log's pages stay in the page cache after every
+                        reader has read them (cass serve releases them), to
+                        compare
       --connections N   wrk connections (default 64)
       --seconds S       wrk duration in seconds (default 10)
 
@@ -68,7 +71,7 @@ let serveBenchLimits: [String: ClosedRange<Int>] = [
 func runServeBench(_ arguments: [String]) -> Int32 {
     var awbs = 200_000, seed: UInt64 = 7, connections = 64, seconds = 10, skipWRK = false
     var checkpoint = ServiceOptions(dataDirectory: URL(fileURLWithPath: "/")).checkpointBatches
-    var settleRuns = 3
+    var settleRuns = 3, keepReadPages = false
     var args = arguments
     func refuse(_ problem: String) -> Int32 {
         FileHandle.standardError.write(Data("cass-bench serve: \(problem) (cass-bench serve --help)\n".utf8))
@@ -82,6 +85,9 @@ func runServeBench(_ arguments: [String]) -> Int32 {
             return 0
         case "--skip-wrk":
             skipWRK = true
+            continue
+        case "--keep-read-pages":
+            keepReadPages = true
             continue
         default:
             break
@@ -108,14 +114,14 @@ func runServeBench(_ arguments: [String]) -> Int32 {
     }
     do {
         return try serveBench(awbs: awbs, seed: seed, connections: connections, seconds: seconds, checkpoint: checkpoint,
-                              settleRuns: settleRuns, skipWRK: skipWRK)
+                              settleRuns: settleRuns, skipWRK: skipWRK, keepReadPages: keepReadPages)
     } catch {
         FileHandle.standardError.write(Data("cass-bench serve: \(error)\n".utf8))
         return 1
     }
 }
 
-private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int, checkpoint: Int, settleRuns: Int, skipWRK: Bool) throws -> Int32 {
+private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int, checkpoint: Int, settleRuns: Int, skipWRK: Bool, keepReadPages: Bool) throws -> Int32 {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("cass-bench-serve-\(getpid())")
     defer { try? FileManager.default.removeItem(at: work) }
     let summary = try SampleGenerator.generate(SampleConfig(awbs: awbs, seed: seed, errorRate: 0.02), into: work)
@@ -159,7 +165,10 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     ProcessMemory.releaseFreedMemory()
     let data = work.appendingPathComponent("data")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-    let log = try FileLog(directory: data.appendingPathComponent("log").path, options: .service)
+    var logOptions = FileLogOptions.service
+    // For comparison: the log's pages stay cached after every reader passed them.
+    if keepReadPages { logOptions.releaseReadPagesEveryMs = 0 }
+    let log = try FileLog(directory: data.appendingPathComponent("log").path, options: logOptions)
     var options = ServiceOptions(dataDirectory: data)
     options.referenceDirectory = referenceFolder
     options.port = 0
@@ -215,7 +224,8 @@ private func serveBench(awbs: Int, seed: UInt64, connections: Int, seconds: Int,
     print(String(format: "cass serve: uploaded %.1f MB in %6.2f s (%.0f MB/s), all %d periods closed after %6.2f s: %.2fx cass settle (goal: at most 2x)",
                  Double(bytes) / 1e6, uploaded, Double(bytes) / 1e6 / max(uploaded, 0.001), periods.count, serveSeconds, serveSeconds / max(settleSeconds, 0.001)))
     let written = log.statistics
-    print(String(format: "the log so far: %d appends, %d records, %.1f MB, %d fsyncs", written.appends, written.records, Double(written.bytes) / 1e6, written.fsyncs))
+    print(String(format: "the log so far: %d appends, %d records, %.1f MB, %d fsyncs, %.1f MB read by every reader and released from the page cache",
+                 written.appends, written.records, Double(written.bytes) / 1e6, written.fsyncs, Double(written.releasedBytes) / 1e6))
     let agents = try client.request("GET", "/api/v1/reports/settlement-agents.csv", token: token).text
     let same = agents == SettlementSummary.agentsCSV(outcome.invoices)
     print("settlement-agents.csv through the API \(same ? "equals" : "DIFFERS FROM") cass settle's")

@@ -80,6 +80,47 @@ final class StoredUploadsTests: XCTestCase {
         XCTAssertThrowsError(try reference.content(from: log, uploads: folder)) { XCTAssertTrue("\($0)".contains("the reference says"), "\($0)") }
     }
 
+    /// Once read (by ingest, or for a download), a stored upload's pages
+    /// leave the page cache (docs/filelog.md): read again, it reads the
+    /// disk and gives the same bytes.
+    func testAStoredFileLeavesThePageCacheOnceRead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cass-stored-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bytes = (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let id = String(repeating: "cd", count: 16)
+        let name = id + "-8899aabbccddeeff"
+        let path = folder.appendingPathComponent(name).path
+        // Written and fsync'd, as the service stores an upload.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, bytes.count)
+        XCTAssertEqual(fsync(fd), 0)
+        close(fd)
+        XCTAssertGreaterThan(try residentPages(path), 0, "just written: cached")
+        let reference = FileReference(id: id, name: "GB125.cbf", uploadsPartition: 0, chunkOffsets: [], size: Int64(bytes.count),
+                                      submittedBy: "ba.input", company: "airline-125", submittedAt: "2026-12-06T00:00:00Z",
+                                      storedAs: name, storedCRC32: bytes.withUnsafeBytes { FileReference.checksum($0) })
+        let log = InProcessLog()
+        XCTAssertEqual(try reference.content(from: log, uploads: folder), bytes)
+        XCTAssertEqual(try residentPages(path), 0, "read: released")
+        XCTAssertEqual(try reference.content(from: log, uploads: folder), bytes, "read again from the disk")
+    }
+
+    /// Pages of the file at `path` in the page cache.
+    func residentPages(_ path: String) throws -> Int {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CocoaError(.fileReadNoSuchFile) }
+        defer { close(fd) }
+        let size = Int(lseek(fd, 0, SEEK_END))
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard size > 0, let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { throw CocoaError(.fileReadUnknown) }
+        defer { munmap(map, size) }
+        var vector = [UInt8](repeating: 0, count: (size + page - 1) / page)
+        guard mincore(map, size, &vector) == 0 else { throw CocoaError(.fileReadUnknown) }
+        return vector.filter { $0 & 1 != 0 }.count
+    }
+
     /// A reference from the log names a file in the uploads folder only:
     /// never a path, never another upload's file, never both chunks and a file.
     func testAStoredNameIsNeverAPath() throws {

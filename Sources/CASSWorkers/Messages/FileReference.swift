@@ -104,21 +104,38 @@ public struct FileReference: Sendable, Codable, Hashable {
         guard let path = storedPath(uploads: uploads) else {
             throw DecodingFailure("file \(name) (\(id)): stored in an uploads folder this worker does not have")
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw DecodingFailure("file \(name) (\(id)): cannot read its stored bytes \(path): \(error.localizedDescription)")
-        }
-        guard Int64(data.count) == size else {
-            throw DecodingFailure("file \(name) (\(id)): \(path) holds \(data.count) bytes, the reference says \(size)")
-        }
-        return try data.withUnsafeBytes { bytes in
-            guard Self.checksum(bytes) == storedCRC32 else {
-                throw DecodingFailure("file \(name) (\(id)): \(path) does not hold the bytes stored (CRC-32 differs)")
+        // The mapping ends with the closure, before the pages are released.
+        let result = try { () throws -> R in
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            } catch {
+                throw DecodingFailure("file \(name) (\(id)): cannot read its stored bytes \(path): \(error.localizedDescription)")
             }
-            return try body(bytes)
-        }
+            guard Int64(data.count) == size else {
+                throw DecodingFailure("file \(name) (\(id)): \(path) holds \(data.count) bytes, the reference says \(size)")
+            }
+            return try data.withUnsafeBytes { bytes in
+                guard Self.checksum(bytes) == storedCRC32 else {
+                    throw DecodingFailure("file \(name) (\(id)): \(path) does not hold the bytes stored (CRC-32 differs)")
+                }
+                return try body(bytes)
+            }
+        }()
+        Self.releaseCachedPages(path)
+        return result
+    }
+
+    /// A stored upload is read once by ingest (and again only for a
+    /// download of its content): its pages leave the page cache once read,
+    /// for the same reason the file log's do (`FileLogOptions.releaseReadPagesEveryMs`).
+    /// The file was fsync'd before its upload was answered, so its pages
+    /// are clean and the advice takes them; a later read reads the disk.
+    static func releaseCachedPages(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+        close(fd)
     }
 
     /// The stored bytes' checksum (hardware CRC-32: a 256 MiB file in a
