@@ -154,7 +154,7 @@ def main():
     kafka = []
     if args.brokers:
         # State in Kafka's topics, under a namespace of this run only.
-        environment["CASS_NAMESPACE"] = f"check-api-{os.getpid()}-{int(time.time())}."
+        environment["CASS_NAMESPACE"] = f"check-api-{os.getpid()}-{int(time.time())}"
         kafka = ["--brokers", args.brokers]
     environment["CASS_ADMIN_PASSWORD"] = ADMIN_PASSWORD
     environment["CASS_TEST_PASSWORD_ITERATIONS"] = "1000"

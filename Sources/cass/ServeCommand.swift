@@ -17,7 +17,7 @@ enum ServeCommand {
                           [--brokers LIST] [-X key=value]
                           [--metrics-port N [--metrics-host ADDR]]
                           [--sftp-listen HOST:PORT [--sftp-root DIR]] [--drop DIR]
-                          [--trusted-proxy LIST]
+                          [--trusted-proxy LIST] [--access-log FILE]
 
         Runs the OpenCASS service: the HTTP API and portal for airlines, agents
         and the CASS operator, with the whole settlement pipeline inside.
@@ -55,6 +55,10 @@ enum ServeCommand {
                               (503 when the stage threads have not gone round for 30 s)
           --metrics-host ADDR  numeric address of the metrics endpoint (default:
                               $CASS_METRICS_HOST, else 127.0.0.1)
+          --access-log FILE   append one JSON line per answered request to FILE (- for
+                              stderr): time, peer, method, path, route, status, bytes,
+                              ms (docs/service.md "Access log"); rotate it with
+                              copy-and-truncate
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations
         move time with it between restarts); CASS_NAMESPACE prefixes every topic;
@@ -66,7 +70,7 @@ enum ServeCommand {
         stuck in; acknowledged requests are kept, as after a crash).
         """,
         values: ["--data", "--reference", "--listen", "--admin", "--brokers", "-X", "--sftp-listen", "--sftp-root", "--drop", "--trusted-proxy",
-                 "--metrics-port", "--metrics-host"])
+                 "--metrics-port", "--metrics-host", "--access-log"])
 
     /// How long stopping may take before the process exits anyway.
     static let stopDeadlineSeconds = 45
@@ -110,10 +114,17 @@ enum ServeCommand {
             let clock = try ServiceClock.fromEnvironment()
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
 
+            // Opened before the data folder is locked: a path that cannot be written ends the start at once.
+            let accessLog = try parsed.value("--access-log").map { try AccessLogFile(path: $0) }
             let log = try ServiceLog.open(data: data, parsed: parsed, name: "serve")
             let signal = ShutdownSignal()
             let metrics = metricsEndpoint.map { _ in ServiceMetrics() }
-            options.requestObserver = metrics?.observe
+            if metrics != nil || accessLog != nil {
+                options.requestObserver = { record in
+                    metrics?.observe(record)
+                    accessLog?.write(record)
+                }
+            }
             let service = Service(options: options, log: log, clock: clock)
             try service.start { Console.progress("serve: \($0)") }
             var metricsServer: MetricsServer?

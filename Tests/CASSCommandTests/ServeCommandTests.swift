@@ -37,8 +37,11 @@ final class ServeCommandTests: XCTestCase {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("cass-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
         let port = try ServeProcess.freePort(), metricsPort = try ServeProcess.freePort()
+        let accessLog = data.appendingPathComponent("access.jsonl")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let server = try ServeProcess.start(data: data, port: port, extra: [
-            "--reference", CommandRunner.repo.appendingPathComponent("samples/reference").path, "--admin", "root", "--metrics-port", String(metricsPort)])
+            "--reference", CommandRunner.repo.appendingPathComponent("samples/reference").path, "--admin", "root", "--metrics-port", String(metricsPort),
+            "--access-log", accessLog.path])
         defer { ServeKafkaTests.stop(server) }
         try server.waitHealthy()
         func metrics() throws -> [String: Double] {
@@ -98,6 +101,25 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"-\",route=\"-\",status=\"431\"}"], 1)
         XCTAssertNotNil(requests["cass_serve_http_open_connections"])
         XCTAssertEqual(requests["cass_serve_view_lag_offsets{topic=\"cass.invoices\"}"], 0)
+
+        // The access log has a line for each of those answers.
+        let lines = try String(contentsOf: accessLog, encoding: .utf8).split(separator: "\n").map { line in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        }
+        func logged(_ method: String, _ route: String?, _ status: Int) -> [[String: Any]] {
+            lines.filter { $0["method"] as? String == method && $0["route"] as? String == route && $0["status"] as? Int == status }
+        }
+        XCTAssertEqual(logged("POST", "/api/v1/files", 201).count, 1, "\(lines)")
+        XCTAssertEqual(logged("POST", "/api/v1/files", 201).first?["path"] as? String, "/api/v1/files", "the path, not its query")
+        XCTAssertEqual(logged("POST", "/api/v1/sessions", 201).count, 2)
+        XCTAssertEqual(logged("GET", nil, 404).first?["path"] as? String, "/api/v1/no/such/thing")
+        XCTAssertEqual(logged("-", nil, 431).count, 1)
+        XCTAssertEqual(logged("GET", "/healthz", 200).isEmpty, false, "the readiness checks are answers too")
+        XCTAssertTrue(lines.allSatisfy { ($0["remote"] as? String)?.hasPrefix("127.0.0.1") == true && $0["ms"] is Double && $0["bytes"] is Int }, "\(lines)")
+        let unwritable = try CommandRunner.run(["serve", "--data", data.path, "--access-log", data.appendingPathComponent("no/such/folder/log").path,
+                                                "--listen", "127.0.0.1:\(try ServeProcess.freePort())"], timeoutSeconds: 60)
+        XCTAssertEqual(unwritable.status, 1)
+        XCTAssertTrue(unwritable.stderr.contains("cannot open the access log"), unwritable.stderr)
 
         let hostAlone = try CommandRunner.run(["serve", "--data", data.path, "--metrics-host", "0.0.0.0"])
         XCTAssertEqual(hostAlone.status, 2)

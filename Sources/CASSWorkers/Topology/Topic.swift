@@ -62,10 +62,17 @@ public enum TopicCatalog {
     /// `CASS_NAMESPACE`, when set, prefixes every topic and group name, so
     /// that several settlement runs (or tenants, or test runs) can share a
     /// cluster without seeing each other's records.
-    public static let namespace: String = {
-        let value = ProcessInfo.processInfo.environment["CASS_NAMESPACE"] ?? ""
+    ///
+    /// The namespace and the name are joined with one dot, which the
+    /// namespace may also end with: `run1` and `run1.` both give
+    /// `run1.cass.files` (a trailing dot gave `run1..cass.files` before).
+    public static let namespace: String = namespace(from: ProcessInfo.processInfo.environment["CASS_NAMESPACE"])
+
+    static func namespace(from value: String?) -> String {
+        var value = value ?? ""
+        while value.hasSuffix(".") { value.removeLast() }
         return value.isEmpty ? "" : value + "."
-    }()
+    }
 
     // Namespaced names, for code that needs a topic's name on the log.
     public static var files: String { Topic.files.name }
