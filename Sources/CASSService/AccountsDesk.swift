@@ -184,8 +184,8 @@ public final class AccountsDesk: @unchecked Sendable {
         guard !missing.isEmpty else { return }
         let partitions = try writer.partitions(TopicCatalog.files)
         for start in stride(from: 0, to: missing.count, by: 500) {
-            let records = missing[start..<min(missing.count, start + 500)].map {
-                Submission.record(.memo($0), operation: $0.country, partitions: partitions)
+            let records = try missing[start..<min(missing.count, start + 500)].map {
+                try Submission.checkedRecord(.memo($0), operation: $0.country, partitions: partitions)
             }
             try feed.wait(for: try writer.write(records))
         }

@@ -74,7 +74,7 @@ extension ServiceContext {
             // Then the memos of the disputes accepted before: ahead of the
             // marker, so that each is billed in the period it was given.
             try accounts.writeMemos()
-            let marker = Submission.record(.closeMarker(period: key, source: 0, sourceCount: 1), operation: country,
+            let marker = try Submission.checkedRecord(.closeMarker(period: key, source: 0, sourceCount: 1), operation: country,
                                            partitions: try writer.partitions(TopicCatalog.files))
             try feed.wait(for: try writer.write([marker]))
         }

@@ -93,7 +93,7 @@ extension ServiceContext {
     /// Writes the reference to cass.files and waits until the views have
     /// it; false when a file with the requested id was there already.
     private func submitReference(_ reference: FileReference, operation: String, requestedID: String?) throws -> Bool {
-        var record = Submission.record(.fileRef(reference), operation: operation, partitions: try writer.partitions(TopicCatalog.files))
+        var record = try Submission.checkedRecord(.fileRef(reference), operation: operation, partitions: try writer.partitions(TopicCatalog.files))
         record.headers = [LogHeader(name: FileReference.fileHeader, text: reference.id)]
         // One reference per id from this process: a retry racing its
         // original finds the first one written.

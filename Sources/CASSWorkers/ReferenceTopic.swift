@@ -56,6 +56,31 @@ public enum Submission {
                        key: Array(operation.utf8), value: message.encoded())
     }
 
+    /// `record`, once its value is known to read back as itself: what the
+    /// ingest stage and the service's views decode. A value they could not
+    /// read would go to the dead-letter topic unbilled, or stop the views
+    /// (their state would be wrong), at every start; refused here, it fails
+    /// only the request that made it. The service writes cass.files this way
+    /// (uploads, withdrawals, dry runs, close markers, memos), as it does its
+    /// accounts and identity records.
+    public static func checkedRecord(_ message: StageMessage, operation: String, partitions: Int32) throws -> OutgoingRecord {
+        let made = record(message, operation: operation, partitions: partitions)
+        let back: StageMessage
+        do {
+            back = try StageMessage.decode(made.value)
+        } catch {
+            throw ReadBackFailure(description: "a \(message.kind) message for cass.files would not read back (\(error)); not written")
+        }
+        guard back.encoded() == made.value else {
+            throw ReadBackFailure(description: "a \(message.kind) message for cass.files would read back changed; not written")
+        }
+        return made
+    }
+
+    public struct ReadBackFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     public static func submit(_ files: [FolderSettlement.InputFile], log: any Log) throws {
         let partitions = try log.partitionCount(of: TopicCatalog.files)
         let producer = try log.makeProducer()

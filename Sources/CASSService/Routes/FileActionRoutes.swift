@@ -173,7 +173,7 @@ extension ServiceContext {
     /// its answer.
     func ask(_ requestId: String, _ message: StageMessage, operation: String, partition: Int32? = nil, fileID: String?,
              replies: RepliesView) throws -> [StageReply] {
-        var record = Submission.record(message, operation: operation, partitions: try writer.partitions(TopicCatalog.files))
+        var record = try Submission.checkedRecord(message, operation: operation, partitions: try writer.partitions(TopicCatalog.files))
         if let partition { record.partition = partition }
         if let fileID { record.headers = [LogHeader(name: FileReference.fileHeader, text: fileID)] }
         replies.expect(requestId)
