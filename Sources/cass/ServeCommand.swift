@@ -130,6 +130,7 @@ enum ServeCommand {
             var metricsServer: MetricsServer?
             if let endpoint = metricsEndpoint, let metrics {
                 metrics.follow { service.vitals() }
+                if let fileLog = log as? FileLog { FileLogMetrics.follow(fileLog, in: metrics.registry) }
                 let server = try MetricsServer(registry: metrics.registry, host: endpoint.host, port: endpoint.port) { service.roundAgeMs }
                 server.start()
                 metricsServer = server

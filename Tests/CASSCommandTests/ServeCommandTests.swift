@@ -101,6 +101,12 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(requests["cass_serve_http_requests_total{method=\"-\",route=\"-\",status=\"431\"}"], 1)
         XCTAssertNotNil(requests["cass_serve_http_open_connections"])
         XCTAssertEqual(requests["cass_serve_view_lag_offsets{topic=\"cass.invoices\"}"], 0)
+        // The embedded log's own counters.
+        XCTAssertGreaterThan(requests["cass_serve_log_bytes_total"] ?? 0, 0, "\(requests)")
+        XCTAssertGreaterThan(requests["cass_serve_log_records_total"] ?? 0, 0)
+        XCTAssertGreaterThan(requests["cass_serve_log_fsyncs_total"] ?? 0, 0)
+        XCTAssertNotNil(requests["cass_serve_log_released_bytes_total"])
+        XCTAssertEqual(requests["cass_serve_log_background_problems"], 0)
 
         // The access log has a line for each of those answers.
         let lines = try String(contentsOf: accessLog, encoding: .utf8).split(separator: "\n").map { line in
