@@ -39,32 +39,13 @@ extension AccessRecord {
         return "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millisText)Z"
     }
 
-    /// A JSON string of at most `max` scalars of `text` ("..." appended
-    /// when cut); quotes, backslashes and control characters escaped.
+    /// A JSON string (`JSONText.string`) of at most `max` scalars of
+    /// `text`, "..." appended when cut.
     static func quoted(_ text: String, max: Int) -> String {
-        var out = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == max {
-                out += "..."
-                break
-            }
-            count += 1
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x2028...0x2029).contains(scalar.value) {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        let scalars = text.unicodeScalars
+        guard scalars.count > max else { return JSONText.string(text) }
+        var cut = String.UnicodeScalarView()
+        cut.append(contentsOf: scalars.prefix(max))
+        return JSONText.string(String(cut) + "...")
     }
 }
