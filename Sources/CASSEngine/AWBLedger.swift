@@ -17,11 +17,24 @@ public struct LedgerKey: Hashable, Sendable, Comparable, CustomStringConvertible
         self.init(operation: ASCIICode(operationText: operation), awb: AWBKey(prefix: prefix, serial: serial))
     }
 
-    /// One 64-bit word for the hasher: the operation's two letters above
-    /// the prefix (10 bits) and the serial (27 bits). Equality still
-    /// compares every field; the word only spreads the keys.
+    /// One 64-bit word for the hasher (`word`). Equality still compares
+    /// every field; the word only spreads the keys.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(operation.packed << 48 ^ UInt64(UInt32(bitPattern: awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: awb.serial)))
+        hasher.combine(word)
+    }
+
+    /// What a `Set` or `Dictionary` of keys hashes (`TableHash`): the
+    /// ledger looks up, and the service's undo log inserts, a key per
+    /// billed record. Keys that differ differ in `word` unless their
+    /// operation codes are longer than two letters.
+    public func _rawHashValue(seed: Int) -> Int {
+        TableHash.raw(word, seed: seed)
+    }
+
+    /// The operation's two letters above the prefix (10 bits) and the
+    /// serial (27 bits).
+    @inline(__always) var word: UInt64 {
+        operation.packed << 48 ^ UInt64(UInt32(bitPattern: awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: awb.serial))
     }
 
     public static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
@@ -111,8 +124,7 @@ public struct AWBLedger: Sendable {
     /// in a check digit and cluster in ranges, so their low bits alone
     /// would fill some shards more than others.
     @inline(__always) static func shard(of key: LedgerKey) -> Int {
-        let word = key.operation.packed << 48 ^ UInt64(UInt32(bitPattern: key.awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: key.awb.serial))
-        return Int(truncatingIfNeeded: (word &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        Int(truncatingIfNeeded: (key.word &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
 
     public var count: Int { shards.reduce(0) { $0 + $1.count } }

@@ -1,3 +1,4 @@
+import CASSDomain
 import Foundation
 
 /// The fonts a document may draw with, in fallback order: for each
@@ -224,6 +225,15 @@ struct UTF8Key: Hashable, Sendable {
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
+    /// The text's bytes through `TableHash`, not a `Hasher`: documents
+    /// look up a cached shaping per table cell.
+    func _rawHashValue(seed: Int) -> Int { TableHash.raw(word, seed: seed) }
+
+    var word: UInt64 {
+        var text = self.text
+        return text.withUTF8 { TableHash.word(ofBytes: UnsafeRawBufferPointer($0)) }
+    }
+
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {
         var x = a.text, y = b.text
         return x.withUTF8 { xs in y.withUTF8 { ys in xs.count == ys.count && xs.elementsEqual(ys) } }
@@ -248,6 +258,11 @@ enum SharedShapes {
         let text: UTF8Key
         let bold: Bool
         let paragraphLevel: UInt8?
+
+        /// See `UTF8Key._rawHashValue`.
+        func _rawHashValue(seed: Int) -> Int {
+            TableHash.raw(TableHash.fold(text.word, bold ? 1 : 0, paragraphLevel.map { UInt64($0) + 1 } ?? 0), seed: seed)
+        }
     }
 
     struct Run: Sendable {

@@ -1,3 +1,5 @@
+import CASSDomain
+
 /// Line-by-line drawing on A4 pages for reports: a cursor moving down the
 /// page, cells that shrink or cut text to fit their column, word wrapping,
 /// and mirroring of the whole grid for right-to-left languages.
@@ -265,6 +267,12 @@ final class ReportCanvas {
             self.size = size
             self.bold = bold
             self.breakWords = breakWords
+        }
+
+        /// See `UTF8Key._rawHashValue`. `+ 0` makes -0.0 (equal to 0.0)
+        /// hash as 0.0 does.
+        func _rawHashValue(seed: Int) -> Int {
+            TableHash.raw(TableHash.fold(key.word, (w + 0).bitPattern, (size + 0).bitPattern, (bold ? 1 : 0) | (breakWords ? 2 : 0)), seed: seed)
         }
     }
 

@@ -222,6 +222,10 @@ public final class SettleStage: BarrierStage, WithdrawalBarrierStage {
             // with the operation's string hashed it for every line.
             struct Touched: Hashable {
                 var operation: UInt64, period: Int32, agent: Int64, fileOrdinal: Int64
+                // Two inserts per line: `TableHash`, not a `Hasher`.
+                func _rawHashValue(seed: Int) -> Int {
+                    TableHash.raw(TableHash.fold(operation, UInt64(UInt32(bitPattern: period)), UInt64(bitPattern: agent), UInt64(bitPattern: fileOrdinal)), seed: seed)
+                }
             }
             var touched: Set<Touched> = []
             touched.reserveCapacity(min(batch.lines.count, 1024))
