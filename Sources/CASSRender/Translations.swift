@@ -87,6 +87,11 @@ public struct Translations: Sendable {
     /// Resolves a BCP 47 tag (`fr-CA`, `zh-CN`, `zh-Hans-CN`, `ar-SA`) to a
     /// supported table; nil when none fits.
     public static func resolve(_ tag: String) -> String? {
+        // A supported tag as written (what reference data holds) resolves
+        // to itself: every document of every invoice resolves its agent's
+        // language, and the Foundation path below was 1 % of a close with
+        // documents.
+        if supported.contains(tag) { return tag }
         let parts = tag.replacingOccurrences(of: "_", with: "-").split(separator: "-").map { $0.lowercased() }
         guard let primary = parts.first else { return nil }
         // Traditional Chinese readers are better served by zh-Hans than by English.

@@ -23,6 +23,12 @@ final class TranslationsTests: XCTestCase {
         XCTAssertEqual(Translations(language: "ar_AE").language, "ar")
         XCTAssertEqual(Translations(language: "pt-BR").language, "en")
         XCTAssertEqual(Translations(preferring: ["pt", "ko"]).language, "ko")
+        // Each supported tag as written resolves to itself (the shortcut),
+        // as the general path resolves it (case and separators aside).
+        for tag in Translations.supported {
+            XCTAssertEqual(Translations.resolve(tag), tag)
+            XCTAssertEqual(Translations.resolve(tag.uppercased().replacingOccurrences(of: "-", with: "_")), tag)
+        }
     }
 
     func test_numbersAndDates_followTheLanguage() throws {
