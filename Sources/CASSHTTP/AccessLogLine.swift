@@ -8,16 +8,20 @@ extension AccessRecord {
     /// longer one is cut and ends with "...". The server refuses heads over
     /// 16 KiB, so a path never makes a line longer than about 1.5 KiB.
     public static let logPathScalarsMax = 1024
+    /// The longest user name a line keeps (usernames are shorter: see
+    /// docs/service.md, Users).
+    public static let logUserScalarsMax = 128
 
     /// One JSON line, ending in a newline, for an access log: when the
-    /// answer ended (UTC, milliseconds), the peer, the method, the path as
-    /// sent (without its query), the
-    /// matched route's pattern (null for 404/405 and answers sent before a
-    /// head was read), the status, the bytes sent and the milliseconds the
-    /// request took.
+    /// answer ended (UTC, milliseconds), the peer, the user the request was
+    /// authenticated as (null when none), the method, the path as sent
+    /// (without its query), the matched route's pattern (null for 404/405
+    /// and answers sent before a head was read), the status, the bytes
+    /// sent and the milliseconds the request took.
     public func jsonLine(endedAtMs: Int64) -> String {
         var line = "{\"time\":\"" + Self.timestamp(ms: endedAtMs) + "\""
         line += ",\"remote\":" + Self.quoted(remoteAddress, max: 64)
+        line += ",\"user\":" + (user.map { Self.quoted($0, max: Self.logUserScalarsMax) } ?? "null")
         line += ",\"method\":" + Self.quoted(method, max: 32)
         line += ",\"path\":" + Self.quoted(rawPath, max: Self.logPathScalarsMax)
         line += ",\"route\":" + (route.map { Self.quoted($0, max: 256) } ?? "null")

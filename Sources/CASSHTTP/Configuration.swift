@@ -85,8 +85,13 @@ public struct AccessRecord: Sendable {
     public let bytesSent: Int64
     public let durationNanoseconds: UInt64
     public let remoteAddress: String
+    /// The user the handler authenticated (`Request.userForLog`); nil for
+    /// anonymous requests and answers sent before a handler ran.
+    public let user: String?
 
-    public init(method: String, rawPath: String, route: String?, status: Int, bytesSent: Int64, durationNanoseconds: UInt64, remoteAddress: String) {
+    public init(method: String, rawPath: String, route: String?, status: Int, bytesSent: Int64, durationNanoseconds: UInt64, remoteAddress: String,
+                user: String? = nil) {
+        self.user = user
         self.method = method
         self.rawPath = rawPath
         self.route = route

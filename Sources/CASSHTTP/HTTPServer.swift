@@ -291,23 +291,23 @@ public final class HTTPServer: @unchecked Sendable {
         do {
             if case .events(let channel) = response.body, head.method != .HEAD {
                 status = try sendEvents(response, channel: channel, head: head, io: io)
-                record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+                record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote, user: request.userForLog)
                 return false
             }
             status = try ResponseWriter.write(response, for: head, keepAlive: keepAlive, io: io, configuration: configuration)
         } catch {
-            record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+            record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote, user: request.userForLog)
             return false
         }
-        record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote)
+        record(head, route: route, status: status, sentBefore: sentBefore, io: io, began: began, remote: remote, user: request.userForLog)
         if !keepAlive { lingeringClose(io) }
         return keepAlive
     }
 
-    private func record(_ head: RequestHead, route: String?, status: Int, sentBefore: Int64, io: ConnectionIO, began: UInt64, remote: String) {
+    private func record(_ head: RequestHead, route: String?, status: Int, sentBefore: Int64, io: ConnectionIO, began: UInt64, remote: String, user: String?) {
         guard let accessLog = configuration.accessLog else { return }
         accessLog(AccessRecord(method: head.method.rawValue, rawPath: head.rawPath, route: route, status: status, bytesSent: io.bytesSent - sentBefore,
-                               durationNanoseconds: Monotonic.now() &- began, remoteAddress: remote))
+                               durationNanoseconds: Monotonic.now() &- began, remoteAddress: remote, user: user))
     }
 
     /// An answer sent before a request head was read whole.

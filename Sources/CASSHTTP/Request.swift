@@ -45,6 +45,10 @@ public final class Request: @unchecked Sendable {
     /// Files written under `.file`, removed after the handler returns.
     private(set) var receivedFiles: [String] = []
     public private(set) var trailers = HTTPHeaders()
+    /// Who the request was authenticated as, for the access log line; set
+    /// by the handler that authenticated it (nil: nobody, or not known).
+    /// A request is handled on its connection's thread only.
+    public var userForLog: String?
 
     enum BodyState {
         case unread

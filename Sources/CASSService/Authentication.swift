@@ -21,6 +21,9 @@ struct Authenticator: Sendable {
     func caller(_ request: Request) throws -> Authenticated {
         guard let token = token(of: request) else { throw APIError.unauthorized }
         let caller = try caller(token: token)
+        // Named in the access log line from here on, also when the cookie
+        // check below refuses the request (the user is who sent it).
+        request.userForLog = caller.user.username
         if request.bearerToken == nil, ![HTTPMethod.GET, .HEAD, .OPTIONS].contains(request.method) {
             try BrowserSecurity.checkCookieStateChange(request, sessionToken: token)
         }

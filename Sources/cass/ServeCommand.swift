@@ -56,8 +56,8 @@ enum ServeCommand {
           --metrics-host ADDR  numeric address of the metrics endpoint (default:
                               $CASS_METRICS_HOST, else 127.0.0.1)
           --access-log FILE   append one JSON line per answered request to FILE (- for
-                              stderr): time, peer, method, path, route, status, bytes,
-                              ms (docs/service.md "Access log"); rotate it with
+                              stderr): time, peer, user, method, path, route, status,
+                              bytes, ms (docs/service.md "Access log"); rotate it with
                               copy-and-truncate
 
         Environment: CASS_TODAY=YYYY-MM-DD sets "today" (tests and demonstrations

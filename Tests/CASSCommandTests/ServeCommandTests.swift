@@ -117,6 +117,13 @@ final class ServeCommandTests: XCTestCase {
         }
         XCTAssertEqual(logged("POST", "/api/v1/files", 201).count, 1, "\(lines)")
         XCTAssertEqual(logged("POST", "/api/v1/files", 201).first?["path"] as? String, "/api/v1/files", "the path, not its query")
+        // Who asked: the user a token belongs to; nobody before a login,
+        // for the readiness checks and for answers before a head was read.
+        XCTAssertEqual(logged("POST", "/api/v1/files", 201).first?["user"] as? String, "ba.input")
+        XCTAssertEqual(logged("POST", "/api/v1/operations/{country}/periods/{period}/close", 202).first?["user"] as? String, "root")
+        XCTAssertTrue(logged("POST", "/api/v1/sessions", 201).allSatisfy { $0["user"] is NSNull }, "\(lines)")
+        XCTAssertTrue(logged("-", nil, 431).first?["user"] is NSNull)
+        XCTAssertTrue(logged("GET", "/healthz", 200).allSatisfy { $0["user"] is NSNull })
         XCTAssertEqual(logged("POST", "/api/v1/sessions", 201).count, 2)
         XCTAssertEqual(logged("GET", nil, 404).first?["path"] as? String, "/api/v1/no/such/thing")
         XCTAssertEqual(logged("-", nil, 431).count, 1)

@@ -4,9 +4,9 @@ import XCTest
 
 /// `AccessRecord.jsonLine`: one JSON object per line, whatever the path holds.
 final class AccessLogLineTests: XCTestCase {
-    func record(_ path: String, method: String = "GET", route: String? = "/api/v1/files/{id}", status: Int = 200) -> AccessRecord {
+    func record(_ path: String, method: String = "GET", route: String? = "/api/v1/files/{id}", status: Int = 200, user: String? = "ba.input") -> AccessRecord {
         AccessRecord(method: method, rawPath: path, route: route, status: status, bytesSent: 1843, durationNanoseconds: 412_345,
-                     remoteAddress: "127.0.0.1:50412")
+                     remoteAddress: "127.0.0.1:50412", user: user)
     }
 
     func parsed(_ line: String) throws -> [String: Any] {
@@ -20,18 +20,20 @@ final class AccessLogLineTests: XCTestCase {
         let object = try parsed(line)
         XCTAssertEqual(object["time"] as? String, "2026-12-07T18:40:01.123Z")
         XCTAssertEqual(object["remote"] as? String, "127.0.0.1:50412")
+        XCTAssertEqual(object["user"] as? String, "ba.input")
         XCTAssertEqual(object["method"] as? String, "GET")
         XCTAssertEqual(object["path"] as? String, "/api/v1/files/abc")
         XCTAssertEqual(object["route"] as? String, "/api/v1/files/{id}")
         XCTAssertEqual(object["status"] as? Int, 200)
         XCTAssertEqual(object["bytes"] as? Int, 1843)
         XCTAssertEqual(object["ms"] as? Double, 0.412)
-        XCTAssertEqual(Set(object.keys), ["time", "remote", "method", "path", "route", "status", "bytes", "ms"])
+        XCTAssertEqual(Set(object.keys), ["time", "remote", "user", "method", "path", "route", "status", "bytes", "ms"])
     }
 
     func testAnAnswerWithoutARouteSaysNull() throws {
-        let object = try parsed(record("-", method: "-", route: nil, status: 431).jsonLine(endedAtMs: 0))
+        let object = try parsed(record("-", method: "-", route: nil, status: 431, user: nil).jsonLine(endedAtMs: 0))
         XCTAssertTrue(object["route"] is NSNull, "\(object)")
+        XCTAssertTrue(object["user"] is NSNull, "\(object)")
         XCTAssertEqual(object["time"] as? String, "1970-01-01T00:00:00.000Z")
         XCTAssertEqual(object["status"] as? Int, 431)
     }
@@ -44,6 +46,17 @@ final class AccessLogLineTests: XCTestCase {
         XCTAssertEqual(object["path"] as? String, hostile)
         XCTAssertEqual(object["status"] as? Int, 200)
         XCTAssertEqual(object["time"] as? String, "1970-01-01T00:00:00.005Z")
+    }
+
+    /// A user name is escaped and cut as a path is (names are checked at
+    /// creation, but the line does not rely on it).
+    func testAUserStaysInsideItsString() throws {
+        let hostile = "x\",\"status\":500,\"y\":\"\n"
+        let object = try parsed(record("/a", user: hostile).jsonLine(endedAtMs: 5))
+        XCTAssertEqual(object["user"] as? String, hostile)
+        XCTAssertEqual(object["status"] as? Int, 200)
+        let long = try parsed(record("/a", user: String(repeating: "u", count: 500)).jsonLine(endedAtMs: 5))
+        XCTAssertEqual((long["user"] as? String)?.count, AccessRecord.logUserScalarsMax + 3)
     }
 
     func testALongPathIsCut() throws {

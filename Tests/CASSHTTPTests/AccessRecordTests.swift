@@ -15,7 +15,11 @@ final class AccessRecordTests: ServerTestCase {
             configure(&configuration)
         }) { router in
             router.get("/invoices/{number}") { request in .text("invoice \(request.pathParameters["number"] ?? "")") }
-            router.post("/invoices/{number}") { _ in throw HTTPError(.conflict, detail: "no") }
+            router.post("/invoices/{number}") { request in
+                // As the service's authenticator does, before refusing.
+                request.userForLog = "ba.input"
+                throw HTTPError(.conflict, detail: "no")
+            }
         }
     }
 
@@ -37,6 +41,8 @@ final class AccessRecordTests: ServerTestCase {
         XCTAssertEqual(records.map(\.method), ["GET", "POST"])
         XCTAssertEqual(records[0].rawPath, "/invoices/GB-1")
         XCTAssertGreaterThan(records[0].bytesSent, 0)
+        // The user a handler named, also on a refusal; nil when none did.
+        XCTAssertEqual(records.map(\.user), [nil, "ba.input"])
     }
 
     func test_unmatchedPathsAndMethodsHaveNoRoute() throws {

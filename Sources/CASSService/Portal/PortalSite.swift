@@ -79,7 +79,9 @@ final class PortalSite: Sendable {
     func signedIn(_ request: Request) throws -> (String, Authenticated)? {
         guard let token = request.cookies[BrowserSecurity.sessionCookie], !token.isEmpty else { return nil }
         do {
-            return (token, try service.authenticator.caller(token: token))
+            let caller = try service.authenticator.caller(token: token)
+            request.userForLog = caller.user.username
+            return (token, caller)
         } catch let error as HTTPError where error.status.code == 401 {
             return nil
         }
