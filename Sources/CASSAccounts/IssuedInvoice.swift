@@ -41,6 +41,11 @@ public struct IssuedInvoice: Sendable, Hashable, Codable {
     public init(_ invoice: Invoice, operation: Operation) throws(AccountsError) {
         var awbs: [InvoiceAWB] = []
         var index: [AWBKey: Int] = [:]
+        // Sized once: an invoice of a 1M-AWB close holds thousands of AWBs,
+        // and the index grew by doubling, rehashing each time.
+        let lines = invoice.sections.reduce(0) { $0 + $1.lines.count }
+        awbs.reserveCapacity(lines)
+        index.reserveCapacity(lines)
         for section in invoice.sections {
             for line in section.lines {
                 let key = AWBKey(prefix: section.airlinePrefix, serial: line.awbSerial)

@@ -144,6 +144,12 @@ public struct AWBKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         hasher.combine(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)))
     }
 
+    /// `TableHash` of the same word: the accounts index every AWB of every
+    /// issued invoice by its key.
+    public func _rawHashValue(seed: Int) -> Int {
+        TableHash.raw(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)), seed: seed)
+    }
+
     /// "125-12345678". Written in place as a small string: every invoice
     /// line names its AWB, and the concatenations this replaces were most
     /// of drafting an invoice's lines at a period's close.

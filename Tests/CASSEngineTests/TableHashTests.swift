@@ -97,4 +97,18 @@ final class TableHashTests: XCTestCase {
         XCTAssertEqual(Set(texts.map(word)).count, texts.count)
         XCTAssertEqual(word("1,234.56"), word(String("x1,234.56".dropFirst())))
     }
+
+    /// `AWBKey` (the accounts' index of an invoice's AWBs) hashes the same
+    /// way: equal keys hash equal, a dictionary of them answers by equality.
+    func test_awb_keys_hash_through_the_table_hash() {
+        var index: [AWBKey: Int] = [:]
+        for serial in 0..<20_000 { index[AWBKey(prefix: Int32(serial % 3) * 10 + 125, serial: Int32(serial))] = serial }
+        XCTAssertEqual(index.count, 20_000)
+        for serial in stride(from: 0, to: 20_000, by: 7) {
+            XCTAssertEqual(index[AWBKey(prefix: Int32(serial % 3) * 10 + 125, serial: Int32(serial))], serial)
+        }
+        XCTAssertNil(index[AWBKey(prefix: 125, serial: 1)], "serial 1 was filed under prefix 135")
+        XCTAssertEqual(AWBKey(prefix: 125, serial: 9)._rawHashValue(seed: 3), AWBKey(prefix: 125, serial: 9)._rawHashValue(seed: 3))
+        XCTAssertNotEqual(AWBKey(prefix: 125, serial: 9)._rawHashValue(seed: 3), AWBKey(prefix: 125, serial: 9)._rawHashValue(seed: 4))
+    }
 }
