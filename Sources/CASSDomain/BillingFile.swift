@@ -141,13 +141,18 @@ public struct AWBKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// One 64-bit word for the hasher instead of two fields: the ledger
     /// hashes a key per record.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)))
+        hasher.combine(word)
     }
 
     /// `TableHash` of the same word: the accounts index every AWB of every
     /// issued invoice by its key.
     public func _rawHashValue(seed: Int) -> Int {
-        TableHash.raw(UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial)), seed: seed)
+        TableHash.raw(word, seed: seed)
+    }
+
+    /// The prefix above the serial, each as its 32 bits.
+    @inline(__always) public var word: UInt64 {
+        UInt64(UInt32(bitPattern: prefix)) << 32 | UInt64(UInt32(bitPattern: serial))
     }
 
     /// "125-12345678". Written in place as a small string: every invoice

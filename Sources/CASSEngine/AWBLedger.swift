@@ -31,10 +31,10 @@ public struct LedgerKey: Hashable, Sendable, Comparable, CustomStringConvertible
         TableHash.raw(word, seed: seed)
     }
 
-    /// The operation's two letters above the prefix (10 bits) and the
-    /// serial (27 bits).
+    /// The operation's two letters above the AWB's word (a prefix of 10
+    /// bits above a serial of 27).
     @inline(__always) var word: UInt64 {
-        operation.packed << 48 ^ UInt64(UInt32(bitPattern: awb.prefix)) << 32 ^ UInt64(UInt32(bitPattern: awb.serial))
+        operation.packed << 48 ^ awb.word
     }
 
     public static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
