@@ -315,17 +315,21 @@ public final class OutputFolder {
     /// size and modification time), takes the recorded digest; any other is
     /// read back and hashed.
     static func describe(_ paths: [String], in folder: URL, known: WrittenDigests? = nil) throws(Failure) -> [Entry] {
-        let results = Locked<[Int: Result<Entry, Failure>]>([:])
-        let lanes = max(1, min(2, paths.count))
+        guard !paths.isEmpty else { return [] }
+        let lanes = min(2, paths.count)
         // Paths joined as strings: URL.appendingPathComponent stats each
         // file (AtomicFile.write(_:toPath:)).
         let folderPath = folder.path
+        // The recorded digests taken under one lock, not one per file, and
+        // each outcome into its own slot (`LaneSlots`).
+        let recorded = known?.snapshot() ?? [:]
+        let slots = LaneSlots<Result<Entry, Failure>>(count: paths.count)
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for index in stride(from: lane, to: paths.count, by: lanes) {
                 let filePath = AtomicFile.join(folderPath, paths[index])
                 let outcome: Result<Entry, Failure>
-                if let recorded = known?.digest(ofPath: filePath) {
-                    outcome = .success(Entry(path: paths[index], size: recorded.size, sha256: recorded.sha256))
+                if let entry = recorded[filePath], WrittenDigests.Identity(path: filePath) == entry.identity {
+                    outcome = .success(Entry(path: paths[index], size: entry.size, sha256: entry.sha256))
                 } else {
                     do {
                         let data = try Data(contentsOf: URL(fileURLWithPath: filePath, isDirectory: false), options: .alwaysMapped)
@@ -334,14 +338,13 @@ public final class OutputFolder {
                         outcome = .failure(Failure(description: "cannot read \(filePath) back for the manifest: \(ErrorText.reason(error))"))
                     }
                 }
-                results.withLock { $0[index] = outcome }
+                slots.set(index, outcome)
             }
         }
-        let all = results.withLock { $0 }
         var entries: [Entry] = []
         entries.reserveCapacity(paths.count)
         for index in paths.indices {
-            switch all[index] {
+            switch slots.value(at: index) {
             case .success(let entry): entries.append(entry)
             case .failure(let failure): throw failure
             case nil: throw Failure(description: "the manifest missed \(paths[index])")
@@ -469,6 +472,10 @@ public final class WrittenDigests: Sendable {
         guard let entry = recorded.withLock({ $0[path] }), Identity(path: path) == entry.identity else { return nil }
         return (entry.size, entry.sha256)
     }
+
+    /// Everything recorded so far, by path: what the manifest looks up
+    /// once per file, taken under one lock.
+    func snapshot() -> [String: Recorded] { recorded.withLock { $0 } }
 
     var count: Int { recorded.withLock { $0.count } }
 }

@@ -74,6 +74,32 @@ final class WrittenDigestsTests: XCTestCase {
         XCTAssertEqual(entries, try OutputFolder.describe(entries.map(\.path), in: folder))
     }
 
+    /// The manifest's lanes fill one slot per file (`LaneSlots`): the
+    /// entries come back in the paths' order whatever lane took them, a
+    /// file that cannot be read back stops it with its path named, and no
+    /// paths give no entries.
+    func test_describe_keeps_the_paths_order_names_an_unreadable_file_and_takes_no_paths() throws {
+        let folder = try StageFixture.temporaryFolder(self).appendingPathComponent("out")
+        let output = try OutputFolder(folder)
+        var paths: [String] = []
+        for k in 0..<37 {
+            let path = "invoices/GB\(k).json"
+            try AtomicFile.write(Array("content \(k)".utf8), toPath: AtomicFile.join(folder.path, path), durable: false)
+            paths.append(path)
+        }
+        let reversed = Array(paths.reversed())
+        let entries = try OutputFolder.describe(reversed, in: folder, known: output.written)
+        XCTAssertEqual(entries.map(\.path), reversed)
+        for entry in entries {
+            let k = try XCTUnwrap(Int(entry.path.dropFirst("invoices/GB".count).dropLast(".json".count)))
+            XCTAssertEqual(entry.sha256, sha256(Array("content \(k)".utf8)), entry.path)
+        }
+        XCTAssertThrowsError(try OutputFolder.describe(paths + ["invoices/missing.pdf"], in: folder)) { error in
+            XCTAssertTrue("\(error)".contains("invoices/missing.pdf"), "\(error)")
+        }
+        XCTAssertEqual(try OutputFolder.describe([], in: folder), [])
+    }
+
     /// InvoiceDocuments records each document under a path joined as a
     /// string; the manifest must find it under the same key (else every
     /// document is read back). Recorded bytes of the file's size but other

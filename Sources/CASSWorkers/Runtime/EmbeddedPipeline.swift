@@ -247,8 +247,14 @@ public enum SettlementExport {
             guard let earlier, earlier.country != invoice.country || earlier.period != invoice.period || earlier.agentCode != invoice.agentCode else { return }
             reused.append("\(invoice.number) (agent \(earlier.agentCode) period \(earlier.period) and agent \(invoice.agentCode) period \(invoice.period))")
         }
-        try each(TopicCatalog.invoices) {
-            switch $0 {
+        // The invoices topic holds every issued line: decoded on both cores
+        // (a 100,000-AWB close's 100,000 lines took 30 ms on one while the
+        // other waited), then taken in log order, so a replay's later copy
+        // still replaces the earlier one as before.
+        let invoiceRecords = partitions.filter { $0.topic == TopicCatalog.invoices }.flatMap { read[$0] ?? [] }
+        for message in ParallelDecode.messages(invoiceRecords) {
+            guard let message else { continue }
+            switch message {
             case .invoice(let invoice):
                 check(invoices[invoice.number], invoice)
                 invoices[invoice.number] = invoice
@@ -293,6 +299,28 @@ public enum SettlementExport {
             invoices: invoices.values.sorted { $0.number < $1.number },
             disbursements: Array(disbursements.values),
             rejections: SettlementSummary.sortedRejections(Array(rejections.values)))
+    }
+}
+
+/// Stage messages decoded on two threads, in the records' order; nil for
+/// a record that does not decode (as `try? StageMessage.decode` gives).
+enum ParallelDecode {
+    /// Below this many records one thread decodes them all: starting the
+    /// second costs more than it saves.
+    static let parallelFrom = 256
+
+    static func messages(_ records: [LogRecord]) -> [StageMessage?] {
+        guard records.count >= parallelFrom else { return records.map { try? StageMessage.decode($0.value) } }
+        let slots = LaneSlots<StageMessage>(count: records.count)
+        let lanes = 2
+        // Halves rather than alternate records: each lane reads its own
+        // stretch of memory, and no two lanes write neighbouring slots.
+        let half = (records.count + 1) / 2
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let range = lane == 0 ? 0..<half : half..<records.count
+            for index in range { slots.set(index, try? StageMessage.decode(records[index].value)) }
+        }
+        return slots.all()
     }
 }
 
