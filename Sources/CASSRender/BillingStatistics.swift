@@ -54,9 +54,10 @@ public struct BillingStatistics: Sendable, Hashable {
             figures.invoices += 1
             figures.perAgent[invoice.agentCodeText, default: Tally()].count += section.lines.count
             figures.perAgent[invoice.agentCodeText, default: Tally()].amount += section.total
-            for line in section.lines {
-                figures.perOrigin[line.origin, default: Tally()].count += 1
-                figures.perOrigin[line.origin, default: Tally()].amount += line.amount
+            // In place (`InPlace`): a copied line retained its file name.
+            InPlace.forEach(section.lines) { line in
+                figures.perOrigin[line.pointee.origin, default: Tally()].count += 1
+                figures.perOrigin[line.pointee.origin, default: Tally()].amount += line.pointee.amount
             }
             airlines[Self.prefixText(section.airlinePrefix)] = figures
         }

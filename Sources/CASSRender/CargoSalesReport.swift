@@ -112,8 +112,8 @@ public struct CargoSalesReport {
 
     /// Prepaid or collect in the invoice's language; blank on memos and on
     /// lines stored before lines kept the indicator.
-    private func charges(_ line: InvoiceLine) -> String {
-        switch line.chargesIndicator {
+    private func charges(_ indicator: ChargesIndicator?) -> String {
+        switch indicator {
         case .prepaid: chargesTexts.prepaid
         case .collect: chargesTexts.collect
         case nil: ""
@@ -350,22 +350,23 @@ public struct CargoSalesReport {
 
     /// An AWB line's row: `row` without an array of its eleven cells
     /// (most rows of an invoice are these).
-    private func awbRow(_ line: InvoiceLine, _ c: ReportCanvas, shaded: Bool) {
+    /// The line read where it is (`InPlace`): a copy retained its file name.
+    private func awbRow(_ line: UnsafePointer<InvoiceLine>, _ c: ReportCanvas, shaded: Bool) {
         beginRow(c, shaded: shaded)
         let columns = Self.lineColumns
         guard columns.count == 11 else { return }
         var x = 0.0
-        put(.text(line.awb), columns[0], &x, c)
-        put(.text(shortDate(line.issueDate)), columns[1], &x, c)
-        put(.route(line.origin, line.destination), columns[2], &x, c)
-        put(.text(charges(line)), columns[3], &x, c)
-        put(.weight(line.chargeableWeightTenthsKg), columns[4], &x, c)
-        put(.money(line.weightCharge), columns[5], &x, c)
-        put(.money(line.valuationCharge), columns[6], &x, c)
-        put(.money(line.otherChargesDueCarrier), columns[7], &x, c)
-        put(.money(line.commission), columns[8], &x, c)
-        put(.money(line.incentive), columns[9], &x, c)
-        put(.money(line.amount), columns[10], &x, c)
+        put(.text(line.pointee.awb), columns[0], &x, c)
+        put(.text(shortDate(line.pointee.issueDate)), columns[1], &x, c)
+        put(.route(line.pointee.origin, line.pointee.destination), columns[2], &x, c)
+        put(.text(charges(line.pointee.chargesIndicator)), columns[3], &x, c)
+        put(.weight(line.pointee.chargeableWeightTenthsKg), columns[4], &x, c)
+        put(.money(line.pointee.weightCharge), columns[5], &x, c)
+        put(.money(line.pointee.valuationCharge), columns[6], &x, c)
+        put(.money(line.pointee.otherChargesDueCarrier), columns[7], &x, c)
+        put(.money(line.pointee.commission), columns[8], &x, c)
+        put(.money(line.pointee.incentive), columns[9], &x, c)
+        put(.money(line.pointee.amount), columns[10], &x, c)
     }
 
     private func subheading(_ text: String, _ c: ReportCanvas) {
@@ -388,8 +389,11 @@ public struct CargoSalesReport {
         c.y -= 20
 
         let continued = t["airline"] + " " + prefix + " (" + t["continued"] + ")"
-        let regular = section.lines.filter { $0.transaction == .awb }
-        let adjustments = section.lines.filter { $0.transaction != .awb }
+        // Indices, not filtered copies of the lines: a copied line retains
+        // and releases its file name, and this ran for every line.
+        let lines = section.lines
+        let regular = InPlace.indices(of: lines) { $0.pointee.transaction == .awb }
+        let adjustments = InPlace.indices(of: lines) { $0.pointee.transaction != .awb }
         if !regular.isEmpty {
             c.runningHeading = { c in
                 c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
@@ -397,8 +401,9 @@ public struct CargoSalesReport {
                 headings(.lines, c)
             }
             headings(.lines, c)
-            for (i, line) in regular.enumerated() {
-                awbRow(line, c, shaded: i % 2 == 1)
+            lines.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for (i, index) in regular.enumerated() { awbRow(base + index, c, shaded: i % 2 == 1) }
             }
         }
         if !adjustments.isEmpty {
@@ -409,9 +414,10 @@ public struct CargoSalesReport {
                 headings(.adjustments, c)
             }
             headings(.adjustments, c)
-            for (i, line) in adjustments.enumerated() {
+            for (i, index) in adjustments.enumerated() {
+                let line = lines[index]
                 row([.text(line.awb), .text(t["transaction." + line.transaction.code]), .text(line.reasonCode), .text(shortDate(line.issueDate)),
-                     .route(line.origin, line.destination), .text(charges(line)), .money(line.weightCharge), .money(line.valuationCharge),
+                     .route(line.origin, line.destination), .text(charges(line.chargesIndicator)), .money(line.weightCharge), .money(line.valuationCharge),
                      .money(line.otherChargesDueCarrier), .money(line.commission), .money(line.incentive), .money(line.amount)],
                     Self.adjustmentColumns, c, shaded: i % 2 == 1)
             }
@@ -420,7 +426,7 @@ public struct CargoSalesReport {
             c.cell(continued, x: 0, w: c.width, baseline: c.y - 9, size: 8.5, bold: true)
             c.y -= 13
         }
-        if section.lines.contains(where: { $0.chargesIndicator == .collect }) {
+        if InPlace.contains(lines, where: { $0.pointee.chargesIndicator == .collect }) {
             c.y -= 2
             c.paragraph(t["charges.note"], x: 0, w: c.width, size: 6.5, gray: 0.3)
         }

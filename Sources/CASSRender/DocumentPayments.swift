@@ -91,10 +91,16 @@ struct DisputeMemoLine {
     }
 
     /// Every DSP memo line of the invoice, by airline prefix then line order.
+    /// The lines are tested in place (`InPlace.indices`) and only a memo
+    /// line is copied: filtering copied every line, and each copy retained
+    /// and released its file name (PDF and workbook ask, for every invoice).
     static func all(in invoice: Invoice) -> [DisputeMemoLine] {
-        invoice.sections.sorted { $0.airlinePrefix < $1.airlinePrefix }.flatMap { section in
-            section.lines.filter { ($0.transaction == .ccm || $0.transaction == .dcm) && $0.reasonCode == reasonCode }
-                .map { DisputeMemoLine(airlinePrefix: section.airlinePrefix, line: $0) }
+        var result: [DisputeMemoLine] = []
+        for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
+            for index in InPlace.indices(of: section.lines, where: { ($0.pointee.transaction == .ccm || $0.pointee.transaction == .dcm) && $0.pointee.reasonCode == reasonCode }) {
+                result.append(DisputeMemoLine(airlinePrefix: section.airlinePrefix, line: section.lines[index]))
+            }
         }
+        return result
     }
 }

@@ -66,12 +66,15 @@ public struct InvoiceSpreadsheet {
         rows.reserveCapacity(rows.count + invoice.lineCount + invoice.sections.count * 4 + 32)
         for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
             let prefix = reference.airline(section.airlinePrefix)?.prefixText ?? String(section.airlinePrefix)
-            for line in section.lines {
-                let charges = line.chargesIndicator.map { $0 == .prepaid ? prepaidText : collectText } ?? ""
-                rows.append(([.text(prefix), .text(line.awb), .text(transactionTexts[line.transaction] ?? t["transaction." + line.transaction.code]),
-                              .text(line.reasonCode), .date(line.issueDate), .route(line.origin, line.destination), .weight(line.chargeableWeightTenthsKg),
-                              .amount(line.weightCharge), .amount(line.valuationCharge), .amount(line.otherChargesDueCarrier),
-                              .amount(line.commission), .amount(line.incentive), .amount(line.amount), .text(charges)], false))
+            // Read in place (`InPlace`): a copied line retained its file name.
+            InPlace.forEach(section.lines) { line in
+                let charges = line.pointee.chargesIndicator.map { $0 == .prepaid ? prepaidText : collectText } ?? ""
+                let transaction = line.pointee.transaction
+                rows.append(([.text(prefix), .text(line.pointee.awb), .text(transactionTexts[transaction] ?? t["transaction." + transaction.code]),
+                              .text(line.pointee.reasonCode), .date(line.pointee.issueDate), .route(line.pointee.origin, line.pointee.destination),
+                              .weight(line.pointee.chargeableWeightTenthsKg), .amount(line.pointee.weightCharge), .amount(line.pointee.valuationCharge),
+                              .amount(line.pointee.otherChargesDueCarrier), .amount(line.pointee.commission), .amount(line.pointee.incentive),
+                              .amount(line.pointee.amount), .text(charges)], false))
             }
             for tax in section.taxes {
                 rows.append(([.text(prefix), .text(t["col.tax"] + " " + tax.code), .text(t["tax." + tax.direction.rawValue]),
@@ -85,7 +88,7 @@ public struct InvoiceSpreadsheet {
         rows.append(([.text(t["grand_total"]), .text(invoice.currency), .empty, .empty, .empty, .empty, .empty,
                       .empty, .empty, .empty, .empty, .empty, .amount(invoice.total)], true))
         // Why a collect line's net is negative, as on the PDF.
-        if invoice.sections.contains(where: { $0.lines.contains { $0.chargesIndicator == .collect } }) {
+        if invoice.sections.contains(where: { InPlace.contains($0.lines) { $0.pointee.chargesIndicator == .collect } }) {
             rows.append(([], false))
             rows.append(([.text(t["col.charges"]), .text(t["charges.note"])], false))
         }

@@ -76,7 +76,7 @@ struct InvoiceJSONWriter {
         raw("{")
         key("airlinePrefix", first: true); int(Int64(section.airlinePrefix))
         key("lines")
-        array(section.lines) { writer, line in writer.line(line) }
+        arrayInPlace(section.lines) { writer, line in writer.line(line) }
         key("netDue"); int(section.netDue)
         key("taxCharged"); int(section.taxCharged)
         key("taxCredited"); int(section.taxCredited)
@@ -86,28 +86,28 @@ struct InvoiceJSONWriter {
         raw("}")
     }
 
-    private mutating func line(_ line: InvoiceLine) {
+    private mutating func line(_ line: UnsafePointer<InvoiceLine>) {
         raw("{")
-        key("amount", first: true); int(line.amount)
-        key("awb"); string(line.awb)
-        key("awbSerial"); int(Int64(line.awbSerial))
-        key("chargeableWeightTenthsKg"); int(line.chargeableWeightTenthsKg)
+        key("amount", first: true); int(line.pointee.amount)
+        key("awb"); string(line.pointee.awb)
+        key("awbSerial"); int(Int64(line.pointee.awbSerial))
+        key("chargeableWeightTenthsKg"); int(line.pointee.chargeableWeightTenthsKg)
         // Optional: the synthesized Encodable leaves the key out when nil;
         // present, it is "P" or "C" (ChargesIndicator.encode).
-        if let indicator = line.chargesIndicator { key("chargesIndicator"); string(indicator.code) }
-        key("commission"); int(line.commission)
-        key("destination"); string(line.destination)
-        key("incentive"); int(line.incentive)
-        key("issueDate"); date(line.issueDate)
-        key("origin"); string(line.origin)
-        key("otherChargesDueCarrier"); int(line.otherChargesDueCarrier)
-        key("reasonCode"); string(line.reasonCode)
-        key("sourceFile"); string(line.sourceFile)
-        key("sourceSequence"); int(Int64(line.sourceSequence))
+        if let indicator = line.pointee.chargesIndicator { key("chargesIndicator"); string(indicator.code) }
+        key("commission"); int(line.pointee.commission)
+        key("destination"); string(line.pointee.destination)
+        key("incentive"); int(line.pointee.incentive)
+        key("issueDate"); date(line.pointee.issueDate)
+        key("origin"); string(line.pointee.origin)
+        key("otherChargesDueCarrier"); int(line.pointee.otherChargesDueCarrier)
+        key("reasonCode"); string(line.pointee.reasonCode)
+        key("sourceFile"); string(line.pointee.sourceFile)
+        key("sourceSequence"); int(Int64(line.pointee.sourceSequence))
         // TransactionType is a UInt8 raw-value enum: its number, not its code.
-        key("transaction"); int(Int64(line.transaction.rawValue))
-        key("valuationCharge"); int(line.valuationCharge)
-        key("weightCharge"); int(line.weightCharge)
+        key("transaction"); int(Int64(line.pointee.transaction.rawValue))
+        key("valuationCharge"); int(line.pointee.valuationCharge)
+        key("weightCharge"); int(line.pointee.weightCharge)
         raw("}")
     }
 
@@ -142,6 +142,19 @@ struct InvoiceJSONWriter {
         raw("[")
         for (index, element) in elements.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
+            body(&self, element)
+        }
+        raw("]")
+    }
+
+    /// The same, each element read in place (`InPlace`): for the lines,
+    /// whose copies retained and released their file names.
+    private mutating func arrayInPlace<Element>(_ elements: [Element], _ body: (inout InvoiceJSONWriter, UnsafePointer<Element>) -> Void) {
+        raw("[")
+        var first = true
+        InPlace.forEach(elements) { element in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
             body(&self, element)
         }
         raw("]")
