@@ -46,7 +46,7 @@ final class DecimalBytesTests: XCTestCase {
 
     func test_zero_padding_is_written_as_Padding_writes_it() {
         for value in values() + [5, 42, 7_000, 12_345_678, 123_456_789] {
-            for width in [0, 1, 3, 4, 7, 8, 12, 25] {
+            for width in [0, 1, 3, 4, 7, 8, 12, 19, 20, 21, 23, 24, 25, 30] {
                 XCTAssertEqual(text { DecimalBytes.appendZeroPadded(value, width: width, to: &$0) }, Padding.zeros(String(value), to: width), "\(value) \(width)")
             }
         }
