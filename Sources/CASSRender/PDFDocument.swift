@@ -86,8 +86,6 @@ final class PDFDocument {
         let font: TrueTypeFont
         /// Order of first use in the document: the font is resource `/F<index + 1>`.
         let index: Int
-        /// `/F<index + 1> ` as bytes, written before every run in the font.
-        let resourceName: [UInt8]
         /// One bit per glyph of the font: drawn or not (a set of UInt16
         /// hashed every glyph of every cell). Memory the use owns rather
         /// than an array property: every glyph drawn tests a bit, and an
@@ -98,7 +96,6 @@ final class PDFDocument {
         init(font: TrueTypeFont, index: Int) {
             self.font = font
             self.index = index
-            resourceName = Array("/F\(index + 1) ".utf8)
             drawn = .allocate(capacity: (max(font.numGlyphs, 1) + 63) / 64)
             drawn.initialize(repeating: 0)
         }
@@ -140,6 +137,11 @@ final class PDFDocument {
         self.language = language
         self.pageWidth = pageWidth
         self.pageHeight = pageHeight
+        asciiTables = (ASCIITables(fonts.ascii(bold: false)), ASCIITables(fonts.ascii(bold: true)))
+        chainLengths = (fonts.chain(bold: false).count, fonts.chain(bold: true).count)
+        chainCapacity = max(chainLengths.regular, chainLengths.bold)
+        chainUses = .allocate(capacity: max(2 * chainCapacity, 1))
+        chainUses.initialize(repeating: nil, count: max(2 * chainCapacity, 1))
     }
 
     var pageCount: Int { pages.count }
@@ -424,22 +426,21 @@ final class PDFDocument {
     func draw(_ runs: [Run], x: Double, y: Double, size: Double, gray: Double = 0, page: Int? = nil) {
         if pages.isEmpty { newPage() }
         let index = page ?? (pages.count - 1)
-        let uses = self.uses
         if runs.count == 1, let run = runs.first {
-            pages[index].run(uses[run.fontIndex], run.glyphs, size: size, x: x, y: y, gray: gray)
+            pages[index].run(run.fontIndex, run.glyphs, size: size, x: x, y: y, gray: gray)
             return
         }
-        Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray, runs: runs.lazy.map { (uses[$0.fontIndex], $0.glyphs[...], $0.width) })
+        Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray, runs: runs.lazy.map { ($0.fontIndex, $0.glyphs[...], $0.width) })
     }
 
     /// Runs (font, glyphs, advance in thousandths of the size), each placed
     /// where the previous one ends. Static, on a page passed in: one
     /// exclusive access to the page for the whole text.
     private static func text<Runs: Sequence, Glyphs: Collection<UInt16>>(on page: inout Page, x: Double, y: Double, size: Double, gray: Double, runs: Runs)
-    where Runs.Element == (FontUse, Glyphs, Double) {
+    where Runs.Element == (Int, Glyphs, Double) {
         var pen = x
-        for (use, glyphs, width) in runs {
-            page.run(use, glyphs, size: size, x: pen, y: y, gray: gray)
+        for (font, glyphs, width) in runs {
+            page.run(font, glyphs, size: size, x: pen, y: y, gray: gray)
             pen += width * size / 1000
         }
     }
@@ -474,6 +475,7 @@ final class PDFDocument {
     deinit {
         pendingGlyphs.deallocate()
         pendingRunStorage.deallocate()
+        chainUses.deallocate()
     }
 
     /// Shapes UTF-8 of U+0000-U+00FF by the chain's `ASCIIShaping` tables
@@ -499,18 +501,19 @@ final class PDFDocument {
         var runCount = 0
         defer { pendingRunCount = runCount }
         var glyphCount = 0
-        let chain = fonts.chain(bold: bold)
-        let table = fonts.ascii(bold: bold)
-        guard !chain.isEmpty, table.fontCount == chain.count else { return nil }
+        // The chain's tables and uses through unretained references (see
+        // `asciiRegular`, `chainUses`): taking the chain, its tables and
+        // the current font's use as references retained and released each
+        // per cell, a few atomic operations for every cell of a table.
+        let chainLength = bold ? chainLengths.bold : chainLengths.regular
+        let table = bold ? asciiTables.bold : asciiTables.regular
+        guard chainLength > 0, table.fontCount == chainLength else { return nil }
         let n = ASCIIShaping.size
         let recording = recorded != nil
-        // The tables as pointers (read through the class for every
-        // character they were retained and released each time; as array
-        // locals, once per cell). `table` is held until the function ends.
-        let firstTable = table.firstTable, neutralTable = table.neutralTable, glyphTable = table.glyphTable, widthTable = table.widthTable
-        defer { withExtendedLifetime(table) {} }
+        let firstTable = table.first, neutralTable = table.neutral, glyphTable = table.glyph, widthTable = table.width
         var currentIndex = -1
-        var current: FontUse?
+        var current: Unmanaged<FontUse>?
+        var currentUseIndex = 0
         var drawnBits = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
         var start = 0
         var width = 0.0
@@ -532,58 +535,80 @@ final class PDFDocument {
             if currentIndex >= 0, neutralTable[b], glyphTable[currentIndex * n + b] != 0 { index = currentIndex }
             let glyph = glyphTable[index * n + b]
             if index != currentIndex {
-                if let current, glyphCount > start {
-                    (runOut + runCount).initialize(to: PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+                if current != nil, glyphCount > start {
+                    (runOut + runCount).initialize(to: PendingRun(font: currentUseIndex, start: start, count: glyphCount - start, width: width))
                     runCount += 1
                     total += width
                 }
                 start = glyphCount
                 width = 0
                 currentIndex = index
-                let use = chainUse(index, bold: bold, chain)
+                let use = chainUse(index, bold: bold)
                 current = use
-                drawnBits = use.drawn
+                use._withUnsafeGuaranteedRef { use in
+                    currentUseIndex = use.index
+                    drawnBits = use.drawn
+                }
             }
-            // The bit tested through the font's memory (binding the
-            // optional FontUse for every character retained it); its
-            // dictionaries only for a glyph drawn for the first time.
+            // The bit tested through the font's memory; its dictionaries
+            // only for a glyph drawn for the first time.
             let word = Int(glyph) >> 6, bit = UInt64(1) << UInt64(glyph & 63)
-            if word < drawnBits.count, drawnBits[word] & bit == 0, let current, current.insert(glyph) {
-                current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " "
+            if word < drawnBits.count, drawnBits[word] & bit == 0, let current {
+                current._withUnsafeGuaranteedRef { current in
+                    if current.insert(glyph) { current.unicode[glyph] = Unicode.Scalar(UInt32(value)).map { String($0) } ?? " " }
+                }
             }
             if recording, let current {
-                noteTry(current, glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
+                noteTry(current.takeUnretainedValue(), glyph, text: Unicode.Scalar(UInt32(value)).map { String($0) } ?? " ", scalar: UInt32(b))
             }
             glyphOut[glyphCount] = glyph
             glyphCount += 1
             width += widthTable[index * n + b]
         }
-        if let current, glyphCount > start {
-            (runOut + runCount).initialize(to: PendingRun(font: current.index, start: start, count: glyphCount - start, width: width))
+        if current != nil, glyphCount > start {
+            (runOut + runCount).initialize(to: PendingRun(font: currentUseIndex, start: start, count: glyphCount - start, width: width))
             runCount += 1
             total += width
         }
         return total
     }
 
-    /// The FontUse of each font of the regular and bold chains, found by
-    /// name once per document rather than once per cell. At most the
-    /// chains' length each.
-    @exclusivity(unchecked) private var regularUses: [FontUse?] = []
-    @exclusivity(unchecked) private var boldUses: [FontUse?] = []
+    /// A chain's `ASCIIShaping` tables as plain pointers, taken once per
+    /// document: reading the object per cell retained and released it.
+    /// Valid while `fonts`, which this document holds, lives (it owns the
+    /// `ASCIIShaping` objects, which own the memory).
+    private struct ASCIITables {
+        let fontCount: Int
+        let first: UnsafePointer<Int>
+        let neutral: UnsafePointer<Bool>
+        let glyph: UnsafePointer<UInt16>
+        let width: UnsafePointer<Double>
 
-    private func chainUse(_ index: Int, bold: Bool, _ chain: [TrueTypeFont]) -> FontUse {
-        if bold {
-            if index < boldUses.count, let known = boldUses[index] { return known }
-            let found = use(chain[index])
-            if boldUses.count < chain.count { boldUses = [FontUse?](repeating: nil, count: chain.count) }
-            boldUses[index] = found
-            return found
+        init(_ shaping: ASCIIShaping) {
+            fontCount = shaping.fontCount
+            first = shaping.firstTable
+            neutral = shaping.neutralTable
+            glyph = shaping.glyphTable
+            width = shaping.widthTable
         }
-        if index < regularUses.count, let known = regularUses[index] { return known }
-        let found = use(chain[index])
-        if regularUses.count < chain.count { regularUses = [FontUse?](repeating: nil, count: chain.count) }
-        regularUses[index] = found
+    }
+
+    private let asciiTables: (regular: ASCIITables, bold: ASCIITables)
+    private let chainLengths: (regular: Int, bold: Int)
+    private let chainCapacity: Int
+
+    /// The FontUse of each font of the regular (from 0) and bold (from
+    /// `chainCapacity`) chains, found by name once per document rather than
+    /// once per cell. Unretained: `uses` keeps every use alive as long as
+    /// the document; in memory the document owns, so reading one retains
+    /// nothing.
+    @exclusivity(unchecked) private var chainUses: UnsafeMutablePointer<Unmanaged<FontUse>?>
+
+    private func chainUse(_ index: Int, bold: Bool) -> Unmanaged<FontUse> {
+        let slot = (bold ? chainCapacity : 0) + index
+        if let known = chainUses[slot] { return known }
+        let found = Unmanaged.passUnretained(use(fonts.chain(bold: bold)[index]))
+        chainUses[slot] = found
         return found
     }
 
@@ -600,14 +625,14 @@ final class PDFDocument {
     func drawPending(x: Double, y: Double, size: Double, gray: Double = 0) {
         if pages.isEmpty { newPage() }
         let index = pages.count - 1
-        let uses = self.uses, glyphs = UnsafeBufferPointer(pendingGlyphs)
+        let glyphs = UnsafeBufferPointer(pendingGlyphs)
         if pendingRuns.count == 1, let run = pendingRuns.first {
             // Nearly every cell is one run.
-            pages[index].run(uses[run.font], glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)
+            pages[index].run(run.font, glyphs[run.start..<(run.start + run.count)], size: size, x: x, y: y, gray: gray)
             return
         }
         Self.text(on: &pages[index], x: x, y: y, size: size, gray: gray,
-                  runs: pendingRuns.lazy.map { (uses[$0.font], glyphs[$0.start..<($0.start + $0.count)], $0.width) })
+                  runs: pendingRuns.lazy.map { ($0.font, glyphs[$0.start..<($0.start + $0.count)], $0.width) })
     }
 
     // MARK: writing
@@ -830,20 +855,22 @@ extension PDFDocument.Page {
     /// after the gray, font and size it needs where they differ from those
     /// set; its glyphs' CIDs are placeholders until `writeCIDs`. One write
     /// for all of it: an append per piece was a good part of drawing a cell.
-    mutating func run<Glyphs: Collection<UInt16>>(_ use: PDFDocument.FontUse, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
+    /// `font`: the font's place in the document (`FontUse.index`), by
+    /// number rather than its use object, which was retained and released
+    /// for every cell.
+    mutating func run<Glyphs: Collection<UInt16>>(_ font: Int, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
         let count = runGlyphs.count
         let start = bytes.count
         let opens = !inText
         let setsGray = fillGray != gray
-        let setsFont = textFont != use.index || textSize != size
-        let name = use.resourceName
+        let setsFont = textFont != font || textSize != size
         let toX = ContentBytes.hundredths(x), toY = ContentBytes.hundredths(y)
         let stepsAlong = !opens && toY == lineY, fromX = lineX
         var placeholders = 0
-        write(capacity: name.count + 4 * ContentBytes.numberMax + 48 + 2 * count) { out in
+        write(capacity: 5 * ContentBytes.numberMax + 48 + 2 * count) { out in
             if opens { out.text("BT\n") }
             if setsGray { out.number(gray); out.text(" g\n") }
-            if setsFont { out.bytes(name); out.number(size); out.text(" Tf\n") }
+            if setsFont { out.fontName(font); out.number(size); out.text(" Tf\n") }
             if stepsAlong {
                 out.number(hundredths: toX &- fromX); out.text(" 0 Td (")
             } else {
@@ -855,11 +882,11 @@ extension PDFDocument.Page {
         }
         inText = true
         fillGray = gray
-        textFont = use.index
+        textFont = font
         textSize = size
         lineX = toX
         lineY = toY
-        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: use.index, start: glyphs.count, count: count))
+        slots.append(PDFDocument.GlyphSlot(offset: start + placeholders, font: font, start: glyphs.count, count: count))
         glyphs.append(contentsOf: runGlyphs)
     }
 
@@ -968,6 +995,14 @@ struct ContentBytes {
     /// A coordinate with at most two decimals, as `PDFWriter.number` gives it.
     mutating func number(_ value: Double) {
         number(hundredths: Self.hundredths(value))
+    }
+
+    /// A font's resource name and a space, `/F<index + 1> `: the name the
+    /// page resources give the font of that place (`FontUse.index`).
+    mutating func fontName(_ index: Int) {
+        text("/F")
+        number(hundredths: (index + 1) * 100)
+        text(" ")
     }
 
     /// `hundredths` / 100 with at most two decimals, as `number` writes a

@@ -197,6 +197,21 @@ final class PDFLayoutTests: XCTestCase {
         }
     }
 
+    /// A font's resource name is written from its place in the document,
+    /// as `/F<index + 1> ` (what the page resources name it), at every
+    /// number of digits.
+    func test_fontNames_areWrittenFromTheFontsPlace() {
+        for index in [0, 1, 8, 9, 10, 98, 99, 999, 9_998, 9_999, 123_456] {
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * ContentBytes.numberMax) { buffer -> String in
+                guard let base = buffer.baseAddress else { return "" }
+                var out = ContentBytes(base: base, capacity: 2 * ContentBytes.numberMax)
+                out.fontName(index)
+                return String(decoding: UnsafeBufferPointer(start: base, count: out.count), as: UTF8.self)
+            }
+            XCTAssertEqual(written, "/F\(index + 1) ")
+        }
+    }
+
     /// A run on the baseline of the run before it in the same text object
     /// moves by `dx 0 Td`; any other sets the matrix with `Tm`. Applied as
     /// a reader applies them, every run lands on its position rounded to
@@ -204,8 +219,7 @@ final class PDFLayoutTests: XCTestCase {
     /// summed), and along a baseline the steps, in whole hundredths, add
     /// up to the rounded position however many runs a row holds.
     func test_runSteps_landEveryRunOnItsRoundedPosition() throws {
-        let fonts = try FontSet.locate()
-        let use = PDFDocument.FontUse(font: fonts.regular[0], index: 0)
+        let use = 0
         var generator = SystemRandomNumberGenerator()
         var page = PDFDocument.Page()
         var expected: [(Int, Int)] = []
@@ -311,9 +325,8 @@ final class PDFLayoutTests: XCTestCase {
     /// set holds for the text after it; every placeholder sits where its
     /// slot says.
     func test_runsShareTextObjects_settingOnlyWhatChanges() throws {
-        let fonts = try FontSet.locate()
-        let regular = PDFDocument.FontUse(font: fonts.regular[0], index: 0)
-        let bold = PDFDocument.FontUse(font: fonts.bold.first ?? fonts.regular[0], index: 1)
+        // Fonts by their place in the document (`FontUse.index`).
+        let regular = 0, bold = 1
         var page = PDFDocument.Page()
         page.run(regular, [3, 40], size: 7, x: 36, y: 800, gray: 0)
         page.run(regular, [41], size: 7, x: 80, y: 800, gray: 0)
