@@ -220,9 +220,17 @@ struct UTF8Key: Hashable, Sendable {
         self.text = contiguous
     }
 
+    /// The text's bytes where they are: `withUTF8` is mutating, so it took
+    /// a copy of the string, a retain and a release per hash and compare,
+    /// on strings the shared caches' two reading threads both touch.
+    @inline(__always) func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
+    }
+
     func hash(into hasher: inout Hasher) {
-        var text = self.text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        withBytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// The text's bytes through `TableHash`, not a `Hasher`: documents
@@ -230,13 +238,11 @@ struct UTF8Key: Hashable, Sendable {
     func _rawHashValue(seed: Int) -> Int { TableHash.raw(word, seed: seed) }
 
     var word: UInt64 {
-        var text = self.text
-        return text.withUTF8 { TableHash.word(ofBytes: UnsafeRawBufferPointer($0)) }
+        withBytes { TableHash.word(ofBytes: UnsafeRawBufferPointer($0)) }
     }
 
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {
-        var x = a.text, y = b.text
-        return x.withUTF8 { xs in y.withUTF8 { ys in xs.count == ys.count && xs.elementsEqual(ys) } }
+        a.withBytes { xs in b.withBytes { ys in xs.count == ys.count && xs.elementsEqual(ys) } }
     }
 }
 

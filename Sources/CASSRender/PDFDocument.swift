@@ -205,24 +205,27 @@ final class PDFDocument {
     /// document's fonts, every glyph marked (and noted, while recording)
     /// in the order and with the texts `shapeGeneral` marked it.
     private func take(_ shape: SharedShapes.Shape, bold: Bool) -> [Run] {
-        let chain = fonts.chain(bold: bold)
+        // The fonts' uses by chain position (`chainUse`, unretained): by
+        // the font, each run copied the font struct, a few dozen retains.
+        let chainLength = bold ? chainLengths.bold : chainLengths.regular
         let recording = recorded != nil
         var result: [Run] = []
         result.reserveCapacity(shape.runs.count)
         var mark = 0
         for run in shape.runs {
-            guard run.chain < chain.count, mark + run.glyphs.count <= shape.marks.count else {
+            guard run.chain < chainLength, mark + run.glyphs.count <= shape.marks.count else {
                 mark += run.glyphs.count
                 continue
             }
-            let use = self.use(chain[run.chain])
-            for glyph in run.glyphs {
-                let (text, scalar) = shape.marks[mark]
-                mark += 1
-                if use.insert(glyph) { use.unicode[glyph] = text }
-                if recording { noteTry(use, glyph, text: text, scalar: scalar) }
+            chainUse(run.chain, bold: bold)._withUnsafeGuaranteedRef { use in
+                for glyph in run.glyphs {
+                    let (text, scalar) = shape.marks[mark]
+                    mark += 1
+                    if use.insert(glyph) { use.unicode[glyph] = text }
+                    if recording { noteTry(use, glyph, text: text, scalar: scalar) }
+                }
+                result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: run.glyphs, width: run.width))
             }
-            result.append(Run(fontKey: use.font.postScriptName, fontIndex: use.index, glyphs: run.glyphs, width: run.width))
         }
         return result
     }
