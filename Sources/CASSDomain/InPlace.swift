@@ -38,3 +38,18 @@ public enum InPlace {
         }
     }
 }
+
+extension String {
+    /// The string's UTF-8 bytes where they are. `withUTF8` is mutating, so
+    /// calling it on a `let` or a property copies the string first: a
+    /// retain and a release per call, on strings that two document threads
+    /// often share (labels, cached keys). A native string's bytes are
+    /// contiguous already; a bridged or otherwise foreign one is copied,
+    /// as `withUTF8` would.
+    @inlinable
+    public func withUTF8InPlace<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = self
+        return try copy.withUTF8(body)
+    }
+}

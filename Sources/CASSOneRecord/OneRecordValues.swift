@@ -41,9 +41,7 @@ enum OneRecordValues {
     /// `String.UTF8View`'s iterator, which checks the string's form at every
     /// byte (values are short: small strings are copied to the stack).
     @inline(__always) static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var copy = text
-        return copy.withUTF8(body)
+        text.withUTF8InPlace(body)
     }
 
     /// Whether `text` is exactly `String(value)`, without building that

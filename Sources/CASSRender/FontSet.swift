@@ -220,13 +220,11 @@ struct UTF8Key: Hashable, Sendable {
         self.text = contiguous
     }
 
-    /// The text's bytes where they are: `withUTF8` is mutating, so it took
-    /// a copy of the string, a retain and a release per hash and compare,
-    /// on strings the shared caches' two reading threads both touch.
+    /// The text's bytes where they are (`withUTF8InPlace`): through
+    /// `withUTF8` each hash and compare copied the string, a retain and a
+    /// release on strings the shared caches' two reading threads share.
     @inline(__always) func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var copy = text
-        return copy.withUTF8(body)
+        text.withUTF8InPlace(body)
     }
 
     func hash(into hasher: inout Hasher) {

@@ -1,4 +1,5 @@
 import CASSDomain
+import Foundation
 import XCTest
 
 /// `InPlace` reads elements through a pointer; the answers must be those
@@ -52,5 +53,18 @@ final class InPlaceTests: XCTestCase {
         XCTAssertEqual(visited, 4, "stops at the first element that throws")
         // The array is untouched and still owns its strings.
         XCTAssertEqual(array, items(50))
+    }
+
+    /// A string's bytes in place are its UTF-8: small (inline) strings,
+    /// native heap strings, substrings made strings, and strings from
+    /// Foundation, which may not be contiguous UTF-8 (then copied).
+    func test_a_strings_bytes_in_place_are_its_utf8() {
+        let texts = ["", "a", "GB2026000001", "125_GB_20261101_000001.cbf", "شركة الكويت للشحن الجوي", "東京カーゴ株式会社 — 12 %",
+                     String(repeating: "x", count: 1_000), String("  trimmed  ".dropFirst(2)),
+                     NSString(string: "bridged from Foundation, longer than fifteen bytes") as String,
+                     NSString(string: "Ünïcödé bridged").appending(" and more")]
+        for text in texts {
+            XCTAssertEqual(text.withUTF8InPlace { Array($0) }, Array(text.utf8), text)
+        }
     }
 }
