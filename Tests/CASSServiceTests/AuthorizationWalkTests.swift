@@ -1,3 +1,4 @@
+import CASSDomain
 import CASSWorkers
 import Foundation
 import XCTest
@@ -17,7 +18,11 @@ final class AuthorizationWalkTests: XCTestCase {
     static let password = "correct horse battery"
 
     func testEveryRouteByEveryRoleOfOwnAndOtherCompanies() throws {
-        let harness = try ServiceHarness()
+        // A fixed today inside the sample invoices' dispute windows: on the
+        // wall clock the walk's dispute was refused from 2026-12-08, when
+        // the window of period 20261101's invoices (issued 2026-11-07,
+        // 30 days) had closed.
+        let harness = try ServiceHarness(today: CivilDate(iso: "2026-11-20"))
         defer { harness.stop() }
         let root = try harness.login("root", ServiceHarness.adminPassword)
         // Company A's objects: a file of airline 125, an invoice of an agent
