@@ -504,10 +504,10 @@ final class PDFDocument {
         var runCount = 0
         defer { pendingRunCount = runCount }
         var glyphCount = 0
-        // The chain's tables and uses through unretained references (see
-        // `asciiRegular`, `chainUses`): taking the chain, its tables and
-        // the current font's use as references retained and released each
-        // per cell, a few atomic operations for every cell of a table.
+        // The chain's tables as plain pointers and its uses unretained (see
+        // `asciiTables`, `chainUses`): taking the chain, its tables and the
+        // current font's use as references retained and released each per
+        // cell, a few atomic operations for every cell of a table.
         let chainLength = bold ? chainLengths.bold : chainLengths.regular
         let table = bold ? asciiTables.bold : asciiTables.regular
         guard chainLength > 0, table.fontCount == chainLength else { return nil }
