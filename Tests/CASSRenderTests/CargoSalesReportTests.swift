@@ -10,7 +10,7 @@ final class CargoSalesReportTests: XCTestCase {
         guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
         let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
         let keep = ProcessInfo.processInfo.environment["RENDER_SAMPLES_DIR"].map { URL(fileURLWithPath: $0) }
-        let folder = try keep ?? Fixtures.temporaryDirectory()
+        let folder = try keep ?? Fixtures.temporaryDirectory(self)
         for (index, market) in Fixtures.markets.enumerated() {
             let invoice = Fixtures.invoice(market: index, lines: 14)
             let pdf = try renderer.renderPDF(invoice)
@@ -61,7 +61,7 @@ final class CargoSalesReportTests: XCTestCase {
         guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
         let arabic = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "ar" })
         let pdf = try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(Fixtures.invoice(market: arabic, lines: 14))
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("ar.pdf")
+        let url = try Fixtures.temporaryDirectory(self).appendingPathComponent("ar.pdf")
         try AtomicFile.write(pdf, to: url)
         for mode in [["-layout"], ["-raw"], []] {
             let text = try XCTUnwrap(Fixtures.run("pdftotext", mode + [url.path, "-"]))
@@ -82,7 +82,7 @@ final class CargoSalesReportTests: XCTestCase {
         let fonts = try Fixtures.requireFonts()
         guard Fixtures.toolPath("pdftotext") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
         let renderer = DocumentRenderer(reference: Fixtures.reference, fonts: fonts)
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
         let marks = Set("\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}".unicodeScalars)
         for (index, market) in Fixtures.markets.enumerated() {
             let invoice = Fixtures.invoice(market: index, lines: 14)
@@ -117,7 +117,7 @@ final class CargoSalesReportTests: XCTestCase {
         let arabic = try XCTUnwrap(Fixtures.markets.firstIndex { $0.language == "ar" })
         var invoice = Fixtures.invoice(market: arabic, lines: 4)
         invoice.sections[0].taxes[0].description = "رسوم خدمات المطار، Airport services levy 2.5 %"
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("ar-rate.pdf")
+        let url = try Fixtures.temporaryDirectory(self).appendingPathComponent("ar-rate.pdf")
         try AtomicFile.write(try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(invoice), to: url)
         for mode in [["-layout"], []] {
             let text = try XCTUnwrap(Fixtures.run("pdftotext", mode + [url.path, "-"]))
@@ -153,7 +153,7 @@ final class CargoSalesReportTests: XCTestCase {
         let reference = ReferenceData(operations: Array(Fixtures.reference.operations.values),
                                       airlines: Array(Fixtures.reference.airlines.values), agents: agents)
         let renderer = DocumentRenderer(reference: reference, fonts: fonts)
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
 
         let englishURL = folder.appendingPathComponent("en-bidi.pdf")
         try AtomicFile.write(try renderer.renderPDF(Fixtures.invoice(market: english, lines: 40)), to: englishURL)

@@ -12,7 +12,7 @@ final class InvoiceSpreadsheetTests: XCTestCase {
             print("SKIPPING XLSX LibreOffice test LOUDLY: soffice not installed (apt-get install libreoffice-calc-nogui)")
             throw XCTSkip("soffice missing: run scripts/install-deps")
         }
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
         var invoices: [Invoice] = []
         for (index, market) in Fixtures.markets.enumerated() where ["en", "ja", "ar"].contains(market.language) {
             let invoice = Fixtures.invoice(market: index, lines: 12)

@@ -9,7 +9,7 @@ final class PDFLayoutTests: XCTestCase {
         guard Fixtures.toolPath("pdfinfo") != nil else { throw XCTSkip("poppler-utils missing: run scripts/install-deps") }
         let invoice = Fixtures.invoice(market: 0, lines: 120)
         let pdf = try DocumentRenderer(reference: Fixtures.reference, fonts: fonts).renderPDF(invoice)
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("long.pdf")
+        let url = try Fixtures.temporaryDirectory(self).appendingPathComponent("long.pdf")
         try AtomicFile.write(pdf, to: url)
         let info = try XCTUnwrap(Fixtures.run("pdfinfo", [url.path]))
         let pagesLine = try XCTUnwrap(info.split(separator: "\n").first { $0.hasPrefix("Pages:") })
@@ -530,7 +530,7 @@ final class PDFLayoutTests: XCTestCase {
         let oddAgain = try DocumentRenderer(reference: reference, fonts: second.fonts).renderPDF(invoice)
         XCTAssertEqual(odd, oddAgain, "the same invoice gives the same bytes whatever was rendered before")
         XCTAssertEqual(plain, try DocumentRenderer(reference: Fixtures.reference, fonts: first.fonts).renderPDF(invoice))
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("odd.pdf")
+        let url = try Fixtures.temporaryDirectory(self).appendingPathComponent("odd.pdf")
         try AtomicFile.write(odd, to: url)
         let text = try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"]))
         XCTAssertTrue(text.contains("Łódź Ærø Cargo Šped"), String(text.prefix(600)))

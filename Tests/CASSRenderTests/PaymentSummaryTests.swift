@@ -60,7 +60,7 @@ final class PaymentSummaryTests: XCTestCase {
 
     func pdfText(_ bytes: [UInt8], name: String) throws -> String {
         let keep = ProcessInfo.processInfo.environment["RENDER_SAMPLES_DIR"].map { URL(fileURLWithPath: $0) }
-        let url = try (keep ?? Fixtures.temporaryDirectory()).appendingPathComponent(name + ".pdf")
+        let url = try (keep ?? Fixtures.temporaryDirectory(self)).appendingPathComponent(name + ".pdf")
         try AtomicFile.write(bytes, to: url)
         // A no-break space shares the space glyph, so it comes back as a space.
         return try XCTUnwrap(Fixtures.run("pdftotext", ["-layout", url.path, "-"])).replacingOccurrences(of: "\u{00A0}", with: " ")

@@ -35,7 +35,7 @@ final class StatisticsReportTests: XCTestCase {
     func test_dashboard_isStaticHTMLWithInlineSVGAndNoScript() throws {
         let stats = BillingStatistics.accumulate(country: "AE", period: "20261101", currency: "AED", minorDigits: 2,
                                                  invoices: [Fixtures.invoice(market: 7, lines: 10)], rejections: [])
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
         let urls = try StatisticsReport.write(stats, reference: Fixtures.reference, to: folder)
         XCTAssertEqual(urls.map(\.lastPathComponent), ["statistics-AE-20261101.csv", "dashboard-AE-20261101.html"])
         let html = try String(contentsOf: urls[1], encoding: .utf8)

@@ -198,7 +198,11 @@ final class ZipAndDeflateTests: XCTestCase {
             tail.le32(CRC32.checksum(member.original)); tail.le32(UInt32(truncatingIfNeeded: member.original.count))
             file += tail.bytes
         }
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("members.gz")
+        // Static (no test case to remove it at teardown): removed here.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cass-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("members.gz")
         try Data(file).write(to: url)
         return try Fixtures.capture(gzip, ["-dc", url.path])
     }
@@ -350,7 +354,7 @@ final class ZipAndDeflateTests: XCTestCase {
             lengths.le32(UInt32(input.count)); lengths.le32(UInt32(packed.count))
             file += lengths.bytes + input + packed
         }
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
         let data = folder.appendingPathComponent("cases.bin"), script = folder.appendingPathComponent("inflate.py")
         try Data(file).write(to: data)
         try Data("""
@@ -380,7 +384,7 @@ final class ZipAndDeflateTests: XCTestCase {
         var zip = ZipWriter()
         zip.add("a.txt", text: String(repeating: "hello CASS\n", count: 200))
         zip.add("dir/b.bin", [0, 1, 2, 3, 255])
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("t.zip")
+        let url = try Fixtures.temporaryDirectory(self).appendingPathComponent("t.zip")
         try AtomicFile.write(zip.finish(), to: url)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: unzip)
@@ -393,7 +397,7 @@ final class ZipAndDeflateTests: XCTestCase {
     }
 
     func test_atomicWrite_replacesWholeFileAndLeavesNoTemporaryFiles() throws {
-        let folder = try Fixtures.temporaryDirectory()
+        let folder = try Fixtures.temporaryDirectory(self)
         let url = folder.appendingPathComponent("out.txt")
         try AtomicFile.write("first", to: url)
         try AtomicFile.write("second", to: url, durable: false)
