@@ -23,13 +23,13 @@ public struct InvoiceSpreadsheet {
         self.translations = Translations(preferring: [agent?.language, reference.operation(invoice.country)?.language].compactMap { $0 })
     }
 
+    /// A cell as `rows()` records it (tests read the rows back).
     enum Cell {
         case text(String)
         case amount(Int64)
         case weight(Int64)
         case rate(Int64)
         case date(CivilDate)
-        case integer(Int64)
         /// `origin-destination`: the two texts and the dash written one
         /// after the other (escaping goes scalar by scalar, so it is the
         /// text of `origin + "-" + destination` without making it).
@@ -37,7 +37,7 @@ public struct InvoiceSpreadsheet {
         case empty
     }
 
-    /// Style indexes in styles.xml (sheetBytes writes them as literals).
+    /// Style indexes in styles.xml (the sheet writer writes them as literals).
     enum Style: Int { case plain = 0, bold = 1, amount = 2, boldAmount = 3, weight = 4, date = 5, rate = 6 }
 
     /// The header of the table: the column count every row is padded to.
@@ -45,119 +45,134 @@ public struct InvoiceSpreadsheet {
                              "col.weight_charge", "col.valuation", "col.due_carrier", "col.commission", "col.incentive", "col.net",
                              "col.charges"]
 
+    /// The sheet's rows as a list (what `sheetBytes` writes, row by row).
     func rows() -> [(cells: [Cell], bold: Bool)] {
+        var recorder = SheetRecorder()
+        writeRows(into: &recorder)
+        return recorder.finish()
+    }
+
+    /// Every row of the sheet, cell by cell, into `sheet`: the worksheet's
+    /// bytes are written straight from the invoice as its rows are walked
+    /// (a list of rows of cells per invoice, then written, was a sixth of
+    /// the workbook's instructions and an allocation per line).
+    func writeRows(into sheet: inout some SheetRows) {
         let t = translations
         let operation = reference.operation(invoice.country)
         let agent = reference.agent(invoice.agentCode, in: invoice.country)
-        var rows: [([Cell], Bool)] = []
-        rows.append(([.text(t["title"]), .text(invoice.number)], true))
-        rows.append(([.text(t["cass_operation"]), .text(operation?.entityName ?? invoice.country), .text(t["tax_id"]), .text(operation?.entityTaxID ?? "")], false))
-        rows.append(([.text(t["agent"]), .text(agent?.name ?? ""), .text(t["agent_code"]), .text(invoice.agentCodeText), .text(t["tax_id"]), .text(agent?.taxID ?? "")], false))
-        rows.append(([.empty, .text(agent?.address ?? "")], false))
-        rows.append(([.text(t["invoice_number"]), .text(invoice.number), .text(t["invoice_date"]), .date(invoice.invoiceDate),
-                      .text(t["remittance_date"]), .date(invoice.remittanceDate)], false))
-        rows.append(([.text(t["billing_period"]), .text(invoice.period.description), .text(t["currency"]), .text(invoice.currency)], false))
-        rows.append(([], false))
-        rows.append((Self.columnKeys.map { .text(t[$0]) }, true))
+        sheet.row(bold: true); sheet.text(t["title"]); sheet.text(invoice.number)
+        sheet.row(bold: false); sheet.text(t["cass_operation"]); sheet.text(operation?.entityName ?? invoice.country)
+        sheet.text(t["tax_id"]); sheet.text(operation?.entityTaxID ?? "")
+        sheet.row(bold: false); sheet.text(t["agent"]); sheet.text(agent?.name ?? ""); sheet.text(t["agent_code"]); sheet.text(invoice.agentCodeText)
+        sheet.text(t["tax_id"]); sheet.text(agent?.taxID ?? "")
+        sheet.row(bold: false); sheet.empty(); sheet.text(agent?.address ?? "")
+        sheet.row(bold: false); sheet.text(t["invoice_number"]); sheet.text(invoice.number); sheet.text(t["invoice_date"]); sheet.date(invoice.invoiceDate)
+        sheet.text(t["remittance_date"]); sheet.date(invoice.remittanceDate)
+        sheet.row(bold: false); sheet.text(t["billing_period"]); sheet.text(invoice.period.description); sheet.text(t["currency"]); sheet.text(invoice.currency)
+        sheet.row(bold: false)
+        sheet.row(bold: true)
+        for key in Self.columnKeys { sheet.text(t[key]) }
         // The translated type and charges texts, looked up once per invoice
         // rather than a key built and looked up per line.
         let transactionTexts = Dictionary(uniqueKeysWithValues: [TransactionType.awb, .cca, .dcm, .ccm].map { ($0, t["transaction." + $0.code]) })
         let prepaidText = t["charges." + ChargesIndicator.prepaid.code], collectText = t["charges." + ChargesIndicator.collect.code]
-        rows.reserveCapacity(rows.count + invoice.lineCount + invoice.sections.count * 4 + 32)
         for section in invoice.sections.sorted(by: { $0.airlinePrefix < $1.airlinePrefix }) {
             let prefix = reference.airline(section.airlinePrefix)?.prefixText ?? String(section.airlinePrefix)
             // Read in place (`InPlace`): a copied line retained its file name.
             InPlace.forEach(section.lines) { line in
-                let charges = line.pointee.chargesIndicator.map { $0 == .prepaid ? prepaidText : collectText } ?? ""
+                sheet.row(bold: false)
+                sheet.text(prefix); sheet.text(line.pointee.awb)
                 let transaction = line.pointee.transaction
-                rows.append(([.text(prefix), .text(line.pointee.awb), .text(transactionTexts[transaction] ?? t["transaction." + transaction.code]),
-                              .text(line.pointee.reasonCode), .date(line.pointee.issueDate), .route(line.pointee.origin, line.pointee.destination),
-                              .weight(line.pointee.chargeableWeightTenthsKg), .amount(line.pointee.weightCharge), .amount(line.pointee.valuationCharge),
-                              .amount(line.pointee.otherChargesDueCarrier), .amount(line.pointee.commission), .amount(line.pointee.incentive),
-                              .amount(line.pointee.amount), .text(charges)], false))
+                if let text = transactionTexts[transaction] { sheet.text(text) } else { sheet.text(t["transaction." + transaction.code]) }
+                sheet.text(line.pointee.reasonCode); sheet.date(line.pointee.issueDate); sheet.route(line.pointee.origin, line.pointee.destination)
+                sheet.weight(line.pointee.chargeableWeightTenthsKg); sheet.amount(line.pointee.weightCharge); sheet.amount(line.pointee.valuationCharge)
+                sheet.amount(line.pointee.otherChargesDueCarrier); sheet.amount(line.pointee.commission); sheet.amount(line.pointee.incentive)
+                sheet.amount(line.pointee.amount)
+                switch line.pointee.chargesIndicator {
+                case .prepaid?: sheet.text(prepaidText)
+                case .collect?: sheet.text(collectText)
+                case nil: sheet.text("")
+                }
             }
             for tax in section.taxes {
-                rows.append(([.text(prefix), .text(t["col.tax"] + " " + tax.code), .text(t["tax." + tax.direction.rawValue]),
-                              .text(tax.description), .text(t["base." + tax.base.rawValue]), .rate(tax.rateHundredthsPercent), .empty,
-                              .amount(tax.baseAmount), .empty, .empty, .empty, .empty,
-                              .amount(tax.direction == .credited ? -tax.amount : tax.amount)], false))
+                sheet.row(bold: false)
+                sheet.text(prefix); sheet.text(t["col.tax"] + " " + tax.code); sheet.text(t["tax." + tax.direction.rawValue])
+                sheet.text(tax.description); sheet.text(t["base." + tax.base.rawValue]); sheet.rate(tax.rateHundredthsPercent); sheet.empty()
+                sheet.amount(tax.baseAmount); sheet.empty(4)
+                sheet.amount(tax.direction == .credited ? -tax.amount : tax.amount)
             }
-            rows.append(([.text(prefix), .text(t.text("section_total", ["airline": prefix])), .empty, .empty, .empty, .empty, .empty,
-                          .empty, .empty, .empty, .empty, .empty, .amount(section.total)], true))
+            sheet.row(bold: true); sheet.text(prefix); sheet.text(t.text("section_total", ["airline": prefix])); sheet.empty(10)
+            sheet.amount(section.total)
         }
-        rows.append(([.text(t["grand_total"]), .text(invoice.currency), .empty, .empty, .empty, .empty, .empty,
-                      .empty, .empty, .empty, .empty, .empty, .amount(invoice.total)], true))
+        sheet.row(bold: true); sheet.text(t["grand_total"]); sheet.text(invoice.currency); sheet.empty(10); sheet.amount(invoice.total)
         // Why a collect line's net is negative, as on the PDF.
         if invoice.sections.contains(where: { InPlace.contains($0.lines) { $0.pointee.chargesIndicator == .collect } }) {
-            rows.append(([], false))
-            rows.append(([.text(t["col.charges"]), .text(t["charges.note"])], false))
+            sheet.row(bold: false)
+            sheet.row(bold: false); sheet.text(t["col.charges"]); sheet.text(t["charges.note"])
         }
-        rows.append(([], false))
-        rows += summaryRows(operation: operation)
-        rows.append(([], false))
-        rows += adjustmentRows()
-        return rows
+        sheet.row(bold: false)
+        writeSummary(operation: operation, into: &sheet)
+        sheet.row(bold: false)
+        writeAdjustments(into: &sheet)
     }
 
     /// The payment summary: the same facts as the PDF's, amounts as numbers.
-    func summaryRows(operation: CASSDomain.Operation?) -> [(cells: [Cell], bold: Bool)] {
+    func writeSummary(operation: CASSDomain.Operation?, into sheet: inout some SheetRows) {
         let t = translations
-        var rows: [([Cell], Bool)] = []
-        rows.append(([.text(t["summary"]), .text(t.text("as_of", ["date": t.date(payments.asOf)])), .date(payments.asOf)], true))
+        sheet.row(bold: true); sheet.text(t["summary"]); sheet.text(t.text("as_of", ["date": t.date(payments.asOf)])); sheet.date(payments.asOf)
         if invoice.total > 0 {
-            rows.append(([.text(t["invoice_total"]), .amount(invoice.total), .text(invoice.currency)], false))
-            rows.append(([.text(t["paid"]), .amount(payments.paidMinor), .text(invoice.currency)], false))
+            sheet.row(bold: false); sheet.text(t["invoice_total"]); sheet.amount(invoice.total); sheet.text(invoice.currency)
+            sheet.row(bold: false); sheet.text(t["paid"]); sheet.amount(payments.paidMinor); sheet.text(invoice.currency)
             for paid in payments.paidByMethod {
-                rows.append(([.text(t["paid"] + " · " + t["method." + paid.method.rawValue]), .amount(paid.amountMinor), .text(invoice.currency)], false))
+                sheet.row(bold: false); sheet.text(t["paid"] + " · " + t["method." + paid.method.rawValue]); sheet.amount(paid.amountMinor)
+                sheet.text(invoice.currency)
             }
-            rows.append(([.text(t["outstanding"]), .amount(payments.outstandingMinor), .text(invoice.currency)], false))
+            sheet.row(bold: false); sheet.text(t["outstanding"]); sheet.amount(payments.outstandingMinor); sheet.text(invoice.currency)
         } else {
-            rows.append(([.text(t["amount_credit"]), .amount(Int64(clamping: invoice.total.magnitude)), .text(invoice.currency)], false))
+            sheet.row(bold: false); sheet.text(t["amount_credit"]); sheet.amount(Int64(clamping: invoice.total.magnitude)); sheet.text(invoice.currency)
         }
-        rows.append(([.text(t["remittance_date"]), .date(invoice.remittanceDate)], false))
-        rows.append(([.text(t["status"]), .text(t["status." + payments.status.rawValue])], false))
+        sheet.row(bold: false); sheet.text(t["remittance_date"]); sheet.date(invoice.remittanceDate)
+        sheet.row(bold: false); sheet.text(t["status"]); sheet.text(t["status." + payments.status.rawValue])
         let entity = operation?.entityName ?? "CASS"
         if invoice.total <= 0 {
-            rows.append(([.text(t["how_to_pay"]), .text(t.text("credit.text", ["entity": entity]))], false))
+            sheet.row(bold: false); sheet.text(t["how_to_pay"]); sheet.text(t.text("credit.text", ["entity": entity]))
         } else if payments.outstandingMinor == 0 {
-            rows.append(([.text(t["how_to_pay"]), .text(t["paid.text"])], false))
+            sheet.row(bold: false); sheet.text(t["how_to_pay"]); sheet.text(t["paid.text"])
         } else {
-            rows.append(([.text(t["how_to_pay"]), .text(t.text("how_to_pay.text", ["entity": entity, "number": invoice.number]))], false))
+            sheet.row(bold: false); sheet.text(t["how_to_pay"]); sheet.text(t.text("how_to_pay.text", ["entity": entity, "number": invoice.number]))
             if let operation, operation.bankName != nil || operation.iban != nil || operation.bic != nil {
-                rows.append(([.text(t["bank"]), .text(operation.bankName ?? ""), .text("IBAN"), .text(operation.iban ?? ""),
-                              .text("BIC"), .text(operation.bic ?? "")], false))
+                sheet.row(bold: false); sheet.text(t["bank"]); sheet.text(operation.bankName ?? ""); sheet.text("IBAN"); sheet.text(operation.iban ?? "")
+                sheet.text("BIC"); sheet.text(operation.bic ?? "")
             }
         }
-        return rows
     }
 
     /// Credits applied and dispute memos, each under its own heading row.
-    func adjustmentRows() -> [(cells: [Cell], bold: Bool)] {
+    func writeAdjustments(into sheet: inout some SheetRows) {
         let t = translations
-        var rows: [([Cell], Bool)] = [([.text(t["adjustments"])], true)]
+        sheet.row(bold: true); sheet.text(t["adjustments"])
         let memos = DisputeMemoLine.all(in: invoice)
         if payments.creditsApplied.isEmpty && memos.isEmpty {
-            rows.append(([.text(t["bta.none"])], false))
-            return rows
+            sheet.row(bold: false); sheet.text(t["bta.none"])
+            return
         }
         if !payments.creditsApplied.isEmpty {
-            rows.append(([.text(t["bta.credits"]), .text(t["bta.credits.note"])], true))
-            rows.append(([.text(t["col.date"]), .text(t["col.reference"]), .text(t["col.amount"])], true))
+            sheet.row(bold: true); sheet.text(t["bta.credits"]); sheet.text(t["bta.credits.note"])
+            sheet.row(bold: true); sheet.text(t["col.date"]); sheet.text(t["col.reference"]); sheet.text(t["col.amount"])
             for credit in payments.creditsApplied {
-                rows.append(([.date(credit.date), .text(credit.reference), .amount(credit.amountMinor)], false))
+                sheet.row(bold: false); sheet.date(credit.date); sheet.text(credit.reference); sheet.amount(credit.amountMinor)
             }
         }
         if !memos.isEmpty {
-            rows.append(([.text(t["bta.memos"]), .text(t["bta.memos.note"])], true))
-            rows.append(([.text(t["col.dispute"]), .text(t["airline"]), .text(t["col.awb"]), .text(t["col.type"]),
-                          .text(t["col.issue_date"]), .text(t["col.amount"])], true))
+            sheet.row(bold: true); sheet.text(t["bta.memos"]); sheet.text(t["bta.memos.note"])
+            sheet.row(bold: true); sheet.text(t["col.dispute"]); sheet.text(t["airline"]); sheet.text(t["col.awb"]); sheet.text(t["col.type"])
+            sheet.text(t["col.issue_date"]); sheet.text(t["col.amount"])
             for memo in memos {
                 let prefix = reference.airline(memo.airlinePrefix)?.prefixText ?? String(memo.airlinePrefix)
-                rows.append(([.text(memo.disputeID ?? ""), .text(prefix), .text(memo.line.awb), .text(t["transaction." + memo.line.transaction.code]),
-                              .date(memo.line.issueDate), .amount(memo.line.amount)], false))
+                sheet.row(bold: false); sheet.text(memo.disputeID ?? ""); sheet.text(prefix); sheet.text(memo.line.awb)
+                sheet.text(t["transaction." + memo.line.transaction.code]); sheet.date(memo.line.issueDate); sheet.amount(memo.line.amount)
             }
         }
-        return rows
     }
 
     static func columnName(_ index: Int) -> String {
@@ -195,76 +210,18 @@ public struct InvoiceSpreadsheet {
     static let columnNames: [[UInt8]] = (0..<26).map { Array(columnName($0).utf8) }
 
     /// The worksheet written straight into bytes (string concatenation per
-    /// cell was most of the workbook's cost).
-    ///
-    /// A cell carries its reference (`r="B12"`) only after an empty cell,
-    /// and a text `xml:space="preserve"` only when it starts or ends with
-    /// white space: both are optional in SpreadsheetML (a cell without `r`
-    /// is the one after the previous), and together they were a third of
-    /// the sheet's bytes, all of them compressed for every invoice.
+    /// cell was most of the workbook's cost), row by row as `writeRows`
+    /// walks the invoice.
     func sheetBytes() -> [UInt8] {
-        var out = ByteSink(capacity: 4096 + invoice.lineCount * 700)
-        func add(_ text: String) { out.append(text) }
-        func add(_ ascii: StaticString) { out.append(ascii) }
-        add(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# as StaticString)
-        add("\n" as StaticString)
-        add(#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"# as StaticString)
-        if translations.isRightToLeft { add(#"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# as StaticString) }
-        out.append(Self.columnsXML)
-        add("<sheetData>" as StaticString)
-        let digits = invoice.minorDigits
-        // The row number, written once per row and copied into each cell reference.
-        var number: [UInt8] = []
-        number.reserveCapacity(20)
-        for (r, row) in rows().enumerated() {
-            number.removeAll(keepingCapacity: true)
-            Self.appendDecimal(Int64(r + 1), digits: 0, to: &number)
-            add(#"<row r=""# as StaticString); out.append(number); add(#"">"# as StaticString)
-            // The column the next cell takes when it has no reference.
-            var next = 0
-            for (c, cell) in row.cells.enumerated() {
-                if case .empty = cell { continue }
-                if c == next {
-                    add("<c" as StaticString)
-                } else {
-                    add(#"<c r=""# as StaticString)
-                    if c < Self.columnNames.count { out.append(Self.columnNames[c]) } else { add(Self.columnName(c)) }
-                    out.append(number)
-                    add("\"" as StaticString)
-                }
-                next = c + 1
-                switch cell {
-                case .empty: continue
-                case .text(let text):
-                    add(Self.textOpening(bold: row.bold, preserve: Self.edgesAreWhiteSpace(first: text, last: text)))
-                    Self.appendEscaped(text, to: &out)
-                    add("</t></is></c>" as StaticString)
-                case .route(let origin, let destination):
-                    add(Self.textOpening(bold: row.bold, preserve: Self.edgesAreWhiteSpace(first: origin, last: destination)))
-                    Self.appendEscaped(origin, to: &out)
-                    out.append(UInt8(ascii: "-"))
-                    Self.appendEscaped(destination, to: &out)
-                    add("</t></is></c>" as StaticString)
-                case .amount(let minor):
-                    add(row.bold ? #" s="3"><v>"# as StaticString : #" s="2"><v>"# as StaticString)
-                    Self.appendDecimal(minor, digits: digits, to: &out)
-                    add("</v></c>" as StaticString)
-                case .weight(let tenths):
-                    add(#" s="4"><v>"# as StaticString); Self.appendDecimal(tenths, digits: 1, to: &out); add("</v></c>" as StaticString)
-                case .rate(let hundredths):
-                    // A percentage cell holds the fraction: 5.00 % is 0.05.
-                    add(#" s="6"><v>"# as StaticString); Self.appendDecimal(hundredths, digits: 4, to: &out); add("</v></c>" as StaticString)
-                case .date(let date):
-                    // Spreadsheet dates count days from 1899-12-30.
-                    add(#" s="5"><v>"# as StaticString); Self.appendDecimal(Int64(date.dayNumber) + 25569, digits: 0, to: &out); add("</v></c>" as StaticString)
-                case .integer(let value):
-                    add("><v>" as StaticString); Self.appendDecimal(value, digits: 0, to: &out); add("</v></c>" as StaticString)
-                }
-            }
-            add("</row>" as StaticString)
-        }
-        add("</sheetData></worksheet>" as StaticString)
-        return out.finish()
+        var sheet = SheetWriter(capacity: 4096 + invoice.lineCount * 700, digits: invoice.minorDigits)
+        sheet.out.append(#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# as StaticString)
+        sheet.out.append("\n" as StaticString)
+        sheet.out.append(#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"# as StaticString)
+        if translations.isRightToLeft { sheet.out.append(#"<sheetViews><sheetView workbookViewId="0" rightToLeft="1"/></sheetViews>"# as StaticString) }
+        sheet.out.append(Self.columnsXML)
+        sheet.out.append("<sheetData>" as StaticString)
+        writeRows(into: &sheet)
+        return sheet.finish()
     }
 
     /// A text cell's attributes up to its text, after `<c` (and its reference).

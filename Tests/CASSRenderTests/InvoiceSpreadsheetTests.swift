@@ -175,6 +175,21 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         XCTAssertEqual(sink.finish(), expected)
     }
 
+    /// The sheet writer on its own: a reference only after a gap (two
+    /// letters past column Z), the row's number in it, bold amounts in the
+    /// bold style, an empty row, and every row ended.
+    func test_sheetWriter_writesReferencesAfterGapsAndEndsEveryRow() {
+        var sheet = SheetWriter(capacity: 0, digits: 2)
+        sheet.row(bold: false); sheet.text(" a&b"); sheet.empty(2); sheet.amount(-150); sheet.weight(25)
+        sheet.row(bold: true); sheet.empty(27); sheet.amount(7); sheet.rate(500)
+        sheet.row(bold: false)
+        sheet.row(bold: false); sheet.route("LHR", "FRA\t")
+        let xml = String(decoding: sheet.finish(), as: UTF8.self)
+        XCTAssertEqual(xml, #"<row r="1"><c t="inlineStr"><is><t xml:space="preserve"> a&amp;b</t></is></c><c r="D1" s="2"><v>-1.50</v></c><c s="4"><v>2.5</v></c></row>"#
+            + #"<row r="2"><c r="AB2" s="3"><v>0.07</v></c><c s="6"><v>0.0500</v></c></row><row r="3"></row>"#
+            + #"<row r="4"><c t="inlineStr"><is><t xml:space="preserve">LHR-FRA"# + "\t" + #"</t></is></c></row></sheetData></worksheet>"#)
+    }
+
     private func parseCSVLine(_ line: String) -> [String] {
         var fields: [String] = [], current = "", quoted = false
         var iterator = Array(line).makeIterator()
