@@ -281,6 +281,22 @@ final class ZipAndDeflateTests: XCTestCase {
         XCTAssertEqual(Deflate.codeLengths(Array(fibonacci.prefix(19)), limit: 7).max(), 7, "the limit must have cut this tree")
     }
 
+    /// The leaves' radix sort gives the library sort's order: equal
+    /// frequencies in symbol order, at the sizes either path takes and with
+    /// frequencies past the radix's two bytes.
+    func test_sortLeaves_matchesTheLibrarySort() {
+        var random = SystemRandomNumberGenerator()
+        for count in [2, 19, 64, 65, 200, 286, 1000] {
+            for largest in [UInt64(3), 300, 65_535, 70_000] {
+                let frequencies = (0..<count).map { _ in UInt64.random(in: 1...largest, using: &random) }
+                var leaves = frequencies.enumerated().map { $0.element << 16 | UInt64($0.offset) }
+                let expected = leaves.sorted()
+                Deflate.sortLeaves(&leaves)
+                XCTAssertEqual(leaves, expected, "\(count) leaves, frequencies up to \(largest)")
+            }
+        }
+    }
+
     /// Many generated inputs through Deflate.zlib, inflated by Python's
     /// zlib (an independent inflater that also checks the Adler-32): random
     /// bytes, few-symbol and repetitive data, text-like words, long runs of

@@ -9,8 +9,6 @@ import Foundation
 /// escalated. Every step is an accounts record the reducer decides.
 enum DisputeRoutes {
     static func register(_ router: inout Router, _ service: ServiceContext) {
-        let desk = service.accounts
-
         router.get("/api/v1/disputes") { request in
             let caller = try service.authenticator.caller(request)
             try AccountsAPI.enforce(authorize(caller.principal, .readDispute, .collection))

@@ -51,7 +51,7 @@ enum HostCommand {
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which
     /// Swift does not import (a _GNU_SOURCE declaration).
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    nonisolated(unsafe) private static let closeFromAction: CloseFrom? = {
+    private static let closeFromAction: CloseFrom? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
