@@ -3,18 +3,19 @@
 /// numbers per invoice line, and building each as a String, then copying
 /// it, was most of their cost. Every function writes exactly the
 /// characters of its String counterpart (named on each; tested in
-/// DecimalBytesTests).
+/// DecimalBytesTests), into an Array or a `ByteBuffer` (`DecimalSink`;
+/// inlinable, so each writer gets its own specialized copy).
 public enum DecimalBytes {
     /// `count` spaces (indentation of the XML and JSON documents), copied
     /// from a constant 64 at a time: appending a repeated element cost
     /// about 200 instructions a line.
     @inlinable
-    public static func appendSpaces(_ count: Int, to out: inout [UInt8]) {
+    public static func appendSpaces(_ count: Int, to out: inout some DecimalSink) {
         var remaining = count
         spaces.withUTF8Buffer { spaces in
             while remaining > 0 {
                 let run = min(remaining, spaces.count)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: spaces[0..<run]))
+                out.append(UnsafeBufferPointer(rebasing: spaces[0..<run]))
                 remaining -= run
             }
         }
@@ -24,7 +25,8 @@ public enum DecimalBytes {
     static var spaces: StaticString { "                                                                " }
 
     /// `String(value)`, `Int64.min` included (written through its magnitude).
-    public static func append(_ value: Int64, to out: inout [UInt8]) {
+    @inlinable
+    public static func append(_ value: Int64, to out: inout some DecimalSink) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         appendDigits(value.magnitude, minimumWidth: 1, to: &out)
     }
@@ -32,9 +34,10 @@ public enum DecimalBytes {
     /// `Padding.zeros(String(value), to: width)` for a value >= 0: at least
     /// `width` digits, zeros in front. A negative value is written as
     /// `Padding.zeros` would write it (its sign counts in the width).
-    public static func appendZeroPadded(_ value: Int64, width: Int, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendZeroPadded(_ value: Int64, width: Int, to out: inout some DecimalSink) {
         guard value >= 0 else {
-            out.append(contentsOf: Padding.zeros(String(value), to: width).utf8)
+            appendText(Padding.zeros(String(value), to: width), to: &out)
             return
         }
         appendDigits(value.magnitude, minimumWidth: width, to: &out)
@@ -44,13 +47,14 @@ public enum DecimalBytes {
     /// with 2 digits. Beyond 18 digits a scale no longer fits in 64 bits;
     /// those go through `Money.decimalString` itself (same text, or the
     /// same trap).
-    public static func appendMoney(_ minor: Int64, digits: Int, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendMoney(_ minor: Int64, digits: Int, to out: inout some DecimalSink) {
         guard digits > 0 else {
             append(minor, to: &out)
             return
         }
         guard digits <= 18 else {
-            out.append(contentsOf: Money.decimalString(minor, digits: digits).utf8)
+            appendText(Money.decimalString(minor, digits: digits), to: &out)
             return
         }
         var scale: UInt64 = 1
@@ -64,9 +68,10 @@ public enum DecimalBytes {
 
     /// `date.description` (`YYYY-MM-DD`, the year zero-padded to 4).
     /// Fields outside 0...9999, 0...99 take `description` itself.
-    public static func appendDate(_ date: CivilDate, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendDate(_ date: CivilDate, to out: inout some DecimalSink) {
         guard (0...9999).contains(date.year), (0...99).contains(date.month), (0...99).contains(date.day) else {
-            out.append(contentsOf: date.description.utf8)
+            appendText(date.description, to: &out)
             return
         }
         appendDigits(UInt64(date.year), minimumWidth: 4, to: &out)
@@ -81,7 +86,8 @@ public enum DecimalBytes {
     /// one step. Appending zeros as room (a repeated element) and filling
     /// it through the array's buffer cost about 230 instructions a number,
     /// a tenth of the invoice JSON and XML writers.
-    public static func appendDigits(_ value: UInt64, minimumWidth: Int, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendDigits(_ value: UInt64, minimumWidth: Int, to out: inout some DecimalSink) {
         // 20 digits hold any UInt64; a wider minimum pads in front first.
         let capacity = 24
         var pad = minimumWidth - capacity
@@ -103,7 +109,14 @@ public enum DecimalBytes {
                 at &-= 1
                 base[at] = UInt8(ascii: "0")
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: base + at, count: capacity &- at))
+            out.append(UnsafeBufferPointer(start: base + at, count: capacity &- at))
         }
+    }
+
+    /// The rare values the fast paths leave to a String (its UTF-8).
+    @usableFromInline
+    static func appendText(_ text: String, to out: inout some DecimalSink) {
+        var copy = text
+        copy.withUTF8 { out.append($0) }
     }
 }

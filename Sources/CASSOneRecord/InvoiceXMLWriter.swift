@@ -78,8 +78,8 @@ public enum InvoiceXMLWriter {
                 out.inline { out in
                     out.node("cass:waybill", "cargo:Waybill", attribute: "rdf:about", unescaped: { bytes in
                         // urn:opencass:awb:PPP-SSSSSSSS: digits and constants only.
-                        bytes.append(contentsOf: "urn:opencass:awb:".utf8)
-                        bytes.append(contentsOf: prefixBytes)
+                        bytes.append("urn:opencass:awb:" as StaticString)
+                        bytes.append(prefixBytes)
                         bytes.append(UInt8(ascii: "-"))
                         DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &bytes)
                     }) { out in

@@ -3,10 +3,10 @@ import CASSDomain
 /// Writes indented XML into a byte buffer. Text and attribute values are
 /// escaped here, once, so no writer can produce markup from data.
 struct XMLOutput {
-    /// The document so far, written through a pointer (`XMLBytes`). Shared
-    /// by copies of this value: a writer passes its output `inout` and
-    /// never copies it.
-    private let storage: XMLBytes
+    /// The document so far, written through a pointer (`ByteBuffer`).
+    /// Shared by copies of this value: a writer passes its output `inout`
+    /// and never copies it.
+    private let storage: ByteBuffer
     /// The document written so far, copied out.
     var bytes: [UInt8] { storage.array() }
     private var depth = 0
@@ -22,7 +22,7 @@ struct XMLOutput {
     /// the bytes expected, so that the buffer need not grow (each growth
     /// copies what was written so far).
     init(declaration: Bool, capacity: Int = 4096) {
-        storage = XMLBytes(capacity: capacity)
+        storage = ByteBuffer(capacity: capacity)
         if declaration { append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") }
     }
 
@@ -58,22 +58,24 @@ struct XMLOutput {
     /// is, unescaped: for numbers and dates written straight into the
     /// buffer (DecimalBytes) without a String per value. The caller
     /// vouches that the bytes hold no markup (digits, '-', '.').
-    mutating func value(_ name: String, unescaped body: (inout [UInt8]) -> Void) {
+    mutating func value(_ name: String, unescaped body: (inout ByteBuffer) -> Void) {
         piece(indented: true, "<", name, ">", lineEnd: false)
-        storage.appendThroughScratch(body)
+        var buffer = storage
+        body(&buffer)
         piece(indented: false, "</", name, ">", lineEnd: true)
     }
 
     /// A property holding one node whose only attribute's value is appended
     /// by `attributeValue`, unescaped (the caller vouches it holds no
     /// markup): an IRI made of constants and digits, without a String.
-    mutating func node(_ property: String, _ type: String, attribute: String, unescaped attributeValue: (inout [UInt8]) -> Void,
+    mutating func node(_ property: String, _ type: String, attribute: String, unescaped attributeValue: (inout ByteBuffer) -> Void,
                        _ body: (inout XMLOutput) -> Void) {
         open(property)
         indent()
         append("<"); append(type)
         append(" "); append(attribute); append("=\"")
-        storage.appendThroughScratch(attributeValue)
+        var buffer = storage
+        attributeValue(&buffer)
         append("\">")
         newline()
         depth += 1
@@ -230,76 +232,6 @@ struct XMLOutput {
         case 0x0D: append("&#13;")
         case 0..<0x20: append("\u{FFFD}")
         default: storage.append(b)
-        }
-    }
-}
-
-/// Growable bytes written through a pointer, for `XMLOutput`: room for a
-/// whole tag is made with one capacity check and filled in place, where
-/// Array's append(contentsOf:) of a short buffer cost about 110
-/// instructions a call (CASSRender's `ByteSink` does the same for the
-/// worksheet). A class, so the memory is freed when the output goes.
-final class XMLBytes {
-    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
-    @exclusivity(unchecked) private var count = 0
-    @exclusivity(unchecked) private var capacity: Int
-    /// Where `appendThroughScratch`'s callers append (numbers and dates as
-    /// DecimalBytes writes them into an Array): kept across values and
-    /// emptied only when it has grown, so that a value costs no allocation.
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-        scratch.reserveCapacity(256)
-    }
-
-    deinit { base.deallocate() }
-
-    /// `length` bytes of room at the end, counted as written: the caller
-    /// initializes all of them before anything else is appended.
-    @inline(__always) func room(_ length: Int) -> UnsafeMutablePointer<UInt8> {
-        if capacity - count < length { grow(length) }
-        let at = base + count
-        count += length
-        return at
-    }
-
-    @inline(__always) func append(_ byte: UInt8) {
-        if count == capacity { grow(1) }
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
-        room(bytes.count).initialize(from: start, count: bytes.count)
-    }
-
-    /// What `body` appends to an Array, appended here.
-    func appendThroughScratch(_ body: (inout [UInt8]) -> Void) {
-        if scratch.count > 4096 { scratch.removeAll(keepingCapacity: true) }
-        let start = scratch.count
-        body(&scratch)
-        scratch.withUnsafeBufferPointer { append(UnsafeBufferPointer(rebasing: $0[start...])) }
-    }
-
-    /// At least doubles, so appending stays linear overall.
-    private func grow(_ needed: Int) {
-        let newCapacity = max(capacity * 2, count + needed)
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.initialize(from: base, count: count)
-        base.deallocate()
-        base = bigger
-        capacity = newCapacity
-    }
-
-    /// The bytes as an Array, in one memcpy (Array's init from a buffer
-    /// copied them one by one).
-    func array() -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
-            if let start = target.baseAddress, count > 0 { start.initialize(from: base, count: count) }
-            initialized = count
         }
     }
 }

@@ -1,10 +1,12 @@
+import CASSDomain
+
 /// The pieces of JSON text Foundation's `JSONEncoder` writes with
 /// `[.sortedKeys, .withoutEscapingSlashes]` that the
 /// invoice JSON writer (InvoiceJSONWriter) shares: string literals with
 /// their escapes, and the key order (UTF-8 bytes). The generic Encodable
 /// encoder that lived here was replaced by that writer.
 enum PrettyJSON {
-    static func appendString(_ text: String, to out: inout [UInt8]) {
+    static func appendString(_ text: String, to out: inout some DecimalSink) {
         out.append(UInt8(ascii: "\""))
         // Runs needing no escape go in with one append each (byte by byte,
         // every byte paid the array's capacity and uniqueness checks). Same bytes out.
@@ -14,11 +16,11 @@ enum PrettyJSON {
                 let byte = utf8[index]
                 // Only these are escaped below: '"', '\\' and controls.
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                out.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 appendEscaped(byte, to: &out)
                 runStart = index + 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            out.append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         if copied == nil {
             for byte in text.utf8 { appendEscaped(byte, to: &out) }
@@ -26,18 +28,24 @@ enum PrettyJSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    private static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+    private static func appendEscaped(_ byte: UInt8, to out: inout some DecimalSink) {
+        func two(_ second: UInt8) {
+            out.append(92)
+            out.append(second)
+        }
         switch byte {
-        case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-        case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-        case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
-        case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
-        case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-        case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-        case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+        case UInt8(ascii: "\""): two(34)
+        case UInt8(ascii: "\\"): two(92)
+        case 0x08: two(UInt8(ascii: "b"))
+        case 0x0C: two(UInt8(ascii: "f"))
+        case 0x0A: two(UInt8(ascii: "n"))
+        case 0x0D: two(UInt8(ascii: "r"))
+        case 0x09: two(UInt8(ascii: "t"))
         case 0..<0x20:
-            let hex = Array("0123456789abcdef".utf8)
-            out.append(contentsOf: [92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            let hex: StaticString = "0123456789abcdef"
+            two(UInt8(ascii: "u"))
+            out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
+            out.append(hex.utf8Start[Int(byte >> 4)]); out.append(hex.utf8Start[Int(byte & 0xF)])
         default: out.append(byte)
         }
     }

@@ -71,4 +71,25 @@ final class DecimalBytesTests: XCTestCase {
         }
         XCTAssertEqual(checked, 9 * 12 * 4 + 5)
     }
+
+    /// Into a `ByteBuffer` (the writers' sink) every function writes what it
+    /// writes into an Array (checked against the String functions above),
+    /// one after another in one buffer from its smallest size, through its
+    /// growths.
+    func test_a_byteBuffer_gets_the_same_bytes_as_an_array() {
+        var array: [UInt8] = []
+        var buffer = ByteBuffer(capacity: 0)
+        let date = CivilDate(dayNumber: 20_000)
+        for value in values() {
+            DecimalBytes.append(value, to: &array); DecimalBytes.append(value, to: &buffer)
+            DecimalBytes.appendMoney(value, digits: Int(value.magnitude % 20), to: &array)
+            DecimalBytes.appendMoney(value, digits: Int(value.magnitude % 20), to: &buffer)
+            DecimalBytes.appendZeroPadded(value, width: Int(value.magnitude % 31), to: &array)
+            DecimalBytes.appendZeroPadded(value, width: Int(value.magnitude % 31), to: &buffer)
+            DecimalBytes.appendSpaces(Int(value.magnitude % 70), to: &array); DecimalBytes.appendSpaces(Int(value.magnitude % 70), to: &buffer)
+            DecimalBytes.appendDate(date, to: &array); DecimalBytes.appendDate(date, to: &buffer)
+        }
+        XCTAssertEqual(buffer.count, array.count)
+        XCTAssertEqual(buffer.array(), array)
+    }
 }
