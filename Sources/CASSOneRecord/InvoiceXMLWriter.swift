@@ -59,6 +59,7 @@ public enum InvoiceXMLWriter {
         let chargeResources = Self.chargeResources
         let prepaidResource = Self.prepaidResource, collectResource = Self.collectResource
         let prefixBytes = Array(prefix.utf8)
+        let tag = Self.lineTags
         // Each line read in place through a pointer: `for (index, line) in
         // enumerated()` copied the line (retaining its texts) and the
         // closures below that captured it copied it again, three copies a
@@ -72,9 +73,9 @@ public enum InvoiceXMLWriter {
             // the file (at period close every byte written costs its copy
             // into the page cache and its SHA-256).
             out.inline { out in
-            out.node("cass:line", "cass:InvoiceLine") { out in
-                out.value("cass:lineNumber") { DecimalBytes.append(Int64(index) + 1, to: &$0) }
-                out.value("cass:transactionType", line.pointee.transaction.code)
+            out.node(tag.line, tag.invoiceLine) { out in
+                out.value(tag.lineNumber) { DecimalBytes.append(Int64(index) + 1, to: &$0) }
+                out.value(tag.transactionType, line.pointee.transaction.code)
                 out.inline { out in
                     out.node("cass:waybill", "cargo:Waybill", attribute: "rdf:about", unescaped: { bytes in
                         // urn:opencass:awb:PPP-SSSSSSSS: digits and constants only.
@@ -83,14 +84,14 @@ public enum InvoiceXMLWriter {
                         bytes.append(UInt8(ascii: "-"))
                         DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &bytes)
                     }) { out in
-                        out.value("cargo:waybillPrefix", prefix)
-                        out.value("cargo:waybillNumber") { DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &$0) }
+                        out.value(tag.waybillPrefix, prefix)
+                        out.value(tag.waybillNumber) { DecimalBytes.appendZeroPadded(Int64(line.pointee.awbSerial), width: 8, to: &$0) }
                     }
                 }
-                out.value("cass:issueDate") { DecimalBytes.appendDate(line.pointee.issueDate, to: &$0) }
-                out.value("cass:origin", line.pointee.origin)
-                out.value("cass:destination", line.pointee.destination)
-                out.value("cass:chargeableWeight") { DecimalBytes.appendMoney(line.pointee.chargeableWeightTenthsKg, digits: 1, to: &$0) }
+                out.value(tag.issueDate) { DecimalBytes.appendDate(line.pointee.issueDate, to: &$0) }
+                out.value(tag.origin, line.pointee.origin)
+                out.value(tag.destination, line.pointee.destination)
+                out.value(tag.chargeableWeight) { DecimalBytes.appendMoney(line.pointee.chargeableWeightTenthsKg, digits: 1, to: &$0) }
                 // Prepaid or collect, as the billing record says it (memos have none).
                 if let indicator = line.pointee.chargesIndicator {
                     out.resource(prepared: indicator == .prepaid ? prepaidResource : collectResource)
@@ -100,17 +101,17 @@ public enum InvoiceXMLWriter {
                 func charge(_ slot: Int, _ amount: Int64) {
                     guard amount != 0 || slot == 5 else { return }
                     out.inline { out in
-                        out.node("cass:charge", "cargo:Ratings") { out in
+                        out.node(tag.charge, tag.ratings) { out in
                             out.resource(prepared: chargeResources[slot])
-                            out.value("cargo:subTotal") { DecimalBytes.appendMoney(amount, digits: digits, to: &$0) }
+                            out.value(tag.subTotal) { DecimalBytes.appendMoney(amount, digits: digits, to: &$0) }
                         }
                     }
                 }
                 charge(0, amounts.0); charge(1, amounts.1); charge(2, amounts.2); charge(3, amounts.3); charge(4, amounts.4); charge(5, amounts.5)
                 let reason = Self.trimmingSpaces(line.pointee.reasonCode)
-                if !reason.isEmpty { out.value("cass:reasonCode", reason) }
-                out.value("cass:sourceFile", line.pointee.sourceFile)
-                out.value("cass:sourceSequence") { DecimalBytes.append(Int64(line.pointee.sourceSequence), to: &$0) }
+                if !reason.isEmpty { out.value(tag.reasonCode, reason) }
+                out.value(tag.sourceFile, line.pointee.sourceFile)
+                out.value(tag.sourceSequence) { DecimalBytes.append(Int64(line.pointee.sourceSequence), to: &$0) }
             }
             }
         }
@@ -132,6 +133,18 @@ public enum InvoiceXMLWriter {
     /// A line's charges, in the order they are written (WT, VC, OC, CO,
     /// SI, CN): what `OneRecordWriter.writeRatings` wrote for each.
     static let chargeIdentifiers = ["WT", "VC", "OC", "CO", "SI", "CN"]
+
+    /// The tags of a line's elements, made once (`XMLTag`).
+    struct LineTags {
+        let line = XMLTag("cass:line"), invoiceLine = XMLTag("cass:InvoiceLine"), lineNumber = XMLTag("cass:lineNumber")
+        let transactionType = XMLTag("cass:transactionType"), waybillPrefix = XMLTag("cargo:waybillPrefix")
+        let waybillNumber = XMLTag("cargo:waybillNumber"), issueDate = XMLTag("cass:issueDate"), origin = XMLTag("cass:origin")
+        let destination = XMLTag("cass:destination"), chargeableWeight = XMLTag("cass:chargeableWeight"), charge = XMLTag("cass:charge")
+        let ratings = XMLTag("cargo:Ratings"), subTotal = XMLTag("cargo:subTotal"), reasonCode = XMLTag("cass:reasonCode")
+        let sourceFile = XMLTag("cass:sourceFile"), sourceSequence = XMLTag("cass:sourceSequence")
+    }
+
+    static let lineTags = LineTags()
 
     /// The code-list elements of every line, escaped once (XMLOutput.preparedResource).
     static let chargeResources = chargeIdentifiers.map { XMLOutput.preparedResource("cargo:billingChargeIdentifier", CodeList.chargeIdentifier($0)) }

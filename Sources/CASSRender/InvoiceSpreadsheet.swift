@@ -379,51 +379,7 @@ extension Array: ByteOutput where Element == UInt8 {
     mutating func append(bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
 }
 
-/// Bytes copied through a pointer into spare capacity: Array's
-/// append(contentsOf:) of a short buffer cost about 100 instructions a
-/// call (uniqueness, capacity, the generic copy), and a worksheet makes
-/// about eight per cell. Not an Array, so `finish` must be called once: it
-/// returns the bytes and frees the buffer (sheetBytes cannot throw, so it
-/// always is).
-struct ByteSink: ByteOutput {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private var count = 0
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    @inline(__always) mutating func append(_ byte: UInt8) {
-        if count == capacity { grow(1) }
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always) mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
-        guard let start = bytes.baseAddress else { return }
-        if capacity - count < bytes.count { grow(bytes.count) }
-        (base + count).initialize(from: start, count: bytes.count)
-        count += bytes.count
-    }
-
-    /// At least doubles, so appending stays linear overall.
-    private mutating func grow(_ needed: Int) {
-        let newCapacity = max(capacity * 2, count + needed)
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.initialize(from: base, count: count)
-        base.deallocate()
-        base = bigger
-        capacity = newCapacity
-    }
-
-    /// The bytes appended; frees the buffer, so it is the sink's last use.
-    mutating func finish() -> [UInt8] {
-        let result = [UInt8](UnsafeBufferPointer(start: base, count: count))
-        base.deallocate()
-        capacity = 0
-        count = 0
-        return result
-    }
+/// The document writers' buffer (CASSDomain) as the worksheet's output.
+extension ByteBuffer: ByteOutput {
+    func append(bytes: UnsafeBufferPointer<UInt8>) { append(bytes) }
 }

@@ -29,7 +29,7 @@ extension SheetRows {
 /// sheet's bytes, all of them compressed for every invoice.
 struct SheetWriter: SheetRows {
     /// The sheet's bytes; the caller writes what comes before the rows.
-    var out: ByteSink
+    var out: ByteBuffer
     /// The currency's minor digits, for amount cells.
     let digits: Int
     private var rowNumber = 0
@@ -41,7 +41,7 @@ struct SheetWriter: SheetRows {
     private var number: [UInt8] = []
 
     init(capacity: Int, digits: Int) {
-        out = ByteSink(capacity: capacity)
+        out = ByteBuffer(capacity: capacity)
         self.digits = digits
         number.reserveCapacity(20)
     }
@@ -125,13 +125,12 @@ struct SheetWriter: SheetRows {
         out.append("</v></c>" as StaticString)
     }
 
-    /// Ends the last row and the sheet; returns the bytes (and frees the
-    /// buffer, so it is the writer's last use).
+    /// Ends the last row and the sheet; returns the bytes.
     mutating func finish() -> [UInt8] {
         if inRow { out.append("</row>" as StaticString) }
         inRow = false
         out.append("</sheetData></worksheet>" as StaticString)
-        return out.finish()
+        return out.array()
     }
 }
 

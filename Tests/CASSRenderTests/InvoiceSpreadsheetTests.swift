@@ -156,10 +156,11 @@ final class InvoiceSpreadsheetTests: XCTestCase {
         }
     }
 
-    /// The sheet's byte sink against an array fed the same appends, through
-    /// many growths from its smallest capacity (64 bytes).
-    func test_byteSink_keepsEveryAppendAcrossGrowth() {
-        var sink = ByteSink(capacity: 0)
+    /// The sheet's buffer (a ByteBuffer as `ByteOutput`) against an array
+    /// fed the same appends, through many growths from its smallest
+    /// capacity (64 bytes).
+    func test_byteBuffer_asByteOutput_keepsEveryAppendAcrossGrowth() {
+        var sink = ByteBuffer(capacity: 0)
         var expected: [UInt8] = []
         for k in 0..<3000 {
             switch k % 4 {
@@ -172,7 +173,7 @@ final class InvoiceSpreadsheetTests: XCTestCase {
             }
         }
         sink.append(bytes: UnsafeBufferPointer(start: nil, count: 0))
-        XCTAssertEqual(sink.finish(), expected)
+        XCTAssertEqual(sink.array(), expected)
     }
 
     /// The sheet writer on its own: a reference only after a gap (two
