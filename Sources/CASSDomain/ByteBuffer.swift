@@ -34,6 +34,22 @@ public final class ByteBuffer {
         return at
     }
 
+    /// Up to `limit` bytes written at the end by `body`, which returns how
+    /// many it wrote (at most `limit`): for pieces whose length is known
+    /// only once written, bounded up front.
+    @inlinable @inline(__always)
+    public func write(atMost limit: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if capacity &- written < limit { grow(limit) }
+        let used = body(base + written)
+        precondition(used >= 0 && used <= limit, "wrote past the room asked for")
+        written &+= used
+    }
+
+    /// The bytes written so far, to change in place (not to append to).
+    public func withUnsafeMutableBytes<Result>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeMutableBufferPointer(start: base, count: written))
+    }
+
     @inlinable @inline(__always)
     public func append(_ byte: UInt8) {
         if written == capacity { grow(1) }

@@ -1,3 +1,5 @@
+import CASSDomain
+
 /// A PDF being drawn: pages of positioned text runs and rules, with fonts
 /// chosen per character from a `FontSet` and subset when the file is
 /// written. Coordinates are PDF points from the bottom-left corner.
@@ -44,7 +46,13 @@ final class PDFDocument {
     /// setting all three, was a fifth of the page's bytes, every one of
     /// them compressed at the end. Any other drawing ends the object.
     struct Page {
-        var bytes: [UInt8] = []
+        /// The content stream, written through a pointer (`ByteBuffer`):
+        /// into an Array each run's bytes were an append of about 130
+        /// instructions. A page is changed only in place in its document's
+        /// `pages` (a copy would share these bytes).
+        let content = ByteBuffer(capacity: 16_384)
+        /// The content stream's bytes, copied out.
+        var bytes: [UInt8] { content.array() }
         /// The glyphs of every run drawn, in order; `slots` says where each goes.
         var glyphs: [UInt16] = []
         var slots: [GlyphSlot] = []
@@ -816,15 +824,14 @@ final class PDFDocument {
 }
 
 extension PDFDocument.Page {
-    /// Writes at most `capacity` bytes through `ContentBytes` into memory on
-    /// the stack and appends them in one go: an append per literal and per
-    /// digit was most of the cost of a cell's text.
+    /// Writes at most `capacity` bytes through `ContentBytes` straight into
+    /// the page's content: an append per literal and per digit was most of
+    /// the cost of a cell's text.
     private mutating func write(capacity: Int, _ body: (inout ContentBytes) -> Void) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            guard let base = buffer.baseAddress else { return }
+        content.write(atMost: capacity) { base in
             var out = ContentBytes(base: base, capacity: capacity)
             body(&out)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: out.count))
+            return out.count
         }
     }
 
@@ -849,7 +856,7 @@ extension PDFDocument.Page {
     /// end of the page).
     mutating func endText() {
         guard inText else { return }
-        bytes.append(contentsOf: [UInt8(ascii: "E"), UInt8(ascii: "T"), 0x0A])
+        content.append("ET\n" as StaticString)
         inText = false
         textFont = -1
     }
@@ -863,7 +870,7 @@ extension PDFDocument.Page {
     /// for every cell.
     mutating func run<Glyphs: Collection<UInt16>>(_ font: Int, _ runGlyphs: Glyphs, size: Double, x: Double, y: Double, gray: Double) {
         let count = runGlyphs.count
-        let start = bytes.count
+        let start = content.count
         let opens = !inText
         let setsGray = fillGray != gray
         let setsFont = textFont != font || textSize != size
@@ -901,7 +908,7 @@ extension PDFDocument.Page {
     /// stream, every byte of it compressed.
     mutating func writeCIDs(_ subsets: [PreparedSubset]) {
         let slots = self.slots, glyphs = self.glyphs
-        bytes.withUnsafeMutableBufferPointer { out in
+        content.withUnsafeMutableBytes { out in
             for slot in slots where slot.font < subsets.count {
                 let subset = subsets[slot.font]
                 var at = slot.offset

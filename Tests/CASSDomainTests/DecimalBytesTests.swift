@@ -92,4 +92,20 @@ final class DecimalBytesTests: XCTestCase {
         XCTAssertEqual(buffer.count, array.count)
         XCTAssertEqual(buffer.array(), array)
     }
+
+    /// Room asked for and partly used: only what was written counts; bytes
+    /// written can be changed in place.
+    func test_a_byteBuffer_counts_what_write_atMost_wrote() {
+        let buffer = ByteBuffer(capacity: 0)
+        buffer.append("ab" as StaticString)
+        for k in 0..<100 {
+            buffer.write(atMost: 200) { base in
+                base[0] = UInt8(k)
+                return 1
+            }
+        }
+        buffer.append([UInt8(7), 8])
+        buffer.withUnsafeMutableBytes { $0[0] = UInt8(ascii: "A") }
+        XCTAssertEqual(buffer.array(), Array("Ab".utf8) + (0..<100).map { UInt8($0) } + [7, 8])
+    }
 }
